@@ -1,0 +1,43 @@
+/*
+ * header.h - header fields from raw bytes, and a message split into its
+ * header fields and body. 8-bit clean (RFC 6532); every size is bounded.
+ */
+#ifndef DKIM_HEADER_H
+#define DKIM_HEADER_H
+
+#include <stddef.h>
+#include "dkim_err.h"
+
+/* Largest single header field accepted (name, colon, value, folds). */
+#define DKIM_HEADER_FIELD_MAX (1024 * 1024)
+/* Largest header section kept for one message. */
+#define DKIM_HEADER_TOTAL_MAX (4 * 1024 * 1024)
+/* Most header fields kept for one message. */
+#define DKIM_HEADER_COUNT_MAX 10000
+
+/*
+ * Split one raw field "Name: value" (folded lines joined by CRLF, an optional
+ * final CRLF) into name and value. The value is everything after the colon,
+ * leading space included, final CRLF excluded. Whitespace between the name
+ * and the colon (obsolete syntax) is not part of the name.
+ */
+int dkim_header_split(const char *raw, size_t len, size_t *namelen,
+    const char **value, size_t *valuelen, dkim_err *err);
+
+/* Nonzero when a field name is well formed: 1*(%x21-39 / %x3B-7E). */
+int dkim_header_name_ok(const char *name, size_t len);
+
+/* Case-insensitive comparison of a field name with a NUL-terminated name. */
+int dkim_header_name_is(const char *name, size_t len, const char *want);
+
+/*
+ * Walk a whole message in CRLF form. For each header field, calls fn with
+ * the raw field (without its final CRLF); fn returning nonzero stops the walk
+ * with that status. On success *body is the offset of the body (after the
+ * empty line), or len when the message has no body.
+ */
+typedef int (*dkim_header_fn)(void *arg, const char *field, size_t len);
+int dkim_message_walk(const char *msg, size_t len, dkim_header_fn fn,
+    void *arg, size_t *body, dkim_err *err);
+
+#endif
