@@ -1,0 +1,67 @@
+# common.sh - shared by the dkimgen tests: paths, a private temporary
+# directory removed at exit, and assertions that say what went wrong.
+
+: "${DKIMGEN:?DKIMGEN must name the dkimgen binary}"
+srcdir=${srcdir:-.}
+T=$(mktemp -d "${TMPDIR:-/tmp}/dkimgen-test.XXXXXX")
+CLEANUP_PIDS=
+cleanup() {
+	for p in $CLEANUP_PIDS; do
+		kill "$p" 2>/dev/null || :
+		wait "$p" 2>/dev/null || :
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# run WANT_RC CMD... : run CMD, keep stdout+stderr in $T/out, check the exit code.
+run() {
+	want=$1
+	shift
+	set +e
+	"$@" >"$T/out" 2>&1
+	got=$?
+	set -e
+	if [ "$got" != "$want" ]; then
+		cat "$T/out" >&2
+		fail "'$*' exited $got, expected $want"
+	fi
+}
+
+# has PHRASE: the last run's output contains PHRASE (fixed string).
+has() {
+	grep -qF -- "$1" "$T/out" || { cat "$T/out" >&2; fail "output lacks '$1'"; }
+}
+
+# hasnt PHRASE: the last run's output does not contain PHRASE.
+hasnt() {
+	if grep -qF -- "$1" "$T/out"; then cat "$T/out" >&2; fail "output has '$1'"; fi
+}
+
+# mode FILE: the permission bits of FILE, in octal.
+mode() {
+	stat -c %a "$1"
+}
+
+# zone_text FILE: the joined quoted strings of a zone-file TXT record.
+zone_text() {
+	sed -e 's/;[^"]*$//' "$1" | tr -d '\n' | sed -e 's/^[^"]*"//' -e 's/"[^"]*$//' \
+	    -e 's/"[^"]*"//g'
+}
+
+# A Python that has dkimpy (Debian's python3-dkim) and PyNaCl.
+find_python() {
+	for p in /usr/bin/python3 python3; do
+		if "$p" -c 'import dkim, nacl.signing' 2>/dev/null; then
+			PYTHON=$p
+			return 0
+		fi
+	done
+	return 1
+}
