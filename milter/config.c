@@ -1,0 +1,464 @@
+/*
+ * config.c - read postdkim.conf, which is OpenDKIM's opendkim.conf syntax:
+ * one "Keyword value" per line, keywords without case, '#' comments, blank
+ * lines, Include of further files.
+ *
+ * Reading happens in two passes. The first collects the value and position
+ * of every keyword (the last occurrence wins, with a warning); the second
+ * interprets them in an order where dependencies are known (UserID before
+ * keys, whose owner may be the run-time user) and builds every signer, so
+ * that every error can name file, line and keyword.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "../dkim/header.h"
+#include "config_impl.h"
+
+#define CONFIG_LINE_MAX 4096
+#define CONFIG_INCLUDE_DEPTH 5	/* as OpenDKIM */
+
+/* Keyword spellings, in enum kw order. */
+const char *const config_kw_names[K_COUNT] = {
+	"Domain", "KeyFile", "Selector", "Canonicalization", "SignatureAlgorithm",
+	"KeyTable", "SigningTable", "SubDomains", "SignHeaders", "OversignHeaders",
+	"OmitHeaders", "SignatureTTL", "Mode", "InternalHosts", "ExternalIgnoreList",
+	"MTA", "MacroList", "Socket", "UMask", "UserID", "PidFile", "Background",
+	"Syslog", "SyslogFacility", "SyslogSuccess", "LogWhy", "RequireSafeKeys",
+	"On-Default", "On-SignatureError", "On-InternalError", "MultipleSignatures",
+	"Include"
+};
+
+/* OpenDKIM keywords that only matter when verifying: accepted and ignored. */
+static const char *const kw_verify[] = {
+	"ADSPAction", "ADSPNoSuchDomain", "AllowSHA1Only", "AlwaysAddARHeader",
+	"AuthservID", "AuthservIDWithJobID", "BogusKey", "ClockDrift",
+	"DiagnosticDirectory", "DNSConnect", "DNSTimeout", "DomainKeysCompat",
+	"KeepAuthResults", "LogResults", "MaximumSignaturesToVerify", "Minimum",
+	"MinimumKeyBits", "MustBeSigned", "Nameservers", "On-BadSignature",
+	"On-DNSError", "On-KeyNotFound", "On-NoSignature", "On-Security", "QueryCache",
+	"RemoveARAll", "RemoveARFrom", "ResolverConfiguration", "ResolverTracing",
+	"TestDNSData", "TestPublicKeys", "TrustAnchorFile", "TrustSignaturesFrom",
+	"UnprotectedKey", "WeakSyntaxChecks", "AddAllSignatureResults", "LocalADSP",
+	NULL
+};
+
+/* OpenDKIM keywords for features postdkim does not have: ignored with a warning. */
+static const char *const kw_absent[] = {
+	"AutoRestart", "AutoRestartCount", "AutoRestartRate", "BaseDirectory",
+	"BodyLengthDB", "CaptureUnknownErrors", "ChangeRootDirectory", "Diagnostics",
+	"DisableCryptoInit", "DontSignMailTo", "EnableCoredumps", "ExemptDomains",
+	"FinalPolicyScript", "FixCRLF", "IdentityHeader", "IdentityHeaderRemove",
+	"IgnoreMalformedMail", "KeepTemporaryFiles", "LDAPAuthMechanism", "LDAPAuthName",
+	"LDAPAuthRealm", "LDAPAuthUser", "LDAPBindPassword", "LDAPBindUser",
+	"LDAPDisableCache", "LDAPKeepaliveIdle", "LDAPKeepaliveInterval",
+	"LDAPKeepaliveProbes", "LDAPTimeout", "LDAPUseTLS", "MaximumHeaders",
+	"MaximumSignedBytes", "MilterDebug", "MTACommand", "NoHeaderB", "PeerList",
+	"POPDBFile", "Quarantine", "RedirectFailuresTo", "RemoveOldSignatures",
+	"ReplaceHeaders", "ReplaceRules", "ReportAddress", "ReportBccAddress",
+	"RequestReports", "RequiredHeaders", "ResignAll", "ResignMailTo",
+	"ScreenPolicyScript", "SelectCanonicalizationHeader", "SenderHeaders",
+	"SenderMacro", "SendReports", "SetupPolicyScript", "SMTPURI", "SoftStart",
+	"SoftwareHeader", "Statistics", "StatisticsName", "StatisticsPolicyScript",
+	"StatisticsPrefix", "StrictHeaders", "StrictTestMode", "SyslogName",
+	"TemporaryDirectory", "VBR-Certifiers", "VBR-PurgeFields",
+	"VBR-TrustedCertifiers", "VBR-TrustedCertifiersOnly", "VBR-Type", "BodyLengths",
+	"AlwaysSignHeaders", "X-Header",
+	NULL
+};
+
+/* Send a warning, if anyone listens. */
+void
+config_warnf(struct load *ld, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (ld->warn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ld->warn(ld->warn_arg, msg);
+}
+
+/* Record the error "FILE:LINE: Keyword: message"; returns -1. */
+int
+config_kwerr(struct load *ld, enum kw k, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ld->set[k].file != NULL)
+		snprintf(ld->err, ld->errsize, "%s:%u: %s: %s", ld->set[k].file,
+		    ld->set[k].line, config_kw_names[k], msg);
+	else
+		snprintf(ld->err, ld->errsize, "%s: %s", config_kw_names[k], msg);
+	return -1;
+}
+
+_Static_assert(sizeof(kw_verify) / sizeof(kw_verify[0]) <= CONFIG_VERIFY_MAX,
+    "raise CONFIG_VERIFY_MAX");
+_Static_assert(CONFIG_VERIFY_MAX + sizeof(kw_absent) / sizeof(kw_absent[0]) <=
+    CONFIG_IGNORED_MAX, "raise CONFIG_IGNORED_MAX");
+
+/* Edit distance of two short words without case (for "did you mean"). */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, d[40], prev, tmp;
+
+	if (la >= 40 || lb >= 40)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		d[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = d[0];
+		d[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = d[j];
+			d[j] = prev + (tolower((unsigned char)a[i - 1]) !=
+			    tolower((unsigned char)b[j - 1]));
+			if (d[j - 1] + 1 < d[j])
+				d[j] = d[j - 1] + 1;
+			if (tmp + 1 < d[j])
+				d[j] = tmp + 1;
+			prev = tmp;
+		}
+	}
+	return d[lb];
+}
+
+/* The known keyword closest to word, or NULL when none is close. */
+static const char *
+closest(const char *word)
+{
+	const char *best = NULL;
+	size_t bd = 3, d, i;
+
+	for (i = 0; i < K_COUNT; i++)
+		if ((d = distance(word, config_kw_names[i])) < bd) {
+			bd = d;
+			best = config_kw_names[i];
+		}
+	for (i = 0; kw_verify[i]; i++)
+		if ((d = distance(word, kw_verify[i])) < bd) {
+			bd = d;
+			best = kw_verify[i];
+		}
+	for (i = 0; kw_absent[i]; i++)
+		if ((d = distance(word, kw_absent[i])) < bd) {
+			bd = d;
+			best = kw_absent[i];
+		}
+	return best;
+}
+
+static int parse_file(struct load *ld, const char *path, int depth);
+
+/* Include: a relative path is taken from the including file's directory. */
+static int
+include(struct load *ld, const char *file, unsigned line, const char *value, int depth)
+{
+	const char *slash = strrchr(file, '/');
+	char *path;
+	size_t dl;
+	int rc;
+
+	if (value[0] == '/' || slash == NULL)
+		return parse_file(ld, value, depth + 1);
+	dl = (size_t)(slash - file);
+	if ((path = malloc(dl + strlen(value) + 2)) == NULL) {
+		snprintf(ld->err, ld->errsize, "%s:%u: Include: out of memory", file, line);
+		return -1;
+	}
+	sprintf(path, "%.*s/%s", (int)dl, file, value);
+	rc = parse_file(ld, path, depth + 1);
+	free(path);
+	return rc;
+}
+
+/* Handle one "Keyword value" line of file:line. */
+static int
+parse_line(struct load *ld, const char *file, unsigned line, const char *word,
+    const char *value, int depth)
+{
+	const char *near;
+	size_t i;
+
+	for (i = 0; i < K_COUNT; i++)
+		if (strcasecmp(word, config_kw_names[i]) == 0)
+			break;
+	if (i < K_COUNT) {
+		if (*value == '\0') {
+			snprintf(ld->err, ld->errsize, "%s:%u: %s: missing value", file, line,
+			    config_kw_names[i]);
+			return -1;
+		}
+		if (i == K_INCLUDE)
+			return include(ld, file, line, value, depth);
+		if (ld->set[i].value != NULL) {
+			config_warnf(ld, "%s:%u: %s repeats %s:%u; the later one counts", file, line,
+			    config_kw_names[i], ld->set[i].file, ld->set[i].line);
+			free(ld->set[i].value);
+		}
+		if ((ld->set[i].value = strdup(value)) == NULL) {
+			snprintf(ld->err, ld->errsize, "out of memory");
+			return -1;
+		}
+		ld->set[i].file = file;
+		ld->set[i].line = line;
+		return 0;
+	}
+	for (i = 0; kw_verify[i]; i++)
+		if (strcasecmp(word, kw_verify[i]) == 0) {
+			if (!ld->warned[i]++)
+				config_warnf(ld, "%s:%u: %s ignored: it concerns verification, which "
+				    "postdkim does not do", file, line, kw_verify[i]);
+			return 0;
+		}
+	for (i = 0; kw_absent[i]; i++)
+		if (strcasecmp(word, kw_absent[i]) == 0) {
+			if (!ld->warned[CONFIG_VERIFY_MAX + i]++)
+				config_warnf(ld, "%s:%u: %s ignored: postdkim does not have this feature",
+				    file, line, kw_absent[i]);
+			return 0;
+		}
+	if ((near = closest(word)) != NULL)
+		snprintf(ld->err, ld->errsize, "%s:%u: unknown keyword '%s' (did you mean '%s'?)",
+		    file, line, word, near);
+	else
+		snprintf(ld->err, ld->errsize, "%s:%u: unknown keyword '%s'", file, line, word);
+	return -1;
+}
+
+/* Read one configuration file (Include nests at most CONFIG_INCLUDE_DEPTH deep). */
+static int
+parse_file(struct load *ld, const char *path, int depth)
+{
+	char buf[CONFIG_LINE_MAX + 2], **files, *word, *value, *p;
+	const char *file;
+	unsigned line = 0;
+	size_t len;
+	FILE *fp;
+	int rc = 0;
+
+	if (depth > CONFIG_INCLUDE_DEPTH) {
+		snprintf(ld->err, ld->errsize, "%s: Include nested more than %d deep", path,
+		    CONFIG_INCLUDE_DEPTH);
+		return -1;
+	}
+	if ((files = realloc(ld->files, (ld->nfiles + 1) * sizeof(*files))) == NULL ||
+	    (ld->files = files, (files[ld->nfiles] = strdup(path)) == NULL)) {
+		snprintf(ld->err, ld->errsize, "out of memory");
+		return -1;
+	}
+	file = files[ld->nfiles++];
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(ld->err, ld->errsize, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && fgets(buf, sizeof(buf), fp) != NULL) {
+		line++;
+		len = strlen(buf);
+		if (len > 0 && buf[len - 1] == '\n')
+			buf[--len] = '\0';
+		else if (!feof(fp)) {
+			snprintf(ld->err, ld->errsize, "%s:%u: line longer than %d bytes", file, line,
+			    CONFIG_LINE_MAX);
+			rc = -1;
+			break;
+		}
+		if ((p = strchr(buf, '#')) != NULL)
+			*p = '\0';
+		len = strlen(buf);
+		while (len > 0 && isspace((unsigned char)buf[len - 1]))
+			buf[--len] = '\0';
+		word = buf + strspn(buf, " \t");
+		if (*word == '\0')
+			continue;
+		p = word + strcspn(word, " \t");
+		value = p + strspn(p, " \t");
+		*p = '\0';
+		rc = parse_line(ld, file, line, word, value, depth);
+	}
+	if (rc == 0 && ferror(fp)) {
+		snprintf(ld->err, ld->errsize, "%s: read error: %s", file, strerror(errno));
+		rc = -1;
+	}
+	fclose(fp);
+	return rc;
+}
+
+/* Load a list data set of keyword k into t, errors at the keyword's line. */
+int
+config_list(struct load *ld, enum kw k, struct table *t)
+{
+	char msg[768];
+
+	if (table_load(t, ld->set[k].value, TABLE_LIST, ld->set[k].file, ld->set[k].line,
+	    msg, sizeof(msg)) < 0)
+		return config_kwerr(ld, k, "%s", msg);
+	return 0;
+}
+
+/* Free a NULL-terminated list of strings. */
+void
+config_strv_free(char **v)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Turn a list data set into a NULL-terminated array of its words. */
+int
+config_strv(struct load *ld, enum kw k, char ***out, size_t *count, int header_names)
+{
+	struct table t;
+	char **v;
+	size_t i;
+
+	if (config_list(ld, k, &t) < 0)
+		return -1;
+	if ((v = calloc(t.n + 1, sizeof(*v))) == NULL) {
+		table_free(&t);
+		return config_kwerr(ld, k, "out of memory");
+	}
+	for (i = 0; i < t.n; i++) {
+		if (header_names && !dkim_header_name_ok(t.v[i].key, strlen(t.v[i].key))) {
+			config_kwerr(ld, k, "'%s' is not a header field name", t.v[i].key);
+			goto fail;
+		}
+		/* Steal the word from the table. */
+		v[i] = t.v[i].key;
+		t.v[i].key = NULL;
+	}
+	table_free(&t);
+	*out = v;
+	if (count)
+		*count = i;
+	return 0;
+fail:
+	table_free(&t);
+	config_strv_free(v);
+	return -1;
+}
+
+/* Free what a load collected. */
+static void
+load_free(struct load *ld)
+{
+	size_t i;
+
+	for (i = 0; i < K_COUNT; i++)
+		free(ld->set[i].value);
+	for (i = 0; i < ld->nfiles; i++)
+		free(ld->files[i]);
+	free(ld->files);
+	for (i = 0; i < 3; i++)
+		config_strv_free(ld->lists[i]);
+}
+
+/* Load and validate a configuration file. */
+struct config *
+config_load(const char *path, config_warn_fn warn, void *warn_arg, char *err, size_t errsize)
+{
+	struct load ld;
+	struct config *cfg;
+	uid_t uid = geteuid();
+	int rc;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.warn = warn;
+	ld.warn_arg = warn_arg;
+	ld.err = err;
+	ld.errsize = errsize;
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL ||
+	    (cfg->path = strdup(path)) == NULL ||
+	    (cfg->socket = strdup("local:/var/spool/postfix/var/run/postdkim/postdkim.sock"))
+	    == NULL) {
+		snprintf(err, errsize, "out of memory");
+		config_free(cfg);
+		return NULL;
+	}
+	cfg->umask = 007;
+	cfg->background = 1;
+	cfg->syslog = 1;
+	cfg->syslog_facility = LOG_MAIL;
+	cfg->require_safe_keys = 1;
+	cfg->on_default = cfg->on_signature_error = cfg->on_internal_error = ACTION_ACCEPT;
+
+	rc = parse_file(&ld, path, 0);
+	if (rc == 0)
+		rc = config_mode(&ld);
+	if (rc == 0)
+		rc = config_daemon(&ld, cfg, &uid);
+	if (rc == 0)
+		rc = config_sign(&ld, cfg, uid);
+	load_free(&ld);
+	if (rc < 0) {
+		config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+/* Free a configuration and everything it owns, signers included. */
+void
+config_free(struct config *cfg)
+{
+	size_t i, j;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < cfg->nrules; i++) {
+		free(cfg->rules[i].pattern);
+		free(cfg->rules[i].keyname);
+		dkim_signer_free(cfg->rules[i].signer);
+	}
+	free(cfg->rules);
+	cidr_free(&cfg->internal_hosts);
+	cidr_free(&cfg->external_ignore);
+	config_strv_free(cfg->mta);
+	for (i = 0; i < cfg->nmacros; i++) {
+		free(cfg->macros[i].name);
+		for (j = 0; j < cfg->macros[i].nvalues; j++)
+			free(cfg->macros[i].values[j]);
+		free(cfg->macros[i].values);
+	}
+	free(cfg->macros);
+	free(cfg->socket);
+	free(cfg->user);
+	free(cfg->group);
+	free(cfg->pidfile);
+	free(cfg->path);
+	free(cfg);
+}
+
+/* "accept", "tempfail", "reject". */
+const char *
+config_action_name(enum config_action a)
+{
+	switch (a) {
+	case ACTION_TEMPFAIL:
+		return "tempfail";
+	case ACTION_REJECT:
+		return "reject";
+	case ACTION_ACCEPT:
+	default:
+		return "accept";
+	}
+}

@@ -1,0 +1,296 @@
+/*
+ * config_daemon.c - the daemon half of postdkim.conf: Mode, socket, user,
+ * logging, per-message actions, and the lists that decide whose mail is
+ * ours (InternalHosts, ExternalIgnoreList, MTA, MacroList).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include "config_impl.h"
+
+/* Parse a Boolean as OpenDKIM does (yes/no, true/false, 1/0, on/off...). */
+static int
+get_bool(struct load *ld, enum kw k, int *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", "y", "t", NULL };
+	static const char *const no[] = { "no", "false", "off", "0", "n", "f", NULL };
+	const char *v = ld->set[k].value;
+	size_t i;
+
+	if (v == NULL)
+		return 0;
+	for (i = 0; yes[i]; i++)
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+	for (i = 0; no[i]; i++)
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	return config_kwerr(ld, k, "'%s' is not yes or no", v);
+}
+
+/* Parse an On-* action: accept, tempfail or reject, in full. */
+static int
+get_action(struct load *ld, enum kw k, enum config_action *out)
+{
+	const char *v = ld->set[k].value;
+
+	if (strcasecmp(v, "accept") == 0)
+		*out = ACTION_ACCEPT;
+	else if (strcasecmp(v, "tempfail") == 0)
+		*out = ACTION_TEMPFAIL;
+	else if (strcasecmp(v, "reject") == 0)
+		*out = ACTION_REJECT;
+	else if (strcasecmp(v, "a") == 0 || strcasecmp(v, "t") == 0 || strcasecmp(v, "r") == 0)
+		return config_kwerr(ld, k, "abbreviation '%s' is not supported; write accept, tempfail "
+		    "or reject in full", v);
+	else if (strcasecmp(v, "discard") == 0 || strcasecmp(v, "d") == 0 ||
+	    strcasecmp(v, "quarantine") == 0 || strcasecmp(v, "q") == 0)
+		return config_kwerr(ld, k, "'%s' is not supported (postdkim never drops or holds mail); "
+		    "use accept, tempfail or reject", v);
+	else
+		return config_kwerr(ld, k, "'%s' is not accept, tempfail or reject", v);
+	return 0;
+}
+
+/* A syslog facility by name. */
+static int
+get_facility(struct load *ld, int *out)
+{
+	static const struct { const char *name; int value; } fac[] = {
+		{ "mail", LOG_MAIL }, { "daemon", LOG_DAEMON }, { "user", LOG_USER },
+		{ "auth", LOG_AUTH }, { "authpriv", LOG_AUTHPRIV }, { "local0", LOG_LOCAL0 },
+		{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+		{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+		{ "local7", LOG_LOCAL7 },
+	};
+	const char *v = ld->set[K_FACILITY].value;
+	size_t i;
+
+	if (strncasecmp(v, "log_", 4) == 0)
+		v += 4;
+	for (i = 0; i < sizeof(fac) / sizeof(fac[0]); i++)
+		if (strcasecmp(v, fac[i].name) == 0) {
+			*out = fac[i].value;
+			return 0;
+		}
+	return config_kwerr(ld, K_FACILITY, "unknown facility '%s' (mail, daemon, local0..local7, ...)",
+	    ld->set[K_FACILITY].value);
+}
+
+/* Check and store Socket: local:PATH (or a bare path), inet[6]:PORT[@HOST]. */
+static int
+get_socket(struct load *ld, struct config *cfg)
+{
+	const char *v = ld->set[K_SOCKET].value, *p;
+	char *end;
+	unsigned long port;
+
+	if (v[0] == '/') {
+		if ((cfg->socket = malloc(strlen(v) + 7)) == NULL)
+			return config_kwerr(ld, K_SOCKET, "out of memory");
+		sprintf(cfg->socket, "local:%s", v);
+		return 0;
+	}
+	if (strncasecmp(v, "local:", 6) == 0 || strncasecmp(v, "unix:", 5) == 0) {
+		p = strchr(v, ':') + 1;
+		if (p[0] != '/')
+			return config_kwerr(ld, K_SOCKET, "'%s': the socket path must be absolute", v);
+	} else if (strncasecmp(v, "inet:", 5) == 0 || strncasecmp(v, "inet6:", 6) == 0) {
+		p = strchr(v, ':') + 1;
+		if (!isdigit((unsigned char)*p))
+			return config_kwerr(ld, K_SOCKET, "'%s': expected a port number after '%.*s'", v,
+			    (int)(p - v), v);
+		errno = 0;
+		port = strtoul(p, &end, 10);
+		if (errno != 0 || port == 0 || port > 65535 || (*end != '\0' && *end != '@') ||
+		    (*end == '@' && end[1] == '\0'))
+			return config_kwerr(ld, K_SOCKET, "'%s': expected PORT or PORT@ADDRESS with a port "
+			    "from 1 to 65535", v);
+	} else
+		return config_kwerr(ld, K_SOCKET, "'%s': expected local:PATH, inet:PORT@ADDRESS or "
+		    "inet6:PORT@ADDRESS", v);
+	if ((cfg->socket = strdup(v)) == NULL)
+		return config_kwerr(ld, K_SOCKET, "out of memory");
+	return 0;
+}
+
+/* UserID user[:group]: both must exist; returns the user's uid. */
+static int
+get_userid(struct load *ld, struct config *cfg, uid_t *uid)
+{
+	const char *v = ld->set[K_USERID].value;
+	const char *colon = strchr(v, ':');
+	struct passwd *pw;
+	size_t ul = colon ? (size_t)(colon - v) : strlen(v);
+
+	if (ul == 0 || (colon && colon[1] == '\0'))
+		return config_kwerr(ld, K_USERID, "'%s': expected user or user:group", v);
+	if ((cfg->user = strndup(v, ul)) == NULL ||
+	    (colon && (cfg->group = strdup(colon + 1)) == NULL))
+		return config_kwerr(ld, K_USERID, "out of memory");
+	if ((pw = getpwnam(cfg->user)) == NULL)
+		return config_kwerr(ld, K_USERID, "no such user '%s'", cfg->user);
+	*uid = pw->pw_uid;
+	if (cfg->group && getgrnam(cfg->group) == NULL)
+		return config_kwerr(ld, K_USERID, "no such group '%s'", cfg->group);
+	return 0;
+}
+
+/* Fill a host list from keyword k (or the default entries). */
+static int
+get_hosts(struct load *ld, enum kw k, struct cidr_list *l, const char *const *defaults)
+{
+	struct table t;
+	char msg[512];
+	size_t i;
+
+	if (ld->set[k].value == NULL) {
+		for (i = 0; defaults && defaults[i]; i++)
+			if (cidr_add(l, defaults[i], msg, sizeof(msg)) < 0)
+				return config_kwerr(ld, k, "%s", msg);
+		return 0;
+	}
+	if (config_list(ld, k, &t) < 0)
+		return -1;
+	for (i = 0; i < t.n; i++)
+		if (cidr_add(l, t.v[i].key, msg, sizeof(msg)) < 0) {
+			if (t.is_file)
+				snprintf(ld->err, ld->errsize, "%s:%u: %s: %s", t.path, t.v[i].line,
+				    config_kw_names[k], msg);
+			else
+				config_kwerr(ld, k, "%s", msg);
+			table_free(&t);
+			return -1;
+		}
+	table_free(&t);
+	return 0;
+}
+
+/* MacroList: "name[=value1|value2]" entries. */
+static int
+get_macros(struct load *ld, struct config *cfg)
+{
+	char **v, *eq, *p;
+	size_t n, i;
+	struct config_macro *m;
+
+	if (config_strv(ld, K_MACROLIST, &v, &n, 0) < 0)
+		return -1;
+	if ((cfg->macros = calloc(n ? n : 1, sizeof(*cfg->macros))) == NULL) {
+		config_strv_free(v);
+		return config_kwerr(ld, K_MACROLIST, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		m = &cfg->macros[cfg->nmacros++];
+		if ((eq = strchr(v[i], '=')) != NULL)
+			*eq++ = '\0';
+		if (v[i][0] == '\0' || (eq && *eq == '\0')) {
+			config_strv_free(v);
+			return config_kwerr(ld, K_MACROLIST, "expected name or name=value1|value2");
+		}
+		m->name = v[i];
+		v[i] = NULL;
+		for (p = eq; p != NULL; p = strchr(p, '|') ? strchr(p, '|') + 1 : NULL) {
+			char **vals = realloc(m->values, (m->nvalues + 1) * sizeof(*vals));
+
+			if (vals == NULL || (m->values = vals,
+			    (vals[m->nvalues] = strndup(p, strcspn(p, "|"))) == NULL)) {
+				config_strv_free(v);
+				return config_kwerr(ld, K_MACROLIST, "out of memory");
+			}
+			m->nvalues++;
+		}
+	}
+	config_strv_free(v);
+	return 0;
+}
+
+/* Mode: only signing. */
+int
+config_mode(struct load *ld)
+{
+	const char *v = ld->set[K_MODE].value;
+
+	if (v == NULL || strcasecmp(v, "s") == 0)
+		return 0;
+	if (strchr(v, 'v') != NULL || strchr(v, 'V') != NULL)
+		return config_kwerr(ld, K_MODE, "'%s': verification is not supported; postdkim only "
+		    "signs (Mode s)", v);
+	return config_kwerr(ld, K_MODE, "'%s': the only mode is s (sign)", v);
+}
+
+/* The daemon's settings: socket, user, logging, actions, host lists. */
+int
+config_daemon(struct load *ld, struct config *cfg, uid_t *uid)
+{
+	static const char *const localhost[] = { "127.0.0.1", "::1", NULL };
+	static const enum kw bools[] = { K_SUBDOMAINS, K_MULTI, K_BACKGROUND, K_SYSLOG,
+	    K_SYSLOGSUCCESS, K_LOGWHY, K_SAFEKEYS };
+	int *const bdst[] = { &cfg->subdomains, &cfg->multiple_signatures, &cfg->background,
+	    &cfg->syslog, &cfg->syslog_success, &cfg->log_why, &cfg->require_safe_keys };
+	const char *v;
+	char *end;
+	unsigned long um;
+	size_t i;
+
+	for (i = 0; i < sizeof(bools) / sizeof(bools[0]); i++)
+		if (get_bool(ld, bools[i], bdst[i]) < 0)
+			return -1;
+	/* OpenDKIM: On-Default is the blanket setting the others override. */
+	if (ld->set[K_ONDEFAULT].value != NULL) {
+		if (get_action(ld, K_ONDEFAULT, &cfg->on_default) < 0)
+			return -1;
+		cfg->on_signature_error = cfg->on_internal_error = cfg->on_default;
+		if (cfg->on_default != ACTION_ACCEPT)
+			config_warnf(ld, "%s:%u: On-Default %s also applies to mail postdkim does not "
+			    "sign (from external clients, unknown domains)",
+			    ld->set[K_ONDEFAULT].file, ld->set[K_ONDEFAULT].line,
+			    config_action_name(cfg->on_default));
+	}
+	if ((ld->set[K_ONSIGERR].value &&
+	    get_action(ld, K_ONSIGERR, &cfg->on_signature_error) < 0) ||
+	    (ld->set[K_ONINTERR].value &&
+	    get_action(ld, K_ONINTERR, &cfg->on_internal_error) < 0))
+		return -1;
+	if (ld->set[K_FACILITY].value && get_facility(ld, &cfg->syslog_facility) < 0)
+		return -1;
+	if (ld->set[K_SOCKET].value)
+		free(cfg->socket), cfg->socket = NULL;
+	if (ld->set[K_SOCKET].value && get_socket(ld, cfg) < 0)
+		return -1;
+	if ((v = ld->set[K_UMASK].value) != NULL) {
+		errno = 0;
+		um = strtoul(v, &end, 8);
+		if (!isdigit((unsigned char)*v) || *end != '\0' || errno || um > 0777)
+			return config_kwerr(ld, K_UMASK, "'%s' is not an octal mask such as 007", v);
+		cfg->umask = (mode_t)um;
+	}
+	if (ld->set[K_USERID].value && get_userid(ld, cfg, uid) < 0)
+		return -1;
+	if ((v = ld->set[K_PIDFILE].value) != NULL) {
+		if (v[0] != '/')
+			return config_kwerr(ld, K_PIDFILE, "'%s': the path must be absolute", v);
+		if ((cfg->pidfile = strdup(v)) == NULL)
+			return config_kwerr(ld, K_PIDFILE, "out of memory");
+	}
+	if (get_hosts(ld, K_INTERNAL, &cfg->internal_hosts, localhost) < 0 ||
+	    get_hosts(ld, K_EXTIGNORE, &cfg->external_ignore, NULL) < 0)
+		return -1;
+	if (ld->set[K_MTA].value && config_strv(ld, K_MTA, &cfg->mta, &cfg->nmta, 0) < 0)
+		return -1;
+	if (ld->set[K_MACROLIST].value && get_macros(ld, cfg) < 0)
+		return -1;
+	return 0;
+}
+

@@ -1,0 +1,68 @@
+/*
+ * config_impl.h - what config.c (reading postdkim.conf, daemon settings)
+ * shares with config_sign.c (signing settings, keys, signers). Not for use
+ * outside the configuration code.
+ */
+#ifndef POSTDKIM_CONFIG_IMPL_H
+#define POSTDKIM_CONFIG_IMPL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "config.h"
+#include "tables.h"
+
+/* The keywords postdkim acts on. */
+enum kw {
+	K_DOMAIN, K_KEYFILE, K_SELECTOR, K_CANON, K_SIGALG, K_KEYTABLE, K_SIGNINGTABLE,
+	K_SUBDOMAINS, K_SIGNHEADERS, K_OVERSIGN, K_OMIT, K_TTL, K_MODE, K_INTERNAL,
+	K_EXTIGNORE, K_MTA, K_MACROLIST, K_SOCKET, K_UMASK, K_USERID, K_PIDFILE,
+	K_BACKGROUND, K_SYSLOG, K_FACILITY, K_SYSLOGSUCCESS, K_LOGWHY, K_SAFEKEYS,
+	K_ONDEFAULT, K_ONSIGERR, K_ONINTERR, K_MULTI, K_INCLUDE, K_COUNT
+};
+
+extern const char *const config_kw_names[K_COUNT];
+
+/* Room for "warned once" flags of ignored OpenDKIM keywords. */
+#define CONFIG_VERIFY_MAX 64
+#define CONFIG_IGNORED_MAX 192
+
+/* Where a keyword was set. */
+struct setting {
+	char *value;
+	const char *file;	/* one of load.files */
+	unsigned line;
+};
+
+/* State of one load. */
+struct load {
+	struct setting set[K_COUNT];
+	char **files;		/* every file read, for positions */
+	size_t nfiles;
+	unsigned char warned[CONFIG_IGNORED_MAX];	/* ignored keywords warned about */
+	config_warn_fn warn;
+	void *warn_arg;
+	char *err;
+	size_t errsize;
+	char **lists[3];	/* SignHeaders, OversignHeaders, OmitHeaders */
+};
+
+/* Send a warning to the caller's function, if any. */
+void config_warnf(struct load *ld, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Record the error "FILE:LINE: Keyword: message"; returns -1. */
+int config_kwerr(struct load *ld, enum kw k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Load keyword k's value as a list data set. */
+int config_list(struct load *ld, enum kw k, struct table *t);
+/* Keyword k's list as a NULL-terminated array (header names checked if asked). */
+int config_strv(struct load *ld, enum kw k, char ***out, size_t *count, int header_names);
+void config_strv_free(char **v);
+
+/* Check Mode: postdkim only signs (config_daemon.c). */
+int config_mode(struct load *ld);
+/* Interpret the daemon's keywords; *uid becomes UserID's uid when set. */
+int config_daemon(struct load *ld, struct config *cfg, uid_t *uid);
+/* Build every signer from the signing keywords (config_sign.c). */
+int config_sign(struct load *ld, struct config *cfg, uid_t uid);
+
+#endif

@@ -1,0 +1,954 @@
+/*
+ * check_config.c - postdkim.conf: the five-line OpenDKIM configuration
+ * loads unchanged, every keyword parses, errors name file, line and
+ * keyword, KeyTable/SigningTable are validated at load and looked up in
+ * OpenDKIM's order, dual RSA + Ed25519 signing, and unsafe key files or
+ * directories are refused. Keys are made fresh with OpenSSL in a mkdtemp
+ * directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "../../dkim/sign.h"
+#include "../../milter/config.h"
+#include "testkeys.h"
+
+static char dir[64];		/* the test's private directory */
+static char *rsa_pem, *ed_pem;	/* made once, before the tests fork */
+static char errbuf[1024];
+static char warnings[8192];
+
+/* Collect warnings so tests can look at them. */
+static void
+collect(void *arg, const char *msg)
+{
+	(void)arg;
+	strncat(warnings, msg, sizeof(warnings) - strlen(warnings) - 2);
+	strcat(warnings, "\n");
+}
+
+/* Write dir/name with the given mode; returns the full path (static buffer ring). */
+static const char *
+put(const char *name, mode_t mode, const char *fmt, ...)
+{
+	static char paths[8][512];
+	static int next;
+	char *path = paths[next++ % 8];
+	va_list ap;
+	FILE *fp;
+	int fd;
+
+	snprintf(path, 512, "%s/%s", dir, name);
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	fp = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(fp);
+	va_start(ap, fmt);
+	vfprintf(fp, fmt, ap);
+	va_end(ap);
+	ck_assert_int_eq(fclose(fp), 0);
+	return path;
+}
+
+/* Make dir/name a directory with the given mode. */
+static const char *
+mkdir_mode(const char *name, mode_t mode)
+{
+	static char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ck_assert_msg(mkdir(path, 0700) == 0 || errno == EEXIST, "%s", path);
+	ck_assert_int_eq(chmod(path, mode), 0);
+	return path;
+}
+
+/* Load a configuration text written to dir/name. */
+static struct config *
+load_as(const char *name, const char *fmt, ...)
+{
+	char text[8192], path[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s", put(name, 0644, "%s", text));
+	errbuf[0] = warnings[0] = '\0';
+	return config_load(path, collect, NULL, errbuf, sizeof(errbuf));
+}
+
+#define load(...) load_as("postdkim.conf", __VA_ARGS__)
+
+/* Assert a load failed with an error containing want. */
+#define ck_fails(cfg, want) do { \
+	ck_assert_msg((cfg) == NULL, "loaded, expected error '%s'", (want)); \
+	ck_assert_msg(strstr(errbuf, (want)) != NULL, "error '%s' lacks '%s'", errbuf, (want)); \
+} while (0)
+
+#define ck_loads(cfg) ck_assert_msg((cfg) != NULL, "load failed: %s", errbuf)
+
+/* Sign a small message with the signers found for local@domain; return signature i. */
+static char *
+sign_one(const struct config *cfg, const char *local, const char *domain, size_t want_n,
+    size_t i)
+{
+	static const char msg[] = "From: a@example.com\r\nTo: b@example.org\r\n"
+	    "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\nSubject: hi\r\n\r\nbody\r\n";
+	const dkim_signer *s[4];
+	dkim_msg *m = NULL;
+	dkim_err err;
+	size_t n = config_signers(cfg, local, domain, s, 4);
+	char *out;
+
+	ck_assert_uint_eq(n, want_n);
+	ck_assert_int_eq(dkim_sign_buffer(s, n, 1700000000, msg, sizeof(msg) - 1, &m, &err),
+	    DKIM_OK);
+	out = strdup(dkim_msg_signature(m, i));
+	dkim_msg_free(m);
+	return out;
+}
+
+/* Make the private directory and the keys. */
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/postdkim-cfg.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		abort();
+	put("rsa.key", 0600, "%s", rsa_pem);
+	put("ed.key", 0600, "%s", ed_pem);
+}
+
+/* Remove one file or directory (nftw callback), making it writable first. */
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	chmod(path, 0700);
+	return remove(path);
+}
+
+/* Remove the private directory and everything in it. */
+static void
+teardown(void)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+START_TEST(five_lines)
+{
+	struct config *cfg = load(
+	    "Domain domain.fr\n"
+	    "KeyFile %s/rsa.key\n"
+	    "Selector mail\n"
+	    "Canonicalization relaxed/simple\n"
+	    "Socket local:/var/spool/postfix/var/run/opendkim/opendkim.sock\n", dir);
+	const dkim_signer *s[2];
+	char *sig;
+
+	ck_loads(cfg);
+	ck_assert_str_eq(warnings, "");
+	ck_assert_uint_eq(cfg->nrules, 1);
+	ck_assert_str_eq(cfg->socket, "local:/var/spool/postfix/var/run/opendkim/opendkim.sock");
+	ck_assert_uint_eq(config_signers(cfg, "root", "domain.fr", s, 2), 1);
+	ck_assert_str_eq(dkim_signer_domain(s[0]), "domain.fr");
+	ck_assert_str_eq(dkim_signer_selector(s[0]), "mail");
+	ck_assert_uint_eq(config_signers(cfg, "root", "DOMAIN.FR", s, 2), 1);
+	ck_assert_uint_eq(config_signers(cfg, "root", "other.fr", s, 2), 0);
+	ck_assert_uint_eq(config_signers(cfg, "root", "sub.domain.fr", s, 2), 0);
+	sig = sign_one(cfg, "root", "domain.fr", 1, 0);
+	ck_assert_ptr_nonnull(strstr(sig, "c=relaxed/simple"));
+	ck_assert_ptr_nonnull(strstr(sig, "a=rsa-sha256"));
+	ck_assert_ptr_nonnull(strstr(sig, "d=domain.fr"));
+	ck_assert_ptr_nonnull(strstr(sig, "s=mail"));
+	free(sig);
+	/* The defaults. */
+	ck_assert_uint_eq(cfg->umask, 007);
+	ck_assert_int_eq(cfg->background, 1);
+	ck_assert_int_eq(cfg->syslog, 1);
+	ck_assert_int_eq(cfg->syslog_facility, LOG_MAIL);
+	ck_assert_int_eq(cfg->require_safe_keys, 1);
+	ck_assert_int_eq(cfg->subdomains, 0);
+	ck_assert_int_eq(cfg->multiple_signatures, 0);
+	ck_assert_int_eq(cfg->on_default, ACTION_ACCEPT);
+	ck_assert_int_eq(cfg->on_signature_error, ACTION_ACCEPT);
+	ck_assert_int_eq(cfg->on_internal_error, ACTION_ACCEPT);
+	ck_assert(cidr_match_str(&cfg->internal_hosts, "127.0.0.1", NULL));
+	ck_assert(cidr_match_str(&cfg->internal_hosts, "::1", NULL));
+	ck_assert(!cidr_match_str(&cfg->internal_hosts, "192.0.2.1", NULL));
+	ck_assert_ptr_null(cfg->user);
+	ck_assert_ptr_null(cfg->pidfile);
+	config_free(cfg);
+
+	/* Without Socket, the default is in the Postfix chroot. */
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n", dir);
+	ck_loads(cfg);
+	ck_assert_str_eq(cfg->socket, "local:/var/spool/postfix/var/run/postdkim/postdkim.sock");
+	sig = sign_one(cfg, "root", "domain.fr", 1, 0);
+	ck_assert_ptr_nonnull(strstr(sig, "c=relaxed/simple"));
+	free(sig);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(every_keyword)
+{
+	const char *hosts = put("hosts", 0644, "# internal\n10.0.0.0/8\n!10.9.9.9 # not this\n"
+	    "2001:db8::/32\n");
+	struct config *cfg = load(
+	    "# every keyword postdkim acts on\n"
+	    "  domain   a.example, b.example c.example\n"
+	    "KEYFILE %s/rsa.key\n"
+	    "Selector sel1\n"
+	    "Canonicalization simple/relaxed\n"
+	    "SignatureAlgorithm rsa-sha256\n"
+	    "SubDomains yes\n"
+	    "SignHeaders From,To,Subject,Date\n"
+	    "OversignHeaders From,Subject\n"
+	    "OmitHeaders Date\n"
+	    "SignatureTTL 86400\n"
+	    "Mode s\n"
+	    "InternalHosts file:%s\n"
+	    "ExternalIgnoreList 192.0.2.0/24, mx.example.net\n"
+	    "MTA ORIGINATING, submission\n"
+	    "MacroList daemon_name=ORIGINATING|SMTPS,{auth_type}\n"
+	    "Socket inet:8891@127.0.0.1\n"
+	    "UMask 0022\n"
+	    "UserID nobody:nogroup\n"
+	    "PidFile /run/postdkim/postdkim.pid\n"
+	    "Background no\n"
+	    "Syslog false\n"
+	    "SyslogFacility local3\n"
+	    "SyslogSuccess yes\n"
+	    "LogWhy yes\n"
+	    "RequireSafeKeys yes\n"
+	    "On-Default tempfail\n"
+	    "On-SignatureError reject\n"
+	    "On-InternalError accept\n"
+	    "MultipleSignatures yes\n", dir, hosts);
+	const dkim_signer *s[4];
+	char *sig, *h;
+
+	ck_loads(cfg);
+	ck_assert_uint_eq(cfg->nrules, 3);
+	ck_assert_int_eq(cfg->subdomains, 1);
+	ck_assert_int_eq(cfg->multiple_signatures, 1);
+	ck_assert_uint_eq(config_signers(cfg, "x", "b.example", s, 4), 1);
+	ck_assert_str_eq(dkim_signer_domain(s[0]), "b.example");
+	ck_assert_uint_eq(config_signers(cfg, "x", "deep.sub.c.example", s, 4), 1);
+	ck_assert_str_eq(dkim_signer_domain(s[0]), "c.example");
+	sig = sign_one(cfg, "x", "a.example", 1, 0);
+	ck_assert_ptr_nonnull(strstr(sig, "c=simple/relaxed"));
+	ck_assert_ptr_nonnull(strstr(sig, "s=sel1"));
+	ck_assert_ptr_nonnull(strstr(sig, "x=1700086400"));
+	/* SignHeaders minus OmitHeaders, plus the over-signed names. */
+	h = strstr(sig, "h=");
+	ck_assert_ptr_nonnull(h);
+	h = strndup(h, strcspn(h, ";"));
+	ck_assert_msg(strcasestr(h, "to") != NULL && strcasestr(h, "subject") != NULL, "%s", h);
+	ck_assert_msg(strcasestr(h, "date") == NULL, "%s", h);
+	ck_assert_msg(strcasestr(strcasestr(h, "subject") + 1, "subject") != NULL, "%s", h);
+	free(h);
+	free(sig);
+	ck_assert(cidr_match_str(&cfg->internal_hosts, "10.1.2.3", NULL));
+	ck_assert(!cidr_match_str(&cfg->internal_hosts, "10.9.9.9", NULL));
+	ck_assert(!cidr_match_str(&cfg->internal_hosts, "127.0.0.1", NULL));
+	ck_assert(cidr_match_str(&cfg->internal_hosts, "2001:db8::25", NULL));
+	ck_assert(cidr_match_str(&cfg->external_ignore, "192.0.2.77", NULL));
+	ck_assert(cidr_match_str(&cfg->external_ignore, "198.51.100.1", "MX.example.net"));
+	ck_assert_uint_eq(cfg->nmta, 2);
+	ck_assert_str_eq(cfg->mta[0], "ORIGINATING");
+	ck_assert_str_eq(cfg->mta[1], "submission");
+	ck_assert_uint_eq(cfg->nmacros, 2);
+	ck_assert_str_eq(cfg->macros[0].name, "daemon_name");
+	ck_assert_uint_eq(cfg->macros[0].nvalues, 2);
+	ck_assert_str_eq(cfg->macros[0].values[1], "SMTPS");
+	ck_assert_str_eq(cfg->macros[1].name, "{auth_type}");
+	ck_assert_uint_eq(cfg->macros[1].nvalues, 0);
+	ck_assert_str_eq(cfg->socket, "inet:8891@127.0.0.1");
+	ck_assert_uint_eq(cfg->umask, 022);
+	ck_assert_str_eq(cfg->user, "nobody");
+	ck_assert_str_eq(cfg->group, "nogroup");
+	ck_assert_str_eq(cfg->pidfile, "/run/postdkim/postdkim.pid");
+	ck_assert_int_eq(cfg->background, 0);
+	ck_assert_int_eq(cfg->syslog, 0);
+	ck_assert_int_eq(cfg->syslog_facility, LOG_LOCAL3);
+	ck_assert_int_eq(cfg->syslog_success, 1);
+	ck_assert_int_eq(cfg->log_why, 1);
+	ck_assert_int_eq(cfg->on_default, ACTION_TEMPFAIL);
+	ck_assert_int_eq(cfg->on_signature_error, ACTION_REJECT);
+	ck_assert_int_eq(cfg->on_internal_error, ACTION_ACCEPT);
+	ck_assert_str_eq(config_action_name(cfg->on_signature_error), "reject");
+	/* On-Default other than accept is worth a warning: it covers unsigned mail. */
+	ck_assert_ptr_nonnull(strstr(warnings, "On-Default tempfail"));
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(on_default_blanket)
+{
+	struct config *cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\n"
+	    "On-Default tempfail\nOn-InternalError reject\n", dir);
+
+	ck_loads(cfg);
+	ck_assert_int_eq(cfg->on_signature_error, ACTION_TEMPFAIL);
+	ck_assert_int_eq(cfg->on_internal_error, ACTION_REJECT);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(unknown_keyword)
+{
+	struct config *cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\n\n# c\nSelectr mail\n",
+	    dir);
+	char want[600];
+
+	snprintf(want, sizeof(want), "%s/postdkim.conf:5: unknown keyword 'Selectr' "
+	    "(did you mean 'Selector'?)", dir);
+	ck_fails(cfg, want);
+	cfg = load("Domain domain.fr\nFrobnicate yes\n");
+	ck_fails(cfg, "postdkim.conf:2: unknown keyword 'Frobnicate'");
+	ck_assert_ptr_null(strstr(errbuf, "did you mean"));
+}
+END_TEST
+
+START_TEST(ignored_keywords)
+{
+	struct config *cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n"
+	    "TrustAnchorFile /usr/share/dns/root.key\nNameservers 127.0.0.1\n"
+	    "trustanchorfile /x\nAutoRestart yes\nOn-BadSignature reject\n", dir);
+	const char *p;
+
+	ck_loads(cfg);
+	p = strstr(warnings, "TrustAnchorFile ignored");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_null(strstr(p + 1, "TrustAnchorFile ignored"));	/* once */
+	ck_assert_ptr_nonnull(strstr(warnings, "postdkim.conf:4: TrustAnchorFile ignored"));
+	ck_assert_ptr_nonnull(strstr(warnings, "Nameservers ignored"));
+	ck_assert_ptr_nonnull(strstr(warnings, "AutoRestart ignored: postdkim does not have"));
+	ck_assert_ptr_nonnull(strstr(warnings, "On-BadSignature ignored: it concerns "
+	    "verification"));
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(errors_name_place)
+{
+	struct config *cfg;
+
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nUMask 999\n", dir);
+	ck_fails(cfg, "postdkim.conf:4: UMask: '999' is not an octal mask");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nBackground maybe\n", dir);
+	ck_fails(cfg, "postdkim.conf:4: Background: 'maybe' is not yes or no");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSignatureTTL -5\n", dir);
+	ck_fails(cfg, "postdkim.conf:4: SignatureTTL:");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSyslogFacility mial\n",
+	    dir);
+	ck_fails(cfg, "postdkim.conf:4: SyslogFacility: unknown facility 'mial'");
+	cfg = load("Domain d.example\nKeyFile %s/nonexistent.key\nSelector s\n", dir);
+	ck_fails(cfg, "postdkim.conf:2: KeyFile:");
+	ck_assert_ptr_nonnull(strstr(errbuf, "nonexistent.key"));
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSelector\n", dir);
+	ck_fails(cfg, "postdkim.conf:4: Selector: missing value");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nUserID nosuchuser9\n", dir);
+	ck_fails(cfg, "postdkim.conf:4: UserID: no such user 'nosuchuser9'");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nInternalHosts 10.0.0.300\n",
+	    dir);
+	ck_fails(cfg, "postdkim.conf:4: InternalHosts: '10.0.0.300'");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOmitHeaders Date,From\n",
+	    dir);
+	ck_fails(cfg, "postdkim.conf:4: OmitHeaders: From must always be signed");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSignHeaders From,Bad Name:\n",
+	    dir);
+	ck_fails(cfg, "postdkim.conf:4: SignHeaders: 'Name:' is not a header field name");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nInternalHosts ldap://x/\n",
+	    dir);
+	ck_fails(cfg, "postdkim.conf:4: InternalHosts: data set type 'ldap:' is not supported");
+	cfg = load("Domain bad..example\nKeyFile %s/rsa.key\nSelector s\n", dir);
+	ck_fails(cfg, "postdkim.conf:1: Domain: 'bad..example' is not a valid domain");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s;x\n", dir);
+	ck_fails(cfg, "postdkim.conf:3: Selector: 's;x' is not a valid selector");
+	put("domains", 0644, "# signed domains\nd.example\n\ne..example\n");
+	cfg = load("Domain file:domains\nKeyFile rsa.key\nSelector s\n");
+	ck_fails(cfg, "domains:4: Domain: 'e..example' is not a valid domain");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSocket inet:0@127.0.0.1\n",
+	    dir);
+	ck_fails(cfg, "postdkim.conf:4: Socket:");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSocket smtp.example\n", dir);
+	ck_fails(cfg, "postdkim.conf:4: Socket:");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSocket local:relative\n",
+	    dir);
+	ck_fails(cfg, "postdkim.conf:4: Socket:");
+}
+END_TEST
+
+START_TEST(nothing_to_sign)
+{
+	struct config *cfg;
+
+	cfg = load("# empty\n");
+	ck_fails(cfg, "nothing to sign: Domain is not set");
+	cfg = load("Domain d.example\n");
+	ck_fails(cfg, "nothing to sign: KeyFile is not set");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\n", dir);
+	ck_fails(cfg, "nothing to sign: Selector is not set");
+	cfg = load("KeyTable %s/kt\n", dir);
+	ck_fails(cfg, "postdkim.conf:1: KeyTable: needs a SigningTable");
+	cfg = load("SigningTable %s/st\n", dir);
+	ck_fails(cfg, "postdkim.conf:1: SigningTable: needs a KeyTable");
+	cfg = load_as("missing.conf", "");
+	ck_assert_ptr_null(config_load("/nonexistent/postdkim.conf", NULL, NULL, errbuf,
+	    sizeof(errbuf)));
+	ck_assert_ptr_nonnull(strstr(errbuf, "/nonexistent/postdkim.conf: No such file"));
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(mode_and_actions)
+{
+	static const char *const bad[] = { "a", "t", "r" };
+	struct config *cfg;
+	size_t i;
+
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMode sv\n", dir);
+	ck_fails(cfg, "postdkim.conf:4: Mode: 'sv': verification is not supported");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMode v\n", dir);
+	ck_fails(cfg, "verification is not supported");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMode x\n", dir);
+	ck_fails(cfg, "Mode: 'x'");
+	for (i = 0; i < 3; i++) {
+		cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-SignatureError %s\n",
+		    dir, bad[i]);
+		ck_fails(cfg, "postdkim.conf:4: On-SignatureError: abbreviation");
+		ck_assert_ptr_nonnull(strstr(errbuf, "in full"));
+	}
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-Default discard\n", dir);
+	ck_fails(cfg, "postdkim.conf:4: On-Default: 'discard' is not supported");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-InternalError quarantine\n",
+	    dir);
+	ck_fails(cfg, "On-InternalError: 'quarantine' is not supported");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-InternalError bounce\n",
+	    dir);
+	ck_fails(cfg, "'bounce' is not accept, tempfail or reject");
+}
+END_TEST
+
+START_TEST(canonicalization)
+{
+	static const struct { const char *in, *out; } c[] = {
+		{ "relaxed", "c=relaxed/simple" }, { "simple", "c=simple/simple" },
+		{ "Relaxed/Relaxed", "c=relaxed/relaxed" }, { "simple/relaxed", "c=simple/relaxed" },
+	};
+	struct config *cfg;
+	char *sig;
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nCanonicalization %s\n",
+		    dir, c[i].in);
+		ck_loads(cfg);
+		sig = sign_one(cfg, "u", "d.example", 1, 0);
+		ck_assert_msg(strstr(sig, c[i].out) != NULL, "%s: %s", c[i].in, sig);
+		free(sig);
+		config_free(cfg);
+	}
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nCanonicalization nofws\n",
+	    dir);
+	ck_fails(cfg, "postdkim.conf:4: Canonicalization: 'nofws'");
+}
+END_TEST
+
+START_TEST(signature_algorithm)
+{
+	struct config *cfg;
+	char *sig;
+
+	cfg = load("Domain d.example\nKeyFile %s/ed.key\nSelector s\n"
+	    "SignatureAlgorithm ed25519-sha256\n", dir);
+	ck_loads(cfg);
+	sig = sign_one(cfg, "u", "d.example", 1, 0);
+	ck_assert_ptr_nonnull(strstr(sig, "a=ed25519-sha256"));
+	free(sig);
+	config_free(cfg);
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\n"
+	    "SignatureAlgorithm ed25519-sha256\n", dir);
+	ck_fails(cfg, "postdkim.conf:4: SignatureAlgorithm: ed25519-sha256 does not match the "
+	    "rsa key");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSignatureAlgorithm rsa-sha1\n",
+	    dir);
+	ck_fails(cfg, "rsa-sha1 must not be used");
+}
+END_TEST
+
+START_TEST(include_and_repeat)
+{
+	const char *inc = put("keys.conf", 0644, "KeyFile %s/rsa.key\nSelector inc\n", dir);
+	struct config *cfg = load("Domain d.example\nSelector first\nInclude %s\n", inc);
+	char *sig;
+
+	ck_loads(cfg);
+	ck_assert_ptr_nonnull(strstr(warnings, "keys.conf:2: Selector repeats"));
+	sig = sign_one(cfg, "u", "d.example", 1, 0);
+	ck_assert_ptr_nonnull(strstr(sig, "s=inc"));
+	free(sig);
+	config_free(cfg);
+	/* A relative Include is found beside the including file. */
+	cfg = load("Domain d.example\nInclude keys.conf\n");
+	ck_loads(cfg);
+	config_free(cfg);
+	/* A loop of Includes stops. */
+	inc = put("loop.conf", 0644, "Include %s/loop.conf\n", dir);
+	cfg = load("Include %s\n", inc);
+	ck_fails(cfg, "Include nested more than");
+	/* Errors inside an included file name that file. */
+	inc = put("bad.conf", 0644, "\nUMask x\n");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nInclude %s\n", dir, inc);
+	ck_fails(cfg, "bad.conf:2: UMask:");
+}
+END_TEST
+
+START_TEST(tables)
+{
+	const char *kt = put("key.table", 0644,
+	    "# name domain:selector:key\n"
+	    "rsa  example.com:rsa2026:%s/rsa.key\n"
+	    "ed   example.com:ed2026:%s/ed.key\n"
+	    "org  example.org:sel:./rsa.key\n", dir, dir);
+	const char *st = put("signing.table", 0644,
+	    "alice@example.com  ed\n"
+	    "example.com        rsa\n"
+	    ".example.org       org\n"
+	    "bob@.example.org   org:bob@sub.example.org\n");
+	struct config *cfg = load("KeyTable %s\nSigningTable file:%s\nDomain ignored.example\n",
+	    kt, st);
+	const dkim_signer *s[4];
+	char *sig;
+
+	ck_loads(cfg);
+	ck_assert_ptr_nonnull(strstr(warnings, "Domain ignored: KeyTable and SigningTable"));
+	ck_assert_uint_eq(cfg->nrules, 4);
+	ck_assert_int_eq(cfg->refile, 0);
+	/* Full address first, then the domain. */
+	ck_assert_uint_eq(config_signers(cfg, "alice", "example.com", s, 4), 1);
+	ck_assert_str_eq(dkim_signer_selector(s[0]), "ed2026");
+	ck_assert_uint_eq(config_signers(cfg, "carol", "Example.COM", s, 4), 1);
+	ck_assert_str_eq(dkim_signer_selector(s[0]), "rsa2026");
+	/* .example.org covers subdomains, not example.org itself. */
+	ck_assert_uint_eq(config_signers(cfg, "carol", "example.org", s, 4), 0);
+	ck_assert_uint_eq(config_signers(cfg, "carol", "a.b.example.org", s, 4), 1);
+	ck_assert_str_eq(dkim_signer_domain(s[0]), "example.org");
+	/* user@.parent comes before .parent: the identity shows which matched. */
+	sig = sign_one(cfg, "bob", "sub.example.org", 1, 0);
+	ck_assert_ptr_nonnull(strstr(sig, "i=bob@sub.example.org"));
+	free(sig);
+	ck_assert_uint_eq(config_signers(cfg, "x", "example.net", s, 4), 0);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(tables_subdomains_and_wildcards)
+{
+	const char *kt = put("kt2", 0644, "k example.com:s:%s/rsa.key\nany example.net:s:%s/rsa.key\n",
+	    dir, dir);
+	const char *st = put("st2", 0644, "example.com k\n*  any\n");
+	struct config *cfg = load("KeyTable file:%s\nSigningTable %s\n", kt, st);
+	const dkim_signer *s[4];
+
+	ck_loads(cfg);
+	ck_assert_uint_eq(config_signers(cfg, "u", "sub.example.com", s, 4), 1);
+	ck_assert_str_eq(dkim_signer_domain(s[0]), "example.net");	/* only "*" */
+	config_free(cfg);
+	cfg = load("KeyTable file:%s\nSigningTable %s\nSubDomains yes\n", kt, st);
+	ck_loads(cfg);
+	ck_assert_uint_eq(config_signers(cfg, "u", "sub.example.com", s, 4), 1);
+	ck_assert_str_eq(dkim_signer_domain(s[0]), "example.com");
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(tables_errors)
+{
+	const char *kt = put("kt3", 0644, "k1 example.com:s:%s/rsa.key\n", dir);
+	const char *st = put("st3", 0644, "example.com k1\n\nexample.org k2\n");
+	struct config *cfg = load("KeyTable %s\nSigningTable %s\n", kt, st);
+	char want[600];
+
+	snprintf(want, sizeof(want), "%s:3: SigningTable entry 'example.org' names key 'k2', "
+	    "which is not in KeyTable %s", st, kt);
+	ck_fails(cfg, want);
+	/* A bad KeyTable value. */
+	kt = put("kt4", 0644, "k1 example.com:s:%s/rsa.key\nk2 example.com-no-selector\n", dir);
+	st = put("st4", 0644, "example.com k1\n");
+	cfg = load("KeyTable %s\nSigningTable %s\n", kt, st);
+	ck_fails(cfg, "kt4:2: KeyTable entry 'k2': value must be domain:selector:keyfile");
+	/* Repeated names. */
+	kt = put("kt5", 0644, "k1 example.com:s:%s/rsa.key\nk1 example.com:t:%s/rsa.key\n", dir,
+	    dir);
+	cfg = load("KeyTable %s\nSigningTable %s\n", kt, st);
+	ck_fails(cfg, "kt5:2: KeyTable entry 'k1' repeated (first at line 1)");
+	/* '%' domains would need a signer per message. */
+	kt = put("kt6", 0644, "k1 %%:s:%s/rsa.key\n", dir);
+	cfg = load("KeyTable %s\nSigningTable %s\n", kt, st);
+	ck_fails(cfg, "kt6:1: KeyTable entry 'k1': '%' as the domain is not supported");
+	/* A missing key file, named with the table line. */
+	kt = put("kt7", 0644, "k1 example.com:s:%s/gone.key\n", dir);
+	cfg = load("KeyTable %s\nSigningTable %s\n", kt, st);
+	ck_fails(cfg, "kt7:1: KeyTable entry 'k1': ");
+	ck_assert_ptr_nonnull(strstr(errbuf, "gone.key"));
+	/* An identity outside the signing domain. */
+	kt = put("kt8", 0644, "k1 example.com:s:%s/rsa.key\n", dir);
+	st = put("st8", 0644, "example.com k1:someone@example.org\n");
+	cfg = load("KeyTable %s\nSigningTable %s\n", kt, st);
+	ck_fails(cfg, "st8:1: SigningTable entry 'example.com' (key 'k1'");
+	/* Tables must be files. */
+	cfg = load("KeyTable k1\nSigningTable %s\n", st);
+	ck_fails(cfg, "postdkim.conf:1: KeyTable: 'k1' must be a file");
+	cfg = load("KeyTable %s/none\nSigningTable %s\n", dir, st);
+	ck_fails(cfg, "postdkim.conf:1: KeyTable: ");
+	ck_assert_ptr_nonnull(strstr(errbuf, "No such file"));
+}
+END_TEST
+
+START_TEST(inline_key)
+{
+	/* A key written in the KeyTable itself, which must then be private. */
+	char *seed = tk_private(TK_ED25519_SEED, 0);
+	const char *kt, *st = put("st14", 0644, "example.com k\n");
+	struct config *cfg;
+	char *sig;
+
+	seed[strcspn(seed, "\n")] = '\0';
+	kt = put("kt14", 0600, "k example.com:ed:%s\n", seed);
+	cfg = load("KeyTable %s\nSigningTable %s\n", kt, st);
+	ck_loads(cfg);
+	sig = sign_one(cfg, "u", "example.com", 1, 0);
+	ck_assert_ptr_nonnull(strstr(sig, "a=ed25519-sha256"));
+	free(sig);
+	config_free(cfg);
+	kt = put("kt14", 0644, "k example.com:ed:%s\n", seed);
+	cfg = load("KeyTable %s\nSigningTable %s\n", kt, st);
+	ck_fails(cfg, "kt14:1: KeyTable entry 'k' holds a key: ");
+	ck_assert_ptr_nonnull(strstr(errbuf, "readable by others"));
+	free(seed);
+}
+END_TEST
+
+START_TEST(identity_percent)
+{
+	const char *kt = put("kt9", 0644, "k1 example.com:s:%s/rsa.key\n", dir);
+	const char *st = put("st9", 0644, "example.com k1:@%%\n");
+	struct config *cfg = load("KeyTable %s\nSigningTable %s\n", kt, st);
+	char *sig;
+
+	ck_loads(cfg);
+	sig = sign_one(cfg, "u", "example.com", 1, 0);
+	ck_assert_ptr_nonnull(strstr(sig, "i=@example.com"));
+	free(sig);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(refile_globs)
+{
+	const char *kt = put("kt10", 0644,
+	    "news example.com:news:%s/ed.key\n"
+	    "main example.com:main:%s/rsa.key\n"
+	    "org  example.org:org:%s/rsa.key\n", dir, dir, dir);
+	const char *st = put("st10", 0644,
+	    "newsletter*@example.com news\n"
+	    "*@example.com           main\n"
+	    "*@*.example.org         org\n");
+	struct config *cfg = load("KeyTable %s\nSigningTable refile:%s\n", kt, st);
+	const dkim_signer *s[4];
+
+	ck_loads(cfg);
+	ck_assert_int_eq(cfg->refile, 1);
+	ck_assert_uint_eq(config_signers(cfg, "newsletter-2026", "example.com", s, 4), 1);
+	ck_assert_str_eq(dkim_signer_selector(s[0]), "news");
+	ck_assert_uint_eq(config_signers(cfg, "alice", "EXAMPLE.com", s, 4), 1);
+	ck_assert_str_eq(dkim_signer_selector(s[0]), "main");
+	ck_assert_uint_eq(config_signers(cfg, "alice", "mx.example.org", s, 4), 1);
+	ck_assert_uint_eq(config_signers(cfg, "alice", "example.org", s, 4), 0);
+	ck_assert_uint_eq(config_signers(cfg, "alice", "example.com.evil", s, 4), 0);
+	config_free(cfg);
+	/* With MultipleSignatures every match applies, in file order. */
+	cfg = load("KeyTable %s\nSigningTable refile:%s\nMultipleSignatures yes\n", kt, st);
+	ck_loads(cfg);
+	ck_assert_uint_eq(config_signers(cfg, "newsletter", "example.com", s, 4), 2);
+	ck_assert_str_eq(dkim_signer_selector(s[0]), "news");
+	ck_assert_str_eq(dkim_signer_selector(s[1]), "main");
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(dual_signing)
+{
+	const char *kt = put("kt11", 0644,
+	    "rsa example.com:rsa:%s/rsa.key\n"
+	    "ed  example.com:ed:%s/ed.key\n"
+	    "rsa2 example.net:rsa:%s/rsa.key\n", dir, dir, dir);
+	const char *st = put("st11", 0644, "example.com rsa\nexample.com ed\nexample.net rsa2\n");
+	struct config *cfg = load("KeyTable %s\nSigningTable %s\nMultipleSignatures yes\n", kt, st);
+	const dkim_signer *s[4];
+	char *sig;
+
+	ck_loads(cfg);
+	ck_assert_uint_eq(config_signers(cfg, "u", "example.com", s, 4), 2);
+	ck_assert_int_eq(dkim_signer_alg(s[0]), DKIM_ALG_RSA_SHA256);
+	ck_assert_int_eq(dkim_signer_alg(s[1]), DKIM_ALG_ED25519_SHA256);
+	sig = sign_one(cfg, "u", "example.com", 2, 1);
+	ck_assert_ptr_nonnull(strstr(sig, "a=ed25519-sha256"));
+	free(sig);
+	sig = sign_one(cfg, "u", "example.com", 2, 0);
+	ck_assert_ptr_nonnull(strstr(sig, "a=rsa-sha256"));
+	free(sig);
+	/* max is respected. */
+	ck_assert_uint_eq(config_signers(cfg, "u", "example.com", s, 1), 1);
+	config_free(cfg);
+	/* Without MultipleSignatures the first line wins. */
+	cfg = load("KeyTable %s\nSigningTable %s\n", kt, st);
+	ck_loads(cfg);
+	ck_assert_uint_eq(config_signers(cfg, "u", "example.com", s, 4), 1);
+	ck_assert_int_eq(dkim_signer_alg(s[0]), DKIM_ALG_RSA_SHA256);
+	config_free(cfg);
+	/* SignatureAlgorithm with a KeyTable: each key decides, with a warning. */
+	cfg = load("KeyTable %s\nSigningTable %s\nSignatureAlgorithm rsa-sha256\n", kt, st);
+	ck_loads(cfg);
+	ck_assert_ptr_nonnull(strstr(warnings, "SignatureAlgorithm ignored with KeyTable"));
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(unsafe_key_modes)
+{
+	static const struct { mode_t mode; const char *what; } bad[] = {
+		{ 0644, "readable by others (mode 0644); chmod 600 it" },
+		{ 0604, "readable by others (mode 0604); chmod 600 it" },
+		{ 0602, "writable by others (mode 0602); chmod 600 it" },
+		{ 0640, "readable by group (mode 0640); chmod 600 it" },
+		{ 0620, "writable by group (mode 0620); chmod 600 it" },
+	};
+	struct config *cfg;
+	const char *key;
+	char want[600];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		key = put("loose.key", bad[i].mode, "%s", rsa_pem);
+		snprintf(want, sizeof(want), "postdkim.conf:2: KeyFile: %s: %s", key, bad[i].what);
+		cfg = load("Domain d.example\nKeyFile %s\nSelector s\n", key);
+		ck_fails(cfg, want);
+	}
+	/* RequireSafeKeys no: a warning, and the key is used. */
+	key = put("loose.key", 0644, "%s", rsa_pem);
+	cfg = load("Domain d.example\nKeyFile %s\nSelector s\nRequireSafeKeys no\n", key);
+	ck_loads(cfg);
+	ck_assert_ptr_nonnull(strstr(warnings, "readable by others (mode 0644)"));
+	ck_assert_uint_eq(cfg->nrules, 1);
+	config_free(cfg);
+	/* A KeyTable key is checked the same way, named with the table line. */
+	key = put("loose.key", 0644, "%s", rsa_pem);
+	put("kt12", 0644, "k example.com:s:%s\n", key);
+	put("st12", 0644, "example.com k\n");
+	cfg = load("KeyTable %s/kt12\nSigningTable %s/st12\n", dir, dir);
+	ck_fails(cfg, "kt12:1: KeyTable entry 'k': ");
+	ck_assert_ptr_nonnull(strstr(errbuf, "readable by others"));
+}
+END_TEST
+
+START_TEST(unsafe_key_dirs)
+{
+	struct config *cfg;
+	const char *d;
+	char want[600], key[512];
+
+	/* The key's own directory writable by others. */
+	d = mkdir_mode("open", 0777);
+	snprintf(want, sizeof(want), "%s: the key's own directory writable by others (mode 0777)",
+	    d);
+	snprintf(key, sizeof(key), "%s/k.key", d);
+	put("open/k.key", 0600, "%s", rsa_pem);
+	cfg = load("Domain d.example\nKeyFile %s\nSelector s\n", key);
+	ck_fails(cfg, want);
+	/* ... even when sticky. */
+	mkdir_mode("open", 01777);
+	cfg = load("Domain d.example\nKeyFile %s\nSelector s\n", key);
+	ck_fails(cfg, "the key's own directory writable by others (mode 1777)");
+	/* Group-writable own directory. */
+	mkdir_mode("open", 0770);
+	cfg = load("Domain d.example\nKeyFile %s\nSelector s\n", key);
+	ck_fails(cfg, "directory writable by group (mode 0770)");
+
+	/* A sticky world-writable directory above a private one is fine (like /tmp). */
+	mkdir_mode("sticky", 01777);
+	mkdir_mode("sticky/private", 0700);
+	put("sticky/private/k.key", 0600, "%s", rsa_pem);
+	snprintf(key, sizeof(key), "%s/sticky/private/k.key", dir);
+	cfg = load("Domain d.example\nKeyFile %s\nSelector s\n", key);
+	ck_loads(cfg);
+	config_free(cfg);
+
+	/* A non-sticky world-writable directory above is not. */
+	d = mkdir_mode("wide", 0777);
+	snprintf(want, sizeof(want), "%s: directory writable by others (mode 0777); chmod go-w it",
+	    d);
+	mkdir_mode("wide/private", 0700);
+	put("wide/private/k.key", 0600, "%s", rsa_pem);
+	snprintf(key, sizeof(key), "%s/wide/private/k.key", dir);
+	cfg = load("Domain d.example\nKeyFile %s\nSelector s\n", key);
+	ck_fails(cfg, want);
+
+	/* A symbolic link in a safe place to a key in an unsafe one. */
+	snprintf(want, sizeof(want), "%s/link.key", dir);
+	unlink(want);
+	ck_assert_int_eq(symlink(key, want), 0);
+	cfg = load("Domain d.example\nKeyFile %s\nSelector s\n", want);
+	ck_fails(cfg, "/wide: directory writable by others");
+}
+END_TEST
+
+START_TEST(unsafe_key_owner)
+{
+	struct passwd *pw = getpwnam("nobody");
+	struct config *cfg;
+	const char *key;
+	char want[600];
+
+	if (geteuid() != 0 || pw == NULL) {
+		printf("unsafe_key_owner: skipped, needs root and user nobody to chown\n");
+		return;
+	}
+	key = put("nobody.key", 0600, "%s", rsa_pem);
+	ck_assert_int_eq(chown(key, pw->pw_uid, pw->pw_gid), 0);
+	snprintf(want, sizeof(want), "%s: owned by uid %lu (nobody), not root or the run-time "
+	    "user", key, (unsigned long)pw->pw_uid);
+	cfg = load("Domain d.example\nKeyFile %s\nSelector s\n", key);
+	ck_fails(cfg, want);
+	/* Owned by the run-time user (UserID) is fine. */
+	cfg = load("Domain d.example\nKeyFile %s\nSelector s\nUserID nobody\n", key);
+	ck_loads(cfg);
+	config_free(cfg);
+	/* A key directory owned by someone else could have the key replaced. */
+	key = mkdir_mode("theirs", 0700);
+	ck_assert_int_eq(chown(key, pw->pw_uid, pw->pw_gid), 0);
+	put("theirs/k.key", 0600, "%s", rsa_pem);
+	cfg = load("Domain d.example\nKeyFile %s/theirs/k.key\nSelector s\n", dir);
+	ck_fails(cfg, "/theirs: directory owned by uid");
+}
+END_TEST
+
+START_TEST(shared_key_loaded_once)
+{
+	/* The same file through two spellings is one key: signers compare equal keys. */
+	const char *kt = put("kt13", 0644, "a example.com:a:%s/rsa.key\nb example.com:b:%s/./rsa.key\n",
+	    dir, dir);
+	const char *st = put("st13", 0644, "example.com a\nexample.com b\n");
+	struct config *cfg = load("KeyTable %s\nSigningTable %s\nMultipleSignatures yes\n", kt, st);
+	const dkim_signer *s[4];
+	char *s0, *s1;
+
+	ck_loads(cfg);
+	ck_assert_uint_eq(config_signers(cfg, "u", "example.com", s, 4), 2);
+	/* RSA PKCS#1 v1.5 is deterministic: same key, same data, same b= apart from s=. */
+	s0 = sign_one(cfg, "u", "example.com", 2, 0);
+	s1 = sign_one(cfg, "u", "example.com", 2, 1);
+	ck_assert_ptr_nonnull(strstr(s0, "s=a"));
+	ck_assert_ptr_nonnull(strstr(s1, "s=b"));
+	free(s0);
+	free(s1);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(example_config)
+{
+	/* contrib/postdkim.conf.example loads with its key path pointed at a real key. */
+	FILE *fp = fopen(TEST_SRC_DIR "/../../contrib/postdkim.conf.example", "r");
+	char line[1024], text[16384] = "";
+	struct config *cfg;
+	const dkim_signer *s[2];
+
+	ck_assert_ptr_nonnull(fp);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, "KeyFile", 7) == 0)
+			snprintf(line, sizeof(line), "KeyFile %s/rsa.key\n", dir);
+		else if (strncmp(line, "UserID", 6) == 0 && getpwnam("postdkim") == NULL)
+			snprintf(line, sizeof(line), "# no user postdkim here\n");
+		strncat(text, line, sizeof(text) - strlen(text) - 1);
+	}
+	fclose(fp);
+	cfg = load("%s", text);
+	ck_loads(cfg);
+	ck_assert_str_eq(warnings, "");
+	ck_assert_uint_eq(config_signers(cfg, "u", "example.com", s, 2), 1);
+	ck_assert_str_eq(dkim_signer_selector(s[0]), "mail");
+	config_free(cfg);
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, five_lines);
+	tcase_add_test(tc, every_keyword);
+	tcase_add_test(tc, on_default_blanket);
+	tcase_add_test(tc, unknown_keyword);
+	tcase_add_test(tc, ignored_keywords);
+	tcase_add_test(tc, errors_name_place);
+	tcase_add_test(tc, nothing_to_sign);
+	tcase_add_test(tc, mode_and_actions);
+	tcase_add_test(tc, canonicalization);
+	tcase_add_test(tc, signature_algorithm);
+	tcase_add_test(tc, include_and_repeat);
+	tcase_add_test(tc, tables);
+	tcase_add_test(tc, tables_subdomains_and_wildcards);
+	tcase_add_test(tc, tables_errors);
+	tcase_add_test(tc, inline_key);
+	tcase_add_test(tc, identity_percent);
+	tcase_add_test(tc, refile_globs);
+	tcase_add_test(tc, dual_signing);
+	tcase_add_test(tc, unsafe_key_modes);
+	tcase_add_test(tc, unsafe_key_dirs);
+	tcase_add_test(tc, unsafe_key_owner);
+	tcase_add_test(tc, shared_key_loaded_once);
+	tcase_add_test(tc, example_config);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	rsa_pem = tk_private(TK_RSA_PKCS8, 1024);
+	ed_pem = tk_private(TK_ED25519_PKCS8, 0);
+	sr = srunner_create(config_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	free(rsa_pem);
+	free(ed_pem);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
