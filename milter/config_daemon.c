@@ -253,8 +253,8 @@ config_daemon(struct load *ld, struct config *cfg, uid_t *uid)
 			return -1;
 		cfg->on_signature_error = cfg->on_internal_error = cfg->on_default;
 		if (cfg->on_default != ACTION_ACCEPT)
-			config_warnf(ld, "%s:%u: On-Default %s also applies to mail postdkim does not "
-			    "sign (from external clients, unknown domains)",
+			config_warnf(ld, "%s:%u: On-Default %s applies to every message of ours that "
+			    "cannot be signed (no From, no key for the From domain)",
 			    ld->set[K_ONDEFAULT].file, ld->set[K_ONDEFAULT].line,
 			    config_action_name(cfg->on_default));
 	}

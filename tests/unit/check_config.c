@@ -294,7 +294,7 @@ START_TEST(every_keyword)
 	ck_assert_int_eq(cfg->on_signature_error, ACTION_REJECT);
 	ck_assert_int_eq(cfg->on_internal_error, ACTION_ACCEPT);
 	ck_assert_str_eq(config_action_name(cfg->on_signature_error), "reject");
-	/* On-Default other than accept is worth a warning: it covers unsigned mail. */
+	/* On-Default other than accept is worth a warning: it covers our unsignable mail. */
 	ck_assert_ptr_nonnull(strstr(warnings, "On-Default tempfail"));
 	config_free(cfg);
 }

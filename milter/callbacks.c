@@ -1,0 +1,489 @@
+/*
+ * callbacks.c - libmilter callbacks: what is known of a connection goes in
+ * one struct conn (smfi_setpriv); the message itself is a struct session
+ * shared with the offline mode. The MTA is asked for nothing postdkim does
+ * not use (no HELO, RCPT, DATA, unknown commands) and for no replies where
+ * postdkim never says anything but "continue".
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmilter/mfapi.h>
+
+#include "../dkim/dbuf.h"
+#include "callbacks.h"
+#include "log.h"
+#include "reload.h"
+#include "session.h"
+
+struct conn {
+	struct runcfg *rc;		/* configuration for this connection */
+	unsigned long pflags;		/* protocol flags we asked for */
+	int leadspc;			/* SMFIP_HDR_LEADSPC negotiated */
+	int conn_internal;		/* a copy failed at connect: every message fails */
+	int internal;			/* a copy failed in this message */
+	struct sockaddr_storage sa;
+	int have_sa;
+	char *client_name;
+	char *client_addr;
+	char *daemon_name;
+	char *auth_type;
+	char *auth_authen;
+	int in_msg;			/* session holds a message */
+	int signing;			/* past the end of header, counted in cb_busy */
+	struct session sess;
+	dbuf hval;			/* header value with the space restored */
+};
+
+static time_t cb_fixed_time;
+static atomic_long cb_busy;		/* messages being signed, for a clean stop */
+static atomic_int cb_stopping;		/* stop requested: start no new signature */
+
+/* The daemon is stopping: messages not yet signing are let go. */
+void callbacks_stopping(void)
+{
+	atomic_store(&cb_stopping, 1);
+}
+
+/* How many messages are being signed right now (end of header to end). */
+long callbacks_busy(void)
+{
+	return atomic_load(&cb_busy);
+}
+
+/* Sign with a fixed time instead of the clock. */
+void callbacks_set_time(time_t fixed)
+{
+	cb_fixed_time = fixed;
+}
+
+/* Replace a copied string with a copy of a new one (NULL allowed). */
+static int cb_setstr(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = NULL;
+	if (src == NULL)
+		return 0;
+	if ((*dst = strdup(src)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* The connection's struct, created on first use. */
+static struct conn *cb_conn(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL)
+		return c;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_msg(LOG_ERR, "out of memory for a new connection");
+		return NULL;
+	}
+	if ((c->rc = reload_acquire()) == NULL) {
+		free(c);
+		return NULL;
+	}
+	dbuf_init(&c->hval);
+	session_init(&c->sess, c->rc);
+	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+		reload_release(c->rc);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* A message starts. */
+static void cb_begin_message(struct conn *c)
+{
+	if (!c->in_msg) {
+		session_init(&c->sess, c->rc);
+		c->in_msg = 1;
+	}
+}
+
+/* Forget the message in progress, if any. */
+static void cb_end_message(struct conn *c)
+{
+	if (c->in_msg)
+		session_reset(&c->sess);
+	if (c->signing)
+		atomic_fetch_sub(&cb_busy, 1);
+	c->in_msg = 0;
+	c->signing = 0;
+	c->internal = 0;
+	cb_setstr(&c->auth_type, NULL);
+	cb_setstr(&c->auth_authen, NULL);
+}
+
+/* Reply for a stage where we asked not to reply (libmilter needs NOREPLY). */
+static sfsistat cb_continue(const struct conn *c, unsigned long nr_bit)
+{
+	return c != NULL && (c->pflags & nr_bit) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/*
+ * The libmilter status for a configured action. skipped: the message is
+ * not one postdkim signs (On-Default), rather than one it failed to sign.
+ */
+static sfsistat cb_action(SMFICTX *ctx, enum config_action a, int skipped)
+{
+	switch (a) {
+	case ACTION_TEMPFAIL:
+		(void)smfi_setreply(ctx, "451", "4.7.0", skipped ?
+		    "Message not accepted for DKIM signing, try again later" :
+		    "DKIM signing failed, try again later");
+		return SMFIS_TEMPFAIL;
+	case ACTION_REJECT:
+		(void)smfi_setreply(ctx, "550", "5.7.0", skipped ?
+		    "Message not accepted for DKIM signing" : "DKIM signing failed");
+		return SMFIS_REJECT;
+	case ACTION_ACCEPT:
+	default:
+		return SMFIS_ACCEPT;
+	}
+}
+
+/* The queue id for log lines. */
+static const char *cb_qid(SMFICTX *ctx)
+{
+	const char *q = smfi_getsymval(ctx, "i");
+
+	return q != NULL && *q != '\0' ? q : "NOQUEUE";
+}
+
+/* Append a macro name to a symbol list, in the {name} form the MTA knows. */
+static void cb_addsym(dbuf *b, const char *name)
+{
+	if (b->len > 0)
+		dbuf_addc(b, ' ');
+	if (strlen(name) > 1 && name[0] != '{') {
+		dbuf_addc(b, '{');
+		dbuf_adds(b, name);
+		dbuf_addc(b, '}');
+	} else {
+		dbuf_adds(b, name);
+	}
+}
+
+/* Ask for exactly the macros postdkim reads, at the stages it reads them. */
+static void cb_symlists(SMFICTX *ctx, const struct config *cfg)
+{
+	dbuf eoh;
+	size_t i;
+
+	(void)smfi_setsymlist(ctx, SMFIM_CONNECT, "{daemon_name} {client_addr} {client_name}");
+	(void)smfi_setsymlist(ctx, SMFIM_ENVFROM, "{auth_type} {auth_authen}");
+	/* MacroList names are read at the end of the header, with the queue id. */
+	dbuf_init(&eoh);
+	dbuf_adds(&eoh, "i");
+	for (i = 0; i < cfg->nmacros; i++)
+		cb_addsym(&eoh, cfg->macros[i].name);
+	if (!dbuf_failed(&eoh))
+		(void)smfi_setsymlist(ctx, SMFIM_EOH, eoh.data);
+	dbuf_free(&eoh);
+	(void)smfi_setsymlist(ctx, SMFIM_EOM, "i");
+}
+
+/* Option negotiation: what the MTA sends and where it waits for replies. */
+static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+    unsigned long *pf2, unsigned long *pf3)
+{
+	/* Stages postdkim has no use for. */
+	const unsigned long skip = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	/*
+	 * Stages where postdkim only ever says "continue": connect, MAIL, each
+	 * header and body chunk. Not the end of the header, where it accepts
+	 * mail it does not sign.
+	 */
+	const unsigned long noreply = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_BODY;
+	struct conn *c;
+
+	(void)f2;
+	(void)f3;
+	if ((c = cb_conn(ctx)) == NULL)
+		return SMFIS_REJECT;	/* libmilter drops the connection */
+	if ((f0 & SMFIF_ADDHDRS) == 0) {
+		log_msg(LOG_ERR, "the MTA does not allow adding header fields; cannot sign");
+		return SMFIS_REJECT;
+	}
+	*pf0 = SMFIF_ADDHDRS | (f0 & SMFIF_SETSYMLIST);
+	c->pflags = (skip | noreply) & f1;
+	/* Simple header canonicalization needs the value exactly as written. */
+	if (f1 & SMFIP_HDR_LEADSPC)
+		c->pflags |= SMFIP_HDR_LEADSPC;
+	c->leadspc = (c->pflags & SMFIP_HDR_LEADSPC) != 0;
+	*pf1 = c->pflags;
+	*pf2 = 0;
+	*pf3 = 0;
+	if (f0 & SMFIF_SETSYMLIST)
+		cb_symlists(ctx, c->rc->cfg);
+	return SMFIS_CONTINUE;
+}
+
+/* New SMTP client: remember who it is. */
+static sfsistat cb_connect(SMFICTX *ctx, char *hostname, struct sockaddr *sa)
+{
+	struct conn *c;
+	size_t salen = 0;
+
+	if ((c = cb_conn(ctx)) == NULL)
+		return SMFIS_CONTINUE;	/* nothing to reply with a NR stage; EOH acts */
+	if (sa != NULL) {
+		if (sa->sa_family == AF_INET)
+			salen = sizeof(struct sockaddr_in);
+		else if (sa->sa_family == AF_INET6)
+			salen = sizeof(struct sockaddr_in6);
+	}
+	if (salen > 0) {
+		memcpy(&c->sa, sa, salen);
+		c->have_sa = 1;
+	}
+	if (cb_setstr(&c->client_name, hostname) != 0 ||
+	    cb_setstr(&c->client_addr, smfi_getsymval(ctx, "{client_addr}")) != 0 ||
+	    cb_setstr(&c->daemon_name, smfi_getsymval(ctx, "{daemon_name}")) != 0)
+		c->conn_internal = 1;
+	return cb_continue(c, SMFIP_NR_CONN);
+}
+
+/* MAIL FROM: a new message; remember how the client authenticated. */
+static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	(void)argv;
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	cb_end_message(c);
+	cb_begin_message(c);
+	if (cb_setstr(&c->auth_type, smfi_getsymval(ctx, "{auth_type}")) != 0 ||
+	    cb_setstr(&c->auth_authen, smfi_getsymval(ctx, "{auth_authen}")) != 0)
+		c->internal = 1;
+	return cb_continue(c, SMFIP_NR_MAIL);
+}
+
+/* One header field. */
+static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	cb_begin_message(c);
+	if (c->leadspc) {
+		session_header(&c->sess, name, strlen(name), value, strlen(value));
+		return cb_continue(c, SMFIP_NR_HDR);
+	}
+	/*
+	 * Without SMFIP_HDR_LEADSPC the MTA removed the space after the colon;
+	 * put it back, or simple header canonicalization signs other bytes
+	 * than the recipient sees.
+	 */
+	dbuf_reset(&c->hval);
+	dbuf_addc(&c->hval, ' ');
+	dbuf_adds(&c->hval, value);
+	if (dbuf_failed(&c->hval))
+		c->internal = 1;
+	else
+		session_header(&c->sess, name, strlen(name), c->hval.data, c->hval.len);
+	/* Header values can be large; do not keep a big buffer between messages. */
+	if (c->hval.cap > 65536) {
+		dbuf_free(&c->hval);
+		dbuf_init(&c->hval);
+	}
+	return cb_continue(c, SMFIP_NR_HDR);
+}
+
+/* The value of any macro, for MacroList. */
+static const char *cb_macro(void *arg, const char *name)
+{
+	return smfi_getsymval(arg, (char *)name);
+}
+
+/* Log and act on a message that will not be signed. */
+static sfsistat cb_not_signed(SMFICTX *ctx, struct conn *c)
+{
+	const struct session *s = &c->sess;
+	sfsistat r;
+
+	char facts[512] = "";
+
+	/* LogWhy: what policy saw, to answer "why was this (not) signed?". */
+	if (c->rc->cfg->log_why)
+		snprintf(facts, sizeof(facts), " [client %s %s, daemon %s, auth %s]",
+		    c->client_name ? c->client_name : "-", c->client_addr ? c->client_addr : "-",
+		    c->daemon_name ? c->daemon_name : "-", c->auth_authen ? c->auth_authen : "-");
+	if (s->verdict == SESSION_SKIP && s->action == ACTION_ACCEPT)
+		log_msg(LOG_INFO, "%s: not signed: %s%s", cb_qid(ctx), s->why, facts);
+	else
+		log_msg(s->verdict == SESSION_SKIP ? LOG_INFO : LOG_WARNING,
+		    "%s: not signed: %s (action %s)%s", cb_qid(ctx), s->why,
+		    config_action_name(s->action), facts);
+	r = cb_action(ctx, s->action, s->verdict == SESSION_SKIP);
+	cb_end_message(c);
+	return r;
+}
+
+/* End of header: decide whether and with which keys to sign. */
+static sfsistat cb_eoh(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	struct policy_facts f;
+	sfsistat r;
+	enum config_action a;
+
+	if (c == NULL || c->internal || c->conn_internal) {
+		struct runcfg *rc = c != NULL ? c->rc : reload_acquire();
+
+		a = rc != NULL ? rc->cfg->on_internal_error : ACTION_TEMPFAIL;
+		log_msg(LOG_ERR, "%s: not signed: out of memory (action %s)", cb_qid(ctx),
+		    config_action_name(a));
+		if (c == NULL)
+			reload_release(rc);
+		else
+			cb_end_message(c);
+		return cb_action(ctx, a, 0);
+	}
+	cb_begin_message(c);
+	/*
+	 * While stopping, a connection may keep sending messages; start no
+	 * new signature, so that the process can exit once the messages
+	 * already being signed are done. Counted first, checked second: the
+	 * main thread sets the flag first and reads the count second.
+	 */
+	c->signing = 1;
+	atomic_fetch_add(&cb_busy, 1);
+	if (atomic_load(&cb_stopping)) {
+		/* Tempfail, not accept: the MTA retries and the message leaves signed. */
+		log_msg(LOG_INFO, "%s: not signed: postdkim is stopping (tempfail)", cb_qid(ctx));
+		cb_end_message(c);
+		return cb_action(ctx, ACTION_TEMPFAIL, 0);
+	}
+	memset(&f, 0, sizeof(f));
+	f.client_sa = c->have_sa ? (const struct sockaddr *)&c->sa : NULL;
+	f.client_addr = c->client_addr;
+	f.client_name = c->client_name;
+	f.daemon_name = c->daemon_name;
+	f.auth_type = c->auth_type;
+	f.auth_authen = c->auth_authen;
+	f.macro = cb_macro;
+	f.macro_arg = ctx;
+	if (session_eoh(&c->sess, &f, cb_fixed_time ? cb_fixed_time : time(NULL)) == SESSION_CONTINUE)
+		return SMFIS_CONTINUE;
+	r = cb_not_signed(ctx, c);
+	return r;
+}
+
+/* A body chunk (CRLF lines, up to 64 KB): straight into the body hash. */
+static sfsistat cb_body(SMFICTX *ctx, unsigned char *data, size_t len)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL && c->in_msg)
+		session_body(&c->sess, data, len);
+	return cb_continue(c, SMFIP_NR_BODY);
+}
+
+/* End of message: finish the signatures and add them at the top. */
+static sfsistat cb_eom(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	const struct config *cfg;
+	char desc[512];
+	size_t i, n;
+	char *v;
+
+	if (c == NULL || !c->in_msg)
+		return SMFIS_CONTINUE;
+	cfg = c->rc->cfg;
+	if (session_eom(&c->sess) != SESSION_SIGNED)
+		return cb_not_signed(ctx, c);
+	n = session_nsignatures(&c->sess);
+	/*
+	 * Each insertion goes to the very top (RFC 6376 5.6 wants signatures
+	 * above the fields they cover): insert the last first, so the final
+	 * order is the order of the signers.
+	 */
+	for (i = n; i-- > 0;) {
+		if ((v = session_signature(&c->sess, i, "\n", c->leadspc)) == NULL) {
+			log_msg(LOG_ERR, "%s: not signed: out of memory (action %s)", cb_qid(ctx),
+			    config_action_name(cfg->on_internal_error));
+			cb_end_message(c);
+			return cb_action(ctx, cfg->on_internal_error, 0);
+		}
+		if (smfi_insheader(ctx, 0, "DKIM-Signature", v) != MI_SUCCESS) {
+			free(v);
+			log_msg(LOG_ERR, "%s: not signed: the MTA refused the header (action %s)",
+			    cb_qid(ctx), config_action_name(cfg->on_internal_error));
+			cb_end_message(c);
+			return cb_action(ctx, cfg->on_internal_error, 0);
+		}
+		free(v);
+	}
+	if (cfg->syslog_success) {
+		for (i = 0; i < n; i++) {
+			session_describe(&c->sess, i, desc, sizeof(desc));
+			log_msg(LOG_INFO, "%s: signed %s", cb_qid(ctx), desc);
+		}
+	}
+	cb_end_message(c);
+	return SMFIS_CONTINUE;
+}
+
+/* The MTA abandoned the message (RSET, error, end of transaction). */
+static sfsistat cb_abort(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL)
+		cb_end_message(c);
+	return SMFIS_CONTINUE;
+}
+
+/* The connection is gone: free everything. */
+static sfsistat cb_close(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	cb_end_message(c);
+	free(c->client_name);
+	free(c->client_addr);
+	free(c->daemon_name);
+	dbuf_free(&c->hval);
+	reload_release(c->rc);
+	free(c);
+	(void)smfi_setpriv(ctx, NULL);
+	return SMFIS_CONTINUE;
+}
+
+/* Register the filter with libmilter. */
+int callbacks_register(const char *name)
+{
+	struct smfiDesc desc;
+
+	memset(&desc, 0, sizeof(desc));
+	desc.xxfi_name = (char *)name;
+	desc.xxfi_version = SMFI_VERSION;
+	desc.xxfi_flags = SMFIF_ADDHDRS;
+	desc.xxfi_connect = cb_connect;
+	desc.xxfi_envfrom = cb_envfrom;
+	desc.xxfi_header = cb_header;
+	desc.xxfi_eoh = cb_eoh;
+	desc.xxfi_body = cb_body;
+	desc.xxfi_eom = cb_eom;
+	desc.xxfi_abort = cb_abort;
+	desc.xxfi_close = cb_close;
+	desc.xxfi_negotiate = cb_negotiate;
+	return smfi_register(desc) == MI_SUCCESS ? 0 : -1;
+}

@@ -1,0 +1,546 @@
+/*
+ * main.c - postdkim, a DKIM signing milter: options, start-up as root
+ * (configuration and keys, socket, PID file), the switch to the run-time
+ * user, and the signal loop that reloads or stops the filter.
+ *
+ * Exit status: 0 success, 1 configuration error, 2 usage error, 3 run-time
+ * error.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+#include <openssl/crypto.h>
+
+#include "callbacks.h"
+#include "config.h"
+#include "listen.h"
+#include "log.h"
+#include "offline.h"
+#include "privs.h"
+#include "reload.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+#define EXIT_CONFIG 1
+#define EXIT_USAGE 2
+#define EXIT_RUNTIME 3
+
+/* How long a stop waits for messages in progress before exiting anyway. */
+#define STOP_TIMEOUT_MS 15000
+#define STOP_POLL_MS 50
+
+static char conf_path[PATH_MAX];
+static int sig_pipe[2] = { -1, -1 };
+
+/* Print the usage message. */
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: postdkim [-fn] [-c FILE] [-F UNIXTIME]\n"
+	    "       postdkim [-c FILE] [-F UNIXTIME] [-a ADDR] [-u USER] [-d NAME] -t MESSAGE\n"
+	    "       postdkim -V | -h\n"
+	    "  -c FILE      configuration file (default " CONFIG_DEFAULT_PATH ")\n"
+	    "  -n           check the configuration and keys, then exit\n"
+	    "  -f           stay in the foreground and log to standard error\n"
+	    "  -t MESSAGE   sign MESSAGE (\"-\" = stdin) as the milter would, print it\n"
+	    "  -a ADDR      with -t: client address (default 127.0.0.1)\n"
+	    "  -u USER      with -t: SASL-authenticated user\n"
+	    "  -d NAME      with -t: {daemon_name} of the receiving service\n"
+	    "  -F UNIXTIME  sign with this fixed time (t=), for tests\n"
+	    "  -V           print versions and exit\n"
+	    "exit status: 0 ok, 1 configuration error, 2 usage error, 3 run-time error\n");
+}
+
+/* Print postdkim's version and those of the libraries it runs with. */
+static void version(void)
+{
+	unsigned int maj = 0, min = 0, pl = 0;
+
+	(void)smfi_version(&maj, &min, &pl);
+	printf("postdkim %s\n", PACKAGE_VERSION);
+	printf("OpenSSL: %s\n", OpenSSL_version(OPENSSL_VERSION));
+	printf("libmilter: %u.%u.%u\n", maj, min, pl);
+}
+
+/* Configuration warnings go to the log. */
+static void conf_warn(void *arg, const char *msg)
+{
+	(void)arg;
+	log_msg(LOG_WARNING, "%s", msg);
+}
+
+/* Load the configuration, reporting the error on failure. */
+static struct config *conf_load(char *err, size_t errsize)
+{
+	err[0] = '\0';
+	return config_load(conf_path, conf_warn, NULL, err, errsize);
+}
+
+/* Reload configuration and keys; on any error keep the one in force. */
+static void conf_reload(const struct config *cur)
+{
+	struct config *cfg;
+	char err[1024];
+
+	log_msg(LOG_INFO, "reloading %s", conf_path);
+	if ((cfg = conf_load(err, sizeof(err))) == NULL) {
+		/* After start-up keys are read as the run-time user, not as root. */
+		log_msg(LOG_ERR, "reload failed, keeping the configuration in force: %s%s", err,
+		    geteuid() != 0 && strstr(err, "ermission denied") != NULL ?
+		    " (reloads run as the UserID user: make keys readable by it)" : "");
+		return;
+	}
+	/* These were used at start-up, as root; they need a restart. */
+	if (cur != NULL && ((cfg->socket && cur->socket && strcmp(cfg->socket, cur->socket)) ||
+	    (cfg->user && cur->user && strcmp(cfg->user, cur->user))))
+		log_msg(LOG_WARNING, "Socket and UserID changes take effect only at restart");
+	if (reload_install(cfg) != 0) {
+		config_free(cfg);
+		log_msg(LOG_ERR, "reload failed, keeping the configuration in force: out of memory");
+		return;
+	}
+	log_msg(LOG_INFO, "configuration reloaded from %s", conf_path);
+}
+
+/* Write our PID. */
+static int pidfile_write(const char *path)
+{
+	char buf[32];
+	int fd, n;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0) {
+		log_msg(LOG_ERR, "PidFile %s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n || close(fd) != 0) {
+		log_msg(LOG_ERR, "PidFile %s: write failed: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Go to the background. The parent waits until the child reports that it
+ * runs (one byte on a pipe, 0 = ok) and exits with that status, so a start
+ * that fails late still fails visibly.
+ */
+static int daemonize(int *ready)
+{
+	int fds[2], fd;
+	unsigned char st = EXIT_RUNTIME;
+	pid_t pid;
+
+	if (pipe(fds) != 0) {
+		log_msg(LOG_ERR, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) < 0) {
+		log_msg(LOG_ERR, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid > 0) {
+		close(fds[1]);
+		while (read(fds[0], &st, 1) < 0 && errno == EINTR)
+			;
+		_exit(st);
+	}
+	close(fds[0]);
+	*ready = fds[1];
+	if (setsid() < 0)
+		log_msg(LOG_WARNING, "setsid: %s", strerror(errno));
+	if (chdir("/") != 0)
+		log_msg(LOG_WARNING, "chdir /: %s", strerror(errno));
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return 0;
+}
+
+/* Tell the waiting parent how the start went. */
+static void report_ready(int *ready, unsigned char status)
+{
+	if (*ready >= 0) {
+		(void)!write(*ready, &status, 1);
+		close(*ready);
+		*ready = -1;
+	}
+}
+
+/* Signal handler: hand the signal to the main loop through a pipe. */
+static void on_signal(int sig)
+{
+	int save = errno;
+	unsigned char c = (unsigned char)sig;
+
+	(void)!write(sig_pipe[1], &c, 1);
+	errno = save;
+}
+
+/* The thread that runs libmilter; a 0 byte on the pipe says it returned. */
+static void *milter_thread(void *arg)
+{
+	unsigned char c = 0;
+	int *result = arg;
+
+	*result = smfi_main();
+	(void)!write(sig_pipe[1], &c, 1);
+	return NULL;
+}
+
+/* smfi_stop() from a thread of its own: see stop_libmilter(). */
+static void *stop_thread(void *arg)
+{
+	(void)arg;
+	(void)smfi_stop();
+	return NULL;
+}
+
+/*
+ * Ask libmilter to stop. smfi_stop() waits for a lock that libmilter's
+ * listener holds during its whole poll() for new connections (seconds),
+ * so it is called from a detached thread, and the main thread is free to
+ * exit as soon as no message is being signed.
+ */
+static void stop_libmilter(void)
+{
+	pthread_attr_t attr;
+	pthread_t tid;
+
+	if (pthread_attr_init(&attr) != 0 ||
+	    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) != 0 ||
+	    pthread_create(&tid, &attr, stop_thread, NULL) != 0)
+		(void)smfi_stop();
+	pthread_attr_destroy(&attr);
+}
+
+/*
+ * Wait for signals and act on them. libmilter runs in its own thread and
+ * starts a thread that sigwait()s for SIGHUP, SIGTERM and SIGINT and stops
+ * the filter on any of them, SIGHUP included. So those signals are blocked
+ * in every libmilter thread and caught here, in the main thread: Linux
+ * delivers a signal sent to the process to the main thread first when it
+ * does not block it. SIGUSR1 is never seen by libmilter at all.
+ */
+static int signal_loop(pthread_t tid, int *mresult)
+{
+	struct pollfd pfd;
+	unsigned char c;
+	int stopping = 0, waited = 0, r;
+	ssize_t n;
+	struct runcfg *rc;
+
+	for (;;) {
+		pfd.fd = sig_pipe[0];
+		pfd.events = POLLIN;
+		r = poll(&pfd, 1, stopping ? STOP_POLL_MS : -1);
+		if (r < 0 && errno != EINTR) {
+			log_msg(LOG_ERR, "poll: %s", strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		if (r == 0 || (r < 0 && stopping)) {
+			/*
+			 * libmilter notices the stop only at its next poll timeout
+			 * (seconds); the listening socket is already closed, so
+			 * exit as soon as no message is half-way through.
+			 */
+			if (callbacks_busy() == 0)
+				return 0;
+			if ((waited += STOP_POLL_MS) >= STOP_TIMEOUT_MS) {
+				log_msg(LOG_WARNING, "%ld message(s) still in progress after %d s; exiting",
+				    callbacks_busy(), STOP_TIMEOUT_MS / 1000);
+				return 0;
+			}
+			continue;
+		}
+		n = read(sig_pipe[0], &c, 1);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return EXIT_RUNTIME;
+		switch (c) {
+		case 0:
+			pthread_join(tid, NULL);
+			if (stopping)
+				return 0;
+			log_msg(LOG_ERR, "libmilter stopped unexpectedly (status %d)", *mresult);
+			return EXIT_RUNTIME;
+		case SIGHUP:
+		case SIGUSR1:
+			if (!stopping) {
+				rc = reload_acquire();
+				conf_reload(rc ? rc->cfg : NULL);
+				reload_release(rc);
+			}
+			break;
+		case SIGTERM:
+		case SIGINT:
+			if (!stopping) {
+				log_msg(LOG_INFO, "stopping on signal %d", c);
+				stopping = 1;
+				callbacks_stopping();
+				/* No new connections: the MTA's next one goes elsewhere or waits. */
+				listen_remove();
+				stop_libmilter();
+			}
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Start the daemon and run until stopped. */
+static int run_daemon(struct config *cfg, int foreground, int log_stderr)
+{
+	char sock[512];
+	struct privs pv;
+	struct sigaction sa;
+	sigset_t set;
+	pthread_t tid;
+	char err[1024];
+	int ready = -1, have_user = 0, mresult = 0, status, root = geteuid() == 0;
+	char *pidfile = NULL;
+
+	memset(&pv, 0, sizeof(pv));
+	snprintf(sock, sizeof(sock), "%s", cfg->socket ? cfg->socket : "?");
+	if (!log_stderr && cfg->syslog)
+		log_to_syslog("postdkim", cfg->syslog_facility);
+	if (cfg->user != NULL) {
+		if (privs_lookup(&pv, cfg->user, cfg->group, err, sizeof(err)) != 0) {
+			log_msg(LOG_ERR, "%s: %s", conf_path, err);
+			return EXIT_CONFIG;
+		}
+		have_user = 1;
+	} else if (root) {
+		log_msg(LOG_WARNING, "running as root: set UserID to a user of its own");
+	}
+	if (callbacks_register("postdkim") != 0) {
+		log_msg(LOG_ERR, "smfi_register failed");
+		return EXIT_RUNTIME;
+	}
+	if (cfg->socket == NULL) {
+		log_msg(LOG_ERR, "%s: no Socket configured", conf_path);
+		return EXIT_CONFIG;
+	}
+	if (listen_open(cfg->socket, cfg->umask, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "%s", err);
+		return EXIT_RUNTIME;
+	}
+	/* The MTA connects as a member of the run-time group. */
+	if (have_user && root &&
+	    listen_chown(cfg->socket, pv.uid, pv.gid, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "%s", err);
+		listen_remove();
+		return EXIT_RUNTIME;
+	}
+	if (!foreground && daemonize(&ready) != 0) {
+		listen_remove();
+		return EXIT_RUNTIME;
+	}
+	if (cfg->pidfile != NULL) {
+		if (pidfile_write(cfg->pidfile) != 0)
+			goto fail;
+		pidfile = strdup(cfg->pidfile);
+	}
+	if (have_user && privs_drop(&pv, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "%s", err);
+		goto fail;
+	}
+	privs_free(&pv);
+	if (reload_install(cfg) != 0) {
+		log_msg(LOG_ERR, "out of memory");
+		goto fail;
+	}
+	cfg = NULL;
+
+	/* Signals: see signal_loop(). */
+	if (pipe(sig_pipe) != 0) {
+		log_msg(LOG_ERR, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	fcntl(sig_pipe[0], F_SETFD, FD_CLOEXEC);
+	fcntl(sig_pipe[0], F_SETFL, O_NONBLOCK);
+	fcntl(sig_pipe[1], F_SETFD, FD_CLOEXEC);
+	fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	/* Threads inherit the mask: libmilter's threads start with these blocked. */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if ((errno = pthread_create(&tid, NULL, milter_thread, &mresult)) != 0) {
+		log_msg(LOG_ERR, "pthread_create: %s", strerror(errno));
+		goto fail;
+	}
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	log_msg(LOG_INFO, "postdkim %s started on %s", PACKAGE_VERSION, sock);
+	report_ready(&ready, 0);
+
+	status = signal_loop(tid, &mresult);
+	listen_remove();
+	if (pidfile != NULL && unlink(pidfile) != 0 && errno != ENOENT)
+		log_msg(LOG_DEBUG, "PidFile %s: not removed: %s", pidfile, strerror(errno));
+	free(pidfile);
+	log_msg(LOG_INFO, "stopped");
+	return status;
+fail:
+	report_ready(&ready, EXIT_RUNTIME);
+	listen_remove();
+	if (pidfile != NULL)
+		(void)unlink(pidfile);
+	free(pidfile);
+	privs_free(&pv);
+	return EXIT_RUNTIME;
+}
+
+/*
+ * -n: what the daemon needs beyond the file itself: the UserID user, and
+ * the directory of a UNIX socket (a warning: it may be made at start).
+ */
+static int check_daemon(const struct config *cfg)
+{
+	struct privs pv;
+	struct stat st;
+	char err[1024], dir[PATH_MAX];
+	const char *path, *slash;
+
+	if (cfg->user != NULL) {
+		if (privs_lookup(&pv, cfg->user, cfg->group, err, sizeof(err)) != 0) {
+			fprintf(stderr, "postdkim: %s: %s\n", conf_path, err);
+			return EXIT_CONFIG;
+		}
+		privs_free(&pv);
+	}
+	if (cfg->socket != NULL && (path = listen_unix_path(cfg->socket)) != NULL &&
+	    (slash = strrchr(path, '/')) != NULL) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+		if (dir[0] != '\0' && stat(dir, &st) != 0)
+			fprintf(stderr, "postdkim: warning: Socket directory %s: %s: create it "
+			    "(writable by the UserID user) before starting\n", dir, strerror(errno));
+	}
+	return 0;
+}
+
+/* Parse a -F time. */
+static int parse_time(const char *s, time_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v <= 0)
+		return -1;
+	*out = (time_t)v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *conf = CONFIG_DEFAULT_PATH, *tfile = NULL;
+	struct offline_opts oo;
+	struct config *cfg;
+	struct runcfg *rc;
+	char err[1024];
+	int c, check = 0, foreground = 0, status;
+	time_t fixed = 0;
+
+	memset(&oo, 0, sizeof(oo));
+	log_to_stderr("postdkim");
+	while ((c = getopt(argc, argv, "a:c:d:fF:hnt:u:V")) != -1) {
+		switch (c) {
+		case 'a': oo.client_addr = optarg; break;
+		case 'c': conf = optarg; break;
+		case 'd': oo.daemon_name = optarg; break;
+		case 'f': foreground = 1; break;
+		case 'F':
+			if (parse_time(optarg, &fixed) != 0) {
+				fprintf(stderr, "postdkim: -F %s: expected seconds since 1970\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		case 'n': check = 1; break;
+		case 't': tfile = optarg; break;
+		case 'u': oo.auth_user = optarg; break;
+		case 'V': version(); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "postdkim: unexpected argument: %s\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((oo.client_addr || oo.auth_user || oo.daemon_name) && tfile == NULL) {
+		fprintf(stderr, "postdkim: -a, -u and -d go with -t\n");
+		return EXIT_USAGE;
+	}
+	/* Reloads happen after chdir("/"): remember where the file is. */
+	if (realpath(conf, conf_path) == NULL) {
+		fprintf(stderr, "postdkim: cannot read configuration file %s: %s (use -c FILE)\n",
+		    conf, strerror(errno));
+		return EXIT_CONFIG;
+	}
+	if ((cfg = conf_load(err, sizeof(err))) == NULL) {
+		fprintf(stderr, "postdkim: %s\n", err);
+		return EXIT_CONFIG;
+	}
+	if (check) {
+		status = check_daemon(cfg);
+		if (status == 0)
+			printf("postdkim: %s: configuration OK, %zu signing rule%s, keys loaded\n",
+			    conf_path, cfg->nrules, cfg->nrules == 1 ? "" : "s");
+		config_free(cfg);
+		return status;
+	}
+	if (tfile != NULL) {
+		oo.when = fixed;
+		if (reload_install(cfg) != 0 || (rc = reload_acquire()) == NULL) {
+			fprintf(stderr, "postdkim: out of memory\n");
+			return EXIT_RUNTIME;
+		}
+		status = offline_sign(rc, tfile, &oo, stdout);
+		reload_release(rc);
+		reload_shutdown();
+		return status;
+	}
+	callbacks_set_time(fixed);
+	status = run_daemon(cfg, foreground || !cfg->background, foreground);
+	/*
+	 * libmilter's threads may still be in their last poll(): leave without
+	 * running exit handlers (OpenSSL's among them) under their feet.
+	 */
+	fflush(NULL);
+	_exit(status);
+}

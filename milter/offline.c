@@ -1,0 +1,185 @@
+/*
+ * offline.c - the -t mode: read a message file, present it to the session
+ * the way the MTA presents it to the milter (header fields with the value
+ * after the colon and folds as LF, the body as CRLF lines in chunks of at
+ * most 65535 bytes), then print the signatures above the original bytes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../dkim/dbuf.h"
+#include "offline.h"
+#include "session.h"
+
+#define OFFLINE_CHUNK 65535	/* the MTA's largest body chunk */
+
+/* Read a whole file or stdin into b. */
+static int offline_read(const char *file, dbuf *b)
+{
+	char buf[65536];
+	FILE *fp;
+	size_t n;
+	int ret = 0;
+
+	if (strcmp(file, "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(file, "rb")) == NULL) {
+		fprintf(stderr, "postdkim: %s: %s\n", file, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		dbuf_add(b, buf, n);
+	if (ferror(fp)) {
+		fprintf(stderr, "postdkim: %s: read error\n", file);
+		ret = -1;
+	}
+	if (fp != stdin)
+		fclose(fp);
+	if (ret == 0 && dbuf_failed(b)) {
+		fprintf(stderr, "postdkim: %s: out of memory\n", file);
+		ret = -1;
+	}
+	return ret;
+}
+
+/* Length of the line at p (up to and including its LF), within end. */
+static size_t offline_line(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	return nl != NULL ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+}
+
+/* Nonzero when the line at p is empty (LF or CRLF alone). */
+static int offline_blank(const char *p, size_t len)
+{
+	return (len == 1 && p[0] == '\n') || (len == 2 && p[0] == '\r' && p[1] == '\n');
+}
+
+/*
+ * Feed the header fields to the session; returns the offset of the body.
+ * A line that is neither a field nor a continuation ends the header, as
+ * it does for the MTA.
+ */
+static size_t offline_headers(struct session *s, const char *msg, size_t len, dbuf *val)
+{
+	const char *p = msg, *end = msg + len, *colon, *q;
+	size_t l, fl;
+
+	while (p < end) {
+		l = offline_line(p, end);
+		if (offline_blank(p, l))
+			return (size_t)(p + l - msg);
+		colon = memchr(p, ':', l);
+		if (colon == NULL || colon == p || p[0] == ' ' || p[0] == '\t')
+			return (size_t)(p - msg);
+		/* The field runs on over continuation lines. */
+		fl = l;
+		while (p + fl < end && (p[fl] == ' ' || p[fl] == '\t'))
+			fl += offline_line(p + fl, end);
+		/* The value as a milter sees it: folds as bare LF, no final line end. */
+		dbuf_reset(val);
+		for (q = colon + 1; q < p + fl; q++) {
+			if (*q == '\r' && q + 1 < p + fl && q[1] == '\n')
+				continue;
+			dbuf_addc(val, *q);
+		}
+		if (val->len > 0 && val->data[val->len - 1] == '\n')
+			val->len--;
+		if (!dbuf_failed(val))
+			session_header(s, p, (size_t)(colon - p), val->data ? val->data : "", val->len);
+		p += fl;
+	}
+	return len;
+}
+
+/* Feed the body as CRLF lines in MTA-sized chunks. */
+static void offline_body(struct session *s, const char *body, size_t len)
+{
+	char chunk[OFFLINE_CHUNK + 1];
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (body[i] == '\n' && (i == 0 || body[i - 1] != '\r'))
+			chunk[n++] = '\r';
+		chunk[n++] = body[i];
+		if (n >= OFFLINE_CHUNK - 1) {
+			session_body(s, chunk, n);
+			n = 0;
+		}
+	}
+	/* The MTA ends an unterminated last line. */
+	if (len > 0 && body[len - 1] != '\n') {
+		chunk[n++] = '\r';
+		chunk[n++] = '\n';
+	}
+	if (n > 0)
+		session_body(s, chunk, n);
+}
+
+/* Sign a file as the milter would and print it. */
+int offline_sign(const struct runcfg *rc, const char *file,
+    const struct offline_opts *o, FILE *out)
+{
+	struct policy_facts f;
+	struct session s;
+	const char *nl, *eol;
+	dbuf msg, val;
+	size_t body, i, n;
+	int ret = 3;
+	char *sig;
+
+	dbuf_init(&msg);
+	dbuf_init(&val);
+	session_init(&s, rc);
+	if (offline_read(file, &msg) != 0)
+		goto out;
+	/* Keep the input's line ending for what we add. */
+	nl = msg.len > 0 ? memchr(msg.data, '\n', msg.len) : NULL;
+	eol = nl != NULL && nl > msg.data && nl[-1] == '\r' ? "\r\n" : "\n";
+
+	body = offline_headers(&s, msg.data ? msg.data : "", msg.len, &val);
+	memset(&f, 0, sizeof(f));
+	f.client_addr = o->client_addr ? o->client_addr : "127.0.0.1";
+	f.client_name = o->client_name ? o->client_name : "localhost";
+	f.daemon_name = o->daemon_name;
+	f.auth_authen = o->auth_user;
+	f.auth_type = o->auth_user ? "PLAIN" : NULL;
+	if (session_eoh(&s, &f, o->when ? o->when : time(NULL)) == SESSION_CONTINUE) {
+		offline_body(&s, msg.data + body, msg.len - body);
+		session_eom(&s);
+	}
+	if (s.verdict == SESSION_SKIP && s.action == ACTION_ACCEPT) {
+		fprintf(stderr, "postdkim: not signed: %s\n", s.why);
+		ret = 0;
+	} else if (s.verdict != SESSION_SIGNED) {
+		fprintf(stderr, "postdkim: not signed: %s (action %s)\n", s.why,
+		    config_action_name(s.action));
+		goto out;
+	}
+	n = session_nsignatures(&s);
+	for (i = 0; i < n; i++) {
+		/* The same value the milter inserts when SMFIP_HDR_LEADSPC is on. */
+		if ((sig = session_signature(&s, i, eol, 1)) == NULL) {
+			fprintf(stderr, "postdkim: out of memory\n");
+			goto out;
+		}
+		fprintf(out, "DKIM-Signature:%s%s", sig, eol);
+		free(sig);
+	}
+	if (msg.len > 0)
+		fwrite(msg.data, 1, msg.len, out);
+	if (fflush(out) != 0 || ferror(out)) {
+		fprintf(stderr, "postdkim: write error: %s\n", strerror(errno));
+		ret = 3;
+		goto out;
+	}
+	ret = 0;
+out:
+	session_reset(&s);
+	dbuf_free(&msg);
+	dbuf_free(&val);
+	return ret;
+}

@@ -1,0 +1,280 @@
+/*
+ * session.c - the per-message signing logic shared by the milter callbacks
+ * and the offline mode: keep the header fields signing needs, decide at the
+ * end of the header, stream the body, produce the signatures.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../dkim/header.h"
+#include "session.h"
+
+/* Start a session for a message. */
+void session_init(struct session *s, const struct runcfg *rc)
+{
+	memset(s, 0, sizeof(*s));
+	s->rc = rc;
+	dbuf_init(&s->store);
+}
+
+/* Free the kept header fields. */
+static void session_drop_fields(struct session *s)
+{
+	dbuf_free(&s->store);
+	dbuf_init(&s->store);
+	free(s->fields);
+	s->fields = NULL;
+	s->nfields = s->fieldcap = 0;
+}
+
+/* Forget the current message. */
+void session_reset(struct session *s)
+{
+	const struct runcfg *rc = s->rc;
+
+	session_drop_fields(s);
+	dkim_msg_free(s->msg);
+	session_init(s, rc);
+}
+
+/* Record the message's outcome with a reason. */
+static void session_set(struct session *s, enum session_verdict v,
+    enum config_action a, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void session_set(struct session *s, enum session_verdict v,
+    enum config_action a, const char *fmt, ...)
+{
+	va_list ap;
+
+	s->verdict = v;
+	s->action = a;
+	va_start(ap, fmt);
+	vsnprintf(s->why, sizeof(s->why), fmt, ap);
+	va_end(ap);
+}
+
+/* Record a failure of the core: internal trouble or a signing error. */
+static void session_fail(struct session *s, const char *what, const dkim_err *err)
+{
+	const struct config *cfg = s->rc->cfg;
+	enum config_action a;
+
+	/* Memory and state errors are ours; the rest is about this message. */
+	if (err->code == DKIM_ERR_NOMEM || err->code == DKIM_ERR_IO || err->code == DKIM_ERR_STATE)
+		a = cfg->on_internal_error;
+	else
+		a = cfg->on_signature_error;
+	session_set(s, SESSION_FAIL, a, "%s: %s", what, err->msg[0] ? err->msg : "error");
+}
+
+/*
+ * Record a header field that cannot be kept. The message may still turn
+ * out not to be ours, so the error is acted on only at the end of the header.
+ */
+static void session_hdr_fail(struct session *s, int code, const char *msg)
+{
+	s->hdr_failed = 1;
+	s->hdr_err.code = code;
+	snprintf(s->hdr_err.msg, sizeof(s->hdr_err.msg), "%s", msg);
+}
+
+/* Remember a header field for the decision and the signature. */
+void session_header(struct session *s, const char *name, size_t nlen,
+    const char *value, size_t vlen)
+{
+	struct session_field *f;
+	int is_from;
+
+	/* From fields are counted even after an error: two From decide "skip". */
+	is_from = dkim_header_name_is(name, nlen, "From");
+	if (is_from)
+		s->nfrom++;
+	if (s->hdr_failed || !runcfg_wants(s->rc, name, nlen))
+		return;
+	if (nlen + 1 + vlen > DKIM_HEADER_FIELD_MAX) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "header field %.*s is over %u bytes",
+		    (int)(nlen > 64 ? 64 : nlen), name, (unsigned)DKIM_HEADER_FIELD_MAX);
+		session_hdr_fail(s, DKIM_ERR_TOOBIG, msg);
+		return;
+	}
+	if (s->store.len + nlen + vlen > DKIM_HEADER_TOTAL_MAX || s->nfields >= DKIM_HEADER_COUNT_MAX) {
+		session_hdr_fail(s, DKIM_ERR_TOOBIG, "header section too large");
+		return;
+	}
+	if (s->nfields == s->fieldcap) {
+		size_t cap = s->fieldcap ? s->fieldcap * 2 : 32;
+		struct session_field *nf = realloc(s->fields, cap * sizeof(*nf));
+
+		if (nf == NULL) {
+			session_hdr_fail(s, DKIM_ERR_NOMEM, "out of memory");
+			return;
+		}
+		s->fields = nf;
+		s->fieldcap = cap;
+	}
+	f = &s->fields[s->nfields];
+	f->name = s->store.len;
+	f->nlen = nlen;
+	dbuf_add(&s->store, name, nlen);
+	f->value = s->store.len;
+	f->vlen = vlen;
+	dbuf_add(&s->store, value, vlen);
+	if (dbuf_failed(&s->store)) {
+		session_hdr_fail(s, DKIM_ERR_NOMEM, "out of memory");
+		return;
+	}
+	if (is_from && s->nfrom == 1)
+		s->from = s->nfields;
+	s->nfields++;
+}
+
+/* End of header: decide whether and how to sign, start the signatures. */
+enum session_verdict session_eoh(struct session *s, const struct policy_facts *facts,
+    time_t when)
+{
+	const struct config *cfg = s->rc->cfg;
+	const struct session_field *f;
+	char local[256];
+	const char *why = NULL;
+	dkim_err err;
+	size_t i;
+
+	if (s->verdict != SESSION_CONTINUE)
+		return s->verdict;
+	if (!policy_is_ours(cfg, facts, &why)) {
+		/* Mail that is not ours passes untouched, whatever On-Default says. */
+		session_set(s, SESSION_SKIP, ACTION_ACCEPT, "%s", why ? why : "not ours");
+		goto done;
+	}
+	if (s->nfrom == 0) {
+		session_set(s, SESSION_SKIP, cfg->on_default, "no From field");
+		goto done;
+	}
+	if (s->nfrom > 1) {
+		session_set(s, SESSION_SKIP, cfg->on_default, "%zu From fields", s->nfrom);
+		goto done;
+	}
+	if (s->hdr_failed) {
+		session_fail(s, "header", &s->hdr_err);
+		goto done;
+	}
+	f = &s->fields[s->from];
+	if (policy_from_address(s->store.data + f->value, f->vlen, local, sizeof(local),
+	    s->from_domain, sizeof(s->from_domain), &why) != 0) {
+		session_set(s, SESSION_SKIP, cfg->on_default, "From: %s",
+		    why ? why : "no usable address");
+		goto done;
+	}
+	s->nsigners = config_signers(cfg, local, s->from_domain, s->signers,
+	    DKIM_MSG_SIGNERS_MAX);
+	if (s->nsigners == 0) {
+		session_set(s, SESSION_SKIP, cfg->on_default, "no signing key for %s",
+		    s->from_domain);
+		goto done;
+	}
+	if (s->nsigners > DKIM_MSG_SIGNERS_MAX)
+		s->nsigners = DKIM_MSG_SIGNERS_MAX;
+	memset(&err, 0, sizeof(err));
+	if (dkim_msg_new(s->signers, s->nsigners, when, &s->msg, &err) != 0) {
+		s->msg = NULL;
+		session_fail(s, "start", &err);
+		goto done;
+	}
+	for (i = 0; i < s->nfields; i++) {
+		f = &s->fields[i];
+		if (dkim_msg_header(s->msg, s->store.data + f->name, f->nlen,
+		    s->store.data + f->value, f->vlen, &err) != 0) {
+			session_fail(s, "header", &err);
+			goto done;
+		}
+	}
+done:
+	/* The core holds what it needs now; the kept copy can go. */
+	session_drop_fields(s);
+	return s->verdict;
+}
+
+/* Stream body bytes into the signatures. */
+void session_body(struct session *s, const void *data, size_t len)
+{
+	dkim_err err;
+
+	if (s->verdict != SESSION_CONTINUE || s->msg == NULL || len == 0)
+		return;
+	memset(&err, 0, sizeof(err));
+	if (dkim_msg_body(s->msg, data, len, &err) != 0)
+		session_fail(s, "body", &err);
+}
+
+/* End of message: compute the signatures. */
+enum session_verdict session_eom(struct session *s)
+{
+	dkim_err err;
+
+	if (s->verdict != SESSION_CONTINUE)
+		return s->verdict;
+	if (s->msg == NULL) {
+		dkim_err e = { DKIM_ERR_STATE, "end of message before end of header" };
+
+		session_fail(s, "sign", &e);
+		return s->verdict;
+	}
+	memset(&err, 0, sizeof(err));
+	if (dkim_msg_finish(s->msg, &err) != 0) {
+		session_fail(s, "sign", &err);
+		return s->verdict;
+	}
+	s->verdict = SESSION_SIGNED;
+	return s->verdict;
+}
+
+/* How many signatures are ready. */
+size_t session_nsignatures(const struct session *s)
+{
+	if (s->verdict != SESSION_SIGNED || s->msg == NULL)
+		return 0;
+	return dkim_msg_nsignatures(s->msg);
+}
+
+/* The i-th signature value, refolded with eol and ready for insertion. */
+char *session_signature(const struct session *s, size_t i, const char *eol, int leadspc)
+{
+	const char *v, *p;
+	size_t elen = strlen(eol);
+	dbuf out;
+
+	if (i >= session_nsignatures(s) || (v = dkim_msg_signature(s->msg, i)) == NULL)
+		return NULL;
+	dbuf_init(&out);
+	/* With SMFIP_HDR_LEADSPC the MTA adds no space after the colon: we do. */
+	if (leadspc)
+		dbuf_addc(&out, ' ');
+	for (p = v; *p != '\0'; p++) {
+		if (p[0] == '\r' && p[1] == '\n') {
+			dbuf_add(&out, eol, elen);
+			p++;
+		} else {
+			dbuf_addc(&out, *p);
+		}
+	}
+	if (dbuf_failed(&out)) {
+		dbuf_free(&out);
+		return NULL;
+	}
+	return out.data;
+}
+
+/* Describe the i-th signer for the log. */
+void session_describe(const struct session *s, size_t i, char *buf, size_t size)
+{
+	if (i >= s->nsigners) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	snprintf(buf, size, "d=%s s=%s a=%s", dkim_signer_domain(s->signers[i]),
+	    dkim_signer_selector(s->signers[i]), dkim_alg_name(dkim_signer_alg(s->signers[i])));
+}

@@ -1,0 +1,95 @@
+/*
+ * session.h - one message on its way to being signed, independent of how it
+ * arrives: the milter callbacks and the offline mode (-t) both feed header
+ * fields, the end of the header, body chunks and the end of the message
+ * through these functions, so both sign exactly alike.
+ *
+ * Header fields are kept (bounded) only when some configured signer may
+ * sign them, until the end of the header, where the From address and the
+ * policy decide whether and with which keys to sign; then the kept fields
+ * are replayed into the core's signing context and the body streams
+ * straight through it. Nothing grows with the size of the body.
+ */
+#ifndef POSTDKIM_SESSION_H
+#define POSTDKIM_SESSION_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "../dkim/dbuf.h"
+#include "../dkim/sign.h"
+#include "config.h"
+#include "policy.h"
+#include "reload.h"
+
+/* What to do with the message, after session_eoh() or session_eom(). */
+enum session_verdict {
+	SESSION_CONTINUE = 0,	/* signing: keep sending the body */
+	SESSION_SKIP,		/* not signed by policy; reason in why */
+	SESSION_FAIL,		/* signing failed; reason in why, action in action */
+	SESSION_SIGNED,		/* signatures ready (after session_eom) */
+};
+
+struct session_field {
+	size_t name;		/* offset of the name in the store */
+	size_t nlen;
+	size_t value;		/* offset of the value (as received) */
+	size_t vlen;
+};
+
+struct session {
+	const struct runcfg *rc;
+	/* Header fields kept until the end of the header. */
+	dbuf store;
+	struct session_field *fields;
+	size_t nfields, fieldcap;
+	size_t nfrom;		/* From fields seen */
+	size_t from;		/* index in fields of the (first) From */
+	/* After the end of the header. */
+	const dkim_signer *signers[DKIM_MSG_SIGNERS_MAX];
+	size_t nsigners;
+	dkim_msg *msg;
+	/* Outcome. */
+	enum session_verdict verdict;
+	enum config_action action;	/* for SKIP and FAIL */
+	int hdr_failed;			/* a kept header field was refused */
+	dkim_err hdr_err;		/* why, acted on at the end of the header */
+	char why[512];
+	char from_domain[256];
+};
+
+/* Start a session for a message, under a configuration. */
+void session_init(struct session *s, const struct runcfg *rc);
+/* Forget everything of the current message (ABORT, next message, close). */
+void session_reset(struct session *s);
+
+/*
+ * One header field as the milter receives it: value is every byte after
+ * the colon (with SMFIP_HDR_LEADSPC; otherwise the caller restores the
+ * space the MTA removed), folded lines joined by LF or CRLF.
+ */
+void session_header(struct session *s, const char *name, size_t nlen,
+    const char *value, size_t vlen);
+
+/* End of header: decide; SESSION_CONTINUE means sign and send the body. */
+enum session_verdict session_eoh(struct session *s, const struct policy_facts *facts,
+    time_t when);
+
+/* Body bytes in CRLF form, any chunking. */
+void session_body(struct session *s, const void *data, size_t len);
+
+/* End of message: SESSION_SIGNED or SESSION_FAIL. */
+enum session_verdict session_eom(struct session *s);
+
+/* After SESSION_SIGNED: the signatures, in signer order. */
+size_t session_nsignatures(const struct session *s);
+/*
+ * The i-th signature value, ready for insertion: folds as eol + TAB (eol
+ * "\n" for a milter, "\r\n" or "\n" for -t) and a leading space when
+ * leadspc. Caller frees; NULL when out of memory.
+ */
+char *session_signature(const struct session *s, size_t i, const char *eol, int leadspc);
+/* "d=example.com s=mail a=rsa-sha256" of the i-th signer, for the log. */
+void session_describe(const struct session *s, size_t i, char *buf, size_t size);
+
+#endif
