@@ -101,7 +101,7 @@ static void conf_reload(const struct config *cur)
 		/* After start-up keys are read as the run-time user, not as root. */
 		log_msg(LOG_ERR, "reload failed, keeping the configuration in force: %s%s", err,
 		    geteuid() != 0 && strstr(err, "ermission denied") != NULL ?
-		    " (reloads run as the UserID user: make keys readable by it)" : "");
+		    " (reloads run as the UserID user: it must be able to read the configuration, tables and keys)" : "");
 		return;
 	}
 	/* These were used at start-up, as root; they need a restart. */
@@ -321,6 +321,17 @@ static int run_daemon(struct config *cfg, int foreground, int log_stderr)
 	char *pidfile = NULL;
 
 	memset(&pv, 0, sizeof(pv));
+	/*
+	 * Hold the signals from the start: a reload or stop sent as soon as the
+	 * socket appears stays pending until the handlers below are in place,
+	 * instead of killing the process with the default action.
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	snprintf(sock, sizeof(sock), "%s", cfg->socket ? cfg->socket : "?");
 	if (!log_stderr && cfg->syslog)
 		log_to_syslog("postdkim", cfg->syslog_facility);
@@ -391,13 +402,7 @@ static int run_daemon(struct config *cfg, int foreground, int log_stderr)
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
 	/* Threads inherit the mask: libmilter's threads start with these blocked. */
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if ((errno = pthread_create(&tid, NULL, milter_thread, &mresult)) != 0) {
 		log_msg(LOG_ERR, "pthread_create: %s", strerror(errno));
 		goto fail;

@@ -370,7 +370,7 @@ policy_from_address(const char *value, size_t len, char *local, size_t localsize
 	int group;
 
 	if (localsize == 0 || domainsize == 0) {
-		*why = "no room for the address";
+		*why = "From address too long";
 		return -1;
 	}
 	/* Pass 1: count non-empty list elements (obs-mbox-list allows empty ones). */

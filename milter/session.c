@@ -165,8 +165,8 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 	f = &s->fields[s->from];
 	if (policy_from_address(s->store.data + f->value, f->vlen, local, sizeof(local),
 	    s->from_domain, sizeof(s->from_domain), &why) != 0) {
-		session_set(s, SESSION_SKIP, cfg->on_default, "From: %s",
-		    why ? why : "no usable address");
+		session_set(s, SESSION_SKIP, cfg->on_default, "%s",
+		    why ? why : "From has no usable address");
 		goto done;
 	}
 	s->nsigners = config_signers(cfg, local, s->from_domain, s->signers,

@@ -1,0 +1,109 @@
+#!/bin/sh
+# postdkim-policy.sh - whose mail postdkim signs, seen from the MTA side:
+# ORIGINATING daemon name, SASL user, 127.0.0.1, ::1 and the pickup path
+# sign; an external unauthenticated client, a foreign From domain, no From,
+# two From fields and a From with two mailboxes do not, the message is still
+# accepted, and the log says why with the queue id. On-Default tempfail
+# defers our mail that cannot be signed, never mail that is not ours.
+set -eu
+. "${TESTS_SRCDIR:-$(dirname "$0")}/testlib.sh"
+. "$TESTS_SRCDIR/pdlib.sh"
+
+pd_key k rsa
+pd_zone sel example.com k
+cat > "$T/pd.conf" <<EOF
+Domain		example.com
+KeyFile		$T/k.key
+Selector	sel
+Socket		local:$T/pd.sock
+MTA		ORIGINATING
+Syslog		no
+SyslogSuccess	yes
+LogWhy		yes
+EOF
+pd_start pd "$T/pd.conf"
+S="unix:$T/pd.sock"
+
+H='To: bob@example.net\nSubject: policy\nDate: Mon, 23 Nov 2026 19:00:00 +0000\n'
+printf 'From: Alice <alice@example.com>\n'"$H"'\nbody\n' > "$T/ours.eml"
+printf 'From: Alice <alice@EXAMPLE.COM>\n'"$H"'\nbody\n' > "$T/upper.eml"
+printf 'From: Eve <eve@other.org>\n'"$H"'\nbody\n' > "$T/foreign.eml"
+printf 'From: Sub <x@sub.example.com>\n'"$H"'\nbody\n' > "$T/subdomain.eml"
+printf "$H"'\nno from at all\n' > "$T/nofrom.eml"
+printf 'From: alice@example.com\n'"$H"'From: mallory@example.com\n\ntwo from fields\n' > "$T/twofrom.eml"
+printf 'From: alice@example.com, carol@example.com\n'"$H"'\ntwo mailboxes\n' > "$T/twobox.eml"
+printf 'From: "Alice (Sales)" <alice@example.com> (comment)\n'"$H"'\nquoted\n' > "$T/quoted.eml"
+
+# case NAME WANT(signed|unsigned) MSG MCLIENT-ARGS...
+nq=0
+case_() {
+	name=$1 want=$2 msg=$3
+	shift 3
+	nq=$((nq + 1))
+	qid=$(printf 'A%05dB' "$nq")
+	mkdir -p "$T/o-$name"
+	"$MCLIENT" -s "$S" --queue-id "$qid" -o "$T/o-$name" "$@" "$T/$msg" > "$T/o-$name.log" \
+	    || { cat "$T/o-$name.log" >&2; tl_fail "$name: mclient failed"; }
+	grep -q '^1 accept ' "$T/o-$name.log" || { cat "$T/o-$name.log" >&2; tl_fail "$name: not accepted"; }
+	if [ "$want" = signed ]; then
+		grep -q ' ins=1 ' "$T/o-$name.log" || { tail "$T/pd.log" >&2; tl_fail "$name: not signed"; }
+		SIGNED="${SIGNED:-} $T/o-$name/1.eml"
+	else
+		grep -q ' ins=0 add=0 chg=0 del=0' "$T/o-$name.log" || tl_fail "$name: signed, should not be"
+		pd_check 0 "$T/o-$name/1.eml"
+		# The log names the queue id and the reason (bounded wait for it).
+		n=0
+		until grep -q "$qid.*not signed" "$T/pd.log"; do
+			n=$((n + 1))
+			[ $n -le 50 ] || { cat "$T/pd.log" >&2; tl_fail "$name: no log line with $qid"; }
+			sleep 0.1
+		done
+		tl_note "$name: $(grep "$qid" "$T/pd.log" | head -1 | sed 's/^postdkim: //')"
+	fi
+}
+
+case_ originating   signed   ours.eml --client-addr 192.0.2.1 --daemon-name ORIGINATING
+case_ sasl          signed   ours.eml --client-addr 192.0.2.1 --auth alice
+case_ sasl-v6       signed   ours.eml --client-addr 2001:db8::25 --auth alice
+case_ localhost     signed   ours.eml
+case_ loopback-v6   signed   ours.eml --client-addr ::1 --client-name localhost
+case_ pickup        signed   ours.eml --pickup
+case_ upper-domain  signed   upper.eml
+case_ quoted-from   signed   quoted.eml
+case_ external      unsigned ours.eml --client-addr 192.0.2.1 --client-name mx.example.org
+case_ external-v6   unsigned ours.eml --client-addr 2001:db8::25
+case_ other-daemon  unsigned ours.eml --client-addr 192.0.2.1 --daemon-name smtpd
+case_ foreign-from  unsigned foreign.eml
+case_ subdomain     unsigned subdomain.eml
+case_ no-from       unsigned nofrom.eml
+case_ two-from      unsigned twofrom.eml
+case_ two-mailboxes unsigned twobox.eml
+
+# Every signature, by both verifiers in one go.
+pd_check 1 $SIGNED
+
+# The same decisions on one reused connection (state must not leak from
+# one transaction to the next: SASL macros are per MAIL).
+mkdir "$T/mixed"
+"$MCLIENT" -s "$S" -o "$T/mixed" "$T/ours.eml" "$T/foreign.eml" "$T/ours.eml" "$T/nofrom.eml" \
+    "$T/ours.eml" > "$T/mixed.log" || tl_fail "mixed: mclient failed"
+[ "$(grep -c ' ins=1 ' "$T/mixed.log")" -eq 3 ] || { cat "$T/mixed.log" >&2; tl_fail "mixed: want 3 signed"; }
+pd_check 1 "$T/mixed/1.eml" "$T/mixed/3.eml" "$T/mixed/5.eml"
+pd_check 0 "$T/mixed/2.eml" "$T/mixed/4.eml"
+
+# On-Default tempfail: our mail that cannot be signed (no key for the From
+# domain) is deferred; mail that is not ours still passes untouched; ours
+# with a key is still signed.
+sed -e "s|$T/pd.sock|$T/pd2.sock|" "$T/pd.conf" > "$T/pd2.conf"
+echo "On-Default	tempfail" >> "$T/pd2.conf"
+pd_start pd2 "$T/pd2.conf"
+"$MCLIENT" -s "unix:$T/pd2.sock" "$T/foreign.eml" "$T/nofrom.eml" 2> "$T/tf.log" > /dev/null \
+    || tl_fail "On-Default tempfail: mclient failed"
+grep -q '^1 tempfail ' "$T/tf.log" && grep -q '^2 tempfail ' "$T/tf.log" || { cat "$T/tf.log" >&2; tl_fail "On-Default tempfail: unsignable mail of ours not deferred"; }
+"$MCLIENT" -s "unix:$T/pd2.sock" --client-addr 192.0.2.1 "$T/ours.eml" 2> "$T/tf1.log" > /dev/null \
+    || tl_fail "On-Default tempfail: mclient failed"
+grep -q '^1 accept .* ins=0 ' "$T/tf1.log" || { cat "$T/tf1.log" >&2; tl_fail "On-Default tempfail: external mail not passed untouched"; }
+"$MCLIENT" -s "unix:$T/pd2.sock" -o "$T" --queue-id TF2 "$T/ours.eml" > "$T/tf2.log" \
+    || tl_fail "On-Default tempfail: mclient failed"
+grep -q '^1 accept .* ins=1 ' "$T/tf2.log" || tl_fail "On-Default tempfail: ours not signed"
+tl_note "ok"
