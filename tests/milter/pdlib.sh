@@ -1,0 +1,115 @@
+# pdlib.sh - helpers for the tests that drive the real postdkim daemon
+# (sourced after testlib.sh): keys made with openssl, their TXT records in a
+# zone file, starting the daemon in the foreground on a private socket, and
+# checking signatures with libdkim (dkimverify) and python3-dkim.
+
+: "${TOP_BUILDDIR:?TOP_BUILDDIR must be set (run through make check)}"
+POSTDKIM="$TOP_BUILDDIR/milter/postdkim"
+DKIMVERIFY="${DKIMVERIFY:-$TOP_BUILDDIR/tests/milter/dkimverify}"
+[ -x "$POSTDKIM" ] || tl_fail "postdkim is not built: $POSTDKIM"
+[ -x "$DKIMVERIFY" ] || tl_fail "dkimverify is not built: $DKIMVERIFY"
+command -v openssl >/dev/null 2>&1 || tl_skip "openssl(1) not installed"
+$PY -c 'import dkim' 2>/dev/null || tl_skip "python3-dkim not installed (apt-get install python3-dkim)"
+
+# The signing time every daemon here is started with (-F), for stable output.
+PD_TIME=1700000000
+
+# pd_key NAME rsa|ed25519: a private key in $T/NAME.key, mode 0600.
+pd_key() {
+	case $2 in
+	rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/$1.key" 2>/dev/null ;;
+	ed25519) openssl genpkey -algorithm ED25519 -out "$T/$1.key" 2>/dev/null ;;
+	*) false ;;
+	esac || tl_fail "openssl genpkey $2"
+	chmod 600 "$T/$1.key"
+}
+
+# pd_zone SELECTOR DOMAIN KEYNAME: append the key's TXT record to $T/zone,
+# in strings of at most 250 bytes as DNS needs.
+pd_zone() {
+	if openssl pkey -in "$T/$3.key" -noout -text 2>/dev/null | grep -qi 'ED25519'; then
+		_zk=ed25519
+		_zp=$(openssl pkey -in "$T/$3.key" -pubout -outform DER 2>/dev/null | tail -c 32 | base64 -w0)
+	else
+		_zk=rsa
+		_zp=$(openssl pkey -in "$T/$3.key" -pubout -outform DER 2>/dev/null | base64 -w0)
+	fi
+	[ -n "$_zp" ] || tl_fail "cannot export the public key of $3"
+	_zr="v=DKIM1; k=$_zk; p=$_zp"
+	printf '%s._domainkey.%s IN TXT' "$1" "$2" >> "$T/zone"
+	echo "$_zr" | fold -w 250 | while IFS= read -r part; do
+		printf ' "%s"' "$part"
+	done >> "$T/zone"
+	printf '\n' >> "$T/zone"
+}
+
+# pd_start NAME CONF [ARGS...]: run "postdkim -f -c CONF -F PD_TIME ARGS" with
+# its log in $T/NAME.log; waits for the unix socket named in CONF. Sets PD_PID.
+pd_start() {
+	_sn=$1
+	_sc=$2
+	shift 2
+	_ss=$(sed -n 's/^Socket[ 	]*local://p' "$_sc")
+	"$POSTDKIM" -f -c "$_sc" -F "$PD_TIME" "$@" > "$T/$_sn.log" 2>&1 &
+	PD_PID=$!
+	TL_PIDS="$TL_PIDS $PD_PID"
+	if ! tl_wait_socket "$_ss" "$PD_PID"; then
+		cat "$T/$_sn.log" >&2
+		tl_fail "postdkim ($_sn) did not start"
+	fi
+}
+
+# pd_stop PID: SIGTERM and wait (at most 15 s); returns the exit status.
+pd_stop() {
+	kill -TERM "$1" 2>/dev/null || return 1
+	tl_waitgone "$1" 150 || { kill -9 "$1" 2>/dev/null; return 1; }
+	_st=0
+	wait "$1" 2>/dev/null || _st=$?
+	return $_st
+}
+
+# pd_check NSIG FILE...: every file carries NSIG signatures that libdkim and
+# python3-dkim both verify with the keys of $T/zone (NSIG 0: none at all).
+pd_check() {
+	_pn=$1
+	shift
+	if [ "$_pn" -eq 0 ]; then
+		"$DKIMVERIFY" --zone "$T/zone" --none "$@" > "$T/pd_check.log" 2>&1 \
+		    || { grep -v '^OK' "$T/pd_check.log" >&2; tl_fail "unexpected signature"; }
+		return 0
+	fi
+	"$DKIMVERIFY" --zone "$T/zone" --nsig "$_pn" "$@" > "$T/pd_check.log" 2>&1 \
+	    || { grep -v '^OK' "$T/pd_check.log" >&2; tl_fail "libdkim verifier: bad signature"; }
+	$DKIMCHECK --zone "$T/zone" --nsig "$_pn" "$@" > "$T/pd_check.log" 2>&1 \
+	    || { grep -v '^OK' "$T/pd_check.log" >&2; tl_fail "python3-dkim: bad signature"; }
+}
+
+# pd_sane FILE...: the shape Postfix needs: signatures first, CRLF only, no
+# "\r\r\n" (a milter that sent CRs), signature lines of at most 78 columns.
+pd_sane() {
+	$PY - "$@" <<'EOF' || tl_fail "malformed output message"
+import sys
+bad = 0
+for path in sys.argv[1:]:
+    data = open(path, "rb").read()
+    head = data.split(b"\r\n\r\n", 1)[0]
+    why = None
+    if b"\r\r" in data:
+        why = "CR CR LF"
+    elif data.replace(b"\r\n", b"").find(b"\n") >= 0:
+        why = "bare LF"
+    elif not head.lower().startswith(b"dkim-signature:"):
+        why = "signature is not the first field"
+    else:
+        insig = False
+        for line in head.split(b"\r\n"):
+            if line[:1] not in (b" ", b"\t"):
+                insig = line.lower().startswith(b"dkim-signature:")
+            if insig and len(line) > 78:
+                why = "signature line of %d columns" % len(line)
+    if why:
+        print("%s: %s" % (path, why))
+        bad += 1
+sys.exit(1 if bad else 0)
+EOF
+}

@@ -1,0 +1,154 @@
+#!/bin/sh
+# postdkim-config.sh - configuration errors stop postdkim with one line that
+# names the file, line and keyword (or the key file and what is wrong), for
+# -n and for the daemon alike; the plain OpenDKIM-style configuration works;
+# SIGHUP/SIGUSR1 reload a good configuration, and a broken one is refused
+# while signing goes on with the old.
+set -eu
+. "${TESTS_SRCDIR:-$(dirname "$0")}/testlib.sh"
+. "$TESTS_SRCDIR/pdlib.sh"
+
+mkdir -m 700 "$T/keys"
+for k in k1 k2 k3; do
+	pd_key "$k" rsa
+	mv "$T/$k.key" "$T/keys/$k.key"
+done
+pd_zone s1 example.com keys/k1
+pd_zone s2 example.com keys/k2
+pd_zone s3 example.com keys/k3
+
+# The five lines of a real OpenDKIM setup, paths replaced.
+good() {
+	cat <<EOF
+Domain example.com
+KeyFile $T/keys/$1.key
+Selector $2
+Canonicalization relaxed/simple
+Socket local:$T/pd.sock
+EOF
+}
+
+# bad NAME EXPECT... : postdkim -n on $T/NAME.conf fails with a message that
+# contains every EXPECT; the daemon refuses to start on it too.
+bad() {
+	name=$1
+	shift
+	st=0
+	"$POSTDKIM" -n -c "$T/$name.conf" > "$T/$name.out" 2>&1 || st=$?
+	[ $st -ne 0 ] || { cat "$T/$name.out" >&2; tl_fail "$name: -n accepted a broken configuration"; }
+	for e in "$@"; do
+		grep -qF -- "$e" "$T/$name.out" || { cat "$T/$name.out" >&2; tl_fail "$name: message lacks '$e'"; }
+	done
+	tl_note "$name (exit $st): $(head -1 "$T/$name.out")"
+	st=0
+	"$POSTDKIM" -f -c "$T/$name.conf" > "$T/$name.daemon" 2>&1 &
+	p=$!
+	tl_waitgone $p 100 || { kill -9 $p; tl_fail "$name: the daemon started on a broken configuration"; }
+	wait $p || st=$?
+	[ $st -ne 0 ] || tl_fail "$name: the daemon exited 0 on a broken configuration"
+	[ ! -e "$T/pd.sock" ] || tl_fail "$name: socket created for a broken configuration"
+}
+
+good k1 s1 > "$T/ok.conf"
+"$POSTDKIM" -n -c "$T/ok.conf" > "$T/ok.out" 2>&1 || { cat "$T/ok.out" >&2; tl_fail "-n refuses a good configuration"; }
+
+# A typo in a keyword.
+{ good k1 s1; echo "Selectr s1"; } > "$T/typo.conf"
+bad typo "$T/typo.conf:6" "Selectr"
+
+# A missing key file.
+good nothere s1 > "$T/nokey.conf"
+bad nokey "$T/nokey.conf:2" "$T/keys/nothere.key"
+
+# A key readable by others.
+cp "$T/keys/k1.key" "$T/keys/open.key"
+chmod 644 "$T/keys/open.key"
+good open s1 > "$T/open.conf"
+bad open "$T/keys/open.key" "644"
+# ... which RequireSafeKeys no turns into a warning.
+{ good open s1; echo "RequireSafeKeys no"; } > "$T/unsafe-ok.conf"
+"$POSTDKIM" -n -c "$T/unsafe-ok.conf" > "$T/unsafe-ok.out" 2>&1 \
+    || { cat "$T/unsafe-ok.out" >&2; tl_fail "RequireSafeKeys no still refuses"; }
+grep -qF "$T/keys/open.key" "$T/unsafe-ok.out" || tl_fail "RequireSafeKeys no: no warning naming the key"
+
+# A key in a directory anyone may write to (not sticky).
+mkdir -m 777 "$T/opendir"
+chmod 777 "$T/opendir"
+cp "$T/keys/k1.key" "$T/opendir/k.key"
+chmod 600 "$T/opendir/k.key"
+{ good k1 s1 | sed "s|$T/keys/k1.key|$T/opendir/k.key|"; } > "$T/opendir.conf"
+bad opendir "$T/opendir"
+
+# A SigningTable entry naming a missing KeyTable entry.
+printf 'k1 example.com:s1:%s/keys/k1.key\n' "$T" > "$T/keytable"
+printf '# signing table\nexample.com k1\nexample.org k9\n' > "$T/signingtable"
+cat > "$T/tables.conf" <<EOF
+KeyTable $T/keytable
+SigningTable $T/signingtable
+Socket local:$T/pd.sock
+EOF
+bad tables "$T/signingtable:3" "k9"
+
+# Features postdkim does not have are refused, not ignored.
+{ good k1 s1; echo "Mode v"; } > "$T/verify.conf"
+bad verify "$T/verify.conf:6" "Mode"
+{ good k1 s1; echo "On-Default discard"; } > "$T/discard.conf"
+bad discard "$T/discard.conf:6" "discard"
+# OpenDKIM's verifier-only keywords: a warning, not an error.
+{ good k1 s1; echo "TrustAnchorFile /usr/share/dns/root.key"; } > "$T/ta.conf"
+"$POSTDKIM" -n -c "$T/ta.conf" > "$T/ta.out" 2>&1 || { cat "$T/ta.out" >&2; tl_fail "TrustAnchorFile refused"; }
+
+# Reload. sign_sel: the s= of a fresh signature through a new connection.
+sign_sel() {
+	rm -f "$T/r.eml"
+	"$MCLIENT" -s "unix:$T/pd.sock" "$T/m.eml" 2> /dev/null > "$T/r.eml" || return 1
+	sed -n 's/.*; s=\([a-z0-9]*\);.*/\1/p' "$T/r.eml" | head -1
+}
+# wait_sel SEL: signatures with s=SEL within 5 s.
+wait_sel() {
+	n=0
+	until [ "$(sign_sel)" = "$1" ]; do
+		n=$((n + 1))
+		[ $n -le 50 ] || { cat "$T/rl.log" >&2; tl_fail "reload: still not signing with s=$1"; }
+		sleep 0.1
+	done
+	pd_check 1 "$T/r.eml"
+}
+printf 'From: alice@example.com\nTo: bob@example.net\nSubject: reload\n\nbody\n' > "$T/m.eml"
+good k1 s1 > "$T/rl.conf"
+{ echo "Syslog no"; } >> "$T/rl.conf"
+pd_start rl "$T/rl.conf"
+wait_sel s1
+good k2 s2 > "$T/rl.conf"
+echo "Syslog no" >> "$T/rl.conf"
+kill -HUP "$PD_PID"
+wait_sel s2
+# A broken configuration on SIGHUP: logged, refused, the old one stays.
+{ good k3 s3; echo "Syslog no"; echo "Selectr s3"; } > "$T/rl.conf"
+kill -HUP "$PD_PID"
+# wait_log TEXT: a log line containing TEXT within 5 s.
+wait_log() {
+	n=0
+	until grep -qF -- "$1" "$T/rl.log"; do
+		n=$((n + 1))
+		[ $n -le 50 ] || { cat "$T/rl.log" >&2; tl_fail "reload: no log line with '$1'"; }
+		sleep 0.1
+	done
+}
+wait_log "rl.conf:7: unknown keyword 'Selectr'"
+kill -0 "$PD_PID" 2>/dev/null || tl_fail "postdkim died on a broken reload"
+[ "$(sign_sel)" = s2 ] || tl_fail "broken reload: not signing with the old configuration"
+pd_check 1 "$T/r.eml"
+# An unsafe key on reload is refused the same way.
+chmod 644 "$T/keys/k3.key"
+{ good k3 s3; echo "Syslog no"; } > "$T/rl.conf"
+kill -HUP "$PD_PID"
+wait_log "$T/keys/k3.key: readable by others"
+[ "$(sign_sel)" = s2 ] || tl_fail "reload with an unsafe key was not refused"
+chmod 600 "$T/keys/k3.key"
+# SIGUSR1 reloads too.
+kill -USR1 "$PD_PID"
+wait_sel s3
+tl_note "reload: s1 -> SIGHUP s2 -> broken config kept s2 -> unsafe key kept s2 -> SIGUSR1 s3"
+pd_stop "$PD_PID" || tl_fail "postdkim did not stop cleanly"
+tl_note "ok"
