@@ -17,32 +17,9 @@
 #include <strings.h>
 
 #include "cidr.h"
+#include "glob.h"
 
 #define CIDR_TEXT_MAX 256
-
-/* Case-insensitive match of s against a pattern where '*' matches any run. */
-static int
-glob_match(const char *p, const char *s)
-{
-	const char *star = NULL, *retry = NULL;
-
-	while (*s) {
-		if (*p == '*') {
-			star = p++;
-			retry = s;
-		} else if (*p && tolower((unsigned char)*p) == tolower((unsigned char)*s)) {
-			p++;
-			s++;
-		} else if (star) {
-			p = star + 1;
-			s = ++retry;
-		} else
-			return 0;
-	}
-	while (*p == '*')
-		p++;
-	return *p == '\0';
-}
 
 /*
  * Nonzero when s is a plausible host name pattern (letters, digits, "-._*")

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "glob.h"
 #include "policy.h"
 #include "tables.h"
 
@@ -507,7 +508,7 @@ config_signers(const struct config *cfg, const char *local, const char *domain,
 		return 0;
 	if (cfg->refile) {
 		for (i = 0; i < cfg->nrules && n < max; i++)
-			if (table_glob_match(cfg->rules[i].pattern, addr)) {
+			if (glob_match(cfg->rules[i].pattern, addr)) {
 				out[n++] = cfg->rules[i].signer;
 				if (!cfg->multiple_signatures)
 					break;

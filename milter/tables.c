@@ -27,30 +27,6 @@ static const char *const unsupported_types[] = {
 	"erlang", "rep", "socket", NULL
 };
 
-/* Case-insensitive match where '*' matches any run of characters. */
-int
-table_glob_match(const char *p, const char *s)
-{
-	const char *star = NULL, *retry = NULL;
-
-	while (*s) {
-		if (*p == '*') {
-			star = p++;
-			retry = s;
-		} else if (*p && tolower((unsigned char)*p) == tolower((unsigned char)*s)) {
-			p++;
-			s++;
-		} else if (star) {
-			p = star + 1;
-			s = ++retry;
-		} else
-			return 0;
-	}
-	while (*p == '*')
-		p++;
-	return *p == '\0';
-}
-
 /* Nonzero when s is a dotted name of 1-63 byte labels (d=, s=). */
 int
 tables_name_ok(const char *s)

@@ -47,9 +47,6 @@ int table_load(struct table *t, const char *spec, enum table_mode mode,
     const char *cfgpath, unsigned cfgline, char *err, size_t errsize);
 void table_free(struct table *t);
 
-/* Case-insensitive match where '*' matches any run of characters. */
-int table_glob_match(const char *pattern, const char *s);
-
 /*
  * Nonzero when s is a domain name (or selector) fit for d= or s=: labels of
  * 1 to 63 letters, digits, '-' or '_', separated by single dots.
