@@ -68,6 +68,9 @@ canon_header(dkim_canon c, dbuf *out, const char *name, size_t nlen,
 		dbuf_addc(out, ':');
 		dbuf_add(out, value, vlen);
 	} else {
+		/* WSP before the colon (obsolete syntax): simple keeps it, relaxed drops it. */
+		while (nlen > 0 && (name[nlen - 1] == ' ' || name[nlen - 1] == '\t'))
+			nlen--;
 		for (i = 0; i < nlen; i++) {
 			unsigned char ch = (unsigned char)name[i];
 

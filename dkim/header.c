@@ -99,6 +99,11 @@ dkim_message_walk(const char *msg, size_t len, dkim_header_fn fn, void *arg,
 				    "header field exceeds the limit of %d bytes",
 				    DKIM_HEADER_FIELD_MAX);
 		}
+		/* An unfolded field is bounded too, not only one with folds. */
+		if (end - start > DKIM_HEADER_FIELD_MAX)
+			return dkim_err_set(err, DKIM_ERR_TOOBIG,
+			    "header field exceeds the limit of %d bytes",
+			    DKIM_HEADER_FIELD_MAX);
 		if (++count > DKIM_HEADER_COUNT_MAX)
 			return dkim_err_set(err, DKIM_ERR_TOOBIG,
 			    "more than %d header fields", DKIM_HEADER_COUNT_MAX);

@@ -52,6 +52,7 @@ struct dkim_signer {
 /* A kept header field: offsets into dkim_msg.store. */
 struct msg_hdr {
 	size_t name, nlen, value, vlen;
+	size_t rawlen;		/* name as received: WSP before the colon included */
 };
 
 struct dkim_msg {
@@ -298,10 +299,13 @@ dkim_msg_header(dkim_msg *m, const char *name, size_t nlen, const char *value,
     size_t vlen, dkim_err *err)
 {
 	struct msg_hdr *h;
-	size_t i, wanted = 0, grow;
+	size_t i, wanted = 0, grow, rawlen = nlen;
 
 	if (m->finished)
 		return dkim_err_set(err, DKIM_ERR_STATE, "header after finish");
+	/* Obsolete WSP before the colon: simple canonicalization keeps it, the name has none. */
+	while (nlen > 0 && (name[nlen - 1] == ' ' || name[nlen - 1] == '\t'))
+		nlen--;
 	if (!dkim_header_name_ok(name, nlen))
 		return dkim_err_set(err, DKIM_ERR_SYNTAX, "malformed header field name");
 	if (nlen + vlen > DKIM_HEADER_FIELD_MAX)
@@ -328,7 +332,8 @@ dkim_msg_header(dkim_msg *m, const char *name, size_t nlen, const char *value,
 	h = &m->hdrs[m->nhdrs];
 	h->name = m->store.len;
 	h->nlen = nlen;
-	dbuf_add(&m->store, name, nlen);
+	h->rawlen = rawlen;
+	dbuf_add(&m->store, name, rawlen);
 	h->value = m->store.len;
 	/* Milters see folds as a bare LF; the signed form has CRLF. */
 	for (i = 0; i < vlen; i++) {
@@ -353,7 +358,7 @@ dkim_msg_header_raw(dkim_msg *m, const char *field, size_t len, dkim_err *err)
 
 	if ((rc = dkim_header_split(field, len, &nlen, &value, &vlen, err)) != DKIM_OK)
 		return rc;
-	return dkim_msg_header(m, field, nlen, value, vlen, err);
+	return dkim_msg_header(m, field, (size_t)(value - 1 - field), value, vlen, err);
 }
 
 /* Feed body bytes to every body canonicalization in use. */
@@ -458,7 +463,7 @@ msg_sign_one(dkim_msg *m, const dkim_signer *s, const unsigned char bh[32],
 		if (sel[j] == NO_FIELD)
 			continue;	/* over-signed: absent field, hashes nothing */
 		h = &m->hdrs[sel[j]];
-		canon_header(s->hcanon, &data, m->store.data + h->name, h->nlen,
+		canon_header(s->hcanon, &data, m->store.data + h->name, h->rawlen,
 		    m->store.data + h->value, h->vlen, 1);
 	}
 	canon_header(s->hcanon, &data, "DKIM-Signature", 14, v.data, v.len, 0);

@@ -397,7 +397,9 @@ verify_one(const struct vmsg *vm, size_t si, const char *body, size_t blen,
 			    strncasecmp(f->raw, h->value + hs, he - hs) != 0)
 				continue;
 			used[j] = 1;
-			canon_header(hc, &data, f->raw, f->nlen, f->value, f->vlen, 1);
+			/* The name as received, WSP before the colon included (simple keeps it). */
+			canon_header(hc, &data, f->raw, (size_t)(f->value - 1 - f->raw), f->value,
+			    f->vlen, 1);
 			break;
 		}
 	}
@@ -405,7 +407,8 @@ verify_one(const struct vmsg *vm, size_t si, const char *body, size_t blen,
 		rc = vfail(r, DKIM_V_INTERNAL, "out of memory");
 		goto out;
 	}
-	canon_header(hc, &data, sf->raw, sf->nlen, stripped.data, stripped.len, 0);
+	canon_header(hc, &data, sf->raw, (size_t)(sf->value - 1 - sf->raw), stripped.data,
+	    stripped.len, 0);
 	if (dbuf_failed(&data) || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
 	    EVP_DigestUpdate(md, data.data, data.len) != 1 ||
 	    EVP_DigestFinal_ex(md, digest, &mdlen) != 1) {

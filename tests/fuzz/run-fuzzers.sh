@@ -1,0 +1,75 @@
+#!/bin/sh
+# run-fuzzers.sh - build the core's libFuzzer targets with clang and run
+# each for SECONDS (0: build only). Prints executions and crashes per
+# target; exits 1 if any target crashed, leaked, timed out or ran out of
+# memory, 77 (skip) when clang or libFuzzer is missing.
+#
+#   tests/fuzz/run-fuzzers.sh SECONDS [OUTDIR]
+#
+# OUTDIR keeps the binaries (default: a temporary directory). Crash inputs
+# are kept in OUTDIR/artifacts when OUTDIR is given.
+set -eu
+
+usage() { echo "usage: $0 SECONDS [OUTDIR]" >&2; exit 2; }
+[ $# -ge 1 ] && [ $# -le 2 ] || usage
+secs=$1
+case $secs in ''|*[!0-9]*) usage ;; esac
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+targets="fuzz_header fuzz_canon fuzz_taglist fuzz_verify"
+CC=${FUZZ_CC:-clang}
+
+if ! command -v "$CC" >/dev/null 2>&1; then
+	echo "SKIP: $CC not found (apt-get install clang)"
+	exit 77
+fi
+work=$(mktemp -d "${TMPDIR:-/tmp}/fuzz.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+if [ $# -eq 2 ]; then
+	out=$2
+	mkdir -p "$out"
+	out=$(cd "$out" && pwd)
+else
+	out=$work
+fi
+
+# Build: each target with the core's sources, all sanitizers on.
+ssl_cflags=$(pkg-config --cflags libcrypto 2>/dev/null || true)
+ssl_libs=$(pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
+for t in $targets; do
+	# shellcheck disable=SC2086
+	if ! "$CC" -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -Wall -Wextra -Wvla -Wshadow -Wformat=2 -Werror $ssl_cflags \
+	    -o "$out/$t" "$here/$t.c" "$top"/dkim/*.c $ssl_libs; then
+		echo "FAIL: $t does not build"
+		exit 1
+	fi
+done
+echo "built: $targets in $out"
+[ "$secs" -gt 0 ] || exit 0
+
+# Run: each from a copy of its seed corpus, bounded in time.
+mkdir -p "$out/artifacts"
+failed=0
+for t in $targets; do
+	seeds=$here/corpus/${t#fuzz_}
+	corpus=$work/corpus-$t
+	mkdir -p "$corpus"
+	[ -d "$seeds" ] && cp "$seeds"/* "$corpus"/ 2>/dev/null || true
+	log=$work/$t.log
+	rc=0
+	timeout $((secs + 120)) "$out/$t" -max_total_time="$secs" -timeout=20 \
+	    -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+	    -artifact_prefix="$out/artifacts/$t-" "$corpus" >"$log" 2>&1 || rc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+	crashes=$(find "$out/artifacts" -name "$t-*" -type f | wc -l)
+	printf '%-14s %12s executions, %s crashes, exit %s\n' "$t" "${execs:-?}" \
+	    "$crashes" "$rc"
+	if [ "$rc" -ne 0 ] || [ "$crashes" -ne 0 ]; then
+		failed=1
+		grep -E 'ERROR|SUMMARY|==[0-9]+==|runtime error|abort' "$log" | head -n 20 || true
+	fi
+done
+exit $failed
