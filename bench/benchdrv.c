@@ -1,0 +1,582 @@
+/*
+ * benchdrv.c - load generator for milters, on the project's milter-protocol
+ * client (tests/milter/mclient.h).
+ *
+ * N threads, one connection each, send one generated message after
+ * another the way Postfix reuses a milter connection (ABORT between
+ * messages), or open a new connection per message (-r). Every reply is
+ * read; a message counts as signed when the result carries a
+ * DKIM-Signature field. With -p PID the milter's CPU time (utime + stime
+ * from /proc/PID/stat, before and after) and its peak RSS (VmHWM) are
+ * recorded too. The result is one JSON line on stdout:
+ *
+ *	benchdrv -s SOCKET [-c CONNS] [-n MSGS] [-d SECONDS] [-g SIZE] [-r]
+ *	    [-p PID] [-D DIR -k COUNT] [-l LABEL] [-t TIMEOUT_MS]
+ *	benchdrv -M FILE [-g SIZE]	(write the generated message, for other tools)
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../tests/milter/mclient.h"
+
+#define REOPEN_MAX	3	/* reconnect attempts after an I/O error */
+
+/* Everything the run shares: settings, the message, the counters. */
+struct run {
+	const char *sock;
+	size_t conns;
+	long nmax;		/* messages in all; 0 = no limit */
+	double secs;		/* seconds; 0 = no limit */
+	int reconnect;
+	int timeout_ms;
+	mclient_mail mail;
+	atomic_long tickets;	/* messages handed out so far */
+	atomic_long saved;	/* sample messages kept so far */
+	long nsave;
+	char **samples;		/* kept results, written after the run */
+	size_t *samplelen;
+	double t_start;		/* CLOCK_MONOTONIC, seconds */
+	double t_end;
+	pthread_barrier_t go;
+};
+
+/* One connection's results. */
+struct worker {
+	struct run *run;
+	size_t id;
+	pthread_t tid;
+	double *lat;		/* per-message latency, ms */
+	size_t nlat, latcap;
+	long done, signed_msgs, sigs, errors, unsigned_msgs;
+	char lasterr[320];
+};
+
+/* Monotonic time in seconds. */
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Parse 2k, 64k, 1m, 25m or a byte count; returns 0 on error. */
+static size_t
+parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s)
+		return 0;
+	if (*end == 'k' || *end == 'K')
+		v *= 1024, end++;
+	else if (*end == 'm' || *end == 'M')
+		v *= 1024 * 1024, end++;
+	return *end == '\0' ? (size_t)v : 0;
+}
+
+/*
+ * Make a message with a body of exactly blen bytes of CRLF text lines.
+ * The words vary (a small LCG) so relaxed canonicalization has real work.
+ */
+static char *
+make_message(size_t blen, size_t *outlen)
+{
+	static const char hdr[] =
+	    "From: Bench Sender <sender@bench.example>\r\n"
+	    "To: Receiver <rcpt@example.net>\r\n"
+	    "Subject: benchmark message\r\n"
+	    "Date: Mon, 23 Nov 2026 20:00:00 +0000\r\n"
+	    "Message-ID: <bench.1@bench.example>\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain; charset=us-ascii\r\n"
+	    "\r\n";
+	size_t hlen = sizeof(hdr) - 1, i = 0, col = 0;
+	uint32_t x = 12345;
+	char *buf;
+
+	if ((buf = malloc(hlen + blen + 1)) == NULL)
+		return NULL;
+	memcpy(buf, hdr, hlen);
+	while (i < blen) {
+		char *p = buf + hlen + i;
+		size_t left = blen - i;
+
+		if (left <= 2 || col >= 72) {
+			/* End the line; a last lone byte becomes a plain letter. */
+			if (left >= 2) {
+				p[0] = '\r', p[1] = '\n';
+				i += 2;
+			} else {
+				p[0] = 'z';
+				i++;
+			}
+			col = 0;
+			continue;
+		}
+		x = x * 1103515245u + 12345u;
+		if ((x >> 16) % 7 == 0 && col > 0 && p[-1] != ' ')
+			p[0] = ((x >> 20) & 1) ? ' ' : '\t';
+		else
+			p[0] = (char)('a' + (x >> 16) % 26);
+		i++;
+		col++;
+	}
+	/* Keep the body ending in CRLF when there is room, as mail does. */
+	if (blen >= 2) {
+		buf[hlen + blen - 2] = '\r';
+		buf[hlen + blen - 1] = '\n';
+	}
+	buf[hlen + blen] = '\0';
+	*outlen = hlen + blen;
+	return buf;
+}
+
+/* Count DKIM-Signature fields in the header of a CRLF message. */
+static long
+count_sigs(const char *msg, size_t len)
+{
+	static const char name[] = "DKIM-Signature:";
+	size_t i = 0, nl = sizeof(name) - 1;
+	long n = 0;
+
+	while (i < len) {
+		if (msg[i] == '\r' || msg[i] == '\n')
+			break;		/* empty line: end of header */
+		if (len - i >= nl && strncasecmp(msg + i, name, nl) == 0)
+			n++;
+		while (i < len && msg[i] != '\n')
+			i++;
+		i++;
+	}
+	return n;
+}
+
+/* Remember one latency; on allocation failure the sample is dropped and counted. */
+static void
+add_latency(struct worker *w, double ms)
+{
+	if (w->nlat == w->latcap) {
+		size_t cap = w->latcap ? w->latcap * 2 : 1024;
+		double *nl = realloc(w->lat, cap * sizeof(*nl));
+
+		if (nl == NULL) {
+			w->errors++;
+			snprintf(w->lasterr, sizeof(w->lasterr), "out of memory");
+			return;
+		}
+		w->lat = nl;
+		w->latcap = cap;
+	}
+	w->lat[w->nlat++] = ms;
+}
+
+/* Open a connection and run CONNECT and HELO; NULL on failure. */
+static mclient *
+open_conn(struct worker *w)
+{
+	struct run *r = w->run;
+	mclient_opts o = { .timeout_ms = r->timeout_ms };
+	enum mclient_verdict v = MC_NONE;
+	mclient *c = NULL;
+	char err[256];
+
+	if (mclient_open(&c, r->sock, NULL, &o, err, sizeof(err)) != 0) {
+		snprintf(w->lasterr, sizeof(w->lasterr), "open: %s", err);
+		return NULL;
+	}
+	if (mclient_connect(c, &v) != 0 || mclient_helo(c, &v) != 0) {
+		snprintf(w->lasterr, sizeof(w->lasterr), "connect: %s",
+		    mclient_error(c));
+		mclient_close(c, 0);
+		return NULL;
+	}
+	return c;
+}
+
+/* Claim the right to send one more message; 0 when the run is over. */
+static int
+take_ticket(struct run *r)
+{
+	if (r->secs > 0 && now() - r->t_start >= r->secs)
+		return 0;
+	if (r->nmax > 0 && atomic_fetch_add(&r->tickets, 1) >= r->nmax)
+		return 0;
+	return 1;
+}
+
+/* Account for one finished message (res filled by mclient_message). */
+static void
+record(struct worker *w, mclient_result *res, double ms)
+{
+	struct run *r = w->run;
+	long n;
+
+	w->done++;
+	add_latency(w, ms);
+	if (res->verdict != MC_ACCEPT) {
+		w->errors++;
+		snprintf(w->lasterr, sizeof(w->lasterr), "verdict %s",
+		    mclient_verdict_name(res->verdict));
+		return;
+	}
+	n = res->msg ? count_sigs(res->msg, res->msglen) : 0;
+	if (n == 0) {
+		w->unsigned_msgs++;
+		return;
+	}
+	w->signed_msgs++;
+	w->sigs += n;
+	if (r->nsave > 0 && atomic_load(&r->saved) < r->nsave) {
+		long k = atomic_fetch_add(&r->saved, 1);
+
+		if (k < r->nsave) {
+			/* Keep it; the file is written after the clock stops. */
+			r->samples[k] = res->msg;
+			r->samplelen[k] = res->msglen;
+			res->msg = NULL;
+		}
+	}
+}
+
+/* One connection: send messages until the tickets or the time run out. */
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct run *r = w->run;
+	mclient_txn t = { 0 };
+	mclient *c = NULL;
+	int reopen = 0;
+
+	if (!r->reconnect)
+		c = open_conn(w);
+	pthread_barrier_wait(&r->go);
+	if (!r->reconnect && c == NULL) {
+		w->errors++;
+		return NULL;
+	}
+	while (take_ticket(r)) {
+		mclient_result res;
+		double t0 = now();
+		int rc;
+
+		memset(&res, 0, sizeof(res));
+		if (c == NULL && (c = open_conn(w)) == NULL) {
+			w->errors++;
+			if (!r->reconnect && ++reopen > REOPEN_MAX)
+				break;
+			continue;
+		}
+		rc = mclient_message(c, &r->mail, &t, &res);
+		if (rc != 0) {
+			w->errors++;
+			snprintf(w->lasterr, sizeof(w->lasterr), "message: %s",
+			    mclient_error(c));
+			mclient_close(c, 0);
+			c = NULL;
+			mclient_result_free(&res);
+			if (!r->reconnect && ++reopen > REOPEN_MAX)
+				break;
+			continue;
+		}
+		if (r->reconnect) {
+			mclient_close(c, 1);
+			c = NULL;
+		} else if (mclient_abort(c) != 0) {
+			w->errors++;
+			mclient_close(c, 0);
+			c = NULL;
+		}
+		record(w, &res, (now() - t0) * 1000.0);
+		mclient_result_free(&res);
+	}
+	if (c != NULL)
+		mclient_close(c, 1);
+	return NULL;
+}
+
+/* qsort order for doubles. */
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The q-quantile (0..1) of sorted v, nearest rank. */
+static double
+quantile(const double *v, size_t n, double q)
+{
+	size_t k;
+
+	if (n == 0)
+		return 0;
+	k = (size_t)(q * (double)n + 0.999999);
+	if (k < 1)
+		k = 1;
+	return v[k > n ? n - 1 : k - 1];
+}
+
+/* utime + stime of a process in seconds, or -1. */
+static double
+proc_cpu(long pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The command name may hold blanks; fields count from the last ')'. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return -1;
+	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+	    &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* A "Name:  N kB" line of /proc/PID/status in KiB, or -1. */
+static long
+proc_status_kb(long pid, const char *name)
+{
+	char path[64], line[256];
+	size_t nl = strlen(name);
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, name, nl) == 0 && line[nl] == ':') {
+			v = strtol(line + nl + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* Write the kept sample messages as DIR/msg-N.eml. */
+static int
+write_samples(struct run *r, const char *dir)
+{
+	long i, n = atomic_load(&r->saved);
+	int rc = 0;
+
+	if (n > r->nsave)
+		n = r->nsave;
+	for (i = 0; i < n; i++) {
+		char path[4096];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/msg-%ld.eml", dir, i);
+		if ((f = fopen(path, "w")) == NULL ||
+		    fwrite(r->samples[i], 1, r->samplelen[i], f) != r->samplelen[i] ||
+		    fclose(f) != 0) {
+			fprintf(stderr, "benchdrv: %s: %s\n", path, strerror(errno));
+			rc = -1;
+		}
+		free(r->samples[i]);
+	}
+	return rc;
+}
+
+/* Write the generated message to path (for other load generators). */
+static int
+write_message(const char *path, size_t blen)
+{
+	size_t mlen;
+	char *msg = make_message(blen, &mlen);
+	FILE *f;
+
+	if (msg == NULL) {
+		fprintf(stderr, "benchdrv: out of memory\n");
+		return 3;
+	}
+	if ((f = fopen(path, "w")) == NULL || fwrite(msg, 1, mlen, f) != mlen ||
+	    fclose(f) != 0) {
+		fprintf(stderr, "benchdrv: %s: %s\n", path, strerror(errno));
+		free(msg);
+		return 1;
+	}
+	free(msg);
+	return 0;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: benchdrv -s SOCKET [-c CONNS] [-n MSGS] [-d SECONDS]"
+	    " [-g SIZE] [-r] [-p PID] [-D DIR -k COUNT] [-l LABEL] [-t TIMEOUT_MS]\n"
+	    "       benchdrv -M FILE [-g SIZE]\n");
+	exit(2);
+}
+
+/* Print the run as one JSON line. */
+static void
+report(struct run *r, struct worker *w, const char *label, size_t blen,
+    long pid, double cpu0, double cpu1, double ccpu)
+{
+	long done = 0, sg = 0, sigs = 0, err = 0, uns = 0, cmin = -1, cmax = 0;
+	size_t i, nlat = 0, k = 0;
+	double el = r->t_end - r->t_start, *all, mean;
+	size_t starved = 0;
+
+	for (i = 0; i < r->conns; i++) {
+		done += w[i].done, sg += w[i].signed_msgs, sigs += w[i].sigs;
+		err += w[i].errors, uns += w[i].unsigned_msgs, nlat += w[i].nlat;
+		if (cmin < 0 || w[i].done < cmin)
+			cmin = w[i].done;
+		if (w[i].done > cmax)
+			cmax = w[i].done;
+	}
+	mean = (double)done / (double)r->conns;
+	for (i = 0; i < r->conns; i++)
+		if ((double)w[i].done < mean / 4)
+			starved++;
+	if ((all = malloc((nlat ? nlat : 1) * sizeof(*all))) == NULL) {
+		fprintf(stderr, "benchdrv: out of memory\n");
+		exit(3);
+	}
+	for (i = 0; i < r->conns; i++) {
+		memcpy(all + k, w[i].lat, w[i].nlat * sizeof(*all));
+		k += w[i].nlat;
+	}
+	qsort(all, nlat, sizeof(*all), cmp_double);
+	printf("{\"label\":\"%s\",\"conns\":%zu,\"body\":%zu,\"reconnect\":%d,"
+	    "\"msgs\":%ld,\"secs\":%.3f,\"msgs_per_s\":%.1f,"
+	    "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
+	    "\"signed\":%ld,\"sigs\":%ld,\"unsigned\":%ld,\"errors\":%ld,"
+	    "\"conn_min\":%ld,\"conn_max\":%ld,\"starved\":%zu,",
+	    label, r->conns, blen, r->reconnect, done, el,
+	    el > 0 ? (double)done / el : 0.0, quantile(all, nlat, 0.50),
+	    quantile(all, nlat, 0.99), nlat ? all[nlat - 1] : 0.0, sg, sigs, uns,
+	    err, cmin, cmax, starved);
+	if (pid > 0)
+		printf("\"milter_cpu_ms_per_msg\":%.4f,\"milter_hwm_kb\":%ld,",
+		    cpu0 >= 0 && cpu1 >= 0 && done > 0 ?
+		    (cpu1 - cpu0) * 1000.0 / (double)done : -1.0,
+		    proc_status_kb(pid, "VmHWM"));
+	printf("\"client_cpu_ms_per_msg\":%.4f,\"per_conn\":[",
+	    done > 0 ? ccpu * 1000.0 / (double)done : 0.0);
+	for (i = 0; i < r->conns; i++)
+		printf("%s%ld", i ? "," : "", w[i].done);
+	printf("]}\n");
+	fflush(stdout);
+	for (i = 0; i < r->conns; i++)
+		if (w[i].lasterr[0] != '\0') {
+			fprintf(stderr, "benchdrv: connection %zu: last error: %s\n",
+			    i, w[i].lasterr);
+			break;
+		}
+	free(all);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct run r;
+	struct worker *w;
+	struct rusage ru;
+	const char *label = "", *dir = NULL, *dump = NULL;
+	size_t blen = 2048, mlen, i;
+	double cpu0 = -1, cpu1 = -1, ccpu;
+	long pid = 0;
+	char *msg;
+	int ch, rc = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.conns = 1;
+	r.timeout_ms = 60000;
+	while ((ch = getopt(argc, argv, "c:d:D:g:k:l:M:n:p:rs:t:")) != -1) {
+		switch (ch) {
+		case 'c': r.conns = strtoul(optarg, NULL, 10); break;
+		case 'd': r.secs = strtod(optarg, NULL); break;
+		case 'D': dir = optarg; break;
+		case 'g': blen = parse_size(optarg); break;
+		case 'k': r.nsave = strtol(optarg, NULL, 10); break;
+		case 'l': label = optarg; break;
+		case 'M': dump = optarg; break;
+		case 'n': r.nmax = strtol(optarg, NULL, 10); break;
+		case 'p': pid = strtol(optarg, NULL, 10); break;
+		case 'r': r.reconnect = 1; break;
+		case 's': r.sock = optarg; break;
+		case 't': r.timeout_ms = atoi(optarg); break;
+		default: usage();
+		}
+	}
+	if (dump != NULL && blen > 0)
+		return write_message(dump, blen);
+	if (r.sock == NULL || optind != argc || r.conns < 1 || r.conns > 4096 ||
+	    blen == 0 || r.nsave < 0 || r.nsave > 1000 || (r.nsave > 0 && dir == NULL))
+		usage();
+	if (r.nmax <= 0 && r.secs <= 0)
+		r.nmax = 100;
+	if ((msg = make_message(blen, &mlen)) == NULL ||
+	    mclient_mail_parse(msg, mlen, &r.mail) != 0) {
+		fprintf(stderr, "benchdrv: out of memory\n");
+		return 3;
+	}
+	free(msg);
+	w = calloc(r.conns, sizeof(*w));
+	r.samples = calloc(r.nsave ? (size_t)r.nsave : 1, sizeof(*r.samples));
+	r.samplelen = calloc(r.nsave ? (size_t)r.nsave : 1, sizeof(*r.samplelen));
+	if (w == NULL || r.samples == NULL || r.samplelen == NULL ||
+	    pthread_barrier_init(&r.go, NULL, (unsigned)r.conns + 1) != 0) {
+		fprintf(stderr, "benchdrv: out of memory\n");
+		return 3;
+	}
+	for (i = 0; i < r.conns; i++) {
+		w[i].run = &r;
+		w[i].id = i;
+		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]) != 0) {
+			fprintf(stderr, "benchdrv: cannot start thread %zu\n", i);
+			return 3;
+		}
+	}
+	/* Connections are open (reuse mode) once everyone reaches the barrier. */
+	if (pid > 0)
+		cpu0 = proc_cpu(pid);
+	r.t_start = now();
+	pthread_barrier_wait(&r.go);
+	for (i = 0; i < r.conns; i++)
+		pthread_join(w[i].tid, NULL);
+	r.t_end = now();
+	if (pid > 0)
+		cpu1 = proc_cpu(pid);
+	getrusage(RUSAGE_SELF, &ru);
+	ccpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	report(&r, w, label, blen, pid, cpu0, cpu1, ccpu);
+	if (dir != NULL && write_samples(&r, dir) != 0)
+		rc = 1;
+	for (i = 0; i < r.conns; i++)
+		free(w[i].lat);
+	free(w);
+	free(r.samples);
+	free(r.samplelen);
+	pthread_barrier_destroy(&r.go);
+	mclient_mail_free(&r.mail);
+	return rc;
+}
