@@ -1,0 +1,567 @@
+#!/bin/bash
+# postfix-e2e.sh - end-to-end test: a real, private Postfix signs through postdkim.
+#
+# Builds and starts its own Postfix instance (postfix -c DIR: own main.cf,
+# master.cf, queue and data directories, smtpd chrooted, 127.0.0.1 high
+# ports only), a private Dovecot that answers SASL for the submission
+# service, smtp-sink as the relayhost that captures what leaves, and the
+# milter, running as the unprivileged user postdkim with its socket in
+# QUEUE/var/run/postdkim/. Mail goes in over SMTP from an internal client,
+# from an external one (another loopback address), through authenticated
+# submission and through sendmail(1). Every captured message is checked
+# (e2e_mail.py) and verified by dkimpy, Mail::DKIM, OpenDKIM and postdkim's
+# own verifier. Then the faults: milter stopped, milter killed in the middle
+# of a run, reload under load; no message may be lost or leave unsigned.
+#
+# Needs root (Postfix instance, the postdkim system user). Everything it
+# starts is stopped by PID on exit, whatever happens.
+# E2E_MILTER=opendkim runs the same test against Debian's OpenDKIM (as a
+# reference for the harness itself); E2E_KEEP=1 keeps the work directory.
+set -eu
+
+srcdir=${E2E_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}
+builddir=${E2E_BUILDDIR:-$PWD}
+top_srcdir=${E2E_TOP_SRCDIR:-$(cd "$srcdir/../.." && pwd)}
+top_builddir=${E2E_TOP_BUILDDIR:-$(cd "$builddir/../.." && pwd)}
+MILTER=${E2E_MILTER:-postdkim}
+PY=/usr/bin/python3		# the interpreter that has Debian's python3-dkim
+MAILPY="$PY $srcdir/e2e_mail.py"
+T0=$SECONDS
+DEADLINE=$((SECONDS + ${E2E_TIMEOUT:-480}))
+
+skip() { echo "SKIP: $*"; exit 77; }
+die() { echo "FAIL: $*" >&2; exit 1; }
+say() { echo "e2e: $*"; }
+
+[ "$(id -u)" = 0 ] || skip "must run as root: it starts a private Postfix and creates the user postdkim"
+for tool in /usr/sbin/postfix /usr/sbin/postconf /usr/sbin/postqueue /usr/sbin/sendmail \
+    /usr/sbin/smtp-sink /usr/sbin/dovecot /usr/bin/openssl /usr/sbin/useradd perl; do
+	command -v "$tool" >/dev/null || skip "$tool not installed (Debian: postfix dovecot-core openssl passwd)"
+done
+$PY -c 'import dkim' 2>/dev/null || skip "python3-dkim not installed for $PY"
+perl -MMail::DKIM::Verifier -e1 2>/dev/null || skip "Mail::DKIM not installed (libmail-dkim-perl)"
+VERIFY_ALL=""
+for d in "$top_srcdir/../shared" /work/shared; do
+	[ -x "$d/interop/bin/verify-all" ] && { VERIFY_ALL="$d/interop/bin/verify-all"; break; }
+done
+[ -n "$VERIFY_ALL" ] || die "interop/bin/verify-all not found beside the checkout (../shared)"
+case $MILTER in
+postdkim)
+	MILTER_BIN="$top_builddir/milter/postdkim"
+	[ -x "$MILTER_BIN" ] || die "$MILTER_BIN not built"
+	RELOAD_SIG=HUP ;;
+opendkim)
+	MILTER_BIN=/usr/sbin/opendkim
+	[ -x "$MILTER_BIN" ] || skip "opendkim not installed"
+	RELOAD_SIG=USR1 ;;
+*)	die "E2E_MILTER must be postdkim or opendkim" ;;
+esac
+OWN_VERIFIER="$builddir/e2everify"
+if [ ! -x "$OWN_VERIFIER" ]; then
+	[ "$MILTER" = opendkim ] || die "$OWN_VERIFIER not built"
+	OWN_VERIFIER=""
+fi
+
+# The work directory must be searchable by postfix and postdkim (chroot, socket).
+WORK=$(mktemp -d /tmp/pdk-e2e.XXXXXX)
+chmod 755 "$WORK"
+CONF=$WORK/etc
+SPOOL=$WORK/spool
+SOCKDIR=$SPOOL/var/run/postdkim
+LEDGER=$WORK/ledger.jsonl
+SENT=$WORK/sent
+MILTER_PID="" SINK_PID="" DOVECOT_PID="" WATCHDOG_PID="" BG_PIDS=""
+
+# stop_pid PID: TERM, then KILL after 10 s; only processes this test started.
+stop_pid() {
+	local pid=$1
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	local rc=$? pid
+	trap - EXIT INT TERM
+	set +e
+	if [ -f "$CONF/main.cf" ]; then
+		timeout 30 /usr/sbin/postfix -c "$CONF" stop >/dev/null 2>&1
+		pid=$(sed -n '1s/ //gp' "$SPOOL/pid/master.pid" 2>/dev/null)
+		[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+	fi
+	for pid in $BG_PIDS; do stop_pid "$pid"; done
+	stop_pid "$MILTER_PID"
+	stop_pid "$DOVECOT_PID"
+	stop_pid "$SINK_PID"
+	stop_pid "$WATCHDOG_PID"
+	if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
+		for f in postfix.out maillog milter.log dovecot.log sink.log; do
+			[ -s "$WORK/$f" ] && { echo "---- tail of $f"; tail -n 40 "$WORK/$f"; }
+		done
+	fi
+	if [ "${E2E_KEEP:-0}" = 1 ]; then echo "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# Bound the whole run: the watchdog ends the test (and so its cleanup) when late.
+(
+	trap 'kill $spid 2>/dev/null; exit 0' TERM
+	sleep $((DEADLINE - SECONDS + 30)) &
+	spid=$!
+	wait $spid
+	echo "FAIL: e2e run exceeded its time bound" >&2
+	kill -TERM $$
+) &
+WATCHDOG_PID=$!
+
+# wait_until SECONDS WHAT COMMAND...: poll COMMAND until it succeeds.
+wait_until() {
+	local limit=$((SECONDS + $1)) what=$2
+	shift 2
+	until "$@"; do
+		[ $SECONDS -lt $limit ] && [ $SECONDS -lt $DEADLINE ] || die "timed out waiting for $what"
+		sleep 0.2
+	done
+}
+
+free_ports() {
+	$PY - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+
+# ------------------------------------------------------------ users and keys
+# The milter runs as postdkim; postfix reaches its socket through group postdkim.
+getent group postdkim >/dev/null || groupadd --system postdkim
+getent passwd postdkim >/dev/null ||
+	useradd --system -g postdkim -d /nonexistent -s /usr/sbin/nologin postdkim
+id -nG postfix | tr ' ' '\n' | grep -qx postdkim || usermod -a -G postdkim postfix
+
+KEYS=$WORK/keys
+mkdir -p "$KEYS"
+: >"$WORK/zone"
+# mkkey NAME ALG DOMAIN SELECTOR: private key for postdkim, TXT record in the zone.
+mkkey() {
+	local name=$1 alg=$2 dom=$3 sel=$4 p
+	if [ "$alg" = rsa ]; then
+		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$KEYS/$name.pem" 2>/dev/null
+		p=$(openssl pkey -in "$KEYS/$name.pem" -pubout -outform DER | base64 -w0)
+		echo "$sel._domainkey.$dom IN TXT \"v=DKIM1; k=rsa; \" \"p=$p\"" >>"$WORK/zone"
+	else
+		openssl genpkey -algorithm ED25519 -out "$KEYS/$name.pem"
+		# RFC 8463: p= is the raw 32-byte public key, the tail of the DER form.
+		p=$(openssl pkey -in "$KEYS/$name.pem" -pubout -outform DER | tail -c 32 | base64 -w0)
+		echo "$sel._domainkey.$dom IN TXT \"v=DKIM1; k=ed25519; p=$p\"" >>"$WORK/zone"
+	fi
+	echo "$name $dom:$sel:$KEYS/$name.pem" >>"$KEYS/keytable"
+}
+mkkey com-rsa rsa example.com e2ersa
+mkkey org-rsa rsa example.org e2eorgrsa
+mkkey org-ed ed25519 example.org e2eorged
+# example.org is signed twice (RSA and Ed25519) the OpenDKIM way:
+# MultipleSignatures and one SigningTable line per key. (Debian's OpenDKIM,
+# the reference run, cannot sign with Ed25519: RSA only there.)
+ORG_ED='["ed25519-sha256", "e2eorged"]'
+printf '*@example.com com-rsa\n*@example.org org-rsa\n' >"$KEYS/signingtable"
+if [ "$MILTER" = postdkim ]; then
+	printf '*@example.org org-ed\n' >>"$KEYS/signingtable"
+else
+	ORG_ED=""
+fi
+cat >"$WORK/expect.json" <<EOF
+{"example.com": {"c": "relaxed/simple", "sigs": [["rsa-sha256", "e2ersa"]]},
+ "example.org": {"c": "relaxed/simple",
+                 "sigs": [["rsa-sha256", "e2eorgrsa"]${ORG_ED:+, $ORG_ED}]}}
+EOF
+chown -R postdkim:postdkim "$KEYS"
+chmod 700 "$KEYS"
+chmod 600 "$KEYS"/*.pem
+
+read -r PORT_MX PORT_SUB PORT_SUBS PORT_SINK <<<"$(free_ports 4)"
+say "work $WORK, milter $MILTER, ports: mx $PORT_MX submission $PORT_SUB submissions $PORT_SUBS sink $PORT_SINK"
+
+# ------------------------------------------------ socket directory, milter
+# The socket directory comes from the kit's tmpfiles.d entry, moved into
+# this instance's queue directory.
+CONTRIB=$top_srcdir/contrib
+for f in postdkim.tmpfiles postfix-main.cf.snippet postfix-master.cf.snippet; do
+	[ -r "$CONTRIB/$f" ] || die "$CONTRIB/$f missing"
+done
+sed "s|/var/spool/postfix|$SPOOL|g" "$CONTRIB/postdkim.tmpfiles" >"$WORK/tmpfiles.conf"
+if command -v systemd-tmpfiles >/dev/null; then
+	systemd-tmpfiles --create "$WORK/tmpfiles.conf" || die "systemd-tmpfiles rejects contrib/postdkim.tmpfiles"
+else
+	say "no systemd-tmpfiles: socket directory made by hand like contrib/postdkim.tmpfiles"
+	mkdir -p "$SOCKDIR"
+	chown postdkim:postdkim "$SOCKDIR"
+	chmod 750 "$SOCKDIR"
+fi
+[ "$(stat -c '%U:%G %a' "$SOCKDIR")" = "postdkim:postdkim 750" ] ||
+	die "socket directory is $(stat -c '%U:%G %a' "$SOCKDIR"), expected postdkim:postdkim 750"
+# OpenDKIM leaves its socket in root's group; setgid lends it the directory's.
+[ "$MILTER" = opendkim ] && chmod g+s "$SOCKDIR"
+# opendkim.conf syntax, read by postdkim and by opendkim alike.
+cat >"$WORK/milter.conf" <<EOF
+# postdkim end-to-end test configuration
+Mode			s
+Socket			local:$SOCKDIR/postdkim.sock
+UMask			007
+UserID			postdkim:postdkim
+KeyTable		$KEYS/keytable
+SigningTable		refile:$KEYS/signingtable
+MultipleSignatures	yes
+Canonicalization	relaxed/simple
+InternalHosts		127.0.0.1, ::1
+MTA			ORIGINATING
+Syslog			no
+EOF
+if [ "$MILTER" = postdkim ]; then
+	printf 'SyslogSuccess\t\tyes\nLogWhy\t\t\tyes\n' >>"$WORK/milter.conf"
+	"$MILTER_BIN" -n -c "$WORK/milter.conf" >>"$WORK/milter.log" 2>&1 ||
+		die "postdkim -n rejects the test configuration: $(tail -n 3 "$WORK/milter.log")"
+else
+	# OpenDKIM calls a key under /tmp (world-writable, even if sticky) unsafe.
+	printf 'RequireSafeKeys\t\tno\n' >>"$WORK/milter.conf"
+fi
+
+# postdkim runs as the kit's systemd unit would start it: -f, the unit's
+# UMask, NoNewPrivileges and CapabilityBoundingSet (through setpriv).
+UNIT=$CONTRIB/postdkim.service
+grep -q '^ExecStart=.*postdkim -f ' "$UNIT" && grep -qx 'NoNewPrivileges=yes' "$UNIT" ||
+	die "contrib/postdkim.service: expected ExecStart=... postdkim -f and NoNewPrivileges=yes"
+UNIT_CAPS=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT" | tr 'A-Z' 'a-z' | sed -e 's/cap_/+/g' -e 's/ /,/g')
+UNIT_UMASK=$(sed -n 's/^UMask=//p' "$UNIT")
+[ -n "$UNIT_CAPS" ] && [ -n "$UNIT_UMASK" ] || die "contrib/postdkim.service: no CapabilityBoundingSet or UMask"
+SETPRIV=""
+if command -v setpriv >/dev/null; then
+	SETPRIV="setpriv --no-new-privs --bounding-set=-all,$UNIT_CAPS"
+else
+	say "no setpriv(1): postdkim runs without the unit's capability bounding set"
+fi
+start_milter() {
+	if [ "$MILTER" = postdkim ]; then
+		(umask "$UNIT_UMASK"; exec $SETPRIV "$MILTER_BIN" -f -c "$WORK/milter.conf") >>"$WORK/milter.log" 2>&1 &
+	else
+		"$MILTER_BIN" -f -x "$WORK/milter.conf" >>"$WORK/milter.log" 2>&1 &
+	fi
+	MILTER_PID=$!
+	wait_until 20 "the milter socket" test -S "$SOCKDIR/postdkim.sock"
+	local mode
+	mode=$(stat -c '%a %G' "$SOCKDIR/postdkim.sock")
+	case $mode in
+	*[0-7][0-7][1-7]\ *|*\ root) die "milter socket is $mode: must be group postdkim, not world-writable" ;;
+	esac
+	# The daemon must not keep root (it drops to UserID after opening the
+	# socket), nor any capability.
+	wait_until 10 "the milter to drop root" milter_unprivileged
+	grep -q '^CapEff:[[:space:]]*0*$' "/proc/$MILTER_PID/status" ||
+		die "the milter kept capabilities: $(grep '^Cap' "/proc/$MILTER_PID/status")"
+}
+milter_unprivileged() {
+	[ "$(ps -o user= -p "$MILTER_PID" 2>/dev/null | tr -d ' ')" = postdkim ]
+}
+stop_milter() {
+	stop_pid "$MILTER_PID"
+	MILTER_PID=""
+}
+
+# ------------------------------------------------------------------ dovecot
+# Only the auth service, its client socket inside the Postfix chroot.
+DOVE=$WORK/dovecot
+mkdir -p "$DOVE/run" "$DOVE/state"
+SASL_PW=$(openssl rand -hex 12)
+echo "alice@example.org:{PLAIN}$SASL_PW" >"$DOVE/passwd"
+echo "bob@example.com:{PLAIN}$SASL_PW" >>"$DOVE/passwd"
+chown root:dovecot "$DOVE/passwd"
+chmod 640 "$DOVE/passwd"
+cat >"$DOVE/dovecot.conf" <<EOF
+base_dir = $DOVE/run
+state_dir = $DOVE/state
+log_path = $WORK/dovecot.log
+protocols = none
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $DOVE/passwd
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=/nonexistent
+}
+service auth {
+  unix_listener $SPOOL/private/dovecot-auth {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+}
+EOF
+
+# ------------------------------------------------------------------ postfix
+mkdir -p "$CONF" "$WORK/data"
+chown postfix "$WORK/data"
+cat >"$CONF/main.cf" <<EOF
+# Private Postfix instance of the postdkim end-to-end test.
+compatibility_level = 3.6
+queue_directory = $SPOOL
+data_directory = $WORK/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.e2e.test
+mydomain = e2e.test
+myorigin = \$mydomain
+mydestination =
+local_recipient_maps =
+alias_maps =
+alias_database =
+local_transport = error:no local delivery in this test
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost = [127.0.0.1]:$PORT_SINK
+smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
+smtpd_peername_lookup = no
+smtp_host_lookup = native
+maillog_file = $WORK/maillog
+maillog_file_prefixes = $WORK
+message_size_limit = 52428800
+queue_run_delay = 2s
+minimal_backoff_time = 2s
+maximal_backoff_time = 4s
+smtp_tls_security_level = none
+milter_connect_timeout = 10s
+milter_command_timeout = 30s
+milter_content_timeout = 120s
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = private/dovecot-auth
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = $CONF/tls.pem
+smtpd_tls_key_file = $CONF/tls.pem
+EOF
+# The milter settings are the kit's own snippet (the sink announces no
+# 8BITMIME, so disable_mime_output_conversion is put to the test).
+cat "$CONTRIB/postfix-main.cf.snippet" >>"$CONF/main.cf"
+for p in smtpd_milters non_smtpd_milters milter_default_action milter_protocol \
+    disable_mime_output_conversion smtp_line_length_limit; do
+	grep -q "^$p = " "$CONF/main.cf" || die "contrib/postfix-main.cf.snippet lacks $p"
+done
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mx.e2e.test \
+	-keyout "$CONF/tls.pem" -out "$CONF/tls.crt" 2>/dev/null
+cat "$CONF/tls.crt" >>"$CONF/tls.pem"
+chmod 600 "$CONF/tls.pem"
+cat >"$CONF/master.cf" <<EOF
+# service type  private unpriv  chroot  wakeup  maxproc command + args
+127.0.0.1:$PORT_MX inet n - y - - smtpd
+pickup    unix  n       -       y       1       1       pickup
+cleanup   unix  n       -       y       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       y       1000?   1       tlsmgr
+rewrite   unix  -       -       y       -       -       trivial-rewrite
+bounce    unix  -       -       y       -       0       bounce
+defer     unix  -       -       y       -       0       bounce
+trace     unix  -       -       y       -       0       bounce
+verify    unix  -       -       y       -       1       verify
+flush     unix  n       -       y       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       y       -       -       smtp
+relay     unix  -       -       y       -       -       smtp
+showq     unix  n       -       y       -       -       showq
+error     unix  -       -       y       -       -       error
+retry     unix  -       -       y       -       -       error
+discard   unix  -       -       y       -       -       discard
+anvil     unix  -       -       y       -       1       anvil
+scache    unix  -       -       y       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+# submission (STARTTLS) and submissions (TLS) are the kit's snippet, on our ports.
+sed -e "s/^submission /127.0.0.1:$PORT_SUB /" -e "s/^submissions /127.0.0.1:$PORT_SUBS /" \
+	"$CONTRIB/postfix-master.cf.snippet" >>"$CONF/master.cf"
+grep -q "^127.0.0.1:$PORT_SUB " "$CONF/master.cf" && grep -q "^127.0.0.1:$PORT_SUBS " "$CONF/master.cf" ||
+	die "contrib/postfix-master.cf.snippet: no submission/submissions services"
+# The chroot needs what Debian's postfix start script copies into it.
+mkdir -p "$SPOOL/etc"
+for f in localtime services resolv.conf hosts host.conf nsswitch.conf; do
+	[ -e "/etc/$f" ] && cp -L "/etc/$f" "$SPOOL/etc/$f"
+done
+/usr/sbin/postfix -c "$CONF" check >>"$WORK/postfix.out" 2>&1 || die "postfix check failed"
+
+# ------------------------------------------------------------ start it all
+mkdir -p "$WORK/sink"
+chown nobody "$WORK/sink"
+/usr/sbin/smtp-sink -u nobody -8 -d "$WORK/sink/m." "127.0.0.1:$PORT_SINK" 256 >"$WORK/sink.log" 2>&1 &
+SINK_PID=$!
+/usr/sbin/dovecot -F -c "$DOVE/dovecot.conf" >>"$WORK/dovecot.log" 2>&1 &
+DOVECOT_PID=$!
+start_milter
+/usr/sbin/postfix -c "$CONF" start >>"$WORK/postfix.out" 2>&1 || die "postfix start failed"
+port_open() { $PY -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 1).close()" 2>/dev/null; }
+wait_until 20 "smtp-sink" port_open "$PORT_SINK"
+wait_until 20 "postfix smtpd" port_open "$PORT_MX"
+wait_until 20 "postfix submission" port_open "$PORT_SUB"
+wait_until 20 "postfix submissions" port_open "$PORT_SUBS"
+wait_until 20 "dovecot auth socket" test -S "$SPOOL/private/dovecot-auth"
+say "started: postfix, $MILTER (pid $MILTER_PID, user postdkim${SETPRIV:+, capabilities $UNIT_CAPS}), dovecot, smtp-sink ($((SECONDS - T0)) s)"
+
+# --------------------------------------------------------------- helpers
+send() { $MAILPY send --ledger "$LEDGER" --sent "$SENT" --conf "$CONF" "$@"; }
+queue_files() {
+	find "$SPOOL/maildrop" "$SPOOL/incoming" "$SPOOL/active" "$SPOOL/deferred" \
+		"$SPOOL/hold" -type f 2>/dev/null | wc -l
+}
+queue_empty() { [ "$(queue_files)" = 0 ]; }
+# delivered_ids PREFIX: how many messages of that batch reached the sink.
+delivered_ids() {
+	find "$WORK/sink" -type f -print0 | xargs -0 -r grep -l "^X-E2E-Id: $1-" | wc -l
+}
+# The number of distinct ids sent and accepted so far (each must arrive).
+accepted_count() {
+	$PY -c '
+import json, sys
+last = {}
+for line in open(sys.argv[1]):
+    e = json.loads(line); last[e["id"]] = e["status"]
+print(sum(1 for s in last.values() if s == "accepted"))' "$LEDGER"
+}
+sink_count() { find "$WORK/sink" -type f | wc -l; }
+delivered_all() { queue_empty && [ "$(sink_count)" -ge "$(accepted_count)" ]; }
+wait_delivery() {
+	/usr/sbin/postqueue -c "$CONF" -f >/dev/null 2>&1 || true
+	wait_until "$1" "delivery of every accepted message ($(accepted_count) accepted)" delivered_all
+}
+
+# ------------------------------------------------ phase 1: the normal paths
+MX="--port $PORT_MX"
+say "phase 1: internal SMTP, external SMTP, SASL submission (STARTTLS) and submissions (TLS), sendmail(1), 10 MB"
+send $MX --prefix mx --count 18 --domains example.com,example.org --parallel 4 \
+	--kinds plain,8bit,8bithdr,longlines,folded,dots,blank,mime,empty
+send $MX --prefix big --count 1 --kinds big --domains example.org --timeout 300
+send $MX --source 127.0.0.3 --prefix ext --count 4 --kinds plain,8bithdr,folded,longlines \
+	--domains example.com,example.org --expect unsigned
+send --port "$PORT_SUB" --tls starttls --source 127.0.0.3 --auth "alice@example.org:$SASL_PW" \
+	--prefix sub --count 8 --domains example.org,example.com --parallel 2
+send --port "$PORT_SUBS" --tls smtps --source 127.0.0.3 --auth "bob@example.com:$SASL_PW" \
+	--prefix subs --count 4 --domains example.com,example.org --kinds plain,8bit,folded,mime
+send --via sendmail --prefix cmd --count 8 --domains example.com,example.org --parallel 2
+# Submission without authentication must be refused outright (5xx), not relayed.
+if send --port "$PORT_SUB" --tls starttls --source 127.0.0.3 --prefix noauth --count 1 >"$WORK/noauth.out" 2>&1; then
+	die "unauthenticated submission was accepted"
+fi
+grep -q 'noauth-000 error 5' "$WORK/noauth.out" || die "unauthenticated submission: $(cat "$WORK/noauth.out")"
+$PY - "$LEDGER" <<'EOF'
+import json, sys
+lines = [l for l in open(sys.argv[1]) if json.loads(l)["id"] != "noauth-000"]
+open(sys.argv[1], "w").writelines(lines)
+EOF
+wait_delivery 120
+say "phase 1 delivered: $(sink_count) messages ($((SECONDS - T0)) s)"
+
+# ---------------------------------------------------- fault 1: milter down
+say "fault 1: milter stopped, milter_default_action = tempfail"
+stop_milter
+send $MX --prefix down --count 3 --domains example.com,example.org --want tempfail ||
+	die "fault 1: with the milter stopped a client did not get 4xx"
+send --port "$PORT_SUB" --tls starttls --source 127.0.0.3 --auth "bob@example.com:$SASL_PW" --prefix downsub \
+	--count 2 --want tempfail || die "fault 1: submission with the milter stopped did not get 4xx"
+send --via sendmail --prefix downcmd --count 2 --domains example.com
+sleep 3
+[ "$(delivered_ids downcmd)" = 0 ] || die "fault 1: sendmail(1) mail left while the milter was down"
+queued=$(queue_files)
+[ "$queued" -ge 2 ] || die "fault 1: sendmail(1) mail is neither delivered nor queued ($queued in the queue)"
+start_milter
+$MAILPY resend --ledger "$LEDGER" --sent "$SENT" --conf "$CONF"
+wait_delivery 90
+F1="fault 1 (milter stopped): 5/5 SMTP and submission got 4xx, 2 sendmail(1) messages held in the queue; after restart + resend + postqueue -f all 7 arrived signed"
+say "$F1"
+
+# ------------------------------------------- fault 2: SIGKILL mid-run
+say "fault 2: milter killed (SIGKILL) in the middle of 60 messages"
+send $MX --prefix kill --count 48 --domains example.com,example.org --parallel 4 --pace 0.05 \
+	--kinds plain,8bit,folded,dots,blank,mime --want mixed >"$WORK/kill.out" 2>&1 &
+KSEND=$!
+BG_PIDS="$BG_PIDS $KSEND"
+send --via sendmail --prefix killcmd --count 12 --domains example.org,example.com --pace 0.1 \
+	--parallel 1 >"$WORK/killcmd.out" 2>&1 &
+KCMD=$!
+BG_PIDS="$BG_PIDS $KCMD"
+before=$(sink_count)
+killed_at() { [ "$(sink_count)" -ge $((before + 10)) ]; }
+wait_until 60 "the first messages of the run" killed_at
+kill -KILL "$MILTER_PID"
+wait "$MILTER_PID" 2>/dev/null || true
+MILTER_PID=""
+at_kill=$(($(sink_count) - before))
+sleep 1.5
+cmd_waiting=$((12 - $(delivered_ids killcmd)))
+start_milter
+wait_until 120 "the senders" eval '! kill -0 $KSEND 2>/dev/null && ! kill -0 $KCMD 2>/dev/null'
+wait "$KSEND" || { cat "$WORK/kill.out"; die "fault 2: a message was refused with 5xx"; }
+wait "$KCMD" || { cat "$WORK/killcmd.out"; die "fault 2: sendmail(1) failed"; }
+ntemp=$(grep -c ' tempfail ' "$WORK/kill.out" || true)
+[ "$at_kill" -lt 60 ] && [ $((ntemp + cmd_waiting)) -gt 0 ] ||
+	die "fault 2: the kill did not fall in the middle of the run ($at_kill delivered, $ntemp tempfailed)"
+$MAILPY resend --ledger "$LEDGER" --sent "$SENT" --conf "$CONF"
+wait_delivery 120
+F2="fault 2 (SIGKILL after $at_kill of 60 delivered): $ntemp SMTP messages got 4xx and were resent, $cmd_waiting sendmail(1) messages were held until the restart; all 60 arrived signed, none twice"
+say "$F2"
+
+# ------------------------------------------- fault 3: reload under load
+say "fault 3: reload (SIG$RELOAD_SIG) every 0.2 s under load"
+send $MX --prefix hup --count 40 --domains example.com,example.org --parallel 4 --pace 0.02 \
+	>"$WORK/hup.out" 2>&1 &
+HSEND=$!
+BG_PIDS="$BG_PIDS $HSEND"
+nhup=0
+while kill -0 "$HSEND" 2>/dev/null && [ $SECONDS -lt $DEADLINE ]; do
+	kill -"$RELOAD_SIG" "$MILTER_PID"
+	nhup=$((nhup + 1))
+	sleep 0.2
+done
+wait "$HSEND" || { cat "$WORK/hup.out"; die "fault 3: a message failed during reloads"; }
+kill -0 "$MILTER_PID" || die "fault 3: the milter died during reloads"
+wait_delivery 90
+reloads=""
+if [ "$MILTER" = postdkim ]; then
+	! grep -q 'reload failed' "$WORK/milter.log" || die "fault 3: $(grep 'reload failed' "$WORK/milter.log" | head -n 1)"
+	reloads=", $(grep -c 'configuration reloaded' "$WORK/milter.log") reloads logged"
+fi
+F3="fault 3 (SIG$RELOAD_SIG x$nhup under load$reloads): 40/40 accepted without error, all arrived signed"
+say "$F3"
+
+# ------------------------------------------------------ verify everything
+$MAILPY collect --sink "$WORK/sink" --out "$WORK/msgs"
+$MAILPY check --ledger "$LEDGER" --sent "$SENT" --msgs "$WORK/msgs" --zone "$WORK/zone" \
+	--expect "$WORK/expect.json" --signed-list "$WORK/signed.list" || die "message checks failed"
+nsigned=$(wc -l <"$WORK/signed.list")
+xargs -d '\n' "$VERIFY_ALL" --zone "$WORK/zone" --only-zone -q <"$WORK/signed.list" >"$WORK/verify-all.out" 2>&1 ||
+	{ grep -v '^PASS' "$WORK/verify-all.out" | head -n 20; die "verify-all (dkimpy, Mail::DKIM, OpenDKIM) failed"; }
+npass=$(grep -c '^PASS' "$WORK/verify-all.out")
+[ "$npass" = "$nsigned" ] || die "verify-all passed $npass of $nsigned messages"
+VERIFIERS="dkimpy, Mail::DKIM, OpenDKIM"
+if [ -n "$OWN_VERIFIER" ]; then
+	xargs -d '\n' "$OWN_VERIFIER" "$WORK/zone" <"$WORK/signed.list" >"$WORK/own.out" 2>&1 ||
+		{ grep -v '^PASS' "$WORK/own.out" | head -n 20; die "postdkim's verifier failed"; }
+	VERIFIERS="$VERIFIERS, postdkim"
+else
+	say "postdkim's verifier not built: skipped (reference run with $MILTER)"
+fi
+nunsigned=$(grep -c '"expect": "unsigned"' "$LEDGER" || true)
+say "$F1"
+say "$F2"
+say "$F3"
+echo "e2e: $nsigned messages checked, verifiers: $VERIFIERS ($nunsigned external messages checked unsigned; milter $MILTER; $((SECONDS - T0)) s)"
