@@ -152,12 +152,43 @@ body_eol(canon_body *cb)
 	}
 }
 
+/*
+ * Simple body, rest of a chunk: the canonical form is the input itself but
+ * for empty lines, which wait until content follows. So all but the chunk's
+ * trailing run of CRLFs goes to the hash in one piece, and that run is only
+ * counted; a final CR is held in case the next chunk starts with LF.
+ */
+static void
+body_simple(canon_body *cb, const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *mid = end;
+	unsigned long long n = 0;
+	int cr = 0;
+
+	if (mid > p && mid[-1] == '\r') {
+		mid--;
+		cr = 1;
+	}
+	while (mid - p >= 2 && mid[-2] == '\r' && mid[-1] == '\n') {
+		mid -= 2;
+		n++;
+	}
+	if (mid > p) {
+		body_content(cb);
+		body_emit(cb, p, (size_t)(mid - p));
+	}
+	if (n > 0) {
+		body_eol(cb);		/* ends the line, or is an empty one */
+		cb->blank += n - 1;
+	}
+	cb->cr = cr;
+}
+
 /* Feed body bytes; chunk boundaries may fall anywhere. */
 void
 canon_body_update(canon_body *cb, const void *data, size_t len)
 {
 	const unsigned char *p = data, *end = p + len, *q;
-	int relaxed = cb->mode == DKIM_CANON_RELAXED;
 
 	while (p < end) {
 		if (cb->cr) {
@@ -170,14 +201,12 @@ canon_body_update(canon_body *cb, const void *data, size_t len)
 			body_content(cb);	/* a bare CR is content */
 			body_emit(cb, "\r", 1);
 		}
-		if (relaxed) {
-			for (q = p; q < end && !relaxed_special[*q]; q++)
-				;
-		} else {
-			q = memchr(p, '\r', (size_t)(end - p));
-			if (q == NULL)
-				q = end;
+		if (cb->mode == DKIM_CANON_SIMPLE) {
+			body_simple(cb, p, end);
+			return;
 		}
+		for (q = p; q < end && !relaxed_special[*q]; q++)
+			;
 		if (q > p) {
 			body_content(cb);
 			body_emit(cb, p, (size_t)(q - p));
@@ -187,7 +216,7 @@ canon_body_update(canon_body *cb, const void *data, size_t len)
 		if (*p++ == '\r')
 			cb->cr = 1;
 		else
-			cb->wsp = 1;	/* relaxed: SP or HTAB */
+			cb->wsp = 1;	/* SP or HTAB */
 	}
 }
 
