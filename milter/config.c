@@ -20,9 +20,9 @@
 #include <unistd.h>
 
 #include "../dkim/header.h"
+#include "../tables/linereader.h"
 #include "config_impl.h"
 
-#define CONFIG_LINE_MAX 4096
 #define CONFIG_INCLUDE_DEPTH 5	/* as OpenDKIM */
 
 /* Keyword spellings, in enum kw order. */
@@ -246,12 +246,10 @@ parse_line(struct load *ld, const char *file, unsigned line, const char *word,
 static int
 parse_file(struct load *ld, const char *path, int depth)
 {
-	char buf[CONFIG_LINE_MAX + 2], **files, *word, *value, *p;
+	struct linereader lr;
+	char **files, *word, *value, *p;
 	const char *file;
-	unsigned line = 0;
-	size_t len;
-	FILE *fp;
-	int rc = 0;
+	int rc;
 
 	if (depth > CONFIG_INCLUDE_DEPTH) {
 		snprintf(ld->err, ld->errsize, "%s: Include nested more than %d deep", path,
@@ -264,40 +262,17 @@ parse_file(struct load *ld, const char *path, int depth)
 		return -1;
 	}
 	file = files[ld->nfiles++];
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(ld->err, ld->errsize, "%s: %s", path, strerror(errno));
+	if (linereader_open(&lr, file, ld->err, ld->errsize) < 0)
 		return -1;
-	}
-	while (rc == 0 && fgets(buf, sizeof(buf), fp) != NULL) {
-		line++;
-		len = strlen(buf);
-		if (len > 0 && buf[len - 1] == '\n')
-			buf[--len] = '\0';
-		else if (!feof(fp)) {
-			snprintf(ld->err, ld->errsize, "%s:%u: line longer than %d bytes", file, line,
-			    CONFIG_LINE_MAX);
-			rc = -1;
-			break;
-		}
-		if ((p = strchr(buf, '#')) != NULL)
-			*p = '\0';
-		len = strlen(buf);
-		while (len > 0 && isspace((unsigned char)buf[len - 1]))
-			buf[--len] = '\0';
-		word = buf + strspn(buf, " \t");
-		if (*word == '\0')
-			continue;
+	while ((rc = linereader_next(&lr, &word, ld->err, ld->errsize)) > 0) {
 		p = word + strcspn(word, " \t");
 		value = p + strspn(p, " \t");
 		*p = '\0';
-		rc = parse_line(ld, file, line, word, value, depth);
+		if ((rc = parse_line(ld, file, lr.line, word, value, depth)) < 0)
+			break;
 	}
-	if (rc == 0 && ferror(fp)) {
-		snprintf(ld->err, ld->errsize, "%s: read error: %s", file, strerror(errno));
-		rc = -1;
-	}
-	fclose(fp);
-	return rc;
+	linereader_close(&lr);
+	return rc < 0 ? -1 : 0;
 }
 
 /* Open a list data set of keyword k, errors at the keyword's line. */
