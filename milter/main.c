@@ -28,6 +28,7 @@
 #include "listen.h"
 #include "log.h"
 #include "offline.h"
+#include "pidfile.h"
 #include "privs.h"
 #include "reload.h"
 #include "signals.h"
@@ -115,24 +116,6 @@ static void conf_reload(const struct config *cur)
 		return;
 	}
 	log_msg(LOG_INFO, "configuration reloaded from %s", conf_path);
-}
-
-/* Write our PID. */
-static int pidfile_write(const char *path)
-{
-	char buf[32];
-	int fd, n;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0) {
-		log_msg(LOG_ERR, "PidFile %s: %s", path, strerror(errno));
-		return -1;
-	}
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)n) != n || close(fd) != 0) {
-		log_msg(LOG_ERR, "PidFile %s: write failed: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 /*
@@ -293,7 +276,6 @@ static int run_daemon(struct config *cfg, int foreground, int log_stderr)
 	pthread_t tid;
 	char err[1024];
 	int ready = -1, have_user = 0, mresult = 0, status, root = geteuid() == 0;
-	char *pidfile = NULL;
 
 	memset(&pv, 0, sizeof(pv));
 	/*
@@ -322,8 +304,14 @@ static int run_daemon(struct config *cfg, int foreground, int log_stderr)
 		log_msg(LOG_ERR, "%s: no Socket configured", conf_path);
 		return EXIT_CONFIG;
 	}
+	/* Before the socket: a second postdkim must not touch the first one's. */
+	if (cfg->pidfile != NULL && pidfile_open(cfg->pidfile, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "%s", err);
+		return EXIT_RUNTIME;
+	}
 	if (listen_open(cfg->socket, cfg->umask, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERR, "%s", err);
+		pidfile_remove();
 		return EXIT_RUNTIME;
 	}
 	/* The MTA connects as a member of the run-time group. */
@@ -331,16 +319,17 @@ static int run_daemon(struct config *cfg, int foreground, int log_stderr)
 	    listen_chown(cfg->socket, pv.uid, pv.gid, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERR, "%s", err);
 		listen_remove();
+		pidfile_remove();
 		return EXIT_RUNTIME;
 	}
 	if (!foreground && daemonize(&ready) != 0) {
 		listen_remove();
+		pidfile_remove();
 		return EXIT_RUNTIME;
 	}
-	if (cfg->pidfile != NULL) {
-		if (pidfile_write(cfg->pidfile) != 0)
-			goto fail;
-		pidfile = strdup(cfg->pidfile);
+	if (pidfile_write(err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "%s", err);
+		goto fail;
 	}
 	if (have_user && privs_drop(&pv, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERR, "%s", err);
@@ -381,17 +370,13 @@ static int run_daemon(struct config *cfg, int foreground, int log_stderr)
 
 	status = signal_loop(tid, &mresult);
 	listen_remove();
-	if (pidfile != NULL && unlink(pidfile) != 0 && errno != ENOENT)
-		log_msg(LOG_DEBUG, "PidFile %s: not removed: %s", pidfile, strerror(errno));
-	free(pidfile);
+	pidfile_remove();
 	log_msg(LOG_INFO, "stopped");
 	return status;
 fail:
 	report_ready(&ready, EXIT_RUNTIME);
 	listen_remove();
-	if (pidfile != NULL)
-		(void)unlink(pidfile);
-	free(pidfile);
+	pidfile_remove();
 	privs_free(&pv);
 	return EXIT_RUNTIME;
 }
