@@ -15,13 +15,18 @@
 #   start    launch until the socket accepts and answers option negotiation
 #   last     8 connections, 2 KB messages, From the last domain of the table
 #   distinct 8 connections, From d0..d(M-1) once each, M = min(N, 10000):
-#            every key used for the first time; RSS after it
+#            every key used for the first time; RSS after it (at most 60 s)
 #   ws       random From in the M-W..M-1 window, W = min(N, 1000): a working
-#            set that fits the key cache (4096) and is in it (warm)
+#            set that fits the key cache (4096) and is in it (warm); after an
+#            untimed 2 s of the same, since OpenSSL sets up an RSA key's
+#            blinding lazily, once per key and again for the 2nd thread using it
 #   uniform  random From over all N domains (cold for most keys when N is
 #            far above the cache size)
 #   reload   SIGUSR1 until the new configuration is in force (see below);
 #            RSS after it; then a short uniform run to show it still signs
+# Times are wall-clock; the milter's CPU seconds for -n, start-up and
+# reload are recorded beside them (per-thread schedstat, or the children's
+# rusage for -n), since a busy machine inflates the first but not the second.
 # The two milters alternate which goes first. A sample of every run's
 # results is verified with python3-dkim against the public key of the
 # From domain (scale_verify.py), so a fast wrong answer cannot pass.
@@ -163,6 +168,9 @@ now() { date +%s.%N; }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", a - b }'; }
 # rss PID: VmRSS in KiB.
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# cpu PID: CPU seconds of the process's live threads (schedstat, ns
+# resolution): unlike wall-clock time, not inflated by other load.
+cpu() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.4f", s / 1e9 }'; }
 
 # emit KEY=VALUE...: one JSON line into $results with the current cell's labels.
 emit() {
@@ -205,9 +213,10 @@ drive() {
 # configuration is in force (it is installed before that line is written).
 # The log is followed by bash's own read (no fork per look), every ~1 ms.
 reload_postdkim() {
-	local t0 t1 line= part deadline
+	local t0 t1 c0 line= part deadline
 	exec 3<"$log"
 	while IFS= read -r part <&3; do :; done
+	c0=$(cpu "$mpid")
 	t0=$(now)
 	deadline=$((${t0%.*} + 900))
 	kill -USR1 "$mpid"
@@ -228,7 +237,7 @@ reload_postdkim() {
 	done
 	t1=$(now)
 	exec 3<&-
-	sub "$t1" "$t0"
+	echo "$(sub "$t1" "$t0") $(sub "$(cpu "$mpid")" "$c0")"
 }
 
 # reload_opendkim: OpenDKIM does not reload at the signal: it reads the
@@ -238,18 +247,23 @@ reload_postdkim() {
 # answered). So: signal, then time one message on a new connection, minus
 # the same measured just before the signal.
 reload_opendkim() {
-	local t0 t1 base
-	t0=$(now); "$DRV" -s "unix:$sock" -c 1 -n 1 -g 2k -t 600000 >/dev/null; t1=$(now)
-	base=$(sub "$t1" "$t0")
+	local t0 t1 c0 c1 base cbase
+	c0=$(cpu "$mpid"); t0=$(now)
+	"$DRV" -s "unix:$sock" -c 1 -n 1 -g 2k -t 600000 -f user@d0.example >/dev/null
+	t1=$(now); c1=$(cpu "$mpid")
+	base=$(sub "$t1" "$t0"); cbase=$(sub "$c1" "$c0")
 	kill -USR1 "$mpid"
 	sleep 0.1
-	t0=$(now); "$DRV" -s "unix:$sock" -c 1 -n 1 -g 2k -t 600000 >/dev/null; t1=$(now)
-	awk -v a="$(sub "$t1" "$t0")" -v b="$base" 'BEGIN { d = a - b; printf "%.4f", d < 0 ? 0 : d }'
+	c0=$(cpu "$mpid"); t0=$(now)
+	"$DRV" -s "unix:$sock" -c 1 -n 1 -g 2k -t 600000 -f user@d0.example >/dev/null
+	t1=$(now); c1=$(cpu "$mpid")
+	awk -v a="$(sub "$t1" "$t0")" -v b="$base" -v c="$(sub "$c1" "$c0")" -v d="$cbase" \
+		'BEGIN { x = a - b; y = c - d; printf "%.4f %.4f", x < 0 ? 0 : x, y < 0 ? 0 : y }'
 }
 
 # cell: every measurement for N, table kind $tk, milter $kind.
 cell() {
-	local c t0 t1 v rc m w last
+	local c t0 t1 v u sy rc m w last
 	c=$(conf "$kind" "$n" "$tk")
 	sock=$work/$kind.sock
 	log=$work/$kind-$n-$tk.log
@@ -260,16 +274,16 @@ cell() {
 	say "  N=$n $tk $kind"
 	# -n: the whole configuration check.
 	rc=0
-	t0=$(now)
+	TIMEFORMAT='%R %U %S'
 	if [ "$kind" = postdkim ]; then
-		timeout 900 "$PD" -n -c "$c" > "$log.n" 2>&1 || rc=$?
+		{ time timeout 900 "$PD" -n -c "$c" > "$log.n" 2>&1 || rc=$?; } 2> "$log.time"
 	else
-		timeout 900 opendkim -n -x "$c" > "$log.n" 2>&1 || rc=$?
+		{ time timeout 900 opendkim -n -x "$c" > "$log.n" 2>&1 || rc=$?; } 2> "$log.time"
 	fi
-	t1=$(now)
-	v=$(sub "$t1" "$t0")
-	emit what=check s="$v" rc="$rc"
-	printf '    %-8s %s s (exit %s)\n' "-n" "$v" "$rc" >&2
+	read -r v u sy < "$log.time"
+	u=$(awk -v u="$u" -v s="$sy" 'BEGIN { printf "%.3f", u + s }')
+	emit what=check s="$v" cpu_s="$u" rc="$rc"
+	printf '    %-8s %s s, CPU %s s (exit %s)\n' "-n" "$v" "$u" "$rc" >&2
 	[ "$rc" = 0 ] || { tail -3 "$log.n" >&2; die "$kind -n failed"; }
 	# start: until the socket accepts and the milter negotiates.
 	rm -f "$sock"
@@ -281,16 +295,19 @@ cell() {
 	fi
 	t1=$("$DRV" -s "unix:$sock" -W 900000) || { tail -5 "$log" >&2; die "$kind did not start"; }
 	v=$(sub "$t1" "$t0")
-	emit what=start s="$v" rss_kb="$(rss "$mpid")"
-	printf '    %-8s %s s, RSS %s MiB\n' start "$v" "$(($(rss "$mpid") / 1024))" >&2
+	u=$(cpu "$mpid")
+	emit what=start s="$v" cpu_s="$u" rss_kb="$(rss "$mpid")"
+	printf '    %-8s %s s, CPU %s s, RSS %s MiB\n' start "$v" "$u" "$(($(rss "$mpid") / 1024))" >&2
 	drive last -d "$secs" -f "user@d$last.example"
-	drive distinct -n "$m" -d 120 -q -f 'user@d%u.example' -u "0:$m"
+	drive distinct -n "$m" -d 60 -q -f 'user@d%u.example' -u "0:$m"
+	drive ws-warmup -d 2 -f 'user@d%u.example' -u "$((m - w)):$m"
 	drive ws -d "$secs" -f 'user@d%u.example' -u "$((m - w)):$m"
 	drive uniform -d "$secs" -f 'user@d%u.example' -u "0:$n"
 	if [ "$kind" = postdkim ]; then v=$(reload_postdkim); else v=$(reload_opendkim); fi
+	u=${v#* }; v=${v% *}
 	sleep 0.2
-	emit what=reload s="$v" rss_kb="$(rss "$mpid")"
-	printf '    %-8s %s s, RSS %s MiB\n' reload "$v" "$(($(rss "$mpid") / 1024))" >&2
+	emit what=reload s="$v" cpu_s="$u" rss_kb="$(rss "$mpid")"
+	printf '    %-8s %s s, CPU %s s, RSS %s MiB\n' reload "$v" "$u" "$(($(rss "$mpid") / 1024))" >&2
 	drive after -d 1 -f 'user@d%u.example' -u "0:$n"
 	stop
 }
