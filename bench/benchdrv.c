@@ -14,7 +14,7 @@
  *	    [-p PID] [-D DIR -k COUNT] [-l LABEL] [-t TIMEOUT_MS]
  *	    [-f FROM [-u LO:HI] [-q]]
  *	benchdrv -M FILE [-g SIZE]	(write the generated message, for other tools)
- *	benchdrv -s SOCKET -W MS	(wait until the milter answers; print when)
+ *	benchdrv -s SOCKET -W MS [-p PID]	(wait until the milter answers; print when)
  *
  * -f sets the From address of every message; a %u in it is replaced per
  * message by a number in [LO, HI) (-u, default 0:1): uniformly at random,
@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -484,10 +485,11 @@ write_message(const char *path, size_t blen)
 /*
  * -W: poll until the milter accepts a connection and answers option
  * negotiation (every millisecond, at most ms); print the wall-clock time
- * (seconds since 1970) when it did. 0, or 1 on timeout.
+ * (seconds since 1970) when it did. 0, or 1 on timeout or when process
+ * pid (if > 0) has gone.
  */
 static int
-wait_ready(const char *sock, long ms)
+wait_ready(const char *sock, long ms, long pid)
 {
 	mclient_opts o = { .timeout_ms = 10000 };
 	struct timespec ts, pause = { 0, 1000000 };
@@ -502,6 +504,11 @@ wait_ready(const char *sock, long ms)
 			mclient_close(c, 1);
 			printf("%lld.%09ld\n", (long long)ts.tv_sec, ts.tv_nsec);
 			return 0;
+		}
+		if (pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+			fprintf(stderr, "benchdrv: process %ld exited before %s was ready\n", pid,
+			    sock);
+			return 1;
 		}
 		if ((now() - t0) * 1000.0 > (double)ms) {
 			fprintf(stderr, "benchdrv: %s not ready after %ld ms: %s\n", sock, ms, err);
@@ -518,7 +525,7 @@ usage(void)
 	    " [-g SIZE] [-r] [-p PID] [-D DIR -k COUNT] [-l LABEL] [-t TIMEOUT_MS]\n"
 	    "           [-f FROM [-u LO:HI] [-q]]\n"
 	    "       benchdrv -M FILE [-g SIZE]\n"
-	    "       benchdrv -s SOCKET -W MS\n");
+	    "       benchdrv -s SOCKET -W MS [-p PID]\n");
 	exit(2);
 }
 
@@ -627,7 +634,7 @@ main(int argc, char **argv)
 	if (dump != NULL && blen > 0)
 		return write_message(dump, blen);
 	if (waitms >= 0 && r.sock != NULL)
-		return wait_ready(r.sock, waitms);
+		return wait_ready(r.sock, waitms, pid);
 	if (r.from != NULL && r.from_hi == 0 && r.from_lo == 0)
 		r.from_hi = 1;
 	if (r.sock == NULL || optind != argc || r.conns < 1 || r.conns > 4096 ||

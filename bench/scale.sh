@@ -50,7 +50,7 @@ while [ $# -gt 0 ]; do
 	-n) ns=$2; shift ;;
 	-k) nkeys=$2; shift ;;
 	-d) secs=$2; shift ;;
-	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,35p' "$0"; exit 0 ;;
 	*) echo "scale.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -293,7 +293,7 @@ cell() {
 	else
 		opendkim -f -x "$c" 2>>"$log" & mpid=$!
 	fi
-	t1=$("$DRV" -s "unix:$sock" -W 900000) || { tail -5 "$log" >&2; die "$kind did not start"; }
+	t1=$("$DRV" -s "unix:$sock" -W 900000 -p "$mpid") || { tail -5 "$log" >&2; die "$kind did not start"; }
 	v=$(sub "$t1" "$t0")
 	u=$(cpu "$mpid")
 	emit what=start s="$v" cpu_s="$u" rss_kb="$(rss "$mpid")"
