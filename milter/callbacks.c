@@ -453,6 +453,10 @@ static sfsistat cb_eom(SMFICTX *ctx)
 		return cb_action(ctx, cfg->on_internal_error, 0);
 	}
 	cb_free_fields(v, n);
+	/* On-KeyError accept: signed with the keys that worked; say which did not. */
+	if (c->sess.found.failed)
+		log_msg(LOG_WARNING, "%s: not signed with every key: %s", cb_qid(ctx),
+		    c->sess.found.why);
 	if (cfg->syslog_success) {
 		for (i = 0; i < n; i++) {
 			session_describe(&c->sess, i, desc, sizeof(desc));

@@ -20,7 +20,7 @@
 
 #include "../../dkim/key.h"
 #include "../../milter/config.h"
-#include "../../milter/keysafe.h"
+#include "../../tables/keysafe.h"
 #include "testkeys.h"
 
 static char dir[64];		/* the test's private directory */
