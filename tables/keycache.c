@@ -396,6 +396,7 @@ keycache_file(struct keycache *kc, const char *path, const struct keycache_polic
 	int rc = -1, safe = 0, fd = -1, loaded = 0;
 
 	*out = NULL;
+	why[0] = '\0';
 	if ((size_t)snprintf(id, sizeof(id), "f:%s", path) >= sizeof(id)) {
 		snprintf(err, errsize, "%.200s...: path too long", path);
 		return -1;
@@ -408,13 +409,17 @@ keycache_file(struct keycache *kc, const char *path, const struct keycache_polic
 	}
 	pthread_mutex_unlock(&kc->lock);
 
-	if (stale != NULL && kc_stat(path, &fid) == 0 && kc_same_file(&sid, &fid)) {
+	if (stale != NULL && kc_stat(path, &fid) == 0 && kc_same_file(&sid, &fid) &&
+	    (!pol->require_safe || keysafe_check(path, pol->uid, why, sizeof(why)) == 0)) {
 		/*
-		 * Unchanged since it was decoded: kept without opening it, which
-		 * the run-time user may not be allowed to do (a KeyFile of root's).
+		 * Unchanged since it was decoded, and its path still safe: kept
+		 * without reading it, which the run-time user may not be allowed
+		 * to do (a KeyFile of root's).
 		 */
 		key = stale;
 		stale = NULL;
+	} else if (stale != NULL && why[0] != '\0') {
+		snprintf(msg, sizeof(msg), "%s", why);
 	} else if ((safe = keysafe_open(path, pol->uid, &fd, &st, why, sizeof(why))) < 0 ||
 	    (safe == 1 && pol->require_safe)) {
 		/* The file checked is the file read: one open, checked on the descriptor. */
