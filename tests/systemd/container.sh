@@ -18,7 +18,8 @@ CT_NAME=postdkim-ct$$
 # debootstrap resolves no virtual packages: it gets the boot essentials,
 # apt (inside the root) the rest.
 CT_BASE="systemd,systemd-sysv,dbus,procps,adduser"
-CT_EXTRA="python3 iproute2"
+CT_EXTRA="python3"
+CT_VERSION=2    # raise when the making of the root changes
 CT_PID=
 CT_NSPAWN=
 CT_LOG=
@@ -53,7 +54,7 @@ ct_chroot() {
 # Make (or reuse) the cached root and unpack a fresh copy in $1/root.
 ct_prepare() {
 	mirror=$(ct_mirror)
-	key=$(printf '%s\n' "$CT_BASE" "$CT_EXTRA" "$mirror" | sha256sum | cut -c1-12)
+	key=$(printf '%s\n' "$CT_VERSION" "$CT_BASE" "$CT_EXTRA" "$mirror" | sha256sum | cut -c1-12)
 	tarball="$CT_CACHE/bookworm-$key.tar"
 	ROOT="$1/root"
 	mkdir -p "$ROOT"
@@ -68,9 +69,13 @@ ct_prepare() {
 			> "$1/apt.log" 2>&1 ||
 			{ tail -n 30 "$1/apt.log"; ct_fail "apt-get in the new root failed"; }
 		ct_chroot apt-get clean
+		# A disposable test system: dpkg need not fsync every file.
+		echo force-unsafe-io > "$ROOT/etc/dpkg/dpkg.cfg.d/postdkim-ci-unsafe-io"
 		mkdir -p "$CT_CACHE"
 		tmp=$(mktemp "$CT_CACHE/.bookworm.XXXXXX")
 		tar -C "$ROOT" -cf "$tmp" . && mv "$tmp" "$tarball"
+		# Roots made for an older package list are of no more use.
+		find "$CT_CACHE" -maxdepth 1 -name 'bookworm-*.tar' ! -name "${tarball##*/}" -delete
 	else
 		tar -C "$ROOT" -xf "$tarball"
 	fi

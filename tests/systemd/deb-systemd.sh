@@ -40,7 +40,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-step() { echo "== $*"; }
+step() { echo "== [$(( $(date +%s) - start )) s] $*"; }
 ok() { echo "ok: $*"; }
 # expect WHAT GOT WANTED
 expect() {
@@ -85,6 +85,22 @@ case "$out" in
 *"nothing to sign"*) ok "shipped configuration: $out" ;;
 *) ct_fail "postdkim -n on the shipped configuration: $out" ;;
 esac
+# Started anyway on the shipped configuration, it fails, is retried a few
+# times (StartLimitBurst), then stays failed: no endless restart loop.
+ct systemctl start postdkim 2>/dev/null && ct_fail "postdkim started with nothing to sign"
+i=0
+until [ "$(ct systemctl is-active postdkim || true)" = failed ]; do
+	[ $i -lt 200 ] || ct_fail "postdkim keeps restarting with nothing to sign"
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 3
+expect "state a while after a start with nothing to sign" \
+	"$(ct systemctl is-active postdkim || true)" failed
+n=$(ct systemctl show -P NRestarts postdkim)
+[ "$n" -le 3 ] || ct_fail "$n restarts with nothing to sign"
+ok "gave up after $n automatic restarts"
+ct systemctl reset-failed postdkim
 expect "key directory" "$(ct stat -c '%U:%G %a' $KEYDIR)" "postdkim:postdkim 700"
 expect "socket directory" "$(ct stat -c '%U:%G %a' "$(dirname $SOCK)")" "postdkim:postdkim 750"
 expect "PidFile directory" "$(ct stat -c '%U:%G %a' "$(dirname $PIDF)")" "postdkim:postdkim 755"
