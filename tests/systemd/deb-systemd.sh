@@ -259,9 +259,11 @@ ct test -f $KEYDIR/mail.private || ct_fail "purge deleted the private key"
 ok "the key is still in $KEYDIR"
 ct test ! -e /etc/postdkim.conf || ct_fail "/etc/postdkim.conf is left after purge"
 ct test ! -e "$(dirname $SOCK)" || ct_fail "the socket directory is left after purge"
+ct test ! -e "$(dirname $PIDF)" || ct_fail "the PidFile directory is left after purge"
+ct getent passwd postdkim >/dev/null || ct_fail "purge removed the user that owns the kept key"
 ct test ! -e /lib/systemd/system/postdkim.service || ct_fail "the unit is left after purge"
 ct test ! -e /etc/systemd/system/multi-user.target.wants/postdkim.service ||
 	ct_fail "the unit is still enabled after purge"
-ok "purge removed the configuration, the socket directory, the unit's links"
+ok "purge removed the configuration, the socket and PidFile directories, the unit's links; kept user postdkim"
 
 echo "deb-systemd: PASS in $(( $(date +%s) - start )) s (systemd-analyze security exposure $score)"
