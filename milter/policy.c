@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "glob.h"
+#include "../tables/glob.h"
 #include "policy.h"
 #include "tables.h"
 

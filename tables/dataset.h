@@ -1,0 +1,101 @@
+/*
+ * dataset.h - OpenDKIM's data sets behind one interface, the way Postfix
+ * keeps its lookup tables behind dict_open("type:name").
+ *
+ * A data set maps keys to rows of fields. It is written in the
+ * configuration as:
+ *
+ *	a.example, b.example	an inline list (also "csl:a,b")
+ *	/path, file:PATH	one entry per line: the key, then the value
+ *	refile:PATH		keys are '*' wildcard patterns, tried in file order
+ *	dsn:BACKEND://...	a table in a database (dataset_dsn.c)
+ *
+ * File data sets are read once and indexed, so a lookup costs the same for
+ * ten entries as for a million. A data set is read-only once open: any
+ * number of threads may look things up in it at once.
+ */
+#ifndef POSTDKIM_DATASET_H
+#define POSTDKIM_DATASET_H
+
+#include <stddef.h>
+
+#define DATASET_FIELDS_MAX 8	/* most fields (columns) a row may have */
+
+/* How a file data set's lines are read. */
+enum dataset_kind {
+	DATASET_LIST,		/* every word (comma or space separated) is a key */
+	DATASET_MAP		/* the first word is the key, the rest of the line the value */
+};
+
+/* Flags for dataset_open. */
+#define DATASET_ICASE	0x01	/* keys compare without case (domains, addresses) */
+
+/*
+ * One row found. A file row has one field, its value as written (none for
+ * a list, or a key alone on its line); a database row one field per
+ * column. The pointers are valid only during the callback that receives
+ * the row.
+ */
+struct dataset_row {
+	const char *key;	/* as written: a pattern for refile: */
+	size_t nfields;
+	const char *field[DATASET_FIELDS_MAX];
+	unsigned line;		/* line in the file, 0 when not from a file */
+};
+
+/* Receives rows; returns 0 for more, nonzero to stop. */
+typedef int (*dataset_row_fn)(void *arg, const struct dataset_row *row);
+
+struct dataset;
+
+/*
+ * Open the data set spec, written at cfgpath:cfgline (relative file names
+ * are taken from cfgpath's directory). Returns 0, or -1 with a message in
+ * err (without the configuration's file:line, which the caller adds).
+ */
+int dataset_open(struct dataset **out, const char *spec, enum dataset_kind kind,
+    unsigned flags, const char *cfgpath, unsigned cfgline, char *err, size_t errsize);
+void dataset_close(struct dataset *ds);
+
+/* What to call the data set in messages: its file, or the DSN without password. */
+const char *dataset_name(const struct dataset *ds);
+/* Nonzero when the keys are wildcard patterns (refile:). */
+int dataset_is_patterns(const struct dataset *ds);
+/* Nonzero when the rows come from a file (their line numbers mean something). */
+int dataset_is_file(const struct dataset *ds);
+
+/*
+ * The rows whose key is key (for refile:, whose pattern matches key), in
+ * table order, each passed to fn until it returns nonzero. Returns how
+ * many rows were passed, or -1 on a temporary failure (a database that
+ * does not answer) with the reason in err.
+ */
+int dataset_lookup(struct dataset *ds, const char *key, dataset_row_fn fn, void *arg,
+    char *err, size_t errsize);
+
+/* Nonzero when key has a row; -1 on a temporary failure. */
+int dataset_has(struct dataset *ds, const char *key, char *err, size_t errsize);
+
+/*
+ * Every row, in table order (for postdkim -n). Returns the number of rows,
+ * or -1 with err when the data set cannot be read.
+ */
+long dataset_walk(struct dataset *ds, dataset_row_fn fn, void *arg, char *err,
+    size_t errsize);
+
+/*
+ * Check that the data set can answer (postdkim -n): a database is reached
+ * and its table and columns exist. Writes what was checked into info
+ * (e.g. "PostgreSQL 15.4 on 127.0.0.1"). Returns 0, or -1 with err.
+ */
+int dataset_check(struct dataset *ds, char *info, size_t infosize, char *err,
+    size_t errsize);
+
+/*
+ * A file name from a table or the configuration made absolute against the
+ * directory of the file it was written in. Caller frees; NULL when out of
+ * memory.
+ */
+char *dataset_path(const char *path, const char *relative_to);
+
+#endif
