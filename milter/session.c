@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "../dkim/header.h"
+#include "config_verify.h"
 #include "session.h"
+#include "verifier.h"
 
 /* Start a session for a message. */
 void session_init(struct session *s, const struct runcfg *rc)
@@ -36,6 +38,7 @@ void session_reset(struct session *s)
 
 	session_drop_fields(s);
 	dkim_msg_free(s->msg);
+	verifier_free(s->ver);
 	session_init(s, rc);
 }
 
@@ -91,6 +94,16 @@ void session_header(struct session *s, const char *name, size_t nlen,
 	is_from = dkim_header_name_is(name, nlen, "From");
 	if (is_from)
 		s->nfrom++;
+	/* Mode v/sv: whether to verify is known only at the end of the header. */
+	if (s->rc->cfg->verify->verify) {
+		if (s->ver == NULL && !s->ver_tried) {
+			s->ver_tried = 1;	/* out of memory: the message is not verified */
+			if (verifier_new(s->rc->cfg->verify, &s->ver) != 0)
+				s->ver = NULL;
+		}
+		if (s->ver != NULL)
+			verifier_header(s->ver, name, nlen, value, vlen);
+	}
 	if (s->hdr_failed || !runcfg_wants(s->rc, name, nlen))
 		return;
 	if (nlen + 1 + vlen > DKIM_HEADER_FIELD_MAX) {
@@ -145,6 +158,10 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 
 	if (s->verdict != SESSION_CONTINUE)
 		return s->verdict;
+	if (!cfg->verify->sign) {
+		session_set(s, SESSION_SKIP, ACTION_ACCEPT, "Mode v: verifying only");
+		goto done;
+	}
 	if (!policy_is_ours(cfg, facts, &why)) {
 		/* Mail that is not ours passes untouched, whatever On-Default says. */
 		session_set(s, SESSION_SKIP, ACTION_ACCEPT, "%s", why ? why : "not ours");
@@ -195,6 +212,17 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 done:
 	/* The core holds what it needs now; the kept copy can go. */
 	session_drop_fields(s);
+	/* Mode v/sv: what is not signed is verified (its keys are fetched now). */
+	if (s->verdict == SESSION_SKIP && s->ver != NULL) {
+		verifier_eoh(s->ver);
+		/* Unsigned mail with no A-R field: let it go now, as before. */
+		if (!verifier_idle(s->ver))
+			s->verdict = SESSION_VERIFY;
+	}
+	if (s->verdict != SESSION_VERIFY) {
+		verifier_free(s->ver);
+		s->ver = NULL;
+	}
 	return s->verdict;
 }
 
@@ -203,6 +231,8 @@ void session_body(struct session *s, const void *data, size_t len)
 {
 	dkim_err err;
 
+	if (s->verdict == SESSION_VERIFY && len > 0)
+		verifier_body(s->ver, data, len);
 	if (s->verdict != SESSION_CONTINUE || s->msg == NULL || len == 0)
 		return;
 	memset(&err, 0, sizeof(err));
@@ -215,6 +245,8 @@ enum session_verdict session_eom(struct session *s)
 {
 	dkim_err err;
 
+	if (s->verdict == SESSION_VERIFY)
+		verifier_eom(s->ver);
 	if (s->verdict != SESSION_CONTINUE)
 		return s->verdict;
 	if (s->msg == NULL) {

@@ -90,8 +90,8 @@ EOF
 bad tables "$T/signingtable:3" "k9"
 
 # Features postdkim does not have are refused, not ignored.
-{ good k1 s1; echo "Mode v"; } > "$T/verify.conf"
-bad verify "$T/verify.conf:6" "Mode"
+{ good k1 s1; echo "Mode sr"; } > "$T/mode.conf"
+bad mode "$T/mode.conf:6" "Mode"
 { good k1 s1; echo "On-Default discard"; } > "$T/discard.conf"
 bad discard "$T/discard.conf:6" "discard"
 # OpenDKIM's verifier-only keywords: a warning, not an error.
