@@ -14,6 +14,7 @@ set -eu
 $PY -c 'import authres, dns.message, nacl.signing' 2>/dev/null ||
 	tl_skip "python3-authres, python3-dnspython and python3-nacl are needed"
 perl -MMail::DKIM::Signer -e 1 2>/dev/null || tl_skip "libmail-dkim-perl is needed"
+command -v opendkim >/dev/null 2>&1 || tl_skip "opendkim is needed (apt-get install opendkim)"
 
 DNSPY="$TESTS_SRCDIR/../dns/hostile-dns.py"
 MDKIM="$TESTS_SRCDIR/../unit/mdkim-sign.pl"
@@ -182,6 +183,26 @@ run unsigned --client-addr 192.0.2.1
 expect unsigned accept -
 grep -q ' ins=0 add=0 chg=0 del=0' "$T/o-unsigned.log" ||
 	tl_fail "unsigned: changed without AlwaysAddARHeader"
+
+# The same messages through opendkim -t, with the same DNS server.
+printf 'Nameservers 127.0.0.1@%s\nSyslog no\nMode v\n' "$PORT" > "$T/opendkim.conf"
+agree=0
+for f in "$T"/py-*.eml "$T"/md-*.eml "$T"/tampered.eml "$T"/nokey.eml "$T"/revoked.eml \
+    "$T"/sha1.eml "$T"/two.eml; do
+	name=$(basename "$f" .eml)
+	theirs=$(opendkim -x "$T/opendkim.conf" -t "$f" -vv 2>&1 | grep -o 'dkim=[a-z]*' | sed 's/dkim=//' |
+	    tr '\n' ' ')
+	ours=$(ar "$name" | sed 's/^[^;]*; //' | tr ';' '\n' | awk '{ print $1 }' | tr '\n' ' ')
+	case "$name:$theirs:$ours" in
+	sha1:"pass ":"policy ") tl_note "$name: opendkim pass, postdkim policy (RFC 8301)" ;;
+	nokey:"fail ":"permerror "|revoked:"fail ":"permerror ")
+		tl_note "$name: opendkim fail, postdkim permerror (no signature was checked)" ;;
+	*)
+		[ "$theirs" = "$ours" ] || tl_fail "$name: opendkim says '$theirs', postdkim '$ours'"
+		agree=$((agree + 1)) ;;
+	esac
+done
+tl_note "opendkim -t agrees on $agree messages"
 
 # Forged A-R: all 8 removed (last first), the 2 foreign ones kept, ours on top.
 run forged --client-addr 192.0.2.1
