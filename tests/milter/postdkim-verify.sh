@@ -204,6 +204,14 @@ for f in "$T"/py-*.eml "$T"/md-*.eml "$T"/tampered.eml "$T"/nokey.eml "$T"/revok
 done
 tl_note "opendkim -t agrees on $agree messages"
 
+# postdkim -t: the A-R the milter would add, above the message as it was.
+"$POSTDKIM" -c "$T/pd.conf" -a 192.0.2.1 -t "$T/two.eml" > "$T/t.out" 2> "$T/t.err" ||
+	{ cat "$T/t.err" >&2; tl_fail "-t failed"; }
+head -1 "$T/t.out" | tr -d "\r" | grep -q "^Authentication-Results: $ID;\$" || tl_fail "-t: no A-R on top"
+grep -q 'verified: d=sender.example s=rsa pass; d=sender.example s=ed pass' "$T/t.err" ||
+	{ cat "$T/t.err" >&2; tl_fail "-t: no verification line"; }
+tail -c "$(wc -c < "$T/two.eml")" "$T/t.out" | cmp -s - "$T/two.eml" || tl_fail "-t changed the message"
+
 # Forged A-R: all 8 removed (last first), the 2 foreign ones kept, ours on top.
 run forged --client-addr 192.0.2.1
 expect forged accept "^$ID; pass d=sender.example s=rsa b=8\$"
