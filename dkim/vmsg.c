@@ -96,6 +96,7 @@ dkim_vmsg_header(dkim_vmsg *m, const char *name, size_t nlen, const char *value,
 {
 	struct vhdr *h;
 	size_t i, grow, rawlen = nlen;
+	const char *lf;
 
 	if (m->eoh)
 		return dkim_err_set(err, DKIM_ERR_STATE, "header after end of header");
@@ -127,11 +128,15 @@ dkim_vmsg_header(dkim_vmsg *m, const char *name, size_t nlen, const char *value,
 	h->rawlen = rawlen;
 	dbuf_add(&m->store, name, rawlen);
 	h->value = m->store.len;
-	/* Milters see folds as a bare LF; the signed form has CRLF. */
-	for (i = 0; i < vlen; i++) {
-		if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r'))
-			dbuf_addc(&m->store, '\r');
-		dbuf_addc(&m->store, value[i]);
+	/* Milters see folds as a bare LF; the signed form has CRLF. Copied a line at a time. */
+	for (i = 0; i < vlen; i = (size_t)(lf - value) + 1) {
+		if ((lf = memchr(value + i, '\n', vlen - i)) == NULL) {
+			dbuf_add(&m->store, value + i, vlen - i);
+			break;
+		}
+		dbuf_add(&m->store, value + i, (size_t)(lf - value) - i);
+		dbuf_add(&m->store, lf > value && lf[-1] == '\r' ? "\n" : "\r\n",
+		    lf > value && lf[-1] == '\r' ? 1 : 2);
 	}
 	h->vlen = m->store.len - h->value;
 	if (dbuf_failed(&m->store))
