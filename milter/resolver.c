@@ -47,6 +47,69 @@ struct ticket {
 	int done;
 };
 
+/* Nonzero when line holds word as a whole blank-separated word, any case. */
+static int
+has_word(const char *line, const char *word)
+{
+	size_t wl = strlen(word);
+	const char *p;
+
+	for (p = line; (p = strcasestr(p, word)) != NULL; p += wl)
+		if ((p == line || p[-1] == ' ' || p[-1] == '\t') &&
+		    (p[wl] == '\0' || p[wl] == ' ' || p[wl] == '\t'))
+			return 1;
+	return 0;
+}
+
+/*
+ * Trust anchors, read now rather than when libunbound first resolves
+ * (by then the daemon may be chrooted, and a bad file would only show as
+ * every lookup failing): one DS or DNSKEY record per line, ';' comments.
+ */
+static int
+resolver_ta(struct resolver *r, const char *path, char *err, size_t errsize)
+{
+	char line[4096], *p;
+	unsigned n = 0, count = 0;
+	size_t len;
+	FILE *fp;
+	int rc;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errsize, "TrustAnchorFile %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		n++;
+		if ((p = strchr(line, ';')) != NULL)
+			*p = '\0';
+		len = strlen(line);
+		while (len > 0 && strchr(" \t\r\n", line[len - 1]) != NULL)
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		/* libunbound parses anchors only at its first lookup: check the type now. */
+		if (!has_word(line, "DS") && !has_word(line, "DNSKEY")) {
+			snprintf(err, errsize, "TrustAnchorFile %s:%u: not a DS or DNSKEY record",
+			    path, n);
+			fclose(fp);
+			return -1;
+		}
+		if ((rc = ub_ctx_add_ta(r->ctx, line)) != 0) {
+			snprintf(err, errsize, "TrustAnchorFile %s:%u: %s", path, n, ub_strerror(rc));
+			fclose(fp);
+			return -1;
+		}
+		count++;
+	}
+	fclose(fp);
+	if (count == 0) {
+		snprintf(err, errsize, "TrustAnchorFile %s: no DS or DNSKEY record", path);
+		return -1;
+	}
+	return 0;
+}
+
 /* Build the shared context. */
 int
 resolver_new(const struct resolver_opts *o, struct resolver **out, char *err, size_t errsize)
@@ -86,9 +149,7 @@ resolver_new(const struct resolver_opts *o, struct resolver **out, char *err, si
 		return -1;
 	}
 	if (o->trust_anchor_file != NULL) {
-		if ((rc = ub_ctx_add_ta_file(r->ctx, o->trust_anchor_file)) != 0) {
-			snprintf(err, errsize, "TrustAnchorFile %s: %s", o->trust_anchor_file,
-			    ub_strerror(rc));
+		if (resolver_ta(r, o->trust_anchor_file, err, errsize) != 0) {
 			resolver_free(r);
 			return -1;
 		}

@@ -22,7 +22,12 @@ are answered first; then, for SELECTOR._domainkey.ANYDOMAIN:
 Every query is appended to LOG (one qname per line), so tests can count.
 The zone file is read again when its modification time changes.
 
-usage: hostile-dns.py PORT LOG [ZONEFILE]   (prints "ready" once listening)
+With SECZONE and TAFILE, names under SECZONE are DNSSEC-signed (Ed25519,
+algorithm 15, a key made at start whose DNSKEY is written to TAFILE as a
+trust anchor); there, the selector "bogus" gets a signature that does not
+match its record.
+
+usage: hostile-dns.py PORT LOG [ZONEFILE [SECZONE TAFILE]]   (prints "ready")
 """
 import os
 import socketserver
@@ -30,6 +35,9 @@ import struct
 import sys
 import threading
 
+import time
+
+import dns.dnssec
 import dns.flags
 import dns.message
 import dns.rcode
@@ -43,6 +51,36 @@ ZONEFILE = None
 ZONE = {}
 ZONE_MTIME = None
 LOCK = threading.Lock()
+SECZONE = None		# dns.name.Name of the signed zone, or None
+SECKEY = None		# its private key (cryptography Ed25519)
+DNSKEY = None		# its DNSKEY rdata
+
+
+def dnssec_setup(zone, tafile):
+    """Make the zone key and write its DNSKEY as a trust anchor."""
+    global SECZONE, SECKEY, DNSKEY
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    import dns.name
+    SECZONE = dns.name.from_text(zone)
+    SECKEY = ed25519.Ed25519PrivateKey.generate()
+    DNSKEY = dns.dnssec.make_dnskey(SECKEY.public_key(), dns.dnssec.Algorithm.ED25519,
+                                    flags=257)
+    with open(tafile, "w") as f:
+        f.write("%s 300 IN DNSKEY %s\n" % (SECZONE.to_text(), DNSKEY.to_text()))
+
+
+def dnssec_sign(r, bogus):
+    """Append an RRSIG to every answer rrset in the signed zone."""
+    now = int(time.time())
+    for rrset in list(r.answer):
+        if not rrset.name.is_subdomain(SECZONE):
+            continue
+        signed = rrset
+        if bogus:	# sign other data than what is served
+            signed = dns.rrset.from_text(rrset.name, rrset.ttl, "IN", "TXT", '"v=DKIM1; p=x"')
+        sig = dns.dnssec.sign(signed, SECKEY, SECZONE, DNSKEY, inception=now - 3600,
+                              expiration=now + 86400)
+        r.answer.append(dns.rrset.from_rdata(rrset.name, rrset.ttl, sig))
 
 
 def zone_lookup(qname):
@@ -80,6 +118,11 @@ def answer(wire, tcp):
     with LOCK:
         with open(LOG, "a") as f:
             f.write(qname + "\n")
+    if (SECZONE is not None and q.question[0].name == SECZONE and
+            q.question[0].rdtype == dns.rdatatype.DNSKEY):
+        r.answer.append(dns.rrset.from_rdata(SECZONE, 300, DNSKEY))
+        dnssec_sign(r, False)
+        return r.to_wire()
     if "._domainkey." not in qname:
         r.set_rcode(dns.rcode.NXDOMAIN)
         return r.to_wire()
@@ -127,6 +170,8 @@ def answer(wire, tcp):
         return bytes(w)
     else:
         r.set_rcode(dns.rcode.NXDOMAIN)
+    if SECZONE is not None and r.answer:
+        dnssec_sign(r, label == "bogus")
     out = r.to_wire(max_size=65535)
     if not tcp and len(out) > 1232:
         r.answer = []
@@ -177,6 +222,8 @@ def main():
     global LOG, ZONEFILE
     port, LOG = int(sys.argv[1]), sys.argv[2]
     ZONEFILE = sys.argv[3] if len(sys.argv) > 3 else None
+    if len(sys.argv) > 5:
+        dnssec_setup(sys.argv[4], sys.argv[5])
     udp = UDPServer(("127.0.0.1", port), UDP)
     tcp = TCPServer(("127.0.0.1", port), TCP)
     threading.Thread(target=tcp.serve_forever, daemon=True).start()

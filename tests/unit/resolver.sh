@@ -15,8 +15,10 @@ if ! "$PY" -c 'import dns.message' 2>/dev/null; then
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/resolver.XXXXXX")
 pid=
+pid2=
 cleanup() {
 	[ -z "$pid" ] || kill "$pid" 2>/dev/null || true
+	[ -z "$pid2" ] || kill "$pid2" 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -91,6 +93,33 @@ else
 	echo "not ok - threads: $n good answers of 480"
 	fail=1
 fi
+# DNSSEC: a second server signs secure.example; its key is the trust anchor.
+port2=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'good._domainkey.secure.example v=DKIM1; p=AAAA\nbogus._domainkey.secure.example v=DKIM1; p=BBBB\nout._domainkey.sender.example v=DKIM1; p=CCCC\n' >"$work/zone2"
+"$PY" "$src/../dns/hostile-dns.py" "$port2" "$work/log2" "$work/zone2" secure.example "$work/ta" \
+	>"$work/server2.out" 2>&1 &
+pid2=$!
+i=0
+until grep -q ready "$work/server2.out" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "signing DNS server did not start"; cat "$work/server2.out"; exit 1; }
+	sleep 0.1
+done
+./restool -n "127.0.0.1@$port2" -a "$work/ta" -T 3000 good:secure.example bogus:secure.example \
+	out:sender.example >"$work/out4" 2>&1 || true
+kill "$pid2" 2>/dev/null || true
+check "a signed record is secure" '^1 good:secure.example FOUND dnssec=1 ' "$work/out4"
+check "a record whose signature does not match is bogus" '^1 bogus:secure.example FOUND dnssec=3 ' "$work/out4"
+check "a record outside the trust anchor is insecure" '^1 out:sender.example FOUND dnssec=2 ' "$work/out4"
+./restool -n "127.0.0.1@$port" good:t.example.net >"$work/out5" 2>&1
+check "without a trust anchor nothing is validated" '^1 good:t.example.net FOUND dnssec=0 ' "$work/out5"
+if ./restool -n "127.0.0.1@$port" -a /etc/hostname good:t.example.net >"$work/out6" 2>&1; then
+	echo "not ok - a trust anchor file without anchors was accepted"
+	fail=1
+else
+	check "a trust anchor file without anchors is refused" 'not a DS or DNSKEY record' "$work/out6"
+fi
+
 # Nameservers that make no sense are refused at startup with the reason.
 if ./restool -n "not-an-address" good:t.example.net >"$work/out3" 2>&1; then
 	echo "not ok - a bad Nameservers entry was accepted"
