@@ -39,13 +39,15 @@ with open(t + "/dnszone", "w") as z:
     z.write("fresh._domainkey.sender.example v=DKIM1; k=rsa; p=%s\n" % rsa)
     z.write("ed._domainkey.sender.example v=DKIM1; k=ed25519; p=%s\n" % ed)
     z.write("revoked._domainkey.sender.example v=DKIM1; k=rsa; p=\n")
+    z.write("rsa._domainkey.secure.example v=DKIM1; k=rsa; p=%s\n" % rsa)
+    z.write("bogus._domainkey.secure.example v=DKIM1; k=rsa; p=%s\n" % rsa)
 EOP
-$PY "$DNSPY" "$PORT" "$T/dns.log" "$T/dnszone" > "$T/dns.out" 2>&1 &
+$PY "$DNSPY" "$PORT" "$T/dns.log" "$T/dnszone" secure.example "$T/ta" > "$T/dns.out" 2>&1 &
 DNS_PID=$!
 TL_PIDS="$TL_PIDS $DNS_PID"
 n=0
 until grep -q ready "$T/dns.out" 2>/dev/null; do
-	n=$((n + 1)); [ $n -le 50 ] || tl_fail "DNS server did not start"; sleep 0.1
+	n=$((n + 1)); [ $n -le 100 ] || tl_fail "DNS server did not start"; sleep 0.1
 done
 
 # Our own domain and key: mail from it, sent by a local client, is signed.
@@ -61,6 +63,7 @@ pd_key k rsa
 	echo "DNSTimeout 2"
 	echo "AuthservID $ID"
 	echo "RemoveARFrom .trusted-relay.example"
+	echo "TrustAnchorFile $T/ta"
 } > "$T/pd.conf"
 pd_start pd "$T/pd.conf"
 S="unix:$T/pd.sock"
@@ -102,6 +105,8 @@ put("fresh", dkim.sign(msg, b"fresh", D, rsa) + msg)
 both = dkim.sign(msg, b"ed", D, seed, signature_algorithm=b"ed25519-sha256") + msg
 put("two", mdkim(both, "relaxed/relaxed"))
 put("unsigned", msg)
+put("secure", dkim.sign(msg, b"rsa", b"secure.example", rsa) + msg)
+put("bogus", dkim.sign(msg, b"bogus", b"secure.example", rsa) + msg)
 # 8 forged fields (our id in every spelling, and RemoveARFrom) among 10.
 ar = (b"Authentication-Results: mx.verify.example; dkim=pass header.d=sender.example\r\n"
       b"Authentication-Results: MX.Verify.Example; spf=pass\r\n"
@@ -183,6 +188,19 @@ run unsigned --client-addr 192.0.2.1
 expect unsigned accept -
 grep -q ' ins=0 add=0 chg=0 del=0' "$T/o-unsigned.log" ||
 	tl_fail "unsigned: changed without AlwaysAddARHeader"
+
+# DNSSEC: the comment says what validation said.
+run secure --client-addr 192.0.2.1
+expect secure accept "^$ID; pass d=secure.example s=rsa b=8\$"
+grep -q 'dkim=pass (2048-bit key; secure) header.d=secure.example' "$T/o-secure/1.eml" ||
+	tl_fail "secure: the comment does not say secure"
+grep -q 'dkim=pass (2048-bit key; unprotected) header.d=sender.example' "$T/o-two/1.eml" ||
+	tl_fail "two: the comment does not say unprotected"
+run bogus --client-addr 192.0.2.1
+expect bogus tempfail -
+grep -q 'Qbogus: .*verified: d=secure.example s=bogus permerror (key record is DNSSEC bogus)' \
+    "$T/pd.log" || tl_fail "bogus: no log line with the reason"
+tl_note "DNSSEC: secure, unprotected, bogus (tempfail, On-Security)"
 
 # The same messages through opendkim -t, with the same DNS server.
 printf 'Nameservers 127.0.0.1@%s\nSyslog no\nMode v\n' "$PORT" > "$T/opendkim.conf"
