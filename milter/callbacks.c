@@ -469,14 +469,31 @@ static sfsistat cb_verified(SMFICTX *ctx, struct conn *c)
 	}
 }
 
-/* End of message: finish the signatures and add them at the top. */
+/* Free the signature fields built for one message. */
+static void cb_free_fields(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/*
+ * End of message: finish the signatures and add them at the top. Every
+ * field is built before the first is inserted, so that running out of
+ * memory never leaves part of a set; an insertion that fails after
+ * another succeeded tempfails the message whatever the configured action,
+ * because accepting it would let a partial set of signatures leave (the
+ * MTA retries, and the retry is signed in full).
+ */
 static sfsistat cb_eom(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
 	const struct config *cfg;
 	char desc[512];
 	size_t i, n;
-	char *v;
+	char **v;
 
 	if (c == NULL || !c->in_msg)
 		return SMFIS_CONTINUE;
@@ -490,27 +507,38 @@ static sfsistat cb_eom(SMFICTX *ctx)
 		return cb_not_signed(ctx, c);
 	}
 	n = session_nsignatures(&c->sess);
+	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++)
+		if ((v[i] = session_signature(&c->sess, i, "\n", c->leadspc)) == NULL) {
+			cb_free_fields(v, n);
+			goto nomem;
+		}
 	/*
 	 * Each insertion goes to the very top (RFC 6376 5.6 wants signatures
 	 * above the fields they cover): insert the last first, so the final
 	 * order is the order of the signers.
 	 */
 	for (i = n; i-- > 0;) {
-		if ((v = session_signature(&c->sess, i, "\n", c->leadspc)) == NULL) {
-			log_msg(LOG_ERR, "%s: not signed: out of memory (action %s)", cb_qid(ctx),
-			    config_action_name(cfg->on_internal_error));
-			cb_end_message(c);
-			return cb_action(ctx, cfg->on_internal_error, 0);
+		if (smfi_insheader(ctx, 0, "DKIM-Signature", v[i]) == MI_SUCCESS)
+			continue;
+		cb_free_fields(v, n);
+		cb_end_message(c);
+		if (i + 1 < n) {
+			log_msg(LOG_ERR, "%s: the MTA refused signature %zu of %zu after accepting "
+			    "the others (action tempfail: no partial set of signatures)",
+			    cb_qid(ctx), n - i, n);
+			return cb_action(ctx, ACTION_TEMPFAIL, 0);
 		}
-		if (smfi_insheader(ctx, 0, "DKIM-Signature", v) != MI_SUCCESS) {
-			free(v);
-			log_msg(LOG_ERR, "%s: not signed: the MTA refused the header (action %s)",
-			    cb_qid(ctx), config_action_name(cfg->on_internal_error));
-			cb_end_message(c);
-			return cb_action(ctx, cfg->on_internal_error, 0);
-		}
-		free(v);
+		log_msg(LOG_ERR, "%s: not signed: the MTA refused the header (action %s)",
+		    cb_qid(ctx), config_action_name(cfg->on_internal_error));
+		return cb_action(ctx, cfg->on_internal_error, 0);
 	}
+	cb_free_fields(v, n);
+	/* On-KeyError accept: signed with the keys that worked; say which did not. */
+	if (c->sess.found.failed)
+		log_msg(LOG_WARNING, "%s: not signed with every key: %s", cb_qid(ctx),
+		    c->sess.found.why);
 	if (cfg->syslog_success) {
 		for (i = 0; i < n; i++) {
 			session_describe(&c->sess, i, desc, sizeof(desc));
@@ -519,6 +547,11 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	}
 	cb_end_message(c);
 	return SMFIS_CONTINUE;
+nomem:
+	log_msg(LOG_ERR, "%s: not signed: out of memory (action %s)", cb_qid(ctx),
+	    config_action_name(cfg->on_internal_error));
+	cb_end_message(c);
+	return cb_action(ctx, cfg->on_internal_error, 0);
 }
 
 /* The MTA abandoned the message (RSET, error, end of transaction). */
