@@ -166,6 +166,25 @@ put_result(dbuf *out, const dkim_vresult *res, size_t n, size_t i)
 	}
 }
 
+/*
+ * The authserv-id: a token, except that "host/queue-id" (AuthservIDWithJobID)
+ * is written bare as OpenDKIM writes it and A-R readers expect it, though
+ * '/' is a tspecial; anything else not a token is quoted.
+ */
+static void
+put_authserv_id(dbuf *out, const char *id)
+{
+	const unsigned char *p;
+	int bare = *id != '\0';
+
+	for (p = (const unsigned char *)id; *p && bare; p++)
+		bare = is_token_char(*p) || *p == '/';
+	if (bare)
+		dbuf_adds(out, id);
+	else
+		put_value(out, id);
+}
+
 /* Build our field value. */
 int
 authres_build(dbuf *out, const char *authserv_id, const dkim_vresult *res, size_t n,
@@ -173,7 +192,7 @@ authres_build(dbuf *out, const char *authserv_id, const dkim_vresult *res, size_
 {
 	size_t i;
 
-	put_value(out, authserv_id);
+	put_authserv_id(out, authserv_id);
 	dbuf_addc(out, ';');
 	if (n == 0) {
 		dbuf_adds(out, fold);

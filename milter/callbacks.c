@@ -440,14 +440,7 @@ static sfsistat cb_verified(SMFICTX *ctx, struct conn *c)
 		rc = -1;
 	a = verifier_action(v, cfg->on_internal_error, &what);
 	dbuf_reset(&line);
-	verifier_describe(v, &line);
-	if (removed > 0 || bad > 0)
-		dbuf_printf(&line, " [removed %zu forged Authentication-Results of %zu; left %zu "
-		    "unparsable]", removed, n, bad);
-	if (rc < 0)
-		dbuf_adds(&line, " [Authentication-Results not added: out of memory or refused]");
-	if (a != ACTION_ACCEPT)
-		dbuf_printf(&line, " (%s: action %s)", what, config_action_name(a));
+	verifier_logline(v, removed, n, bad, rc, a, what, &line);
 	/* Unsigned mail is most mail: its line only with SyslogSuccess. */
 	if (cfg->syslog_success || dkim_vmsg_nsigs(v->vm) > 0 || a != ACTION_ACCEPT || rc < 0 ||
 	    bad > 0 || removed > 0)

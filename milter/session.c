@@ -221,8 +221,11 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 done:
 	/* The core holds what it needs now; the kept copy can go. */
 	session_drop_fields(s);
-	/* Mode v/sv: what is not signed is verified (its keys are fetched now). */
-	if (s->verdict == SESSION_SKIP && s->ver != NULL) {
+	/*
+	 * Mode v/sv: what is not signed is verified (its keys are fetched now),
+	 * unless On-Default holds our unsignable mail back.
+	 */
+	if (s->verdict == SESSION_SKIP && s->action == ACTION_ACCEPT && s->ver != NULL) {
 		verifier_eoh(s->ver);
 		/* Unsigned mail with no A-R field: let it go now, as before. */
 		if (!verifier_idle(s->ver))

@@ -350,3 +350,18 @@ verifier_describe(const struct verifier *v, dbuf *out)
 		dbuf_printf(out, "%s%zu more not verified (MaximumSignaturesToVerify %zu)",
 		    n > 0 ? "; " : "", dkim_vmsg_nsigs(v->vm) - n, v->vc->max_sigs);
 }
+
+/* The milter's log line for a verified message. */
+void
+verifier_logline(const struct verifier *v, size_t removed, size_t n, size_t bad, int ar_rc,
+    enum config_action a, const char *what, dbuf *out)
+{
+	verifier_describe(v, out);
+	if (removed > 0 || bad > 0)
+		dbuf_printf(out, " [removed %zu forged Authentication-Results of %zu; left %zu "
+		    "unparsable]", removed, n, bad);
+	if (ar_rc < 0)
+		dbuf_adds(out, " [Authentication-Results not added: out of memory or refused]");
+	if (a != ACTION_ACCEPT)
+		dbuf_printf(out, " (%s: action %s)", what, config_action_name(a));
+}

@@ -72,6 +72,14 @@ enum config_action verifier_action(const struct verifier *v, enum config_action 
 /* "d=example.com s=sel pass; d=... fail (reason)", network bytes escaped. */
 void verifier_describe(const struct verifier *v, dbuf *out);
 
+/*
+ * The milter's log line: the results, then the forged fields removed (of
+ * n found) and unparsable ones left, an A-R that could not be added
+ * (ar_rc < 0), and the action when it is not accept.
+ */
+void verifier_logline(const struct verifier *v, size_t removed, size_t n, size_t bad,
+    int ar_rc, enum config_action a, const char *what, dbuf *out);
+
 /* Append s with everything but printable ASCII escaped as \xNN (for logs). */
 void verifier_escape(dbuf *out, const char *s, size_t maxlen);
 

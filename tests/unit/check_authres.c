@@ -103,6 +103,13 @@ START_TEST(build_none)
 	ck_assert_str_eq(p, "mx.example.org\ndkim=none\n");
 	free(v);
 	free(p);
+	/* With the queue id (AuthservIDWithJobID): bare, and read back whole. */
+	v = build("mx.example.org/q1abc", NULL, 0);
+	ck_assert_str_eq(v, "mx.example.org/q1abc;\r\n\tdkim=none");
+	p = pyparse(v);
+	ck_assert_str_eq(p, "mx.example.org/q1abc\ndkim=none\n");
+	free(v);
+	free(p);
 }
 END_TEST
 
@@ -159,7 +166,11 @@ START_TEST(build_quoting)
 	snprintf(r.identity, sizeof(r.identity), "we ird@example.com");
 	snprintf(r.algname, sizeof(r.algname), "rsa-sha256");
 	v = build("mx/1", &r, 1);
-	ck_assert_ptr_nonnull(strstr(v, "\"mx/1\";"));
+	ck_assert_ptr_nonnull(strstr(v, "mx/1;"));	/* AuthservIDWithJobID, as OpenDKIM */
+	ck_assert_ptr_null(strstr(v, "\"mx/1\""));
+	free(v);
+	v = build("mx 1", &r, 1);
+	ck_assert_ptr_nonnull(strstr(v, "\"mx 1\";"));
 	ck_assert_ptr_nonnull(strstr(v, "header.d=\"exa\\\"mple.com\""));
 	ck_assert_ptr_nonnull(strstr(v, "header.i=\"we ird@example.com\""));
 	ck_assert_ptr_nonnull(strstr(v, "header.s=\"s;el ect\""));

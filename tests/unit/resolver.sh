@@ -69,7 +69,8 @@ check "no answer is a timeout" '^1 slow:t.example.net TEMPFAIL .*timeout after 1
 check "a name with a ';' is never asked" '^1 bad;name:t.example.net BAD .*not a valid DNS name' "$work/out"
 # The whole batch waited for the timeout once, not once per name.
 ms=$(awk '$1 == 1 { sub("ms=", "", $6); print $6; exit }' "$work/out")
-if [ "$ms" -ge 1400 ] && [ "$ms" -le 2500 ]; then
+# Slack above the timeout for a loaded test machine.
+if [ "$ms" -ge 1400 ] && [ "$ms" -le 4000 ]; then
 	echo "ok - one batch with a silent server took $ms ms (timeout 1500)"
 else
 	echo "not ok - one batch took $ms ms, timeout 1500"
