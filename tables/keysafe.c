@@ -31,10 +31,13 @@
 /* Links followed in one resolution before giving up (as the kernel does). */
 #define KEYSAFE_MAXLINKS 40
 
+/* O_PATH: directories need only be searchable, a key to check need not be readable. */
 #ifdef O_PATH
 #define KEYSAFE_DIRFLAGS (O_PATH | O_DIRECTORY | O_CLOEXEC)
+#define KEYSAFE_CHECKFLAGS O_PATH
 #else
 #define KEYSAFE_DIRFLAGS (O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+#define KEYSAFE_CHECKFLAGS (O_RDONLY | O_NONBLOCK | O_NOCTTY)
 #endif
 
 /* One resolution: the first problem found, and where the walk is. */
@@ -44,6 +47,7 @@ struct walk {
 	size_t whysize;
 	int unsafe;		/* why holds a safety problem */
 	int dfd;		/* the directory reached */
+	int oflags;		/* how the key is opened in the end */
 	char cur[PATH_MAX];	/* its name, links resolved */
 };
 
@@ -203,8 +207,7 @@ static int walk_open(struct walk *w, const char *comp, const struct stat *lst,
 	/* Devices and FIFOs are never opened: opening one can block or act. */
 	if (!S_ISREG(lst->st_mode))
 		return walk_fail(w, "%s: not a regular file", name);
-	if ((fd = openat(w->dfd, comp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
-	    O_NOCTTY)) < 0)
+	if ((fd = openat(w->dfd, comp, w->oflags | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return walk_fail(w, "%s: %s", name, strerror(errno));
 	if (fstat(fd, st) != 0) {
 		close(fd);
@@ -244,9 +247,9 @@ static int walk_link(struct walk *w, const char *comp, const struct stat *lst,
 	return target[0] == '/' ? walk_enter(w, "/") : 0;
 }
 
-/* Open a key file for a daemon running as uid, checking everything on the way. */
-int keysafe_open(const char *path, uid_t uid, int *fdp, struct stat *st, char *why,
-    size_t whysize)
+/* Resolve path, checking everything on the way, and open the key with oflags. */
+static int keysafe_walk(const char *path, uid_t uid, int oflags, int *fdp, struct stat *st,
+    char *why, size_t whysize)
 {
 	char todo[PATH_MAX], cwd[PATH_MAX], comp[NAME_MAX + 1], name[PATH_MAX + NAME_MAX + 2];
 	struct stat lst, dst;
@@ -260,6 +263,7 @@ int keysafe_open(const char *path, uid_t uid, int *fdp, struct stat *st, char *w
 	w.why = why;
 	w.whysize = whysize;
 	w.dfd = -1;
+	w.oflags = oflags;
 	/* A relative path goes through the current directory and all above it. */
 	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL)
 		return walk_fail(&w, "%s: cannot find the current directory: %s", path,
@@ -320,13 +324,23 @@ int keysafe_open(const char *path, uid_t uid, int *fdp, struct stat *st, char *w
 	return rc;
 }
 
-/* Check a key file (opened, checked, closed). */
+/* Open a key file for a daemon running as uid, checking everything on the way. */
+int keysafe_open(const char *path, uid_t uid, int *fdp, struct stat *st, char *why,
+    size_t whysize)
+{
+	return keysafe_walk(path, uid, O_RDONLY | O_NONBLOCK | O_NOCTTY, fdp, st, why, whysize);
+}
+
+/*
+ * Check a key file without reading it: a reload runs as the run-time user,
+ * who may check a key of root's that the cache keeps without reading it.
+ */
 int keysafe_check(const char *path, uid_t uid, char *err, size_t errsize)
 {
 	struct stat st;
 	int fd, r;
 
-	r = keysafe_open(path, uid, &fd, &st, err, errsize);
+	r = keysafe_walk(path, uid, KEYSAFE_CHECKFLAGS, &fd, &st, err, errsize);
 	if (fd >= 0)
 		close(fd);
 	return r == 0 ? 0 : -1;

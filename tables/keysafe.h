@@ -25,8 +25,9 @@ int keysafe_open(const char *path, uid_t uid, int *fd, struct stat *st, char *wh
     size_t whysize);
 
 /*
- * Check the key file at path (keysafe_open, then close). Returns 0 when
- * safe; otherwise -1 and one line in err, as above.
+ * Check the key file at path as keysafe_open does, without reading it (the
+ * caller need not be allowed to). Returns 0 when safe; otherwise -1 and
+ * one line in err, as above.
  */
 int keysafe_check(const char *path, uid_t uid, char *err, size_t errsize);
 

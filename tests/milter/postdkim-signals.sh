@@ -133,15 +133,22 @@ for i in 1 2 3 4 5 6; do
 	pd_start stop$i "$T/pd.conf"
 	P=$PD_PID
 	mkdir "$T/flight$i"
-	"$MCLIENT" -s "$S" --eom-delay 700 -o "$T/flight$i" "$M1" > "$T/flight$i.log" 2>&1 &
+	"$MCLIENT" -v -s "$S" --eom-delay 1000 -o "$T/flight$i" "$M1" > "$T/flight$i.log" \
+	    2> "$T/flight$i.trace" &
 	C=$!
 	TL_PIDS="$TL_PIDS $C"
-	# Let the message get past its header (being signed), then signal.
-	sleep 0.3
+	# Once the body is on its way the header is done: the message is being
+	# signed, and the client waits a second before its end. Then signal.
+	n=0
+	until grep -q '^> B' "$T/flight$i.trace" || [ $n -ge 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	sleep 0.1
 	kill -USR1 "$P"
 	kill -$sig "$P"
 	tl_waitgone "$C" 100 || tl_fail "run $i: the client in flight hung"
-	wait "$C" || { cat "$T/flight$i.log" "$T/stop$i.log" >&2; tl_fail "run $i: client failed"; }
+	wait "$C" || { cat "$T/flight$i.log" "$T/flight$i.trace" "$T/stop$i.log" >&2; tl_fail "run $i: client failed"; }
 	signed_all "$T/flight$i.log" 1
 	pd_check 1 "$T/flight$i/1.eml"
 	tl_waitgone "$P" 150 || tl_fail "run $i: postdkim did not stop on SIG$sig"
@@ -152,7 +159,7 @@ for i in 1 2 3 4 5 6; do
 	! grep -q "libmilter stopped" "$T/stop$i.log" || tl_fail "run $i: libmilter stopped by itself"
 	if grep -q "in progress" "$T/stop$i.log"; then inflight=$((inflight + 1)); fi
 done
-# The client waits 0.7 s before its end of message: on a machine that slow,
-# the message may not have reached the daemon yet; most runs must see it.
+# The signal follows the body by 0.1 s: on a machine that slow, the daemon
+# may not have taken the header yet; most runs must see the message.
 [ "$inflight" -ge 3 ] || tl_fail "only $inflight of 6 stops had a message in flight"
 tl_note "USR1 + TERM/INT with a message in flight ($inflight of 6): signed, then exit 0"

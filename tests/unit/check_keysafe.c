@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -257,6 +258,45 @@ START_TEST(link_owner_in_sticky_dir)
 	}
 }
 END_TEST
+
+/* Checking needs no right to read: the run-time user checks a key of root's. */
+START_TEST(check_without_reading)
+{
+	struct passwd *pw = getpwnam("nobody");
+	char why[1024];
+	struct stat st;
+	int fd, status, r = 0;
+	pid_t pid;
+
+	if (geteuid() != 0 || pw == NULL) {
+		printf("check_without_reading: skipped, needs root and user nobody\n");
+		return;
+	}
+	mkdir_mode("keys", 0711);
+	put_key("keys/k", 0600);
+	ck_assert_int_eq(chmod(dir, 0711), 0);
+	/* As nobody in a child, so that root removes the files afterwards. */
+	ck_assert_int_ge(pid = fork(), 0);
+	if (pid == 0) {
+		if (setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
+			_exit(2);
+		if (keysafe_check(at("keys/k"), pw->pw_uid, why, sizeof(why)) != 0) {
+			fprintf(stderr, "keysafe_check as nobody: %s\n", why);
+			r |= 4;
+		}
+		/* Opening it to read is another matter. */
+		if (keysafe_open(at("keys/k"), pw->pw_uid, &fd, &st, why, sizeof(why)) != -1 ||
+		    strstr(why, strerror(EACCES)) == NULL) {
+			fprintf(stderr, "keysafe_open as nobody: %s\n", why);
+			r |= 8;
+		}
+		_exit(r);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "as nobody: status %d",
+	    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+END_TEST
 #endif
 
 static Suite *keysafe_suite(void)
@@ -272,6 +312,7 @@ static Suite *keysafe_suite(void)
 #ifndef KEYSAFE_OLD_API
 	tcase_add_test(tc, open_reads_checked_file);
 	tcase_add_test(tc, link_owner_in_sticky_dir);
+	tcase_add_test(tc, check_without_reading);
 #endif
 	suite_add_tcase(s, tc);
 	return s;
