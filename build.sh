@@ -18,7 +18,7 @@ SUDO=
 
 # Build and test dependencies, all from Debian's archive.
 PACKAGES="build-essential autoconf automake pkg-config libssl-dev libmilter-dev check
- clang libclang-rt-14-dev python3 python3-dkim python3-dnspython libmail-dkim-perl
+ clang libclang-rt-14-dev python3 python3-dkim python3-nacl python3-dnspython python3-cryptography python3-authres libmail-dkim-perl libunbound-dev
  opendkim opendkim-tools miltertest dnsmasq-base postfix dovecot-core swaks valgrind
  openssl procps iproute2"
 # For the Debian package (deb) and its test under systemd (.ci/run).

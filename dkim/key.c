@@ -43,7 +43,8 @@ key_wrap(EVP_PKEY *pkey, int priv, dkim_key **out, dkim_err *err)
 
 	switch (EVP_PKEY_get_base_id(pkey)) {
 	case EVP_PKEY_RSA:
-		if (bits < DKIM_RSA_MIN_BITS) {
+		/* Public keys of any size decode: the verifier's policy judges them. */
+		if (priv && bits < DKIM_RSA_MIN_BITS) {
 			EVP_PKEY_free(pkey);
 			return dkim_err_set(err, DKIM_ERR_KEY,
 			    "RSA key of %d bits is too small (at least %d, 2048 recommended)",

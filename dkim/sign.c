@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "base64.h"
+#include "bodyhash.h"
 #include "fold.h"
 #include "header.h"
 #include "name.h"
@@ -64,9 +65,7 @@ struct dkim_msg {
 	struct msg_hdr *hdrs;
 	size_t nhdrs, caphdrs;
 	size_t seen;		/* every field offered, kept or not */
-	EVP_MD_CTX *bh[2];	/* per body canonicalization, NULL if unused */
-	canon_body *cb[2];
-	int body_failed;
+	dkim_bodyhash *bh[2];	/* per body canonicalization, NULL if unused */
 	int finished;
 	char *sigs[DKIM_MSG_SIGNERS_MAX];
 };
@@ -232,18 +231,6 @@ dkim_signer_wants(const dkim_signer *s, const char *name, size_t nlen)
 	return 0;
 }
 
-/* Body sink: feed canonical bytes to the hash. */
-static void
-msg_hash_sink(void *arg, const void *data, size_t len)
-{
-	EVP_MD_CTX **ctx = arg;
-
-	if (*ctx != NULL && EVP_DigestUpdate(*ctx, data, len) != 1) {
-		EVP_MD_CTX_free(*ctx);
-		*ctx = NULL;	/* noticed at finish */
-	}
-}
-
 /* Start a message for n signers. */
 int
 dkim_msg_new(const dkim_signer *const *signers, size_t n, time_t when,
@@ -251,7 +238,7 @@ dkim_msg_new(const dkim_signer *const *signers, size_t n, time_t when,
 {
 	dkim_msg *m;
 	size_t i;
-	int c;
+	int c, rc;
 
 	if (n == 0 || n > DKIM_MSG_SIGNERS_MAX)
 		return dkim_err_set(err, DKIM_ERR_STATE, "between 1 and %d signers needed",
@@ -266,16 +253,11 @@ dkim_msg_new(const dkim_signer *const *signers, size_t n, time_t when,
 		c = signers[i]->bcanon;
 		if (m->bh[c] != NULL)
 			continue;	/* one body hash per canonicalization */
-		if ((m->cb[c] = malloc(sizeof(canon_body))) == NULL ||
-		    (m->bh[c] = EVP_MD_CTX_new()) == NULL) {
+		if ((rc = dkim_bodyhash_new((dkim_canon)c, DKIM_BODYHASH_ALL, signers[i]->sha256,
+		    &m->bh[c], err)) != DKIM_OK) {
 			dkim_msg_free(m);
-			return dkim_err_set(err, DKIM_ERR_NOMEM, "out of memory");
+			return rc;
 		}
-		if (EVP_DigestInit_ex(m->bh[c], signers[i]->sha256, NULL) != 1) {
-			dkim_msg_free(m);
-			return dkim_err_ssl(err, DKIM_ERR_CRYPTO, "EVP_DigestInit_ex");
-		}
-		canon_body_init(m->cb[c], (dkim_canon)c, msg_hash_sink, &m->bh[c]);
 	}
 	*out = m;
 	return DKIM_OK;
@@ -358,8 +340,8 @@ dkim_msg_body(dkim_msg *m, const void *data, size_t len, dkim_err *err)
 	if (m->finished)
 		return dkim_err_set(err, DKIM_ERR_STATE, "body after finish");
 	for (c = 0; c < 2; c++)
-		if (m->cb[c] != NULL)
-			canon_body_update(m->cb[c], data, len);
+		if (m->bh[c] != NULL)
+			dkim_bodyhash_update(m->bh[c], data, len);
 	return DKIM_OK;
 }
 
@@ -499,7 +481,6 @@ int
 dkim_msg_finish(dkim_msg *m, dkim_err *err)
 {
 	unsigned char bh[2][32];
-	unsigned int len;
 	size_t i;
 	int c, rc;
 
@@ -507,11 +488,9 @@ dkim_msg_finish(dkim_msg *m, dkim_err *err)
 		return dkim_err_set(err, DKIM_ERR_STATE, "message already finished");
 	m->finished = 1;
 	for (c = 0; c < 2; c++) {
-		if (m->cb[c] == NULL)
-			continue;
-		canon_body_final(m->cb[c]);
-		if (m->bh[c] == NULL || EVP_DigestFinal_ex(m->bh[c], bh[c], &len) != 1)
-			return dkim_err_ssl(err, DKIM_ERR_CRYPTO, "body hash");
+		if (m->bh[c] != NULL &&
+		    (rc = dkim_bodyhash_final(m->bh[c], bh[c], NULL, err)) != DKIM_OK)
+			return rc;
 	}
 	for (i = 0; i < m->nsigners; i++) {
 		rc = msg_sign_one(m, m->signers[i], bh[m->signers[i]->bcanon], &m->sigs[i], err);
@@ -543,10 +522,8 @@ dkim_msg_free(dkim_msg *m)
 
 	if (m == NULL)
 		return;
-	for (c = 0; c < 2; c++) {
-		EVP_MD_CTX_free(m->bh[c]);
-		free(m->cb[c]);
-	}
+	for (c = 0; c < 2; c++)
+		dkim_bodyhash_free(m->bh[c]);
 	for (i = 0; i < m->nsigners; i++)
 		free(m->sigs[i]);
 	free(m->hdrs);

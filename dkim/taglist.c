@@ -7,6 +7,7 @@
  *   tag-value = [ tval *( 1*(WSP / FWS) tval ) ],  tval = 1*(%x21-3A / %x3C-7E)
  */
 #include <string.h>
+#include <strings.h>
 
 #include "taglist.h"
 
@@ -123,4 +124,33 @@ int
 dkim_tag_is(const dkim_tag *t, const char *want)
 {
 	return t != NULL && strlen(want) == t->vlen && memcmp(t->value, want, t->vlen) == 0;
+}
+
+/* Is FWS (for the list items below). */
+static int
+is_fws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Nonzero when a colon-separated list holds the word. */
+int
+dkim_tag_list_has(const char *v, size_t n, const char *word)
+{
+	size_t i = 0, s, e, wl = strlen(word);
+
+	while (i <= n) {
+		s = i;
+		while (i < n && v[i] != ':')
+			i++;
+		e = i;
+		while (s < e && is_fws(v[s]))
+			s++;
+		while (e > s && is_fws(v[e - 1]))
+			e--;
+		if (e - s == wl && strncasecmp(v + s, word, wl) == 0)
+			return 1;
+		i++;
+	}
+	return 0;
 }

@@ -35,4 +35,10 @@ const dkim_tag *dkim_taglist_get(const dkim_taglist *tl, const char *name);
 /* Nonzero when the tag's value equals want exactly. */
 int dkim_tag_is(const dkim_tag *t, const char *want);
 
+/*
+ * Nonzero when a colon-separated list (h=, s=, t= values) holds word,
+ * compared case-insensitively, FWS around the items ignored.
+ */
+int dkim_tag_list_has(const char *v, size_t n, const char *word);
+
 #endif

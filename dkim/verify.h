@@ -1,8 +1,10 @@
 /*
- * verify.h - DKIM verification (RFC 6376 §6, RFC 8463) of a whole message.
+ * verify.h - DKIM verification (RFC 6376 §6, RFC 8463) of a whole message,
+ * the statuses and results every verification reports, and key records.
  *
- * Keys come from a callback so tests, dkimgen and (later) DNS can supply the
- * record text. Every failure has a precise status and a reason string.
+ * The streaming verifier is vmsg.h; dkim_verify_message() wraps it for a
+ * message held in memory, with keys from a callback. Every failure has a
+ * precise status and a reason string.
  */
 #ifndef DKIM_VERIFY_H
 #define DKIM_VERIFY_H
@@ -30,9 +32,28 @@ enum dkim_vstatus {
 	DKIM_V_KEYSERVICE,	/* s= of the record excludes email */
 	DKIM_V_KEYSTRICT,	/* t=s and i= domain differs from d= */
 	DKIM_V_INTERNAL,	/* allocation or crypto library failure */
+	DKIM_V_SHA1,		/* rsa-sha1: never a pass (RFC 8301) */
+	DKIM_V_KEYSIZE,		/* RSA key under the minimum size */
+	DKIM_V_BODYLEN,		/* l= longer than the canonical body */
 };
 
 const char *dkim_vstatus_name(enum dkim_vstatus s);
+/*
+ * The RFC 8601 result word for a status: pass, fail, neutral, policy,
+ * temperror or permerror.
+ */
+const char *dkim_vstatus_result(enum dkim_vstatus s);
+
+/* What DNSSEC said about the key record (set by the caller that looked it up). */
+enum dkim_dnssec {
+	DKIM_DNSSEC_UNKNOWN = 0,	/* not validated (no trust anchor) */
+	DKIM_DNSSEC_SECURE,
+	DKIM_DNSSEC_INSECURE,
+	DKIM_DNSSEC_BOGUS,
+};
+
+/* Characters of b= kept in a result: enough for any unique prefix. */
+#define DKIM_BPREFIX_MAX 128
 
 /*
  * Fetch the TXT record for selector._domainkey.domain into txt (NUL
@@ -47,8 +68,13 @@ typedef struct dkim_vresult {
 	char reason[256];
 	char domain[256];
 	char selector[64];
+	char identity[320];	/* i=, or "@" d= when absent */
+	char bprefix[DKIM_BPREFIX_MAX + 1];	/* b= without FWS, truncated */
+	char algname[32];	/* a= as written (rsa-sha1 included) */
 	dkim_alg alg;
+	int bits;		/* key size, 0 when no key was decoded */
 	int testing;		/* key record has t=y */
+	int dnssec;		/* enum dkim_dnssec */
 } dkim_vresult;
 
 /*
@@ -67,5 +93,8 @@ int dkim_verify_message(const char *msg, size_t len, dkim_key_lookup lookup,
  */
 int dkim_keyrecord_parse(const char *txt, size_t len, dkim_alg want,
     dkim_key **key, int *testing, char *reason, size_t reasonsize);
+/* The same, also reporting t=s in *strict (when not NULL). */
+int dkim_keyrecord_check(const char *txt, size_t len, dkim_alg want,
+    dkim_key **key, int *testing, int *strict, char *reason, size_t reasonsize);
 
 #endif

@@ -18,10 +18,13 @@
 #include <libmilter/mfapi.h>
 
 #include "../dkim/dbuf.h"
+#include "authres.h"
 #include "callbacks.h"
+#include "config_verify.h"
 #include "log.h"
 #include "reload.h"
 #include "session.h"
+#include "verifier.h"
 
 struct conn {
 	struct runcfg *rc;		/* configuration for this connection */
@@ -180,7 +183,8 @@ static void cb_symlists(SMFICTX *ctx, const struct config *cfg)
 	dbuf eoh;
 	size_t i;
 
-	(void)smfi_setsymlist(ctx, SMFIM_CONNECT, "{daemon_name} {client_addr} {client_name}");
+	/* j: $myhostname, the default authserv-id of our Authentication-Results. */
+	(void)smfi_setsymlist(ctx, SMFIM_CONNECT, "j {daemon_name} {client_addr} {client_name}");
 	(void)smfi_setsymlist(ctx, SMFIM_ENVFROM, "{auth_type} {auth_authen}");
 	/* MacroList names are read at the end of the header, with the queue id. */
 	dbuf_init(&eoh);
@@ -216,7 +220,8 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		log_msg(LOG_ERR, "the MTA does not allow adding header fields; cannot sign");
 		return SMFIS_REJECT;
 	}
-	*pf0 = SMFIF_ADDHDRS | (f0 & SMFIF_SETSYMLIST);
+	/* CHGHDRS: forged Authentication-Results fields are removed (Mode v/sv). */
+	*pf0 = SMFIF_ADDHDRS | (f0 & (SMFIF_SETSYMLIST | SMFIF_CHGHDRS));
 	c->pflags = (skip | noreply) & f1;
 	/* Simple header canonicalization needs the value exactly as written. */
 	if (f1 & SMFIP_HDR_LEADSPC)
@@ -377,8 +382,13 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 	f.auth_authen = c->auth_authen;
 	f.macro = cb_macro;
 	f.macro_arg = ctx;
-	if (session_eoh(&c->sess, &f, cb_fixed_time ? cb_fixed_time : time(NULL)) == SESSION_CONTINUE)
+	switch (session_eoh(&c->sess, &f, cb_fixed_time ? cb_fixed_time : time(NULL))) {
+	case SESSION_CONTINUE:
+	case SESSION_VERIFY:
 		return SMFIS_CONTINUE;
+	default:
+		break;
+	}
 	r = cb_not_signed(ctx, c);
 	return r;
 }
@@ -391,6 +401,65 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *data, size_t len)
 	if (c != NULL && c->in_msg)
 		session_body(&c->sess, data, len);
 	return cb_continue(c, SMFIP_NR_BODY);
+}
+
+/*
+ * End of a verified message: remove the forged Authentication-Results
+ * fields, last first (each deletion shifts the indexes of the later ones),
+ * add ours at the top, log one line, act.
+ */
+static sfsistat cb_verified(SMFICTX *ctx, struct conn *c)
+{
+	const struct config *cfg = c->rc->cfg;
+	const struct verify_cfg *vc = cfg->verify;
+	struct verifier *v = c->sess.ver;
+	const char *j = smfi_getsymval(ctx, "j"), *base, *what;
+	size_t *idx, i, n = 0, bad = 0, removed = 0;
+	enum config_action a;
+	dbuf ar, line;
+	int rc;
+
+	base = vc->authserv_id ? vc->authserv_id : j != NULL && *j ? j : "localhost";
+	dbuf_init(&ar);
+	dbuf_init(&line);
+	if (v->nar > 0 && (idx = calloc(v->nar, sizeof(*idx))) != NULL) {
+		n = verifier_forged(v, base, idx, v->nar, &bad);
+		for (i = 0; i < n; i++)
+			removed += smfi_chgheader(ctx, "Authentication-Results", (int)idx[i], NULL) ==
+			    MI_SUCCESS;
+		free(idx);
+	}
+	if (c->leadspc)
+		dbuf_addc(&ar, ' ');
+	if (vc->authserv_jobid)
+		dbuf_printf(&line, "%s/%s", base, cb_qid(ctx));
+	else
+		dbuf_adds(&line, base);
+	rc = dbuf_failed(&line) ? -1 : verifier_authres(v, line.data, "\n\t", &ar);
+	if (rc > 0 && smfi_insheader(ctx, 0, "Authentication-Results", ar.data) != MI_SUCCESS)
+		rc = -1;
+	a = verifier_action(v, cfg->on_internal_error, &what);
+	dbuf_reset(&line);
+	verifier_logline(v, removed, n, bad, rc, a, what, &line);
+	/* Unsigned mail is most mail: its line only with SyslogSuccess. */
+	if (cfg->syslog_success || dkim_vmsg_nsigs(v->vm) > 0 || a != ACTION_ACCEPT || rc < 0 ||
+	    bad > 0 || removed > 0)
+		log_msg(a != ACTION_ACCEPT || rc < 0 ? LOG_WARNING : LOG_INFO,
+		    "%s: not signed: %s; verified: %s", cb_qid(ctx), c->sess.why,
+		    dbuf_failed(&line) ? "(out of memory)" : line.data);
+	dbuf_free(&ar);
+	dbuf_free(&line);
+	cb_end_message(c);
+	switch (a) {
+	case ACTION_TEMPFAIL:
+		(void)smfi_setreply(ctx, "451", "4.7.5", "DKIM verification: try again later");
+		return SMFIS_TEMPFAIL;
+	case ACTION_REJECT:
+		(void)smfi_setreply(ctx, "550", "5.7.20", "DKIM verification failed");
+		return SMFIS_REJECT;
+	default:
+		return SMFIS_ACCEPT;
+	}
 }
 
 /* Free the signature fields built for one message. */
@@ -422,8 +491,14 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	if (c == NULL || !c->in_msg)
 		return SMFIS_CONTINUE;
 	cfg = c->rc->cfg;
-	if (session_eom(&c->sess) != SESSION_SIGNED)
+	switch (session_eom(&c->sess)) {
+	case SESSION_SIGNED:
+		break;
+	case SESSION_VERIFY:
+		return cb_verified(ctx, c);
+	default:
 		return cb_not_signed(ctx, c);
+	}
 	n = session_nsignatures(&c->sess);
 	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL)
 		goto nomem;
@@ -508,7 +583,7 @@ int callbacks_register(const char *name)
 	memset(&desc, 0, sizeof(desc));
 	desc.xxfi_name = (char *)name;
 	desc.xxfi_version = SMFI_VERSION;
-	desc.xxfi_flags = SMFIF_ADDHDRS;
+	desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
 	desc.xxfi_connect = cb_connect;
 	desc.xxfi_envfrom = cb_envfrom;
 	desc.xxfi_header = cb_header;

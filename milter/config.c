@@ -36,18 +36,13 @@ const char *const config_kw_names[K_COUNT] = {
 	"Include", "KeyCacheSize", "On-KeyError", "CheckSigningTable"
 };
 
-/* OpenDKIM keywords that only matter when verifying: accepted and ignored. */
+/* OpenDKIM verification keywords postdkim does not act on: ignored with a warning. */
 static const char *const kw_verify[] = {
-	"ADSPAction", "ADSPNoSuchDomain", "AllowSHA1Only", "AlwaysAddARHeader",
-	"AuthservID", "AuthservIDWithJobID", "BogusKey", "ClockDrift",
-	"DiagnosticDirectory", "DNSConnect", "DNSTimeout", "DomainKeysCompat",
-	"KeepAuthResults", "LogResults", "MaximumSignaturesToVerify", "Minimum",
-	"MinimumKeyBits", "MustBeSigned", "Nameservers", "On-BadSignature",
-	"On-DNSError", "On-KeyNotFound", "On-NoSignature", "On-Security", "QueryCache",
-	"RemoveARAll", "RemoveARFrom", "ResolverConfiguration", "ResolverTracing",
-	"TestDNSData", "TestPublicKeys", "TrustAnchorFile", "TrustSignaturesFrom",
-	"UnprotectedKey", "WeakSyntaxChecks", "AddAllSignatureResults", "LocalADSP",
-	NULL
+	"ADSPAction", "ADSPNoSuchDomain", "AllowSHA1Only", "ClockDrift",
+	"DiagnosticDirectory", "DNSConnect", "DomainKeysCompat", "LogResults", "Minimum",
+	"MustBeSigned", "ResolverConfiguration", "ResolverTracing", "TestDNSData",
+	"TestPublicKeys", "TrustSignaturesFrom", "WeakSyntaxChecks",
+	"AddAllSignatureResults", "LocalADSP", NULL
 };
 
 /* OpenDKIM keywords for features postdkim does not have: ignored with a warning. */
@@ -151,6 +146,11 @@ closest(const char *word)
 			bd = d;
 			best = config_kw_names[i];
 		}
+	for (i = 0; i < VK_COUNT; i++)
+		if ((d = distance(word, config_vkw_names[i])) < bd) {
+			bd = d;
+			best = config_vkw_names[i];
+		}
 	for (i = 0; kw_verify[i]; i++)
 		if ((d = distance(word, kw_verify[i])) < bd) {
 			bd = d;
@@ -220,11 +220,13 @@ parse_line(struct load *ld, const char *file, unsigned line, const char *word,
 		ld->set[i].line = line;
 		return 0;
 	}
+	if ((i = config_vkw_index(word)) < VK_COUNT)
+		return config_vkw_set(ld, i, file, line, value);
 	for (i = 0; kw_verify[i]; i++)
 		if (strcasecmp(word, kw_verify[i]) == 0) {
 			if (!ld->warned[i]++)
-				config_warnf(ld, "%s:%u: %s ignored: it concerns verification, which "
-				    "postdkim does not do", file, line, kw_verify[i]);
+				config_warnf(ld, "%s:%u: %s ignored: postdkim's verifier does not have "
+				    "this setting", file, line, kw_verify[i]);
 			return 0;
 		}
 	for (i = 0; kw_absent[i]; i++)
@@ -377,6 +379,8 @@ load_free(struct load *ld)
 
 	for (i = 0; i < K_COUNT; i++)
 		free(ld->set[i].value);
+	for (i = 0; i < VK_COUNT; i++)
+		free(ld->vset[i].value);
 	for (i = 0; i < ld->nfiles; i++)
 		free(ld->files[i]);
 	free(ld->files);
@@ -424,6 +428,8 @@ config_read(const char *path, config_warn_fn warn, void *warn_arg, int check_key
 		rc = config_daemon(&ld, cfg, &uid);
 	if (rc == 0)
 		rc = config_sign(&ld, cfg, uid);
+	if (rc == 0)
+		rc = config_verify(&ld, cfg);
 	load_free(&ld);
 	if (rc < 0) {
 		config_free(cfg);
@@ -470,6 +476,7 @@ config_free(struct config *cfg)
 	free(cfg->group);
 	free(cfg->pidfile);
 	free(cfg->path);
+	config_verify_free(cfg->verify);
 	free(cfg);
 }
 

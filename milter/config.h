@@ -61,6 +61,9 @@ struct config {
 	int syslog_success;
 	int log_why;
 	int require_safe_keys;	/* default yes */
+
+	/* Verification: Mode, Authentication-Results, DNS (config_verify.h). */
+	struct verify_cfg *verify;
 };
 
 /*

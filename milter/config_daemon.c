@@ -235,18 +235,19 @@ get_macros(struct load *ld, struct config *cfg)
 	return 0;
 }
 
-/* Mode: only signing. */
+/* Mode: s (sign), v (verify), or both in any order; checked here, used in config_verify.c. */
 int
 config_mode(struct load *ld)
 {
-	const char *v = ld->set[K_MODE].value;
+	const char *v = ld->set[K_MODE].value, *p;
 
-	if (v == NULL || strcasecmp(v, "s") == 0)
+	if (v == NULL)
 		return 0;
-	if (strchr(v, 'v') != NULL || strchr(v, 'V') != NULL)
-		return config_kwerr(ld, K_MODE, "'%s': verification is not supported; postdkim only "
-		    "signs (Mode s)", v);
-	return config_kwerr(ld, K_MODE, "'%s': the only mode is s (sign)", v);
+	for (p = v; *p; p++)
+		if (*p != 's' && *p != 'S' && *p != 'v' && *p != 'V')
+			return config_kwerr(ld, K_MODE, "'%s': the modes are s (sign), v (verify) "
+			    "or both (sv)", v);
+	return *v ? 0 : config_kwerr(ld, K_MODE, "empty");
 }
 
 /* The daemon's settings: socket, user, logging, actions, host lists. */

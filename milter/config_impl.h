@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "config.h"
+#include "config_verify.h"
 #include "../tables/dataset.h"
 
 /* The keywords postdkim acts on. */
@@ -37,6 +38,7 @@ struct setting {
 /* State of one load. */
 struct load {
 	struct setting set[K_COUNT];
+	struct setting vset[VK_COUNT];	/* verification keywords (config_verify.c) */
 	char **files;		/* every file read, for positions */
 	size_t nfiles;
 	unsigned char warned[CONFIG_IGNORED_MAX];	/* ignored keywords warned about */

@@ -9,9 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "../dkim/dbuf.h"
+#include "config_verify.h"
 #include "offline.h"
 #include "session.h"
+#include "verifier.h"
 
 #define OFFLINE_CHUNK 65535	/* the MTA's largest body chunk */
 
@@ -119,6 +123,53 @@ static void offline_body(struct session *s, const char *body, size_t len)
 		session_body(s, chunk, n);
 }
 
+/*
+ * A verified message: the A-R field the milter would add, then the message
+ * (forged A-R fields are only reported: the input is printed as it is).
+ */
+static int offline_verified(const struct session *s, const char *eol, const dbuf *msg,
+    FILE *out)
+{
+	const struct verify_cfg *vc = s->rc->cfg->verify;
+	char host[256], fold[8];
+	enum config_action a;
+	const char *what;
+	size_t n, bad, *idx;
+	dbuf ar, line;
+	int rc;
+
+	if (vc->authserv_id == NULL && gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(fold, sizeof(fold), "%s\t", eol);
+	dbuf_init(&ar);
+	dbuf_init(&line);
+	rc = verifier_authres(s->ver, vc->authserv_id ? vc->authserv_id : host, fold, &ar);
+	verifier_describe(s->ver, &line);
+	idx = calloc(s->ver->nar + 1, sizeof(*idx));
+	n = idx == NULL ? 0 : verifier_forged(s->ver, vc->authserv_id ? vc->authserv_id : host,
+	    idx, s->ver->nar, &bad);
+	free(idx);
+	a = verifier_action(s->ver, s->rc->cfg->on_internal_error, &what);
+	fprintf(stderr, "postdkim: not signed: %s\n", s->why);
+	fprintf(stderr, "postdkim: verified: %s (%s: action %s)\n",
+	    dbuf_failed(&line) ? "(out of memory)" : line.data, what, config_action_name(a));
+	if (n > 0 || bad > 0)
+		fprintf(stderr, "postdkim: the milter would remove %zu forged "
+		    "Authentication-Results field(s); %zu unparsable left\n", n, bad);
+	if (rc > 0)
+		fprintf(out, "Authentication-Results: %s%s", ar.data, eol);
+	dbuf_free(&ar);
+	dbuf_free(&line);
+	if (rc < 0) {
+		fprintf(stderr, "postdkim: out of memory\n");
+		return 3;
+	}
+	if (msg->len > 0)
+		fwrite(msg->data, 1, msg->len, out);
+	return fflush(out) == 0 && !ferror(out) ? 0 : 3;
+}
+
 /* Sign a file as the milter would and print it. */
 int offline_sign(const struct runcfg *rc, const char *file,
     const struct offline_opts *o, FILE *out)
@@ -150,6 +201,10 @@ int offline_sign(const struct runcfg *rc, const char *file,
 	if (session_eoh(&s, &f, o->when ? o->when : time(NULL)) == SESSION_CONTINUE) {
 		offline_body(&s, msg.data + body, msg.len - body);
 		session_eom(&s);
+	}
+	if (s.verdict == SESSION_VERIFY) {
+		ret = offline_verified(&s, eol, &msg, out);
+		goto out;
 	}
 	if (s.verdict == SESSION_SKIP && s.action == ACTION_ACCEPT) {
 		fprintf(stderr, "postdkim: not signed: %s\n", s.why);

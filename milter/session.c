@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "../dkim/header.h"
+#include "config_verify.h"
 #include "session.h"
+#include "verifier.h"
 
 /* Start a session for a message. */
 void session_init(struct session *s, const struct runcfg *rc)
@@ -37,6 +39,7 @@ void session_reset(struct session *s)
 	session_drop_fields(s);
 	/* The message first: it points at the signers. */
 	dkim_msg_free(s->msg);
+	verifier_free(s->ver);
 	rules_result_free(&s->found);
 	session_init(s, rc);
 }
@@ -93,6 +96,16 @@ void session_header(struct session *s, const char *name, size_t nlen,
 	is_from = dkim_header_name_is(name, nlen, "From");
 	if (is_from)
 		s->nfrom++;
+	/* Mode v/sv: whether to verify is known only at the end of the header. */
+	if (s->rc->cfg->verify->verify) {
+		if (s->ver == NULL && !s->ver_tried) {
+			s->ver_tried = 1;	/* out of memory: the message is not verified */
+			if (verifier_new(s->rc->cfg->verify, &s->ver) != 0)
+				s->ver = NULL;
+		}
+		if (s->ver != NULL)
+			verifier_header(s->ver, name, nlen, value, vlen);
+	}
 	if (s->hdr_failed || !rules_wants(s->rc->cfg->rules, name, nlen))
 		return;
 	if (nlen + 1 + vlen > DKIM_HEADER_FIELD_MAX) {
@@ -147,6 +160,10 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 
 	if (s->verdict != SESSION_CONTINUE)
 		return s->verdict;
+	if (!cfg->verify->sign) {
+		session_set(s, SESSION_SKIP, ACTION_ACCEPT, "Mode v: verifying only");
+		goto done;
+	}
 	if (!policy_is_ours(cfg, facts, &why)) {
 		/* Mail that is not ours passes untouched, whatever On-Default says. */
 		session_set(s, SESSION_SKIP, ACTION_ACCEPT, "%s", why ? why : "not ours");
@@ -204,6 +221,20 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 done:
 	/* The core holds what it needs now; the kept copy can go. */
 	session_drop_fields(s);
+	/*
+	 * Mode v/sv: what is not signed is verified (its keys are fetched now),
+	 * unless On-Default holds our unsignable mail back.
+	 */
+	if (s->verdict == SESSION_SKIP && s->action == ACTION_ACCEPT && s->ver != NULL) {
+		verifier_eoh(s->ver);
+		/* Unsigned mail with no A-R field: let it go now, as before. */
+		if (!verifier_idle(s->ver))
+			s->verdict = SESSION_VERIFY;
+	}
+	if (s->verdict != SESSION_VERIFY) {
+		verifier_free(s->ver);
+		s->ver = NULL;
+	}
 	return s->verdict;
 }
 
@@ -212,6 +243,8 @@ void session_body(struct session *s, const void *data, size_t len)
 {
 	dkim_err err;
 
+	if (s->verdict == SESSION_VERIFY && len > 0)
+		verifier_body(s->ver, data, len);
 	if (s->verdict != SESSION_CONTINUE || s->msg == NULL || len == 0)
 		return;
 	memset(&err, 0, sizeof(err));
@@ -224,6 +257,8 @@ enum session_verdict session_eom(struct session *s)
 {
 	dkim_err err;
 
+	if (s->verdict == SESSION_VERIFY)
+		verifier_eom(s->ver);
 	if (s->verdict != SESSION_CONTINUE)
 		return s->verdict;
 	if (s->msg == NULL) {

@@ -29,7 +29,10 @@ enum session_verdict {
 	SESSION_SKIP,		/* not signed by policy; reason in why */
 	SESSION_FAIL,		/* signing failed; reason in why, action in action */
 	SESSION_SIGNED,		/* signatures ready (after session_eom) */
+	SESSION_VERIFY,		/* not signed: verified instead (Mode v, sv); see ver */
 };
+
+struct verifier;
 
 struct session_field {
 	size_t name;		/* offset of the name in the store */
@@ -56,6 +59,9 @@ struct session {
 	dkim_err hdr_err;		/* why, acted on at the end of the header */
 	char why[512];
 	char from_domain[256];
+	/* Mode v/sv: every field also goes to the verifier until the decision. */
+	struct verifier *ver;
+	int ver_tried;
 };
 
 /* Start a session for a message, under a configuration. */
@@ -71,14 +77,17 @@ void session_reset(struct session *s);
 void session_header(struct session *s, const char *name, size_t nlen,
     const char *value, size_t vlen);
 
-/* End of header: decide; SESSION_CONTINUE means sign and send the body. */
+/*
+ * End of header: decide; SESSION_CONTINUE means sign and send the body,
+ * SESSION_VERIFY verify it (keys are fetched here, bounded by DNSTimeout).
+ */
 enum session_verdict session_eoh(struct session *s, const struct policy_facts *facts,
     time_t when);
 
 /* Body bytes in CRLF form, any chunking. */
 void session_body(struct session *s, const void *data, size_t len);
 
-/* End of message: SESSION_SIGNED or SESSION_FAIL. */
+/* End of message: SESSION_SIGNED, SESSION_VERIFY (results in ver) or SESSION_FAIL. */
 enum session_verdict session_eom(struct session *s);
 
 /* After SESSION_SIGNED: the signatures, in signer order. */

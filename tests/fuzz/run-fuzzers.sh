@@ -17,7 +17,7 @@ case $secs in ''|*[!0-9]*) usage ;; esac
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-targets="fuzz_header fuzz_canon fuzz_taglist fuzz_verify"
+targets="fuzz_header fuzz_canon fuzz_taglist fuzz_verify fuzz_vmsg"
 CC=${FUZZ_CC:-clang}
 
 if ! command -v "$CC" >/dev/null 2>&1; then
@@ -42,7 +42,7 @@ for t in $targets; do
 	if ! "$CC" -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    -Wall -Wextra -Wvla -Wshadow -Wformat=2 -Werror $ssl_cflags \
-	    -o "$out/$t" "$here/$t.c" "$top"/dkim/*.c $ssl_libs; then
+	    -o "$out/$t" "$here/$t.c" "$top"/dkim/*.c "$top"/milter/authres.c $ssl_libs; then
 		echo "FAIL: $t does not build"
 		exit 1
 	fi

@@ -105,8 +105,8 @@ pd_stop "$PD_PID" || tl_fail "postdkim did not stop cleanly"
 tl_note "tables: -n refuses the dangling entry; the daemon signs example.com, defers example.org"
 
 # Features postdkim does not have are refused, not ignored.
-{ good k1 s1; echo "Mode v"; } > "$T/verify.conf"
-bad verify "$T/verify.conf:6" "Mode"
+{ good k1 s1; echo "Mode sr"; } > "$T/mode.conf"
+bad mode "$T/mode.conf:6" "Mode"
 { good k1 s1; echo "On-Default discard"; } > "$T/discard.conf"
 bad discard "$T/discard.conf:6" "discard"
 # OpenDKIM's verifier-only keywords: a warning, not an error.

@@ -22,6 +22,7 @@
 
 #include "../../dkim/sign.h"
 #include "../../milter/config.h"
+#include "../../milter/config_verify.h"
 #include "testkeys.h"
 
 static char dir[64];		/* the test's private directory */
@@ -354,19 +355,89 @@ END_TEST
 START_TEST(ignored_keywords)
 {
 	struct config *cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n"
-	    "TrustAnchorFile /usr/share/dns/root.key\nNameservers 127.0.0.1\n"
-	    "trustanchorfile /x\nAutoRestart yes\nOn-BadSignature reject\n", dir);
+	    "AllowSHA1Only yes\nallowsha1only no\nAutoRestart yes\n", dir);
 	const char *p;
 
 	ck_loads(cfg);
-	p = strstr(warnings, "TrustAnchorFile ignored");
+	p = strstr(warnings, "AllowSHA1Only ignored");
 	ck_assert_ptr_nonnull(p);
-	ck_assert_ptr_null(strstr(p + 1, "TrustAnchorFile ignored"));	/* once */
-	ck_assert_ptr_nonnull(strstr(warnings, "postdkim.conf:4: TrustAnchorFile ignored"));
-	ck_assert_ptr_nonnull(strstr(warnings, "Nameservers ignored"));
+	ck_assert_ptr_null(strstr(p + 1, "AllowSHA1Only ignored"));	/* once */
+	ck_assert_ptr_nonnull(strstr(warnings, "postdkim.conf:4: AllowSHA1Only ignored: "
+	    "postdkim's verifier does not have this setting"));
 	ck_assert_ptr_nonnull(strstr(warnings, "AutoRestart ignored: postdkim does not have"));
-	ck_assert_ptr_nonnull(strstr(warnings, "On-BadSignature ignored: it concerns "
-	    "verification"));
+	config_free(cfg);
+}
+END_TEST
+
+/* The verification keywords: OpenDKIM's defaults, values, errors at their line. */
+START_TEST(verify_keywords)
+{
+	struct config *cfg;
+	const struct verify_cfg *v;
+
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n", dir);
+	ck_loads(cfg);
+	v = cfg->verify;
+	ck_assert(v->sign && v->verify);		/* Mode sv by default */
+	ck_assert_uint_eq(v->max_sigs, 3);
+	ck_assert_int_eq(v->min_key_bits, 1024);
+	ck_assert_uint_eq(v->dns_timeout_ms, 5000);
+	ck_assert_int_eq(v->on_badsig, ACTION_ACCEPT);
+	ck_assert_int_eq(v->on_keynotfound, ACTION_ACCEPT);
+	ck_assert_int_eq(v->on_nosig, ACTION_ACCEPT);
+	ck_assert_int_eq(v->on_dnserr, ACTION_TEMPFAIL);
+	ck_assert_int_eq(v->on_security, ACTION_TEMPFAIL);
+	ck_assert_int_eq(v->bogus, KEYSEC_FAIL);
+	ck_assert_int_eq(v->unprotected, KEYSEC_NONE);
+	ck_assert_ptr_null(v->authserv_id);
+	ck_assert_ptr_nonnull(v->resolver);
+	config_free(cfg);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n"
+	    "TrustAnchorFile /usr/share/dns/root.key\nNameservers 127.0.0.1@5353, ::1\n"
+	    "On-BadSignature reject\nOn-DNSError accept\nMaximumSignaturesToVerify 5\n"
+	    "MinimumKeyBits 2048\nDNSTimeout 2\nAuthservID mx.example.org\n"
+	    "AuthservIDWithJobID yes\nAlwaysAddARHeader yes\nRemoveARFrom a.example, .b.example\n"
+	    "RemoveARAll no\nBogusKey neutral\nUnprotectedKey fail\nQueryCache yes\n", dir);
+	ck_loads(cfg);
+	ck_assert_ptr_null(strstr(warnings, "ignored"));
+	v = cfg->verify;
+	ck_assert_int_eq(v->on_badsig, ACTION_REJECT);
+	ck_assert_int_eq(v->on_dnserr, ACTION_ACCEPT);
+	ck_assert_uint_eq(v->max_sigs, 5);
+	ck_assert_int_eq(v->min_key_bits, 2048);
+	ck_assert_uint_eq(v->dns_timeout_ms, 2000);
+	ck_assert_str_eq(v->authserv_id, "mx.example.org");
+	ck_assert(v->authserv_jobid && v->always_add_ar && !v->remove_ar_all);
+	ck_assert_uint_eq(v->nremove_ar_from, 2);
+	ck_assert_str_eq(v->remove_ar_from[1], ".b.example");
+	ck_assert_uint_eq(v->nnameservers, 2);
+	ck_assert_str_eq(v->nameservers[0], "127.0.0.1@5353");
+	ck_assert_int_eq(v->bogus, KEYSEC_NEUTRAL);
+	ck_assert_int_eq(v->unprotected, KEYSEC_FAIL);
+	config_free(cfg);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nTrustAnchorFile /x\n",
+	    dir);
+	ck_fails(cfg, "postdkim.conf:4: TrustAnchorFile: /x: No such file");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nNameservers nowhere\n",
+	    dir);
+	ck_fails(cfg, "postdkim.conf:4: Nameservers: Nameservers 'nowhere'");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nOn-Security discard\n",
+	    dir);
+	ck_fails(cfg, "postdkim.conf:4: On-Security: 'discard' is not supported");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nMinimumKeyBits 1k\n",
+	    dir);
+	ck_fails(cfg, "postdkim.conf:4: MinimumKeyBits: '1k' is not a number");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nDNSTimeout 0\n", dir);
+	ck_fails(cfg, "DNSTimeout: '0' is not a number from 1 to 25");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nBogusKey maybe\n", dir);
+	ck_fails(cfg, "BogusKey: 'maybe' is not none, neutral or fail");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nAuthservIDs x\n", dir);
+	ck_fails(cfg, "did you mean 'AuthservID'?");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nAuthservID HOSTNAME\n",
+	    dir);
+	ck_loads(cfg);
+	ck_assert_ptr_nonnull(cfg->verify->authserv_id);
+	ck_assert_str_ne(cfg->verify->authserv_id, "HOSTNAME");
 	config_free(cfg);
 }
 END_TEST
@@ -449,12 +520,24 @@ START_TEST(mode_and_actions)
 	struct config *cfg;
 	size_t i;
 
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMode sv\n", dir);
-	ck_fails(cfg, "postdkim.conf:4: Mode: 'sv': verification is not supported");
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMode v\n", dir);
-	ck_fails(cfg, "verification is not supported");
+	static const struct { const char *mode; int sign, verify; } modes[] = {
+		{ "s", 1, 0 }, { "v", 0, 1 }, { "sv", 1, 1 }, { "vs", 1, 1 }, { "SV", 1, 1 },
+	};
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMode %s\n", dir,
+		    modes[i].mode);
+		ck_loads(cfg);
+		ck_assert_int_eq(cfg->verify->sign, modes[i].sign);
+		ck_assert_int_eq(cfg->verify->verify, modes[i].verify);
+		/* Mode s keeps today's signer: no resolver. */
+		ck_assert(modes[i].verify == (cfg->verify->resolver != NULL));
+		config_free(cfg);
+	}
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMode x\n", dir);
 	ck_fails(cfg, "Mode: 'x'");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMode svx\n", dir);
+	ck_fails(cfg, "postdkim.conf:4: Mode: 'svx': the modes are s (sign), v (verify)");
 	for (i = 0; i < 3; i++) {
 		cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-SignatureError %s\n",
 		    dir, bad[i]);
@@ -944,6 +1027,7 @@ config_suite(void)
 	tcase_add_test(tc, on_default_blanket);
 	tcase_add_test(tc, unknown_keyword);
 	tcase_add_test(tc, ignored_keywords);
+	tcase_add_test(tc, verify_keywords);
 	tcase_add_test(tc, errors_name_place);
 	tcase_add_test(tc, nothing_to_sign);
 	tcase_add_test(tc, mode_and_actions);

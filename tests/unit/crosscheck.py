@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""crosscheck.py - the core against dkimpy (Debian's python3-dkim).
+"""crosscheck.py - the core against dkimpy (Debian's python3-dkim) and
+Mail::DKIM (Debian's libmail-dkim-perl, through mdkim-sign.pl).
 
 Signatures made by the core (through dkimtool) must verify with dkimpy, and
 signatures made by dkimpy must verify with the core, for all four
@@ -209,6 +210,77 @@ def extras(c):
     c.check(ok, "dkimpy i= in a subdomain, core verifies (%s)" % out)
 
 
+MDKIM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mdkim-sign.pl")
+
+
+def mdkim_sign(c, msg, canon, selector="rsa", key=None):
+    """Mail::DKIM signs with the RSA key (or another PEM file)."""
+    _, out = run(["perl", MDKIM, key or c.rsa, "example.com", selector,
+                  b"/".join(canon).decode()], msg)
+    return out
+
+
+def verdicts(c):
+    """Mail::DKIM signatures, several signatures, and each refused kind with its reason."""
+    for name, msg in MESSAGES.items():
+        # Mail::DKIM adds no CRLF to a last line without one under simple
+        # (RFC 6376 §3.4.3 says to); SMTP bodies always end in CRLF.
+        if name == "no-final-crlf":
+            continue
+        for canon in CANONS:
+            what = "%s c=%s" % (name, b"/".join(canon).decode())
+            signed = mdkim_sign(c, msg, canon)
+            ok, out = c.core_verify(signed)
+            c.check(ok, "Mail::DKIM signs, core verifies: %s (%s)" % (what, out))
+            ok, out = c.core_verify(tamper(signed))
+            c.check(not ok, "Mail::DKIM signs, core rejects tampered: %s (%s)" % (what, out))
+    msg = MESSAGES["typical"]
+    # Two independent signatures on one message: both reported, both pass.
+    both = dkim.sign(msg, b"ed", DOMAIN, c.ed_seed, signature_algorithm=b"ed25519-sha256")
+    both = mdkim_sign(c, both + msg, (b"relaxed", b"relaxed"))
+    ok, out = c.core_verify(both)
+    c.check(ok and out.count("PASS") == 2, "dkimpy + Mail::DKIM, core passes both (%s)" % out)
+    # A signed header changed: the header hash fails, not the body hash.
+    signed = mdkim_sign(c, msg, (b"relaxed", b"relaxed"))
+    ok, out = c.core_verify(signed.replace(b"Quarterly", b"Quarterlx"))
+    c.check(not ok and "signature does not verify" in out, "signed header changed (%s)" % out)
+    # An unsigned header changed or added: still a pass.
+    ok, out = c.core_verify(signed.replace(b"Received: from a", b"Received: from b") +
+                            b"")
+    c.check(ok, "unsigned header changed, still a pass (%s)" % out)
+    # l=: text appended after the signed length still passes; a body cut
+    # shorter than l= is refused.
+    sig = dkim.sign(msg, b"rsa", DOMAIN, c.rsa_pem, length=True)
+    ok, out = c.core_verify(sig + msg + b"appended by a list\r\n")
+    c.check(ok, "l= with appended text, core passes (%s)" % out)
+    head, _, body = msg.partition(b"\r\n\r\n")
+    ok, out = c.core_verify(sig + head + b"\r\n\r\n" + body[:10] + b"\r\n")
+    c.check(not ok and "l=" in out, "l= longer than the body, core refuses (%s)" % out)
+    # rsa-sha1 (RFC 8301) and small keys are not a pass.
+    sig = dkim.sign(msg, b"rsa", DOMAIN, c.rsa_pem, signature_algorithm=b"rsa-sha1")
+    ok, out = c.core_verify(sig + msg)
+    c.check(not ok and "rsa-sha1" in out, "rsa-sha1 refused (%s)" % out)
+    for bits, good in ((1024, True), (512, False)):
+        key = os.path.join(c.tmp, "rsa%d.pem" % bits)
+        run(["openssl", "genrsa", "-traditional", "-out", key, str(bits)])
+        _, der = run(["openssl", "rsa", "-in", key, "-pubout", "-outform", "DER"])
+        c.zone["k%d._domainkey.example.com" % bits] = (b"v=DKIM1; k=rsa; p=" +
+                                                       base64.b64encode(der))
+        ok, out = c.core_verify(mdkim_sign(c, msg, (b"relaxed", b"simple"), "k%d" % bits, key))
+        c.check(ok == good and (good or "too small" in out or "minimum" in out),
+                "%d-bit key: %s (%s)" % (bits, "pass" if good else "refused", out))
+    # Revoked key, key for another service, testing key.
+    for rec, want in ((b"v=DKIM1; k=rsa; p=", "revoked"),
+                      (b"v=DKIM1; k=rsa; s=tlsrpt; p=" + c.rsa_p, "not email"),
+                      (b"v=DKIM1; k=ed25519; p=" + c.ed_p, "k=ed25519")):
+        c.zone["other._domainkey.example.com"] = rec
+        ok, out = c.core_verify(mdkim_sign(c, msg, (b"simple", b"simple"), "other"))
+        c.check(not ok and want in out, "key record %s: refused (%s)" % (rec[:28], out))
+    c.zone.pop("other._domainkey.example.com")
+    ok, out = c.core_verify(mdkim_sign(c, msg, (b"simple", b"simple"), "other"))
+    c.check(not ok and "no key" in out, "no key record (%s)" % out)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: crosscheck.py DKIMTOOL")
@@ -223,6 +295,7 @@ def main():
             c.round(name, msg, "rsa", (b"relaxed", b"relaxed"), HEADERS)
             c.round(name, msg, "ed", (b"simple", b"simple"), HEADERS)
         extras(c)
+        verdicts(c)
         print("%d checks, %d failed" % (c.checks, c.failures))
         return 1 if c.failures else 0
     finally:

@@ -1,0 +1,323 @@
+/*
+ * config_verify.c - Mode and the verification keywords of postdkim.conf.
+ *
+ * Defaults are OpenDKIM's: Mode sv, MaximumSignaturesToVerify 3,
+ * MinimumKeyBits 1024, DNSTimeout 5 s, BogusKey fail, On-DNSError and
+ * On-Security tempfail, the other On-* accept. The resolver is built here,
+ * at load, so that /etc/resolv.conf and the trust anchor are read before
+ * the daemon drops privileges, and a reload builds a fresh one.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "../dkim/vmsg.h"
+#include "config_impl.h"
+#include "resolver.h"
+
+const char *const config_vkw_names[VK_COUNT] = {
+	"AlwaysAddARHeader", "AuthservID", "AuthservIDWithJobID", "BogusKey", "DNSTimeout",
+	"KeepAuthResults", "MaximumSignaturesToVerify", "MinimumKeyBits", "Nameservers",
+	"On-BadSignature", "On-DNSError", "On-KeyNotFound", "On-NoSignature", "On-Security",
+	"QueryCache", "RemoveARAll", "RemoveARFrom", "TrustAnchorFile", "UnprotectedKey",
+};
+
+/* Index of a verification keyword. */
+size_t
+config_vkw_index(const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < VK_COUNT; i++)
+		if (strcasecmp(word, config_vkw_names[i]) == 0)
+			break;
+	return i;
+}
+
+/* Record a verification keyword's value (the later one counts, with a warning). */
+int
+config_vkw_set(struct load *ld, size_t i, const char *file, unsigned line, const char *value)
+{
+	struct setting *st = &ld->vset[i];
+
+	if (*value == '\0') {
+		snprintf(ld->err, ld->errsize, "%s:%u: %s: missing value", file, line,
+		    config_vkw_names[i]);
+		return -1;
+	}
+	if (st->value != NULL) {
+		config_warnf(ld, "%s:%u: %s repeats %s:%u; the later one counts", file, line,
+		    config_vkw_names[i], st->file, st->line);
+		free(st->value);
+	}
+	if ((st->value = strdup(value)) == NULL) {
+		snprintf(ld->err, ld->errsize, "out of memory");
+		return -1;
+	}
+	st->file = file;
+	st->line = line;
+	return 0;
+}
+
+/* Record "FILE:LINE: Keyword: message" for a verification keyword; returns -1. */
+static int vkw_err(struct load *ld, enum vkw k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+vkw_err(struct load *ld, enum vkw k, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ld->vset[k].file != NULL)
+		snprintf(ld->err, ld->errsize, "%s:%u: %s: %s", ld->vset[k].file,
+		    ld->vset[k].line, config_vkw_names[k], msg);
+	else
+		snprintf(ld->err, ld->errsize, "%s: %s", config_vkw_names[k], msg);
+	return -1;
+}
+
+/* A Boolean as OpenDKIM reads it; unset leaves *out alone. */
+static int
+vkw_bool(struct load *ld, enum vkw k, int *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", "y", "t", NULL };
+	static const char *const no[] = { "no", "false", "off", "0", "n", "f", NULL };
+	const char *v = ld->vset[k].value;
+	size_t i;
+
+	if (v == NULL)
+		return 0;
+	for (i = 0; yes[i]; i++)
+		if (strcasecmp(v, yes[i]) == 0)
+			return *out = 1, 0;
+	for (i = 0; no[i]; i++)
+		if (strcasecmp(v, no[i]) == 0)
+			return *out = 0, 0;
+	return vkw_err(ld, k, "'%s' is not yes or no", v);
+}
+
+/* An On-* action: accept, tempfail or reject. */
+static int
+vkw_action(struct load *ld, enum vkw k, int *out)
+{
+	const char *v = ld->vset[k].value;
+
+	if (v == NULL)
+		return 0;
+	if (strcasecmp(v, "accept") == 0)
+		*out = ACTION_ACCEPT;
+	else if (strcasecmp(v, "tempfail") == 0)
+		*out = ACTION_TEMPFAIL;
+	else if (strcasecmp(v, "reject") == 0)
+		*out = ACTION_REJECT;
+	else if (strcasecmp(v, "discard") == 0 || strcasecmp(v, "quarantine") == 0)
+		return vkw_err(ld, k, "'%s' is not supported (postdkim never drops or holds mail); "
+		    "use accept, tempfail or reject", v);
+	else
+		return vkw_err(ld, k, "'%s' is not accept, tempfail or reject", v);
+	return 0;
+}
+
+/* UnprotectedKey / BogusKey: none, neutral or fail. */
+static int
+vkw_keysec(struct load *ld, enum vkw k, enum keysec *out)
+{
+	const char *v = ld->vset[k].value;
+
+	if (v == NULL)
+		return 0;
+	if (strcasecmp(v, "none") == 0)
+		*out = KEYSEC_NONE;
+	else if (strcasecmp(v, "neutral") == 0)
+		*out = KEYSEC_NEUTRAL;
+	else if (strcasecmp(v, "fail") == 0)
+		*out = KEYSEC_FAIL;
+	else
+		return vkw_err(ld, k, "'%s' is not none, neutral or fail", v);
+	return 0;
+}
+
+/* A whole number between lo and hi. */
+static int
+vkw_number(struct load *ld, enum vkw k, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+	const char *v = ld->vset[k].value;
+	unsigned long n;
+	char *end;
+
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (!isdigit((unsigned char)*v) || *end != '\0' || errno || n < lo || n > hi)
+		return vkw_err(ld, k, "'%s' is not a number from %lu to %lu", v, lo, hi);
+	*out = n;
+	return 0;
+}
+
+/* A comma- or space-separated list into a NULL-terminated array. */
+static int
+vkw_list(struct load *ld, enum vkw k, char ***out, size_t *count)
+{
+	const char *v = ld->vset[k].value, *p, *e;
+	char **list;
+	size_t n = 0, cap;
+
+	if (v == NULL)
+		return 0;
+	cap = strlen(v) / 2 + 2;
+	if ((list = calloc(cap, sizeof(*list))) == NULL)
+		return vkw_err(ld, k, "out of memory");
+	for (p = v; *p;) {
+		p += strspn(p, ", \t");
+		if (*p == '\0')
+			break;
+		e = p + strcspn(p, ", \t");
+		if ((list[n] = strndup(p, (size_t)(e - p))) == NULL) {
+			config_strv_free(list);
+			return vkw_err(ld, k, "out of memory");
+		}
+		n++;
+		p = e;
+	}
+	*out = list;
+	*count = n;
+	return 0;
+}
+
+/* Mode letters (already checked by config_mode). */
+static void
+verify_mode(struct load *ld, struct verify_cfg *v)
+{
+	const char *m = ld->set[K_MODE].value;
+
+	if (m == NULL) {	/* OpenDKIM's default */
+		v->sign = v->verify = 1;
+		return;
+	}
+	v->sign = strchr(m, 's') != NULL || strchr(m, 'S') != NULL;
+	v->verify = strchr(m, 'v') != NULL || strchr(m, 'V') != NULL;
+}
+
+/* The resolver for this configuration. */
+static int
+verify_resolver(struct load *ld, struct verify_cfg *v)
+{
+	struct resolver_opts o;
+	char err[512];
+
+	memset(&o, 0, sizeof(o));
+	o.nameservers = (const char *const *)v->nameservers;
+	o.nnameservers = v->nnameservers;
+	o.trust_anchor_file = v->trust_anchor_file;
+	o.timeout_ms = v->dns_timeout_ms;
+	if (resolver_new(&o, &v->resolver, err, sizeof(err)) == 0)
+		return 0;
+	if (v->trust_anchor_file != NULL && strncmp(err, "TrustAnchorFile", 15) == 0)
+		return vkw_err(ld, VK_TRUSTANCHOR, "%s", err);
+	if (v->nnameservers > 0)
+		return vkw_err(ld, VK_NAMESERVERS, "%s", err);
+	snprintf(ld->err, ld->errsize, "DNS: %s", err);
+	return -1;
+}
+
+/* Interpret Mode and the verification keywords. */
+int
+config_verify(struct load *ld, struct config *cfg)
+{
+	static const enum vkw actions[] = { VK_ONBADSIG, VK_ONDNSERR, VK_ONKEYNOTFOUND,
+	    VK_ONNOSIG, VK_ONSECURITY };
+	int *adst[5];
+	struct verify_cfg *v;
+	unsigned long n;
+	char host[256];
+	int cache = 1;
+	size_t i;
+
+	if ((v = calloc(1, sizeof(*v))) == NULL) {
+		snprintf(ld->err, ld->errsize, "out of memory");
+		return -1;
+	}
+	cfg->verify = v;
+	verify_mode(ld, v);
+	v->max_sigs = 3;
+	v->min_key_bits = DKIM_RSA_MIN_BITS;
+	v->dns_timeout_ms = 5000;
+	v->unprotected = KEYSEC_NONE;
+	v->bogus = KEYSEC_FAIL;
+	v->on_badsig = v->on_keynotfound = v->on_nosig = ACTION_ACCEPT;
+	v->on_dnserr = v->on_security = ACTION_TEMPFAIL;
+	if (vkw_bool(ld, VK_ALWAYSADDAR, &v->always_add_ar) < 0 ||
+	    vkw_bool(ld, VK_AUTHSERVJOBID, &v->authserv_jobid) < 0 ||
+	    vkw_bool(ld, VK_KEEPAR, &v->keep_ar) < 0 ||
+	    vkw_bool(ld, VK_REMOVEARALL, &v->remove_ar_all) < 0 ||
+	    vkw_bool(ld, VK_QUERYCACHE, &cache) < 0 ||
+	    vkw_keysec(ld, VK_UNPROTECTED, &v->unprotected) < 0 ||
+	    vkw_keysec(ld, VK_BOGUSKEY, &v->bogus) < 0)
+		return -1;
+	/* QueryCache: libunbound's cache, honouring TTLs, is always on. */
+	adst[0] = &v->on_badsig;
+	adst[1] = &v->on_dnserr;
+	adst[2] = &v->on_keynotfound;
+	adst[3] = &v->on_nosig;
+	adst[4] = &v->on_security;
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		if (vkw_action(ld, actions[i], adst[i]) < 0)
+			return -1;
+	n = v->max_sigs;
+	if (vkw_number(ld, VK_MAXSIGS, 0, DKIM_VMSG_SIGS_MAX, &n) < 0)
+		return -1;
+	v->max_sigs = n;
+	n = (unsigned long)v->min_key_bits;
+	if (vkw_number(ld, VK_MINKEYBITS, 512, 16384, &n) < 0)
+		return -1;
+	v->min_key_bits = (int)n;
+	n = 5;
+	if (vkw_number(ld, VK_DNSTIMEOUT, 1, 25, &n) < 0)
+		return -1;
+	v->dns_timeout_ms = (unsigned)n * 1000;
+	if (vkw_list(ld, VK_NAMESERVERS, &v->nameservers, &v->nnameservers) < 0 ||
+	    vkw_list(ld, VK_REMOVEARFROM, &v->remove_ar_from, &v->nremove_ar_from) < 0)
+		return -1;
+	if (ld->vset[VK_TRUSTANCHOR].value != NULL &&
+	    (v->trust_anchor_file = strdup(ld->vset[VK_TRUSTANCHOR].value)) == NULL)
+		return vkw_err(ld, VK_TRUSTANCHOR, "out of memory");
+	if (v->trust_anchor_file != NULL && access(v->trust_anchor_file, R_OK) != 0)
+		return vkw_err(ld, VK_TRUSTANCHOR, "%s: %s", v->trust_anchor_file, strerror(errno));
+	if (ld->vset[VK_AUTHSERVID].value != NULL) {
+		const char *id = ld->vset[VK_AUTHSERVID].value;
+
+		if (strcasecmp(id, "HOSTNAME") == 0) {
+			if (gethostname(host, sizeof(host)) != 0)
+				return vkw_err(ld, VK_AUTHSERVID, "gethostname: %s", strerror(errno));
+			host[sizeof(host) - 1] = '\0';
+			id = host;
+		}
+		if ((v->authserv_id = strdup(id)) == NULL)
+			return vkw_err(ld, VK_AUTHSERVID, "out of memory");
+	}
+	return v->verify ? verify_resolver(ld, v) : 0;
+}
+
+/* Free the verification settings and the resolver. */
+void
+config_verify_free(struct verify_cfg *v)
+{
+	if (v == NULL)
+		return;
+	resolver_free(v->resolver);
+	config_strv_free(v->nameservers);
+	config_strv_free(v->remove_ar_from);
+	free(v->trust_anchor_file);
+	free(v->authserv_id);
+	free(v);
+}

@@ -1,0 +1,422 @@
+/*
+ * resolver.c - libunbound behind a batch lookup with one deadline.
+ *
+ * The context resolves in its own thread (ub_ctx_async(ctx, 1)); answers
+ * come back through ub_process(), which runs the callbacks in whichever
+ * thread calls it. So waiting threads take turns: one at a time polls
+ * ub_fd() and calls ub_process() (the "processing" flag), the others sleep
+ * on a condition variable that every delivered answer signals. Each query
+ * has a heap "ticket" the callback writes into under the mutex; a waiter
+ * that gives up at its deadline marks its unanswered tickets abandoned and
+ * cancels them: a cancel that succeeds means no callback will come (free
+ * the ticket now), one that fails means the callback is on its way and
+ * frees it. Memory a waiter owns is never touched after it returns.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <unbound.h>
+
+#include "resolver.h"
+
+#define TYPE_TXT 16
+#define CLASS_IN 1
+/* Slice a processing thread polls before letting others check their deadlines. */
+#define POLL_SLICE_MS 50
+
+struct resolver {
+	struct ub_ctx *ctx;
+	unsigned timeout_ms;
+	int validating;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int processing;
+};
+
+/* One query in flight; shared by the waiter and the callback. */
+struct ticket {
+	struct resolver *r;
+	struct resolver_query *q;	/* NULL once abandoned */
+	size_t *pending;		/* the waiter's count of unanswered tickets */
+	int id;
+	int done;
+};
+
+/* Nonzero when line holds word as a whole blank-separated word, any case. */
+static int
+has_word(const char *line, const char *word)
+{
+	size_t wl = strlen(word);
+	const char *p;
+
+	for (p = line; (p = strcasestr(p, word)) != NULL; p += wl)
+		if ((p == line || p[-1] == ' ' || p[-1] == '\t') &&
+		    (p[wl] == '\0' || p[wl] == ' ' || p[wl] == '\t'))
+			return 1;
+	return 0;
+}
+
+/*
+ * Trust anchors, read now rather than when libunbound first resolves
+ * (by then the daemon may be chrooted, and a bad file would only show as
+ * every lookup failing): one DS or DNSKEY record per line, ';' comments.
+ */
+static int
+resolver_ta(struct resolver *r, const char *path, char *err, size_t errsize)
+{
+	char line[4096], *p;
+	unsigned n = 0, count = 0;
+	size_t len;
+	FILE *fp;
+	int rc;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errsize, "TrustAnchorFile %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		n++;
+		if ((p = strchr(line, ';')) != NULL)
+			*p = '\0';
+		len = strlen(line);
+		while (len > 0 && strchr(" \t\r\n", line[len - 1]) != NULL)
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		/* libunbound parses anchors only at its first lookup: check the type now. */
+		if (!has_word(line, "DS") && !has_word(line, "DNSKEY")) {
+			snprintf(err, errsize, "TrustAnchorFile %s:%u: not a DS or DNSKEY record",
+			    path, n);
+			fclose(fp);
+			return -1;
+		}
+		if ((rc = ub_ctx_add_ta(r->ctx, line)) != 0) {
+			snprintf(err, errsize, "TrustAnchorFile %s:%u: %s", path, n, ub_strerror(rc));
+			fclose(fp);
+			return -1;
+		}
+		count++;
+	}
+	fclose(fp);
+	if (count == 0) {
+		snprintf(err, errsize, "TrustAnchorFile %s: no DS or DNSKEY record", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Build the shared context. */
+int
+resolver_new(const struct resolver_opts *o, struct resolver **out, char *err, size_t errsize)
+{
+	struct resolver *r;
+	size_t i;
+	int rc;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	r->timeout_ms = o->timeout_ms ? o->timeout_ms : 5000;
+	if ((r->ctx = ub_ctx_create()) == NULL) {
+		snprintf(err, errsize, "cannot create a libunbound context");
+		free(r);
+		return -1;
+	}
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	/* A thread, not a forked process: the daemon may be chrooted and threaded. */
+	if ((rc = ub_ctx_async(r->ctx, 1)) != 0)
+		goto fail;
+	for (i = 0; i < o->nnameservers; i++)
+		if ((rc = ub_ctx_set_fwd(r->ctx, o->nameservers[i])) != 0) {
+			snprintf(err, errsize, "Nameservers '%s': %s", o->nameservers[i],
+			    ub_strerror(rc));
+			resolver_free(r);
+			return -1;
+		}
+	if (o->nnameservers == 0 &&
+	    (rc = ub_ctx_resolvconf(r->ctx, o->resolv_conf ? o->resolv_conf :
+	    "/etc/resolv.conf")) != 0) {
+		snprintf(err, errsize, "%s: %s", o->resolv_conf ? o->resolv_conf :
+		    "/etc/resolv.conf", ub_strerror(rc));
+		resolver_free(r);
+		return -1;
+	}
+	if (o->trust_anchor_file != NULL) {
+		if (resolver_ta(r, o->trust_anchor_file, err, errsize) != 0) {
+			resolver_free(r);
+			return -1;
+		}
+		r->validating = 1;
+	}
+	*out = r;
+	return 0;
+fail:
+	snprintf(err, errsize, "libunbound: %s", ub_strerror(rc));
+	resolver_free(r);
+	return -1;
+}
+
+void
+resolver_free(struct resolver *r)
+{
+	if (r == NULL)
+		return;
+	ub_ctx_delete(r->ctx);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+}
+
+/* Characters of a DNS label we ask for (d= and s= come from the message). */
+static int
+name_ok(const char *s)
+{
+	size_t n = 0;
+
+	if (*s == '\0' || *s == '.')
+		return 0;
+	for (; *s; s++, n++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.') ||
+		    (*s == '.' && s[1] == '.'))
+			return 0;
+	return n <= 253;
+}
+
+/* Concatenate one TXT rdata's character-strings into q. */
+static void
+txt_take(struct resolver_query *q, const unsigned char *d, size_t len)
+{
+	size_t pos = 0, n, out = 0;
+	char *t;
+
+	if ((t = malloc(len + 1)) == NULL) {
+		q->status = RES_TEMPFAIL;
+		snprintf(q->reason, sizeof(q->reason), "out of memory");
+		return;
+	}
+	while (pos < len) {
+		n = d[pos++];
+		if (n > len - pos) {
+			free(t);
+			q->status = RES_BAD;
+			snprintf(q->reason, sizeof(q->reason), "malformed TXT record");
+			return;
+		}
+		memcpy(t + out, d + pos, n);
+		out += n;
+		pos += n;
+	}
+	t[out] = '\0';
+	if (out > RESOLVER_TXT_MAX || memchr(t, '\0', out) != NULL) {
+		free(t);
+		q->status = RES_BAD;
+		snprintf(q->reason, sizeof(q->reason), out > RESOLVER_TXT_MAX ?
+		    "key record longer than %d bytes" : "key record holds a NUL byte",
+		    RESOLVER_TXT_MAX);
+		return;
+	}
+	q->txt = t;
+	q->len = out;
+	q->status = RES_FOUND;
+}
+
+/* Turn libunbound's answer into the query's status. */
+static void
+answer_take(struct resolver_query *q, int err, struct ub_result *res, int validating)
+{
+	size_t n = 0;
+
+	if (err != 0 || res == NULL) {
+		q->status = RES_TEMPFAIL;
+		snprintf(q->reason, sizeof(q->reason), "DNS: %s", ub_strerror(err));
+		return;
+	}
+	if (validating)
+		q->dnssec = res->secure ? 1 : res->bogus ? 3 : 2;
+	if (res->havedata)
+		while (res->data[n] != NULL)
+			n++;
+	if (n == 0) {
+		if (res->rcode == 0 || res->nxdomain) {	/* NOERROR/NODATA or NXDOMAIN */
+			q->status = RES_NONE;
+			snprintf(q->reason, sizeof(q->reason), "%s", res->nxdomain ?
+			    "no such name" : "no TXT record");
+		} else {
+			q->status = RES_TEMPFAIL;
+			snprintf(q->reason, sizeof(q->reason), "DNS rcode %d%s", res->rcode,
+			    res->rcode == 2 ? " (SERVFAIL)" : "");
+		}
+		return;
+	}
+	if (n > 1) {
+		q->status = RES_BAD;
+		snprintf(q->reason, sizeof(q->reason), "%zu TXT records, one expected", n);
+		return;
+	}
+	txt_take(q, (const unsigned char *)res->data[0], (size_t)res->len[0]);
+}
+
+/* libunbound's callback: fill the ticket, or free it when its waiter left. */
+static void
+resolver_cb(void *arg, int err, struct ub_result *res)
+{
+	struct ticket *t = arg;
+	struct resolver *r = t->r;
+
+	pthread_mutex_lock(&r->mu);
+	if (t->q == NULL) {
+		free(t);	/* abandoned, and its cancel failed: ours to free */
+	} else {
+		answer_take(t->q, err, res, r->validating);
+		t->done = 1;
+		(*t->pending)--;
+		pthread_cond_broadcast(&r->cv);
+	}
+	pthread_mutex_unlock(&r->mu);
+	ub_resolve_free(res);
+}
+
+/* Milliseconds on the monotonic clock. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait on the condition variable until at most the absolute monotonic time ms. */
+static void
+wait_until(struct resolver *r, long long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+}
+
+/*
+ * Wait (mutex held) until no ticket is pending or the deadline passes;
+ * takes its turn at processing answers for everybody.
+ */
+static void
+resolver_wait(struct resolver *r, size_t *pending, long long deadline)
+{
+	struct pollfd pfd;
+	long long now, slice;
+
+	while (*pending > 0 && (now = now_ms()) < deadline) {
+		slice = deadline - now < POLL_SLICE_MS ? deadline - now : POLL_SLICE_MS;
+		if (r->processing) {
+			wait_until(r, now + slice);
+			continue;
+		}
+		r->processing = 1;
+		pthread_mutex_unlock(&r->mu);
+		pfd.fd = ub_fd(r->ctx);
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)slice) > 0)
+			ub_process(r->ctx);	/* runs callbacks, which take the mutex */
+		pthread_mutex_lock(&r->mu);
+		r->processing = 0;
+		pthread_cond_broadcast(&r->cv);	/* another waiter may take over */
+	}
+}
+
+/* Look up n key records at once, bounded by the timeout. */
+void
+resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
+{
+	struct ticket **t;
+	char name[600];
+	size_t i, pending = 0;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		q[i].status = RES_TEMPFAIL;
+		q[i].txt = NULL;
+		q[i].len = 0;
+		q[i].dnssec = 0;
+		q[i].reason[0] = '\0';
+	}
+	if (n == 0)
+		return;
+	if ((t = calloc(n, sizeof(*t))) == NULL) {
+		for (i = 0; i < n; i++)
+			snprintf(q[i].reason, sizeof(q[i].reason), "out of memory");
+		return;
+	}
+	/* Tickets first, so pending is right before any callback can run. */
+	for (i = 0; i < n; i++) {
+		if (!name_ok(q[i].domain) || !name_ok(q[i].selector)) {
+			q[i].status = RES_BAD;
+			snprintf(q[i].reason, sizeof(q[i].reason), "not a valid DNS name");
+			continue;
+		}
+		if ((t[i] = calloc(1, sizeof(**t))) == NULL) {
+			snprintf(q[i].reason, sizeof(q[i].reason), "out of memory");
+			continue;
+		}
+		t[i]->r = r;
+		t[i]->q = &q[i];
+		t[i]->pending = &pending;
+		pending++;
+	}
+	/*
+	 * Sent without our mutex: libunbound takes its own locks here, and a
+	 * callback (in another thread's ub_process) may already be waiting for ours.
+	 */
+	for (i = 0; i < n; i++) {
+		if (t[i] == NULL)
+			continue;
+		snprintf(name, sizeof(name), "%s._domainkey.%s", q[i].selector, q[i].domain);
+		rc = ub_resolve_async(r->ctx, name, TYPE_TXT, CLASS_IN, t[i], resolver_cb,
+		    &t[i]->id);
+		if (rc != 0) {
+			pthread_mutex_lock(&r->mu);
+			pending--;
+			snprintf(q[i].reason, sizeof(q[i].reason), "DNS: %s", ub_strerror(rc));
+			pthread_mutex_unlock(&r->mu);
+			free(t[i]);	/* no callback for a query never sent */
+			t[i] = NULL;
+		}
+	}
+	pthread_mutex_lock(&r->mu);
+	resolver_wait(r, &pending, now_ms() + r->timeout_ms);
+	/* Give up on the rest: a successful cancel means no callback will come. */
+	for (i = 0; i < n; i++) {
+		if (t[i] == NULL)
+			continue;
+		if (t[i]->done) {
+			free(t[i]);
+			t[i] = NULL;
+			continue;
+		}
+		t[i]->q = NULL;
+		snprintf(q[i].reason, sizeof(q[i].reason), "DNS timeout after %u ms",
+		    r->timeout_ms);
+	}
+	pthread_mutex_unlock(&r->mu);
+	for (i = 0; i < n; i++)
+		if (t[i] != NULL && ub_cancel(r->ctx, t[i]->id) == 0)
+			free(t[i]);
+	free(t);
+}
+
+void
+resolver_query_clear(struct resolver_query *q)
+{
+	free(q->txt);
+	q->txt = NULL;
+	q->len = 0;
+}

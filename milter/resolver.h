@@ -1,0 +1,61 @@
+/*
+ * resolver.h - key records from DNS through libunbound.
+ *
+ * One resolver serves the whole daemon: one libunbound context, hence one
+ * cache that honours TTLs, shared by every connection thread. A message's
+ * lookups are sent together and waited for together, the whole wait
+ * bounded by one timeout (DNSTimeout). Hostile answers (huge, binary,
+ * several records) become a status with a reason, never a crash.
+ */
+#ifndef POSTDKIM_RESOLVER_H
+#define POSTDKIM_RESOLVER_H
+
+#include <stddef.h>
+
+/* Longest key record accepted (TXT strings concatenated). */
+#define RESOLVER_TXT_MAX 16384
+
+struct resolver_opts {
+	/* "addr" or "addr@port" to forward to; none: /etc/resolv.conf. */
+	const char *const *nameservers;
+	size_t nnameservers;
+	const char *resolv_conf;	/* NULL: /etc/resolv.conf */
+	const char *trust_anchor_file;	/* DNSSEC validation when set */
+	unsigned timeout_ms;		/* one message's whole wait */
+};
+
+struct resolver;
+
+/* Build the shared resolver; on failure, err says why. */
+int resolver_new(const struct resolver_opts *o, struct resolver **out, char *err,
+    size_t errsize);
+void resolver_free(struct resolver *r);
+
+enum resolver_status {
+	RES_FOUND,	/* txt holds the record */
+	RES_NONE,	/* no such name, or no TXT record there */
+	RES_TEMPFAIL,	/* SERVFAIL, timeout, network trouble */
+	RES_BAD,	/* an answer no key record can come from (several, too long) */
+};
+
+/* What DNSSEC said, as enum dkim_dnssec (0 unknown, secure, insecure, bogus). */
+struct resolver_query {
+	const char *domain, *selector;	/* in: the name is selector._domainkey.domain */
+	enum resolver_status status;	/* out */
+	char *txt;			/* out, RES_FOUND: NUL-terminated, caller frees */
+	size_t len;
+	int dnssec;
+	char reason[160];
+};
+
+/*
+ * Look up n key records at once and wait for all of them, at most the
+ * resolver's timeout in total. Every query gets a status and, unless found,
+ * a reason. Safe to call from any number of threads at once.
+ */
+void resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n);
+
+/* Free what a lookup left in q. */
+void resolver_query_clear(struct resolver_query *q);
+
+#endif

@@ -1,0 +1,367 @@
+/*
+ * verifier.c - a message's verification between the session and the
+ * milter: fields into the core's streaming verifier, the keys it asks for
+ * through the shared resolver (all at once, one deadline), and at the end
+ * the results turned into an A-R value, an action and a log line.
+ *
+ * Authentication-Results fields are read as they arrive, but only their
+ * authserv-ids are kept; which ones are forged is decided at the end, when
+ * the caller knows our own authserv-id (the MTA's j macro by default).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../dkim/header.h"
+#include "authres.h"
+#include "resolver.h"
+#include "verifier.h"
+
+#define AR_UNPARSABLE ((size_t)-1)
+
+/* Start a message. */
+int
+verifier_new(const struct verify_cfg *vc, struct verifier **out)
+{
+	struct verifier *v;
+	dkim_vopts o;
+
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return -1;
+	v->vc = vc;
+	dbuf_init(&v->arids);
+	dkim_vopts_default(&o);
+	o.max_sigs = vc->max_sigs;
+	o.min_key_bits = vc->min_key_bits;
+	if (dkim_vmsg_new(&o, &v->vm, NULL) != DKIM_OK) {
+		free(v);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+void
+verifier_free(struct verifier *v)
+{
+	if (v == NULL)
+		return;
+	dkim_vmsg_free(v->vm);
+	dbuf_free(&v->arids);
+	free(v->aroff);
+	free(v);
+}
+
+/* Stop verifying: the reason is logged, the message passes without A-R. */
+static void
+verifier_fail(struct verifier *v, const char *why)
+{
+	if (!v->failed)
+		snprintf(v->why, sizeof(v->why), "%s", why);
+	v->failed = 1;
+}
+
+/* Keep the authserv-id of an arriving A-R field. */
+static void
+verifier_ar(struct verifier *v, const char *value, size_t vlen)
+{
+	char id[AUTHRES_ID_MAX + 1];
+	size_t *off, cap;
+
+	if (v->nar == v->arcap) {
+		cap = v->arcap ? v->arcap * 2 : 8;
+		if ((off = realloc(v->aroff, cap * sizeof(*off))) == NULL) {
+			verifier_fail(v, "out of memory");
+			return;
+		}
+		v->aroff = off;
+		v->arcap = cap;
+	}
+	if (authres_parse_id(value, vlen, id, sizeof(id)) != 0) {
+		v->aroff[v->nar++] = AR_UNPARSABLE;
+		return;
+	}
+	v->aroff[v->nar++] = v->arids.len;
+	dbuf_add(&v->arids, id, strlen(id) + 1);
+	if (dbuf_failed(&v->arids))
+		verifier_fail(v, "out of memory");
+}
+
+/* One header field. */
+void
+verifier_header(struct verifier *v, const char *name, size_t nlen, const char *value,
+    size_t vlen)
+{
+	dkim_err err;
+
+	if (v->failed)
+		return;
+	if (dkim_header_name_is(name, nlen, "Authentication-Results"))
+		verifier_ar(v, value, vlen);
+	if (dkim_vmsg_header(v->vm, name, nlen, value, vlen, &err) != DKIM_OK)
+		verifier_fail(v, err.msg);
+}
+
+/* Hand one DNS answer to the core, applying UnprotectedKey and BogusKey. */
+static void
+verifier_key(struct verifier *v, size_t i, const struct resolver_query *q)
+{
+	const char *name = q->dnssec == DKIM_DNSSEC_BOGUS ? "bogus" : "unprotected";
+	enum keysec policy = q->dnssec == DKIM_DNSSEC_BOGUS ? v->vc->bogus :
+	    q->dnssec == DKIM_DNSSEC_INSECURE ? v->vc->unprotected : KEYSEC_NONE;
+	char reason[512];
+
+	dkim_vmsg_key_dnssec(v->vm, i, (enum dkim_dnssec)q->dnssec);
+	switch (q->status) {
+	case RES_FOUND:
+		if (policy == KEYSEC_FAIL) {
+			snprintf(reason, sizeof(reason), "key record is DNSSEC %s", name);
+			dkim_vmsg_key_status(v->vm, i, DKIM_V_KEYSYNTAX, reason);
+		} else {
+			dkim_vmsg_key(v->vm, i, q->txt, q->len);
+		}
+		break;
+	case RES_NONE:
+		snprintf(reason, sizeof(reason), "no key record %s._domainkey.%.180s (%s)",
+		    q->selector, q->domain, q->reason);
+		dkim_vmsg_key_status(v->vm, i, DKIM_V_NOKEY, reason);
+		break;
+	case RES_BAD:
+		snprintf(reason, sizeof(reason), "unusable key record: %s", q->reason);
+		dkim_vmsg_key_status(v->vm, i, DKIM_V_KEYSYNTAX, reason);
+		break;
+	case RES_TEMPFAIL:
+	default:
+		snprintf(reason, sizeof(reason), "key lookup failed: %s", q->reason);
+		dkim_vmsg_key_status(v->vm, i, DKIM_V_KEYFAIL, reason);
+		break;
+	}
+}
+
+/* End of header: the signatures, then every key they need, in one batch. */
+void
+verifier_eoh(struct verifier *v)
+{
+	struct resolver_query q[DKIM_VMSG_SIGS_MAX];
+	size_t which[DKIM_VMSG_SIGS_MAX], n = 0, i;
+	const char *d, *s;
+	dkim_err err;
+
+	if (v->failed)
+		return;
+	if (dkim_vmsg_eoh(v->vm, &err) != DKIM_OK) {
+		verifier_fail(v, err.msg);
+		return;
+	}
+	for (i = 0; i < dkim_vmsg_nverify(v->vm); i++) {
+		if (!dkim_vmsg_need(v->vm, i, &d, &s))
+			continue;
+		memset(&q[n], 0, sizeof(q[n]));
+		q[n].domain = d;
+		q[n].selector = s;
+		which[n++] = i;
+	}
+	if (n == 0)
+		return;
+	resolver_lookup(v->vc->resolver, q, n);
+	for (i = 0; i < n; i++) {
+		verifier_key(v, which[i], &q[i]);
+		resolver_query_clear(&q[i]);
+	}
+}
+
+/* Nothing left to do for this message? */
+int
+verifier_idle(const struct verifier *v)
+{
+	return v->failed || (dkim_vmsg_nsigs(v->vm) == 0 && v->nar == 0 &&
+	    !v->vc->always_add_ar);
+}
+
+void
+verifier_body(struct verifier *v, const void *data, size_t len)
+{
+	dkim_err err;
+
+	if (!v->failed && dkim_vmsg_body(v->vm, data, len, &err) != DKIM_OK)
+		verifier_fail(v, err.msg);
+}
+
+void
+verifier_eom(struct verifier *v)
+{
+	dkim_err err;
+
+	if (!v->failed && dkim_vmsg_finish(v->vm, &err) != DKIM_OK)
+		verifier_fail(v, err.msg);
+}
+
+/* The A-R value to add, if any. */
+int
+verifier_authres(const struct verifier *v, const char *id, const char *fold, dbuf *out)
+{
+	dkim_vresult *res;
+	size_t i, n;
+	int rc;
+
+	if (v->failed)
+		return 0;
+	n = dkim_vmsg_nverify(v->vm);
+	if (n == 0) {
+		if (dkim_vmsg_nsigs(v->vm) > 0 || !v->vc->always_add_ar)
+			return 0;
+		return authres_build(out, id, NULL, 0, fold) == 0 ? 1 : -1;
+	}
+	if ((res = calloc(n, sizeof(*res))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		res[i] = *dkim_vmsg_result(v->vm, i);
+	rc = authres_build(out, id, res, n, fold) == 0 ? 1 : -1;
+	free(res);
+	return rc;
+}
+
+/* The forged A-R fields, highest index first. */
+size_t
+verifier_forged(const struct verifier *v, const char *ours, size_t *idx, size_t max,
+    size_t *unparsable)
+{
+	const struct verify_cfg *vc = v->vc;
+	const char *id;
+	size_t i, n = 0, bad = 0;
+	int forged;
+
+	for (i = v->nar; i-- > 0;) {
+		if (v->aroff[i] == AR_UNPARSABLE) {
+			bad++;
+			forged = vc->remove_ar_all;
+		} else {
+			id = v->arids.data + v->aroff[i];
+			forged = vc->remove_ar_all || (ours != NULL && authres_id_is(id, ours)) ||
+			    authres_id_listed(id, (const char *const *)vc->remove_ar_from,
+			    vc->nremove_ar_from);
+		}
+		if (forged && !vc->keep_ar && n < max)
+			idx[n++] = i + 1;
+	}
+	if (unparsable != NULL)
+		*unparsable = vc->remove_ar_all || vc->keep_ar ? 0 : bad;
+	return n;
+}
+
+/* The action for the outcome, OpenDKIM's way: any pass accepts. */
+enum config_action
+verifier_action(const struct verifier *v, enum config_action internal, const char **what)
+{
+	const struct verify_cfg *vc = v->vc;
+	const dkim_vresult *r;
+	size_t i, n = dkim_vmsg_nverify(v->vm);
+	int dns = 0, intern = 0, security = 0;
+
+	if (v->failed) {
+		*what = "not verified";
+		return ACTION_ACCEPT;
+	}
+	if (dkim_vmsg_nsigs(v->vm) == 0) {
+		*what = "no signature";
+		return (enum config_action)vc->on_nosig;
+	}
+	for (i = 0; i < n; i++) {
+		r = dkim_vmsg_result(v->vm, i);
+		if (r->status == DKIM_V_PASS) {
+			*what = "pass";
+			return ACTION_ACCEPT;
+		}
+		dns |= r->status == DKIM_V_KEYFAIL;
+		intern |= r->status == DKIM_V_INTERNAL;
+		security |= r->dnssec == DKIM_DNSSEC_BOGUS;
+	}
+	if (n == 0) {
+		*what = "no signature verified";
+		return (enum config_action)vc->on_nosig;
+	}
+	if (intern) {
+		*what = "internal error";
+		return internal;
+	}
+	if (dns) {
+		*what = "DNS error";
+		return (enum config_action)vc->on_dnserr;
+	}
+	if (security) {
+		*what = "DNSSEC bogus key";
+		return (enum config_action)vc->on_security;
+	}
+	r = dkim_vmsg_result(v->vm, 0);
+	if (r->status == DKIM_V_NOKEY || r->status == DKIM_V_REVOKED) {
+		*what = "key not found";
+		return (enum config_action)vc->on_keynotfound;
+	}
+	*what = "bad signature";
+	return (enum config_action)vc->on_badsig;
+}
+
+/* Append s escaped for a log line or a terminal. */
+void
+verifier_escape(dbuf *out, const char *s, size_t maxlen)
+{
+	const unsigned char *p;
+	size_t n = 0;
+
+	for (p = (const unsigned char *)s; *p && n < maxlen; p++, n++) {
+		if (*p < 0x20 || *p >= 0x7f || *p == '\\')
+			dbuf_printf(out, "\\x%02x", *p);
+		else
+			dbuf_addc(out, *p);
+	}
+}
+
+/* One line for the log: each verified signature's d=, s=, result and reason. */
+void
+verifier_describe(const struct verifier *v, dbuf *out)
+{
+	const dkim_vresult *r;
+	size_t i, n;
+
+	if (v->failed) {
+		dbuf_adds(out, "not verified: ");
+		verifier_escape(out, v->why, 200);
+		return;
+	}
+	n = dkim_vmsg_nverify(v->vm);
+	if (dkim_vmsg_nsigs(v->vm) == 0)
+		dbuf_adds(out, "no signature");
+	for (i = 0; i < n; i++) {
+		r = dkim_vmsg_result(v->vm, i);
+		if (i > 0)
+			dbuf_adds(out, "; ");
+		dbuf_adds(out, "d=");
+		verifier_escape(out, r->domain, 100);
+		dbuf_adds(out, " s=");
+		verifier_escape(out, r->selector, 64);
+		dbuf_printf(out, " %s", dkim_vstatus_result(r->status));
+		if (r->status != DKIM_V_PASS) {
+			dbuf_adds(out, " (");
+			verifier_escape(out, r->reason, 200);
+			dbuf_addc(out, ')');
+		}
+	}
+	if (dkim_vmsg_nsigs(v->vm) > n)
+		dbuf_printf(out, "%s%zu more not verified (MaximumSignaturesToVerify %zu)",
+		    n > 0 ? "; " : "", dkim_vmsg_nsigs(v->vm) - n, v->vc->max_sigs);
+}
+
+/* The milter's log line for a verified message. */
+void
+verifier_logline(const struct verifier *v, size_t removed, size_t n, size_t bad, int ar_rc,
+    enum config_action a, const char *what, dbuf *out)
+{
+	verifier_describe(v, out);
+	if (removed > 0 || bad > 0)
+		dbuf_printf(out, " [removed %zu forged Authentication-Results of %zu; left %zu "
+		    "unparsable]", removed, n, bad);
+	if (ar_rc < 0)
+		dbuf_adds(out, " [Authentication-Results not added: out of memory or refused]");
+	if (a != ACTION_ACCEPT)
+		dbuf_printf(out, " (%s: action %s)", what, config_action_name(a));
+}

@@ -1,0 +1,86 @@
+/*
+ * verifier.h - one message being verified, between the session (which
+ * feeds it) and the milter callbacks or the offline mode (which act on its
+ * outcome): the streaming verifier of the core, the DNS lookups for its
+ * keys, the Authentication-Results fields it arrived with, and at the end
+ * the A-R value to add, the forged A-R fields to remove, the action and
+ * the log line. No libmilter here.
+ */
+#ifndef POSTDKIM_VERIFIER_H
+#define POSTDKIM_VERIFIER_H
+
+#include <stddef.h>
+
+#include "../dkim/dbuf.h"
+#include "../dkim/vmsg.h"
+#include "config.h"
+#include "config_verify.h"
+
+struct verifier {
+	const struct verify_cfg *vc;
+	dkim_vmsg *vm;
+	int failed;		/* a header could not be kept: nothing verified */
+	char why[256];
+	/* Authentication-Results fields seen: their authserv-ids (NUL-separated). */
+	size_t nar;
+	dbuf arids;
+	size_t *aroff;		/* offset of each id in arids, or (size_t)-1: unparsable */
+	size_t arcap;
+};
+
+/* Start verifying a message under vc; verifier_free ends it. */
+int verifier_new(const struct verify_cfg *vc, struct verifier **out);
+void verifier_free(struct verifier *v);
+
+/* One header field, value as the milter has it (after the colon, LF folds). */
+void verifier_header(struct verifier *v, const char *name, size_t nlen, const char *value,
+    size_t vlen);
+/* End of header: parse the signatures, fetch their keys (parallel, bounded). */
+void verifier_eoh(struct verifier *v);
+/*
+ * After verifier_eoh: nonzero when the end of the message can change
+ * nothing (no signature, no A-R field to look at, no dkim=none to add), so
+ * the message can be let go at the end of the header without its body.
+ */
+int verifier_idle(const struct verifier *v);
+void verifier_body(struct verifier *v, const void *data, size_t len);
+/* End of message: decide every signature. */
+void verifier_eom(struct verifier *v);
+
+/*
+ * The A-R value to add (no name, no leading space), folded with fold, for
+ * authserv-id id. Returns 1 when there is one, 0 when none is due
+ * (unsigned mail without AlwaysAddARHeader, or nothing verified), -1 when
+ * out of memory.
+ */
+int verifier_authres(const struct verifier *v, const char *id, const char *fold, dbuf *out);
+
+/*
+ * The A-R fields to remove for authserv-id ours (forged: ours, RemoveARFrom,
+ * RemoveARAll), as 1-based indexes among the message's A-R fields, highest
+ * first, the order in which deleting them leaves the rest in place. Returns
+ * how many were written (at most max); *unparsable counts fields left
+ * because their authserv-id could not be read.
+ */
+size_t verifier_forged(const struct verifier *v, const char *ours, size_t *idx, size_t max,
+    size_t *unparsable);
+
+/* What to do with the message (On-* settings); *what names the case. */
+enum config_action verifier_action(const struct verifier *v, enum config_action internal,
+    const char **what);
+
+/* "d=example.com s=sel pass; d=... fail (reason)", network bytes escaped. */
+void verifier_describe(const struct verifier *v, dbuf *out);
+
+/*
+ * The milter's log line: the results, then the forged fields removed (of
+ * n found) and unparsable ones left, an A-R that could not be added
+ * (ar_rc < 0), and the action when it is not accept.
+ */
+void verifier_logline(const struct verifier *v, size_t removed, size_t n, size_t bad,
+    int ar_rc, enum config_action a, const char *what, dbuf *out);
+
+/* Append s with everything but printable ASCII escaped as \xNN (for logs). */
+void verifier_escape(dbuf *out, const char *s, size_t maxlen);
+
+#endif

@@ -1,0 +1,271 @@
+/*
+ * check_authres.c - the Authentication-Results module: the value we write
+ * (results, comments, header.b prefixes unique among the message's
+ * signatures, quoting), read back by Debian's python3-authres; and the
+ * authserv-id reader that finds forged fields (comments, quoted strings,
+ * folds, versions, junk).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "../../milter/authres.h"
+
+#define PY "/usr/bin/python3"
+
+/* A result as the verifier would give it. */
+static dkim_vresult
+res(enum dkim_vstatus st, const char *d, const char *s, const char *b, int bits)
+{
+	dkim_vresult r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = st;
+	snprintf(r.reason, sizeof(r.reason), "%s", st == DKIM_V_PASS ? "pass" :
+	    dkim_vstatus_name(st));
+	snprintf(r.domain, sizeof(r.domain), "%s", d);
+	snprintf(r.selector, sizeof(r.selector), "%s", s);
+	snprintf(r.identity, sizeof(r.identity), "@%s", d);
+	snprintf(r.algname, sizeof(r.algname), "rsa-sha256");
+	snprintf(r.bprefix, sizeof(r.bprefix), "%s", b);
+	r.bits = bits;
+	return r;
+}
+
+/* Build a value with "\r\n\t" folds; caller frees. */
+static char *
+build(const char *id, const dkim_vresult *r, size_t n)
+{
+	dbuf b;
+	char *s;
+
+	dbuf_init(&b);
+	ck_assert_int_eq(authres_build(&b, id, r, n, "\r\n\t"), 0);
+	s = strdup(b.data);
+	dbuf_free(&b);
+	return s;
+}
+
+/* What python3-authres reads from value; caller frees. */
+static char *
+pyparse(const char *value)
+{
+	char path[] = "/tmp/check_authres.XXXXXX", cmd[512], *out;
+	size_t n;
+	FILE *fp;
+	int fd;
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, value, strlen(value)), (ssize_t)strlen(value));
+	close(fd);
+	snprintf(cmd, sizeof(cmd), PY " %s/authres-parse.py < %s 2>&1", TEST_SRC_DIR, path);
+	fp = popen(cmd, "r");
+	ck_assert_ptr_nonnull(fp);
+	out = calloc(1, 65536);
+	n = fread(out, 1, 65535, fp);
+	out[n] = '\0';
+	ck_assert_msg(pclose(fp) == 0, "python3-authres failed (apt-get install "
+	    "python3-authres): %s\nvalue: %s", out, value);
+	unlink(path);
+	return out;
+}
+
+/* The example of the issue, and what an independent parser reads from it. */
+START_TEST(build_pass)
+{
+	dkim_vresult r = res(DKIM_V_PASS, "example.com", "sel", "AbCdEfGhIjKl", 2048);
+	char *v, *p;
+
+	r.dnssec = DKIM_DNSSEC_SECURE;
+	v = build("mx.example.org", &r, 1);
+	ck_assert_str_eq(v, "mx.example.org;\r\n\tdkim=pass (2048-bit key; secure) "
+	    "header.d=example.com header.i=@example.com header.s=sel header.a=rsa-sha256 "
+	    "header.b=AbCdEfGh");
+	p = pyparse(v);
+	ck_assert_str_eq(p, "mx.example.org\ndkim=pass header.d=example.com "
+	    "header.i=@example.com header.s=sel header.a=rsa-sha256 header.b=AbCdEfGh\n");
+	free(v);
+	free(p);
+}
+END_TEST
+
+/* Unsigned mail: dkim=none. */
+START_TEST(build_none)
+{
+	char *v = build("mx.example.org", NULL, 0), *p;
+
+	ck_assert_str_eq(v, "mx.example.org;\r\n\tdkim=none");
+	p = pyparse(v);
+	ck_assert_str_eq(p, "mx.example.org\ndkim=none\n");
+	free(v);
+	free(p);
+	/* With the queue id (AuthservIDWithJobID): bare, and read back whole. */
+	v = build("mx.example.org/q1abc", NULL, 0);
+	ck_assert_str_eq(v, "mx.example.org/q1abc;\r\n\tdkim=none");
+	p = pyparse(v);
+	ck_assert_str_eq(p, "mx.example.org/q1abc\ndkim=none\n");
+	free(v);
+	free(p);
+}
+END_TEST
+
+/*
+ * Several results: reasons in comments (escaped), header.b long enough to
+ * tell signatures apart, '/' in b= quoted, every result word.
+ */
+START_TEST(build_many)
+{
+	dkim_vresult r[5];
+	char *v, *p;
+
+	r[0] = res(DKIM_V_PASS, "example.com", "a", "AAAAAAAAAAx1", 2048);
+	r[1] = res(DKIM_V_BODYHASH, "example.com", "b", "AAAAAAAAAAx2", 1024);
+	r[2] = res(DKIM_V_KEYFAIL, "example.net", "c", "Ab/+0123zz", 0);
+	r[3] = res(DKIM_V_KEYSYNTAX, "example.org", "d", "Zz012345678", 0);
+	snprintf(r[3].reason, sizeof(r[3].reason), "bad (p=) \\ \x01 tag");
+	r[4] = res(DKIM_V_EXPIRED, "example.org", "e", "Yy012345678", 2048);
+	r[4].testing = 1;
+	v = build("mx.example.org", r, 5);
+	ck_assert_ptr_nonnull(strstr(v, "dkim=pass (2048-bit key) header.d=example.com"));
+	ck_assert_ptr_nonnull(strstr(v, "header.b=AAAAAAAAAAx1;"));
+	ck_assert_ptr_nonnull(strstr(v, "dkim=fail (1024-bit key; body hash mismatch)"));
+	ck_assert_ptr_nonnull(strstr(v, "header.b=AAAAAAAAAAx2;"));
+	ck_assert_ptr_nonnull(strstr(v, "dkim=temperror (key lookup failed)"));
+	ck_assert_ptr_nonnull(strstr(v, "header.b=\"Ab/+0123\";"));
+	ck_assert_ptr_nonnull(strstr(v, "dkim=permerror (bad \\(p=\\) \\\\ ? tag)"));
+	ck_assert_ptr_nonnull(strstr(v, "header.b=Zz012345;"));
+	ck_assert_ptr_nonnull(strstr(v, "dkim=neutral (2048-bit key; test mode; "
+	    "signature expired)"));
+	p = pyparse(v);
+	ck_assert_str_eq(p, "mx.example.org\n"
+	    "dkim=pass header.d=example.com header.i=@example.com header.s=a "
+	    "header.a=rsa-sha256 header.b=AAAAAAAAAAx1\n"
+	    "dkim=fail header.d=example.com header.i=@example.com header.s=b "
+	    "header.a=rsa-sha256 header.b=AAAAAAAAAAx2\n"
+	    "dkim=temperror header.d=example.net header.i=@example.net header.s=c "
+	    "header.a=rsa-sha256 header.b=Ab/+0123\n"
+	    "dkim=permerror header.d=example.org header.i=@example.org header.s=d "
+	    "header.a=rsa-sha256 header.b=Zz012345\n"
+	    "dkim=neutral header.d=example.org header.i=@example.org header.s=e "
+	    "header.a=rsa-sha256 header.b=Yy012345\n");
+	free(v);
+	free(p);
+}
+END_TEST
+
+/* Values from the network that are not tokens are quoted, never raw. */
+START_TEST(build_quoting)
+{
+	dkim_vresult r = res(DKIM_V_BADSIG, "exa\"mple.com", "s;el ect", "AbCdEfGhIj", 2048);
+	char *v;
+
+	snprintf(r.identity, sizeof(r.identity), "we ird@example.com");
+	snprintf(r.algname, sizeof(r.algname), "rsa-sha256");
+	v = build("mx/1", &r, 1);
+	ck_assert_ptr_nonnull(strstr(v, "mx/1;"));	/* AuthservIDWithJobID, as OpenDKIM */
+	ck_assert_ptr_null(strstr(v, "\"mx/1\""));
+	free(v);
+	v = build("mx 1", &r, 1);
+	ck_assert_ptr_nonnull(strstr(v, "\"mx 1\";"));
+	ck_assert_ptr_nonnull(strstr(v, "header.d=\"exa\\\"mple.com\""));
+	ck_assert_ptr_nonnull(strstr(v, "header.i=\"we ird@example.com\""));
+	ck_assert_ptr_nonnull(strstr(v, "header.s=\"s;el ect\""));
+	ck_assert_ptr_null(strchr(v, '\x01'));
+	free(v);
+	/* A plain local part stays bare. */
+	snprintf(r.identity, sizeof(r.identity), "alice.b+tag@mail.example.com");
+	v = build("mx", &r, 1);
+	ck_assert_ptr_nonnull(strstr(v, "header.i=alice.b+tag@mail.example.com "));
+	free(v);
+}
+END_TEST
+
+/* Reading the authserv-id of fields a message arrives with. */
+START_TEST(parse_id)
+{
+	static const struct {
+		const char *value, *id;		/* id NULL: unparsable */
+	} cases[] = {
+		{ " mx.example.org; dkim=pass header.d=x", "mx.example.org" },
+		{ "mx.example.org;dkim=none", "mx.example.org" },
+		{ " (comment) MX.Example.ORG (more (nested)) 1 ; spf=pass", "MX.Example.ORG" },
+		{ " \"mx.example.org\"; none", "mx.example.org" },
+		{ " \"mx\\\".org\" ; none", "mx\".org" },
+		{ "\r\n\tmx.example.org/12345\r\n\t; dkim=fail", "mx.example.org/12345" },
+		{ " mx.example.org 1; none", "mx.example.org" },
+		{ " mx.example.org", NULL },
+		{ " mx.example.org dkim=pass", NULL },
+		{ " (unterminated mx.example.org; none", NULL },
+		{ " ((((((((((deep)))))))))) mx; none", NULL },
+		{ " \"unterminated; none", NULL },
+		{ "", NULL },
+		{ " ; dkim=pass", NULL },
+		{ " mx.example.org) ; none", NULL },
+	};
+	char id[AUTHRES_ID_MAX + 1], big[600];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rc = authres_parse_id(cases[i].value, strlen(cases[i].value), id, sizeof(id));
+		if (cases[i].id == NULL) {
+			ck_assert_msg(rc == -1, "case %zu parsed as '%s'", i, id);
+		} else {
+			ck_assert_msg(rc == 0, "case %zu unparsable", i);
+			ck_assert_str_eq(id, cases[i].id);
+		}
+	}
+	/* An id longer than the buffer is unparsable, not truncated. */
+	memset(big, 'a', sizeof(big));
+	memcpy(big + sizeof(big) - 2, ";", 2);
+	ck_assert_int_eq(authres_parse_id(big, strlen(big), id, sizeof(id)), -1);
+}
+END_TEST
+
+/* Is it ours, or listed in RemoveARFrom? */
+START_TEST(id_match)
+{
+	const char *const list[] = { "relay.example.net", ".example.org" };
+
+	ck_assert(authres_id_is("MX.example.com", "mx.example.com"));
+	ck_assert(authres_id_is("mx.example.com/ABC123", "mx.example.com"));
+	ck_assert(authres_id_is("mx.example.com", "mx.example.com/Q1"));
+	ck_assert(!authres_id_is("mx.example.com.evil", "mx.example.com"));
+	ck_assert(!authres_id_is("mx.example", "mx.example.com"));
+	ck_assert(!authres_id_is("", ""));
+	ck_assert(authres_id_listed("Relay.Example.Net", list, 2));
+	ck_assert(authres_id_listed("a.b.example.org", list, 2));
+	ck_assert(authres_id_listed("a.example.org/77", list, 2));
+	ck_assert(!authres_id_listed("example.org", list, 2));
+	ck_assert(!authres_id_listed("xexample.org", list, 2));
+	ck_assert(!authres_id_listed("relay.example.net.x", list, 2));
+	ck_assert(!authres_id_listed("relay.example.net", list, 0));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("authres");
+	TCase *tc = tcase_create("authres");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, build_pass);
+	tcase_add_test(tc, build_none);
+	tcase_add_test(tc, build_many);
+	tcase_add_test(tc, build_quoting);
+	tcase_add_test(tc, parse_id);
+	tcase_add_test(tc, id_match);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,381 @@
+/*
+ * check_vmsg.c - the streaming verifier: headers fed the way a milter gets
+ * them (bare-LF folds), bodies in random chunks, keys answered in any order
+ * and at any time before finish; only max_sigs signatures parsed (a
+ * thousand cost nothing more); one body hash per canonicalization and l=;
+ * the RFC 8301 rules (rsa-sha1, small keys), t=y, result fields and the
+ * RFC 8601 result word of every status.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "../../dkim/dbuf.h"
+#include "../../dkim/header.h"
+#include "../../dkim/vmsg.h"
+#include "testkeys.h"
+#include "testsign.h"
+
+/* How the keys are answered. */
+enum keymode { KEYS_AT_EOH, KEYS_REVERSED_MID_BODY, KEYS_NONE, KEYS_TEMPFAIL };
+
+struct feed {
+	dkim_vmsg *m;
+	unsigned long long rnd;
+};
+
+/* Walk callback: hand the field over as a milter would, folds as bare LF. */
+static int
+feed_header(void *arg, const char *field, size_t len)
+{
+	struct feed *f = arg;
+	const char *value;
+	size_t nlen, vlen, i, o = 0;
+	char *lf = malloc(len + 1);
+	dkim_err err;
+	int rc;
+
+	ck_assert_ptr_nonnull(lf);
+	ck_assert_int_eq(dkim_header_split(field, len, &nlen, &value, &vlen, &err), DKIM_OK);
+	for (i = 0; i < vlen; i++)
+		if (!(value[i] == '\r' && i + 1 < vlen && value[i + 1] == '\n'))
+			lf[o++] = value[i];
+	rc = dkim_vmsg_header(f->m, field, (size_t)(value - 1 - field), lf, o, &err);
+	ck_assert_msg(rc == DKIM_OK, "header: %s", err.msg);
+	free(lf);
+	return 0;
+}
+
+/* Answer every pending lookup from the test zone, in order or reversed. */
+static size_t
+answer(dkim_vmsg *m, int reversed, enum keymode mode)
+{
+	const char *d, *s;
+	char txt[8192];
+	size_t i, j, n = dkim_vmsg_nverify(m), asked = 0;
+	int rc;
+
+	for (j = 0; j < n; j++) {
+		i = reversed ? n - 1 - j : j;
+		if (!dkim_vmsg_need(m, i, &d, &s))
+			continue;
+		asked++;
+		if (mode == KEYS_NONE)
+			continue;
+		if (mode == KEYS_TEMPFAIL) {
+			dkim_vmsg_key_status(m, i, DKIM_V_KEYFAIL, NULL);
+			continue;
+		}
+		rc = lookup(NULL, d, s, txt, sizeof(txt));
+		if (rc == 0)
+			dkim_vmsg_key(m, i, txt, strlen(txt));
+		else
+			dkim_vmsg_key_status(m, i, rc > 0 ? DKIM_V_NOKEY : DKIM_V_KEYFAIL, NULL);
+		/* A second answer for the same signature is ignored. */
+		dkim_vmsg_key_status(m, i, DKIM_V_NOKEY, NULL);
+	}
+	return asked;
+}
+
+/* Verify msg through the streaming API; returns the context after finish. */
+static dkim_vmsg *
+stream(const char *msg, const dkim_vopts *o, enum keymode mode, unsigned long long seed,
+    size_t *asked)
+{
+	struct feed f;
+	size_t body, pos, n, len = strlen(msg), a = 0;
+	dkim_err err;
+
+	ck_assert_int_eq(dkim_vmsg_new(o, &f.m, &err), DKIM_OK);
+	f.rnd = seed;
+	ck_assert_int_eq(dkim_message_walk(msg, len, feed_header, &f, &body, &err), DKIM_OK);
+	ck_assert_int_eq(dkim_vmsg_eoh(f.m, &err), DKIM_OK);
+	if (mode != KEYS_REVERSED_MID_BODY)
+		a = answer(f.m, 0, mode);
+	for (pos = body; pos < len; pos += n) {
+		n = 1 + tk_rand(&f.rnd) % 97;
+		if (n > len - pos)
+			n = len - pos;
+		ck_assert_int_eq(dkim_vmsg_body(f.m, msg + pos, n, &err), DKIM_OK);
+		if (mode == KEYS_REVERSED_MID_BODY && a == 0 && pos > body)
+			a = answer(f.m, 1, mode);
+	}
+	if (mode == KEYS_REVERSED_MID_BODY && a == 0)
+		a = answer(f.m, 1, mode);
+	ck_assert_int_eq(dkim_vmsg_finish(f.m, &err), DKIM_OK);
+	if (asked != NULL)
+		*asked = a;
+	return f.m;
+}
+
+static dkim_vopts
+opts_at(time_t now)
+{
+	dkim_vopts o;
+
+	dkim_vopts_default(&o);
+	o.now = now;
+	return o;
+}
+
+#define assert_res(m, i, want) do { \
+	const dkim_vresult *r_ = dkim_vmsg_result((m), (i)); \
+	ck_assert_ptr_nonnull(r_); \
+	ck_assert_msg(r_->status == (want), "sig %d: %s (%s), want %s", (int)(i), \
+	    dkim_vstatus_name(r_->status), r_->reason, dkim_vstatus_name(want)); \
+} while (0)
+
+/* Every canonicalization x algorithm, keys answered early or late and reversed. */
+START_TEST(stream_matrix)
+{
+	dkim_signer_opts so;
+	dkim_vopts o = opts_at(WHEN + 10);
+	dkim_canon hc, bc;
+	dkim_key *k;
+	dkim_vmsg *m;
+	char *msg;
+
+	combo(_i % 8, &k, &hc, &bc);
+	zone_default();
+	so = opts_for(k, hc, bc);
+	msg = sign_msg(&so, k, WHEN, base_msg, strlen(base_msg));
+	m = stream(msg, &o, _i < 8 ? KEYS_AT_EOH : KEYS_REVERSED_MID_BODY, (unsigned)_i + 1, NULL);
+	ck_assert_uint_eq(dkim_vmsg_nsigs(m), 1);
+	assert_res(m, 0, DKIM_V_PASS);
+	dkim_vmsg_free(m);
+	patch(msg, "the numbers", "the numberz");
+	m = stream(msg, &o, KEYS_AT_EOH, 7, NULL);
+	assert_res(m, 0, DKIM_V_BODYHASH);
+	dkim_vmsg_free(m);
+	free(msg);
+}
+END_TEST
+
+/* Result fields: d, s, i, a, b= prefix, bits, testing, the result word. */
+START_TEST(result_fields)
+{
+	dkim_signer_opts so = opts_for(rsa_key, DKIM_CANON_RELAXED, DKIM_CANON_RELAXED);
+	dkim_vopts o = opts_at(WHEN + 10);
+	const dkim_vresult *r;
+	dkim_taglist tl;
+	const dkim_tag *b;
+	dkim_vmsg *m;
+	char *msg, *rec, *rec2, bare[1024];
+	size_t i, o2;
+
+	zone_default();
+	msg = sign_msg(&so, rsa_key, WHEN, base_msg, strlen(base_msg));
+	m = stream(msg, &o, KEYS_AT_EOH, 3, NULL);
+	r = dkim_vmsg_result(m, 0);
+	ck_assert_int_eq(r->status, DKIM_V_PASS);
+	ck_assert_str_eq(r->domain, "example.com");
+	ck_assert_str_eq(r->selector, "rsa");
+	ck_assert_str_eq(r->identity, "@example.com");
+	ck_assert_str_eq(r->algname, "rsa-sha256");
+	ck_assert_int_eq(r->bits, 2048);
+	ck_assert_int_eq(r->testing, 0);
+	ck_assert_str_eq(dkim_vstatus_result(r->status), "pass");
+	sig_tags(msg, &tl);
+	b = dkim_taglist_get(&tl, "b");
+	ck_assert_uint_eq(strlen(r->bprefix), DKIM_BPREFIX_MAX);
+	for (i = o2 = 0; i < b->vlen && o2 < sizeof(bare) - 1; i++)
+		if (!strchr(" \t\r\n", b->value[i]))
+			bare[o2++] = b->value[i];
+	bare[o2] = '\0';
+	ck_assert_int_eq(strncmp(r->bprefix, bare, DKIM_BPREFIX_MAX), 0);
+	ck_assert_ptr_null(dkim_vmsg_result(m, 1));
+	dkim_vmsg_free(m);
+	/* t=y: still a pass, flagged. */
+	rec = tk_record(rsa_key);
+	ck_assert_int_gt(asprintf(&rec2, "%s; t=y", rec), 0);
+	zone_set(0, "rsa", rec2);
+	m = stream(msg, &o, KEYS_AT_EOH, 3, NULL);
+	assert_res(m, 0, DKIM_V_PASS);
+	ck_assert_int_eq(dkim_vmsg_result(m, 0)->testing, 1);
+	dkim_vmsg_free(m);
+	free(rec);
+	free(rec2);
+	free(msg);
+}
+END_TEST
+
+/* RFC 8301: rsa-sha1 and keys under the minimum are not a pass (policy). */
+START_TEST(rfc8301)
+{
+	dkim_signer_opts so = opts_for(rsa_key, DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE);
+	dkim_vopts o = opts_at(WHEN + 10);
+	dkim_key *small = tk_load(rsa1024_pem);
+	dkim_vmsg *m;
+	size_t asked;
+	char *msg, *rec;
+
+	zone_default();
+	msg = sign_msg(&so, rsa_key, WHEN, base_msg, strlen(base_msg));
+	patch(msg, "a=rsa-sha256;", "a=rsa-sha1;  ");
+	m = stream(msg, &o, KEYS_AT_EOH, 5, &asked);
+	assert_res(m, 0, DKIM_V_SHA1);
+	ck_assert_uint_eq(asked, 0);		/* decided without DNS */
+	ck_assert_str_eq(dkim_vstatus_result(DKIM_V_SHA1), "policy");
+	dkim_vmsg_free(m);
+	free(msg);
+	/* A 1024-bit key passes by default, not under a 2048-bit minimum. */
+	rec = tk_record(small);
+	zone_set(2, "small", rec);
+	so.selector = "small";
+	msg = sign_msg(&so, small, WHEN, base_msg, strlen(base_msg));
+	m = stream(msg, &o, KEYS_AT_EOH, 5, NULL);
+	assert_res(m, 0, DKIM_V_PASS);
+	ck_assert_int_eq(dkim_vmsg_result(m, 0)->bits, 1024);
+	dkim_vmsg_free(m);
+	o.min_key_bits = 2048;
+	m = stream(msg, &o, KEYS_AT_EOH, 5, NULL);
+	assert_res(m, 0, DKIM_V_KEYSIZE);
+	ck_assert_str_eq(dkim_vstatus_result(DKIM_V_KEYSIZE), "policy");
+	dkim_vmsg_free(m);
+	free(rec);
+	free(msg);
+	dkim_key_free(small);
+}
+END_TEST
+
+/* No answer, a temporary failure, no record: temperror / permerror. */
+START_TEST(key_answers)
+{
+	dkim_signer_opts so = opts_for(ed_key, DKIM_CANON_SIMPLE, DKIM_CANON_RELAXED);
+	dkim_vopts o = opts_at(WHEN + 10);
+	dkim_vmsg *m;
+	char *msg;
+
+	zone_default();
+	msg = sign_msg(&so, ed_key, WHEN, base_msg, strlen(base_msg));
+	m = stream(msg, &o, KEYS_NONE, 9, NULL);
+	assert_res(m, 0, DKIM_V_KEYFAIL);
+	ck_assert_str_eq(dkim_vstatus_result(dkim_vmsg_result(m, 0)->status), "temperror");
+	dkim_vmsg_free(m);
+	m = stream(msg, &o, KEYS_TEMPFAIL, 9, NULL);
+	assert_res(m, 0, DKIM_V_KEYFAIL);
+	dkim_vmsg_free(m);
+	zone_clear();
+	m = stream(msg, &o, KEYS_AT_EOH, 9, NULL);
+	assert_res(m, 0, DKIM_V_NOKEY);
+	ck_assert_str_eq(dkim_vstatus_result(DKIM_V_NOKEY), "permerror");
+	ck_assert_str_eq(dkim_vstatus_result(DKIM_V_BADSIG), "fail");
+	ck_assert_str_eq(dkim_vstatus_result(DKIM_V_EXPIRED), "neutral");
+	ck_assert_str_eq(dkim_vstatus_result((enum dkim_vstatus)999), "temperror");
+	dkim_vmsg_free(m);
+	free(msg);
+}
+END_TEST
+
+/*
+ * Many signatures: only the first max_sigs are parsed and asked for; the
+ * rest are counted. Four signatures in two body canonicalizations share
+ * two body hashes.
+ */
+START_TEST(many_signatures)
+{
+	dkim_signer_opts so;
+	dkim_vopts o = opts_at(WHEN + 10);
+	dbuf big;
+	dkim_vmsg *m;
+	char *msg, *m2, *m3, *m4;
+	size_t asked, i;
+
+	zone_default();
+	so = opts_for(rsa_key, DKIM_CANON_RELAXED, DKIM_CANON_RELAXED);
+	msg = sign_msg(&so, rsa_key, WHEN, base_msg, strlen(base_msg));
+	so = opts_for(ed_key, DKIM_CANON_SIMPLE, DKIM_CANON_RELAXED);
+	m2 = sign_msg(&so, ed_key, WHEN, msg, strlen(msg));
+	so = opts_for(rsa_key, DKIM_CANON_SIMPLE, DKIM_CANON_SIMPLE);
+	m3 = sign_msg(&so, rsa_key, WHEN, m2, strlen(m2));
+	so = opts_for(ed_key, DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE);
+	m4 = sign_msg(&so, ed_key, WHEN, m3, strlen(m3));
+	o.max_sigs = 4;
+	m = stream(m4, &o, KEYS_REVERSED_MID_BODY, 11, &asked);
+	ck_assert_uint_eq(asked, 4);
+	ck_assert_uint_eq(dkim_vmsg_nbodyhash(m), 2);
+	for (i = 0; i < 4; i++)
+		assert_res(m, i, DKIM_V_PASS);
+	ck_assert_int_eq(dkim_vmsg_result(m, 0)->alg, DKIM_ALG_ED25519_SHA256);
+	dkim_vmsg_free(m);
+	/* A thousand broken signature fields above: three parsed, none asked for. */
+	dbuf_init(&big);
+	for (i = 0; i < 1000; i++)
+		dbuf_printf(&big, "DKIM-Signature: v=1; a=rsa-sha256; d=example.%zu; s=x; "
+		    "h=from; bh=; b=\r\n", i);
+	dbuf_adds(&big, m4);
+	o = opts_at(WHEN + 10);
+	m = stream(big.data, &o, KEYS_AT_EOH, 13, &asked);
+	ck_assert_uint_eq(dkim_vmsg_nsigs(m), 1004);
+	ck_assert_uint_eq(dkim_vmsg_nverify(m), 3);
+	ck_assert_uint_eq(asked, 0);
+	ck_assert_uint_eq(dkim_vmsg_nbodyhash(m), 0);
+	assert_res(m, 2, DKIM_V_SIGSYNTAX);
+	ck_assert_str_eq(dkim_vmsg_result(m, 2)->domain, "example.2");
+	dkim_vmsg_free(m);
+	/* max_sigs 0: counted, nothing verified. */
+	o.max_sigs = 0;
+	m = stream(m4, &o, KEYS_AT_EOH, 13, &asked);
+	ck_assert_uint_eq(dkim_vmsg_nsigs(m), 4);
+	ck_assert_uint_eq(dkim_vmsg_nverify(m), 0);
+	dkim_vmsg_free(m);
+	dbuf_free(&big);
+	free(msg);
+	free(m2);
+	free(m3);
+	free(m4);
+}
+END_TEST
+
+/* Calls out of order are refused, not crashes. */
+START_TEST(call_order)
+{
+	dkim_vopts o = opts_at(WHEN);
+	const char *d, *s;
+	dkim_vmsg *m;
+	dkim_err err;
+
+	ck_assert_int_eq(dkim_vmsg_new(&o, &m, &err), DKIM_OK);
+	ck_assert_int_eq(dkim_vmsg_body(m, "x", 1, &err), DKIM_ERR_STATE);
+	ck_assert_int_eq(dkim_vmsg_finish(m, &err), DKIM_ERR_STATE);
+	ck_assert_int_eq(dkim_vmsg_header(m, "Bad Name", 8, " x", 2, &err), DKIM_ERR_SYNTAX);
+	ck_assert_int_eq(dkim_vmsg_eoh(m, &err), DKIM_OK);
+	ck_assert_int_eq(dkim_vmsg_eoh(m, &err), DKIM_ERR_STATE);
+	ck_assert_int_eq(dkim_vmsg_header(m, "From", 4, " x", 2, &err), DKIM_ERR_STATE);
+	ck_assert_int_eq(dkim_vmsg_need(m, 0, &d, &s), 0);
+	dkim_vmsg_key(m, 5, "p=", 2);
+	dkim_vmsg_key_status(m, 5, DKIM_V_NOKEY, NULL);
+	dkim_vmsg_key_dnssec(m, 5, DKIM_DNSSEC_SECURE);
+	ck_assert_int_eq(dkim_vmsg_finish(m, &err), DKIM_OK);
+	ck_assert_int_eq(dkim_vmsg_finish(m, &err), DKIM_ERR_STATE);
+	ck_assert_ptr_null(dkim_vmsg_result(m, 0));
+	dkim_vmsg_free(m);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("vmsg");
+	TCase *tc;
+	SRunner *sr;
+	int failed;
+
+	ts_init();
+	tc = tcase_create("stream");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, stream_matrix, 0, 16);
+	tcase_add_test(tc, result_fields);
+	tcase_add_test(tc, rfc8301);
+	tcase_add_test(tc, key_answers);
+	tcase_add_test(tc, many_signatures);
+	tcase_add_test(tc, call_order);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,131 @@
+#!/bin/sh
+# resolver.sh - the resolver module (milter/resolver.c, libunbound) against
+# a DNS server on loopback (tests/dns/hostile-dns.py) answering the way
+# broken and hostile zones do: each answer must become the right status
+# with a reason, the whole wait must stay within the timeout, the cache
+# must spare repeated queries, and 16 threads sharing one resolver must
+# all get their answers.
+set -eu
+PY=/usr/bin/python3
+here=$(dirname "$0")
+src=${srcdir:-$here}
+if ! "$PY" -c 'import dns.message' 2>/dev/null; then
+	echo "SKIP: $PY cannot import dns (apt-get install python3-dnspython)"
+	exit 77
+fi
+work=$(mktemp -d "${TMPDIR:-/tmp}/resolver.XXXXXX")
+pid=
+pid2=
+cleanup() {
+	[ -z "$pid" ] || kill "$pid" 2>/dev/null || true
+	[ -z "$pid2" ] || kill "$pid2" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'zz._domainkey.example.com v=DKIM1; p=%s\n' "$(printf '%0600d' 0)" >"$work/zone"
+"$PY" "$src/../dns/hostile-dns.py" "$port" "$work/log" "$work/zone" >"$work/server.out" 2>&1 &
+pid=$!
+i=0
+until grep -q ready "$work/server.out" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || { echo "DNS server did not start"; cat "$work/server.out"; exit 1; }
+	sleep 0.1
+done
+
+fail=0
+check() {	# check WHAT PATTERN FILE
+	if grep -q -- "$2" "$3"; then
+		echo "ok - $1"
+	else
+		echo "not ok - $1: no line matching '$2' in:"
+		cat "$3"
+		fail=1
+	fi
+}
+
+names=
+for l in good split many big two binary nx nodata servfail refused slow wrongtype cname badrr; do
+	names="$names $l:t.example.net"
+done
+# shellcheck disable=SC2086
+./restool -n "127.0.0.1@$port" -T 1500 -R 2 $names 'bad;name:t.example.net' zz:example.com \
+	>"$work/out"
+check "a record is found" '^1 good:t.example.net FOUND .*"v=DKIM1; k=rsa; p=MII' "$work/out"
+check "strings are joined" '^1 split:t.example.net FOUND dnssec=0 len=62 ' "$work/out"
+check "a CNAME is followed" '^1 cname:t.example.net FOUND dnssec=0 len=62 ' "$work/out"
+check "a 611-byte record from the zone file" '^1 zz:example.com FOUND dnssec=0 len=611 ' "$work/out"
+check "300 strings (60 KB over TCP) refused" '^1 many:t.example.net BAD .*longer than' "$work/out"
+check "a 64 KB record refused" '^1 big:t.example.net BAD .*longer than' "$work/out"
+check "two records refused" '^1 two:t.example.net BAD .*2 TXT records' "$work/out"
+check "a NUL byte refused" '^1 binary:t.example.net BAD .*NUL byte' "$work/out"
+check "NXDOMAIN is no key" '^1 nx:t.example.net NONE .*no such name' "$work/out"
+check "NODATA is no key" '^1 nodata:t.example.net NONE .*no TXT record' "$work/out"
+check "an A record where TXT was asked is no key" '^1 wrongtype:t.example.net NONE ' "$work/out"
+check "SERVFAIL is a temporary failure" '^1 servfail:t.example.net TEMPFAIL .*SERVFAIL' "$work/out"
+check "REFUSED is a temporary failure" '^1 refused:t.example.net TEMPFAIL ' "$work/out"
+check "a malformed reply is a temporary failure" '^1 badrr:t.example.net TEMPFAIL ' "$work/out"
+check "no answer is a timeout" '^1 slow:t.example.net TEMPFAIL .*timeout after 1500 ms' "$work/out"
+check "a name with a ';' is never asked" '^1 bad;name:t.example.net BAD .*not a valid DNS name' "$work/out"
+# The whole batch waited for the timeout once, not once per name.
+ms=$(awk '$1 == 1 { sub("ms=", "", $6); print $6; exit }' "$work/out")
+# Slack above the timeout for a loaded test machine.
+if [ "$ms" -ge 1400 ] && [ "$ms" -le 4000 ]; then
+	echo "ok - one batch with a silent server took $ms ms (timeout 1500)"
+else
+	echo "not ok - one batch took $ms ms, timeout 1500"
+	fail=1
+fi
+# Cached: the second round asked the server nothing new for good names.
+n=$(grep -c '^good\._domainkey\.t\.example\.net\.$' "$work/log" || true)
+if [ "$n" -eq 1 ]; then
+	echo "ok - the second round came from the cache (1 query for good)"
+else
+	echo "not ok - $n queries for good in 2 rounds"
+	fail=1
+fi
+# 16 threads x 10 rounds on one resolver.
+./restool -n "127.0.0.1@$port" -T 3000 -j 16 -R 10 good:t.example.net nx:t.example.net \
+	zz:example.com >"$work/out2"
+n=$(grep -c ' FOUND \| NONE ' "$work/out2" || true)
+if [ "$n" -eq 480 ] && ! grep -q 'TEMPFAIL\|BAD' "$work/out2"; then
+	echo "ok - 16 threads x 10 rounds x 3 names: 480 answers"
+else
+	echo "not ok - threads: $n good answers of 480"
+	fail=1
+fi
+# DNSSEC: a second server signs secure.example; its key is the trust anchor.
+port2=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'good._domainkey.secure.example v=DKIM1; p=AAAA\nbogus._domainkey.secure.example v=DKIM1; p=BBBB\nout._domainkey.sender.example v=DKIM1; p=CCCC\n' >"$work/zone2"
+"$PY" "$src/../dns/hostile-dns.py" "$port2" "$work/log2" "$work/zone2" secure.example "$work/ta" \
+	>"$work/server2.out" 2>&1 &
+pid2=$!
+i=0
+until grep -q ready "$work/server2.out" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "signing DNS server did not start"; cat "$work/server2.out"; exit 1; }
+	sleep 0.1
+done
+./restool -n "127.0.0.1@$port2" -a "$work/ta" -T 3000 good:secure.example bogus:secure.example \
+	out:sender.example >"$work/out4" 2>&1 || true
+kill "$pid2" 2>/dev/null || true
+check "a signed record is secure" '^1 good:secure.example FOUND dnssec=1 ' "$work/out4"
+check "a record whose signature does not match is bogus" '^1 bogus:secure.example FOUND dnssec=3 ' "$work/out4"
+check "a record outside the trust anchor is insecure" '^1 out:sender.example FOUND dnssec=2 ' "$work/out4"
+./restool -n "127.0.0.1@$port" good:t.example.net >"$work/out5" 2>&1
+check "without a trust anchor nothing is validated" '^1 good:t.example.net FOUND dnssec=0 ' "$work/out5"
+if ./restool -n "127.0.0.1@$port" -a /etc/hostname good:t.example.net >"$work/out6" 2>&1; then
+	echo "not ok - a trust anchor file without anchors was accepted"
+	fail=1
+else
+	check "a trust anchor file without anchors is refused" 'not a DS or DNSKEY record' "$work/out6"
+fi
+
+# Nameservers that make no sense are refused at startup with the reason.
+if ./restool -n "not-an-address" good:t.example.net >"$work/out3" 2>&1; then
+	echo "not ok - a bad Nameservers entry was accepted"
+	fail=1
+else
+	check "a bad Nameservers entry is refused" "Nameservers 'not-an-address'" "$work/out3"
+fi
+exit $fail

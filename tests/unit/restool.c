@@ -1,0 +1,147 @@
+/*
+ * restool.c - test helper: look key records up through the resolver module
+ * (libunbound), so scripts can hold it against a real DNS server.
+ *
+ *   restool [-n ADDR@PORT]... [-r RESOLV.CONF] [-a TRUSTANCHOR] [-T MS]
+ *           [-j THREADS] [-R ROUNDS] SELECTOR:DOMAIN...
+ *
+ * Each round looks every name up in one batch (in parallel, one deadline);
+ * with -j, that many threads run the rounds at once on the one resolver.
+ * Prints, per name and round, one line:
+ *   ROUND SELECTOR:DOMAIN STATUS dnssec=N len=N ms=N "reason" "first bytes"
+ * with anything unprintable escaped.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../milter/resolver.h"
+
+#define MAX_NAMES 64
+
+static struct resolver *res;
+static char *names[MAX_NAMES];
+static size_t nnames;
+static int rounds = 1;
+static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: restool [-n ADDR@PORT]... [-r RESOLV.CONF] [-a TA] [-T MS] "
+	    "[-j THREADS] [-R ROUNDS] SELECTOR:DOMAIN...\n");
+	exit(2);
+}
+
+/* Print s (at most max bytes) with anything unprintable escaped. */
+static void
+show(const char *s, size_t len, size_t max)
+{
+	size_t i;
+
+	putchar('"');
+	for (i = 0; i < len && i < max; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			printf("\\x%02x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static long long
+ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Run the rounds: each one batch of every name. */
+static void *
+run(void *arg)
+{
+	static const char *const st[] = { "FOUND", "NONE", "TEMPFAIL", "BAD" };
+	struct resolver_query q[MAX_NAMES];
+	char sel[MAX_NAMES][256], *colon;
+	long long t0, ms;
+	size_t i;
+	int r;
+
+	(void)arg;
+	for (i = 0; i < nnames; i++) {
+		snprintf(sel[i], sizeof(sel[i]), "%s", names[i]);
+		if ((colon = strchr(sel[i], ':')) == NULL)
+			usage();
+		*colon = '\0';
+		memset(&q[i], 0, sizeof(q[i]));
+		q[i].selector = sel[i];
+		q[i].domain = colon + 1;
+	}
+	for (r = 1; r <= rounds; r++) {
+		t0 = ms_now();
+		resolver_lookup(res, q, nnames);
+		ms = ms_now() - t0;
+		pthread_mutex_lock(&out_mu);
+		for (i = 0; i < nnames; i++) {
+			printf("%d %s %s dnssec=%d len=%zu ms=%lld ", r, names[i], st[q[i].status],
+			    q[i].dnssec, q[i].len, ms);
+			show(q[i].reason, strlen(q[i].reason), 200);
+			putchar(' ');
+			show(q[i].txt ? q[i].txt : "", q[i].len, 40);
+			putchar('\n');
+			resolver_query_clear(&q[i]);
+		}
+		fflush(stdout);
+		pthread_mutex_unlock(&out_mu);
+	}
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *ns[8];
+	struct resolver_opts o;
+	pthread_t th[32];
+	char err[256];
+	int c, j, threads = 1;
+
+	memset(&o, 0, sizeof(o));
+	o.nameservers = ns;
+	while ((c = getopt(argc, argv, "n:r:a:T:j:R:")) != -1) {
+		switch (c) {
+		case 'n':
+			if (o.nnameservers == 8)
+				usage();
+			ns[o.nnameservers++] = optarg;
+			break;
+		case 'r': o.resolv_conf = optarg; break;
+		case 'a': o.trust_anchor_file = optarg; break;
+		case 'T': o.timeout_ms = (unsigned)atoi(optarg); break;
+		case 'j': threads = atoi(optarg); break;
+		case 'R': rounds = atoi(optarg); break;
+		default: usage();
+		}
+	}
+	if (optind == argc || argc - optind > MAX_NAMES || threads < 1 || threads > 32)
+		usage();
+	for (; optind < argc; optind++)
+		names[nnames++] = argv[optind];
+	if (resolver_new(&o, &res, err, sizeof(err)) != 0) {
+		fprintf(stderr, "restool: %s\n", err);
+		return 1;
+	}
+	for (j = 0; j < threads; j++)
+		pthread_create(&th[j], NULL, run, NULL);
+	for (j = 0; j < threads; j++)
+		pthread_join(th[j], NULL);
+	resolver_free(res);
+	return 0;
+}
