@@ -87,18 +87,9 @@ file_lookup(struct dataset *ds, const char *key, dataset_row_fn fn, void *arg, c
 static long
 file_walk(struct dataset *ds, dataset_row_fn fn, void *arg, char *err, size_t errsize)
 {
-	const struct memtable *t = ds->impl;
-	struct dataset_row r;
-	size_t i;
-
 	(void)err;
 	(void)errsize;
-	for (i = 0; i < t->n; i++) {
-		memtable_row(t, (uint32_t)i, &r);
-		if (fn(arg, &r) != 0)
-			return (long)i + 1;
-	}
-	return (long)t->n;
+	return memtable_walk(ds->impl, fn, arg);
 }
 
 /* Free the rows. */

@@ -111,18 +111,9 @@ refile_lookup(struct dataset *ds, const char *key, dataset_row_fn fn, void *arg,
 static long
 refile_walk(struct dataset *ds, dataset_row_fn fn, void *arg, char *err, size_t errsize)
 {
-	const struct refile *rf = ds->impl;
-	struct dataset_row r;
-	size_t i;
-
 	(void)err;
 	(void)errsize;
-	for (i = 0; i < rf->rows.n; i++) {
-		memtable_row(&rf->rows, (uint32_t)i, &r);
-		if (fn(arg, &r) != 0)
-			return (long)i + 1;
-	}
-	return (long)rf->rows.n;
+	return memtable_walk(&((const struct refile *)ds->impl)->rows, fn, arg);
 }
 
 /* Free the patterns and indexes. */

@@ -164,6 +164,21 @@ memtable_row(const struct memtable *t, uint32_t i, struct dataset_row *r)
 	}
 }
 
+/* Every row in file order. */
+long
+memtable_walk(const struct memtable *t, dataset_row_fn fn, void *arg)
+{
+	struct dataset_row r;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		memtable_row(t, (uint32_t)i, &r);
+		if (fn(arg, &r) != 0)
+			return (long)i + 1;
+	}
+	return (long)t->n;
+}
+
 /* Free the rows and index. */
 void
 memtable_free(struct memtable *t)

@@ -38,6 +38,8 @@ int memtable_add(struct memtable *t, const char *key, size_t klen, const char *v
 int memtable_index(struct memtable *t);
 /* The first row whose key is key[0..klen), or MEMTABLE_NONE; next rows by ->next. */
 uint32_t memtable_find(const struct memtable *t, const char *key, size_t klen);
+/* Every row in file order, each passed to fn until it returns nonzero; how many were passed. */
+long memtable_walk(const struct memtable *t, dataset_row_fn fn, void *arg);
 /* Row i as a dataset row. */
 void memtable_row(const struct memtable *t, uint32_t i, struct dataset_row *r);
 void memtable_free(struct memtable *t);
