@@ -1,0 +1,18 @@
+#!/bin/sh
+# dsn-servers.sh - start private PostgreSQL and MariaDB servers
+# (tests/db/dbharness.sh), run check_dsn against them, stop them again,
+# whatever happens.
+set -eu
+srcdir=${srcdir:-$(dirname "$0")}
+harness=$(cd "$srcdir/../db" && pwd)/dbharness.sh
+dir=$(mktemp -d "${TMPDIR:-/tmp}/postdkim-db.XXXXXX")
+trap '"$harness" stop "$dir"' EXIT
+trap 'exit 1' INT TERM HUP
+t0=$(date +%s)
+"$harness" start "$dir"
+echo "dsn-servers: servers up in $(( $(date +%s) - t0 )) s"
+set -a
+# shellcheck disable=SC1091
+. "$dir/env"
+set +a
+DSN_RECONNECTS=${DSN_RECONNECTS:-10000} DBHARNESS=$harness DBHARNESS_DIR=$dir ./check_dsn
