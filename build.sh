@@ -19,7 +19,8 @@ SUDO=
 PACKAGES="build-essential autoconf automake pkg-config libssl-dev libmilter-dev check
  clang libclang-rt-14-dev python3 python3-dkim python3-dnspython libmail-dkim-perl
  opendkim opendkim-tools miltertest dnsmasq-base postfix dovecot-core swaks valgrind
- openssl procps iproute2"
+ openssl procps iproute2 util-linux libpq-dev libmariadb-dev postgresql mariadb-server
+ mariadb-client"
 
 deps() {
 	if [ -n "${POSTDKIM_SKIP_DEPS:-}" ]; then
@@ -38,8 +39,9 @@ deps() {
 	# shellcheck disable=SC2086
 	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 	# The packages' own daemons are not used: the tests start private instances.
-	for s in postfix opendkim dovecot; do
-		$SUDO systemctl stop "$s" >/dev/null 2>&1 || true
+	for s in postfix opendkim dovecot postgresql mariadb; do
+		$SUDO systemctl stop "$s" >/dev/null 2>&1 ||
+			$SUDO service "$s" stop >/dev/null 2>&1 || true
 	done
 }
 

@@ -189,7 +189,11 @@ look(struct dataset *ds, const char *key)
 	return out;
 }
 
-/* Settings for a test: the defaults with this TTL and a short backoff. */
+/*
+ * Settings for a test: the defaults with this TTL, a short backoff, and
+ * timeouts long enough for a loaded machine under a sanitizer (the tests
+ * of timeouts set their own).
+ */
 static void
 settings(unsigned long ttl_ms)
 {
@@ -198,6 +202,8 @@ settings(unsigned long ttl_ms)
 	dataset_db_defaults(&s);
 	s.cache_ttl_ms = ttl_ms;
 	s.backoff_max_ms = 300;
+	s.connect_timeout_ms = 10000;
+	s.query_timeout_ms = 10000;
 	dataset_set_db_settings(&s);
 }
 
@@ -504,6 +510,29 @@ START_TEST(server_down)
 }
 END_TEST
 
+/* A server slower than the query timeout: the lookup fails in about that time. */
+START_TEST(slow)
+{
+	struct dataset_db_settings set;
+	struct dataset *st;
+	unsigned long long t0;
+	char spec[256];
+
+	dataset_db_defaults(&set);
+	set.query_timeout_ms = 1000;
+	set.connect_timeout_ms = 10000;
+	dataset_set_db_settings(&set);
+	snprintf(spec, sizeof(spec), "%s?filter=%s", MODOBOA_SIGN,
+	    strcmp(be[_i].name, "pgsql") == 0 ? "pg_sleep(3) IS NOT NULL" : "SLEEP(3) IS NOT NULL");
+	st = open_ok(dsn(_i, getenv("DB_PASSWORD"), "modoboa", spec));
+	t0 = dscache_now();
+	ck_assert_str_eq(look(st, "example.com"), "ERROR");
+	ck_assert_msg(dscache_now() - t0 >= 900 && dscache_now() - t0 < 2500, "%llu ms: %s",
+	    dscache_now() - t0, lasterr);
+	dataset_close(st);
+}
+END_TEST
+
 /* Open file descriptors of this process. */
 static int
 count_fds(void)
@@ -686,6 +715,7 @@ main(void)
 		tcase_add_loop_test(tc, check_errors, 0, nbe);
 		tcase_add_loop_test(tc, cache_ttl, 0, nbe);
 		tcase_add_loop_test(tc, threads, 0, nbe);
+		tcase_add_loop_test(tc, slow, 0, nbe);
 		tcase_add_loop_test(tc, reconnect, 0, nbe);
 		tcase_add_loop_test(tc, server_down, 0, nbe);
 		suite_add_tcase(s, tc);
