@@ -23,6 +23,7 @@
 
 #include "base64.h"
 #include "key.h"
+#include "key_impl.h"
 
 struct dkim_key {
 	EVP_PKEY *pkey;
@@ -33,7 +34,7 @@ struct dkim_key {
 };
 
 /* Wrap a decoded EVP_PKEY after checking its type and size. */
-static int
+int
 key_wrap(EVP_PKEY *pkey, int priv, dkim_key **out, dkim_err *err)
 {
 	dkim_key *k;

@@ -17,6 +17,7 @@
 #include "base64.h"
 #include "fold.h"
 #include "header.h"
+#include "name.h"
 #include "sign.h"
 
 const char *const dkim_default_sign_headers[] = {
@@ -79,19 +80,6 @@ in_list(const char *const *list, const char *name, size_t n)
 	return 0;
 }
 
-/* Characters allowed in d=, s= (ASCII labels). */
-static int
-domain_ok(const char *s)
-{
-	if (*s == '\0' || *s == '.' || strlen(s) > 253)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '.' || *s == '_'))
-			return 0;
-	return 1;
-}
-
 /* i= must be printable without ';' or space and sit in d= or below. */
 static int
 identity_ok(const char *id, const char *domain)
@@ -143,10 +131,10 @@ dkim_signer_new(const dkim_signer_opts *o, dkim_key *key, dkim_signer **out, dki
 	size_t max = 1;
 	int i;
 
-	if (o->domain == NULL || !domain_ok(o->domain))
+	if (o->domain == NULL || !dkim_name_ok(o->domain))
 		return dkim_err_set(err, DKIM_ERR_SYNTAX, "bad signing domain '%s'",
 		    o->domain ? o->domain : "");
-	if (o->selector == NULL || !domain_ok(o->selector))
+	if (o->selector == NULL || !dkim_name_ok(o->selector))
 		return dkim_err_set(err, DKIM_ERR_SYNTAX, "bad selector '%s'",
 		    o->selector ? o->selector : "");
 	if (o->identity != NULL && !identity_ok(o->identity, o->domain))

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../dkim/dbuf.h"
+#include "../dkim/name.h"
 #include "../dkim/key.h"
 #include "check.h"
 #include "dnstxt.h"
@@ -149,12 +150,12 @@ validate(struct opts *o)
 		bad_usage("-s SELECTOR is required");
 	if (o->domain == NULL)
 		bad_usage("-d DOMAIN is required");
-	if (record_name_ok(o->selector, SELECTOR_MAX, why, sizeof(why)) != 0)
+	if (dkim_name_check(o->selector, SELECTOR_MAX, why, sizeof(why)) != 0)
 		bad_usage("bad selector '%s': it %s", o->selector, why);
 	n = strlen(o->domain);
 	if (n > 1 && o->domain[n - 1] == '.')
 		o->domain[n - 1] = '\0';
-	if (record_name_ok(o->domain, DOMAIN_MAX, why, sizeof(why)) != 0)
+	if (dkim_name_check(o->domain, DOMAIN_MAX, why, sizeof(why)) != 0)
 		bad_usage("bad domain '%s': it %s", o->domain, why);
 	if (o->mode == MODE_CHECK) {
 		if (o->dir != NULL || o->bits || o->restrict_email || o->testing ||

@@ -29,11 +29,5 @@ int record_zone(const struct record_opts *ro, const char *selector,
     const char *domain, dbuf *out);
 /* Append note encoded as DKIM quoted-printable, safe in a tag value. */
 void record_qp(dbuf *out, const char *note);
-/*
- * Check a selector or domain: dot-separated labels of letters, digits and
- * '-', each 1-63 bytes, not starting or ending with '-'. On failure writes
- * why into why and returns -1.
- */
-int record_name_ok(const char *name, size_t maxlen, char *why, size_t whysize);
 
 #endif

@@ -429,6 +429,10 @@ static sfsistat cb_eom(SMFICTX *ctx)
 		}
 		free(v);
 	}
+	/* On-KeyError accept: signed with the keys that worked; say which did not. */
+	if (c->sess.found.failed)
+		log_msg(LOG_WARNING, "%s: not signed with every key: %s", cb_qid(ctx),
+		    c->sess.found.why);
 	if (cfg->syslog_success) {
 		for (i = 0; i < n; i++) {
 			session_describe(&c->sess, i, desc, sizeof(desc));

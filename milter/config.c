@@ -20,9 +20,9 @@
 #include <unistd.h>
 
 #include "../dkim/header.h"
+#include "../tables/linereader.h"
 #include "config_impl.h"
 
-#define CONFIG_LINE_MAX 4096
 #define CONFIG_INCLUDE_DEPTH 5	/* as OpenDKIM */
 
 /* Keyword spellings, in enum kw order. */
@@ -33,7 +33,7 @@ const char *const config_kw_names[K_COUNT] = {
 	"MTA", "MacroList", "Socket", "UMask", "UserID", "PidFile", "Background",
 	"Syslog", "SyslogFacility", "SyslogSuccess", "LogWhy", "RequireSafeKeys",
 	"On-Default", "On-SignatureError", "On-InternalError", "MultipleSignatures",
-	"Include"
+	"Include", "KeyCacheSize", "On-KeyError", "CheckSigningTable"
 };
 
 /* OpenDKIM keywords that only matter when verifying: accepted and ignored. */
@@ -246,12 +246,10 @@ parse_line(struct load *ld, const char *file, unsigned line, const char *word,
 static int
 parse_file(struct load *ld, const char *path, int depth)
 {
-	char buf[CONFIG_LINE_MAX + 2], **files, *word, *value, *p;
+	struct linereader lr;
+	char **files, *word, *value, *p;
 	const char *file;
-	unsigned line = 0;
-	size_t len;
-	FILE *fp;
-	int rc = 0;
+	int rc;
 
 	if (depth > CONFIG_INCLUDE_DEPTH) {
 		snprintf(ld->err, ld->errsize, "%s: Include nested more than %d deep", path,
@@ -264,52 +262,67 @@ parse_file(struct load *ld, const char *path, int depth)
 		return -1;
 	}
 	file = files[ld->nfiles++];
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(ld->err, ld->errsize, "%s: %s", path, strerror(errno));
+	if (linereader_open(&lr, file, ld->err, ld->errsize) < 0)
 		return -1;
-	}
-	while (rc == 0 && fgets(buf, sizeof(buf), fp) != NULL) {
-		line++;
-		len = strlen(buf);
-		if (len > 0 && buf[len - 1] == '\n')
-			buf[--len] = '\0';
-		else if (!feof(fp)) {
-			snprintf(ld->err, ld->errsize, "%s:%u: line longer than %d bytes", file, line,
-			    CONFIG_LINE_MAX);
-			rc = -1;
-			break;
-		}
-		if ((p = strchr(buf, '#')) != NULL)
-			*p = '\0';
-		len = strlen(buf);
-		while (len > 0 && isspace((unsigned char)buf[len - 1]))
-			buf[--len] = '\0';
-		word = buf + strspn(buf, " \t");
-		if (*word == '\0')
-			continue;
+	while ((rc = linereader_next(&lr, &word, ld->err, ld->errsize)) > 0) {
 		p = word + strcspn(word, " \t");
 		value = p + strspn(p, " \t");
 		*p = '\0';
-		rc = parse_line(ld, file, line, word, value, depth);
+		if ((rc = parse_line(ld, file, lr.line, word, value, depth)) < 0)
+			break;
 	}
-	if (rc == 0 && ferror(fp)) {
-		snprintf(ld->err, ld->errsize, "%s: read error: %s", file, strerror(errno));
-		rc = -1;
-	}
-	fclose(fp);
-	return rc;
+	linereader_close(&lr);
+	return rc < 0 ? -1 : 0;
 }
 
-/* Load a list data set of keyword k into t, errors at the keyword's line. */
+/* Open a list data set of keyword k, errors at the keyword's line. */
 int
-config_list(struct load *ld, enum kw k, struct table *t)
+config_list(struct load *ld, enum kw k, struct dataset **ds)
 {
 	char msg[768];
 
-	if (table_load(t, ld->set[k].value, TABLE_LIST, ld->set[k].file, ld->set[k].line,
-	    msg, sizeof(msg)) < 0)
+	if (dataset_open(ds, ld->set[k].value, DATASET_LIST, DATASET_ICASE, ld->set[k].file,
+	    ld->set[k].line, msg, sizeof(msg)) < 0)
 		return config_kwerr(ld, k, "%s", msg);
 	return 0;
+}
+
+/* Words of a list being collected. */
+struct strv_walk {
+	struct load *ld;
+	enum kw k;
+	char **v;
+	size_t n, cap;
+	int header_names;
+	int failed;
+};
+
+/* Collect one word. */
+static int
+strv_take(void *arg, const struct dataset_row *row)
+{
+	struct strv_walk *w = arg;
+	char **nv;
+
+	if (w->header_names && !dkim_header_name_ok(row->key, strlen(row->key))) {
+		config_kwerr(w->ld, w->k, "'%s' is not a header field name", row->key);
+		w->failed = 1;
+		return 1;
+	}
+	if (w->n + 1 >= w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 16;
+		if ((nv = realloc(w->v, w->cap * sizeof(*nv))) == NULL)
+			goto nomem;
+		w->v = nv;
+	}
+	if ((w->v[w->n] = strdup(row->key)) == NULL)
+		goto nomem;
+	w->v[++w->n] = NULL;
+	return 0;
+nomem:
+	config_kwerr(w->ld, w->k, "out of memory");
+	w->failed = 1;
+	return 1;
 }
 
 /* Free a NULL-terminated list of strings. */
@@ -327,34 +340,33 @@ config_strv_free(char **v)
 int
 config_strv(struct load *ld, enum kw k, char ***out, size_t *count, int header_names)
 {
-	struct table t;
-	char **v;
-	size_t i;
+	struct strv_walk w;
+	struct dataset *ds;
+	char msg[512];
 
-	if (config_list(ld, k, &t) < 0)
+	if (config_list(ld, k, &ds) < 0)
 		return -1;
-	if ((v = calloc(t.n + 1, sizeof(*v))) == NULL) {
-		table_free(&t);
-		return config_kwerr(ld, k, "out of memory");
+	memset(&w, 0, sizeof(w));
+	w.ld = ld;
+	w.k = k;
+	w.header_names = header_names;
+	if (dataset_walk(ds, strv_take, &w, msg, sizeof(msg)) < 0 && !w.failed) {
+		config_kwerr(ld, k, "%s", msg);
+		w.failed = 1;
 	}
-	for (i = 0; i < t.n; i++) {
-		if (header_names && !dkim_header_name_ok(t.v[i].key, strlen(t.v[i].key))) {
-			config_kwerr(ld, k, "'%s' is not a header field name", t.v[i].key);
-			goto fail;
-		}
-		/* Steal the word from the table. */
-		v[i] = t.v[i].key;
-		t.v[i].key = NULL;
+	dataset_close(ds);
+	if (!w.failed && w.v == NULL && (w.v = calloc(1, sizeof(*w.v))) == NULL) {
+		config_kwerr(ld, k, "out of memory");
+		w.failed = 1;
 	}
-	table_free(&t);
-	*out = v;
+	if (w.failed) {
+		config_strv_free(w.v);
+		return -1;
+	}
+	*out = w.v;
 	if (count)
-		*count = i;
+		*count = w.n;
 	return 0;
-fail:
-	table_free(&t);
-	config_strv_free(v);
-	return -1;
 }
 
 /* Free what a load collected. */
@@ -372,9 +384,10 @@ load_free(struct load *ld)
 		config_strv_free(ld->lists[i]);
 }
 
-/* Load and validate a configuration file. */
-struct config *
-config_load(const char *path, config_warn_fn warn, void *warn_arg, char *err, size_t errsize)
+/* Load a configuration file; with check_keys, read every key too. */
+static struct config *
+config_read(const char *path, config_warn_fn warn, void *warn_arg, int check_keys, char *err,
+    size_t errsize)
 {
 	struct load ld;
 	struct config *cfg;
@@ -386,6 +399,7 @@ config_load(const char *path, config_warn_fn warn, void *warn_arg, char *err, si
 	ld.warn_arg = warn_arg;
 	ld.err = err;
 	ld.errsize = errsize;
+	ld.check_keys = check_keys;
 	if ((cfg = calloc(1, sizeof(*cfg))) == NULL ||
 	    (cfg->path = strdup(path)) == NULL ||
 	    (cfg->socket = strdup("local:/var/spool/postfix/var/run/postdkim/postdkim.sock"))
@@ -400,6 +414,8 @@ config_load(const char *path, config_warn_fn warn, void *warn_arg, char *err, si
 	cfg->syslog_facility = LOG_MAIL;
 	cfg->require_safe_keys = 1;
 	cfg->on_default = cfg->on_signature_error = cfg->on_internal_error = ACTION_ACCEPT;
+	cfg->on_key_error = ACTION_TEMPFAIL;
+	cfg->key_cache_size = KEYCACHE_DEFAULT_MAX;
 
 	rc = parse_file(&ld, path, 0);
 	if (rc == 0)
@@ -416,6 +432,20 @@ config_load(const char *path, config_warn_fn warn, void *warn_arg, char *err, si
 	return cfg;
 }
 
+/* Load a configuration for running. */
+struct config *
+config_open(const char *path, config_warn_fn warn, void *warn_arg, char *err, size_t errsize)
+{
+	return config_read(path, warn, warn_arg, 0, err, errsize);
+}
+
+/* Load a configuration and check every key. */
+struct config *
+config_load(const char *path, config_warn_fn warn, void *warn_arg, char *err, size_t errsize)
+{
+	return config_read(path, warn, warn_arg, 1, err, errsize);
+}
+
 /* Free a configuration and everything it owns, signers included. */
 void
 config_free(struct config *cfg)
@@ -424,12 +454,7 @@ config_free(struct config *cfg)
 
 	if (cfg == NULL)
 		return;
-	for (i = 0; i < cfg->nrules; i++) {
-		free(cfg->rules[i].pattern);
-		free(cfg->rules[i].keyname);
-		dkim_signer_free(cfg->rules[i].signer);
-	}
-	free(cfg->rules);
+	rules_free(cfg->rules);
 	cidr_free(&cfg->internal_hosts);
 	cidr_free(&cfg->external_ignore);
 	config_strv_free(cfg->mta);

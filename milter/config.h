@@ -1,8 +1,9 @@
 /*
  * config.h - postdkim's configuration: opendkim.conf syntax, read once,
- * then read-only. Everything a message needs (signers, policy lists,
- * actions) is built and validated at load, so a configuration that loads is
- * one that can sign; reload builds a new one beside the old.
+ * then read-only. Settings, policy lists and the tables' syntax are
+ * validated at load; keys are read when a message first needs them (or all
+ * at once by postdkim -n), so that one broken key hurts its domain only.
+ * A reload builds a new configuration beside the old.
  */
 #ifndef POSTDKIM_CONFIG_H
 #define POSTDKIM_CONFIG_H
@@ -10,20 +11,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "../dkim/sign.h"
+#include "../tables/rules.h"
 #include "cidr.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/postdkim.conf"
 
 /* What to do with a message: On-Default, On-SignatureError, On-InternalError. */
 enum config_action { ACTION_ACCEPT = 0, ACTION_TEMPFAIL, ACTION_REJECT };
-
-/* One SigningTable entry (or the single Domain/KeyFile/Selector setting). */
-struct config_rule {
-	char *pattern;		/* address or domain; with refile, a glob */
-	int is_glob;		/* refile: pattern matched with '*' wildcards */
-	char *keyname;		/* KeyTable entry name ("" for KeyFile) */
-	dkim_signer *signer;	/* built at load, owned by the config */
-};
 
 /* A MacroList entry: macro name, and the values that count (none = any). */
 struct config_macro {
@@ -36,11 +30,10 @@ struct config {
 	char *path;
 
 	/* Signing. */
-	struct config_rule *rules;
-	size_t nrules;
-	int refile;		/* SigningTable is refile: (file order, globs) */
+	struct rules *rules;	/* who is signed with which key */
 	int subdomains;		/* SubDomains: sign subdomains of a Domain */
 	int multiple_signatures;
+	size_t key_cache_size;	/* KeyCacheSize */
 
 	/* Whose mail is ours. */
 	struct cidr_list internal_hosts;	/* default 127.0.0.1, ::1 */
@@ -54,6 +47,7 @@ struct config {
 	enum config_action on_default;		/* message not signed by policy */
 	enum config_action on_signature_error;	/* signing failed */
 	enum config_action on_internal_error;	/* memory, I/O, library */
+	enum config_action on_key_error;	/* a key that cannot be used (default tempfail) */
 
 	/* The daemon. */
 	char *socket;		/* "local:/path", "inet:port@addr", "inet6:port@addr" */
@@ -70,24 +64,23 @@ struct config {
 };
 
 /*
- * Load and validate a configuration file: parse, read tables, load every key
- * (checking its safety), build every signer. On failure returns NULL and
- * writes one line naming file, line and keyword into err.
- * Warnings (keywords of OpenDKIM that postdkim ignores, unsafe keys when
- * RequireSafeKeys is no) go to warn(arg, message) when warn is not NULL.
+ * Load a configuration file for running: parse it, read and index the
+ * tables, check their syntax. Keys are not read. On failure returns NULL
+ * and writes one line naming file, line and keyword into err. Warnings
+ * (keywords of OpenDKIM that postdkim ignores, SigningTable entries naming
+ * no key) go to warn(arg, message) when warn is not NULL.
  */
 typedef void (*config_warn_fn)(void *arg, const char *msg);
+struct config *config_open(const char *path, config_warn_fn warn, void *warn_arg,
+    char *err, size_t errsize);
+/*
+ * The same, then read every table entry and every key (path safety,
+ * decoding, type), as postdkim -n does: every problem but the first goes to
+ * warn, the first (with the count of the others) to err.
+ */
 struct config *config_load(const char *path, config_warn_fn warn, void *warn_arg,
     char *err, size_t errsize);
 void config_free(struct config *cfg);
-
-/*
- * The signers for a sender (local part, domain; domain compared without
- * case). At most max are written; returns how many matched. Without
- * MultipleSignatures at most one rule matches.
- */
-size_t config_signers(const struct config *cfg, const char *local, const char *domain,
-    const dkim_signer **out, size_t max);
 
 const char *config_action_name(enum config_action a);
 

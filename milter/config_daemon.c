@@ -147,11 +147,38 @@ get_userid(struct load *ld, struct config *cfg, uid_t *uid)
 	return 0;
 }
 
+/* A host list being filled from a data set. */
+struct hosts_walk {
+	struct load *ld;
+	enum kw k;
+	struct cidr_list *l;
+	struct dataset *ds;
+	int failed;
+};
+
+/* Add one entry of a host list. */
+static int
+hosts_take(void *arg, const struct dataset_row *row)
+{
+	struct hosts_walk *w = arg;
+	char msg[512];
+
+	if (cidr_add(w->l, row->key, msg, sizeof(msg)) == 0)
+		return 0;
+	if (dataset_is_file(w->ds))
+		snprintf(w->ld->err, w->ld->errsize, "%s:%u: %s: %s", dataset_name(w->ds),
+		    row->line, config_kw_names[w->k], msg);
+	else
+		config_kwerr(w->ld, w->k, "%s", msg);
+	w->failed = 1;
+	return 1;
+}
+
 /* Fill a host list from keyword k (or the default entries). */
 static int
 get_hosts(struct load *ld, enum kw k, struct cidr_list *l, const char *const *defaults)
 {
-	struct table t;
+	struct hosts_walk w;
 	char msg[512];
 	size_t i;
 
@@ -161,19 +188,36 @@ get_hosts(struct load *ld, enum kw k, struct cidr_list *l, const char *const *de
 				return config_kwerr(ld, k, "%s", msg);
 		return 0;
 	}
-	if (config_list(ld, k, &t) < 0)
+	memset(&w, 0, sizeof(w));
+	w.ld = ld;
+	w.k = k;
+	w.l = l;
+	if (config_list(ld, k, &w.ds) < 0)
 		return -1;
-	for (i = 0; i < t.n; i++)
-		if (cidr_add(l, t.v[i].key, msg, sizeof(msg)) < 0) {
-			if (t.is_file)
-				snprintf(ld->err, ld->errsize, "%s:%u: %s: %s", t.path, t.v[i].line,
-				    config_kw_names[k], msg);
-			else
-				config_kwerr(ld, k, "%s", msg);
-			table_free(&t);
-			return -1;
-		}
-	table_free(&t);
+	if (dataset_walk(w.ds, hosts_take, &w, msg, sizeof(msg)) < 0 && !w.failed) {
+		config_kwerr(ld, k, "%s", msg);
+		w.failed = 1;
+	}
+	dataset_close(w.ds);
+	return w.failed ? -1 : 0;
+}
+
+/* KeyCacheSize: how many keys are kept in memory. */
+static int
+get_cache_size(struct load *ld, struct config *cfg)
+{
+	const char *v = ld->set[K_KEYCACHESIZE].value;
+	unsigned long n;
+	char *end;
+
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 || n < 1 || n > 10000000)
+		return config_kwerr(ld, K_KEYCACHESIZE, "'%s' is not a number of keys (1 to "
+		    "10000000)", v);
+	cfg->key_cache_size = n;
 	return 0;
 }
 
@@ -236,9 +280,11 @@ config_daemon(struct load *ld, struct config *cfg, uid_t *uid)
 {
 	static const char *const localhost[] = { "127.0.0.1", "::1", NULL };
 	static const enum kw bools[] = { K_SUBDOMAINS, K_MULTI, K_BACKGROUND, K_SYSLOG,
-	    K_SYSLOGSUCCESS, K_LOGWHY, K_SAFEKEYS };
+	    K_SYSLOGSUCCESS, K_LOGWHY, K_SAFEKEYS, K_CHECKST };
+	/* CheckSigningTable (OpenDKIM's development branch): postdkim -n does that check. */
+	int check_st = 0;
 	int *const bdst[] = { &cfg->subdomains, &cfg->multiple_signatures, &cfg->background,
-	    &cfg->syslog, &cfg->syslog_success, &cfg->log_why, &cfg->require_safe_keys };
+	    &cfg->syslog, &cfg->syslog_success, &cfg->log_why, &cfg->require_safe_keys, &check_st };
 	const char *v;
 	char *end;
 	unsigned long um;
@@ -258,6 +304,9 @@ config_daemon(struct load *ld, struct config *cfg, uid_t *uid)
 			    ld->set[K_ONDEFAULT].file, ld->set[K_ONDEFAULT].line,
 			    config_action_name(cfg->on_default));
 	}
+	if ((ld->set[K_ONKEYERR].value && get_action(ld, K_ONKEYERR, &cfg->on_key_error) < 0) ||
+	    get_cache_size(ld, cfg) < 0)
+		return -1;
 	if ((ld->set[K_ONSIGERR].value &&
 	    get_action(ld, K_ONSIGERR, &cfg->on_signature_error) < 0) ||
 	    (ld->set[K_ONINTERR].value &&

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "config.h"
-#include "tables.h"
+#include "../tables/dataset.h"
 
 /* The keywords postdkim acts on. */
 enum kw {
@@ -17,7 +17,8 @@ enum kw {
 	K_SUBDOMAINS, K_SIGNHEADERS, K_OVERSIGN, K_OMIT, K_TTL, K_MODE, K_INTERNAL,
 	K_EXTIGNORE, K_MTA, K_MACROLIST, K_SOCKET, K_UMASK, K_USERID, K_PIDFILE,
 	K_BACKGROUND, K_SYSLOG, K_FACILITY, K_SYSLOGSUCCESS, K_LOGWHY, K_SAFEKEYS,
-	K_ONDEFAULT, K_ONSIGERR, K_ONINTERR, K_MULTI, K_INCLUDE, K_COUNT
+	K_ONDEFAULT, K_ONSIGERR, K_ONINTERR, K_MULTI, K_INCLUDE, K_KEYCACHESIZE, K_ONKEYERR,
+	K_CHECKST, K_COUNT
 };
 
 extern const char *const config_kw_names[K_COUNT];
@@ -44,6 +45,7 @@ struct load {
 	char *err;
 	size_t errsize;
 	char **lists[3];	/* SignHeaders, OversignHeaders, OmitHeaders */
+	int check_keys;		/* read every table entry and key now (postdkim -n) */
 };
 
 /* Send a warning to the caller's function, if any. */
@@ -52,8 +54,8 @@ void config_warnf(struct load *ld, const char *fmt, ...)
 /* Record the error "FILE:LINE: Keyword: message"; returns -1. */
 int config_kwerr(struct load *ld, enum kw k, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Load keyword k's value as a list data set. */
-int config_list(struct load *ld, enum kw k, struct table *t);
+/* Open keyword k's value as a list data set. */
+int config_list(struct load *ld, enum kw k, struct dataset **ds);
 /* Keyword k's list as a NULL-terminated array (header names checked if asked). */
 int config_strv(struct load *ld, enum kw k, char ***out, size_t *count, int header_names);
 void config_strv_free(char **v);

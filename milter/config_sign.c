@@ -1,9 +1,8 @@
 /*
  * config_sign.c - the signing half of postdkim.conf: canonicalization,
- * header lists, TTL, and the signers themselves, either one per Domain
- * with KeyFile and Selector, or from KeyTable + SigningTable. Keys are
- * checked for safety and loaded once each, shared by every signer that
- * names the same file.
+ * header lists, TTL, and the signing rules, either Domain with KeyFile and
+ * Selector, or KeyTable + SigningTable. Keys are read when a message needs
+ * them (tables/keycache.c); postdkim -n reads them all here.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -12,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../dkim/name.h"
 #include "config_impl.h"
 
 #define CONFIG_TTL_MAX (10UL * 366 * 24 * 3600)	/* longest SignatureTTL */
@@ -78,16 +78,94 @@ get_signer_opts(struct load *ld, dkim_signer_opts *o)
 	return 0;
 }
 
+/* The Domain list being checked. */
+struct domain_walk {
+	struct load *ld;
+	struct dataset *ds;
+	int failed;
+};
+
+/* Check one listed domain (a walk callback over Domain). */
+static int
+domain_check(void *arg, const struct dataset_row *row)
+{
+	struct domain_walk *w = arg;
+	struct load *ld = w->ld;
+	char why[256];
+
+	if (strpbrk(row->key, "*%@") != NULL)
+		snprintf(why, sizeof(why), ": wildcards, '%%' and addresses need KeyTable and "
+		    "SigningTable");
+	else if (dkim_name_check(row->key, 253, why + 33, sizeof(why) - 33) == 0)
+		return 0;
+	else
+		memcpy(why, " is not a valid domain: it      ", 33);
+	if (dataset_is_file(w->ds))
+		snprintf(ld->err, ld->errsize, "%s:%u: Domain: '%s'%s", dataset_name(w->ds),
+		    row->line, row->key, why);
+	else
+		config_kwerr(ld, K_DOMAIN, "'%s'%s", row->key, why);
+	w->failed = 1;
+	return 1;
+}
+
+/* Problems found while checking every key: the first is the error. */
+struct check_report {
+	struct load *ld;
+	size_t n;
+};
+
+/* Report one problem of postdkim -n. */
+static void
+check_report(void *arg, const char *msg)
+{
+	struct check_report *c = arg;
+
+	if (c->n++ == 0)
+		snprintf(c->ld->err, c->ld->errsize, "%s", msg);
+	else if (c->ld->warn != NULL)
+		c->ld->warn(c->ld->warn_arg, msg);
+}
+
+/* A warning of postdkim -n. */
+static void
+check_warn(void *arg, const char *msg)
+{
+	struct check_report *c = arg;
+
+	if (c->ld->warn != NULL)
+		c->ld->warn(c->ld->warn_arg, msg);
+}
+
+/* Table warnings at load. */
+static void
+table_warn(void *arg, const char *msg)
+{
+	struct load *ld = arg;
+
+	if (ld->warn != NULL)
+		ld->warn(ld->warn_arg, msg);
+}
+
+/* Open a map data set of keyword k. */
+static int
+open_map(struct load *ld, enum kw k, unsigned flags, struct dataset **ds)
+{
+	char msg[768];
+
+	if (dataset_open(ds, ld->set[k].value, DATASET_MAP, flags, ld->set[k].file,
+	    ld->set[k].line, msg, sizeof(msg)) < 0)
+		return config_kwerr(ld, k, "%s", msg);
+	return 0;
+}
+
 /* Signing with KeyTable + SigningTable. */
 static int
-build_tables(struct load *ld, struct config *cfg, struct key_cache *kc,
-    const dkim_signer_opts *tmpl)
+build_tables(struct load *ld, struct config *cfg, const struct rules_settings *set)
 {
 	static const enum kw unused[] = { K_DOMAIN, K_KEYFILE, K_SELECTOR };
-	struct table kt, st;
-	char msg[768];
+	struct dataset *kt, *st;
 	size_t i;
-	int rc;
 
 	if (ld->set[K_KEYTABLE].value == NULL)
 		return config_kwerr(ld, K_SIGNINGTABLE, "needs a KeyTable");
@@ -98,39 +176,36 @@ build_tables(struct load *ld, struct config *cfg, struct key_cache *kc,
 			config_warnf(ld, "%s:%u: %s ignored: KeyTable and SigningTable decide what is "
 			    "signed", ld->set[unused[i]].file, ld->set[unused[i]].line,
 			    config_kw_names[unused[i]]);
-	if (table_load(&kt, ld->set[K_KEYTABLE].value, TABLE_MAP, ld->set[K_KEYTABLE].file,
-	    ld->set[K_KEYTABLE].line, msg, sizeof(msg)) < 0)
-		return config_kwerr(ld, K_KEYTABLE, "%s", msg);
-	if (kt.refile) {
-		table_free(&kt);
+	if (ld->set[K_SIGALG].value != NULL)
+		config_warnf(ld, "%s:%u: SignatureAlgorithm ignored with KeyTable: each key's type "
+		    "sets its algorithm", ld->set[K_SIGALG].file, ld->set[K_SIGALG].line);
+	if (open_map(ld, K_KEYTABLE, 0, &kt) < 0)
+		return -1;
+	if (dataset_is_patterns(kt)) {
+		dataset_close(kt);
 		return config_kwerr(ld, K_KEYTABLE, "refile: is for SigningTable only; use file:");
 	}
-	if (table_load(&st, ld->set[K_SIGNINGTABLE].value, TABLE_MAP,
-	    ld->set[K_SIGNINGTABLE].file, ld->set[K_SIGNINGTABLE].line, msg, sizeof(msg)) < 0) {
-		table_free(&kt);
-		return config_kwerr(ld, K_SIGNINGTABLE, "%s", msg);
+	/* Addresses and domains compare without case, as in OpenDKIM. */
+	if (open_map(ld, K_SIGNINGTABLE, DATASET_ICASE, &st) < 0) {
+		dataset_close(kt);
+		return -1;
 	}
-	cfg->refile = st.refile;
-	rc = tables_build_rules(cfg, &kt, &st, tmpl, kc, ld->err, ld->errsize);
-	table_free(&kt);
-	table_free(&st);
-	return rc;
+	return rules_new_tables(&cfg->rules, set, kt, st, table_warn, ld, ld->err, ld->errsize);
 }
 
-/* Signing with Domain + KeyFile + Selector: one signer per domain. */
+/* Signing with Domain + KeyFile + Selector. */
 static int
-build_single(struct load *ld, struct config *cfg, struct key_cache *kc,
-    const dkim_signer_opts *tmpl)
+build_single(struct load *ld, struct config *cfg, const struct rules_settings *set)
 {
 	static const enum kw need[] = { K_DOMAIN, K_KEYFILE, K_SELECTOR };
-	dkim_signer_opts o = *tmpl;
-	struct table dom;
-	dkim_signer *signer;
-	dkim_key *key;
-	dkim_err derr;
-	const char *kf, *slash;
-	char msg[768], *keypath;
-	size_t i, dl;
+	struct dataset *dom;
+	struct domain_walk w;
+	struct rules_single one;
+	const char *sel = ld->set[K_SELECTOR].value, *v;
+	char *keypath, why[256], kwhere[600], awhere[600];
+	size_t i;
+	long n;
+	int rc;
 
 	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (ld->set[need[i]].value == NULL) {
@@ -139,70 +214,52 @@ build_single(struct load *ld, struct config *cfg, struct key_cache *kc,
 			    cfg->path, config_kw_names[need[i]]);
 			return -1;
 		}
-	/* A relative KeyFile is taken from the configuration file's directory. */
-	kf = ld->set[K_KEYFILE].value;
-	if (kf[0] != '/' && (slash = strrchr(ld->set[K_KEYFILE].file, '/')) != NULL) {
-		dl = (size_t)(slash - ld->set[K_KEYFILE].file);
-		if ((keypath = malloc(dl + strlen(kf) + 2)) != NULL)
-			sprintf(keypath, "%.*s/%s", (int)dl, ld->set[K_KEYFILE].file, kf);
-	} else
-		keypath = strdup(kf);
-	if (keypath == NULL)
-		return config_kwerr(ld, K_KEYFILE, "out of memory");
-	if (key_cache_get(kc, keypath, &key, msg, sizeof(msg)) < 0) {
-		free(keypath);
-		return config_kwerr(ld, K_KEYFILE, "%s", msg);
-	}
-	free(keypath);
+	if (dkim_name_check(sel, 63, why, sizeof(why)) < 0)
+		return config_kwerr(ld, K_SELECTOR, "'%s' is not a valid selector: it %s", sel, why);
 	if (config_list(ld, K_DOMAIN, &dom) < 0)
 		return -1;
-	if (dom.refile) {
-		table_free(&dom);
+	if (dataset_is_patterns(dom)) {
+		dataset_close(dom);
 		return config_kwerr(ld, K_DOMAIN, "refile: patterns need KeyTable and SigningTable");
 	}
-	if (dom.n == 0) {
-		table_free(&dom);
-		return config_kwerr(ld, K_DOMAIN, "no domain listed");
-	}
-	o.selector = ld->set[K_SELECTOR].value;
-	if (!tables_name_ok(o.selector)) {
-		table_free(&dom);
-		return config_kwerr(ld, K_SELECTOR, "'%s' is not a valid selector", o.selector);
-	}
-	for (i = 0; i < dom.n; i++) {
-		o.domain = dom.v[i].key;
-		memset(&derr, 0, sizeof(derr));
-		if (strpbrk(o.domain, "*%@") != NULL)
-			snprintf(derr.msg, sizeof(derr.msg), "'%s': wildcards, '%%' and addresses "
-			    "need KeyTable and SigningTable", o.domain);
-		else if (!tables_name_ok(o.domain))
-			snprintf(derr.msg, sizeof(derr.msg), "'%s' is not a valid domain", o.domain);
-		else if (dkim_signer_new(&o, key, &signer, &derr) == DKIM_OK) {
-			if (tables_add_rule(cfg, o.domain, 0, "", signer) < 0) {
-				table_free(&dom);
-				return config_kwerr(ld, K_DOMAIN, "out of memory");
-			}
-			continue;
-		}
-		if (dom.is_file)
-			snprintf(ld->err, ld->errsize, "%s:%u: Domain: %s", dom.path, dom.v[i].line,
-			    derr.msg);
-		else
-			config_kwerr(ld, K_DOMAIN, "%s", derr.msg);
-		table_free(&dom);
+	memset(&w, 0, sizeof(w));
+	w.ld = ld;
+	w.ds = dom;
+	if ((n = dataset_walk(dom, domain_check, &w, why, sizeof(why))) <= 0 || w.failed) {
+		dataset_close(dom);
+		if (!w.failed)
+			config_kwerr(ld, K_DOMAIN, "%s", n < 0 ? why : "no domain listed");
 		return -1;
 	}
-	table_free(&dom);
-	return 0;
+	/* A relative KeyFile is taken from the configuration file's directory. */
+	if ((keypath = dataset_path(ld->set[K_KEYFILE].value, ld->set[K_KEYFILE].file)) == NULL) {
+		dataset_close(dom);
+		return config_kwerr(ld, K_KEYFILE, "out of memory");
+	}
+	memset(&one, 0, sizeof(one));
+	one.domains = dom;
+	one.keyfile = keypath;
+	one.selector = sel;
+	snprintf(kwhere, sizeof(kwhere), "%s:%u: KeyFile", ld->set[K_KEYFILE].file,
+	    ld->set[K_KEYFILE].line);
+	one.keyfile_where = kwhere;
+	if ((v = ld->set[K_SIGALG].value) != NULL && dkim_alg_parse(v, strlen(v), &one.alg) == 0) {
+		one.has_alg = 1;
+		snprintf(awhere, sizeof(awhere), "%s:%u: SignatureAlgorithm",
+		    ld->set[K_SIGALG].file, ld->set[K_SIGALG].line);
+		one.alg_where = awhere;
+	}
+	rc = rules_new_single(&cfg->rules, set, &one, ld->err, ld->errsize);
+	free(keypath);
+	return rc;
 }
 
-/* SignatureAlgorithm: must agree with the key (KeyFile), else each key decides. */
+/* SignatureAlgorithm: rsa-sha256 or ed25519-sha256; each key's type decides. */
 static int
-check_alg(struct load *ld, struct config *cfg)
+check_alg(struct load *ld)
 {
 	const char *v = ld->set[K_SIGALG].value;
-	dkim_alg want, have;
-	size_t i;
+	dkim_alg want;
 
 	if (v == NULL)
 		return 0;
@@ -211,41 +268,40 @@ check_alg(struct load *ld, struct config *cfg)
 		    "use rsa-sha256");
 	if (dkim_alg_parse(v, strlen(v), &want) < 0)
 		return config_kwerr(ld, K_SIGALG, "'%s' is not rsa-sha256 or ed25519-sha256", v);
-	for (i = 0; i < cfg->nrules; i++) {
-		if ((have = dkim_signer_alg(cfg->rules[i].signer)) == want)
-			continue;
-		if (ld->set[K_KEYTABLE].value == NULL)
-			return config_kwerr(ld, K_SIGALG, "%s does not match the %s key in %s", v,
-			    dkim_alg_keytype(have), ld->set[K_KEYFILE].value);
-		config_warnf(ld, "%s:%u: SignatureAlgorithm ignored with KeyTable: each key's type sets "
-		    "its algorithm (key '%s' is %s)", ld->set[K_SIGALG].file,
-		    ld->set[K_SIGALG].line, cfg->rules[i].keyname, dkim_alg_name(have));
-		break;
-	}
 	return 0;
 }
 
-/* Build every signer from the signing keywords. */
+/* Build the signing rules from the signing keywords. */
 int
 config_sign(struct load *ld, struct config *cfg, uid_t uid)
 {
-	struct key_cache kc;
-	dkim_signer_opts tmpl;
+	struct rules_settings set;
+	struct check_report rep;
 	int rc;
 
-	if (get_signer_opts(ld, &tmpl) < 0)
+	memset(&set, 0, sizeof(set));
+	if (get_signer_opts(ld, &set.tmpl) < 0 || check_alg(ld) < 0)
 		return -1;
-	memset(&kc, 0, sizeof(kc));
-	kc.uid = uid;
-	kc.require_safe = cfg->require_safe_keys;
-	kc.warn = ld->warn;
-	kc.warn_arg = ld->warn_arg;
+	set.subdomains = cfg->subdomains;
+	set.multiple = cfg->multiple_signatures;
+	set.keys.uid = uid;
+	set.keys.require_safe = cfg->require_safe_keys;
 	if (ld->set[K_KEYTABLE].value || ld->set[K_SIGNINGTABLE].value)
-		rc = build_tables(ld, cfg, &kc, &tmpl);
+		rc = build_tables(ld, cfg, &set);
 	else
-		rc = build_single(ld, cfg, &kc, &tmpl);
-	if (rc == 0)
-		rc = check_alg(ld, cfg);
-	key_cache_free(&kc);
-	return rc;
+		rc = build_single(ld, cfg, &set);
+	if (rc < 0 || !ld->check_keys)
+		return rc;
+	memset(&rep, 0, sizeof(rep));
+	rep.ld = ld;
+	if (rules_check_all(cfg->rules, check_report, check_warn, &rep) > 0) {
+		if (rep.n > 1) {
+			size_t l = strlen(ld->err);
+
+			snprintf(ld->err + l, ld->errsize - l, " (and %zu more problem%s)", rep.n - 1,
+			    rep.n > 2 ? "s" : "");
+		}
+		return -1;
+	}
+	return 0;
 }

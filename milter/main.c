@@ -83,11 +83,15 @@ static void conf_warn(void *arg, const char *msg)
 	log_msg(LOG_WARNING, "%s", msg);
 }
 
-/* Load the configuration, reporting the error on failure. */
-static struct config *conf_load(char *err, size_t errsize)
+/*
+ * Load the configuration, reporting the error on failure. Keys are read
+ * when needed, unless check_keys (postdkim -n) asks for all of them now.
+ */
+static struct config *conf_load(int check_keys, char *err, size_t errsize)
 {
 	err[0] = '\0';
-	return config_load(conf_path, conf_warn, NULL, err, errsize);
+	return check_keys ? config_load(conf_path, conf_warn, NULL, err, errsize) :
+	    config_open(conf_path, conf_warn, NULL, err, errsize);
 }
 
 /* Reload configuration and keys; on any error keep the one in force. */
@@ -97,11 +101,18 @@ static void conf_reload(const struct config *cur)
 	char err[1024];
 
 	log_msg(LOG_INFO, "reloading %s", conf_path);
-	if ((cfg = conf_load(err, sizeof(err))) == NULL) {
+	if ((cfg = conf_load(0, err, sizeof(err))) == NULL) {
 		/* After start-up keys are read as the run-time user, not as root. */
 		log_msg(LOG_ERR, "reload failed, keeping the configuration in force: %s%s", err,
 		    geteuid() != 0 && strstr(err, "ermission denied") != NULL ?
 		    " (reloads run as the UserID user: it must be able to read the configuration, tables and keys)" : "");
+		return;
+	}
+	if (reload_prepare(cfg, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "reload failed, keeping the configuration in force: %s%s", err,
+		    geteuid() != 0 && strstr(err, "ermission denied") != NULL ?
+		    " (reloads run as the UserID user: it must be able to read the KeyFile)" : "");
+		config_free(cfg);
 		return;
 	}
 	/* These were used at start-up, as root; they need a restart. */
@@ -517,15 +528,22 @@ int main(int argc, char **argv)
 		    conf, strerror(errno));
 		return EXIT_CONFIG;
 	}
-	if ((cfg = conf_load(err, sizeof(err))) == NULL) {
+	if ((cfg = conf_load(check, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "postdkim: %s\n", err);
+		return EXIT_CONFIG;
+	}
+	/* As root, before any privilege is dropped: see reload_prepare. */
+	if (!check && reload_prepare(cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "postdkim: %s\n", err);
+		config_free(cfg);
 		return EXIT_CONFIG;
 	}
 	if (check) {
 		status = check_daemon(cfg);
 		if (status == 0)
-			printf("postdkim: %s: configuration OK, %zu signing rule%s, keys loaded\n",
-			    conf_path, cfg->nrules, cfg->nrules == 1 ? "" : "s");
+			printf("postdkim: %s: configuration OK, %s checked, every key loaded\n",
+			    conf_path, rules_from_tables(cfg->rules) ? "every KeyTable and "
+			    "SigningTable entry" : "the KeyFile and every Domain");
 		config_free(cfg);
 		return status;
 	}

@@ -1,10 +1,8 @@
 /*
- * policy.h - which mail postdkim signs, and with which keys.
- *
- * Sign when the From domain (or a parent, with SubDomains) has a key and the
- * message is ours: authenticated client, client in InternalHosts, daemon
- * name in MTA, or a MacroList match. Every "no" comes with a reason that is
- * logged with the queue id.
+ * policy.h - is a message ours to sign? An authenticated client, a client
+ * in InternalHosts, a daemon name in MTA, or a MacroList match. Every "no"
+ * comes with a reason that is logged with the queue id. Which keys sign it
+ * is the signing rules' question (tables/rules.h).
  */
 #ifndef POSTDKIM_POLICY_H
 #define POSTDKIM_POLICY_H
@@ -32,12 +30,5 @@ struct policy_facts {
  */
 int policy_is_ours(const struct config *cfg, const struct policy_facts *f, const char **why);
 
-/*
- * The address of a From field value (RFC 5322 mailbox-list with exactly one
- * mailbox: display names, comments, quoted local parts, angle brackets).
- * Returns 0 and the local part and lower-cased domain, or -1 with *why.
- */
-int policy_from_address(const char *value, size_t len, char *local, size_t localsize,
-    char *domain, size_t domainsize, const char **why);
 
 #endif

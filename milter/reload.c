@@ -1,76 +1,63 @@
 /*
  * reload.c - the reference-counted configuration in force, swapped under a
- * lock so that a reload never disturbs a connection in progress.
+ * lock so that a reload never disturbs a connection in progress, and the
+ * key cache that every configuration signs from.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../dkim/header.h"
+#include "log.h"
 #include "reload.h"
 
 static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct runcfg *reload_current;
-
-/* Order signers by address, to drop duplicates. */
-static int runcfg_cmp(const void *a, const void *b)
-{
-	const dkim_signer *x = *(const dkim_signer *const *)a;
-	const dkim_signer *y = *(const dkim_signer *const *)b;
-
-	return (x > y) - (x < y);
-}
+static struct keycache *reload_keys;
 
 /* Wrap a loaded configuration. */
-struct runcfg *runcfg_new(struct config *cfg)
+struct runcfg *runcfg_new(struct config *cfg, struct keycache *keys)
 {
 	struct runcfg *rc;
-	size_t i, n;
 
 	if ((rc = calloc(1, sizeof(*rc))) == NULL)
 		return NULL;
 	rc->cfg = cfg;
+	rc->keys = keys;
 	rc->refs = 1;
-	if (cfg->nrules > 0) {
-		if ((rc->signers = calloc(cfg->nrules, sizeof(*rc->signers))) == NULL) {
-			free(rc);
-			return NULL;
-		}
-		for (i = 0; i < cfg->nrules; i++)
-			rc->signers[i] = cfg->rules[i].signer;
-		/*
-		 * Many SigningTable lines usually share a few signers: keep each
-		 * once, so that filtering a header asks each signer once.
-		 */
-		qsort(rc->signers, cfg->nrules, sizeof(*rc->signers), runcfg_cmp);
-		for (i = 0, n = 0; i < cfg->nrules; i++)
-			if (rc->signers[i] != NULL && (n == 0 || rc->signers[n - 1] != rc->signers[i]))
-				rc->signers[n++] = rc->signers[i];
-		rc->nsigners = n;
-	}
 	return rc;
 }
 
-/* Nonzero when some signer may sign a field of that name. */
-int runcfg_wants(const struct runcfg *rc, const char *name, size_t nlen)
+/* Free a runcfg whose last reference is gone (the key cache stays). */
+void runcfg_free(struct runcfg *rc)
 {
-	size_t i;
-
-	/* The From field decides policy even when no signer lists it. */
-	if (nlen == 4 && dkim_header_name_is(name, nlen, "From"))
-		return 1;
-	for (i = 0; i < rc->nsigners; i++)
-		if (dkim_signer_wants(rc->signers[i], name, nlen))
-			return 1;
-	return 0;
+	if (rc == NULL)
+		return;
+	config_free(rc->cfg);
+	free(rc);
 }
 
-/* Free a runcfg whose last reference is gone. */
-static void runcfg_free(struct runcfg *rc)
+/* A key used although unsafe (RequireSafeKeys no). */
+static void reload_key_warning(void *arg, const char *msg)
 {
-	config_free(rc->cfg);
-	free(rc->signers);
-	free(rc);
+	(void)arg;
+	log_msg(LOG_WARNING, "%s", msg);
+}
+
+/* Ready the key cache for a configuration about to be installed. */
+int reload_prepare(struct config *cfg, char *err, size_t errsize)
+{
+	if (reload_keys == NULL) {
+		if ((reload_keys = keycache_new(cfg->key_cache_size, reload_key_warning, NULL)) ==
+		    NULL) {
+			snprintf(err, errsize, "out of memory");
+			return -1;
+		}
+	} else {
+		keycache_set_max(reload_keys, cfg->key_cache_size);
+		keycache_new_generation(reload_keys);
+	}
+	return rules_warm(cfg->rules, reload_keys, err, errsize);
 }
 
 /* Install a configuration as the one in force. */
@@ -78,7 +65,7 @@ int reload_install(struct config *cfg)
 {
 	struct runcfg *rc, *old;
 
-	if ((rc = runcfg_new(cfg)) == NULL)
+	if (reload_keys == NULL || (rc = runcfg_new(cfg, reload_keys)) == NULL)
 		return -1;
 	pthread_mutex_lock(&reload_lock);
 	old = reload_current;
@@ -86,8 +73,7 @@ int reload_install(struct config *cfg)
 	if (old != NULL && --old->refs > 0)
 		old = NULL;
 	pthread_mutex_unlock(&reload_lock);
-	if (old != NULL)
-		runcfg_free(old);
+	runcfg_free(old);
 	return 0;
 }
 
@@ -118,7 +104,7 @@ void reload_release(struct runcfg *rc)
 		runcfg_free(rc);
 }
 
-/* Drop the configuration in force. */
+/* Drop the configuration in force, and the keys once nothing uses them. */
 void reload_shutdown(void)
 {
 	struct runcfg *rc;
@@ -128,4 +114,7 @@ void reload_shutdown(void)
 	reload_current = NULL;
 	pthread_mutex_unlock(&reload_lock);
 	reload_release(rc);
+	/* Keys in use live on through their references; the cache can go. */
+	keycache_free(reload_keys);
+	reload_keys = NULL;
 }

@@ -35,7 +35,9 @@ void session_reset(struct session *s)
 	const struct runcfg *rc = s->rc;
 
 	session_drop_fields(s);
+	/* The message first: it points at the signers. */
 	dkim_msg_free(s->msg);
+	rules_result_free(&s->found);
 	session_init(s, rc);
 }
 
@@ -91,7 +93,7 @@ void session_header(struct session *s, const char *name, size_t nlen,
 	is_from = dkim_header_name_is(name, nlen, "From");
 	if (is_from)
 		s->nfrom++;
-	if (s->hdr_failed || !runcfg_wants(s->rc, name, nlen))
+	if (s->hdr_failed || !rules_wants(s->rc->cfg->rules, name, nlen))
 		return;
 	if (nlen + 1 + vlen > DKIM_HEADER_FIELD_MAX) {
 		char msg[128];
@@ -163,23 +165,30 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 		goto done;
 	}
 	f = &s->fields[s->from];
-	if (policy_from_address(s->store.data + f->value, f->vlen, local, sizeof(local),
+	if (from_address(s->store.data + f->value, f->vlen, local, sizeof(local),
 	    s->from_domain, sizeof(s->from_domain), &why) != 0) {
 		session_set(s, SESSION_SKIP, cfg->on_default, "%s",
 		    why ? why : "From has no usable address");
 		goto done;
 	}
-	s->nsigners = config_signers(cfg, local, s->from_domain, s->signers,
-	    DKIM_MSG_SIGNERS_MAX);
-	if (s->nsigners == 0) {
+	rules_lookup(cfg->rules, s->rc->keys, local, s->from_domain, &s->found);
+	/*
+	 * A key that cannot be used hurts its own mail only: tempfailed by
+	 * default, so it leaves signed once the key is fixed.
+	 */
+	if (s->found.failed && (s->found.n == 0 || cfg->on_key_error != ACTION_ACCEPT)) {
+		session_set(s, SESSION_FAIL, s->found.temporary ? ACTION_TEMPFAIL :
+		    cfg->on_key_error, "%s", s->found.why);
+		goto done;
+	}
+	if (s->found.n == 0) {
 		session_set(s, SESSION_SKIP, cfg->on_default, "no signing key for %s",
 		    s->from_domain);
 		goto done;
 	}
-	if (s->nsigners > DKIM_MSG_SIGNERS_MAX)
-		s->nsigners = DKIM_MSG_SIGNERS_MAX;
 	memset(&err, 0, sizeof(err));
-	if (dkim_msg_new(s->signers, s->nsigners, when, &s->msg, &err) != 0) {
+	if (dkim_msg_new((const dkim_signer *const *)s->found.signer, s->found.n, when, &s->msg,
+	    &err) != 0) {
 		s->msg = NULL;
 		session_fail(s, "start", &err);
 		goto done;
@@ -271,10 +280,13 @@ char *session_signature(const struct session *s, size_t i, const char *eol, int 
 /* Describe the i-th signer for the log. */
 void session_describe(const struct session *s, size_t i, char *buf, size_t size)
 {
-	if (i >= s->nsigners) {
+	const dkim_signer *sg;
+
+	if (i >= s->found.n) {
 		snprintf(buf, size, "?");
 		return;
 	}
-	snprintf(buf, size, "d=%s s=%s a=%s", dkim_signer_domain(s->signers[i]),
-	    dkim_signer_selector(s->signers[i]), dkim_alg_name(dkim_signer_alg(s->signers[i])));
+	sg = s->found.signer[i];
+	snprintf(buf, size, "d=%s s=%s a=%s", dkim_signer_domain(sg), dkim_signer_selector(sg),
+	    dkim_alg_name(dkim_signer_alg(sg)));
 }

@@ -19,6 +19,7 @@
 #include "../dkim/dbuf.h"
 #include "../dkim/sign.h"
 #include "config.h"
+#include "from.h"
 #include "policy.h"
 #include "reload.h"
 
@@ -45,9 +46,8 @@ struct session {
 	size_t nfields, fieldcap;
 	size_t nfrom;		/* From fields seen */
 	size_t from;		/* index in fields of the (first) From */
-	/* After the end of the header. */
-	const dkim_signer *signers[DKIM_MSG_SIGNERS_MAX];
-	size_t nsigners;
+	/* After the end of the header: this message's signers, built for it. */
+	struct rules_result found;
 	dkim_msg *msg;
 	/* Outcome. */
 	enum session_verdict verdict;

@@ -79,15 +79,30 @@ chmod 600 "$T/opendir/k.key"
 { good k1 s1 | sed "s|$T/keys/k1.key|$T/opendir/k.key|"; } > "$T/opendir.conf"
 bad opendir "$T/opendir"
 
-# A SigningTable entry naming a missing KeyTable entry.
+# A SigningTable entry naming a missing KeyTable entry: -n refuses it, and
+# the daemon starts all the same, warns, signs example.com and defers the
+# mail of example.org only.
 printf 'k1 example.com:s1:%s/keys/k1.key\n' "$T" > "$T/keytable"
 printf '# signing table\nexample.com k1\nexample.org k9\n' > "$T/signingtable"
-cat > "$T/tables.conf" <<EOF
-KeyTable $T/keytable
-SigningTable $T/signingtable
-Socket local:$T/pd.sock
-EOF
-bad tables "$T/signingtable:3" "k9"
+printf 'KeyTable %s/keytable\nSigningTable %s/signingtable\nSocket local:%s/pd.sock\nSyslog no\n' \
+    "$T" "$T" "$T" > "$T/tables.conf"
+st=0
+"$POSTDKIM" -n -c "$T/tables.conf" > "$T/tables.out" 2>&1 || st=$?
+[ $st -ne 0 ] || { cat "$T/tables.out" >&2; tl_fail "tables: -n accepted a SigningTable entry naming no key"; }
+grep -qF "$T/signingtable:3: SigningTable entry 'example.org' names key 'k9'" "$T/tables.out" \
+    || { cat "$T/tables.out" >&2; tl_fail "tables: -n message lacks the file, line and key"; }
+pd_start tables "$T/tables.conf"
+grep -qF "$T/signingtable:3" "$T/tables.log" || { cat "$T/tables.log" >&2; tl_fail "tables: no warning at start"; }
+printf 'From: a@example.com\nTo: b@example.net\nSubject: t\n\nbody\n' > "$T/t1.eml"
+printf 'From: a@example.org\nTo: b@example.net\nSubject: t\n\nbody\n' > "$T/t2.eml"
+mkdir "$T/tables.d"
+"$MCLIENT" -s "unix:$T/pd.sock" -o "$T/tables.d" "$T/t1.eml" "$T/t2.eml" > "$T/tables.mc" 2>&1 \
+    || { cat "$T/tables.mc" >&2; tl_fail "tables: mclient failed"; }
+grep -q '^1 accept .* ins=1 ' "$T/tables.mc" && grep -q '^2 tempfail ' "$T/tables.mc" \
+    || { cat "$T/tables.mc" "$T/tables.log" >&2; tl_fail "tables: want example.com signed, example.org deferred"; }
+pd_check 1 "$T/tables.d/1.eml"
+pd_stop "$PD_PID" || tl_fail "postdkim did not stop cleanly"
+tl_note "tables: -n refuses the dangling entry; the daemon signs example.com, defers example.org"
 
 # Features postdkim does not have are refused, not ignored.
 { good k1 s1; echo "Mode v"; } > "$T/verify.conf"

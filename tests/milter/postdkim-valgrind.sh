@@ -25,8 +25,9 @@ pd_zone ed example.com ed
 cat > "$T/keytable" <<EOF2
 r example.com:rsa:$T/rsa.key
 e example.com:ed:$T/ed.key
+b broken.example:s:$T/missing.key
 EOF2
-printf 'example.com r\nexample.com e\n' > "$T/signingtable"
+printf 'example.com r\nexample.com e\nbroken.example b\n' > "$T/signingtable"
 cat > "$T/pd.conf" <<EOF2
 KeyTable		$T/keytable
 SigningTable		$T/signingtable
@@ -78,7 +79,25 @@ cp "$T/pd.conf.good" "$T/pd.conf"
 mkdir "$T/c"
 "$MCLIENT" -t 60 -s "$S" -n 3 -o "$T/c" "$M1" > "$T/c.log" || tl_fail "after reloads"
 [ "$(grep -c ' ins=2 ' "$T/c.log")" -eq 3 ] || tl_fail "after reloads: not signed"
-pd_check 2 "$T"/a/1?.eml "$T"/c/*.eml
+# A key that cannot be read: that mail deferred, twice (the failure is cached).
+printf 'From: a@broken.example\nTo: x@example.net\n\nbody\n' > "$T/broken.eml"
+"$MCLIENT" -t 60 -s "$S" -n 2 "$T/broken.eml" > /dev/null 2> "$T/broken.log" || tl_fail "broken key"
+[ "$(grep -c ' tempfail ' "$T/broken.log")" -eq 2 ] || { cat "$T/broken.log" >&2; tl_fail "broken key: not deferred"; }
+# Reloads while messages are in flight: every one signed.
+mkdir "$T/d"
+"$MCLIENT" -t 120 -s "$S" -n 20 -o "$T/d" "$M1" > "$T/d.log" 2>&1 &
+L1=$!
+"$MCLIENT" -t 120 -s "$S" -n 20 -r "$M8" > /dev/null 2> "$T/e.log" &
+L2=$!
+for i in 1 2 3 4 5; do
+	sleep 0.4
+	kill -USR1 $PID
+done
+wait $L1 || { cat "$T/d.log" >&2; tl_fail "reload under load: client 1"; }
+wait $L2 || { cat "$T/e.log" >&2; tl_fail "reload under load: client 2"; }
+[ "$(grep -c ' ins=2 ' "$T/d.log")" -eq 20 ] && [ "$(grep -c ' ins=2 ' "$T/e.log")" -eq 20 ] \
+    || { cat "$T/d.log" "$T/e.log" >&2; tl_fail "reload under load: not every message signed"; }
+pd_check 2 "$T"/a/1?.eml "$T"/c/*.eml "$T"/d/*.eml
 
 kill -TERM $PID
 tl_waitgone $PID 600 || tl_fail "postdkim under valgrind did not stop within 60 s"

@@ -13,6 +13,7 @@
 #include <check.h>
 
 #include "../../milter/policy.h"
+#include "../../milter/from.h"
 
 /* Parse a From value; returns the status and fills local/domain/why. */
 static int
@@ -20,7 +21,7 @@ from(const char *value, char *local, char *domain, const char **why)
 {
 	*why = NULL;
 	local[0] = domain[0] = '\0';
-	return policy_from_address(value, strlen(value), local, 256, domain, 256, why);
+	return from_address(value, strlen(value), local, 256, domain, 256, why);
 }
 
 START_TEST(from_good)
@@ -113,21 +114,21 @@ START_TEST(from_bounds)
 	int depth;
 
 	/* Output buffers too small: refused, never overrun. */
-	ck_assert_int_lt(policy_from_address("averyverylonglocalpart@example.com", 34, local,
+	ck_assert_int_lt(from_address("averyverylonglocalpart@example.com", 34, local,
 	    sizeof(local), domain, sizeof(domain), &why), 0);
 	ck_assert_str_eq(why, "From address too long");
-	ck_assert_int_lt(policy_from_address("a@averyverylongdomain.example", 29, local,
+	ck_assert_int_lt(from_address("a@averyverylongdomain.example", 29, local,
 	    sizeof(local), domain, sizeof(domain), &why), 0);
 	/* Only len bytes are read: the value need not be NUL-terminated. */
 	memcpy(big, "a@example.comXXXX", 17);
-	ck_assert_int_eq(policy_from_address(big, 13, local, sizeof(local), domain,
+	ck_assert_int_eq(from_address(big, 13, local, sizeof(local), domain,
 	    sizeof(domain), &why), 0);
 	ck_assert_str_eq(domain, "example.com");
 	/* Deeply nested comments are refused, not recursed into. */
 	for (i = 0, depth = 0; depth < 1000 && i + 2 < sizeof(big); depth++)
 		big[i++] = '(';
 	big[i] = '\0';
-	ck_assert_int_lt(policy_from_address(big, strlen(big), local, sizeof(local), domain,
+	ck_assert_int_lt(from_address(big, strlen(big), local, sizeof(local), domain,
 	    sizeof(domain), &why), 0);
 	ck_assert_ptr_nonnull(why);
 }

@@ -1,0 +1,516 @@
+/*
+ * keycache.c - the bounded, shared, reference-counted cache of private keys.
+ *
+ * One lock guards the index and the LRU list; it is never held while a
+ * file is read or a key decoded, so a slow disk delays only the message
+ * that needs that key. Two threads missing the same key at once may both
+ * load it; the second one's copy is dropped.
+ */
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "../dkim/keyload.h"
+#include "keycache.h"
+#include "keysafe.h"
+
+/* A file's identity, to tell whether it changed. */
+struct kc_ident {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
+struct kc_entry {
+	char *id;			/* "f:PATH" or "t:SHA256-HEX" */
+	uint32_t hash;
+	dkim_key *key;			/* NULL: loading failed, err says why */
+	char *err;
+	time_t failed_at;
+	unsigned gen;			/* generation it was last checked in */
+	struct kc_ident fid;		/* the file it was read from */
+	struct kc_entry *prev, *next;	/* LRU list, most recent first */
+	struct kc_entry *chain;		/* hash bucket */
+};
+
+struct keycache {
+	pthread_mutex_t lock;
+	struct kc_entry **bucket;
+	size_t nbuckets;		/* a power of two */
+	struct kc_entry *head, *tail;
+	size_t n, max;
+	unsigned gen;
+	keycache_warn_fn warn;
+	void *warn_arg;
+	pthread_mutex_t load_lock;	/* guards the loader */
+	dkim_keyloader *loader;
+	struct keycache_stats st;
+};
+
+/* FNV-1a of a string. */
+static uint32_t
+kc_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* A new cache. */
+struct keycache *
+keycache_new(size_t max, keycache_warn_fn warn, void *warn_arg)
+{
+	struct keycache *kc;
+
+	if ((kc = calloc(1, sizeof(*kc))) == NULL)
+		return NULL;
+	kc->nbuckets = 1024;
+	if ((kc->bucket = calloc(kc->nbuckets, sizeof(*kc->bucket))) == NULL ||
+	    (kc->loader = dkim_keyloader_new()) == NULL) {
+		free(kc->bucket);
+		free(kc);
+		return NULL;
+	}
+	pthread_mutex_init(&kc->lock, NULL);
+	pthread_mutex_init(&kc->load_lock, NULL);
+	kc->max = max > 0 ? max : 1;
+	kc->warn = warn;
+	kc->warn_arg = warn_arg;
+	return kc;
+}
+
+/* Free an entry (the key lives on in whoever still holds it). */
+static void
+kc_entry_free(struct kc_entry *e)
+{
+	dkim_key_free(e->key);
+	free(e->err);
+	free(e->id);
+	free(e);
+}
+
+/* Unlink e from the LRU list. */
+static void
+kc_lru_unlink(struct keycache *kc, struct kc_entry *e)
+{
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		kc->head = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	else
+		kc->tail = e->prev;
+	e->prev = e->next = NULL;
+}
+
+/* Put e first in the LRU list. */
+static void
+kc_lru_front(struct keycache *kc, struct kc_entry *e)
+{
+	e->next = kc->head;
+	e->prev = NULL;
+	if (kc->head)
+		kc->head->prev = e;
+	kc->head = e;
+	if (kc->tail == NULL)
+		kc->tail = e;
+}
+
+/* Remove e from the index and the list, and free it. */
+static void
+kc_remove(struct keycache *kc, struct kc_entry *e)
+{
+	struct kc_entry **pp = &kc->bucket[e->hash & (kc->nbuckets - 1)];
+
+	while (*pp != e)
+		pp = &(*pp)->chain;
+	*pp = e->chain;
+	kc_lru_unlink(kc, e);
+	kc->n--;
+	kc_entry_free(e);
+}
+
+/* Evict least recently used entries down to the limit. */
+static void
+kc_trim(struct keycache *kc)
+{
+	while (kc->n > kc->max && kc->tail != NULL) {
+		kc_remove(kc, kc->tail);
+		kc->st.evictions++;
+	}
+}
+
+/* Double the index when it gets crowded. */
+static void
+kc_grow(struct keycache *kc)
+{
+	struct kc_entry **nb, *e, *next;
+	size_t i, nn = kc->nbuckets * 2;
+
+	if (kc->n < kc->nbuckets || (nb = calloc(nn, sizeof(*nb))) == NULL)
+		return;	/* a crowded index is slower, not wrong */
+	for (i = 0; i < kc->nbuckets; i++)
+		for (e = kc->bucket[i]; e != NULL; e = next) {
+			next = e->chain;
+			e->chain = nb[e->hash & (nn - 1)];
+			nb[e->hash & (nn - 1)] = e;
+		}
+	free(kc->bucket);
+	kc->bucket = nb;
+	kc->nbuckets = nn;
+}
+
+/* The entry of id, or NULL. */
+static struct kc_entry *
+kc_find(struct keycache *kc, const char *id, uint32_t h)
+{
+	struct kc_entry *e;
+
+	for (e = kc->bucket[h & (kc->nbuckets - 1)]; e != NULL; e = e->chain)
+		if (e->hash == h && strcmp(e->id, id) == 0)
+			return e;
+	return NULL;
+}
+
+/* Change the limit. */
+void
+keycache_set_max(struct keycache *kc, size_t max)
+{
+	pthread_mutex_lock(&kc->lock);
+	kc->max = max > 0 ? max : 1;
+	kc_trim(kc);
+	pthread_mutex_unlock(&kc->lock);
+}
+
+/* Free the cache. */
+void
+keycache_free(struct keycache *kc)
+{
+	if (kc == NULL)
+		return;
+	while (kc->head != NULL)
+		kc_remove(kc, kc->head);
+	free(kc->bucket);
+	dkim_keyloader_free(kc->loader);
+	pthread_mutex_destroy(&kc->lock);
+	pthread_mutex_destroy(&kc->load_lock);
+	free(kc);
+}
+
+/* A reload: file keys are checked again at their next use. */
+void
+keycache_new_generation(struct keycache *kc)
+{
+	pthread_mutex_lock(&kc->lock);
+	kc->gen++;
+	pthread_mutex_unlock(&kc->lock);
+}
+
+/* Counters. */
+void
+keycache_stats(struct keycache *kc, struct keycache_stats *st)
+{
+	pthread_mutex_lock(&kc->lock);
+	*st = kc->st;
+	st->entries = kc->n;
+	pthread_mutex_unlock(&kc->lock);
+}
+
+/* Decode key text with the shared loader. */
+static int
+kc_decode(struct keycache *kc, const char *text, size_t len, dkim_key **out, char *err,
+    size_t errsize)
+{
+	dkim_err derr;
+	int rc;
+
+	memset(&derr, 0, sizeof(derr));
+	pthread_mutex_lock(&kc->load_lock);
+	rc = dkim_keyloader_load(kc->loader, text, len, out, &derr);
+	pthread_mutex_unlock(&kc->load_lock);
+	if (rc != DKIM_OK) {
+		snprintf(err, errsize, "%s", derr.msg[0] ? derr.msg : "cannot decode the key");
+		return -1;
+	}
+	return 0;
+}
+
+/* Read a key file (bounded) and note its identity; 0, or -1 with err. */
+static int
+kc_read(const char *path, char *buf, size_t bufsize, size_t *len, struct kc_ident *id,
+    char *err, size_t errsize)
+{
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO put where a key should be must not hang the daemon. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)) < 0) {
+		snprintf(err, errsize, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errsize, "not a regular file");
+		close(fd);
+		return -1;
+	}
+	*len = 0;
+	while (*len < bufsize && (n = read(fd, buf + *len, bufsize - *len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errsize, "%s", strerror(errno));
+			close(fd);
+			return -1;
+		}
+		*len += (size_t)n;
+	}
+	close(fd);
+	if (*len >= bufsize) {
+		snprintf(err, errsize, "larger than %d bytes: not a key", DKIM_KEY_FILE_MAX);
+		return -1;
+	}
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	id->size = st.st_size;
+	id->mtime = st.st_mtim;
+	id->ctime = st.st_ctim;
+	return 0;
+}
+
+/* A file's identity: its current stat (following links); 0, or -1. */
+static int
+kc_stat(const char *path, struct kc_ident *id)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return -1;
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	id->size = st.st_size;
+	id->mtime = st.st_mtim;
+	id->ctime = st.st_ctim;
+	return 0;
+}
+
+/* Nonzero when two identities are those of the same, unchanged file. */
+static int
+kc_same_file(const struct kc_ident *a, const struct kc_ident *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	    a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	    a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
+/*
+ * Record the outcome of a load under id (replacing what was there) and
+ * hand out a reference. Called with the lock held.
+ */
+static int
+kc_store(struct keycache *kc, const char *id, uint32_t h, dkim_key *key, const char *why,
+    const struct kc_ident *fid, int loaded, dkim_key **out)
+{
+	struct kc_entry *e = kc_find(kc, id, h);
+
+	if (e == NULL) {
+		if ((e = calloc(1, sizeof(*e))) == NULL || (e->id = strdup(id)) == NULL) {
+			free(e);
+			return -1;
+		}
+		e->hash = h;
+		e->chain = kc->bucket[h & (kc->nbuckets - 1)];
+		kc->bucket[h & (kc->nbuckets - 1)] = e;
+		kc->n++;
+	} else
+		kc_lru_unlink(kc, e);
+	kc_lru_front(kc, e);
+	dkim_key_free(e->key);
+	free(e->err);
+	e->key = key;
+	e->err = why ? strdup(why) : NULL;
+	e->failed_at = key ? 0 : time(NULL);
+	e->gen = kc->gen;
+	if (fid != NULL)
+		e->fid = *fid;
+	if (loaded)
+		kc->st.loads++;
+	*out = key ? dkim_key_ref(key) : NULL;
+	kc_grow(kc);
+	kc_trim(kc);
+	return 0;
+}
+
+/*
+ * Look id up: 1 with *out or err when the entry answers, 0 when the key
+ * must be (re)loaded (*stale says whether a cached copy may be reused if
+ * the file is unchanged). Called with the lock held.
+ */
+static int
+kc_lookup(struct keycache *kc, const char *id, uint32_t h, dkim_key **out, int *rc,
+    dkim_key **stale, struct kc_ident *sid, char *err, size_t errsize)
+{
+	struct kc_entry *e = kc_find(kc, id, h);
+
+	*stale = NULL;
+	if (e == NULL)
+		return 0;
+	if (e->gen != kc->gen) {
+		if (e->key != NULL) {
+			*stale = dkim_key_ref(e->key);
+			*sid = e->fid;
+		}
+		return 0;
+	}
+	if (e->key == NULL && time(NULL) - e->failed_at >= KEYCACHE_RETRY_SECONDS)
+		return 0;
+	kc_lru_unlink(kc, e);
+	kc_lru_front(kc, e);
+	kc->st.hits++;
+	if (e->key != NULL) {
+		*out = dkim_key_ref(e->key);
+		*rc = 0;
+	} else {
+		snprintf(err, errsize, "%s", e->err ? e->err : "key unusable");
+		*rc = -1;
+	}
+	return 1;
+}
+
+/* The key in file path. */
+int
+keycache_file(struct keycache *kc, const char *path, const struct keycache_policy *pol,
+    dkim_key **out, char *err, size_t errsize)
+{
+	char id[4096 + 3], why[1024], buf[DKIM_KEY_FILE_MAX + 1], msg[1200];
+	struct kc_ident fid, sid;
+	dkim_key *key = NULL, *stale = NULL;
+	size_t len = 0;
+	uint32_t h;
+	int rc = -1, unsafe, loaded = 0;
+
+	*out = NULL;
+	if ((size_t)snprintf(id, sizeof(id), "f:%s", path) >= sizeof(id)) {
+		snprintf(err, errsize, "%.200s...: path too long", path);
+		return -1;
+	}
+	h = kc_hash(id);
+	pthread_mutex_lock(&kc->lock);
+	if (kc_lookup(kc, id, h, out, &rc, &stale, &sid, err, errsize)) {
+		pthread_mutex_unlock(&kc->lock);
+		return rc;
+	}
+	pthread_mutex_unlock(&kc->lock);
+
+	/* Checked first, read second: the file read is the one that passed. */
+	unsafe = keysafe_check(path, pol->uid, why, sizeof(why)) < 0;
+	if (unsafe && pol->require_safe) {
+		snprintf(msg, sizeof(msg), "%s", why);
+	} else if (stale != NULL && kc_stat(path, &fid) == 0 && kc_same_file(&sid, &fid)) {
+		/*
+		 * Unchanged since it was decoded: kept without reading it, which
+		 * the run-time user may not be allowed to do (a KeyFile of root's).
+		 */
+		key = stale;
+		stale = NULL;
+	} else if (kc_read(path, buf, sizeof(buf), &len, &fid, why, sizeof(why)) < 0) {
+		snprintf(msg, sizeof(msg), "%s: %s", path, why);
+	} else if (stale != NULL && kc_same_file(&sid, &fid)) {
+		/* Unchanged since it was decoded: keep the decoded key. */
+		key = stale;
+		stale = NULL;
+	} else if (kc_decode(kc, buf, len, &key, why, sizeof(why)) < 0) {
+		snprintf(msg, sizeof(msg), "%s: %s", path, why);
+	} else {
+		loaded = 1;
+		if (unsafe && kc->warn != NULL) {
+			char w[1100];
+
+			snprintf(w, sizeof(w), "%s (RequireSafeKeys no: used anyway)", why);
+			kc->warn(kc->warn_arg, w);
+		}
+	}
+	OPENSSL_cleanse(buf, len);
+	dkim_key_free(stale);
+	pthread_mutex_lock(&kc->lock);
+	rc = kc_store(kc, id, h, key, key ? NULL : msg, key ? &fid : NULL, loaded, out);
+	pthread_mutex_unlock(&kc->lock);
+	if (key == NULL) {
+		snprintf(err, errsize, "%s", msg);
+		return -1;
+	}
+	if (rc < 0) {
+		/* No room to remember it: use it once all the same. */
+		*out = key;
+		return 0;
+	}
+	return 0;
+}
+
+/* The key written in text. */
+int
+keycache_text(struct keycache *kc, const char *text, size_t len, dkim_key **out, char *err,
+    size_t errsize)
+{
+	unsigned char md[32];
+	char id[2 + 64 + 1], why[600];
+	static const char hex[] = "0123456789abcdef";
+	dkim_key *key = NULL, *stale;
+	struct kc_ident sid;
+	unsigned mdlen = 0;
+	uint32_t h;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	/* Named by a digest: the text itself is a secret and stays out of the index. */
+	if (!EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32) {
+		snprintf(err, errsize, "cannot hash the key text");
+		return -1;
+	}
+	id[0] = 't';
+	id[1] = ':';
+	for (i = 0; i < 32; i++) {
+		id[2 + 2 * i] = hex[md[i] >> 4];
+		id[3 + 2 * i] = hex[md[i] & 15];
+	}
+	id[66] = '\0';
+	h = kc_hash(id);
+	pthread_mutex_lock(&kc->lock);
+	if (kc_lookup(kc, id, h, out, &rc, &stale, &sid, err, errsize)) {
+		pthread_mutex_unlock(&kc->lock);
+		return rc;
+	}
+	pthread_mutex_unlock(&kc->lock);
+	/* The same text is the same key, whatever the generation. */
+	if (stale != NULL)
+		key = stale;
+	else if (kc_decode(kc, text, len, &key, why, sizeof(why)) < 0)
+		key = NULL;
+	pthread_mutex_lock(&kc->lock);
+	rc = kc_store(kc, id, h, key, key ? NULL : why, NULL, stale == NULL && key != NULL, out);
+	pthread_mutex_unlock(&kc->lock);
+	if (key == NULL) {
+		snprintf(err, errsize, "%s", why);
+		return -1;
+	}
+	if (rc < 0)
+		*out = key;
+	return 0;
+}
