@@ -137,7 +137,28 @@ until send a-back a com.eml && grep -q '^1 accept .* ins=1 ' "$T/a-back.log" &&
 	sleep 0.5
 done
 signed b-back b com.eml rot
-for d in a b c; do
+
+# The list data sets from the database too: Domain (asked per message) and
+# InternalHosts (read at start), with one KeyFile.
+pg "CREATE TABLE relay_hosts (addr VARCHAR(64) NOT NULL);
+    INSERT INTO relay_hosts VALUES ('127.0.0.1'), ('192.0.2.7');
+    GRANT SELECT ON relay_hosts TO $DB_USER"
+cat > "$T/d.conf" <<EOF
+Domain	dsn:pgsql://$auth@$PG_PORT+127.0.0.1/modoboa/table=admin_domain?keycol=name?datacol=id
+InternalHosts	dsn:pgsql://$auth@$PG_PORT+127.0.0.1/modoboa/table=relay_hosts?keycol=addr?datacol=addr
+KeyFile	$T/k1.key
+Selector	mail
+Socket	local:$T/d.sock
+Syslog	no
+EOF
+pd_start d "$T/d.conf"
+send d-relay d com.eml --client-addr 192.0.2.7
+grep -q '^1 accept .* ins=1 ' "$T/d-relay.log" || { cat "$T/d-relay.log" "$T/d.log" >&2; tl_fail "Domain/InternalHosts from the database: not signed"; }
+pd_check 1 "$T/o-d-relay/1.eml"
+send d-other d com.eml --client-addr 192.0.2.8
+grep -q '^1 accept .* ins=0 ' "$T/d-other.log" || tl_fail "InternalHosts from the database: an outside host's mail signed"
+unsigned d-unc d unc.eml
+for d in a b c d; do
 	! grep -q "$DB_PASSWORD" "$T/$d.log" || tl_fail "the password is in $d's log"
 done
 tl_note "ok"
