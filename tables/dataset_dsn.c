@@ -47,6 +47,8 @@ struct dsn_handle {
 	int fresh;			/* just connected: a failure is not a stale connection */
 };
 
+static void dsn_flush(struct dsnset *s);
+
 static const struct dsn_backend *const dsn_backends[] = {
 #ifdef HAVE_PGSQL
 	&dsn_backend_pgsql,
@@ -225,6 +227,8 @@ dsn_query(struct dsnset *s, const char *key, struct dsrows *rows, char *err, siz
 			return 0;
 		if (!broken || h.fresh)
 			break;
+		/* The server went away: the other pooled connections are dead too. */
+		dsn_flush(s);
 	}
 	dsn_server(s, srv, sizeof(srv));
 	snprintf(err, errsize, "%s: %s: %s", s->dsn.name, srv, why);
@@ -359,9 +363,8 @@ dsn_check(struct dataset *ds, char *info, size_t infosize, char *err, size_t err
 
 /* Close every connection; those in use close when given back. */
 static void
-dsn_disconnect(struct dataset *ds)
+dsn_flush(struct dsnset *s)
 {
-	struct dsnset *s = ds->impl;
 	void *idle[DSN_POOL_MAX];
 	size_t n, i;
 
@@ -376,6 +379,13 @@ dsn_disconnect(struct dataset *ds)
 	pthread_mutex_unlock(&s->lock);
 	for (i = 0; i < n; i++)
 		s->be->disconnect(idle[i]);
+}
+
+/* dataset_disconnect(). */
+static void
+dsn_disconnect(struct dataset *ds)
+{
+	dsn_flush(ds->impl);
 }
 
 /* Close the connections and free everything. */
