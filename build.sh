@@ -4,6 +4,7 @@
 #
 #   ./build.sh demo    dependencies, build, then sign a message through the milter
 #   ./build.sh test    dependencies, build with -Werror, then `make check`
+#   ./build.sh deb     dependencies, then the Debian package, in _deb/
 #   ./build.sh deps    dependencies only
 #
 # Root is needed to install packages and for the real-Postfix tests; the
@@ -21,13 +22,16 @@ PACKAGES="build-essential autoconf automake pkg-config libssl-dev libmilter-dev 
  opendkim opendkim-tools miltertest dnsmasq-base postfix dovecot-core swaks valgrind
  openssl procps iproute2 util-linux libpq-dev libmariadb-dev postgresql mariadb-server
  mariadb-client"
+# For the Debian package (deb) and its test under systemd (.ci/run).
+DEB_PACKAGES="debhelper dpkg-dev fakeroot lintian python3-nacl debootstrap
+ systemd-container"
 
 deps() {
 	if [ -n "${POSTDKIM_SKIP_DEPS:-}" ]; then
 		return 0
 	fi
 	missing=
-	for p in $PACKAGES; do
+	for p in $PACKAGES ${1:-}; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 			missing="$missing $p"
 	done
@@ -65,9 +69,34 @@ no_skips() {
 	fi
 }
 
+# Build the package from a copy of the tree in _deb/, where dpkg-buildpackage
+# also writes the .deb files (it writes beside the source directory).
+deb() {
+	out="$here/_deb"
+	version=$(dpkg-parsechangelog -l "$here/debian/changelog" -S Version)
+	rm -rf "$out"
+	mkdir -p "$out/postdkim-$version"
+	if git -C "$here" rev-parse --git-dir >/dev/null 2>&1; then
+		# Tracked files only: no build products of the working tree.
+		(cd "$here" && git ls-files -z | tar --null -T - -cf -) |
+			tar -C "$out/postdkim-$version" -xf -
+	else
+		tar -C "$here" --exclude=./_deb --exclude='./_build*' -cf - . |
+			tar -C "$out/postdkim-$version" -xf -
+	fi
+	(cd "$out/postdkim-$version" && dpkg-buildpackage -us -uc -b)
+	echo "== lintian"
+	# Errors fail the build; warnings must be fixed or overridden in debian/.
+	lintian --fail-on error,warning "$out"/postdkim_"$version"_*.changes
+	ls "$out"/*.deb
+}
+
 case "${1:-}" in
 deps)
-	deps ;;
+	deps "$DEB_PACKAGES" ;;
+deb)
+	deps "$DEB_PACKAGES"
+	deb ;;
 demo)
 	deps
 	configure_build
@@ -84,6 +113,6 @@ test)
 	}
 	no_skips ;;
 *)
-	echo "usage: $0 demo | test | deps" >&2
+	echo "usage: $0 demo | test | deb | deps" >&2
 	exit 2 ;;
 esac

@@ -12,7 +12,15 @@
  *
  *	benchdrv -s SOCKET [-c CONNS] [-n MSGS] [-d SECONDS] [-g SIZE] [-r]
  *	    [-p PID] [-D DIR -k COUNT] [-l LABEL] [-t TIMEOUT_MS]
+ *	    [-f FROM [-u LO:HI] [-q]]
  *	benchdrv -M FILE [-g SIZE]	(write the generated message, for other tools)
+ *	benchdrv -s SOCKET -W MS [-p PID]	(wait until the milter answers; print when)
+ *
+ * -f sets the From address of every message; a %u in it is replaced per
+ * message by a number in [LO, HI) (-u, default 0:1): uniformly at random,
+ * or with -q one after the other (LO, LO+1, ..., wrapping), so that a run
+ * of HI-LO messages covers every number once. Many domains: -f
+ * 'user@d%u.example' -u 0:100000.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +51,10 @@ struct run {
 	atomic_long tickets;	/* messages handed out so far */
 	atomic_long saved;	/* sample messages kept so far */
 	long nsave;
+	const char *from;	/* From address pattern, or NULL */
+	unsigned long from_lo, from_hi;
+	int from_seq;		/* -q: numbers in sequence, not at random */
+	atomic_ulong from_next;	/* next number in sequence */
 	char **samples;		/* kept results, written after the run */
 	size_t *samplelen;
 	double t_start;		/* CLOCK_MONOTONIC, seconds */
@@ -58,6 +71,9 @@ struct worker {
 	size_t nlat, latcap;
 	long done, signed_msgs, sigs, errors, unsigned_msgs;
 	char lasterr[320];
+	mclient_mail mail;	/* own copy when the From varies */
+	size_t from_at;		/* index of the From field in mail */
+	uint64_t rng;		/* xorshift64* state */
 };
 
 /* Monotonic time in seconds. */
@@ -184,6 +200,43 @@ add_latency(struct worker *w, double ms)
 	w->lat[w->nlat++] = ms;
 }
 
+/* xorshift64*: a fast per-connection generator, good enough for picking domains. */
+static uint64_t
+rng_next(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* Put this message's From field (pattern with %u expanded) into w->mail. */
+static int
+set_from(struct worker *w)
+{
+	struct run *r = w->run;
+	char addr[512], raw[600];
+	unsigned long span = r->from_hi - r->from_lo, k;
+	const char *pc = strstr(r->from, "%u");
+	int n;
+
+	if (r->from_seq)
+		k = r->from_lo + atomic_fetch_add(&r->from_next, 1) % span;
+	else
+		k = r->from_lo + (unsigned long)(rng_next(&w->rng) % span);
+	if (pc != NULL)
+		snprintf(addr, sizeof(addr), "%.*s%lu%s", (int)(pc - r->from), r->from, k,
+		    pc + 2);
+	else
+		snprintf(addr, sizeof(addr), "%s", r->from);
+	n = snprintf(raw, sizeof(raw), "From: Bench Sender <%s>", addr);
+	mclient_mail_del(&w->mail, w->from_at);
+	return mclient_mail_add(&w->mail, w->from_at, "From", 4, raw, (size_t)n);
+}
+
 /* Open a connection and run CONNECT and HELO; NULL on failure. */
 static mclient *
 open_conn(struct worker *w)
@@ -275,13 +328,18 @@ worker_main(void *arg)
 		int rc;
 
 		memset(&res, 0, sizeof(res));
+		if (r->from != NULL && set_from(w) != 0) {
+			w->errors++;
+			snprintf(w->lasterr, sizeof(w->lasterr), "out of memory");
+			break;
+		}
 		if (c == NULL && (c = open_conn(w)) == NULL) {
 			w->errors++;
 			if (!r->reconnect && ++reopen > REOPEN_MAX)
 				break;
 			continue;
 		}
-		rc = mclient_message(c, &r->mail, &t, &res);
+		rc = mclient_message(c, r->from != NULL ? &w->mail : &r->mail, &t, &res);
 		if (rc != 0) {
 			w->errors++;
 			snprintf(w->lasterr, sizeof(w->lasterr), "message: %s",
@@ -424,12 +482,50 @@ write_message(const char *path, size_t blen)
 	return 0;
 }
 
+/*
+ * -W: poll until the milter accepts a connection and answers option
+ * negotiation (every millisecond, at most ms); print the wall-clock time
+ * (seconds since 1970) when it did. 0, or 1 on timeout or when process
+ * pid (if > 0) has gone.
+ */
+static int
+wait_ready(const char *sock, long ms, long pid)
+{
+	mclient_opts o = { .timeout_ms = 10000 };
+	struct timespec ts, pause = { 0, 1000000 };
+	double t0 = now();
+	mclient *c;
+	char err[256];
+
+	for (;;) {
+		c = NULL;
+		if (mclient_open(&c, sock, NULL, &o, err, sizeof(err)) == 0) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			mclient_close(c, 1);
+			printf("%lld.%09ld\n", (long long)ts.tv_sec, ts.tv_nsec);
+			return 0;
+		}
+		if (pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+			fprintf(stderr, "benchdrv: process %ld exited before %s was ready\n", pid,
+			    sock);
+			return 1;
+		}
+		if ((now() - t0) * 1000.0 > (double)ms) {
+			fprintf(stderr, "benchdrv: %s not ready after %ld ms: %s\n", sock, ms, err);
+			return 1;
+		}
+		nanosleep(&pause, NULL);
+	}
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: benchdrv -s SOCKET [-c CONNS] [-n MSGS] [-d SECONDS]"
 	    " [-g SIZE] [-r] [-p PID] [-D DIR -k COUNT] [-l LABEL] [-t TIMEOUT_MS]\n"
-	    "       benchdrv -M FILE [-g SIZE]\n");
+	    "           [-f FROM [-u LO:HI] [-q]]\n"
+	    "       benchdrv -M FILE [-g SIZE]\n"
+	    "       benchdrv -s SOCKET -W MS [-p PID]\n");
 	exit(2);
 }
 
@@ -502,18 +598,27 @@ main(int argc, char **argv)
 	const char *label = "", *dir = NULL, *dump = NULL;
 	size_t blen = 2048, mlen, i;
 	double cpu0 = -1, cpu1 = -1, ccpu;
-	long pid = 0;
-	char *msg;
+	long pid = 0, waitms = -1;
+	char *msg, *colon;
 	int ch, rc = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.conns = 1;
 	r.timeout_ms = 60000;
-	while ((ch = getopt(argc, argv, "c:d:D:g:k:l:M:n:p:rs:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:d:D:f:g:k:l:M:n:p:qrs:t:u:W:")) != -1) {
 		switch (ch) {
 		case 'c': r.conns = strtoul(optarg, NULL, 10); break;
 		case 'd': r.secs = strtod(optarg, NULL); break;
 		case 'D': dir = optarg; break;
+		case 'f': r.from = optarg; break;
+		case 'q': r.from_seq = 1; break;
+		case 'u':
+			r.from_lo = strtoul(optarg, &colon, 10);
+			if (*colon != ':')
+				usage();
+			r.from_hi = strtoul(colon + 1, NULL, 10);
+			break;
+		case 'W': waitms = strtol(optarg, NULL, 10); break;
 		case 'g': blen = parse_size(optarg); break;
 		case 'k': r.nsave = strtol(optarg, NULL, 10); break;
 		case 'l': label = optarg; break;
@@ -528,8 +633,13 @@ main(int argc, char **argv)
 	}
 	if (dump != NULL && blen > 0)
 		return write_message(dump, blen);
+	if (waitms >= 0 && r.sock != NULL)
+		return wait_ready(r.sock, waitms, pid);
+	if (r.from != NULL && r.from_hi == 0 && r.from_lo == 0)
+		r.from_hi = 1;
 	if (r.sock == NULL || optind != argc || r.conns < 1 || r.conns > 4096 ||
-	    blen == 0 || r.nsave < 0 || r.nsave > 1000 || (r.nsave > 0 && dir == NULL))
+	    blen == 0 || r.nsave < 0 || r.nsave > 1000 || (r.nsave > 0 && dir == NULL) ||
+	    (r.from != NULL && r.from_hi <= r.from_lo))
 		usage();
 	if (r.nmax <= 0 && r.secs <= 0)
 		r.nmax = 100;
@@ -538,8 +648,22 @@ main(int argc, char **argv)
 		fprintf(stderr, "benchdrv: out of memory\n");
 		return 3;
 	}
-	free(msg);
 	w = calloc(r.conns, sizeof(*w));
+	/* A varying From: every connection edits its own copy of the message. */
+	for (i = 0; r.from != NULL && w != NULL && i < r.conns; i++) {
+		if (mclient_mail_parse(msg, mlen, &w[i].mail) != 0) {
+			fprintf(stderr, "benchdrv: out of memory\n");
+			return 3;
+		}
+		while (w[i].from_at < w[i].mail.nf &&
+		    strcasecmp(w[i].mail.f[w[i].from_at].name, "From") != 0)
+			w[i].from_at++;
+		w[i].rng = 0x9E3779B97F4A7C15ULL * (i + 1) ^ (uint64_t)time(NULL) ^
+		    ((uint64_t)getpid() << 32);
+		if (w[i].rng == 0)
+			w[i].rng = 1;
+	}
+	free(msg);
 	r.samples = calloc(r.nsave ? (size_t)r.nsave : 1, sizeof(*r.samples));
 	r.samplelen = calloc(r.nsave ? (size_t)r.nsave : 1, sizeof(*r.samplelen));
 	if (w == NULL || r.samples == NULL || r.samplelen == NULL ||
@@ -571,8 +695,10 @@ main(int argc, char **argv)
 	report(&r, w, label, blen, pid, cpu0, cpu1, ccpu);
 	if (dir != NULL && write_samples(&r, dir) != 0)
 		rc = 1;
-	for (i = 0; i < r.conns; i++)
+	for (i = 0; i < r.conns; i++) {
 		free(w[i].lat);
+		mclient_mail_free(&w[i].mail);
+	}
 	free(w);
 	free(r.samples);
 	free(r.samplelen);

@@ -121,45 +121,61 @@ dkim_key_load_mem(const char *data, size_t len, dkim_key **out, dkim_err *err)
 	return rc;
 }
 
-/* Read and decode a private key file. */
+/* Read and decode a private key from an open file (name for messages). */
 int
-dkim_key_load_file(const char *path, dkim_key **out, dkim_err *err)
+dkim_key_load_fd(int fd, const char *name, dkim_key **out, dkim_err *err)
 {
 	char buf[DKIM_KEY_FILE_MAX + 1];
 	struct stat st;
 	size_t len = 0;
 	ssize_t n;
-	int fd, rc;
+	int rc;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
-		return dkim_err_set(err, DKIM_ERR_IO, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return dkim_err_set(err, DKIM_ERR_IO, "%s: not a regular file", path);
-	}
+	if (fstat(fd, &st) != 0)
+		return dkim_err_set(err, DKIM_ERR_IO, "%s: %s", name, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return dkim_err_set(err, DKIM_ERR_IO, "%s: not a regular file", name);
+	/* One byte more than allowed: tells a full-size key from a larger file. */
 	while (len < sizeof(buf) && (n = read(fd, buf + len, sizeof(buf) - len)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = dkim_err_set(err, DKIM_ERR_IO, "%s: %s", path, strerror(errno));
-			close(fd);
+			rc = dkim_err_set(err, DKIM_ERR_IO, "%s: %s", name, strerror(errno));
+			OPENSSL_cleanse(buf, len);
 			return rc;
 		}
 		len += (size_t)n;
 	}
-	close(fd);
-	if (len > DKIM_KEY_FILE_MAX)
+	if (len > DKIM_KEY_FILE_MAX) {
+		OPENSSL_cleanse(buf, sizeof(buf));
 		return dkim_err_set(err, DKIM_ERR_TOOBIG, "%s: larger than %d bytes",
-		    path, DKIM_KEY_FILE_MAX);
+		    name, DKIM_KEY_FILE_MAX);
+	}
 	rc = dkim_key_load_mem(buf, len, out, err);
 	OPENSSL_cleanse(buf, sizeof(buf));
 	if (rc != DKIM_OK && err != NULL) {
 		char msg[sizeof(err->msg) + 4096];
 
-		snprintf(msg, sizeof(msg), "%s: %s", path, err->msg);
+		snprintf(msg, sizeof(msg), "%s: %s", name, err->msg);
 		memcpy(err->msg, msg, sizeof(err->msg) - 1);
 		err->msg[sizeof(err->msg) - 1] = '\0';
 	}
+	return rc;
+}
+
+/*
+ * Read and decode a private key file. Never blocks on a FIFO: the type is
+ * checked on the open file before any read.
+ */
+int
+dkim_key_load_file(const char *path, dkim_key **out, dkim_err *err)
+{
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+		return dkim_err_set(err, DKIM_ERR_IO, "%s: %s", path, strerror(errno));
+	rc = dkim_key_load_fd(fd, path, out, err);
+	close(fd);
 	return rc;
 }
 

@@ -24,6 +24,11 @@ typedef struct dkim_key dkim_key;
 
 /* Load a private key from a file (at most DKIM_KEY_FILE_MAX bytes). */
 int dkim_key_load_file(const char *path, dkim_key **out, dkim_err *err);
+/*
+ * Load a private key from an open file (a regular file, at most
+ * DKIM_KEY_FILE_MAX bytes); name is for messages. The caller closes fd.
+ */
+int dkim_key_load_fd(int fd, const char *name, dkim_key **out, dkim_err *err);
 /* Load a private key from memory (PEM or base64 Ed25519 seed). */
 int dkim_key_load_mem(const char *data, size_t len, dkim_key **out, dkim_err *err);
 /* Decode a public key from a key record's p= value for the given k=. */

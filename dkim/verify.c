@@ -305,9 +305,13 @@ verify_one(const struct vmsg *vm, size_t si, const char *body, size_t blen,
 	if (!list_has(h->value, h->vlen, "from"))
 		return vfail(r, DKIM_V_NOFROM, "h= does not include From");
 	if (i != NULL) {
-		const char *at = memchr(i->value, '@', i->vlen);
+		const char *at = NULL;
 		size_t il;
 
+		/* The last '@': a quoted local part may hold one, a domain never does. */
+		for (il = i->vlen; il > 0 && at == NULL; il--)
+			if (i->value[il - 1] == '@')
+				at = i->value + il - 1;
 		if (at == NULL)
 			return vfail(r, DKIM_V_SIGSYNTAX, "i= has no '@'");
 		at++;

@@ -22,21 +22,35 @@ struct check {
 	int warnings;
 };
 
-/* Print one finding. */
+/*
+ * Print one finding on one line. Its text may carry bytes of the DNS answer
+ * (the reasons of dkim/verify.c quote tag values, and a value may hold
+ * folding whitespace, CR LF TAB): every byte that is not printable ASCII is
+ * shown as \xNN, so that an answer can neither start a line of its own
+ * ("result: usable") nor reach the terminal as a control sequence.
+ */
 __attribute__((format(printf, 3, 4)))
 static void
 say(struct check *c, const char *kind, const char *fmt, ...)
 {
+	char line[4096];
+	const unsigned char *p;
 	va_list ap;
 
 	if (strcmp(kind, "error") == 0)
 		c->errors++;
 	else if (strcmp(kind, "warning") == 0)
 		c->warnings++;
-	printf("%s: %s", kind, c->prefix);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	printf("%s: %s", kind, c->prefix);
+	for (p = (const unsigned char *)line; *p != '\0'; p++) {
+		if (*p >= 0x20 && *p < 0x7f)
+			putchar(*p);
+		else
+			printf("\\x%02x", *p);
+	}
 	putchar('\n');
 }
 

@@ -336,6 +336,7 @@ static int
 generate(const struct opts *o)
 {
 	char privname[SELECTOR_MAX + 16], txtname[SELECTOR_MAX + 16];
+	struct keyfile_tmp tkey, ttxt;
 	char *pem = NULL;
 	size_t pemlen = 0;
 	dkim_key *key = NULL;
@@ -344,6 +345,7 @@ generate(const struct opts *o)
 	dbuf zone;
 	int rc = 1;
 
+	tkey.staged = ttxt.staged = 0;
 	snprintf(privname, sizeof(privname), "%s.private", o->selector);
 	snprintf(txtname, sizeof(txtname), "%s.txt", o->selector);
 	if (stat(o->dir, &st) != 0) {
@@ -371,20 +373,27 @@ generate(const struct opts *o)
 	}
 	if (make_zone(o, key, &zone) != 0)
 		goto out;
-	if (keyfile_write(o->dir, privname, pem, pemlen, 0600, o->force, &err) != DKIM_OK) {
+	/*
+	 * Both files are written in full before either is named, and the record
+	 * is named first: whatever fails, an old key is never lost, and a new
+	 * key never stands without its record.
+	 */
+	if (keyfile_stage(o->dir, privname, pem, pemlen, 0600, &tkey, &err) != DKIM_OK ||
+	    keyfile_stage(o->dir, txtname, zone.data, zone.len, 0644, &ttxt, &err) != DKIM_OK ||
+	    keyfile_check_target(&tkey, o->force, &err) != DKIM_OK ||
+	    keyfile_check_target(&ttxt, o->force, &err) != DKIM_OK ||
+	    keyfile_commit(&ttxt, o->force, &err) != DKIM_OK) {
 		fprintf(stderr, "dkimgen: %s\n", err.msg);
 		goto out;
 	}
-	if (keyfile_write(o->dir, txtname, zone.data, zone.len, 0644, o->force, &err) !=
-	    DKIM_OK) {
+	if (keyfile_commit(&tkey, o->force, &err) != DKIM_OK) {
 		fprintf(stderr, "dkimgen: %s\n", err.msg);
-		/* Without --force the key file is ours alone: take it back. */
-		if (!o->force) {
-			char path[4096];
-
-			snprintf(path, sizeof(path), "%s/%s", o->dir, privname);
-			unlink(path);
-		}
+		/* Take back the record just named, unless it replaced an old one. */
+		if (!o->force)
+			unlink(ttxt.path);
+		else
+			fprintf(stderr, "dkimgen: %s holds the new record, %s the old key: "
+			    "run again\n", ttxt.path, tkey.path);
 		goto out;
 	}
 	fputs(zone.data, stdout);
@@ -395,6 +404,8 @@ generate(const struct opts *o)
 	    txtname);
 	rc = 0;
 out:
+	keyfile_discard(&tkey);
+	keyfile_discard(&ttxt);
 	dbuf_free(&zone);
 	keyfile_pem_free(pem, pemlen);
 	dkim_key_free(key);

@@ -1,8 +1,9 @@
 /*
  * keyfile.c - key generation through OpenSSL's EVP interface and careful
- * file creation. The private key file is born with mode 0600: it is opened
- * O_CREAT|O_EXCL with that mode (or made by mkstemp, which uses 0600), so
- * there is no window in which another user could open it.
+ * file creation. Every file is first written in full to a mkstemp file
+ * (mode 0600, so there is no window in which another user could open a
+ * private key) in its final directory, and only then given its name:
+ * dkimgen writes the key and the record both before it names either.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -124,45 +125,78 @@ finish_file(int fd, const char *path, const void *data, size_t len, mode_t mode,
 	return DKIM_OK;
 }
 
-/* Create dir/name safely; see keyfile.h. */
+/* Write data to a new mkstemp file beside dir/name; see keyfile.h. */
 int
-keyfile_write(const char *dir, const char *name, const void *data, size_t len,
-    mode_t mode, int force, dkim_err *err)
+keyfile_stage(const char *dir, const char *name, const void *data, size_t len,
+    mode_t mode, struct keyfile_tmp *t, dkim_err *err)
 {
-	char path[4096], tmp[4096 + 16];
 	int fd;
 
-	if (join_path(path, sizeof(path), dir, name) != 0)
+	t->staged = 0;
+	if (join_path(t->path, sizeof(t->path), dir, name) != 0)
 		return dkim_err_set(err, DKIM_ERR_IO, "%s/%s: path too long", dir, name);
-	if (!force) {
-		/* 0600 at creation whatever mode is asked: widened only after. */
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0 && errno == EEXIST)
-			return dkim_err_set(err, DKIM_ERR_STATE,
-			    "%s exists; refusing to overwrite it (use --force to replace it)",
-			    path);
-		if (fd < 0)
-			return dkim_err_set(err, DKIM_ERR_IO, "%s: %s", path, strerror(errno));
-		if (finish_file(fd, path, data, len, mode, err) != DKIM_OK) {
-			unlink(path);
-			return DKIM_ERR_IO;
-		}
-		return DKIM_OK;
-	}
-	/* Same directory, so rename() replaces the old file atomically. */
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name);
-	if ((fd = mkstemp(tmp)) < 0)
+	/* Same directory: rename() and link() then work, and replace atomically. */
+	snprintf(t->tmp, sizeof(t->tmp), "%s/.%s.XXXXXX", dir, name);
+	if ((fd = mkstemp(t->tmp)) < 0)
 		return dkim_err_set(err, DKIM_ERR_IO, "cannot create a temporary file in %s: %s",
 		    dir, strerror(errno));
-	if (finish_file(fd, tmp, data, len, mode, err) != DKIM_OK) {
-		unlink(tmp);
+	if (finish_file(fd, t->tmp, data, len, mode, err) != DKIM_OK) {
+		unlink(t->tmp);
 		return DKIM_ERR_IO;
 	}
-	if (rename(tmp, path) != 0) {
-		dkim_err_set(err, DKIM_ERR_IO, "cannot rename %s to %s: %s", tmp, path,
-		    strerror(errno));
-		unlink(tmp);
-		return DKIM_ERR_IO;
-	}
+	t->staged = 1;
 	return DKIM_OK;
+}
+
+/* Check that a staged file can take its final name, before any is moved. */
+int
+keyfile_check_target(const struct keyfile_tmp *t, int force, dkim_err *err)
+{
+	struct stat st;
+
+	if (lstat(t->path, &st) != 0) {
+		if (errno == ENOENT)
+			return DKIM_OK;
+		return dkim_err_set(err, DKIM_ERR_IO, "%s: %s", t->path, strerror(errno));
+	}
+	if (!force)
+		return dkim_err_set(err, DKIM_ERR_STATE,
+		    "%s exists; refusing to overwrite it (use --force to replace it)", t->path);
+	if (!S_ISREG(st.st_mode))
+		return dkim_err_set(err, DKIM_ERR_IO, "%s: not a regular file; not replacing it",
+		    t->path);
+	return DKIM_OK;
+}
+
+/*
+ * Give a staged file its final name: with force, rename() over an old one;
+ * without, link() (which never replaces anything) and drop the temporary.
+ */
+int
+keyfile_commit(struct keyfile_tmp *t, int force, dkim_err *err)
+{
+	if (force) {
+		if (rename(t->tmp, t->path) != 0)
+			return dkim_err_set(err, DKIM_ERR_IO, "cannot rename %s to %s: %s", t->tmp,
+			    t->path, strerror(errno));
+	} else {
+		if (link(t->tmp, t->path) != 0) {
+			if (errno == EEXIST)
+				return dkim_err_set(err, DKIM_ERR_STATE, "%s exists; refusing to "
+				    "overwrite it (use --force to replace it)", t->path);
+			return dkim_err_set(err, DKIM_ERR_IO, "%s: %s", t->path, strerror(errno));
+		}
+		unlink(t->tmp);
+	}
+	t->staged = 0;
+	return DKIM_OK;
+}
+
+/* Remove a staged file that will not be used. */
+void
+keyfile_discard(struct keyfile_tmp *t)
+{
+	if (t->staged)
+		unlink(t->tmp);
+	t->staged = 0;
 }

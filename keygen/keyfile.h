@@ -20,14 +20,28 @@
 int keyfile_generate(dkim_alg alg, int bits, char **pem, size_t *pemlen, dkim_err *err);
 void keyfile_pem_free(char *pem, size_t len);
 
+/* A file written under a temporary name, waiting for its final one. */
+struct keyfile_tmp {
+	char path[4096];	/* final name: dir/name */
+	char tmp[4096 + 16];	/* dir/.name.XXXXXX */
+	int staged;
+};
+
+/* Write data with the given mode to a new mkstemp file in dir (beside dir/name). */
+int keyfile_stage(const char *dir, const char *name, const void *data, size_t len,
+    mode_t mode, struct keyfile_tmp *t, dkim_err *err);
 /*
- * Write data to dir/name with the given mode. Without force the file is
- * created with O_EXCL, so an existing file is never touched (DKIM_ERR_STATE
- * when it exists); with force the data goes to a mkstemp file in dir that
- * is renamed over the old one.
+ * Check that the staged file may take its final name: free, or (force) an
+ * existing regular file. DKIM_ERR_STATE when it exists without force.
  */
-int keyfile_write(const char *dir, const char *name, const void *data, size_t len,
-    mode_t mode, int force, dkim_err *err);
+int keyfile_check_target(const struct keyfile_tmp *t, int force, dkim_err *err);
+/*
+ * Give the staged file its final name: with force, rename() replaces an old
+ * file atomically; without, link() never replaces one (DKIM_ERR_STATE).
+ */
+int keyfile_commit(struct keyfile_tmp *t, int force, dkim_err *err);
+/* Remove the temporary file when it was not committed. */
+void keyfile_discard(struct keyfile_tmp *t);
 
 /* Nonzero when dir/name exists (or cannot be checked). */
 int keyfile_exists(const char *dir, const char *name);

@@ -393,14 +393,31 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *data, size_t len)
 	return cb_continue(c, SMFIP_NR_BODY);
 }
 
-/* End of message: finish the signatures and add them at the top. */
+/* Free the signature fields built for one message. */
+static void cb_free_fields(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/*
+ * End of message: finish the signatures and add them at the top. Every
+ * field is built before the first is inserted, so that running out of
+ * memory never leaves part of a set; an insertion that fails after
+ * another succeeded tempfails the message whatever the configured action,
+ * because accepting it would let a partial set of signatures leave (the
+ * MTA retries, and the retry is signed in full).
+ */
 static sfsistat cb_eom(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
 	const struct config *cfg;
 	char desc[512];
 	size_t i, n;
-	char *v;
+	char **v;
 
 	if (c == NULL || !c->in_msg)
 		return SMFIS_CONTINUE;
@@ -408,27 +425,34 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	if (session_eom(&c->sess) != SESSION_SIGNED)
 		return cb_not_signed(ctx, c);
 	n = session_nsignatures(&c->sess);
+	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++)
+		if ((v[i] = session_signature(&c->sess, i, "\n", c->leadspc)) == NULL) {
+			cb_free_fields(v, n);
+			goto nomem;
+		}
 	/*
 	 * Each insertion goes to the very top (RFC 6376 5.6 wants signatures
 	 * above the fields they cover): insert the last first, so the final
 	 * order is the order of the signers.
 	 */
 	for (i = n; i-- > 0;) {
-		if ((v = session_signature(&c->sess, i, "\n", c->leadspc)) == NULL) {
-			log_msg(LOG_ERR, "%s: not signed: out of memory (action %s)", cb_qid(ctx),
-			    config_action_name(cfg->on_internal_error));
-			cb_end_message(c);
-			return cb_action(ctx, cfg->on_internal_error, 0);
+		if (smfi_insheader(ctx, 0, "DKIM-Signature", v[i]) == MI_SUCCESS)
+			continue;
+		cb_free_fields(v, n);
+		cb_end_message(c);
+		if (i + 1 < n) {
+			log_msg(LOG_ERR, "%s: the MTA refused signature %zu of %zu after accepting "
+			    "the others (action tempfail: no partial set of signatures)",
+			    cb_qid(ctx), n - i, n);
+			return cb_action(ctx, ACTION_TEMPFAIL, 0);
 		}
-		if (smfi_insheader(ctx, 0, "DKIM-Signature", v) != MI_SUCCESS) {
-			free(v);
-			log_msg(LOG_ERR, "%s: not signed: the MTA refused the header (action %s)",
-			    cb_qid(ctx), config_action_name(cfg->on_internal_error));
-			cb_end_message(c);
-			return cb_action(ctx, cfg->on_internal_error, 0);
-		}
-		free(v);
+		log_msg(LOG_ERR, "%s: not signed: the MTA refused the header (action %s)",
+		    cb_qid(ctx), config_action_name(cfg->on_internal_error));
+		return cb_action(ctx, cfg->on_internal_error, 0);
 	}
+	cb_free_fields(v, n);
 	/* On-KeyError accept: signed with the keys that worked; say which did not. */
 	if (c->sess.found.failed)
 		log_msg(LOG_WARNING, "%s: not signed with every key: %s", cb_qid(ctx),
@@ -441,6 +465,11 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	}
 	cb_end_message(c);
 	return SMFIS_CONTINUE;
+nomem:
+	log_msg(LOG_ERR, "%s: not signed: out of memory (action %s)", cb_qid(ctx),
+	    config_action_name(cfg->on_internal_error));
+	cb_end_message(c);
+	return cb_action(ctx, cfg->on_internal_error, 0);
 }
 
 /* The MTA abandoned the message (RSET, error, end of transaction). */

@@ -14,6 +14,7 @@
 #include <syslog.h>
 
 #include "config_impl.h"
+#include "sockspec.h"
 
 /* Parse a Boolean as OpenDKIM does (yes/no, true/false, 1/0, on/off...). */
 static int
@@ -88,40 +89,14 @@ get_facility(struct load *ld, int *out)
 	    ld->set[K_FACILITY].value);
 }
 
-/* Check and store Socket: local:PATH (or a bare path), inet[6]:PORT[@HOST]. */
+/* Check and store Socket, in the form the listener reads (sockspec.c). */
 static int
 get_socket(struct load *ld, struct config *cfg)
 {
-	const char *v = ld->set[K_SOCKET].value, *p;
-	char *end;
-	unsigned long port;
+	char err[512];
 
-	if (v[0] == '/') {
-		if ((cfg->socket = malloc(strlen(v) + 7)) == NULL)
-			return config_kwerr(ld, K_SOCKET, "out of memory");
-		sprintf(cfg->socket, "local:%s", v);
-		return 0;
-	}
-	if (strncasecmp(v, "local:", 6) == 0 || strncasecmp(v, "unix:", 5) == 0) {
-		p = strchr(v, ':') + 1;
-		if (p[0] != '/')
-			return config_kwerr(ld, K_SOCKET, "'%s': the socket path must be absolute", v);
-	} else if (strncasecmp(v, "inet:", 5) == 0 || strncasecmp(v, "inet6:", 6) == 0) {
-		p = strchr(v, ':') + 1;
-		if (!isdigit((unsigned char)*p))
-			return config_kwerr(ld, K_SOCKET, "'%s': expected a port number after '%.*s'", v,
-			    (int)(p - v), v);
-		errno = 0;
-		port = strtoul(p, &end, 10);
-		if (errno != 0 || port == 0 || port > 65535 || (*end != '\0' && *end != '@') ||
-		    (*end == '@' && end[1] == '\0'))
-			return config_kwerr(ld, K_SOCKET, "'%s': expected PORT or PORT@ADDRESS with a port "
-			    "from 1 to 65535", v);
-	} else
-		return config_kwerr(ld, K_SOCKET, "'%s': expected local:PATH, inet:PORT@ADDRESS or "
-		    "inet6:PORT@ADDRESS", v);
-	if ((cfg->socket = strdup(v)) == NULL)
-		return config_kwerr(ld, K_SOCKET, "out of memory");
+	if ((cfg->socket = sockspec_canon(ld->set[K_SOCKET].value, err, sizeof(err))) == NULL)
+		return config_kwerr(ld, K_SOCKET, "%s", err);
 	return 0;
 }
 

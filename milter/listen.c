@@ -17,6 +17,7 @@
 #include <libmilter/mfapi.h>
 
 #include "listen.h"
+#include "sockspec.h"
 
 static char *listen_conn;		/* the spec as given to libmilter */
 static char *listen_path;		/* UNIX socket file, or NULL */
@@ -26,13 +27,7 @@ static ino_t listen_ino;
 /* The file of a UNIX socket spec, or NULL for TCP. */
 const char *listen_unix_path(const char *spec)
 {
-	if (strncmp(spec, "local:", 6) == 0)
-		return spec + 6;
-	if (strncmp(spec, "unix:", 5) == 0)
-		return spec + 5;
-	if (spec[0] == '/')
-		return spec;
-	return NULL;
+	return sockspec_unix_path(spec);
 }
 
 /*
@@ -112,6 +107,7 @@ static void listen_nodelay(void)
 int listen_open(const char *spec, mode_t mask, char *err, size_t errsize)
 {
 	const char *path = listen_unix_path(spec);
+	char why[512];
 	struct stat st;
 	mode_t old;
 	int r;
@@ -119,27 +115,18 @@ int listen_open(const char *spec, mode_t mask, char *err, size_t errsize)
 	free(listen_conn);
 	free(listen_path);
 	listen_conn = listen_path = NULL;
-	if (path != NULL) {
-		if (*path != '/') {
-			snprintf(err, errsize, "socket %s: the path must be absolute", spec);
-			return -1;
-		}
-		if (listen_stale(path, err, errsize) != 0)
-			return -1;
-		listen_path = strdup(path);
-		/* libmilter knows "local:" and "unix:", not a bare path. */
-		if ((listen_conn = malloc(strlen(path) + 7)) != NULL)
-			snprintf(listen_conn, strlen(path) + 7, "local:%s", path);
-	} else if (strncmp(spec, "inet:", 5) == 0 || strncmp(spec, "inet6:", 6) == 0) {
-		listen_conn = strdup(spec);
-	} else {
-		snprintf(err, errsize, "socket %s: expected local:/path, inet:port@addr or inet6:port@addr",
-		    spec);
+	/* The same reading as the configuration check; libmilter gets the canonical form. */
+	if ((listen_conn = sockspec_canon(spec, why, sizeof(why))) == NULL) {
+		snprintf(err, errsize, "Socket %s", why);
 		return -1;
 	}
-	if (listen_conn == NULL || (path != NULL && listen_path == NULL)) {
-		snprintf(err, errsize, "out of memory");
-		return -1;
+	if (path != NULL) {
+		if (listen_stale(path, err, errsize) != 0)
+			return -1;
+		if ((listen_path = strdup(path)) == NULL) {
+			snprintf(err, errsize, "out of memory");
+			return -1;
+		}
 	}
 	if (smfi_setconn(listen_conn) != MI_SUCCESS) {
 		snprintf(err, errsize, "socket %s: libmilter refused the address", spec);

@@ -28,8 +28,10 @@
 #include "listen.h"
 #include "log.h"
 #include "offline.h"
+#include "pidfile.h"
 #include "privs.h"
 #include "reload.h"
+#include "signals.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -127,24 +129,6 @@ static void conf_reload(const struct config *cur)
 	log_msg(LOG_INFO, "configuration reloaded from %s", conf_path);
 }
 
-/* Write our PID. */
-static int pidfile_write(const char *path)
-{
-	char buf[32];
-	int fd, n;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0) {
-		log_msg(LOG_ERR, "PidFile %s: %s", path, strerror(errno));
-		return -1;
-	}
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)n) != n || close(fd) != 0) {
-		log_msg(LOG_ERR, "PidFile %s: write failed: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * Go to the background. The parent waits until the child reports that it
  * runs (one byte on a pipe, 0 = ok) and exits with that status, so a start
@@ -196,16 +180,6 @@ static void report_ready(int *ready, unsigned char status)
 	}
 }
 
-/* Signal handler: hand the signal to the main loop through a pipe. */
-static void on_signal(int sig)
-{
-	int save = errno;
-	unsigned char c = (unsigned char)sig;
-
-	(void)!write(sig_pipe[1], &c, 1);
-	errno = save;
-}
-
 /* The thread that runs libmilter; a 0 byte on the pipe says it returned. */
 static void *milter_thread(void *arg)
 {
@@ -217,45 +191,16 @@ static void *milter_thread(void *arg)
 	return NULL;
 }
 
-/* smfi_stop() from a thread of its own: see stop_libmilter(). */
-static void *stop_thread(void *arg)
-{
-	(void)arg;
-	(void)smfi_stop();
-	return NULL;
-}
-
 /*
- * Ask libmilter to stop. smfi_stop() waits for a lock that libmilter's
- * listener holds during its whole poll() for new connections (seconds),
- * so it is called from a detached thread, and the main thread is free to
- * exit as soon as no message is being signed.
- */
-static void stop_libmilter(void)
-{
-	pthread_attr_t attr;
-	pthread_t tid;
-
-	if (pthread_attr_init(&attr) != 0 ||
-	    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) != 0 ||
-	    pthread_create(&tid, &attr, stop_thread, NULL) != 0)
-		(void)smfi_stop();
-	pthread_attr_destroy(&attr);
-}
-
-/*
- * Wait for signals and act on them. libmilter runs in its own thread and
- * starts a thread that sigwait()s for SIGHUP, SIGTERM and SIGINT and stops
- * the filter on any of them, SIGHUP included. So those signals are blocked
- * in every libmilter thread and caught here, in the main thread: Linux
- * delivers a signal sent to the process to the main thread first when it
- * does not block it. SIGUSR1 is never seen by libmilter at all.
+ * Act on the signals that the thread of signals.c hands over through the
+ * pipe (libmilter never sees them), and on libmilter's return (a 0 byte).
  */
 static int signal_loop(pthread_t tid, int *mresult)
 {
 	struct pollfd pfd;
 	unsigned char c;
-	int stopping = 0, waited = 0, r;
+	int stopping = 0, waited = 0, idle = 0, r;
+	long busy;
 	ssize_t n;
 	struct runcfg *rc;
 
@@ -269,12 +214,16 @@ static int signal_loop(pthread_t tid, int *mresult)
 		}
 		if (r == 0 || (r < 0 && stopping)) {
 			/*
-			 * libmilter notices the stop only at its next poll timeout
-			 * (seconds); the listening socket is already closed, so
-			 * exit as soon as no message is half-way through.
+			 * Exit once no message is half-way through. Idle twice in a
+			 * row: the reply to a message's end goes out just after its
+			 * callback has returned.
 			 */
-			if (callbacks_busy() == 0)
-				return 0;
+			if (callbacks_busy() == 0) {
+				if (idle++ > 0)
+					return 0;
+				continue;
+			}
+			idle = 0;
 			if ((waited += STOP_POLL_MS) >= STOP_TIMEOUT_MS) {
 				log_msg(LOG_WARNING, "%ld message(s) still in progress after %d s; exiting",
 				    callbacks_busy(), STOP_TIMEOUT_MS / 1000);
@@ -290,8 +239,9 @@ static int signal_loop(pthread_t tid, int *mresult)
 		switch (c) {
 		case 0:
 			pthread_join(tid, NULL);
+			/* Stopping: the messages in flight still finish (poll timeout above). */
 			if (stopping)
-				return 0;
+				break;
 			log_msg(LOG_ERR, "libmilter stopped unexpectedly (status %d)", *mresult);
 			return EXIT_RUNTIME;
 		case SIGHUP:
@@ -305,12 +255,21 @@ static int signal_loop(pthread_t tid, int *mresult)
 		case SIGTERM:
 		case SIGINT:
 			if (!stopping) {
-				log_msg(LOG_INFO, "stopping on signal %d", c);
 				stopping = 1;
 				callbacks_stopping();
+				if ((busy = callbacks_busy()) > 0)
+					log_msg(LOG_INFO, "stopping on signal %d, %ld message(s) in progress",
+					    c, busy);
+				else
+					log_msg(LOG_INFO, "stopping on signal %d", c);
 				/* No new connections: the MTA's next one goes elsewhere or waits. */
 				listen_remove();
-				stop_libmilter();
+				/*
+				 * No smfi_stop(): with Debian's libmilter (worker pool) it
+				 * closes every connection waiting for its next command, a
+				 * message in flight among them. The process exits instead,
+				 * once the messages in flight are done.
+				 */
 			}
 			break;
 		default:
@@ -325,24 +284,17 @@ static int run_daemon(struct config *cfg, int foreground, int log_stderr)
 	char sock[512];
 	struct privs pv;
 	struct sigaction sa;
-	sigset_t set;
 	pthread_t tid;
 	char err[1024];
 	int ready = -1, have_user = 0, mresult = 0, status, root = geteuid() == 0;
-	char *pidfile = NULL;
 
 	memset(&pv, 0, sizeof(pv));
 	/*
-	 * Hold the signals from the start: a reload or stop sent as soon as the
-	 * socket appears stays pending until the handlers below are in place,
-	 * instead of killing the process with the default action.
+	 * Block the signals from the start and in every thread for good (see
+	 * signals.c): a reload or stop sent as soon as the socket appears stays
+	 * pending until the signal thread takes it.
 	 */
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signals_block();
 	snprintf(sock, sizeof(sock), "%s", cfg->socket ? cfg->socket : "?");
 	if (!log_stderr && cfg->syslog)
 		log_to_syslog("postdkim", cfg->syslog_facility);
@@ -363,8 +315,14 @@ static int run_daemon(struct config *cfg, int foreground, int log_stderr)
 		log_msg(LOG_ERR, "%s: no Socket configured", conf_path);
 		return EXIT_CONFIG;
 	}
+	/* Before the socket: a second postdkim must not touch the first one's. */
+	if (cfg->pidfile != NULL && pidfile_open(cfg->pidfile, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "%s", err);
+		return EXIT_RUNTIME;
+	}
 	if (listen_open(cfg->socket, cfg->umask, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERR, "%s", err);
+		pidfile_remove();
 		return EXIT_RUNTIME;
 	}
 	/* The MTA connects as a member of the run-time group. */
@@ -372,16 +330,17 @@ static int run_daemon(struct config *cfg, int foreground, int log_stderr)
 	    listen_chown(cfg->socket, pv.uid, pv.gid, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERR, "%s", err);
 		listen_remove();
+		pidfile_remove();
 		return EXIT_RUNTIME;
 	}
 	if (!foreground && daemonize(&ready) != 0) {
 		listen_remove();
+		pidfile_remove();
 		return EXIT_RUNTIME;
 	}
-	if (cfg->pidfile != NULL) {
-		if (pidfile_write(cfg->pidfile) != 0)
-			goto fail;
-		pidfile = strdup(cfg->pidfile);
+	if (pidfile_write(err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "%s", err);
+		goto fail;
 	}
 	if (have_user && privs_drop(&pv, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERR, "%s", err);
@@ -402,39 +361,33 @@ static int run_daemon(struct config *cfg, int foreground, int log_stderr)
 	fcntl(sig_pipe[0], F_SETFD, FD_CLOEXEC);
 	fcntl(sig_pipe[0], F_SETFL, O_NONBLOCK);
 	fcntl(sig_pipe[1], F_SETFD, FD_CLOEXEC);
-	fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	if (signals_start(sig_pipe[1], err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "%s", err);
+		goto fail;
+	}
 	/* Threads inherit the mask: libmilter's threads start with these blocked. */
 	if ((errno = pthread_create(&tid, NULL, milter_thread, &mresult)) != 0) {
 		log_msg(LOG_ERR, "pthread_create: %s", strerror(errno));
 		goto fail;
 	}
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	if (signals_libmilter_parked(2000) != 0)
+		log_msg(LOG_WARNING, "libmilter's signal thread was not seen: SIGHUP may stop "
+		    "the filter instead of reloading it");
 	log_msg(LOG_INFO, "postdkim %s started on %s", PACKAGE_VERSION, sock);
 	report_ready(&ready, 0);
 
 	status = signal_loop(tid, &mresult);
 	listen_remove();
-	if (pidfile != NULL && unlink(pidfile) != 0 && errno != ENOENT)
-		log_msg(LOG_DEBUG, "PidFile %s: not removed: %s", pidfile, strerror(errno));
-	free(pidfile);
+	pidfile_remove();
 	log_msg(LOG_INFO, "stopped");
 	return status;
 fail:
 	report_ready(&ready, EXIT_RUNTIME);
 	listen_remove();
-	if (pidfile != NULL)
-		(void)unlink(pidfile);
-	free(pidfile);
+	pidfile_remove();
 	privs_free(&pv);
 	return EXIT_RUNTIME;
 }

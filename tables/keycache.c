@@ -251,46 +251,39 @@ kc_decode(struct keycache *kc, const char *text, size_t len, dkim_key **out, cha
 	return 0;
 }
 
-/* Read a key file (bounded) and note its identity; 0, or -1 with err. */
-static int
-kc_read(const char *path, char *buf, size_t bufsize, size_t *len, struct kc_ident *id,
-    char *err, size_t errsize)
+/* A file's identity from its status. */
+static void
+kc_ident_of(const struct stat *st, struct kc_ident *id)
 {
-	struct stat st;
-	ssize_t n;
-	int fd;
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = st->st_size;
+	id->mtime = st->st_mtim;
+	id->ctime = st->st_ctim;
+}
 
-	/* O_NONBLOCK: a FIFO put where a key should be must not hang the daemon. */
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)) < 0) {
-		snprintf(err, errsize, "%s", strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errsize, "not a regular file");
-		close(fd);
-		return -1;
-	}
+/* Read an opened key file (status st), bounded, and note its identity; 0, or -1 with err. */
+static int
+kc_read(int fd, const struct stat *st, struct kc_ident *id, char *buf, size_t bufsize,
+    size_t *len, char *err, size_t errsize)
+{
+	ssize_t n;
+
+	kc_ident_of(st, id);
 	*len = 0;
 	while (*len < bufsize && (n = read(fd, buf + *len, bufsize - *len)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			snprintf(err, errsize, "%s", strerror(errno));
-			close(fd);
 			return -1;
 		}
 		*len += (size_t)n;
 	}
-	close(fd);
 	if (*len >= bufsize) {
 		snprintf(err, errsize, "larger than %d bytes: not a key", DKIM_KEY_FILE_MAX);
 		return -1;
 	}
-	id->dev = st.st_dev;
-	id->ino = st.st_ino;
-	id->size = st.st_size;
-	id->mtime = st.st_mtim;
-	id->ctime = st.st_ctim;
 	return 0;
 }
 
@@ -302,11 +295,7 @@ kc_stat(const char *path, struct kc_ident *id)
 
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 		return -1;
-	id->dev = st.st_dev;
-	id->ino = st.st_ino;
-	id->size = st.st_size;
-	id->mtime = st.st_mtim;
-	id->ctime = st.st_ctim;
+	kc_ident_of(&st, id);
 	return 0;
 }
 
@@ -403,9 +392,11 @@ keycache_file(struct keycache *kc, const char *path, const struct keycache_polic
 	dkim_key *key = NULL, *stale = NULL;
 	size_t len = 0;
 	uint32_t h;
-	int rc = -1, unsafe, loaded = 0;
+	struct stat st;
+	int rc = -1, safe = 0, fd = -1, loaded = 0;
 
 	*out = NULL;
+	why[0] = '\0';
 	if ((size_t)snprintf(id, sizeof(id), "f:%s", path) >= sizeof(id)) {
 		snprintf(err, errsize, "%.200s...: path too long", path);
 		return -1;
@@ -418,34 +409,39 @@ keycache_file(struct keycache *kc, const char *path, const struct keycache_polic
 	}
 	pthread_mutex_unlock(&kc->lock);
 
-	/* Checked first, read second: the file read is the one that passed. */
-	unsafe = keysafe_check(path, pol->uid, why, sizeof(why)) < 0;
-	if (unsafe && pol->require_safe) {
-		snprintf(msg, sizeof(msg), "%s", why);
-	} else if (stale != NULL && kc_stat(path, &fid) == 0 && kc_same_file(&sid, &fid)) {
+	if (stale != NULL && kc_stat(path, &fid) == 0 && kc_same_file(&sid, &fid) &&
+	    (!pol->require_safe || keysafe_check(path, pol->uid, why, sizeof(why)) == 0)) {
 		/*
-		 * Unchanged since it was decoded: kept without reading it, which
-		 * the run-time user may not be allowed to do (a KeyFile of root's).
+		 * Unchanged since it was decoded, and its path still safe: kept
+		 * without reading it, which the run-time user may not be allowed
+		 * to do (a KeyFile of root's).
 		 */
 		key = stale;
 		stale = NULL;
-	} else if (kc_read(path, buf, sizeof(buf), &len, &fid, why, sizeof(why)) < 0) {
+	} else if (stale != NULL && why[0] != '\0') {
+		snprintf(msg, sizeof(msg), "%s", why);
+	} else if ((safe = keysafe_open(path, pol->uid, &fd, &st, why, sizeof(why))) < 0 ||
+	    (safe == 1 && pol->require_safe)) {
+		/* The file checked is the file read: one open, checked on the descriptor. */
+		snprintf(msg, sizeof(msg), "%s", why);
+	} else if (kc_read(fd, &st, &fid, buf, sizeof(buf), &len, why, sizeof(why)) < 0) {
 		snprintf(msg, sizeof(msg), "%s: %s", path, why);
 	} else if (stale != NULL && kc_same_file(&sid, &fid)) {
-		/* Unchanged since it was decoded: keep the decoded key. */
 		key = stale;
 		stale = NULL;
 	} else if (kc_decode(kc, buf, len, &key, why, sizeof(why)) < 0) {
 		snprintf(msg, sizeof(msg), "%s: %s", path, why);
 	} else {
 		loaded = 1;
-		if (unsafe && kc->warn != NULL) {
+		if (safe == 1 && kc->warn != NULL) {
 			char w[1100];
 
 			snprintf(w, sizeof(w), "%s (RequireSafeKeys no: used anyway)", why);
 			kc->warn(kc->warn_arg, w);
 		}
 	}
+	if (fd >= 0)
+		close(fd);
 	OPENSSL_cleanse(buf, len);
 	dkim_key_free(stale);
 	pthread_mutex_lock(&kc->lock);

@@ -415,6 +415,7 @@ mclient_open(mclient **out, const char *sock, const mclient_env *env,
 	c->chunk = opts && opts->chunk > 0 && opts->chunk <= 65535 ? opts->chunk : 65535;
 	c->trace = opts ? opts->trace : NULL;
 	c->no_output = opts ? opts->no_output : 0;
+	c->eom_delay_ms = opts ? opts->eom_delay_ms : 0;
 	if (opts && opts->no_leadspc)
 		offer &= ~(uint32_t)SMFIP_HDR_LEADSPC;
 	set_env(c, env);

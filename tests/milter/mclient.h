@@ -69,6 +69,7 @@ typedef struct mclient_opts {
 	size_t chunk;			/* body chunk size; 0 = 65535 */
 	FILE *trace;			/* protocol trace, or NULL */
 	int no_output;			/* do not build result messages (load tests) */
+	int eom_delay_ms;		/* pause before end of message (a message in flight) */
 } mclient_opts;
 
 /* One parsed RFC 5322 message. */

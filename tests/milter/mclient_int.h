@@ -30,6 +30,7 @@ struct mclient {
 	size_t chunk;
 	FILE *trace;
 	int no_output;
+	int eom_delay_ms;
 	uint32_t version, actions, proto;
 	char *symlist[MC_NSTAGES];	/* the milter's macro lists, or NULL */
 	/* The session, with defaults filled in (strings owned by caller). */

@@ -38,6 +38,7 @@ usage(void)
 	    "  --abort-first (an aborted transaction before each message)\n"
 	    "  --stop-after optneg|connect|helo|mail|rcpt|data|header|eoh|body\n"
 	    "  --hangup (with --stop-after: close without QUIT/ABORT)\n"
+	    "  --eom-delay MS (wait before end of message: a message in flight)\n"
 	    "  --expect VERDICT (exit 3 unless every message gets it)  -q\n");
 	exit(2);
 }
@@ -112,7 +113,7 @@ static const char *stage_names[] = { "-", "optneg", "connect", "helo", "mail",
 
 enum { O_CADDR = 256, O_CNAME, O_CPORT, O_DNAME, O_DADDR, O_HOST, O_HELO,
 	O_AUTH, O_AUTHTYPE, O_AUTHOR, O_PICKUP, O_FROM, O_RCPT, O_MARG, O_QID,
-	O_NOLEAD, O_CHUNK, O_ABORT1, O_STOP, O_HANGUP, O_EXPECT };
+	O_NOLEAD, O_CHUNK, O_ABORT1, O_STOP, O_HANGUP, O_EXPECT, O_EOMDELAY };
 
 static const struct option longopts[] = {
 	{ "client-addr", 1, NULL, O_CADDR }, { "client-name", 1, NULL, O_CNAME },
@@ -125,7 +126,8 @@ static const struct option longopts[] = {
 	{ "queue-id", 1, NULL, O_QID }, { "no-leadspc", 0, NULL, O_NOLEAD },
 	{ "chunk", 1, NULL, O_CHUNK }, { "abort-first", 0, NULL, O_ABORT1 },
 	{ "stop-after", 1, NULL, O_STOP }, { "hangup", 0, NULL, O_HANGUP },
-	{ "expect", 1, NULL, O_EXPECT }, { NULL, 0, NULL, 0 },
+	{ "expect", 1, NULL, O_EXPECT }, { "eom-delay", 1, NULL, O_EOMDELAY },
+	{ NULL, 0, NULL, 0 },
 };
 
 /* Everything the command line sets. */
@@ -197,6 +199,7 @@ parse_args(struct cli *a, int argc, char **argv)
 			break;
 		case O_HANGUP: a->hangup = 1; break;
 		case O_EXPECT: a->expect = optarg; break;
+		case O_EOMDELAY: a->opts.eom_delay_ms = atoi(optarg); break;
 		default: usage();
 		}
 	}

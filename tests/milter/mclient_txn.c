@@ -4,6 +4,7 @@
  * and the end of message (mclient_eom.c). A verdict before the end stops
  * the transaction, as it stops Postfix's.
  */
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,6 +197,8 @@ mclient_message(mclient *c, const mclient_mail *m, const mclient_txn *t,
 		goto early;
 	if (t->stop_after == MC_ST_BODY)
 		goto closed;
+	if (c->eom_delay_ms > 0)
+		(void)poll(NULL, 0, c->eom_delay_ms);
 	return mclient_eom(c, m, res);
 closed:
 	res->verdict = MC_CLOSED;

@@ -506,6 +506,21 @@ START_TEST(signer_checks)
 	ck_assert(dkim_tag_is(dkim_taglist_get(&tl, "i"), "bounces@lists.example.com"));
 	assert_status(m, DKIM_V_PASS);
 	free(m);
+	/*
+	 * A quoted local part may hold '@' (RFC 6376 i= is [Local-part] "@"
+	 * domain-name, and a domain name never has one): signer and verifier
+	 * both take the domain after the last '@'.
+	 */
+	o.identity = "\"a@b\"@lists.example.com";
+	m = sign_msg(&o, rsa_key, WHEN, base_msg, strlen(base_msg));
+	assert_status(m, DKIM_V_PASS);
+	free(m);
+	o.identity = "a@example.org@example.com";
+	m = sign_msg(&o, rsa_key, WHEN, base_msg, strlen(base_msg));
+	assert_status(m, DKIM_V_PASS);
+	free(m);
+	o.identity = "a@example.com@example.org";
+	ck_assert_int_eq(dkim_signer_new(&o, rsa_key, &s, &err), DKIM_ERR_SYNTAX);
 	/* Omitted fields are not signed even if listed. */
 	{
 		static const char *const omit[] = { "Subject", NULL };

@@ -1,0 +1,333 @@
+/*
+ * check_keysafe.c - key files are opened once and checked on the way: every
+ * directory that resolving a chain of symbolic links goes through is
+ * checked (the middle of the chain included), FIFOs and directories are
+ * refused without blocking, and the file checked is the file read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "../../dkim/key.h"
+#include "../../milter/config.h"
+#include "../../tables/keysafe.h"
+#include "testkeys.h"
+
+static char dir[64];		/* the test's private directory */
+static char *rsa_pem;		/* made once, before the tests fork */
+
+/* dir/name, in a ring of static buffers. */
+static const char *at(const char *name)
+{
+	static char paths[8][512];
+	static int next;
+	char *p = paths[next++ % 8];
+
+	snprintf(p, 512, "%s/%s", dir, name);
+	return p;
+}
+
+/* Make dir/name a directory with the given mode. */
+static void mkdir_mode(const char *name, mode_t mode)
+{
+	const char *p = at(name);
+
+	ck_assert_msg(mkdir(p, 0700) == 0 || errno == EEXIST, "%s: %s", p, strerror(errno));
+	ck_assert_int_eq(chmod(p, mode), 0);
+}
+
+/* Write the test key to dir/name with the given mode. */
+static void put_key(const char *name, mode_t mode)
+{
+	const char *p = at(name);
+	int fd;
+
+	unlink(p);
+	ck_assert((fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
+	ck_assert_int_eq(write(fd, rsa_pem, strlen(rsa_pem)), (ssize_t)strlen(rsa_pem));
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	ck_assert_int_eq(close(fd), 0);
+}
+
+/* Make dir/name a symbolic link to target. */
+static void link_to(const char *target, const char *name)
+{
+	unlink(at(name));
+	ck_assert_int_eq(symlink(target, at(name)), 0);
+}
+
+/* Assert keysafe_check refuses path with a message containing want. */
+static void ck_unsafe(const char *path, const char *want)
+{
+	char why[1024];
+
+	ck_assert_msg(keysafe_check(path, getuid(), why, sizeof(why)) < 0,
+	    "%s accepted, expected '%s'", path, want);
+	ck_assert_msg(strstr(why, want) != NULL, "'%s' lacks '%s'", why, want);
+}
+
+/* Make the private directory. */
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/postdkim-ks.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		abort();
+}
+
+/* Remove one file or directory (nftw callback), making it writable first. */
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	chmod(path, 0700);
+	return remove(path);
+}
+
+/* Remove the private directory and everything in it. */
+static void teardown(void)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* safe/link1 -> open/link2 -> safe2/key: the middle directory is checked. */
+START_TEST(chain_middle)
+{
+	char want[600];
+
+	mkdir_mode("safe", 0700);
+	mkdir_mode("safe2", 0700);
+	mkdir_mode("open", 0777);
+	put_key("safe2/key", 0600);
+	link_to(at("safe2/key"), "open/link2");
+	link_to(at("open/link2"), "safe/link1");
+	snprintf(want, sizeof(want), "%s: directory writable by others (mode 0777); chmod go-w it",
+	    at("open"));
+	ck_unsafe(at("safe/link1"), want);
+	/* Group-writable, and a relative link target. */
+	chmod(at("open"), 0770);
+	link_to("../open/link2", "safe/link1");
+	snprintf(want, sizeof(want), "%s: directory writable by group (mode 0770)", at("open"));
+	ck_unsafe(at("safe/link1"), want);
+	/* The link's own directory is safe, the chain's end is not. */
+	chmod(at("open"), 0700);
+	chmod(at("safe2"), 0777);
+	snprintf(want, sizeof(want), "%s: the key's own directory writable by others", at("safe2"));
+	ck_unsafe(at("safe/link1"), want);
+	/* All safe: accepted. */
+	chmod(at("safe2"), 0700);
+	{
+		char why[1024];
+
+		ck_assert_msg(keysafe_check(at("safe/link1"), getuid(), why, sizeof(why)) == 0,
+		    "%s", why);
+	}
+}
+END_TEST
+
+/* A FIFO, a directory, a loop: refused at once, never read. */
+START_TEST(not_regular)
+{
+	char why[1024];
+	dkim_key *k = NULL;
+	dkim_err err;
+
+	ck_assert_int_eq(mkfifo(at("fifo"), 0600), 0);
+	ck_unsafe(at("fifo"), "fifo: not a regular file");
+	/* The library's own loader does not block on it either. */
+	ck_assert_int_eq(dkim_key_load_file(at("fifo"), &k, &err), DKIM_ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not a regular file"));
+	/* Reached through a link, too. */
+	link_to(at("fifo"), "tofifo");
+	ck_unsafe(at("tofifo"), "fifo: not a regular file");
+	mkdir_mode("adir", 0700);
+	ck_unsafe(at("adir"), "adir: not a regular file");
+	ck_unsafe(at("adir/"), "not a regular file");
+	ck_unsafe(at("adir/.."), "not a regular file");
+	link_to("loop2", "loop1");
+	link_to("loop1", "loop2");
+	ck_unsafe(at("loop1"), strerror(ELOOP));
+	ck_unsafe(at("nothere"), strerror(ENOENT));
+	put_key("file", 0600);
+	snprintf(why, sizeof(why), "%s/x", at("file"));
+	ck_unsafe(why, "file: not a directory");
+}
+END_TEST
+
+/* With RequireSafeKeys no, a FIFO as KeyFile still fails, and fast. */
+START_TEST(fifo_keyfile_config)
+{
+	char conf[600], err[1024];
+	struct config *cfg;
+	FILE *fp;
+
+	ck_assert_int_eq(mkfifo(at("k.fifo"), 0600), 0);
+	snprintf(conf, sizeof(conf), "%s", at("pd.conf"));
+	ck_assert_ptr_nonnull(fp = fopen(conf, "w"));
+	fprintf(fp, "Domain d.example\nKeyFile %s\nSelector s\nRequireSafeKeys no\n", at("k.fifo"));
+	ck_assert_int_eq(fclose(fp), 0);
+	cfg = config_load(conf, NULL, NULL, err, sizeof(err));
+	ck_assert_msg(cfg == NULL, "a FIFO loaded as a key");
+	ck_assert_msg(strstr(err, "not a regular file") != NULL, "%s", err);
+}
+END_TEST
+
+#ifndef KEYSAFE_OLD_API
+/* The descriptor opened is the file checked, and the key read from it. */
+START_TEST(open_reads_checked_file)
+{
+	struct stat st, want;
+	char why[1024];
+	dkim_key *k = NULL;
+	dkim_err err;
+	int fd;
+
+	mkdir_mode("keys", 0700);
+	put_key("keys/k", 0600);
+	link_to("keys/k", "lk");
+	ck_assert_int_eq(keysafe_open(at("lk"), getuid(), &fd, &st, why, sizeof(why)), 0);
+	ck_assert_int_eq(stat(at("keys/k"), &want), 0);
+	ck_assert(st.st_ino == want.st_ino && st.st_dev == want.st_dev);
+	ck_assert_int_eq(dkim_key_load_fd(fd, "lk", &k, &err), DKIM_OK);
+	ck_assert_int_eq(dkim_key_alg(k), DKIM_ALG_RSA_SHA256);
+	dkim_key_free(k);
+	close(fd);
+	/* Unsafe: opened all the same (1), the caller decides. */
+	chmod(at("keys/k"), 0640);
+	ck_assert_int_eq(keysafe_open(at("lk"), getuid(), &fd, &st, why, sizeof(why)), 1);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_msg(strstr(why, "keys/k: readable by group (mode 0640)") != NULL, "%s", why);
+	close(fd);
+	/* Cannot open: -1 and no descriptor. */
+	ck_assert_int_eq(keysafe_open(at("none"), getuid(), &fd, &st, why, sizeof(why)), -1);
+	ck_assert_int_eq(fd, -1);
+	/* Relative paths and "..": resolved from the current directory. */
+	chmod(at("keys/k"), 0600);
+	ck_assert_int_eq(chdir(at("keys")), 0);
+	ck_assert_int_eq(keysafe_open("../keys/./k", getuid(), &fd, &st, why, sizeof(why)), 0);
+	close(fd);
+	ck_assert_int_eq(chdir("/"), 0);
+	/* A file larger than a key is refused by the bounded read. */
+	{
+		char big[DKIM_KEY_FILE_MAX + 2];
+
+		memset(big, 'A', sizeof(big));
+		ck_assert((fd = open(at("big"), O_RDWR | O_CREAT | O_TRUNC, 0600)) >= 0);
+		ck_assert_int_eq(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
+		ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+		ck_assert_int_eq(dkim_key_load_fd(fd, "big", &k, &err), DKIM_ERR_TOOBIG);
+		close(fd);
+	}
+}
+END_TEST
+
+/* A link in a sticky shared directory must be ours: its owner can swap it. */
+START_TEST(link_owner_in_sticky_dir)
+{
+	struct passwd *pw = getpwnam("nobody");
+	char want[600];
+
+	if (geteuid() != 0 || pw == NULL) {
+		printf("link_owner_in_sticky_dir: skipped, needs root and user nobody to chown\n");
+		return;
+	}
+	mkdir_mode("shared", 01777);
+	mkdir_mode("keys", 0700);
+	put_key("keys/k", 0600);
+	link_to(at("keys/k"), "shared/lk");
+	ck_assert_int_eq(lchown(at("shared/lk"), pw->pw_uid, pw->pw_gid), 0);
+	snprintf(want, sizeof(want), "%s: symbolic link owned by uid %lu (nobody)",
+	    at("shared/lk"), (unsigned long)pw->pw_uid);
+	ck_unsafe(at("shared/lk"), want);
+	ck_assert_int_eq(lchown(at("shared/lk"), 0, 0), 0);
+	{
+		char why[1024];
+
+		ck_assert_msg(keysafe_check(at("shared/lk"), getuid(), why, sizeof(why)) == 0,
+		    "%s", why);
+	}
+}
+END_TEST
+
+/* Checking needs no right to read: the run-time user checks a key of root's. */
+START_TEST(check_without_reading)
+{
+	struct passwd *pw = getpwnam("nobody");
+	char why[1024];
+	struct stat st;
+	int fd, status, r = 0;
+	pid_t pid;
+
+	if (geteuid() != 0 || pw == NULL) {
+		printf("check_without_reading: skipped, needs root and user nobody\n");
+		return;
+	}
+	mkdir_mode("keys", 0711);
+	put_key("keys/k", 0600);
+	ck_assert_int_eq(chmod(dir, 0711), 0);
+	/* As nobody in a child, so that root removes the files afterwards. */
+	ck_assert_int_ge(pid = fork(), 0);
+	if (pid == 0) {
+		if (setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
+			_exit(2);
+		if (keysafe_check(at("keys/k"), pw->pw_uid, why, sizeof(why)) != 0) {
+			fprintf(stderr, "keysafe_check as nobody: %s\n", why);
+			r |= 4;
+		}
+		/* Opening it to read is another matter. */
+		if (keysafe_open(at("keys/k"), pw->pw_uid, &fd, &st, why, sizeof(why)) != -1 ||
+		    strstr(why, strerror(EACCES)) == NULL) {
+			fprintf(stderr, "keysafe_open as nobody: %s\n", why);
+			r |= 8;
+		}
+		_exit(r);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "as nobody: status %d",
+	    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+END_TEST
+#endif
+
+static Suite *keysafe_suite(void)
+{
+	Suite *s = suite_create("keysafe");
+	TCase *tc = tcase_create("keysafe");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, chain_middle);
+	tcase_add_test(tc, not_regular);
+	tcase_add_test(tc, fifo_keyfile_config);
+#ifndef KEYSAFE_OLD_API
+	tcase_add_test(tc, open_reads_checked_file);
+	tcase_add_test(tc, link_owner_in_sticky_dir);
+	tcase_add_test(tc, check_without_reading);
+#endif
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	rsa_pem = tk_private(TK_RSA_PKCS8, 1024);
+	sr = srunner_create(keysafe_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	free(rsa_pem);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
