@@ -33,7 +33,8 @@ const char *const config_kw_names[K_COUNT] = {
 	"MTA", "MacroList", "Socket", "UMask", "UserID", "PidFile", "Background",
 	"Syslog", "SyslogFacility", "SyslogSuccess", "LogWhy", "RequireSafeKeys",
 	"On-Default", "On-SignatureError", "On-InternalError", "MultipleSignatures",
-	"Include", "KeyCacheSize", "On-KeyError", "CheckSigningTable"
+	"Include", "KeyCacheSize", "On-KeyError", "CheckSigningTable", "DatabaseCacheTTL",
+	"DatabaseCacheSize"
 };
 
 /* OpenDKIM verification keywords postdkim does not act on: ignored with a warning. */

@@ -196,6 +196,48 @@ get_cache_size(struct load *ld, struct config *cfg)
 	return 0;
 }
 
+/* A whole number in [lo, hi] for keyword k. */
+static int
+get_number(struct load *ld, enum kw k, unsigned long lo, unsigned long hi, const char *what,
+    unsigned long *out)
+{
+	const char *v = ld->set[k].value;
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 || n < lo || n > hi)
+		return config_kwerr(ld, k, "'%s' is not %s (%lu to %lu)", v, what, lo, hi);
+	*out = n;
+	return 0;
+}
+
+/*
+ * DatabaseCacheTTL (seconds, 0: no cache) and DatabaseCacheSize (answers
+ * per table): the cache of dsn: data sets, set before any is opened.
+ */
+static int
+get_db_cache(struct load *ld)
+{
+	struct dataset_db_settings s;
+	unsigned long n;
+
+	dataset_db_defaults(&s);
+	if (ld->set[K_DBCACHETTL].value != NULL) {
+		if (get_number(ld, K_DBCACHETTL, 0, 86400, "a number of seconds", &n) < 0)
+			return -1;
+		s.cache_ttl_ms = n * 1000;
+	}
+	if (ld->set[K_DBCACHESIZE].value != NULL) {
+		if (get_number(ld, K_DBCACHESIZE, 1, 10000000, "a number of answers", &n) < 0)
+			return -1;
+		s.cache_size = n;
+	}
+	dataset_set_db_settings(&s);
+	return 0;
+}
+
 /* MacroList: "name[=value1|value2]" entries. */
 static int
 get_macros(struct load *ld, struct config *cfg)
@@ -269,6 +311,8 @@ config_daemon(struct load *ld, struct config *cfg, uid_t *uid)
 	for (i = 0; i < sizeof(bools) / sizeof(bools[0]); i++)
 		if (get_bool(ld, bools[i], bdst[i]) < 0)
 			return -1;
+	if (get_db_cache(ld) < 0)
+		return -1;
 	/* OpenDKIM: On-Default is the blanket setting the others override. */
 	if (ld->set[K_ONDEFAULT].value != NULL) {
 		if (get_action(ld, K_ONDEFAULT, &cfg->on_default) < 0)

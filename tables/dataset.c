@@ -183,3 +183,11 @@ dataset_check(struct dataset *ds, char *info, size_t infosize, char *err, size_t
 	}
 	return ds->ops->check(ds, info, infosize, err, errsize);
 }
+
+/* Drop the server connections of a database data set. */
+void
+dataset_disconnect(struct dataset *ds)
+{
+	if (ds->ops->disconnect != NULL)
+		ds->ops->disconnect(ds);
+}

@@ -92,6 +92,40 @@ int dataset_check(struct dataset *ds, char *info, size_t infosize, char *err,
     size_t errsize);
 
 /*
+ * Settings of the database (dsn:) data sets opened after they are set;
+ * set them before opening, at configuration time. Each data set keeps a
+ * cache of its answers (rows found and keys without rows), each answer
+ * fresh for cache_ttl_ms: a row added, changed or deleted in the database
+ * is seen within that time. When the database does not answer, a cached
+ * answer is used however old it is ("stale"); a key never seen fails.
+ */
+struct dataset_db_settings {
+	unsigned long cache_ttl_ms;	/* 0: no cache (every lookup asks the server) */
+	size_t cache_size;		/* answers kept per data set */
+	unsigned pool_size;		/* connections per data set, 1..16 */
+	unsigned connect_timeout_ms;
+	unsigned query_timeout_ms;
+	unsigned backoff_max_ms;	/* longest wait between connection attempts */
+};
+
+#define DATASET_CACHE_TTL	60	/* seconds */
+#define DATASET_CACHE_SIZE	20000
+
+/* The defaults: a 60 s, 20,000-answer cache, 4 connections, 2 s timeouts. */
+void dataset_db_defaults(struct dataset_db_settings *s);
+void dataset_set_db_settings(const struct dataset_db_settings *s);
+/* Shorthands for the two an administrator sets (DatabaseCacheTTL, DatabaseCacheSize). */
+void dataset_set_cache_ttl(unsigned seconds);
+void dataset_set_cache_size(size_t answers);
+
+/*
+ * Close the data set's connections to its server (those in use close when
+ * released); the next lookup connects again. The cache is kept. Does
+ * nothing for file data sets.
+ */
+void dataset_disconnect(struct dataset *ds);
+
+/*
  * A file name from a table or the configuration made absolute against the
  * directory of the file it was written in. Caller frees; NULL when out of
  * memory.

@@ -1,19 +1,462 @@
 /*
- * dataset_dsn.c - dsn: data sets (tables in a database).
+ * dataset_dsn.c - dsn: data sets, tables in a database (OpenDKIM's
+ * syntax, dsn.c), read through a back end (dataset_pgsql.c,
+ * dataset_mysql.c) behind a lookup cache (dscache.c).
  *
- * This build reads no database; a configuration naming one is refused at
- * start-up with a message that says so.
+ * The milter's threads look up concurrently: each data set keeps a small
+ * pool of connections, opened on demand. A connection that breaks (the
+ * server restarted, or killed it) is dropped and the lookup is retried once
+ * on a new one; when the server cannot be reached, attempts are spaced out
+ * (doubling up to backoff_max_ms) and lookups in between fail at once
+ * instead of each waiting for a connect timeout. Whenever the server cannot
+ * answer, a cached answer is used even if expired: recently seen keys keep
+ * working; the others fail (-1), which the caller turns into a tempfail.
  */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "dataset_impl.h"
+#include "dscache.h"
+#include "dsn_backend.h"
+
+#define DSN_POOL_MAX 16
+#define DSN_BACKOFF_MIN 250	/* ms */
+
+struct dsnset {
+	struct dsn dsn;
+	const struct dsn_backend *be;
+	struct dscache *cache;		/* NULL: no cache */
+	struct dataset_db_settings set;
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	void *idle[DSN_POOL_MAX];
+	size_t nidle, nconn;		/* idle ones, and all open ones */
+	unsigned long generation;	/* dataset_disconnect(): older connections go */
+	unsigned long long retry_at;	/* no connection attempt before (ms) */
+	unsigned long backoff;		/* ms, 0 after a success */
+	char lasterr[512];		/* why the last connection attempt failed */
+};
+
+/* A pooled connection and the generation it belongs to. */
+struct dsn_handle {
+	void *conn;
+	unsigned long generation;
+	int fresh;			/* just connected: a failure is not a stale connection */
+};
+
+static void dsn_flush(struct dsnset *s);
+
+static const struct dsn_backend *const dsn_backends[] = {
+#ifdef HAVE_PGSQL
+	&dsn_backend_pgsql,
+#endif
+#ifdef HAVE_MYSQL
+	&dsn_backend_mysql,
+#endif
+	NULL
+};
+
+static struct dataset_db_settings dsn_settings = {
+	DATASET_CACHE_TTL * 1000UL, DATASET_CACHE_SIZE, 4, 2000, 2000, 10000
+};
+
+/* The default settings. */
+void
+dataset_db_defaults(struct dataset_db_settings *s)
+{
+	s->cache_ttl_ms = DATASET_CACHE_TTL * 1000UL;
+	s->cache_size = DATASET_CACHE_SIZE;
+	s->pool_size = 4;
+	s->connect_timeout_ms = 2000;
+	s->query_timeout_ms = 2000;
+	s->backoff_max_ms = 10000;
+}
+
+/* Settings for data sets opened from now on. */
+void
+dataset_set_db_settings(const struct dataset_db_settings *s)
+{
+	dsn_settings = *s;
+	if (dsn_settings.pool_size < 1)
+		dsn_settings.pool_size = 1;
+	if (dsn_settings.pool_size > DSN_POOL_MAX)
+		dsn_settings.pool_size = DSN_POOL_MAX;
+	if (dsn_settings.cache_size < 1)
+		dsn_settings.cache_size = 1;
+}
+
+/* DatabaseCacheTTL. */
+void
+dataset_set_cache_ttl(unsigned seconds)
+{
+	dsn_settings.cache_ttl_ms = seconds * 1000UL;
+}
+
+/* DatabaseCacheSize. */
+void
+dataset_set_cache_size(size_t answers)
+{
+	dsn_settings.cache_size = answers ? answers : 1;
+}
+
+/* "PostgreSQL at HOST[:PORT]" for messages. */
+static void
+dsn_server(const struct dsnset *s, char *buf, size_t size)
+{
+	if (s->dsn.port)
+		snprintf(buf, size, "%s at %s port %u", s->be->product, s->dsn.host, s->dsn.port);
+	else
+		snprintf(buf, size, "%s at %s", s->be->product, s->dsn.host);
+}
+
+/* A connection from the pool, a new one, or NULL with err. */
+static int
+dsn_acquire(struct dsnset *s, struct dsn_handle *h, char *err, size_t errsize)
+{
+	unsigned long long now, deadline = dscache_now() + s->set.query_timeout_ms;
+	struct timespec ts;
+	char why[512];
+	void *c;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		now = dscache_now();
+		if (s->nidle > 0) {
+			h->conn = s->idle[--s->nidle];
+			h->generation = s->generation;
+			h->fresh = 0;
+			pthread_mutex_unlock(&s->lock);
+			return 0;
+		}
+		if (s->nconn < s->set.pool_size) {
+			if (now < s->retry_at) {
+				snprintf(err, errsize, "cannot connect (next attempt in %llu ms): %s",
+				    s->retry_at - now, s->lasterr);
+				pthread_mutex_unlock(&s->lock);
+				return -1;
+			}
+			s->nconn++;
+			h->generation = s->generation;
+			pthread_mutex_unlock(&s->lock);
+			c = s->be->connect(&s->dsn, s->set.connect_timeout_ms,
+			    s->set.query_timeout_ms, why, sizeof(why));
+			pthread_mutex_lock(&s->lock);
+			if (c == NULL) {
+				s->nconn--;
+				s->backoff = s->backoff ? s->backoff * 2 : DSN_BACKOFF_MIN;
+				if (s->backoff > s->set.backoff_max_ms)
+					s->backoff = s->set.backoff_max_ms;
+				s->retry_at = dscache_now() + s->backoff;
+				snprintf(s->lasterr, sizeof(s->lasterr), "%s", why);
+				pthread_cond_broadcast(&s->freed);
+				pthread_mutex_unlock(&s->lock);
+				snprintf(err, errsize, "cannot connect: %s", why);
+				return -1;
+			}
+			s->backoff = 0;
+			s->retry_at = 0;
+			pthread_mutex_unlock(&s->lock);
+			h->conn = c;
+			h->fresh = 1;
+			return 0;
+		}
+		if (now >= deadline) {
+			pthread_mutex_unlock(&s->lock);
+			snprintf(err, errsize, "all %u connections busy for %u ms", s->set.pool_size,
+			    s->set.query_timeout_ms);
+			return -1;
+		}
+		ts.tv_sec = 0;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += (time_t)((deadline - now) / 1000);
+		ts.tv_nsec += (long)((deadline - now) % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->freed, &s->lock, &ts);
+	}
+}
+
+/* Give a connection back; a broken or outdated one is closed. */
+static void
+dsn_release(struct dsnset *s, struct dsn_handle *h, int broken)
+{
+	pthread_mutex_lock(&s->lock);
+	if (broken || h->generation != s->generation || s->nidle >= DSN_POOL_MAX) {
+		s->nconn--;
+		pthread_cond_broadcast(&s->freed);
+		pthread_mutex_unlock(&s->lock);
+		s->be->disconnect(h->conn);
+	} else {
+		s->idle[s->nidle++] = h->conn;
+		pthread_cond_signal(&s->freed);
+		pthread_mutex_unlock(&s->lock);
+	}
+	h->conn = NULL;
+}
+
+/*
+ * Run the lookup (key) or walk (NULL) query into rows; a pooled connection
+ * found broken is replaced once, since after a server restart every
+ * pooled connection is dead but the server is fine.
+ */
+static int
+dsn_query(struct dsnset *s, const char *key, struct dsrows *rows, char *err, size_t errsize)
+{
+	struct dsn_handle h;
+	char why[768], srv[300];
+	int broken, rc, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (dsn_acquire(s, &h, why, sizeof(why)) < 0)
+			break;
+		broken = 0;
+		dsrows_free(rows);
+		rc = s->be->query(h.conn, &s->dsn, key, s->set.query_timeout_ms, rows, &broken,
+		    why, sizeof(why));
+		dsn_release(s, &h, broken);
+		if (rc == 0 && rows->nomem) {
+			snprintf(err, errsize, "%s: out of memory", s->dsn.name);
+			return -1;
+		}
+		if (rc == 0)
+			return 0;
+		if (!broken || h.fresh)
+			break;
+		/* The server went away: the other pooled connections are dead too. */
+		dsn_flush(s);
+	}
+	dsn_server(s, srv, sizeof(srv));
+	snprintf(err, errsize, "%s: %s: %s", s->dsn.name, srv, why);
+	return -1;
+}
+
+/* Nonzero when s is valid UTF-8 (what the connections declare they send). */
+static int
+dsn_utf8(const unsigned char *s)
+{
+	size_t n, i;
+
+	for (; *s; s += n) {
+		if (*s < 0x80)
+			n = 1;
+		else if (*s >= 0xc2 && *s <= 0xdf)
+			n = 2;
+		else if (*s >= 0xe0 && *s <= 0xef)
+			n = 3;
+		else if (*s >= 0xf0 && *s <= 0xf4)
+			n = 4;
+		else
+			return 0;
+		for (i = 1; i < n; i++)
+			if ((s[i] & 0xc0) != 0x80)
+				return 0;
+		if ((n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f))) ||
+		    (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))))
+			return 0;
+	}
+	return 1;
+}
+
+/* Pass a cached answer's rows to fn. */
+static int
+dsn_cached(char *buf, size_t len, dataset_row_fn fn, void *arg)
+{
+	int n = buf ? dsrows_each(buf, len, fn, arg) : 0;
+
+	free(buf);
+	return n;
+}
+
+/* The rows of key: from the cache when fresh, else from the server. */
+static int
+dsn_lookup(struct dataset *ds, const char *key, dataset_row_fn fn, void *arg, char *err,
+    size_t errsize)
+{
+	struct dsnset *s = ds->impl;
+	struct dsrows rows;
+	char *buf;
+	size_t len;
+	int rc;
+
+	/*
+	 * A key that is not UTF-8 cannot be in a UTF-8 table, and sending it
+	 * would make the server refuse the query: that must not tempfail mail.
+	 */
+	if (!dsn_utf8((const unsigned char *)key))
+		return 0;
+	if (s->cache != NULL) {
+		rc = dscache_get(s->cache, key, 0, &buf, &len);
+		if (rc == DSCACHE_FRESH)
+			return dsn_cached(buf, len, fn, arg);
+	}
+	dsrows_init(&rows);
+	if (dsn_query(s, key, &rows, err, errsize) < 0) {
+		dsrows_free(&rows);
+		if (s->cache != NULL && dscache_get(s->cache, key, 1, &buf, &len) > 0)
+			return dsn_cached(buf, len, fn, arg);
+		return -1;
+	}
+	/* Not cached for want of memory: the answer is still right. */
+	if (s->cache != NULL)
+		(void)dscache_put(s->cache, key, rows.nrows ? rows.buf : NULL, rows.len);
+	rc = dsrows_each(rows.buf, rows.len, fn, arg);
+	dsrows_free(&rows);
+	return rc;
+}
+
+/* Every row of the table, from the server. */
+static long
+dsn_walk(struct dataset *ds, dataset_row_fn fn, void *arg, char *err, size_t errsize)
+{
+	struct dsnset *s = ds->impl;
+	struct dsrows rows;
+	long n;
+
+	dsrows_init(&rows);
+	if (dsn_query(s, NULL, &rows, err, errsize) < 0) {
+		dsrows_free(&rows);
+		return -1;
+	}
+	n = dsrows_each(rows.buf, rows.len, fn, arg);
+	dsrows_free(&rows);
+	return n;
+}
+
+/* Connect and run the lookup query once, past the cache: do table and columns exist? */
+static int
+dsn_check(struct dataset *ds, char *info, size_t infosize, char *err, size_t errsize)
+{
+	struct dsnset *s = ds->impl;
+	struct dsn_handle h;
+	struct dsrows rows;
+	char why[768], srv[300], version[128];
+	int broken = 0, rc;
+
+	dsn_server(s, srv, sizeof(srv));
+	pthread_mutex_lock(&s->lock);
+	s->retry_at = 0;	/* the administrator asked: try now */
+	pthread_mutex_unlock(&s->lock);
+	if (dsn_acquire(s, &h, why, sizeof(why)) < 0) {
+		snprintf(err, errsize, "%s: %s: %s", s->dsn.name, srv, why);
+		return -1;
+	}
+	dsrows_init(&rows);
+	rc = s->be->query(h.conn, &s->dsn, "postdkim-check.invalid", s->set.query_timeout_ms,
+	    &rows, &broken, why, sizeof(why));
+	dsrows_free(&rows);
+	s->be->version(h.conn, version, sizeof(version));
+	dsn_release(s, &h, broken);
+	if (rc < 0) {
+		snprintf(err, errsize, "%s: %s: %s", s->dsn.name, srv, why);
+		return -1;
+	}
+	snprintf(info, infosize, "%s %s at %s%s%.0u, database %s, table %s", s->be->product,
+	    version, s->dsn.host, s->dsn.port ? " port " : "", s->dsn.port, s->dsn.dbase,
+	    s->dsn.table);
+	return 0;
+}
+
+/* Close every connection; those in use close when given back. */
+static void
+dsn_flush(struct dsnset *s)
+{
+	void *idle[DSN_POOL_MAX];
+	size_t n, i;
+
+	pthread_mutex_lock(&s->lock);
+	s->generation++;
+	n = s->nidle;
+	memcpy(idle, s->idle, n * sizeof(idle[0]));
+	s->nidle = 0;
+	s->nconn -= n;
+	s->retry_at = 0;
+	s->backoff = 0;
+	pthread_mutex_unlock(&s->lock);
+	for (i = 0; i < n; i++)
+		s->be->disconnect(idle[i]);
+}
+
+/* dataset_disconnect(). */
+static void
+dsn_disconnect(struct dataset *ds)
+{
+	dsn_flush(ds->impl);
+}
+
+/* Close the connections and free everything. */
+static void
+dsn_close(struct dataset *ds)
+{
+	struct dsnset *s = ds->impl;
+
+	if (s == NULL)
+		return;
+	dsn_disconnect(ds);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->freed);
+	dscache_free(s->cache);
+	dsn_free(&s->dsn);
+	free(s);
+	ds->impl = NULL;
+}
+
+static const struct dataset_ops dsn_ops = {
+	.lookup = dsn_lookup, .walk = dsn_walk, .check = dsn_check, .close = dsn_close,
+	.disconnect = dsn_disconnect
+};
 
 /* dsn:BACKEND://... */
 int
-dataset_dsn_open(struct dataset *ds, const char *dsn, char *err, size_t errsize)
+dataset_dsn_open(struct dataset *ds, const char *spec, char *err, size_t errsize)
 {
-	(void)ds;
-	(void)dsn;
-	snprintf(err, errsize, "data set type 'dsn:' is not supported by this build of postdkim");
-	return -1;
+	struct dsnset *s;
+	char why[512];
+	size_t i;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	if (dsn_parse(&s->dsn, spec, why, sizeof(why)) < 0) {
+		dsn_free(&s->dsn);
+		free(s);
+		snprintf(err, errsize, "dsn: %s", why);
+		return -1;
+	}
+	for (i = 0; dsn_backends[i] != NULL; i++)
+		if (strcasecmp(dsn_backends[i]->name, s->dsn.backend) == 0)
+			s->be = dsn_backends[i];
+	if (s->be == NULL) {
+		int known = strcasecmp(s->dsn.backend, "pgsql") == 0 ||
+		    strcasecmp(s->dsn.backend, "mysql") == 0;
+
+		snprintf(err, errsize, "%s: %s back end '%s'%s", s->dsn.name,
+		    known ? "this build of postdkim has no" : "unknown", s->dsn.backend,
+		    known ? " (configure --with-pgsql / --with-mysql)" :
+		    " (pgsql and mysql are known)");
+		dsn_free(&s->dsn);
+		free(s);
+		return -1;
+	}
+	s->set = dsn_settings;
+	if (pthread_mutex_init(&s->lock, NULL) != 0 || pthread_cond_init(&s->freed, NULL) != 0 ||
+	    (s->set.cache_ttl_ms > 0 &&
+	    (s->cache = dscache_new(s->set.cache_ttl_ms, s->set.cache_size)) == NULL)) {
+		snprintf(err, errsize, "out of memory");
+		dsn_free(&s->dsn);
+		free(s);
+		return -1;
+	}
+	ds->ops = &dsn_ops;
+	ds->impl = s;
+	if ((ds->name = strdup(s->dsn.name)) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	return 0;
 }

@@ -103,7 +103,7 @@ file_close(struct dataset *ds)
 	ds->impl = NULL;
 }
 
-static const struct dataset_ops file_ops = { file_lookup, file_walk, NULL, file_close };
+static const struct dataset_ops file_ops = { file_lookup, file_walk, NULL, file_close, NULL };
 
 /* A fresh, empty table for ds. */
 static struct memtable *

@@ -16,6 +16,8 @@ struct dataset_ops {
 	int (*check)(struct dataset *ds, char *info, size_t infosize, char *err,
 	    size_t errsize);
 	void (*close)(struct dataset *ds);
+	/* May be NULL: nothing to disconnect. */
+	void (*disconnect)(struct dataset *ds);
 };
 
 struct dataset {

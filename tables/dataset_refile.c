@@ -132,7 +132,7 @@ refile_close(struct dataset *ds)
 }
 
 static const struct dataset_ops refile_ops = { refile_lookup, refile_walk, NULL,
-	refile_close };
+	refile_close, NULL };
 
 /* Sort the patterns into the three sources. */
 static int

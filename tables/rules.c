@@ -842,6 +842,30 @@ walk_domain(void *arg, const struct dataset_row *row)
 	return 0;
 }
 
+/*
+ * postdkim -n, a table in a database: connect and run its query once, and
+ * say which server answered (through warn, the only other channel -n has).
+ * 0, or -1 when the table cannot be read (reported).
+ */
+static int
+check_database(struct walk *w, const char *what, struct dataset *ds, rules_report_fn warn)
+{
+	char info[512], err[1024], msg[1200];
+
+	if (dataset_is_file(ds))
+		return 0;
+	if (dataset_check(ds, info, sizeof(info), err, sizeof(err)) < 0) {
+		walk_report(w, "%s %s", what, err);
+		return -1;
+	}
+	if (warn != NULL &&
+	    strncmp(dataset_name(ds), "dsn:", 4) == 0) {
+		snprintf(msg, sizeof(msg), "%s %s: %s answers", what, dataset_name(ds), info);
+		warn(w->arg, msg);
+	}
+	return 0;
+}
+
 /* postdkim -n: every entry, every key. */
 size_t
 rules_check_all(struct rules *r, rules_report_fn report, rules_report_fn warn, void *arg)
@@ -867,9 +891,11 @@ rules_check_all(struct rules *r, rules_report_fn report, rules_report_fn warn, v
 		if (dataset_walk(r->domains, walk_domain, &w, err, sizeof(err)) < 0)
 			walk_report(&w, "Domain %s: %s", dataset_name(r->domains), err);
 	} else {
-		if (dataset_walk(r->kt, walk_kt, &w, err, sizeof(err)) < 0)
+		if (check_database(&w, "KeyTable", r->kt, warn) == 0 &&
+		    dataset_walk(r->kt, walk_kt, &w, err, sizeof(err)) < 0)
 			walk_report(&w, "KeyTable %s: %s", dataset_name(r->kt), err);
-		if (dataset_walk(r->st, walk_st, &w, err, sizeof(err)) < 0)
+		if (check_database(&w, "SigningTable", r->st, warn) == 0 &&
+		    dataset_walk(r->st, walk_st, &w, err, sizeof(err)) < 0)
 			walk_report(&w, "SigningTable %s: %s", dataset_name(r->st), err);
 	}
 	keycache_free(w.kc);

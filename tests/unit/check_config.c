@@ -489,6 +489,20 @@ START_TEST(errors_name_place)
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSocket local:relative\n",
 	    dir);
 	ck_fails(cfg, "postdkim.conf:4: Socket:");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nDatabaseCacheTTL 1m\n", dir);
+	ck_fails(cfg, "postdkim.conf:4: DatabaseCacheTTL: '1m' is not a number of seconds");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nDatabaseCacheSize 0\n", dir);
+	ck_fails(cfg, "postdkim.conf:4: DatabaseCacheSize: '0' is not a number of answers");
+	/* A database back end or DSN that cannot be: said at start, without the password. */
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nKeyTable dsn:oracle://u:"
+	    "secret@h/db/table=t?keycol=k?datacol=v\nSigningTable file:%s/rsa.key\n", dir, dir);
+	ck_fails(cfg, "postdkim.conf:4: KeyTable: dsn:oracle://u@h/db/table=t?keycol=k?datacol=v: "
+	    "unknown back end 'oracle'");
+	ck_assert_ptr_null(strstr(errbuf, "secret"));
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nKeyTable dsn:pgsql://u:"
+	    "secret@h/db/table=t?keycol=k\nSigningTable file:%s/rsa.key\n", dir, dir);
+	ck_fails(cfg, "postdkim.conf:4: KeyTable: dsn: missing datacol=");
+	ck_assert_ptr_null(strstr(errbuf, "secret"));
 }
 END_TEST
 

@@ -1,0 +1,42 @@
+/*
+ * dsn.h - OpenDKIM's Data Store Names, parsed:
+ *
+ *	BACKEND://[USER[:PASSWORD]@][PORT+]HOST/DB/table=T?keycol=K?datacol=C1,C2[?filter=F]
+ *
+ * Table and column names are checked to be plain SQL identifiers (they are
+ * written into the query text, so nothing else may get there); the filter
+ * is an SQL condition written by the administrator, with =XX standing for
+ * the byte XX as in OpenDKIM.
+ */
+#ifndef POSTDKIM_DSN_H
+#define POSTDKIM_DSN_H
+
+#include <stddef.h>
+
+#include "dataset.h"
+
+struct dsn {
+	char *backend;		/* "pgsql" or "mysql" */
+	char *user, *password;	/* NULL when absent */
+	char *host;
+	unsigned port;		/* 0: the back end's default */
+	char *dbase;
+	char *table;		/* an identifier, possibly schema.table */
+	char *keycol;
+	char *datacol[DATASET_FIELDS_MAX];
+	size_t ndatacol;
+	char *filter;		/* NULL when absent */
+	char *name;		/* for messages: the DSN without its password */
+};
+
+/* Parse s (the part after "dsn:"). 0, or -1 with a message in err (never the password). */
+int dsn_parse(struct dsn *d, const char *s, char *err, size_t errsize);
+void dsn_free(struct dsn *d);
+/*
+ * Copy text that came from a server into dst for a log line: control
+ * characters, quotes and bytes outside ASCII become \xNN, a trailing
+ * newline goes.
+ */
+void dsn_escape(char *dst, size_t size, const char *src);
+
+#endif

@@ -1,0 +1,164 @@
+#!/bin/sh
+# postdkim-dsn.sh - KeyTable and SigningTable in a database, through the
+# real daemon: modoboa's two lines on PostgreSQL (a view over the domain
+# table, key files), README.SQL's layout on MariaDB (the PEM key in a
+# column). Two daemons (two MTAs) share one database: a domain inserted, a
+# key replaced, a row deleted are seen by both within DatabaseCacheTTL.
+# With the server stopped, cached domains keep signing, uncached ones are
+# tempfailed, foreign mail passes; after the restart everything signs.
+set -eu
+. "${TESTS_SRCDIR:-$(dirname "$0")}/testlib.sh"
+. "$TESTS_SRCDIR/pdlib.sh"
+
+H=$(cd "$TESTS_SRCDIR/../db" && pwd)/dbharness.sh
+DB=$(mktemp -d "${TMPDIR:-/tmp}/postdkim-db.XXXXXX")
+trap '"$H" stop "$DB"; tl_cleanup' EXIT
+"$H" start "$DB" || tl_fail "the database servers did not start"
+. "$DB/env"
+
+# SQL as the administrator (the panel).
+pg() {
+	psql -X -q -t -A -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d modoboa -v ON_ERROR_STOP=1 \
+	    -c "$1" || tl_fail "psql: $1"
+}
+my() {
+	mariadb --no-defaults --socket="$MY_SOCKET" -uroot odkim -e "$1" || tl_fail "mariadb: $1"
+}
+
+pd_key k1 rsa
+pd_key k2 rsa
+pd_key k3 rsa
+pd_zone mail example.com k1
+pd_zone rot example.com k2
+pd_zone mail new.example k1
+pd_zone sql example.net k3
+# The postdkim process reads the key files (root here, files 0600 in $T).
+pg "UPDATE admin_domain SET dkim_private_key_path = '$T/k1.key'"
+my "UPDATE dkim SET private_key = '$(cat "$T/k3.key")'"
+
+auth="$DB_USER:$DB_PASSWORD"
+for n in a b; do
+	cat > "$T/$n.conf" <<EOF
+SigningTable	dsn:pgsql://$auth@$PG_PORT+127.0.0.1/modoboa/table=dkim?keycol=domain_name?datacol=id
+KeyTable	dsn:pgsql://$auth@$PG_PORT+127.0.0.1/modoboa/table=dkim?keycol=id?datacol=domain_name,selector,private_key_path
+DatabaseCacheTTL	1
+Socket	local:$T/$n.sock
+Syslog	no
+SyslogSuccess	yes
+EOF
+done
+cat > "$T/c.conf" <<EOF
+SigningTable	dsn:mysql://$auth@$MY_PORT+127.0.0.1/odkim/table=dkim_signing?keycol=author?datacol=dkim_id
+KeyTable	dsn:mysql://$auth@$MY_PORT+127.0.0.1/odkim/table=dkim?keycol=id?datacol=domain_name,selector,private_key
+Socket	local:$T/c.sock
+Syslog	no
+EOF
+
+# postdkim -n reaches the server and names it; a wrong password is named with the server's words.
+"$POSTDKIM" -n -c "$T/a.conf" > "$T/n.log" 2>&1 || { cat "$T/n.log" >&2; tl_fail "postdkim -n"; }
+grep -q "PostgreSQL .* at 127.0.0.1" "$T/n.log" || { cat "$T/n.log" >&2; tl_fail "-n: no server named"; }
+"$POSTDKIM" -n -c "$T/c.conf" > "$T/n.log" 2>&1 || { cat "$T/n.log" >&2; tl_fail "postdkim -n (MariaDB)"; }
+sed "s/$DB_PASSWORD/wrong/" "$T/a.conf" > "$T/bad.conf"
+"$POSTDKIM" -n -c "$T/bad.conf" > "$T/n.log" 2>&1 && tl_fail "-n accepts a wrong password"
+grep -q "password authentication failed" "$T/n.log" || { cat "$T/n.log" >&2; tl_fail "-n: no server error"; }
+! grep -q "$DB_PASSWORD" "$T/n.log" || tl_fail "-n shows the password"
+
+pd_start a "$T/a.conf"
+pd_start b "$T/b.conf"
+pd_start c "$T/c.conf"
+
+H1='To: bob@example.org\nSubject: db\nDate: Tue, 14 Nov 2023 22:13:20 +0000\nMessage-ID: <1@x>\n'
+printf 'From: Alice <alice@example.com>\n'"$H1"'\nhello\n' > "$T/com.eml"
+printf 'From: new@new.example\n'"$H1"'\nhello\n' > "$T/new.eml"
+printf 'From: other@example.net\n'"$H1"'\nhello\n' > "$T/net.eml"
+printf 'From: x@uncached.example\n'"$H1"'\nhello\n' > "$T/unc.eml"
+printf 'From: eve@elsewhere.org\n'"$H1"'\nhello\n' > "$T/ext.eml"
+
+# send NAME DAEMON MSG [MCLIENT-ARGS...]: one message; the verdict line in $T/NAME.log.
+send() {
+	_n=$1 _d=$2 _m=$3
+	shift 3
+	rm -rf "$T/o-$_n"
+	mkdir -p "$T/o-$_n"
+	"$MCLIENT" -s "unix:$T/$_d.sock" -o "$T/o-$_n" "$@" "$T/$_m" > "$T/$_n.log" 2>&1 ||
+	    { cat "$T/$_n.log" >&2; tl_fail "$_n: mclient failed"; }
+}
+# signed NAME DAEMON MSG SELECTOR: signed with that selector and verified.
+signed() {
+	send "$1" "$2" "$3"
+	grep -q '^1 accept .* ins=1 ' "$T/$1.log" || { cat "$T/$1.log" "$T/$2.log" >&2; tl_fail "$1: not signed"; }
+	grep -q "s=$4;" "$T/o-$1/1.eml" || { head -5 "$T/o-$1/1.eml" >&2; tl_fail "$1: not s=$4"; }
+	pd_check 1 "$T/o-$1/1.eml"
+}
+unsigned() {
+	send "$1" "$2" "$3"
+	grep -q '^1 accept .* ins=0 ' "$T/$1.log" || { cat "$T/$1.log" >&2; tl_fail "$1: signed"; }
+}
+
+signed a-com a com.eml mail
+signed b-com b com.eml mail
+signed c-net c net.eml sql
+unsigned a-new0 a new.eml
+unsigned b-new0 b new.eml
+
+# The panel adds a domain: both MTAs sign it within the TTL.
+pg "INSERT INTO admin_domain (name, enable_dkim, dkim_key_selector, dkim_private_key_path)
+    VALUES ('new.example', TRUE, 'mail', '$T/k1.key')"
+sleep 1.3
+signed a-new1 a new.eml mail
+signed b-new1 b new.eml mail
+# The key of example.com is replaced (new selector, new file).
+pg "UPDATE admin_domain SET dkim_key_selector = 'rot', dkim_private_key_path = '$T/k2.key'
+    WHERE name = 'example.com'"
+sleep 1.3
+signed a-rot a com.eml rot
+signed b-rot b com.eml rot
+# The domain is deleted: no more signatures.
+pg "DELETE FROM admin_domain WHERE name = 'new.example'"
+sleep 1.3
+unsigned a-del a new.eml
+unsigned b-del b new.eml
+
+# The server goes down: what is cached keeps signing (the TTL has passed:
+# stale answers), what is not is tempfailed, mail from outside passes.
+"$H" stop-pgsql "$DB"
+sleep 1.3
+signed a-down a com.eml rot
+send a-unc a unc.eml
+grep -q '^1 tempfail ' "$T/a-unc.log" || { cat "$T/a-unc.log" >&2; tl_fail "uncached domain with the database down: not tempfailed"; }
+send a-ext a ext.eml --client-addr 192.0.2.1
+grep -q '^1 accept .* ins=0 ' "$T/a-ext.log" || { cat "$T/a-ext.log" >&2; tl_fail "foreign mail affected by the database"; }
+"$H" start-pgsql "$DB"
+n=0
+until send a-back a com.eml && grep -q '^1 accept .* ins=1 ' "$T/a-back.log" &&
+    send a-unc2 a unc.eml && grep -q '^1 accept .* ins=0 ' "$T/a-unc2.log"; do
+	n=$((n + 1))
+	[ $n -le 30 ] || { cat "$T/a-unc2.log" "$T/a.log" >&2; tl_fail "no recovery after the restart"; }
+	sleep 0.5
+done
+signed b-back b com.eml rot
+
+# The list data sets from the database too: Domain (asked per message) and
+# InternalHosts (read at start), with one KeyFile.
+pg "CREATE TABLE relay_hosts (addr VARCHAR(64) NOT NULL);
+    INSERT INTO relay_hosts VALUES ('127.0.0.1'), ('192.0.2.7');
+    GRANT SELECT ON relay_hosts TO $DB_USER"
+cat > "$T/d.conf" <<EOF
+Domain	dsn:pgsql://$auth@$PG_PORT+127.0.0.1/modoboa/table=admin_domain?keycol=name?datacol=id
+InternalHosts	dsn:pgsql://$auth@$PG_PORT+127.0.0.1/modoboa/table=relay_hosts?keycol=addr?datacol=addr
+KeyFile	$T/k1.key
+Selector	mail
+Socket	local:$T/d.sock
+Syslog	no
+EOF
+pd_start d "$T/d.conf"
+send d-relay d com.eml --client-addr 192.0.2.7
+grep -q '^1 accept .* ins=1 ' "$T/d-relay.log" || { cat "$T/d-relay.log" "$T/d.log" >&2; tl_fail "Domain/InternalHosts from the database: not signed"; }
+pd_check 1 "$T/o-d-relay/1.eml"
+send d-other d com.eml --client-addr 192.0.2.8
+grep -q '^1 accept .* ins=0 ' "$T/d-other.log" || tl_fail "InternalHosts from the database: an outside host's mail signed"
+unsigned d-unc d unc.eml
+for d in a b c d; do
+	! grep -q "$DB_PASSWORD" "$T/$d.log" || tl_fail "the password is in $d's log"
+done
+tl_note "ok"

@@ -1,0 +1,169 @@
+/*
+ * check_dsn.c - dsn: data sets without a server: the DSN parser (OpenDKIM's
+ * forms, and what is refused without showing the password), unknown or
+ * missing back ends, the escaping of server text, and the lookup cache.
+ * check_dsn_db.c tests the back ends against real servers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <check.h>
+
+#include "../../tables/dataset.h"
+#include "../../tables/dscache.h"
+#include "../../tables/dsn.h"
+
+/* Sleep ms milliseconds. */
+static void
+nap(unsigned ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* OpenDKIM's DSN forms, and what is refused. */
+START_TEST(parse)
+{
+	struct dsn d;
+	char err[512];
+
+	ck_assert_int_eq(dsn_parse(&d, "pgsql://modo:s3cr:t@x@5433+db.example/modoboa/"
+	    "table=dkim?keycol=id?datacol=domain_name,selector,private_key_path", err,
+	    sizeof(err)), 0);
+	ck_assert_str_eq(d.backend, "pgsql");
+	ck_assert_str_eq(d.user, "modo");
+	ck_assert_str_eq(d.password, "s3cr:t@x");
+	ck_assert_uint_eq(d.port, 5433);
+	ck_assert_str_eq(d.host, "db.example");
+	ck_assert_str_eq(d.dbase, "modoboa");
+	ck_assert_str_eq(d.table, "dkim");
+	ck_assert_str_eq(d.keycol, "id");
+	ck_assert_uint_eq(d.ndatacol, 3);
+	ck_assert_str_eq(d.datacol[2], "private_key_path");
+	ck_assert_ptr_null(d.filter);
+	ck_assert_ptr_null(strstr(d.name, "s3cr"));
+	ck_assert_str_eq(d.name, "dsn:pgsql://modo@5433+db.example/modoboa/table=dkim?keycol=id"
+	    "?datacol=domain_name,selector,private_key_path");
+	dsn_free(&d);
+
+	/* No credentials, no port, keys in any case, a schema, a filter with =XX. */
+	ck_assert_int_eq(dsn_parse(&d, "mysql://localhost/db/TABLE=mail.dkim?KeyCol=k"
+	    "?datacol=v?filter=active=3D1", err, sizeof(err)), 0);
+	ck_assert_ptr_null(d.user);
+	ck_assert_ptr_null(d.password);
+	ck_assert_uint_eq(d.port, 0);
+	ck_assert_str_eq(d.table, "mail.dkim");
+	ck_assert_str_eq(d.filter, "active=1");
+	dsn_free(&d);
+
+	/* A user without password. */
+	ck_assert_int_eq(dsn_parse(&d, "pgsql://u@h/db/table=t?keycol=k?datacol=v", err,
+	    sizeof(err)), 0);
+	ck_assert_str_eq(d.user, "u");
+	ck_assert_ptr_null(d.password);
+	dsn_free(&d);
+}
+END_TEST
+
+/* Broken DSNs: each refused with a message, never showing the password. */
+START_TEST(parse_errors)
+{
+	static const char *const bad[][2] = {
+		{ "pgsql:/h/db/table=t?keycol=k?datacol=v", "BACKEND://" },
+		{ "pgsql://u:pw@h/table=t?keycol=k?datacol=v", "no table parameters" },
+		{ "pgsql://u:pw@/db/table=t?keycol=k?datacol=v", "no host" },
+		{ "pgsql://u:pw@99999+h/db/table=t?keycol=k?datacol=v", "bad port" },
+		{ "pgsql://u:pw@h/db/table=t?keycol=k", "datacol" },
+		{ "pgsql://u:pw@h/db/keycol=k?datacol=v", "table" },
+		{ "pgsql://u:pw@h/db/table=t;drop?keycol=k?datacol=v", "not a table name" },
+		{ "pgsql://u:pw@h/db/table=t?keycol=k)?datacol=v", "not a column name" },
+		{ "pgsql://u:pw@h/db/table=t?keycol=k?datacol=v,w x", "not a column name" },
+		{ "pgsql://u:pw@h/db/table=t?keycol=k?datacol=a,b,c,d,e,f,g,h,i", "more than" },
+		{ "pgsql://u:pw@h/db/table=t?keycol=k?datacol=v?lookup=x", "unknown" },
+		{ "pgsql://u:pw@h/db/table=t?keycol=k?datacol=v?table=u", "repeated" },
+	};
+	struct dsn d;
+	char err[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(dsn_parse(&d, bad[i][0], err, sizeof(err)) < 0, "%s", bad[i][0]);
+		ck_assert_msg(strstr(err, bad[i][1]) != NULL, "%s: %s", bad[i][0], err);
+		ck_assert_ptr_null(strstr(err, "pw"));
+		dsn_free(&d);
+	}
+}
+END_TEST
+
+/* Back ends: unknown, or not built; server text escaped for a log line. */
+START_TEST(open_errors)
+{
+	struct dataset *ds;
+	char err[512], esc[64];
+
+	ck_assert_int_lt(dataset_open(&ds, "dsn:oracle://u:pw@h/db/table=t?keycol=k?datacol=v",
+	    DATASET_MAP, 0, "/etc/postdkim.conf", 3, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "unknown back end 'oracle'"));
+	ck_assert_ptr_null(strstr(err, "pw"));
+#ifndef HAVE_PGSQL
+	ck_assert_int_lt(dataset_open(&ds, "dsn:pgsql://u:pw@h/db/table=t?keycol=k?datacol=v",
+	    DATASET_MAP, 0, "/etc/postdkim.conf", 3, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "no back end 'pgsql'"));
+#endif
+	dsn_escape(esc, sizeof(esc), "FATAL:\tbad \"x\"\x1b[31m\n");
+	ck_assert_str_eq(esc, "FATAL:\\x09bad \\x22x\\x22\\x1b[31m");
+}
+END_TEST
+
+/* The cache: fresh, stale, negative, bounded, least recently used first. */
+START_TEST(cache)
+{
+	struct dscache *c = dscache_new(100, 3);
+	char *buf;
+	size_t len;
+
+	ck_assert_int_eq(dscache_get(c, "a", 1, &buf, &len), DSCACHE_MISS);
+	ck_assert_int_eq(dscache_put(c, "a", "x\0", 2), 0);
+	ck_assert_int_eq(dscache_put(c, "b", NULL, 0), 0);
+	ck_assert_int_eq(dscache_get(c, "a", 0, &buf, &len), DSCACHE_FRESH);
+	ck_assert_uint_eq(len, 2);
+	free(buf);
+	ck_assert_int_eq(dscache_get(c, "b", 0, &buf, &len), DSCACHE_FRESH);
+	ck_assert_ptr_null(buf);
+	ck_assert_int_eq(dscache_put(c, "c", NULL, 0), 0);
+	ck_assert_int_eq(dscache_get(c, "a", 0, &buf, &len), DSCACHE_FRESH);
+	free(buf);
+	/* b is now the least recently used: it goes. */
+	ck_assert_int_eq(dscache_put(c, "d", NULL, 0), 0);
+	ck_assert_uint_eq(dscache_count(c), 3);
+	ck_assert_int_eq(dscache_get(c, "b", 1, &buf, &len), DSCACHE_MISS);
+	nap(150);
+	ck_assert_int_eq(dscache_get(c, "a", 0, &buf, &len), DSCACHE_MISS);
+	ck_assert_int_eq(dscache_get(c, "a", 1, &buf, &len), DSCACHE_STALE);
+	free(buf);
+	dscache_free(c);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("dsn");
+	TCase *tc = tcase_create("parse");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, parse);
+	tcase_add_test(tc, parse_errors);
+	tcase_add_test(tc, open_errors);
+	tcase_add_test(tc, cache);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
