@@ -16,7 +16,7 @@ SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 
 # Build and test dependencies, all from Debian's archive.
-PACKAGES="build-essential autoconf automake pkg-config libssl-dev libmilter-dev check
+PACKAGES="build-essential autoconf automake pkg-config libssl-dev libmilter-dev libidn2-dev check
  clang libclang-rt-14-dev python3 python3-dkim python3-dnspython libmail-dkim-perl
  opendkim opendkim-tools miltertest dnsmasq-base postfix dovecot-core swaks valgrind
  openssl procps iproute2"

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../dkim/header.h"
+#include "../dkim/idna.h"
 #include "session.h"
 
 /* Start a session for a message. */
@@ -187,6 +188,30 @@ static int session_same_signers(struct session *s, const struct from_box *box, s
 	return 1;
 }
 
+/*
+ * Internationalized mail (RFC 8616): the From domains in A-label form, the
+ * form the tables are indexed by and d= and i= are written in. A name that
+ * is not a valid U-label cannot be ours.
+ */
+static int session_alabels(struct session *s, struct from_box *box, size_t nbox)
+{
+	char a[sizeof(box->domain)], why[128];
+	size_t i;
+
+	for (i = 0; i < nbox; i++) {
+		if (!dkim_idna_utf8(box[i].domain, strlen(box[i].domain)))
+			continue;
+		if (dkim_idna_alabel(box[i].domain, strlen(box[i].domain), a, sizeof(a), why,
+		    sizeof(why)) < 0) {
+			session_set(s, SESSION_SKIP, s->rc->cfg->on_default,
+			    "From domain %s", why);
+			return -1;
+		}
+		memcpy(box[i].domain, a, sizeof(a));
+	}
+	return 0;
+}
+
 /* End of header: decide whether and how to sign, start the signatures. */
 enum session_verdict session_eoh(struct session *s, const struct policy_facts *facts,
     time_t when)
@@ -230,6 +255,8 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 		    why ? why : "From has no usable address");
 		goto done;
 	}
+	if (session_alabels(s, box, nbox) < 0)
+		goto done;
 	snprintf(s->from_domain, sizeof(s->from_domain), "%s", box[0].domain);
 	rules_lookup(cfg->rules, s->rc->keys, box[0].local, s->from_domain, &s->found);
 	/*

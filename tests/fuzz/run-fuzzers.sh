@@ -36,7 +36,7 @@ fi
 
 # Build: each target with the core's sources, all sanitizers on.
 ssl_cflags=$(pkg-config --cflags libcrypto 2>/dev/null || true)
-ssl_libs=$(pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
+ssl_libs="$(pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto) $(pkg-config --libs libidn2 2>/dev/null || echo -lidn2)"
 for t in $targets; do
 	# shellcheck disable=SC2086
 	if ! "$CC" -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
