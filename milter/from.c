@@ -134,8 +134,18 @@ parse_addr_spec(struct from_scan *s, char *local, size_t lsize, char *domain, si
 	if (s->p < s->end && *s->p == '[') {
 		/* Domain literal: kept as written, no key will match it. */
 		start = s->p;
-		while (s->p < s->end && *s->p != ']')
+		while (s->p < s->end && *s->p != ']') {
+			/*
+			 * It is logged ("no signing key for [...]"): no line breaks
+			 * or other control characters (FWS in a literal is legal,
+			 * and never seen in a From that a key could match).
+			 */
+			if ((unsigned char)*s->p < 0x20 || *s->p == 0x7f) {
+				s->why = "From has a control character in a domain literal";
+				return -1;
+			}
 			s->p++;
+		}
 		if (s->p >= s->end) {
 			s->why = "From has an unterminated domain literal";
 			return -1;

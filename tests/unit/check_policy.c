@@ -93,6 +93,8 @@ START_TEST(from_bad)
 		{ "a@example.com junk", "text after" },
 		{ "a@example..com", "empty domain" },
 		{ "a@[192.0.2.1", "unterminated domain literal" },
+		{ "a@[x\n y]", "control character in a domain literal" },
+		{ "B <b@[\r\n\tforged: line]>", "control character in a domain literal" },
 	};
 	char local[256], domain[256];
 	const char *why;
