@@ -2,8 +2,8 @@
  * name.h - the one check of a domain name or selector, shared by the
  * signer (d=, s=), the configuration tables and dkimgen: dot-separated
  * labels of 1 to 63 ASCII letters, digits, '-' or '_', not starting or
- * ending with '-', 253 bytes at most. Internationalized names must be
- * given in their A-label (xn--) form.
+ * ending with '-', 253 bytes at most. Internationalized names are checked
+ * in their A-label (xn--) form, after dkim_idna_alabel().
  */
 #ifndef DKIM_NAME_H
 #define DKIM_NAME_H

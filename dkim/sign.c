@@ -219,6 +219,15 @@ const char *dkim_signer_domain(const dkim_signer *s) { return s->domain; }
 const char *dkim_signer_selector(const dkim_signer *s) { return s->selector; }
 dkim_alg dkim_signer_alg(const dkim_signer *s) { return dkim_key_alg(s->key); }
 
+/* Nonzero when two signers make the same d=, s= and a= with the same key. */
+int
+dkim_signer_same_key(const dkim_signer *a, const dkim_signer *b)
+{
+	return strcmp(a->domain, b->domain) == 0 && strcmp(a->selector, b->selector) == 0 &&
+	    (a->key == b->key || (dkim_key_alg(a->key) == dkim_key_alg(b->key) &&
+	    dkim_key_same_public(a->key, b->key)));
+}
+
 /* Nonzero when the signer lists the field name in h= candidates. */
 int
 dkim_signer_wants(const dkim_signer *s, const char *name, size_t nlen)

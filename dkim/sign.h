@@ -45,6 +45,8 @@ void dkim_signer_free(dkim_signer *s);
 const char *dkim_signer_domain(const dkim_signer *s);
 const char *dkim_signer_selector(const dkim_signer *s);
 dkim_alg dkim_signer_alg(const dkim_signer *s);
+/* Nonzero when two signers make the same d=, s= and a= with the same key (i= aside). */
+int dkim_signer_same_key(const dkim_signer *a, const dkim_signer *b);
 /* Nonzero when a field of that name may be needed by this signer. */
 int dkim_signer_wants(const dkim_signer *s, const char *name, size_t nlen);
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../dkim/dbuf.h"
+#include "../dkim/idna.h"
 #include "../dkim/name.h"
 #include "../dkim/key.h"
 #include "check.h"
@@ -155,6 +156,17 @@ validate(struct opts *o)
 	n = strlen(o->domain);
 	if (n > 1 && o->domain[n - 1] == '.')
 		o->domain[n - 1] = '\0';
+	/* An internationalized domain is published and signed as its A-label (RFC 8616). */
+	if (dkim_idna_utf8(o->domain, strlen(o->domain))) {
+		static char alabel[DOMAIN_MAX + 1];
+
+		if (dkim_idna_alabel(o->domain, strlen(o->domain), alabel, sizeof(alabel), why,
+		    sizeof(why)) != 0)
+			bad_usage("bad domain '%s': it %s", o->domain, why);
+		fprintf(stderr, "dkimgen: %s is written %s in DNS and in d=: using that\n",
+		    o->domain, alabel);
+		o->domain = alabel;
+	}
 	if (dkim_name_check(o->domain, DOMAIN_MAX, why, sizeof(why)) != 0)
 		bad_usage("bad domain '%s': it %s", o->domain, why);
 	if (o->mode == MODE_CHECK) {

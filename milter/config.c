@@ -284,8 +284,8 @@ config_list(struct load *ld, enum kw k, struct dataset **ds)
 {
 	char msg[768];
 
-	if (dataset_open(ds, ld->set[k].value, DATASET_LIST, DATASET_ICASE, ld->set[k].file,
-	    ld->set[k].line, msg, sizeof(msg)) < 0)
+	if (dataset_open(ds, ld->set[k].value, DATASET_LIST, DATASET_ICASE | DATASET_IDNA,
+	    ld->set[k].file, ld->set[k].line, msg, sizeof(msg)) < 0)
 		return config_kwerr(ld, k, "%s", msg);
 	return 0;
 }

@@ -186,7 +186,7 @@ build_tables(struct load *ld, struct config *cfg, const struct rules_settings *s
 		return config_kwerr(ld, K_KEYTABLE, "refile: is for SigningTable only; use file:");
 	}
 	/* Addresses and domains compare without case, as in OpenDKIM. */
-	if (open_map(ld, K_SIGNINGTABLE, DATASET_ICASE, &st) < 0) {
+	if (open_map(ld, K_SIGNINGTABLE, DATASET_ICASE | DATASET_IDNA, &st) < 0) {
 		dataset_close(kt);
 		return -1;
 	}

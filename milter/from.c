@@ -134,8 +134,18 @@ parse_addr_spec(struct from_scan *s, char *local, size_t lsize, char *domain, si
 	if (s->p < s->end && *s->p == '[') {
 		/* Domain literal: kept as written, no key will match it. */
 		start = s->p;
-		while (s->p < s->end && *s->p != ']')
+		while (s->p < s->end && *s->p != ']') {
+			/*
+			 * It is logged ("no signing key for [...]"): no line breaks
+			 * or other control characters (FWS in a literal is legal,
+			 * and never seen in a From that a key could match).
+			 */
+			if ((unsigned char)*s->p < 0x20 || *s->p == 0x7f) {
+				s->why = "From has a control character in a domain literal";
+				return -1;
+			}
 			s->p++;
+		}
 		if (s->p >= s->end) {
 			s->why = "From has an unterminated domain literal";
 			return -1;
@@ -240,22 +250,26 @@ done:
 	return 0;
 }
 
-/* The address of a From value with exactly one mailbox. */
-int
-from_address(const char *value, size_t len, char *local, size_t localsize,
-    char *domain, size_t domainsize, const char **why)
+/* One mailbox of the list: its text and its '<', if any. */
+struct from_span {
+	const char *start, *end, *angle;
+};
+
+/*
+ * Pass 1: the non-empty list elements (obs-mbox-list allows empty ones),
+ * the first max of them kept in spans. Returns how many there are, or -1
+ * with why.
+ */
+static int
+from_list(const char *value, size_t len, struct from_span *spans, size_t max, size_t *count,
+    const char **why)
 {
 	struct from_scan s = { value, value + len, NULL };
 	struct from_scan a;
-	const char *mstart = NULL, *mend = NULL, *angle = NULL, *ang;
-	size_t nboxes = 0;
+	const char *ang;
 	int group;
 
-	if (localsize == 0 || domainsize == 0) {
-		*why = "From address too long";
-		return -1;
-	}
-	/* Pass 1: count non-empty list elements (obs-mbox-list allows empty ones). */
+	*count = 0;
 	while (s.p < s.end) {
 		const char *start = s.p;
 
@@ -271,26 +285,37 @@ from_address(const char *value, size_t len, char *local, size_t localsize,
 		a.end = s.p;
 		a.why = NULL;
 		if (skip_cfws(&a) == 0 && a.p < a.end) {
-			if (++nboxes == 1) {
-				mstart = start;
-				mend = s.p;
-				angle = ang;
+			if (*count < max) {
+				spans[*count].start = start;
+				spans[*count].end = s.p;
+				spans[*count].angle = ang;
 			}
+			(*count)++;
 		}
 		if (s.p < s.end)
 			s.p++;	/* the ',' */
 	}
-	if (nboxes == 0) {
+	if (*count == 0) {
 		*why = "From has no address";
 		return -1;
 	}
-	if (nboxes > 1) {
-		*why = nboxes == 2 ? "From has 2 mailboxes" : "From has more than 2 mailboxes";
+	return 0;
+}
+
+/* Pass 2: the addr-spec of one mailbox, inside the angle brackets when there are any. */
+static int
+from_mailbox(const struct from_span *m, char *local, size_t localsize, char *domain,
+    size_t domainsize, const char **why)
+{
+	const char *angle = m->angle;
+	struct from_scan a;
+
+	if (localsize == 0 || domainsize == 0) {
+		*why = "From address too long";
 		return -1;
 	}
-	/* Pass 2: the addr-spec, inside the angle brackets when there are any. */
-	a.p = angle ? angle + 1 : mstart;
-	a.end = mend;
+	a.p = angle ? angle + 1 : m->start;
+	a.end = m->end;
 	a.why = NULL;
 	if (angle) {
 		/* obs-route: "<@relay1,@relay2:user@example.org>". */
@@ -341,5 +366,47 @@ from_address(const char *value, size_t len, char *local, size_t localsize,
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/* The address of a From value with exactly one mailbox. */
+int
+from_address(const char *value, size_t len, char *local, size_t localsize,
+    char *domain, size_t domainsize, const char **why)
+{
+	struct from_span m;
+	size_t n;
+
+	if (from_list(value, len, &m, 1, &n, why) < 0)
+		return -1;
+	if (n > 1) {
+		*why = n == 2 ? "From has 2 mailboxes" : "From has more than 2 mailboxes";
+		return -1;
+	}
+	return from_mailbox(&m, local, localsize, domain, domainsize, why);
+}
+
+/* Every mailbox of a From value, at most max of them. */
+int
+from_addresses(const char *value, size_t len, struct from_box *box, size_t max, size_t *n,
+    const char **why)
+{
+	struct from_span m[FROM_MAILBOXES_MAX];
+	size_t i, count;
+
+	*n = 0;
+	if (max > FROM_MAILBOXES_MAX)
+		max = FROM_MAILBOXES_MAX;
+	if (from_list(value, len, m, max, &count, why) < 0)
+		return -1;
+	if (count > max) {
+		*why = "From has too many mailboxes";
+		return -1;
+	}
+	for (i = 0; i < count; i++)
+		if (from_mailbox(&m[i], box[i].local, sizeof(box[i].local), box[i].domain,
+		    sizeof(box[i].domain), why) < 0)
+			return -1;
+	*n = count;
 	return 0;
 }

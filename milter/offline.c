@@ -1,8 +1,9 @@
 /*
  * offline.c - the -t mode: read a message file, present it to the session
- * the way the MTA presents it to the milter (header fields with the value
- * after the colon and folds as LF, the body as CRLF lines in chunks of at
- * most 65535 bytes), then print the signatures above the original bytes.
+ * the way the MTA presents it to the milter (header fields named without
+ * the white space before the colon, the value after the colon and folds as
+ * LF, the body as CRLF lines in chunks of at most 65535 bytes), then print
+ * the signatures above the original bytes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -70,7 +71,7 @@ static int offline_blank(const char *p, size_t len)
 static size_t offline_headers(struct session *s, const char *msg, size_t len, dbuf *val)
 {
 	const char *p = msg, *end = msg + len, *colon, *q;
-	size_t l, fl;
+	size_t l, fl, nlen;
 
 	while (p < end) {
 		l = offline_line(p, end);
@@ -92,8 +93,15 @@ static size_t offline_headers(struct session *s, const char *msg, size_t len, db
 		}
 		if (val->len > 0 && val->data[val->len - 1] == '\n')
 			val->len--;
+		/*
+		 * "Subject :" (obsolete syntax): Postfix gives the milter the name
+		 * without the white space before the colon, so -t does too.
+		 */
+		nlen = (size_t)(colon - p);
+		while (nlen > 0 && (p[nlen - 1] == ' ' || p[nlen - 1] == '\t'))
+			nlen--;
 		if (!dbuf_failed(val))
-			session_header(s, p, (size_t)(colon - p), val->data ? val->data : "", val->len);
+			session_header(s, p, nlen, val->data ? val->data : "", val->len);
 		p += fl;
 	}
 	return len;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../dkim/header.h"
+#include "../dkim/idna.h"
 #include "config_verify.h"
 #include "session.h"
 #include "verifier.h"
@@ -147,16 +148,93 @@ void session_header(struct session *s, const char *name, size_t nlen,
 	s->nfields++;
 }
 
+/* Nonzero when two results hold the same signatures (d=, s=, key), in any order. */
+static int session_same_set(const struct rules_result *a, const struct rules_result *b)
+{
+	size_t i, j;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++) {
+		for (j = 0; j < b->n; j++)
+			if (dkim_signer_same_key(a->signer[i], b->signer[j]))
+				break;
+		if (j == b->n)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Several authors in one From (RFC 5322 3.6.2): one set of signatures must
+ * speak for every one of them, so each mailbox must get the same d=, s= and
+ * key as the first (i= is the first's). Otherwise the verdict says why.
+ */
+static int session_same_signers(struct session *s, const struct from_box *box, size_t nbox)
+{
+	const struct config *cfg = s->rc->cfg;
+	struct rules_result other;
+	size_t i;
+	int same;
+
+	for (i = 1; i < nbox; i++) {
+		rules_lookup(cfg->rules, s->rc->keys, box[i].local, box[i].domain, &other);
+		if (other.failed && (other.n == 0 || cfg->on_key_error != ACTION_ACCEPT)) {
+			session_set(s, SESSION_FAIL, other.temporary ? ACTION_TEMPFAIL :
+			    cfg->on_key_error, "%s", other.why);
+			rules_result_free(&other);
+			return 0;
+		}
+		same = session_same_set(&s->found, &other);
+		rules_result_free(&other);
+		if (!same) {
+			if (strcmp(box[i].domain, box[0].domain) == 0)
+				session_set(s, SESSION_SKIP, cfg->on_default,
+				    "From has mailboxes with different keys in %s", box[0].domain);
+			else
+				session_set(s, SESSION_SKIP, cfg->on_default,
+				    "From has mailboxes in domains with different keys: %s, %s",
+				    box[0].domain, box[i].domain);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * Internationalized mail (RFC 8616): the From domains in A-label form, the
+ * form the tables are indexed by and d= and i= are written in. A name that
+ * is not a valid U-label cannot be ours.
+ */
+static int session_alabels(struct session *s, struct from_box *box, size_t nbox)
+{
+	char a[sizeof(box->domain)], why[128];
+	size_t i;
+
+	for (i = 0; i < nbox; i++) {
+		if (!dkim_idna_utf8(box[i].domain, strlen(box[i].domain)))
+			continue;
+		if (dkim_idna_alabel(box[i].domain, strlen(box[i].domain), a, sizeof(a), why,
+		    sizeof(why)) < 0) {
+			session_set(s, SESSION_SKIP, s->rc->cfg->on_default,
+			    "From domain %s", why);
+			return -1;
+		}
+		memcpy(box[i].domain, a, sizeof(a));
+	}
+	return 0;
+}
+
 /* End of header: decide whether and how to sign, start the signatures. */
 enum session_verdict session_eoh(struct session *s, const struct policy_facts *facts,
     time_t when)
 {
 	const struct config *cfg = s->rc->cfg;
 	const struct session_field *f;
-	char local[256];
+	struct from_box *box = NULL;
 	const char *why = NULL;
 	dkim_err err;
-	size_t i;
+	size_t i, nbox = 0;
 
 	if (s->verdict != SESSION_CONTINUE)
 		return s->verdict;
@@ -182,13 +260,22 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 		goto done;
 	}
 	f = &s->fields[s->from];
-	if (from_address(s->store.data + f->value, f->vlen, local, sizeof(local),
-	    s->from_domain, sizeof(s->from_domain), &why) != 0) {
+	if ((box = malloc(FROM_MAILBOXES_MAX * sizeof(*box))) == NULL) {
+		dkim_err e = { DKIM_ERR_NOMEM, "out of memory" };
+
+		session_fail(s, "From", &e);
+		goto done;
+	}
+	if (from_addresses(s->store.data + f->value, f->vlen, box, FROM_MAILBOXES_MAX, &nbox,
+	    &why) != 0) {
 		session_set(s, SESSION_SKIP, cfg->on_default, "%s",
 		    why ? why : "From has no usable address");
 		goto done;
 	}
-	rules_lookup(cfg->rules, s->rc->keys, local, s->from_domain, &s->found);
+	if (session_alabels(s, box, nbox) < 0)
+		goto done;
+	snprintf(s->from_domain, sizeof(s->from_domain), "%s", box[0].domain);
+	rules_lookup(cfg->rules, s->rc->keys, box[0].local, s->from_domain, &s->found);
 	/*
 	 * A key that cannot be used hurts its own mail only: tempfailed by
 	 * default, so it leaves signed once the key is fixed.
@@ -203,6 +290,8 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 		    s->from_domain);
 		goto done;
 	}
+	if (nbox > 1 && !session_same_signers(s, box, nbox))
+		goto done;
 	memset(&err, 0, sizeof(err));
 	if (dkim_msg_new((const dkim_signer *const *)s->found.signer, s->found.n, when, &s->msg,
 	    &err) != 0) {
@@ -219,6 +308,7 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 		}
 	}
 done:
+	free(box);
 	/* The core holds what it needs now; the kept copy can go. */
 	session_drop_fields(s);
 	/*

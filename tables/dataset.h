@@ -29,6 +29,13 @@ enum dataset_kind {
 
 /* Flags for dataset_open. */
 #define DATASET_ICASE	0x01	/* keys compare without case (domains, addresses) */
+/*
+ * Keys are domains, addresses or patterns of them: UTF-8 labels of their
+ * domain part are turned into A-labels when a file or list is read
+ * (RFC 8616), so "bücher.example" matches mail from xn--bcher-kva.example.
+ * Database keys are looked up as they are: store A-labels there.
+ */
+#define DATASET_IDNA	0x02
 
 /*
  * One row found. A file row has one field, its value as written (none for

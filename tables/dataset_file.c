@@ -7,37 +7,61 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../dkim/idna.h"
 #include "dataset_impl.h"
 #include "linereader.h"
 #include "memtable.h"
 
+/*
+ * Add one row; with DATASET_IDNA a key with UTF-8 labels goes in as its
+ * A-label form. 0, -1 when out of memory, -2 with err for a bad name.
+ */
+static int
+file_add(struct memtable *t, const char *key, size_t klen, const char *value, size_t vlen,
+    unsigned line, char *err, size_t errsize)
+{
+	char a[1024], why[128];
+
+	if (t->idna && dkim_idna_utf8(key, klen)) {
+		if (dkim_idna_alabel(key, klen, a, sizeof(a), why, sizeof(why)) < 0) {
+			snprintf(err, errsize, "line %u: '%.*s' %s", line, (int)(klen > 200 ? 200 :
+			    klen), key, why);
+			return -2;
+		}
+		key = a;
+		klen = strlen(a);
+	}
+	return memtable_add(t, key, klen, value, vlen, line);
+}
+
 /* Add the words of s (separated by commas and white space) as keys. */
 static int
-file_words(struct memtable *t, const char *s, unsigned line)
+file_words(struct memtable *t, const char *s, unsigned line, char *err, size_t errsize)
 {
 	size_t n;
+	int rc;
 
 	for (;;) {
 		s += strspn(s, ", \t\r\n");
 		if (*s == '\0')
 			return 0;
 		n = strcspn(s, ", \t\r\n");
-		if (memtable_add(t, s, n, NULL, 0, line) < 0)
-			return -1;
+		if ((rc = file_add(t, s, n, NULL, 0, line, err, errsize)) < 0)
+			return rc;
 		s += n;
 	}
 }
 
 /* Add one map line: the first word is the key, the rest the value. */
 static int
-file_mapline(struct memtable *t, const char *s, unsigned line)
+file_mapline(struct memtable *t, const char *s, unsigned line, char *err, size_t errsize)
 {
 	size_t klen = strcspn(s, " \t"), vlen;
 	const char *v = s + klen;
 
 	v += strspn(v, " \t");
 	vlen = strlen(v);
-	return memtable_add(t, s, klen, vlen ? v : NULL, vlen, line);
+	return file_add(t, s, klen, vlen ? v : NULL, vlen, line, err, errsize);
 }
 
 /* Read a table file into t. */
@@ -46,18 +70,23 @@ memtable_read(struct memtable *t, const char *path, enum dataset_kind kind, char
     size_t errsize)
 {
 	struct linereader lr;
-	char *s;
-	int rc;
+	char *s, bad[512];
+	int rc, added;
 
 	if (linereader_open(&lr, path, err, errsize) < 0)
 		return -1;
-	while ((rc = linereader_next(&lr, &s, err, errsize)) > 0)
-		if ((kind == DATASET_LIST ? file_words(t, s, lr.line) :
-		    file_mapline(t, s, lr.line)) < 0) {
-			snprintf(err, errsize, "%s: out of memory", path);
+	while ((rc = linereader_next(&lr, &s, err, errsize)) > 0) {
+		added = kind == DATASET_LIST ? file_words(t, s, lr.line, bad, sizeof(bad)) :
+		    file_mapline(t, s, lr.line, bad, sizeof(bad));
+		if (added < 0) {
+			if (added == -2)
+				snprintf(err, errsize, "%s: %s", path, bad);
+			else
+				snprintf(err, errsize, "%s: out of memory", path);
 			rc = -1;
 			break;
 		}
+	}
 	linereader_close(&lr);
 	return rc;
 }
@@ -117,6 +146,7 @@ file_new(struct dataset *ds, const char *name, char *err, size_t errsize)
 		return NULL;
 	}
 	memtable_init(t, (ds->flags & DATASET_ICASE) != 0);
+	t->idna = (ds->flags & DATASET_IDNA) != 0;
 	ds->impl = t;
 	return t;
 }
@@ -145,11 +175,14 @@ dataset_csl_open(struct dataset *ds, const char *list, unsigned cfgline, const c
     char *err, size_t errsize)
 {
 	struct memtable *t;
+	char bad[512];
+	int rc;
 
 	if ((t = file_new(ds, cfgpath, err, errsize)) == NULL)
 		return -1;
-	if (file_words(t, list, cfgline) < 0 || memtable_index(t) < 0) {
-		snprintf(err, errsize, "out of memory");
+
+	if ((rc = file_words(t, list, cfgline, bad, sizeof(bad))) < 0 || memtable_index(t) < 0) {
+		snprintf(err, errsize, "%s", rc == -2 ? bad : "out of memory");
 		return -1;
 	}
 	return 0;

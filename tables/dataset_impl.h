@@ -24,7 +24,7 @@ struct dataset {
 	const struct dataset_ops *ops;
 	char *name;		/* for messages; set by the back end */
 	enum dataset_kind kind;
-	unsigned flags;		/* DATASET_ICASE */
+	unsigned flags;		/* DATASET_ICASE, DATASET_IDNA */
 	int patterns;		/* refile: */
 	int is_file;
 	void *impl;		/* the back end's state */

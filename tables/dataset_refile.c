@@ -172,6 +172,7 @@ dataset_refile_open(struct dataset *ds, const char *path, char *err, size_t errs
 	/* Patterns match without case, like the wildcard matcher. */
 	memtable_init(&rf->rows, 1);
 	memtable_init(&rf->bydomain, 1);
+	rf->rows.idna = (ds->flags & DATASET_IDNA) != 0;
 	if (memtable_read(&rf->rows, path, ds->kind, err, errsize) < 0)
 		return -1;
 	if (refile_classify(rf) < 0) {

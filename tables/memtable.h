@@ -28,6 +28,7 @@ struct memtable {
 	uint32_t *slots;	/* hash index: first row + 1, 0 = empty */
 	size_t nslots;		/* a power of two */
 	int icase;
+	int idna;		/* keys read with UTF-8 labels are stored as A-labels */
 };
 
 void memtable_init(struct memtable *t, int icase);

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "../dkim/header.h"
+#include "../dkim/idna.h"
 #include "../dkim/name.h"
 #include "keysafe.h"
 #include "rules.h"
@@ -226,7 +227,7 @@ static int
 kt_split(const struct dataset_row *row, struct ktent *k, char *why, size_t whysize)
 {
 	const char *f[4];
-	char buf[4096 + 600], *p, *c;
+	char buf[4096 + 600], dwhy[128], *p, *c;
 	size_t n = 0, i;
 
 	memset(k, 0, sizeof(*k));
@@ -272,7 +273,12 @@ kt_split(const struct dataset_row *row, struct ktent *k, char *why, size_t whysi
 		snprintf(why, whysize, "value too long");
 		return -1;
 	}
-	strcpy(k->domain, f[0]);
+	/* A domain written as a U-label signs as its A-label (RFC 8616). */
+	if (dkim_idna_alabel(f[0], strlen(f[0]), k->domain, sizeof(k->domain), dwhy,
+	    sizeof(dwhy)) < 0) {
+		snprintf(why, whysize, "'%s' %s", f[0], dwhy);
+		return -1;
+	}
 	strcpy(k->selector, f[1]);
 	strcpy(k->key, f[2]);
 	for (i = 0; k->domain[i]; i++)
@@ -426,7 +432,7 @@ st_take(void *arg, const struct dataset_row *row)
 	struct st_search *s = arg;
 	struct rules *r = s->r;
 	struct kt_found f;
-	char name[128], ident[512], where[700], why[1024], *colon;
+	char name[128], ident[512], ident_a[512], where[700], why[1024], *colon;
 	const char *v = row->nfields ? row->field[0] : "";
 	dkim_signer *signer;
 	dkim_key *key;
@@ -445,6 +451,11 @@ st_take(void *arg, const struct dataset_row *row)
 		*colon++ = '\0';
 		if (identity_expand(colon, s->domain, ident, sizeof(ident)) < 0)
 			ident[0] = '\0';
+		/* i= carries its domain as an A-label, like d= (RFC 8616). */
+		if (dkim_idna_utf8(ident, strlen(ident)) &&
+		    dkim_idna_alabel(ident, strlen(ident), ident_a, sizeof(ident_a), why,
+		    sizeof(why)) == 0)
+			snprintf(ident, sizeof(ident), "%s", ident_a);
 	}
 	for (i = 0; i < s->nnames; i++)
 		if (strcmp(s->names[i], name) == 0)

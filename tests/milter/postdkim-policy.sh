@@ -1,10 +1,11 @@
 #!/bin/sh
 # postdkim-policy.sh - whose mail postdkim signs, seen from the MTA side:
 # ORIGINATING daemon name, SASL user, 127.0.0.1, ::1 and the pickup path
-# sign; an external unauthenticated client, a foreign From domain, no From,
-# two From fields and a From with two mailboxes do not, the message is still
-# accepted, and the log says why with the queue id. On-Default tempfail
-# defers our mail that cannot be signed, never mail that is not ours.
+# sign; an external unauthenticated client, a foreign From domain, no From
+# and two From fields do not, the message is still accepted, and the log
+# says why with the queue id. A From with several mailboxes (and a Sender)
+# is signed when every mailbox gets the same keys, not otherwise. On-Default
+# tempfail defers our mail that cannot be signed, never mail that is not ours.
 set -eu
 . "${TESTS_SRCDIR:-$(dirname "$0")}/testlib.sh"
 . "$TESTS_SRCDIR/pdlib.sh"
@@ -31,7 +32,8 @@ printf 'From: Eve <eve@other.org>\n'"$H"'\nbody\n' > "$T/foreign.eml"
 printf 'From: Sub <x@sub.example.com>\n'"$H"'\nbody\n' > "$T/subdomain.eml"
 printf "$H"'\nno from at all\n' > "$T/nofrom.eml"
 printf 'From: alice@example.com\n'"$H"'From: mallory@example.com\n\ntwo from fields\n' > "$T/twofrom.eml"
-printf 'From: alice@example.com, carol@example.com\n'"$H"'\ntwo mailboxes\n' > "$T/twobox.eml"
+printf 'From: Alice <alice@example.com>, Carol <carol@example.com>\nSender: alice@example.com\n'"$H"'\ntwo mailboxes\n' > "$T/twobox.eml"
+printf 'From: alice@example.com, eve@other.org\nSender: alice@example.com\n'"$H"'\ntwo domains\n' > "$T/twodom.eml"
 printf 'From: "Alice (Sales)" <alice@example.com> (comment)\n'"$H"'\nquoted\n' > "$T/quoted.eml"
 
 # case NAME WANT(signed|unsigned) MSG MCLIENT-ARGS...
@@ -77,10 +79,52 @@ case_ foreign-from  unsigned foreign.eml
 case_ subdomain     unsigned subdomain.eml
 case_ no-from       unsigned nofrom.eml
 case_ two-from      unsigned twofrom.eml
-case_ two-mailboxes unsigned twobox.eml
+case_ two-mailboxes signed   twobox.eml
+case_ two-domains   unsigned twodom.eml
+grep -q 'not signed: From has mailboxes in domains with different keys: example.com, other.org' \
+    "$T/pd.log" || tl_fail "two-domains: reason not logged"
 
 # Every signature, by both verifiers in one go.
 pd_check 1 $SIGNED
+
+# KeyTable + SigningTable: mailboxes of two domains whose mail gets the same
+# signature (d=, s=, key) are signed once for all; a domain with a key of its
+# own, or a user with a key of their own, makes the set ambiguous: not signed.
+pd_key k2 rsa
+pd_zone sel2 example.org k2
+cat > "$T/kt" <<EOF
+com	example.com:sel:$T/k.key
+net	example.com:sel:$T/k.key
+org	example.org:sel2:$T/k2.key
+carol	example.com:sel2:$T/k2.key
+EOF
+cat > "$T/st" <<EOF
+carol@example.com	carol
+example.com	com
+example.net	net
+example.org	org
+EOF
+cat > "$T/pd3.conf" <<EOF
+KeyTable	file:$T/kt
+SigningTable	file:$T/st
+Socket		local:$T/pd3.sock
+Syslog		no
+SyslogSuccess	yes
+EOF
+pd_start pd3 "$T/pd3.conf"
+printf 'From: alice@example.com, bob@example.net\nSender: alice@example.com\n'"$H"'\nshared key\n' > "$T/kt1.eml"
+printf 'From: alice@example.com, bob@example.org\nSender: alice@example.com\n'"$H"'\nother key\n' > "$T/kt2.eml"
+printf 'From: alice@example.com, carol@example.com\nSender: alice@example.com\n'"$H"'\nper-user key\n' > "$T/kt3.eml"
+mkdir "$T/ktout"
+"$MCLIENT" -s "unix:$T/pd3.sock" -o "$T/ktout" "$T/kt1.eml" "$T/kt2.eml" "$T/kt3.eml" > "$T/kt.log" \
+    || tl_fail "KeyTable mailboxes: mclient failed"
+grep -q '^1 accept .* ins=1 ' "$T/kt.log" && grep -q '^2 accept .* ins=0 ' "$T/kt.log" &&
+    grep -q '^3 accept .* ins=0 ' "$T/kt.log" || { cat "$T/kt.log" "$T/pd3.log" >&2; tl_fail "KeyTable mailboxes: wrong decisions"; }
+pd_check 1 "$T/ktout/1.eml"
+grep -q 'd=example.com' "$T/ktout/1.eml" || tl_fail "KeyTable mailboxes: not signed for the first author's domain"
+grep -q 'different keys: example.com, example.org' "$T/pd3.log" &&
+    grep -q 'mailboxes with different keys in example.com' "$T/pd3.log" ||
+    { cat "$T/pd3.log" >&2; tl_fail "KeyTable mailboxes: reasons not logged"; }
 
 # The same decisions on one reused connection (state must not leak from
 # one transaction to the next: SASL macros are per MAIL).

@@ -126,6 +126,53 @@ START_TEST(lists_and_case)
 }
 END_TEST
 
+/* DATASET_IDNA: keys with UTF-8 labels are found by their A-labels (RFC 8616). */
+START_TEST(idna_keys)
+{
+	char spec[600], err[512];
+	struct dataset *ds;
+
+	snprintf(spec, sizeof(spec), "file:%s", put("st", "B\xc3\xbc" "cher.example k1\n"
+	    "j\xc3\xb6rg@m\xc3\xbc" "nchen.example k2\n"
+	    ".m\xc3\xbc" "nchen.example k3\n"
+	    "xn--strae-oqa.example k4\n"));
+	ds = open_ok(spec, DATASET_MAP, DATASET_ICASE | DATASET_IDNA);
+	ck_assert_str_eq(look(ds, "xn--bcher-kva.example", 0), "xn--bcher-kva.example=k1@1");
+	/* The local part stays UTF-8: only the domain part is converted. */
+	ck_assert_str_eq(look(ds, "j\xc3\xb6rg@xn--mnchen-3ya.example", 0),
+	    "j\xc3\xb6rg@xn--mnchen-3ya.example=k2@2");
+	ck_assert_str_eq(look(ds, ".xn--mnchen-3ya.example", 0), ".xn--mnchen-3ya.example=k3@3");
+	ck_assert_str_eq(look(ds, "xn--strae-oqa.example", 0), "xn--strae-oqa.example=k4@4");
+	dataset_close(ds);
+	/* Without the flag keys stay as written. */
+	ds = open_ok(spec, DATASET_MAP, DATASET_ICASE);
+	ck_assert_str_eq(look(ds, "xn--bcher-kva.example", 0), "");
+	dataset_close(ds);
+	/* refile: the literal labels of a pattern. */
+	snprintf(spec, sizeof(spec), "refile:%s", put("re", "*@stra\xc3\x9f" "e.example s\n"
+	    "*@*.b\xc3\xbc" "cher.example b\n"));
+	ds = open_ok(spec, DATASET_MAP, DATASET_ICASE | DATASET_IDNA);
+	ck_assert_str_eq(look(ds, "a@xn--strae-oqa.example", 0), "*@xn--strae-oqa.example=s@1");
+	ck_assert_str_eq(look(ds, "a@strasse.example", 0), "");
+	ck_assert_str_eq(look(ds, "a@x.xn--bcher-kva.example", 0), "*@*.xn--bcher-kva.example=b@2");
+	dataset_close(ds);
+	/* Inline lists. */
+	ds = open_ok("csl:b\xc3\xbc" "cher.example, a.example", DATASET_LIST,
+	    DATASET_ICASE | DATASET_IDNA);
+	ck_assert_str_eq(look(ds, "xn--bcher-kva.example", 0), "xn--bcher-kva.example=@7");
+	dataset_close(ds);
+	/* A name IDNA2008 refuses (a joiner) is an error naming the line. */
+	snprintf(spec, sizeof(spec), "file:%s", put("bad", "ok.example k\na\xe2\x80\x8d" "b.example k\n"));
+	ck_assert_int_eq(dataset_open(&ds, spec, DATASET_MAP, DATASET_IDNA, "/etc/p.conf", 3, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "line 2:") && strstr(err, "not a valid internationalized name"),
+	    "%s", err);
+	ck_assert_int_eq(dataset_open(&ds, "csl:a\xe2\x80\x8d" "b.example", DATASET_LIST,
+	    DATASET_IDNA, "/etc/p.conf", 3, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "not a valid internationalized name"), "%s", err);
+}
+END_TEST
+
 START_TEST(errors)
 {
 	struct dataset *ds;
@@ -309,6 +356,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, file_map);
 	tcase_add_test(tc, lists_and_case);
+	tcase_add_test(tc, idna_keys);
 	tcase_add_test(tc, errors);
 	tcase_add_test(tc, relative);
 	tcase_add_test(tc, refile_order);

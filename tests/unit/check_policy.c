@@ -2,11 +2,12 @@
  * check_policy.c - whose mail is signed (authentication, InternalHosts with
  * IPv4/IPv6/mapped clients and Postfix's local submission path, MTA daemon
  * names, MacroList) and the From address: display names, comments, quoted
- * strings, obsolete forms, UTF-8, and the malformed cases that must be
- * refused with a reason.
+ * strings, obsolete forms, UTF-8, several mailboxes, and the malformed cases
+ * that must be refused with a reason.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +93,8 @@ START_TEST(from_bad)
 		{ "a@example.com junk", "text after" },
 		{ "a@example..com", "empty domain" },
 		{ "a@[192.0.2.1", "unterminated domain literal" },
+		{ "a@[x\n y]", "control character in a domain literal" },
+		{ "B <b@[\r\n\tforged: line]>", "control character in a domain literal" },
 	};
 	char local[256], domain[256];
 	const char *why;
@@ -131,6 +134,44 @@ START_TEST(from_bounds)
 	ck_assert_int_lt(from_address(big, strlen(big), local, sizeof(local), domain,
 	    sizeof(domain), &why), 0);
 	ck_assert_ptr_nonnull(why);
+}
+END_TEST
+
+START_TEST(from_many)
+{
+	static const char many[] = "Alice <alice@Domain.FR>, \"Carol, C.\" <carol@domain.fr> (co-author),"
+	    " ,dave@sub.domain.fr";
+	struct from_box box[FROM_MAILBOXES_MAX];
+	char big[64 * (FROM_MAILBOXES_MAX + 1)];
+	const char *why = NULL;
+	size_t n = 99, i, len;
+
+	ck_assert_int_eq(from_addresses(many, strlen(many), box, FROM_MAILBOXES_MAX, &n, &why), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(box[0].local, "alice");
+	ck_assert_str_eq(box[0].domain, "domain.fr");
+	ck_assert_str_eq(box[1].local, "carol");
+	ck_assert_str_eq(box[2].domain, "sub.domain.fr");
+	/* One mailbox: the same as from_address. */
+	ck_assert_int_eq(from_addresses("<a@x.example>", 13, box, 1, &n, &why), 0);
+	ck_assert_uint_eq(n, 1);
+	/* One bad mailbox spoils the list. */
+	ck_assert_int_lt(from_addresses("a@x.example, b@", 15, box, FROM_MAILBOXES_MAX, &n, &why), 0);
+	ck_assert_str_eq(why, "From address has an empty domain");
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_lt(from_addresses("a@x.example, T: b@x.example;", 28, box, 4, &n, &why), 0);
+	ck_assert_ptr_nonnull(strstr(why, "group syntax"));
+	/* Bounded: max mailboxes are taken, one more is refused. */
+	for (i = 0, len = 0; i < FROM_MAILBOXES_MAX; i++)
+		len += (size_t)snprintf(big + len, sizeof(big) - len, "%su%zu@x.example",
+		    i ? ", " : "", i);
+	ck_assert_int_eq(from_addresses(big, len, box, FROM_MAILBOXES_MAX, &n, &why), 0);
+	ck_assert_uint_eq(n, FROM_MAILBOXES_MAX);
+	ck_assert_str_eq(box[FROM_MAILBOXES_MAX - 1].local, "u31");
+	len += (size_t)snprintf(big + len, sizeof(big) - len, ", one@more.example");
+	ck_assert_int_lt(from_addresses(big, len, box, FROM_MAILBOXES_MAX, &n, &why), 0);
+	ck_assert_str_eq(why, "From has too many mailboxes");
+	ck_assert_int_lt(from_addresses("a@x.example, b@x.example", 24, box, 1, &n, &why), 0);
 }
 END_TEST
 
@@ -312,6 +353,7 @@ main(void)
 	tcase_add_test(tc, from_good);
 	tcase_add_test(tc, from_bad);
 	tcase_add_test(tc, from_bounds);
+	tcase_add_test(tc, from_many);
 	tcase_add_test(tc, ours);
 	tcase_add_test(tc, empty_internal_hosts);
 	suite_add_tcase(s, tc);
