@@ -13,6 +13,7 @@
  *	benchdrv -s SOCKET [-c CONNS] [-n MSGS] [-d SECONDS] [-g SIZE] [-r]
  *	    [-p PID] [-D DIR -k COUNT] [-l LABEL] [-t TIMEOUT_MS]
  *	    [-f FROM [-u LO:HI] [-q]]
+ *	benchdrv -s SOCKET -m FILE -a ADDR -v ...	(verification: see below)
  *	benchdrv -M FILE [-g SIZE]	(write the generated message, for other tools)
  *	benchdrv -s SOCKET -W MS [-p PID]	(wait until the milter answers; print when)
  *
@@ -21,6 +22,13 @@
  * or with -q one after the other (LO, LO+1, ..., wrapping), so that a run
  * of HI-LO messages covers every number once. Many domains: -f
  * 'user@d%u.example' -u 0:100000.
+ *
+ * For verification runs, -m FILE sends that message (CRLF, signed by
+ * someone else beforehand) instead of a generated one, -a ADDR is the
+ * client address given at CONNECT (an outside one, so that a milter in
+ * Mode sv verifies instead of signing), and -v counts "dkim=pass" results
+ * in the milter's Authentication-Results fields instead of signatures
+ * ("signed" then means verified, "sigs" the passes, "unsigned" the rest).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -54,6 +62,8 @@ struct run {
 	const char *from;	/* From address pattern, or NULL */
 	unsigned long from_lo, from_hi;
 	int from_seq;		/* -q: numbers in sequence, not at random */
+	int verify;		/* -v: count dkim=pass, not signatures */
+	const char *client_addr;	/* -a, or NULL for mclient's default */
 	atomic_ulong from_next;	/* next number in sequence */
 	char **samples;		/* kept results, written after the run */
 	size_t *samplelen;
@@ -181,6 +191,26 @@ count_sigs(const char *msg, size_t len)
 	return n;
 }
 
+/*
+ * Count "dkim=pass" in the header of a CRLF message: the verdicts the
+ * milter added (the pre-signed input carries no Authentication-Results).
+ */
+static long
+count_pass(const char *msg, size_t len)
+{
+	static const char word[] = "dkim=pass";
+	size_t i, wl = sizeof(word) - 1;
+	long n = 0;
+
+	for (i = 0; i + wl <= len; i++) {
+		if (msg[i] == '\n' && i + 2 < len && (msg[i + 1] == '\r' || msg[i + 1] == '\n'))
+			break;		/* empty line: end of header */
+		if (strncasecmp(msg + i, word, wl) == 0)
+			n++;
+	}
+	return n;
+}
+
 /* Remember one latency; on allocation failure the sample is dropped and counted. */
 static void
 add_latency(struct worker *w, double ms)
@@ -243,11 +273,12 @@ open_conn(struct worker *w)
 {
 	struct run *r = w->run;
 	mclient_opts o = { .timeout_ms = r->timeout_ms };
+	mclient_env env = { .client_addr = r->client_addr };
 	enum mclient_verdict v = MC_NONE;
 	mclient *c = NULL;
 	char err[256];
 
-	if (mclient_open(&c, r->sock, NULL, &o, err, sizeof(err)) != 0) {
+	if (mclient_open(&c, r->sock, &env, &o, err, sizeof(err)) != 0) {
 		snprintf(w->lasterr, sizeof(w->lasterr), "open: %s", err);
 		return NULL;
 	}
@@ -286,7 +317,8 @@ record(struct worker *w, mclient_result *res, double ms)
 		    mclient_verdict_name(res->verdict));
 		return;
 	}
-	n = res->msg ? count_sigs(res->msg, res->msglen) : 0;
+	n = res->msg == NULL ? 0 : r->verify ? count_pass(res->msg, res->msglen) :
+	    count_sigs(res->msg, res->msglen);
 	if (n == 0) {
 		w->unsigned_msgs++;
 		return;
@@ -518,12 +550,34 @@ wait_ready(const char *sock, long ms, long pid)
 	}
 }
 
+/* The whole of FILE in memory (a pre-signed message for -m); NULL after a message. */
+static char *
+read_message(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 ||
+	    fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t)n)) == NULL ||
+	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		fprintf(stderr, "benchdrv: %s: %s\n", path, errno ? strerror(errno) : "empty or short");
+		free(buf);
+		if (f != NULL)
+			fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: benchdrv -s SOCKET [-c CONNS] [-n MSGS] [-d SECONDS]"
 	    " [-g SIZE] [-r] [-p PID] [-D DIR -k COUNT] [-l LABEL] [-t TIMEOUT_MS]\n"
-	    "           [-f FROM [-u LO:HI] [-q]]\n"
+	    "           [-f FROM [-u LO:HI] [-q]] [-m FILE] [-a ADDR] [-v]\n"
 	    "       benchdrv -M FILE [-g SIZE]\n"
 	    "       benchdrv -s SOCKET -W MS [-p PID]\n");
 	exit(2);
@@ -595,7 +649,7 @@ main(int argc, char **argv)
 	struct run r;
 	struct worker *w;
 	struct rusage ru;
-	const char *label = "", *dir = NULL, *dump = NULL;
+	const char *label = "", *dir = NULL, *dump = NULL, *mfile = NULL;
 	size_t blen = 2048, mlen, i;
 	double cpu0 = -1, cpu1 = -1, ccpu;
 	long pid = 0, waitms = -1;
@@ -605,9 +659,12 @@ main(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	r.conns = 1;
 	r.timeout_ms = 60000;
-	while ((ch = getopt(argc, argv, "c:d:D:f:g:k:l:M:n:p:qrs:t:u:W:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:c:d:D:f:g:k:l:m:M:n:p:qrs:t:u:vW:")) != -1) {
 		switch (ch) {
+		case 'a': r.client_addr = optarg; break;
 		case 'c': r.conns = strtoul(optarg, NULL, 10); break;
+		case 'm': mfile = optarg; break;
+		case 'v': r.verify = 1; break;
 		case 'd': r.secs = strtod(optarg, NULL); break;
 		case 'D': dir = optarg; break;
 		case 'f': r.from = optarg; break;
@@ -643,8 +700,15 @@ main(int argc, char **argv)
 		usage();
 	if (r.nmax <= 0 && r.secs <= 0)
 		r.nmax = 100;
-	if ((msg = make_message(blen, &mlen)) == NULL ||
-	    mclient_mail_parse(msg, mlen, &r.mail) != 0) {
+	if (mfile != NULL) {
+		if ((msg = read_message(mfile, &mlen)) == NULL)
+			return 3;
+		blen = mlen;
+	} else if ((msg = make_message(blen, &mlen)) == NULL) {
+		fprintf(stderr, "benchdrv: out of memory\n");
+		return 3;
+	}
+	if (mclient_mail_parse(msg, mlen, &r.mail) != 0) {
 		fprintf(stderr, "benchdrv: out of memory\n");
 		return 3;
 	}

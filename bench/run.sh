@@ -1,13 +1,17 @@
 #!/bin/bash
 # run.sh - benchmark postdkim against Debian's OpenDKIM, in one run.
 #
-#   bench/run.sh [--quick] [-b BUILDDIR] [-r REPS] [-o OUTDIR]
+#   bench/run.sh [--quick] [--verify-only] [-b BUILDDIR] [-r REPS] [-o OUTDIR]
 #
 # Both milters get the same RSA-2048 key, relaxed/simple, Mode s, the same
 # socket kind, run in the foreground from their own temp dirs, and are
 # restarted for every measurement so that VmHWM (peak RSS) is per cell.
 # Cells are interleaved (postdkim, opendkim, opendkim, postdkim, ...) and
-# repeated; the table shows medians and postdkim/opendkim ratios. A sample
+# repeated; the table shows medians and postdkim/opendkim ratios. The
+# verification rows (vtable.py) send pre-signed mail of a domain that is not
+# postdkim's, from an outside client address, to postdkim (Mode sv) and
+# OpenDKIM (Mode v, QueryCache yes), both asking a DNS server on loopback
+# (tests/dns/hostile-dns.py) for the keys; --verify-only runs just those. A sample
 # of every cell's signatures is verified with python3-dkim so that a fast
 # wrong answer cannot pass. Without -b, the tree holding this script is
 # configured and built in a temp dir first. Needs root for apt-get (when
@@ -17,16 +21,18 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 quick=0
+vonly=0
 reps=3
 builddir=
 outdir=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
+	--verify-only) vonly=1 ;;
 	-b) builddir=$2; shift ;;
 	-r) reps=$2; shift ;;
 	-o) outdir=$2; shift ;;
-	-h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,19p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -95,7 +101,17 @@ conf() {
 	local kind=$1 sock=$2 variant=$3 f
 	f=$work/$kind-$variant-$RANDOM.conf
 	{
-		echo "Mode s"
+		if [ "$variant" = verify ]; then
+			# Keys from the loopback DNS server; postdkim signs only ours.example.
+			echo "Nameservers 127.0.0.1@$dns_port"
+			if [ "$kind" = opendkim ]; then
+				printf 'Mode v\nQueryCache yes\n'
+			else
+				printf 'Mode sv\nDomain ours.example\nSelector rsa\nKeyFile %s\n' "$work/rsa.key"
+			fi
+		else
+			echo "Mode s"
+		fi
 		echo "Canonicalization relaxed/simple"
 		echo "Socket $sock"
 		echo "Background no"
@@ -168,7 +184,7 @@ measure() {
 	start "$kind" "$variant" "$skind"
 	sdir=$outdir/samples/$group-$kind-$size-$conns
 	set -- "$@"
-	if [ "$rep" = 1 ] && [ "$kind" != null ]; then
+	if [ "$rep" = 1 ] && [ "$kind" != null ] && [ "$variant" != verify ]; then
 		mkdir -p "$sdir"
 		set -- "$@" -D "$sdir" -k "$([ "$size" = 25m ] && echo 1 || echo 2)"
 	fi
@@ -216,7 +232,9 @@ t0=$(date +%s)
 echo "run.sh: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)," \
 	"$reps repetitions, quick=$quick, results in $results" >&2
 
-if [ "$quick" = 1 ]; then
+if [ "$vonly" = 1 ]; then
+	sizes=""; conns_list=""
+elif [ "$quick" = 1 ]; then
 	sizes="2k 25m"; conns_list="8"
 else
 	sizes="2k 64k 1m 25m"; conns_list="1 8 64"
@@ -226,12 +244,14 @@ for size in $sizes; do
 		pair main rsa unix "$size" "$c"
 	done
 done
-if [ "$quick" = 1 ]; then
+if [ "$quick" = 1 ] && [ "$vonly" = 0 ]; then
 	pair main rsa unix 2k 64
 fi
+# The signing-only extra rows (not with --verify-only).
+[ "$vonly" = 1 ] && reps_extra=0 || reps_extra=$reps
 
 # Ed25519 and the libmilter floor: postdkim vs the do-nothing filter.
-for rep in $(seq "$reps"); do
+for rep in $(seq "$reps_extra"); do
 	measure ed postdkim ed unix 2k 8 "$rep" $(limits 2k 8)
 	measure ed null none unix 2k 8 "$rep" $(limits 2k 8)
 	# The floor for latency under load: libmilter with 64 connections.
@@ -239,11 +259,11 @@ for rep in $(seq "$reps"); do
 done
 # Dual signing (RSA + Ed25519), postdkim only: Debian 12's OpenDKIM
 # (2.11.0~beta2) tempfails every message signed with an Ed25519 key.
-for rep in $(seq "$reps"); do
+for rep in $(seq "$reps_extra"); do
 	measure dual postdkim dual unix 2k 8 "$rep" $(limits 2k 8)
 done
 # inet vs unix at one connection.
-for rep in $(seq "$reps"); do
+for rep in $(seq "$reps_extra"); do
 	measure inet postdkim rsa unix 2k 1 "$rep" $(limits 2k 1)
 	measure inet postdkim rsa inet 2k 1 "$rep" $(limits 2k 1)
 	measure inet opendkim rsa unix 2k 1 "$rep" $(limits 2k 1)
@@ -252,9 +272,9 @@ done
 # Cross-check of the inet row with an independent client, when given one
 # (MILTLOAD=path to a miltload binary): it writes each command in one
 # segment with TCP_NODELAY, as Postfix's buffered milter client does.
-if [ -n "${MILTLOAD:-}" ] && [ -x "$MILTLOAD" ]; then
+if [ "$vonly" = 0 ] && [ -n "${MILTLOAD:-}" ] && [ -x "$MILTLOAD" ]; then
 	"$DRV" -M "$work/bench.eml" -g 2k
-	for rep in $(seq "$reps"); do
+	for rep in $(seq "$reps_extra"); do
 		for kind in postdkim opendkim; do
 			for skind in unix inet; do
 				start "$kind" rsa "$skind"
@@ -265,23 +285,102 @@ if [ -n "${MILTLOAD:-}" ] && [ -x "$MILTLOAD" ]; then
 		done
 	done
 fi
+
+# --- verification rows ----------------------------------------------------
+# vmeasure GROUP KIND SIZE CONNS REP MSGFILE: one verification cell.
+vmeasure() {
+	measure "$1" "$2" verify unix "$3" "$4" "$5" $(limits "$3" "$4") -m "$6" -a 192.0.2.1 -v
+}
+verify_rows() {
+	local dnspy=$here/../tests/dns/hostile-dns.py rep c
+	$PY -c 'import dns.message' 2>/dev/null || apt-get install -y python3-dnspython >/dev/null ||
+		die "python3-dnspython missing (the DNS server needs it)"
+	dns_port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	$PY "$dnspy" "$dns_port" "$work/dns.log" "$work/zone" > "$work/dns.out" 2>&1 &
+	dns_pid=$!
+	pids="$pids $dns_pid"
+	for c in $(seq 100); do grep -q ready "$work/dns.out" && break; sleep 0.1; done
+	grep -q ready "$work/dns.out" || die "DNS server did not start: $(cat "$work/dns.out")"
+	# Messages signed beforehand by dkimpy (an outside signer) for bench.example.
+	"$DRV" -M "$work/v-2k.eml" -g 2k
+	"$DRV" -M "$work/v-25m.eml" -g 25m
+	openssl pkey -in "$work/ed.key" -outform DER | tail -c 32 | base64 -w0 > "$work/ed.seed"
+	openssl rsa -in "$work/rsa.key" -traditional -out "$work/rsa.trad" 2>/dev/null
+	$PY - "$work" <<'EOP' || die "signing the verification messages failed"
+import sys
+import dkim
+w = sys.argv[1]
+rsa = open(w + "/rsa.trad", "rb").read()
+ed = open(w + "/ed.seed", "rb").read()
+for size in ("2k", "25m"):
+    m = open("%s/v-%s.eml" % (w, size), "rb").read()
+    open("%s/vrsa-%s.eml" % (w, size), "wb").write(dkim.sign(m, b"rsa", b"bench.example", rsa) + m)
+    open("%s/ved-%s.eml" % (w, size), "wb").write(
+        dkim.sign(m, b"ed", b"bench.example", ed, signature_algorithm=b"ed25519-sha256") + m)
+# 3 and 100 RSA signatures on the 2 KB message (postdkim verifies at most
+# MaximumSignaturesToVerify of them and only counts the rest).
+m = open(w + "/v-2k.eml", "rb").read()
+for n in (3, 100):
+    out = m
+    for _ in range(n):
+        out = dkim.sign(m, b"rsa", b"bench.example", rsa) + out
+    open("%s/vsig%d-2k.eml" % (w, n), "wb").write(out)
+EOP
+	for rep in $(seq "$reps"); do
+		for c in 8 64; do
+			for size in 2k 25m; do
+				for alg in rsa ed; do
+					# Ed25519 at 25 MB adds nothing over RSA (the body hash dominates).
+					[ "$alg-$size" = ed-25m ] && continue
+					if [ $((rep % 2)) = 1 ]; then
+						vmeasure "v$alg" postdkim "$size" "$c" "$rep" "$work/v$alg-$size.eml"
+						vmeasure "v$alg" opendkim "$size" "$c" "$rep" "$work/v$alg-$size.eml"
+					else
+						vmeasure "v$alg" opendkim "$size" "$c" "$rep" "$work/v$alg-$size.eml"
+						vmeasure "v$alg" postdkim "$size" "$c" "$rep" "$work/v$alg-$size.eml"
+					fi
+				done
+			done
+		done
+		measure vnull null verify unix 2k 8 "$rep" $(limits 2k 8) -m "$work/vrsa-2k.eml" -a 192.0.2.1
+		# libmilter's own cost for 3 and 100 fields (one command each), the floor under both.
+		measure vnull3 null verify unix 2k 8 "$rep" $(limits 2k 8) -m "$work/vsig3-2k.eml" -a 192.0.2.1
+		measure vnull100 null verify unix 2k 8 "$rep" $(limits 2k 8) -m "$work/vsig100-2k.eml" -a 192.0.2.1
+		vmeasure vsig3 postdkim 2k 8 "$rep" "$work/vsig3-2k.eml"
+		vmeasure vsig100 postdkim 2k 8 "$rep" "$work/vsig100-2k.eml"
+		vmeasure vsig3 opendkim 2k 8 "$rep" "$work/vsig3-2k.eml"
+		vmeasure vsig100 opendkim 2k 8 "$rep" "$work/vsig100-2k.eml"
+	done
+	kill "$dns_pid" 2>/dev/null || true
+	wait "$dns_pid" 2>/dev/null || true
+	pids=$(echo "$pids" | sed "s/ $dns_pid\b//")
+}
+verify_rows
 t1=$(date +%s)
 
 # One RSA-2048 signature's CPU, from OpenSSL's own loop.
 rsa_sign_ms=$(openssl speed -seconds 1 rsa2048 2>/dev/null |
 	awk '/^rsa 2048 bits/ { sub(/s$/, "", $4); print $4 * 1000 }')
 
-echo "run.sh: verifying sampled signatures with python3-dkim" >&2
+# One RSA-2048 verification's CPU (the verify/s column).
+rsa_verify_ms=$(openssl speed -seconds 1 rsa2048 2>/dev/null |
+	awk '/^rsa 2048 bits/ { print 1000 / $7 }')
+
 vrc=0
-$PY "$here/verify.py" "$work/zone" "$outdir/samples" > "$outdir/verify.txt" || vrc=$?
-cat "$outdir/verify.txt"
-$PY "$here/table.py" "$results" "${rsa_sign_ms:-0}" "$outdir/miltload.jsonl" | tee "$outdir/table.md"
+if [ "$vonly" = 0 ]; then
+	echo "run.sh: verifying sampled signatures with python3-dkim" >&2
+	$PY "$here/verify.py" "$work/zone" "$outdir/samples" > "$outdir/verify.txt" || vrc=$?
+	cat "$outdir/verify.txt"
+	$PY "$here/table.py" "$results" "${rsa_sign_ms:-0}" "$outdir/miltload.jsonl" | tee "$outdir/table.md"
+fi
+$PY "$here/vtable.py" "$results" "${rsa_verify_ms:-0}" | tee "$outdir/vtable.md"
 cat <<EOF
 
 machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 date: $(date -u '+%Y-%m-%d %H:%M UTC'); measuring took $((t1 - t0)) s; $reps repetitions
 versions: $("$PD" -V 2>&1 | head -1); $(opendkim -V 2>&1 | head -1); $(openssl version)
-one RSA-2048 signature (openssl speed): ${rsa_sign_ms:-?} ms CPU
+one RSA-2048 signature (openssl speed): ${rsa_sign_ms:-?} ms CPU, one verification ${rsa_verify_ms:-?} ms
+load: $(uptime)
 raw results: $results
 EOF
 [ "$vrc" = 0 ] || die "signature verification failed (see above)"

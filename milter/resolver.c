@@ -11,6 +11,8 @@
  * cancels them: a cancel that succeeds means no callback will come (free
  * the ticket now), one that fails means the callback is on its way and
  * frees it. Memory a waiter owns is never touched after it returns.
+ * Definite answers are also kept in our own cache (dnscache.h), so that a
+ * key already seen costs no trip through libunbound's thread at all.
  */
 #include <errno.h>
 #include <poll.h>
@@ -22,6 +24,7 @@
 
 #include <unbound.h>
 
+#include "dnscache.h"
 #include "resolver.h"
 
 #define TYPE_TXT 16
@@ -31,6 +34,7 @@
 
 struct resolver {
 	struct ub_ctx *ctx;
+	struct dnscache *cache;
 	unsigned timeout_ms;
 	int validating;
 	pthread_mutex_t mu;
@@ -45,6 +49,7 @@ struct ticket {
 	size_t *pending;		/* the waiter's count of unanswered tickets */
 	int id;
 	int done;
+	unsigned ttl;			/* of the answer, seconds */
 };
 
 /* Nonzero when line holds word as a whole blank-separated word, any case. */
@@ -130,6 +135,11 @@ resolver_new(const struct resolver_opts *o, struct resolver **out, char *err, si
 	}
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
+	if ((r->cache = dnscache_new()) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		resolver_free(r);
+		return -1;
+	}
 	/* A thread, not a forked process: the daemon may be chrooted and threaded. */
 	if ((rc = ub_ctx_async(r->ctx, 1)) != 0)
 		goto fail;
@@ -169,6 +179,7 @@ resolver_free(struct resolver *r)
 	if (r == NULL)
 		return;
 	ub_ctx_delete(r->ctx);
+	dnscache_free(r->cache);
 	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
@@ -276,6 +287,7 @@ resolver_cb(void *arg, int err, struct ub_result *res)
 		free(t);	/* abandoned, and its cancel failed: ours to free */
 	} else {
 		answer_take(t->q, err, res, r->validating);
+		t->ttl = err == 0 && res != NULL && res->ttl > 0 ? (unsigned)res->ttl : 0;
 		t->done = 1;
 		(*t->pending)--;
 		pthread_cond_broadcast(&r->cv);
@@ -363,6 +375,9 @@ resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
 			snprintf(q[i].reason, sizeof(q[i].reason), "not a valid DNS name");
 			continue;
 		}
+		snprintf(name, sizeof(name), "%s._domainkey.%s", q[i].selector, q[i].domain);
+		if (dnscache_get(r->cache, name, &q[i]))
+			continue;	/* answered: no ticket, no query */
 		if ((t[i] = calloc(1, sizeof(**t))) == NULL) {
 			snprintf(q[i].reason, sizeof(q[i].reason), "out of memory");
 			continue;
@@ -398,6 +413,9 @@ resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
 		if (t[i] == NULL)
 			continue;
 		if (t[i]->done) {
+			snprintf(name, sizeof(name), "%s._domainkey.%s", q[i].selector,
+			    q[i].domain);
+			dnscache_put(r->cache, name, &q[i], t[i]->ttl);
 			free(t[i]);
 			t[i] = NULL;
 			continue;

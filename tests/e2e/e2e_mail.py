@@ -6,6 +6,8 @@
   e2e_mail.py collect --sink DIR --out DIR
   e2e_mail.py check   --ledger L --sent DIR --msgs DIR --zone Z --expect E
                       [--signed-list FILE]
+  e2e_mail.py authres --msgs DIR --prefix P --authserv ID --want pass|fail|none
+                      [--count N] [--signed]
 
 send builds test messages (plain, 8-bit, long lines, folded and oddly spaced
 headers, dot lines, blank lines, MIME, 10 MB), keeps a copy of each in --sent
@@ -17,6 +19,11 @@ messages (CRLF) named after their X-E2E-Id. check proves that every message
 accepted was delivered exactly once, signed when it should be (tags d= s= a=
 c= h=, and a dkimpy verification with keys from the test's zone) and unsigned
 when it should not be signed, with its body unchanged.
+
+For the verification phase, send --sign KEYFILE:DOMAIN:SELECTOR:ALG signs each
+message with dkimpy before it is sent (an outside signer, as a remote domain's
+would be), --tamper then changes its body; authres checks the
+Authentication-Results field that our authserv-id put on delivered messages.
 """
 import argparse
 import concurrent.futures
@@ -192,12 +199,28 @@ def cmd_send(a):
         dom = a.domains.split(",")[i % len(a.domains.split(","))]
         sender = "%s@%s" % (a.local, dom)
         rcpt = "rcpt-%s@sink.e2e.test" % mid
+        msg = make_message(mid, kind, sender, rcpt)
+        if a.sign:
+            msg = outside_sign(msg, a.sign)
+            if a.tamper:
+                msg = msg.rstrip(CRLF) + b" (changed on the way)" + CRLF
         with open(os.path.join(a.sent, mid + ".eml"), "wb") as f:
-            f.write(make_message(mid, kind, sender, rcpt))
+            f.write(msg)
         entries.append({"id": mid, "kind": kind, "via": a.via, "from": sender, "rcpt": rcpt,
                         "expect": a.expect, "port": a.port, "source": a.source, "auth": a.auth,
                         "tls": a.tls})
     return run_batch(entries, a)
+
+
+def outside_sign(msg, spec):
+    """Sign msg with dkimpy as KEYFILE:DOMAIN:SELECTOR:ALG (rsa or ed25519) says."""
+    keyfile, dom, sel, alg = spec.split(":")
+    with open(keyfile, "rb") as f:
+        key = f.read()
+    sig = dkim.sign(msg, sel.encode(), dom.encode(), key, canonicalize=(b"relaxed", b"relaxed"),
+                    signature_algorithm=(b"ed25519-sha256" if alg == "ed25519" else b"rsa-sha256"),
+                    include_headers=[b"from", b"to", b"subject", b"date", b"message-id"])
+    return sig + msg
 
 
 def run_batch(entries, a):
@@ -416,6 +439,35 @@ def cmd_check(a):
     return 1 if problems else 0
 
 
+def cmd_authres(a):
+    """Each delivered message of the batch carries exactly the verdict wanted."""
+    problems = []
+    names = sorted(f for f in os.listdir(a.msgs) if f.startswith(a.prefix + "-"))
+    if a.count and len(names) != a.count:
+        problems.append("%s: %d messages delivered, expected %d" % (a.prefix, len(names), a.count))
+    ours = re.compile(rb"(?im)^Authentication-Results:[ \t]*" + re.escape(a.authserv.encode()) +
+                      rb"[ \t]*;([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)")
+    for name in names:
+        with open(os.path.join(a.msgs, name), "rb") as f:
+            msg = f.read()
+        found = ours.findall(header_block(msg))
+        # Printed values come from the delivered mail: escape them.
+        shown = ascii([v.replace(CRLF, b" ") for v in found])
+        if a.signed and not dkim_fields(msg):
+            problems.append("%s: not signed" % name)
+        if a.want == "none":
+            if found:
+                problems.append("%s: has our Authentication-Results: %s" % (name, shown))
+        elif len(found) != 1:
+            problems.append("%s: %d Authentication-Results fields of ours: %s" % (name, len(found), shown))
+        elif not re.search(rb"\bdkim=" + a.want.encode() + rb"\b", found[0]):
+            problems.append("%s: expected dkim=%s, got %s" % (name, a.want, shown))
+    for p in problems:
+        print("PROBLEM " + p)
+    print("authres %s: %d messages, dkim=%s expected, %d problems" % (a.prefix, len(names), a.want, len(problems)))
+    return 1 if problems else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -441,6 +493,8 @@ def main():
             p.add_argument("--domains", default="example.com")
             p.add_argument("--local", default="sender")
             p.add_argument("--expect", choices=["signed", "unsigned"], default="signed")
+            p.add_argument("--sign", default="", help="KEYFILE:DOMAIN:SELECTOR:ALG")
+            p.add_argument("--tamper", action="store_true")
     p = sub.add_parser("collect")
     p.add_argument("--sink", required=True)
     p.add_argument("--out", required=True)
@@ -451,8 +505,16 @@ def main():
     p.add_argument("--zone", required=True)
     p.add_argument("--expect", required=True)
     p.add_argument("--signed-list")
+    p = sub.add_parser("authres")
+    p.add_argument("--msgs", required=True)
+    p.add_argument("--prefix", required=True)
+    p.add_argument("--authserv", required=True)
+    p.add_argument("--want", choices=["pass", "fail", "none"], required=True)
+    p.add_argument("--count", type=int, default=0)
+    p.add_argument("--signed", action="store_true")
     a = ap.parse_args()
-    return {"send": cmd_send, "resend": cmd_resend, "collect": cmd_collect, "check": cmd_check}[a.cmd](a)
+    return {"send": cmd_send, "resend": cmd_resend, "collect": cmd_collect, "check": cmd_check,
+            "authres": cmd_authres}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,10 @@
 # (e2e_mail.py) and verified by dkimpy, Mail::DKIM, OpenDKIM and postdkim's
 # own verifier. Then the faults: milter stopped, milter killed in the middle
 # of a run, reload under load; no message may be lost or leave unsigned.
+# Last, verification (Mode sv) against a private DNS server on loopback:
+# inbound mail signed by an outside signer gets our Authentication-Results,
+# submitted mail is signed and not verified, and with the DNS server down
+# inbound mail is tempfailed, kept, and delivered once DNS answers again.
 #
 # Needs root (Postfix instance, the postdkim system user). Everything it
 # starts is stopped by PID on exit, whatever happens.
@@ -70,7 +74,7 @@ SPOOL=$WORK/spool
 SOCKDIR=$SPOOL/var/run/postdkim
 LEDGER=$WORK/ledger.jsonl
 SENT=$WORK/sent
-MILTER_PID="" SINK_PID="" DOVECOT_PID="" WATCHDOG_PID="" BG_PIDS=""
+MILTER_PID="" SINK_PID="" DOVECOT_PID="" WATCHDOG_PID="" BG_PIDS="" DNS_PID=""
 
 # stop_pid PID: TERM, then KILL after 10 s; only processes this test started.
 stop_pid() {
@@ -98,9 +102,10 @@ cleanup() {
 	stop_pid "$MILTER_PID"
 	stop_pid "$DOVECOT_PID"
 	stop_pid "$SINK_PID"
+	stop_pid "$DNS_PID"
 	stop_pid "$WATCHDOG_PID"
 	if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
-		for f in postfix.out maillog milter.log dovecot.log sink.log; do
+		for f in postfix.out maillog milter.log dovecot.log sink.log dns.out; do
 			[ -s "$WORK/$f" ] && { echo "---- tail of $f"; tail -n 40 "$WORK/$f"; }
 		done
 	fi
@@ -190,7 +195,7 @@ chown -R postdkim:postdkim "$KEYS"
 chmod 700 "$KEYS"
 chmod 600 "$KEYS"/*.pem
 
-read -r PORT_MX PORT_SUB PORT_SUBS PORT_SINK <<<"$(free_ports 4)"
+read -r PORT_MX PORT_SUB PORT_SUBS PORT_SINK PORT_DNS <<<"$(free_ports 5)"
 say "work $WORK, milter $MILTER, ports: mx $PORT_MX submission $PORT_SUB submissions $PORT_SUBS sink $PORT_SINK"
 
 # ------------------------------------------------ socket directory, milter
@@ -561,8 +566,106 @@ if [ -n "$OWN_VERIFIER" ]; then
 else
 	say "postdkim's verifier not built: skipped (reference run with $MILTER)"
 fi
+# ------------------------------------------- phase 4: verification (Mode sv)
+# The same daemon, now in Mode sv, asks a private DNS server on loopback
+# (tests/dns/hostile-dns.py serving a zone with an outside domain's keys).
+VPHASE="verification phase skipped: it checks postdkim's Authentication-Results (milter $MILTER)"
+if [ "$MILTER" = postdkim ]; then
+	say "phase 4: verification (Mode sv, DNS server on 127.0.0.1@$PORT_DNS)"
+	DNSPY=$top_srcdir/tests/dns/hostile-dns.py
+	[ -r "$DNSPY" ] || die "$DNSPY missing"
+	$PY -c 'import dns.message' 2>/dev/null || die "python3-dnspython missing (the DNS server needs it)"
+	OUT=$WORK/outside
+	mkdir -p "$OUT"
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$OUT/rsa.pem" 2>/dev/null
+	openssl genpkey -algorithm ED25519 -out "$OUT/ed.pem"
+	# dkimpy takes an Ed25519 key as its base64 32-byte seed (the tail of the DER form).
+	openssl pkey -in "$OUT/ed.pem" -outform DER | tail -c 32 | base64 -w0 >"$OUT/ed.seed"
+	prsa=$(openssl pkey -in "$OUT/rsa.pem" -pubout -outform DER | base64 -w0)
+	ped=$(openssl pkey -in "$OUT/ed.pem" -pubout -outform DER | tail -c 32 | base64 -w0)
+	# "vlate" is first asked for while the DNS server is down: no cached key can hide the outage.
+	{
+		echo "vrsa._domainkey.sender.example v=DKIM1; k=rsa; p=$prsa"
+		echo "ved._domainkey.sender.example v=DKIM1; k=ed25519; p=$ped"
+		echo "vlate._domainkey.sender.example v=DKIM1; k=rsa; p=$prsa"
+	} >"$WORK/dnszone"
+	start_dns() {
+		: >"$WORK/dns.out"
+		$PY "$DNSPY" "$PORT_DNS" "$WORK/dns.log" "$WORK/dnszone" >>"$WORK/dns.out" 2>&1 &
+		DNS_PID=$!
+		wait_until 20 "the DNS server" grep -q '^ready' "$WORK/dns.out"
+	}
+	start_dns
+	AUTHSERV=mx.e2e.test
+	sed -e 's/^Mode\t.*/Mode\t\t\tsv/' "$WORK/milter.conf" >"$WORK/milter-sv.conf"
+	printf 'Nameservers\t\t127.0.0.1@%s\nDNSTimeout\t\t2\nAuthservID\t\t%s\n' "$PORT_DNS" "$AUTHSERV" \
+		>>"$WORK/milter-sv.conf"
+	grep -q '^Mode[[:space:]]*sv$' "$WORK/milter-sv.conf" || die "phase 4: no Mode line to change"
+	"$MILTER_BIN" -n -c "$WORK/milter-sv.conf" >>"$WORK/milter.log" 2>&1 ||
+		die "postdkim -n rejects the verification configuration: $(tail -n 3 "$WORK/milter.log")"
+	stop_milter
+	cp "$WORK/milter-sv.conf" "$WORK/milter.conf"
+	start_milter
+	SAM="--local sam --domains sender.example"
+	# (a) Inbound from an outside client, signed by an outside signer (dkimpy).
+	send $MX --source 127.0.0.3 $SAM --prefix vrsa --count 3 --kinds plain,folded,mime \
+		--sign "$OUT/rsa.pem:sender.example:vrsa:rsa" --expect unsigned || die "phase 4: inbound RSA-signed mail refused"
+	send $MX --source 127.0.0.3 $SAM --prefix ved --count 2 --kinds plain,8bit \
+		--sign "$OUT/ed.seed:sender.example:ved:ed25519" --expect unsigned || die "phase 4: inbound Ed25519-signed mail refused"
+	send $MX --source 127.0.0.3 $SAM --prefix vbad --count 2 --kinds plain,dots --tamper \
+		--sign "$OUT/rsa.pem:sender.example:vrsa:rsa" --expect unsigned || die "phase 4: inbound tampered mail refused"
+	# (b) Authenticated submission: signed, not verified.
+	send --port "$PORT_SUB" --tls starttls --source 127.0.0.3 --auth "alice@example.org:$SASL_PW" \
+		--prefix vsub --count 3 --domains example.org --kinds plain,folded,mime || die "phase 4: submission refused"
+	wait_delivery 90
+	$MAILPY collect --sink "$WORK/sink" --out "$WORK/msgs-v" >/dev/null
+	authres() { $MAILPY authres --msgs "$WORK/msgs-v" --authserv "$AUTHSERV" "$@" || die "phase 4: $*"; }
+	authres --prefix vrsa --count 3 --want pass
+	authres --prefix ved --count 2 --want pass
+	authres --prefix vbad --count 2 --want fail
+	authres --prefix vsub --count 3 --want none --signed
+	grep -q 'vrsa._domainkey.sender.example' "$WORK/dns.log" || die "phase 4: the DNS server was never asked"
+	# (c) DNS down: a key not in the cache is a temporary error (On-DNSError
+	# tempfail): the SMTP client gets 4xx, sendmail(1) mail stays in the queue.
+	stop_pid "$DNS_PID"
+	DNS_PID=""
+	send $MX --source 127.0.0.3 $SAM --prefix vdns --count 2 --kinds plain \
+		--sign "$OUT/rsa.pem:sender.example:vlate:rsa" --expect unsigned --want tempfail ||
+		die "phase 4: with DNS down inbound signed mail did not get 4xx"
+	send --via sendmail $SAM --prefix vq --count 2 --kinds plain,folded \
+		--sign "$OUT/rsa.pem:sender.example:vlate:rsa" --expect unsigned
+	sleep 3
+	[ "$(delivered_ids vq)" = 0 ] || die "phase 4: sendmail(1) mail left while its key could not be fetched"
+	queued=$(queue_files)
+	[ "$queued" -ge 2 ] || die "phase 4: sendmail(1) mail is neither delivered nor queued ($queued in the queue)"
+	# And it was postdkim that said "try later", for the key it could not fetch.
+	TF='s=vlate temperror (key lookup failed: .*(DNS error: action tempfail)'
+	ntf=$(grep -c "external client 127.0.0.3, .*$TF" "$WORK/milter.log" || true)
+	[ "$ntf" = 2 ] || die "phase 4: postdkim logged $ntf DNS tempfails for the SMTP messages, expected 2"
+	wait_until 30 "postdkim's DNS tempfail of the sendmail(1) mail" \
+		grep -q "no signing key for sender.example; .*$TF" "$WORK/milter.log"
+	start_dns
+	# As a real client would: try again until accepted. The first lookups just
+	# after the server returns may still time out (libunbound backs off from a
+	# server that stopped answering), so one retry round is not enough.
+	tries=0
+	until $MAILPY resend --ledger "$LEDGER" --sent "$SENT" --conf "$CONF"; do
+		tries=$((tries + 1))
+		[ $tries -lt 15 ] || die "phase 4: inbound mail still tempfailed 15 rounds after DNS came back"
+		sleep 2
+	done
+	wait_delivery 120
+	rm -rf "$WORK/msgs-v"
+	$MAILPY collect --sink "$WORK/sink" --out "$WORK/msgs-v" >/dev/null
+	authres --prefix vdns --count 2 --want pass
+	authres --prefix vq --count 2 --want pass
+	VPHASE="phase 4 (verification, Mode sv): 5 inbound messages signed outside (3 RSA, 2 Ed25519) got dkim=pass, 2 tampered dkim=fail, 3 submitted were signed without our A-R; DNS down: 2 SMTP messages got 4xx, 2 sendmail(1) messages held ($queued in the queue); after DNS restart all 4 arrived with dkim=pass"
+	say "$VPHASE"
+fi
+
 nunsigned=$(grep -c '"expect": "unsigned"' "$LEDGER" || true)
 say "$F1"
 say "$F2"
 say "$F3"
+say "$VPHASE"
 echo "e2e: $nsigned messages checked, verifiers: $VERIFIERS ($nunsigned external messages checked unsigned; milter $MILTER; $((SECONDS - T0)) s)"

@@ -4,7 +4,8 @@
 # Authentication-Results field at the top, read back with python3-authres.
 # Messages are signed by dkimpy (RSA, Ed25519) and Mail::DKIM in all four
 # canonicalizations, then tampered, unsigned, signed with a missing or
-# revoked key or with rsa-sha1; forged Authentication-Results fields (8 of
+# revoked key or with rsa-sha1; Debian's opendkim signs (Mode s, through
+# mclient) in all four canonicalizations; forged Authentication-Results fields (8 of
 # 10 name us) are all removed and the 2 foreign ones kept; our own mail is
 # still signed, not verified; with the DNS server gone, signed mail whose
 # key is not cached is tempfailed (On-DNSError) within DNSTimeout.
@@ -234,6 +235,39 @@ for f in "$T"/py-*.eml "$T"/md-*.eml "$T"/tampered.eml "$T"/nokey.eml "$T"/revok
 	esac
 done
 tl_note "opendkim -t agrees on $agree messages"
+
+# OpenDKIM as a signer: Debian's opendkim in Mode s (opendkim-testmsg fails
+# with "dkim_chunk(): Syntax error"), driven through mclient as Postfix would
+# drive it, in the four canonicalizations; postdkim must pass what it signed
+# and fail a copy with a changed body or Subject.
+for canon in relaxed/relaxed simple/simple relaxed/simple simple/relaxed; do
+	c=$(echo "$canon" | tr / -)
+	sock="$T/ods-$c.sock"
+	printf 'Syslog no\nMode s\nDomain sender.example\nSelector rsa\nKeyFile %s\nSocket local:%s\nCanonicalization %s\nRequireSafeKeys false\nUserID %s\n' \
+	    "$T/rsa.pem" "$sock" "$canon" "$(id -un)" > "$T/ods-$c.conf"
+	opendkim -f -x "$T/ods-$c.conf" > "$T/ods-$c.log" 2>&1 &
+	odpid=$!
+	TL_PIDS="$TL_PIDS $odpid"
+	tl_wait_socket "$sock" "$odpid" || { cat "$T/ods-$c.log" >&2; tl_fail "opendkim (Mode s, $c) did not start"; }
+	mkdir -p "$T/ods-$c"
+	"$MCLIENT" -s "unix:$sock" --client-addr 127.0.0.1 -o "$T/ods-$c" "$T/base.eml" > "$T/ods-$c.out" ||
+		{ cat "$T/ods-$c.out" >&2; tl_fail "mclient through opendkim ($c) failed"; }
+	tl_kill "$odpid"
+	tr -d '\r' < "$T/ods-$c/1.eml" | sed -n '/^DKIM-Signature:/,/^[^ \t]/p' | tr -d ' \t\n' |
+	    grep -q "c=$canon;" || { head -5 "$T/ods-$c/1.eml" >&2; tl_fail "opendkim did not sign ($c)"; }
+	cp "$T/ods-$c/1.eml" "$T/od-$c.eml"
+	run "od-$c" --client-addr 192.0.2.1
+	expect "od-$c" accept "^$ID; pass d=sender.example s=rsa b=8\$"
+done
+sed 's/the  numbers/the  numberz/' "$T/od-relaxed-relaxed.eml" > "$T/od-tampered.eml"
+cmp -s "$T/od-tampered.eml" "$T/od-relaxed-relaxed.eml" && tl_fail "od-tampered: not changed"
+run od-tampered --client-addr 192.0.2.1
+expect od-tampered accept "^$ID; fail d=sender.example s=rsa b=8\$"
+sed 's/^Subject: verify me/Subject: verify you/' "$T/od-simple-simple.eml" > "$T/od-tampered-hdr.eml"
+cmp -s "$T/od-tampered-hdr.eml" "$T/od-simple-simple.eml" && tl_fail "od-tampered-hdr: not changed"
+run od-tampered-hdr --client-addr 192.0.2.1
+expect od-tampered-hdr accept "^$ID; fail d=sender.example s=rsa b=8\$"
+tl_note "opendkim-signed (4 canonicalizations) pass; a changed body and a changed Subject fail"
 
 # postdkim -t: the A-R the milter would add, above the message as it was.
 "$POSTDKIM" -c "$T/pd.conf" -a 192.0.2.1 -t "$T/two.eml" > "$T/t.out" 2> "$T/t.err" ||
