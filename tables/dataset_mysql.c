@@ -36,61 +36,6 @@ my_library_init(void)
 	my_init_failed = mysql_library_init(0, NULL, NULL) != 0;
 }
 
-/* Append `id` (`schema`.`table` for schema.table). */
-static void
-my_ident(char *buf, size_t size, const char *id)
-{
-	size_t n = strlen(buf);
-
-	if (n + 1 < size)
-		buf[n++] = '`';
-	for (; *id && n + 4 < size; id++) {
-		if (*id == '.') {
-			buf[n++] = '`';
-			buf[n++] = '.';
-			buf[n++] = '`';
-		} else
-			buf[n++] = *id;
-	}
-	buf[n++] = '`';
-	buf[n] = '\0';
-}
-
-/* SELECT [key,]cols FROM table [WHERE key = ?] [AND (filter)]. */
-static char *
-my_sql(const struct dsn *d, int walk)
-{
-	size_t size = 256 + (d->ndatacol + 2) * 140 + (d->filter ? strlen(d->filter) : 0);
-	char *q = malloc(size);
-	size_t i;
-
-	if (q == NULL)
-		return NULL;
-	strcpy(q, "SELECT ");
-	if (walk) {
-		my_ident(q, size, d->keycol);
-		strcat(q, ",");
-	}
-	for (i = 0; i < d->ndatacol; i++) {
-		if (i > 0)
-			strcat(q, ",");
-		my_ident(q, size, d->datacol[i]);
-	}
-	strcat(q, " FROM ");
-	my_ident(q, size, d->table);
-	if (!walk) {
-		strcat(q, " WHERE ");
-		my_ident(q, size, d->keycol);
-		strcat(q, " = ?");
-	}
-	if (d->filter != NULL) {
-		strcat(q, walk ? " WHERE (" : " AND (");
-		strcat(q, d->filter);
-		strcat(q, ")");
-	}
-	return q;
-}
-
 /* Free a connection. */
 static void
 my_disconnect(void *conn)
@@ -121,7 +66,7 @@ my_connect(const struct dsn *d, unsigned timeout_ms, unsigned query_ms, char *er
 
 	pthread_once(&my_once, my_library_init);
 	if (my_init_failed || (c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->sql[0] = my_sql(d, 0)) == NULL || (c->sql[1] = my_sql(d, 1)) == NULL ||
+	    (c->sql[0] = dsn_sql(d, 0, '`', 0, "?")) == NULL || (c->sql[1] = dsn_sql(d, 1, '`', 0, "?")) == NULL ||
 	    (c->m = mysql_init(NULL)) == NULL) {
 		if (!my_init_failed)
 			my_disconnect(c);

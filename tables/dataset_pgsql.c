@@ -9,7 +9,6 @@
  * Everything runs on non-blocking calls with poll(), so that no connect or
  * query waits longer than its timeout, whatever the network does.
  */
-#include <ctype.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,61 +23,6 @@ struct pgconn {
 	PGconn *pg;
 	char *lookup_sql, *walk_sql;
 };
-
-/* Append the quoted identifier id ("schema.table" becomes "schema"."table"). */
-static void
-pg_ident(char *buf, size_t size, const char *id)
-{
-	size_t n = strlen(buf);
-
-	if (n + 1 < size)
-		buf[n++] = '"';
-	for (; *id && n + 4 < size; id++) {
-		if (*id == '.') {
-			buf[n++] = '"';
-			buf[n++] = '.';
-			buf[n++] = '"';
-		} else
-			buf[n++] = (char)tolower((unsigned char)*id);
-	}
-	buf[n++] = '"';
-	buf[n] = '\0';
-}
-
-/* SELECT [key,]cols FROM table [WHERE key = $1] [AND (filter)]. */
-static char *
-pg_sql(const struct dsn *d, int walk)
-{
-	size_t size = 256 + (d->ndatacol + 2) * 140 + (d->filter ? strlen(d->filter) : 0);
-	char *q = malloc(size);
-	size_t i;
-
-	if (q == NULL)
-		return NULL;
-	strcpy(q, "SELECT ");
-	if (walk) {
-		pg_ident(q, size, d->keycol);
-		strcat(q, ",");
-	}
-	for (i = 0; i < d->ndatacol; i++) {
-		if (i > 0)
-			strcat(q, ",");
-		pg_ident(q, size, d->datacol[i]);
-	}
-	strcat(q, " FROM ");
-	pg_ident(q, size, d->table);
-	if (!walk) {
-		strcat(q, " WHERE ");
-		pg_ident(q, size, d->keycol);
-		strcat(q, " = $1");
-	}
-	if (d->filter != NULL) {
-		strcat(q, walk ? " WHERE (" : " AND (");
-		strcat(q, d->filter);
-		strcat(q, ")");
-	}
-	return q;
-}
 
 /* Wait until fd is ready for events or deadline (ms) passes; 0 when ready. */
 static int
@@ -139,7 +83,7 @@ pg_connect(const struct dsn *d, unsigned timeout_ms, unsigned query_ms, char *er
 	size_t n = 0;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->lookup_sql = pg_sql(d, 0)) == NULL || (c->walk_sql = pg_sql(d, 1)) == NULL) {
+	    (c->lookup_sql = dsn_sql(d, 0, '"', 1, "$1")) == NULL || (c->walk_sql = dsn_sql(d, 1, '"', 1, "$1")) == NULL) {
 		pg_disconnect(c);
 		snprintf(err, errsize, "out of memory");
 		return NULL;

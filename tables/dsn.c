@@ -330,3 +330,59 @@ dsn_escape(char *dst, size_t size, const char *src)
 	}
 	dst[n] = '\0';
 }
+
+/* Append the identifier id, quoted ("schema.table" as two quoted names). */
+static void
+dsn_quote_ident(char *buf, size_t size, const char *id, char quote, int lower)
+{
+	size_t n = strlen(buf);
+
+	if (n + 1 < size)
+		buf[n++] = quote;
+	for (; *id && n + 4 < size; id++) {
+		if (*id == '.') {
+			buf[n++] = quote;
+			buf[n++] = '.';
+			buf[n++] = quote;
+		} else
+			buf[n++] = lower ? (char)tolower((unsigned char)*id) : *id;
+	}
+	buf[n++] = quote;
+	buf[n] = '\0';
+}
+
+/* SELECT [key,]cols FROM table [WHERE key = PLACEHOLDER] [AND (filter)]. */
+char *
+dsn_sql(const struct dsn *d, int walk, char quote, int lower, const char *placeholder)
+{
+	size_t size = 256 + (d->ndatacol + 2) * 140 + (d->filter ? strlen(d->filter) : 0);
+	char *q = malloc(size);
+	size_t i;
+
+	if (q == NULL)
+		return NULL;
+	strcpy(q, "SELECT ");
+	if (walk) {
+		dsn_quote_ident(q, size, d->keycol, quote, lower);
+		strcat(q, ",");
+	}
+	for (i = 0; i < d->ndatacol; i++) {
+		if (i > 0)
+			strcat(q, ",");
+		dsn_quote_ident(q, size, d->datacol[i], quote, lower);
+	}
+	strcat(q, " FROM ");
+	dsn_quote_ident(q, size, d->table, quote, lower);
+	if (!walk) {
+		strcat(q, " WHERE ");
+		dsn_quote_ident(q, size, d->keycol, quote, lower);
+		strcat(q, " = ");
+		strcat(q, placeholder);
+	}
+	if (d->filter != NULL) {
+		strcat(q, walk ? " WHERE (" : " AND (");
+		strcat(q, d->filter);
+		strcat(q, ")");
+	}
+	return q;
+}

@@ -33,6 +33,15 @@ struct dsn {
 int dsn_parse(struct dsn *d, const char *s, char *err, size_t errsize);
 void dsn_free(struct dsn *d);
 /*
+ * The query of a data set: "SELECT [key,]cols FROM table [WHERE key =
+ * PLACEHOLDER] [AND (filter)]" (walk: every row, the key first, no
+ * placeholder). Identifiers are quoted with quote ('"' or '`'),
+ * "schema.table" as two quoted names, and lower-cased when lower (what
+ * PostgreSQL does to the unquoted names OpenDKIM writes). Caller frees;
+ * NULL when out of memory.
+ */
+char *dsn_sql(const struct dsn *d, int walk, char quote, int lower, const char *placeholder);
+/*
  * Copy text that came from a server into dst for a log line: control
  * characters, quotes and bytes outside ASCII become \xNN, a trailing
  * newline goes.
