@@ -222,8 +222,8 @@ verify_resolver(struct load *ld, struct verify_cfg *v)
 	o.timeout_ms = v->dns_timeout_ms;
 	if (resolver_new(&o, &v->resolver, err, sizeof(err)) == 0)
 		return 0;
-	if (v->trust_anchor_file != NULL && strncmp(err, "TrustAnchorFile", 15) == 0)
-		return vkw_err(ld, VK_TRUSTANCHOR, "%s", err);
+	if (v->trust_anchor_file != NULL && strncmp(err, "TrustAnchorFile ", 16) == 0)
+		return vkw_err(ld, VK_TRUSTANCHOR, "%s", err + 16);
 	if (v->nnameservers > 0)
 		return vkw_err(ld, VK_NAMESERVERS, "%s", err);
 	snprintf(ld->err, ld->errsize, "DNS: %s", err);
@@ -306,6 +306,19 @@ config_verify(struct load *ld, struct config *cfg)
 			return vkw_err(ld, VK_AUTHSERVID, "out of memory");
 	}
 	return v->verify ? verify_resolver(ld, v) : 0;
+}
+
+void
+config_verify_keep(struct verify_cfg *fresh, const struct verify_cfg *old)
+{
+	struct resolver *kept;
+
+	if (fresh == NULL || old == NULL)
+		return;
+	if ((kept = resolver_keep(old->resolver, fresh->resolver)) != NULL) {
+		resolver_free(fresh->resolver);
+		fresh->resolver = kept;
+	}
 }
 
 /* Free the verification settings and the resolver. */

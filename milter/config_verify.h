@@ -55,6 +55,11 @@ int config_vkw_set(struct load *ld, size_t i, const char *file, unsigned line,
     const char *value);
 /* Interpret Mode and the verification keywords into cfg->verify. */
 int config_verify(struct load *ld, struct config *cfg);
+/*
+ * On a reload: keep the resolver in force (its answer caches with it) when
+ * the fresh one was built from the same settings and files.
+ */
+void config_verify_keep(struct verify_cfg *fresh, const struct verify_cfg *old);
 void config_verify_free(struct verify_cfg *v);
 
 #endif

@@ -31,6 +31,7 @@
 #include "pidfile.h"
 #include "privs.h"
 #include "reload.h"
+#include "resolver.h"
 #include "signals.h"
 
 #ifndef PACKAGE_VERSION
@@ -434,6 +435,13 @@ static int parse_time(const char *s, time_t *out)
 	return 0;
 }
 
+/* libunbound's own messages, into our log (already escaped by the resolver). */
+static void
+unbound_log(const char *line)
+{
+	log_msg(LOG_WARNING, "libunbound: %s", line);
+}
+
 int main(int argc, char **argv)
 {
 	const char *conf = CONFIG_DEFAULT_PATH, *tfile = NULL;
@@ -446,6 +454,7 @@ int main(int argc, char **argv)
 
 	memset(&oo, 0, sizeof(oo));
 	log_to_stderr("postdkim");
+	resolver_log_to(unbound_log);
 	while ((c = getopt(argc, argv, "a:c:d:fF:hnt:u:V")) != -1) {
 		switch (c) {
 		case 'a': oo.client_addr = optarg; break;

@@ -1,13 +1,15 @@
 /*
  * reload.c - the reference-counted configuration in force, swapped under a
  * lock so that a reload never disturbs a connection in progress, and the
- * key cache that every configuration signs from.
+ * key cache that every configuration signs from. A reload also hands the
+ * DNS resolver on when its settings did not change.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_verify.h"
 #include "log.h"
 #include "reload.h"
 
@@ -47,6 +49,8 @@ static void reload_key_warning(void *arg, const char *msg)
 /* Ready the key cache for a configuration about to be installed. */
 int reload_prepare(struct config *cfg, char *err, size_t errsize)
 {
+	struct runcfg *cur;
+
 	if (reload_keys == NULL) {
 		if ((reload_keys = keycache_new(cfg->key_cache_size, reload_key_warning, NULL)) ==
 		    NULL) {
@@ -56,6 +60,11 @@ int reload_prepare(struct config *cfg, char *err, size_t errsize)
 	} else {
 		keycache_set_max(reload_keys, cfg->key_cache_size);
 		keycache_new_generation(reload_keys);
+	}
+	/* The DNS answers cached so far stay valid unless the DNS settings changed. */
+	if ((cur = reload_acquire()) != NULL) {
+		config_verify_keep(cfg->verify, cur->cfg->verify);
+		reload_release(cur);
 	}
 	return rules_warm(cfg->rules, reload_keys, err, errsize);
 }

@@ -13,10 +13,14 @@
  * frees it. Memory a waiter owns is never touched after it returns.
  * Definite answers are also kept in our own cache (dnscache.h), so that a
  * key already seen costs no trip through libunbound's thread at all.
+ * libunbound's own messages are written to a stream of ours and handed to
+ * the daemon's log a line at a time (a daemon's stderr goes nowhere).
  */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +44,14 @@ struct resolver {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int processing;
+	int refs;			/* atomic: configurations using it */
+	char *built_from;		/* what resolver_keep compares */
+	/* libunbound's messages: the stream it writes, the line being written. */
+	FILE *out;
+	char line[512];
+	size_t linelen;
+	char first_error[256];		/* for an error at start-up */
+	int starting;			/* the start-up check: keep, do not log */
 };
 
 /* One query in flight; shared by the waiter and the callback. */
@@ -115,10 +127,123 @@ resolver_ta(struct resolver *r, const char *path, char *err, size_t errsize)
 	return 0;
 }
 
+static void (*unbound_log)(const char *line);
+
+void
+resolver_log_to(void (*log)(const char *line))
+{
+	unbound_log = log;
+}
+
+/* One line from libunbound: "[time] libunbound[pid:n] error: ..." */
+static void
+unbound_line(struct resolver *r)
+{
+	char *msg = r->line, *p;
+
+	r->line[r->linelen] = '\0';
+	r->linelen = 0;
+	/* Our log has its own time and name: keep what follows "libunbound[...] ". */
+	if ((p = strstr(msg, "libunbound[")) != NULL && (p = strstr(p, "] ")) != NULL)
+		msg = p + 2;
+	if (*msg == '\0')
+		return;
+	if (r->first_error[0] == '\0' && strncmp(msg, "error: ", 7) == 0)
+		snprintf(r->first_error, sizeof(r->first_error), "%s", msg + 7);
+	if (r->starting)
+		return;
+	if (unbound_log != NULL)
+		unbound_log(msg);
+	else
+		fprintf(stderr, "libunbound: %s\n", msg);
+}
+
+/* The stream's write function (under the stream's lock: one writer at a time). */
+static ssize_t
+unbound_write(void *cookie, const char *buf, size_t size)
+{
+	struct resolver *r = cookie;
+	unsigned char c;
+	size_t i;
+
+	for (i = 0; i < size; i++) {
+		c = (unsigned char)buf[i];
+		if (c == '\n') {
+			unbound_line(r);
+		} else if (c >= 0x20 && c < 0x7f && c != '\\') {
+			if (r->linelen < sizeof(r->line) - 1)
+				r->line[r->linelen++] = (char)c;
+		} else if (r->linelen < sizeof(r->line) - 5) {
+			r->linelen += (size_t)snprintf(r->line + r->linelen, 5, "\\x%02x", c);
+		}
+	}
+	return (ssize_t)size;
+}
+
+/* Append a file's identity (or its absence) to what the resolver is built from. */
+static void
+built_from_file(char *buf, size_t size, const char *path)
+{
+	struct stat st;
+	size_t n = strlen(buf);
+
+	if (stat(path, &st) != 0)
+		snprintf(buf + n, size - n, "%s:-\n", path);
+	else
+		snprintf(buf + n, size - n, "%s:%ju:%ju:%jd:%jd.%09ld\n", path,
+		    (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, (intmax_t)st.st_size,
+		    (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
+/* Options and files, as one string: equal strings, same resolver. */
+static char *
+built_from(const struct resolver_opts *o)
+{
+	char buf[4096];
+	size_t i, n;
+
+	snprintf(buf, sizeof(buf), "timeout %u\n", o->timeout_ms);
+	for (i = 0; i < o->nnameservers; i++) {
+		n = strlen(buf);
+		snprintf(buf + n, sizeof(buf) - n, "ns %s\n", o->nameservers[i]);
+	}
+	if (o->nnameservers == 0)
+		built_from_file(buf, sizeof(buf), o->resolv_conf ? o->resolv_conf :
+		    "/etc/resolv.conf");
+	if (o->trust_anchor_file != NULL)
+		built_from_file(buf, sizeof(buf), o->trust_anchor_file);
+	return strdup(buf);
+}
+
+/*
+ * libunbound reads its trust anchors when it first resolves: resolve a
+ * name it answers itself (no network) now, so that a bad anchor is a
+ * start-up error with libunbound's reason rather than every lookup failing.
+ */
+static int
+resolver_init_check(struct resolver *r, const char *path, char *err, size_t errsize)
+{
+	struct ub_result *res = NULL;
+	int rc;
+
+	r->first_error[0] = '\0';
+	r->starting = 1;
+	rc = ub_resolve(r->ctx, "localhost.", 1 /* A */, CLASS_IN, &res);
+	ub_resolve_free(res);
+	fflush(r->out);
+	r->starting = 0;
+	if (rc == 0)
+		return 0;
+	snprintf(err, errsize, "TrustAnchorFile %s: %s", path, r->first_error[0] ?
+	    r->first_error : ub_strerror(rc));
+	return -1;
+}
+
 /* Build the shared context. */
 int
 resolver_new(const struct resolver_opts *o, struct resolver **out, char *err, size_t errsize)
 {
+	static const cookie_io_functions_t io = { .write = unbound_write };
 	struct resolver *r;
 	size_t i;
 	int rc;
@@ -128,6 +253,7 @@ resolver_new(const struct resolver_opts *o, struct resolver **out, char *err, si
 		return -1;
 	}
 	r->timeout_ms = o->timeout_ms ? o->timeout_ms : 5000;
+	r->refs = 1;
 	if ((r->ctx = ub_ctx_create()) == NULL) {
 		snprintf(err, errsize, "cannot create a libunbound context");
 		free(r);
@@ -135,13 +261,28 @@ resolver_new(const struct resolver_opts *o, struct resolver **out, char *err, si
 	}
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
-	if ((r->cache = dnscache_new()) == NULL) {
+	if ((r->cache = dnscache_new()) == NULL || (r->built_from = built_from(o)) == NULL ||
+	    (r->out = fopencookie(r, "w", io)) == NULL) {
 		snprintf(err, errsize, "out of memory");
 		resolver_free(r);
 		return -1;
 	}
+	setvbuf(r->out, NULL, _IOLBF, 0);
+	if ((rc = ub_ctx_debugout(r->ctx, r->out)) != 0)
+		goto fail;
 	/* A thread, not a forked process: the daemon may be chrooted and threaded. */
 	if ((rc = ub_ctx_async(r->ctx, 1)) != 0)
+		goto fail;
+	/*
+	 * A server that stopped answering for a while is marked down, and by
+	 * default not asked again for up to 15 minutes (infra-host-ttl 900):
+	 * every lookup a SERVFAIL long after it is back, so mail waits far
+	 * longer than the outage. Keep probing it, and forget what was learnt
+	 * about a server after a few seconds (we only talk to forwarders, so
+	 * there is little to learn).
+	 */
+	if ((rc = ub_ctx_set_option(r->ctx, "infra-keep-probing:", "yes")) != 0 ||
+	    (rc = ub_ctx_set_option(r->ctx, "infra-host-ttl:", "5")) != 0)
 		goto fail;
 	for (i = 0; i < o->nnameservers; i++)
 		if ((rc = ub_ctx_set_fwd(r->ctx, o->nameservers[i])) != 0) {
@@ -159,7 +300,8 @@ resolver_new(const struct resolver_opts *o, struct resolver **out, char *err, si
 		return -1;
 	}
 	if (o->trust_anchor_file != NULL) {
-		if (resolver_ta(r, o->trust_anchor_file, err, errsize) != 0) {
+		if (resolver_ta(r, o->trust_anchor_file, err, errsize) != 0 ||
+		    resolver_init_check(r, o->trust_anchor_file, err, errsize) != 0) {
 			resolver_free(r);
 			return -1;
 		}
@@ -176,13 +318,25 @@ fail:
 void
 resolver_free(struct resolver *r)
 {
-	if (r == NULL)
+	if (r == NULL || __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	ub_ctx_delete(r->ctx);
+	if (r->out != NULL)
+		fclose(r->out);	/* after the context: its thread may still write */
 	dnscache_free(r->cache);
+	free(r->built_from);
 	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
+}
+
+struct resolver *
+resolver_keep(struct resolver *old, const struct resolver *fresh)
+{
+	if (old == NULL || fresh == NULL || strcmp(old->built_from, fresh->built_from) != 0)
+		return NULL;
+	__atomic_add_fetch(&old->refs, 1, __ATOMIC_ACQ_REL);
+	return old;
 }
 
 /* Characters of a DNS label we ask for (d= and s= come from the message). */

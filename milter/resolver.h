@@ -24,12 +24,27 @@ struct resolver_opts {
 	unsigned timeout_ms;		/* one message's whole wait */
 };
 
+/*
+ * Where libunbound's own messages go, a line at a time, with anything but
+ * printable ASCII escaped (they may name what the network sent); by
+ * default standard error. Set once, before the first resolver_new().
+ */
+void resolver_log_to(void (*log)(const char *line));
+
 struct resolver;
 
 /* Build the shared resolver; on failure, err says why. */
 int resolver_new(const struct resolver_opts *o, struct resolver **out, char *err,
     size_t errsize);
+/* Drop a reference; the last one frees the resolver. */
 void resolver_free(struct resolver *r);
+
+/*
+ * A reload keeps the resolver in force, caches and all, when nothing it was
+ * built from changed (options, resolv.conf, trust anchor file): then
+ * resolver_keep() returns a new reference to old, else NULL.
+ */
+struct resolver *resolver_keep(struct resolver *old, const struct resolver *fresh);
 
 enum resolver_status {
 	RES_FOUND,	/* txt holds the record */

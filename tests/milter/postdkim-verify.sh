@@ -65,6 +65,17 @@ if grep -qi 'warning' "$T/debian.out"; then
 	tl_fail "Debian's opendkim.conf loads with a warning"
 fi
 tl_note "Debian's opendkim.conf + a key: $(cat "$T/debian.out")"
+# A trust anchor libunbound cannot use is refused at start-up with its
+# reason (libunbound reads anchors at its first lookup: every lookup would fail).
+echo 'secure.example. IN DS 1234 13 2 zzzz' > "$T/bad.ta"
+sed "s|^TrustAnchorFile.*|TrustAnchorFile $T/bad.ta|" "$T/debian.conf" > "$T/badta.conf"
+grep -q "^TrustAnchorFile $T/bad.ta" "$T/badta.conf" || tl_fail "badta.conf has no TrustAnchorFile"
+if "$POSTDKIM" -n -c "$T/badta.conf" > "$T/badta.out" 2>&1; then
+	tl_fail "a malformed trust anchor was accepted"
+fi
+grep -q "badta.conf:[0-9]*: TrustAnchorFile: .*bad.ta: error parsing trust anchor .*hex encoding expected" \
+    "$T/badta.out" || { cat "$T/badta.out" >&2; tl_fail "bad trust anchor: no reason given"; }
+tl_note "a malformed trust anchor: $(head -n 1 "$T/badta.out")"
 {
 	echo "Domain ours.example"
 	echo "KeyFile $T/k.key"
@@ -352,7 +363,15 @@ expect fresh tempfail -
 # DNSTimeout bounds the wait (plus slack for a loaded test machine).
 [ "$took" -le 7 ] || tl_fail "fresh: the DNS wait took ${took}s, DNSTimeout is 4"
 tl_note "no DNS: tempfail after ${took}s (DNSTimeout 4)"
-# A key in libunbound's cache still verifies; unsigned mail passes.
+# A reload that changes no DNS setting keeps the resolver and its cache:
+# with the DNS server gone, a key looked up before the reload still verifies.
+n=$(grep -c 'configuration reloaded' "$T/pd.log" || true)
+kill -USR1 "$PD1_PID"
+i=0
+until [ "$(grep -c 'configuration reloaded' "$T/pd.log" || true)" -gt "$n" ]; do
+	i=$((i + 1)); [ $i -le 100 ] || tl_fail "no reload after SIGUSR1"; sleep 0.1
+done
+# A key in the resolver's cache still verifies; unsigned mail passes.
 run py-rsa-relaxed-relaxed --client-addr 192.0.2.1
 expect py-rsa-relaxed-relaxed accept "^$ID; pass d=sender.example s=rsa b=8\$"
 run unsigned --client-addr 192.0.2.1

@@ -3,12 +3,14 @@
  * (libunbound), so scripts can hold it against a real DNS server.
  *
  *   restool [-n ADDR@PORT]... [-r RESOLV.CONF] [-a TRUSTANCHOR] [-T MS]
- *           [-j THREADS] [-R ROUNDS] SELECTOR:DOMAIN...
+ *           [-j THREADS] [-R ROUNDS] [-D MS] SELECTOR:DOMAIN...
  *
  * Each round looks every name up in one batch (in parallel, one deadline);
- * with -j, that many threads run the rounds at once on the one resolver.
+ * with -j, that many threads run the rounds at once on the one resolver;
+ * -D pauses between rounds. A '#' in a selector stands for the round's
+ * number, so that every round asks a name no cache holds.
  * Prints, per name and round, one line:
- *   ROUND SELECTOR:DOMAIN STATUS dnssec=N len=N ms=N "reason" "first bytes"
+ *   ROUND SELECTOR:DOMAIN STATUS dnssec=N len=N ms=N "reason" "first bytes" at=EPOCHMS
  * with anything unprintable escaped.
  */
 #include <pthread.h>
@@ -25,14 +27,14 @@
 static struct resolver *res;
 static char *names[MAX_NAMES];
 static size_t nnames;
-static int rounds = 1;
+static int rounds = 1, pause_ms;
 static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: restool [-n ADDR@PORT]... [-r RESOLV.CONF] [-a TA] [-T MS] "
-	    "[-j THREADS] [-R ROUNDS] SELECTOR:DOMAIN...\n");
+	    "[-j THREADS] [-R ROUNDS] [-D MS] SELECTOR:DOMAIN...\n");
 	exit(2);
 }
 
@@ -63,43 +65,62 @@ ms_now(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Wall-clock milliseconds, for scripts that compare with date(1). */
+static long long
+epoch_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Run the rounds: each one batch of every name. */
 static void *
 run(void *arg)
 {
 	static const char *const st[] = { "FOUND", "NONE", "TEMPFAIL", "BAD" };
 	struct resolver_query q[MAX_NAMES];
-	char sel[MAX_NAMES][256], *colon;
+	char sel[MAX_NAMES][256], fmt[MAX_NAMES][256], *colon, *hash;
 	long long t0, ms;
 	size_t i;
 	int r;
 
 	(void)arg;
 	for (i = 0; i < nnames; i++) {
-		snprintf(sel[i], sizeof(sel[i]), "%s", names[i]);
-		if ((colon = strchr(sel[i], ':')) == NULL)
+		/* fmt holds SELECTOR\0DOMAIN; sel the selector asked in this round. */
+		snprintf(fmt[i], sizeof(fmt[i]), "%s", names[i]);
+		if ((colon = strchr(fmt[i], ':')) == NULL)
 			usage();
 		*colon = '\0';
+		snprintf(sel[i], sizeof(sel[i]), "%s", fmt[i]);
 		memset(&q[i], 0, sizeof(q[i]));
 		q[i].selector = sel[i];
 		q[i].domain = colon + 1;
 	}
 	for (r = 1; r <= rounds; r++) {
+		for (i = 0; i < nnames; i++)
+			if ((hash = strchr(fmt[i], '#')) != NULL)
+				snprintf(sel[i], sizeof(sel[i]), "%.*s%d%s", (int)(hash - fmt[i]),
+				    fmt[i], r, hash + 1);
 		t0 = ms_now();
 		resolver_lookup(res, q, nnames);
 		ms = ms_now() - t0;
 		pthread_mutex_lock(&out_mu);
 		for (i = 0; i < nnames; i++) {
-			printf("%d %s %s dnssec=%d len=%zu ms=%lld ", r, names[i], st[q[i].status],
+			printf("%d %s:%s %s dnssec=%d len=%zu ms=%lld ", r, sel[i], q[i].domain,
+			    st[q[i].status],
 			    q[i].dnssec, q[i].len, ms);
 			show(q[i].reason, strlen(q[i].reason), 200);
 			putchar(' ');
 			show(q[i].txt ? q[i].txt : "", q[i].len, 40);
-			putchar('\n');
+			printf(" at=%lld\n", epoch_ms());
 			resolver_query_clear(&q[i]);
 		}
 		fflush(stdout);
 		pthread_mutex_unlock(&out_mu);
+		if (pause_ms > 0 && r < rounds)
+			usleep((useconds_t)pause_ms * 1000);
 	}
 	return NULL;
 }
@@ -115,7 +136,7 @@ main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	o.nameservers = ns;
-	while ((c = getopt(argc, argv, "n:r:a:T:j:R:")) != -1) {
+	while ((c = getopt(argc, argv, "n:r:a:T:j:R:D:")) != -1) {
 		switch (c) {
 		case 'n':
 			if (o.nnameservers == 8)
@@ -127,6 +148,7 @@ main(int argc, char **argv)
 		case 'T': o.timeout_ms = (unsigned)atoi(optarg); break;
 		case 'j': threads = atoi(optarg); break;
 		case 'R': rounds = atoi(optarg); break;
+		case 'D': pause_ms = atoi(optarg); break;
 		default: usage();
 		}
 	}
