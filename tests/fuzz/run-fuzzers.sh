@@ -6,9 +6,10 @@
 #
 #   tests/fuzz/run-fuzzers.sh SECONDS [OUTDIR]
 #
-# OUTDIR keeps the binaries (default: a temporary directory). Crash inputs
+# OUTDIR keeps the binaries and logs (default: a temporary directory). Crash inputs
 # are kept in OUTDIR/artifacts when OUTDIR is given. FUZZ_TARGETS="fuzz_x ..."
-# picks targets (default: all).
+# picks targets (default: all). FUZZ_RUNS=N also stops each target after N
+# executions (a campaign: FUZZ_RUNS=10000000 with a generous SECONDS).
 set -eu
 
 usage() { echo "usage: $0 SECONDS [OUTDIR]" >&2; exit 2; }
@@ -18,7 +19,7 @@ case $secs in ''|*[!0-9]*) usage ;; esac
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-targets=${FUZZ_TARGETS:-"fuzz_header fuzz_canon fuzz_taglist fuzz_verify fuzz_vmsg fuzz_session"}
+targets=${FUZZ_TARGETS:-"fuzz_header fuzz_canon fuzz_taglist fuzz_verify fuzz_vmsg fuzz_dns fuzz_session"}
 CC=${FUZZ_CC:-clang}
 
 if ! command -v "$CC" >/dev/null 2>&1; then
@@ -42,6 +43,8 @@ for t in $targets; do
 	# fuzz_session drives the milter's message path: the session, From,
 	# policy and configuration code of milter/ and the tables too.
 	extra=
+	# fuzz_dns includes milter/resolver.c itself, and needs the answer cache.
+	[ "$t" = fuzz_dns ] && extra="$top/milter/dnscache.c -lunbound -lpthread"
 	if [ "$t" = fuzz_session ]; then
 		for f in session from policy cidr config config_daemon config_sign sockspec \
 		    config_verify verifier resolver dnscache; do
@@ -73,10 +76,11 @@ for t in $targets; do
 	corpus=$work/corpus-$t
 	mkdir -p "$corpus"
 	[ -d "$seeds" ] && cp "$seeds"/* "$corpus"/ 2>/dev/null || true
-	log=$work/$t.log
+	log=$out/$t.log
 	rc=0
+	# shellcheck disable=SC2086
 	timeout $((secs + 120)) "$out/$t" -max_total_time="$secs" -timeout=20 \
-	    -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+	    -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} \
 	    -artifact_prefix="$out/artifacts/$t-" "$corpus" >"$log" 2>&1 || rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	crashes=$(find "$out/artifacts" -name "$t-*" -type f | wc -l)
