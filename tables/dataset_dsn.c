@@ -202,7 +202,9 @@ dsn_release(struct dsnset *s, struct dsn_handle *h, int broken)
 /*
  * Run the lookup (key) or walk (NULL) query into rows; a pooled connection
  * found broken is replaced once, since after a server restart every
- * pooled connection is dead but the server is fine.
+ * pooled connection is dead but the server is fine. err says the server
+ * and why, not the data set: a lookup's caller names it ("SigningTable
+ * dsn:...: "), and would otherwise log the DSN twice per message.
  */
 static int
 dsn_query(struct dsnset *s, const char *key, struct dsrows *rows, char *err, size_t errsize)
@@ -220,7 +222,7 @@ dsn_query(struct dsnset *s, const char *key, struct dsrows *rows, char *err, siz
 		    why, sizeof(why));
 		dsn_release(s, &h, broken);
 		if (rc == 0 && rows->nomem) {
-			snprintf(err, errsize, "%s: out of memory", s->dsn.name);
+			snprintf(err, errsize, "out of memory");
 			return -1;
 		}
 		if (rc == 0)
@@ -231,7 +233,7 @@ dsn_query(struct dsnset *s, const char *key, struct dsrows *rows, char *err, siz
 		dsn_flush(s);
 	}
 	dsn_server(s, srv, sizeof(srv));
-	snprintf(err, errsize, "%s: %s: %s", s->dsn.name, srv, why);
+	snprintf(err, errsize, "%s: %s", srv, why);
 	return -1;
 }
 
@@ -315,11 +317,14 @@ dsn_walk(struct dataset *ds, dataset_row_fn fn, void *arg, char *err, size_t err
 {
 	struct dsnset *s = ds->impl;
 	struct dsrows rows;
+	char why[1024];
 	long n;
 
 	dsrows_init(&rows);
-	if (dsn_query(s, NULL, &rows, err, errsize) < 0) {
+	if (dsn_query(s, NULL, &rows, why, sizeof(why)) < 0) {
 		dsrows_free(&rows);
+		/* A walk's error names its data set, as a file's names its path. */
+		snprintf(err, errsize, "%s: %s", s->dsn.name, why);
 		return -1;
 	}
 	n = dsrows_each(rows.buf, rows.len, fn, arg);

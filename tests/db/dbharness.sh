@@ -3,8 +3,10 @@
 # in a directory of its own, on a free loopback port and a private socket,
 # never the system's instances.
 #
-#   dbharness.sh start DIR         create and start both, load the schemas,
-#                                  write DIR/env (shell assignments)
+#   dbharness.sh start DIR [pgsql|mysql]
+#                                  create and start both (or only the one
+#                                  named), load the schemas, write DIR/env
+#                                  (shell assignments)
 #   dbharness.sh stop DIR          stop both and remove DIR
 #   dbharness.sh stop-pgsql DIR | start-pgsql DIR | stop-mysql DIR | start-mysql DIR
 #                                  stop or start one server again (same data, port)
@@ -16,6 +18,11 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 cmd=${1:?usage: dbharness.sh start|stop|stop-pgsql|start-pgsql|stop-mysql|start-mysql DIR}
 dir=${2:?DIR}
+only=${3:-}
+case $only in
+''|pgsql|mysql) ;;
+*)	echo "dbharness.sh: start DIR [pgsql|mysql], not $only" >&2; exit 2 ;;
+esac
 
 if [ "$(id -u)" -eq 0 ]; then
 	runas="runuser -u nobody --"
@@ -97,9 +104,11 @@ my_stop() {
 start() {
 	mkdir -p "$dir/sock"
 	[ -z "$runas" ] || chown -R nobody "$dir"
-	PG_BIN=$(pgbin)
+	PG_BIN=
+	[ "$only" = mysql ] || PG_BIN=$(pgbin)
 	MY_BIN=$(command -v mariadbd || echo /usr/sbin/mariadbd)
-	[ -x "$MY_BIN" ] || { echo "dbharness: mariadbd not installed (Debian package mariadb-server)" >&2; return 1; }
+	[ "$only" = pgsql ] || [ -x "$MY_BIN" ] ||
+		{ echo "dbharness: mariadbd not installed (Debian package mariadb-server)" >&2; return 1; }
 	cat >"$dir/env" <<ENV
 PG_BIN='$PG_BIN'
 PG_PORT=$(freeport)
@@ -112,7 +121,11 @@ DB_PASSWORD='pw:with@signs'
 ENV
 	# shellcheck disable=SC1091
 	. "$dir/env"
+	[ "$only" = mysql ] || pg_create
+	[ "$only" = pgsql ] || my_create
+}
 
+pg_create() {
 	$runas "$PG_BIN/initdb" -D "$dir/pg" -U postgres -A trust --auth-host=scram-sha-256 \
 		-E UTF8 --no-locale -N >"$dir/initdb.log" 2>&1 ||
 		{ cat "$dir/initdb.log" >&2; return 1; }
@@ -128,7 +141,9 @@ ENV
 		echo "GRANT SELECT ON ALL TABLES IN SCHEMA public TO $DB_USER;"
 	} | psql -X -q -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 \
 		>"$dir/pg-load.log" 2>&1 || { cat "$dir/pg-load.log" >&2; return 1; }
+}
 
+my_create() {
 	# shellcheck disable=SC2086
 	mariadb-install-db --no-defaults $myuser --datadir="$dir/my" \
 		--auth-root-authentication-method=normal --skip-test-db >"$dir/my-install.log" 2>&1 ||
@@ -148,7 +163,7 @@ ENV
 }
 
 case "$cmd" in
-start)	start ;;
+start)	start ;;	# both, or only $3
 stop)
 	if [ -f "$dir/env" ]; then
 		my_stop

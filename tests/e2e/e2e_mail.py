@@ -3,7 +3,7 @@
 
   e2e_mail.py send    --ledger L --sent DIR --prefix P --count N [options]
   e2e_mail.py resend  --ledger L --sent DIR [options]
-  e2e_mail.py collect --sink DIR --out DIR
+  e2e_mail.py collect --sink DIR --out DIR [--prefix P]
   e2e_mail.py check   --ledger L --sent DIR --msgs DIR --zone Z --expect E
                       [--signed-list FILE]
   e2e_mail.py authres --msgs DIR --prefix P --authserv ID --want pass|fail|none
@@ -307,6 +307,9 @@ def cmd_collect(a):
             with open(os.path.join(root, fn), "rb") as f:
                 msg = parse_dump(f.read())
             mid = header_value(msg, b"X-E2E-Id") or ("noid-" + fn)
+            # Messages without an id (a bounce, say) are kept: check reports them.
+            if a.prefix and not mid.startswith((a.prefix, "noid-")):
+                continue
             seen[mid] = seen.get(mid, 0) + 1
             name = mid if seen[mid] == 1 else "%s.dup%d" % (mid, seen[mid])
             with open(os.path.join(a.out, name + ".eml"), "wb") as f:
@@ -498,6 +501,7 @@ def main():
     p = sub.add_parser("collect")
     p.add_argument("--sink", required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--prefix", default="", help="only messages whose X-E2E-Id starts so")
     p = sub.add_parser("check")
     p.add_argument("--ledger", required=True)
     p.add_argument("--sent", required=True)

@@ -16,6 +16,9 @@
 # inbound mail signed by an outside signer gets our Authentication-Results,
 # submitted mail is signed and not verified, and with the DNS server down
 # inbound mail is tempfailed, kept, and delivered once DNS answers again.
+# Then KeyTable and SigningTable in a private PostgreSQL server, stopped in
+# the middle of a run: a domain postdkim has looked up keeps signing, one it
+# has not is tempfailed and held, and leaves signed once the server is back.
 #
 # Needs root (Postfix instance, the postdkim system user). Everything it
 # starts is stopped by PID on exit, whatever happens.
@@ -74,7 +77,7 @@ SPOOL=$WORK/spool
 SOCKDIR=$SPOOL/var/run/postdkim
 LEDGER=$WORK/ledger.jsonl
 SENT=$WORK/sent
-MILTER_PID="" SINK_PID="" DOVECOT_PID="" WATCHDOG_PID="" BG_PIDS="" DNS_PID=""
+MILTER_PID="" SINK_PID="" DOVECOT_PID="" WATCHDOG_PID="" BG_PIDS="" DNS_PID="" DBDIR=""
 
 # stop_pid PID: TERM, then KILL after 10 s; only processes this test started.
 stop_pid() {
@@ -105,10 +108,11 @@ cleanup() {
 	stop_pid "$DNS_PID"
 	stop_pid "$WATCHDOG_PID"
 	if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
-		for f in postfix.out maillog milter.log dovecot.log sink.log dns.out; do
+		for f in postfix.out maillog milter.log dovecot.log sink.log dns.out db.out db/pg.log; do
 			[ -s "$WORK/$f" ] && { echo "---- tail of $f"; tail -n 40 "$WORK/$f"; }
 		done
 	fi
+	[ -n "$DBDIR" ] && "$DBH" stop "$DBDIR" >/dev/null 2>&1
 	if [ "${E2E_KEEP:-0}" = 1 ]; then echo "work directory kept: $WORK"; else rm -rf "$WORK"; fi
 	exit "$rc"
 }
@@ -550,22 +554,30 @@ F3="fault 3 (SIG$RELOAD_SIG x$nhup under load$reloads): 40/40 accepted without e
 say "$F3"
 
 # ------------------------------------------------------ verify everything
-$MAILPY collect --sink "$WORK/sink" --out "$WORK/msgs"
-$MAILPY check --ledger "$LEDGER" --sent "$SENT" --msgs "$WORK/msgs" --zone "$WORK/zone" \
-	--expect "$WORK/expect.json" --signed-list "$WORK/signed.list" || die "message checks failed"
-nsigned=$(wc -l <"$WORK/signed.list")
-xargs -d '\n' "$VERIFY_ALL" --zone "$WORK/zone" --only-zone -q <"$WORK/signed.list" >"$WORK/verify-all.out" 2>&1 ||
-	{ grep -v '^PASS' "$WORK/verify-all.out" | head -n 20; die "verify-all (dkimpy, Mail::DKIM, OpenDKIM) failed"; }
-npass=$(grep -c '^PASS' "$WORK/verify-all.out")
-[ "$npass" = "$nsigned" ] || die "verify-all passed $npass of $nsigned messages"
-VERIFIERS="dkimpy, Mail::DKIM, OpenDKIM"
-if [ -n "$OWN_VERIFIER" ]; then
-	xargs -d '\n' "$OWN_VERIFIER" "$WORK/zone" <"$WORK/signed.list" >"$WORK/own.out" 2>&1 ||
-		{ grep -v '^PASS' "$WORK/own.out" | head -n 20; die "postdkim's verifier failed"; }
-	VERIFIERS="$VERIFIERS, postdkim"
-else
-	say "postdkim's verifier not built: skipped (reference run with $MILTER)"
-fi
+# check_all TAG LEDGER EXPECT [PREFIX]: collect what the sink received (ids
+# starting with PREFIX), prove that every message LEDGER accepted arrived
+# exactly once, signed as EXPECT says, and let every verifier judge the
+# signed ones. Sets nsigned and VERIFIERS.
+check_all() {
+	local tag=$1 ledger=$2 expect=$3 prefix=${4:-} list=$WORK/signed$1.list where=${1:+ (${1#-})}
+	$MAILPY collect --sink "$WORK/sink" --out "$WORK/msgs$tag" --prefix "$prefix"
+	$MAILPY check --ledger "$ledger" --sent "$SENT" --msgs "$WORK/msgs$tag" --zone "$WORK/zone" \
+		--expect "$expect" --signed-list "$list" || die "message checks failed$where"
+	nsigned=$(wc -l <"$list")
+	xargs -d '\n' "$VERIFY_ALL" --zone "$WORK/zone" --only-zone -q <"$list" >"$WORK/verify-all$tag.out" 2>&1 ||
+		{ grep -v '^PASS' "$WORK/verify-all$tag.out" | head -n 20; die "verify-all (dkimpy, Mail::DKIM, OpenDKIM) failed$where"; }
+	npass=$(grep -c '^PASS' "$WORK/verify-all$tag.out")
+	[ "$npass" = "$nsigned" ] || die "verify-all passed $npass of $nsigned messages$where"
+	VERIFIERS="dkimpy, Mail::DKIM, OpenDKIM"
+	if [ -n "$OWN_VERIFIER" ]; then
+		xargs -d '\n' "$OWN_VERIFIER" "$WORK/zone" <"$list" >"$WORK/own$tag.out" 2>&1 ||
+			{ grep -v '^PASS' "$WORK/own$tag.out" | head -n 20; die "postdkim's verifier failed$where"; }
+		VERIFIERS="$VERIFIERS, postdkim"
+	fi
+}
+check_all "" "$LEDGER" "$WORK/expect.json"
+NCHECKED=$nsigned
+[ -n "$OWN_VERIFIER" ] || say "postdkim's verifier not built: skipped (reference run with $MILTER)"
 # ------------------------------------------- phase 4: verification (Mode sv)
 # The same daemon, now in Mode sv, asks a private DNS server on loopback
 # (tests/dns/hostile-dns.py serving a zone with an outside domain's keys).
@@ -663,9 +675,145 @@ if [ "$MILTER" = postdkim ]; then
 	say "$VPHASE"
 fi
 
+# --------------- phase 5: tables in a database, the server stopped mid-run
+# KeyTable and SigningTable in PostgreSQL (modoboa's view, tests/db/), on a
+# private server from tests/db/dbharness.sh. postdkim keeps the answers it
+# has had, even past DatabaseCacheTTL, for when the server cannot answer,
+# and tempfails what it never asked: with the server stopped, example.com
+# (asked before the stop) still leaves signed; example.org (never asked)
+# gets 4xx over SMTP and stays in the queue from sendmail(1), nothing
+# bounced and nothing unsigned; once the server is back, every one of them
+# leaves signed, once.
+DBSKIP=""
+DBH=$top_srcdir/tests/db/dbharness.sh
+if [ "$MILTER" != postdkim ]; then
+	DBSKIP="it tests postdkim's dsn: tables (milter $MILTER)"
+elif [ "${E2E_DB_TESTS:-yes}" != yes ]; then
+	DBSKIP="the database tests are off (configure --disable-db-tests)"
+elif [ "${E2E_PGSQL:-yes}" != yes ]; then
+	DBSKIP="postdkim was built without PostgreSQL (configure --with-pgsql; Debian libpq-dev)"
+elif ! { ls /usr/lib/postgresql/*/bin/postgres || command -v pg_ctl; } >/dev/null 2>&1 ||
+    ! command -v psql >/dev/null; then
+	DBSKIP="PostgreSQL is not installed (Debian postgresql)"
+fi
+if [ -n "$DBSKIP" ]; then
+	# CI runs the whole test: there, a phase that cannot run is a failure.
+	[ -z "${CI:-}" ] || [ "$MILTER" != postdkim ] || die "phase 5 cannot run: $DBSKIP"
+	DBPHASE="phase 5 skipped: $DBSKIP"
+	say "$DBPHASE"
+else
+	say "phase 5: KeyTable and SigningTable in PostgreSQL, the server stopped in the middle of a run"
+	T5=$SECONDS
+	[ -x "$DBH" ] || die "$DBH missing"
+	DBDIR=$WORK/db
+	"$DBH" start "$DBDIR" pgsql >>"$WORK/db.out" 2>&1 ||
+		die "phase 5: PostgreSQL did not start: $(tail -n 5 "$WORK/db.out")"
+	# shellcheck disable=SC1091
+	. "$DBDIR/env"
+	# The panel's rows name this test's keys (files postdkim reads as its own user).
+	psql -X -q -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d modoboa -v ON_ERROR_STOP=1 \
+	    >>"$WORK/db.out" 2>&1 <<SQL || die "phase 5: psql failed: $(tail -n 3 "$WORK/db.out")"
+UPDATE admin_domain SET dkim_key_selector = 'e2ersa', dkim_private_key_path = '$KEYS/com-rsa.pem'
+	WHERE name = 'example.com';
+UPDATE admin_domain SET dkim_key_selector = 'e2eorgrsa', dkim_private_key_path = '$KEYS/org-rsa.pem'
+	WHERE name = 'example.org';
+SQL
+	cat >"$WORK/expect-db.json" <<JSON
+{"example.com": {"c": "relaxed/simple", "sigs": [["rsa-sha256", "e2ersa"]]},
+ "example.org": {"c": "relaxed/simple", "sigs": [["rsa-sha256", "e2eorgrsa"]]}}
+JSON
+	# The configuration so far, without phase 4's verification and the file tables.
+	DSN="$DB_USER:$DB_PASSWORD@$PG_PORT+127.0.0.1/modoboa/table=dkim"
+	sed -e '/^\(Mode\|KeyTable\|SigningTable\|Nameservers\|DNSTimeout\|AuthservID\)[[:space:]]/d' \
+		"$WORK/milter.conf" >"$WORK/milter-db.conf"
+	cat >>"$WORK/milter-db.conf" <<CONF
+Mode			s
+SigningTable		dsn:pgsql://$DSN?keycol=domain_name?datacol=id
+KeyTable		dsn:pgsql://$DSN?keycol=id?datacol=domain_name,selector,private_key_path
+DatabaseCacheTTL	1
+CONF
+	"$MILTER_BIN" -n -c "$WORK/milter-db.conf" >"$WORK/n-db.out" 2>&1 ||
+		die "phase 5: postdkim -n rejects the database configuration: $(tail -n 3 "$WORK/n-db.out")"
+	grep -q "PostgreSQL .* at 127.0.0.1" "$WORK/n-db.out" ||
+		die "phase 5: postdkim -n does not name the server: $(head -n 3 "$WORK/n-db.out")"
+	# A new daemon: nothing in its cache yet.
+	stop_milter
+	cp "$WORK/milter-db.conf" "$WORK/milter.conf"
+	start_milter
+
+	# (a) example.com is looked up and signed while the server is up.
+	send $MX --prefix dbcom --count 2 --domains example.com --kinds plain,folded ||
+		die "phase 5: example.com mail refused with the database up"
+	wait_delivery 60
+	"$DBH" stop-pgsql "$DBDIR" >>"$WORK/db.out" 2>&1
+	! "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" || die "phase 5: PostgreSQL still answers after the stop"
+	# Past the TTL: example.com's answers are expired, kept only for an outage.
+	sleep 1.5
+	# (b) Server down: example.com still signs, from those stale answers.
+	send $MX --prefix dbcomdown --count 3 --domains example.com --kinds plain,8bit,mime ||
+		die "phase 5: with the database down, example.com (cached) mail was refused"
+	send --via sendmail --prefix dbcomcmd --count 2 --domains example.com --kinds plain,dots
+	# (c) example.org was never asked: 4xx over SMTP, held in the queue from sendmail(1).
+	send $MX --prefix dborg --count 3 --domains example.org --kinds plain,folded,dots --want tempfail ||
+		die "phase 5: with the database down, SMTP mail of example.org (never looked up) did not get 4xx"
+	send --via sendmail --prefix dborgcmd --count 3 --domains example.org --kinds plain,folded,blank
+	cached_left() { [ "$(delivered_ids dbcomdown)" = 3 ] && [ "$(delivered_ids dbcomcmd)" = 2 ]; }
+	wait_until 60 "example.com mail sent while the database is down" cached_left
+	# postdkim's own words for each tempfail: the SigningTable lookup, no server.
+	TFDB="not signed: SigningTable dsn:pgsql://$DB_USER@$PG_PORT+127.0.0.1/modoboa/table=dkim[^ ]*: "
+	TFDB="$TFDB.*PostgreSQL at 127.0.0.1 port $PG_PORT: cannot connect.* (action tempfail)"
+	db_tempfails() {
+		grep "$TFDB" "$WORK/milter.log" | sed -n 's/^.*\<\([0-9A-F]\{6,\}\): not signed: .*/\1/p' | sort -u
+	}
+	org_tempfails_logged() { [ "$(db_tempfails | wc -l)" -ge 6 ]; }
+	wait_until 60 "postdkim's database tempfail of all 6 example.org messages" org_tempfails_logged
+	# Each one is a message from example.org that Postfix answered with 4xx.
+	for qid in $(db_tempfails); do
+		grep -q "$qid: milter-reject: END-OF-MESSAGE .*: 4\.[0-9.]* .*from=<sender@example.org>" "$WORK/maillog" ||
+			die "phase 5: postdkim tempfailed $qid, not an example.org message Postfix answered with 4xx: $(grep "$qid" "$WORK/maillog" | head -n 3)"
+	done
+	[ "$(delivered_ids dborg)" = 0 ] && [ "$(delivered_ids dborgcmd)" = 0 ] ||
+		die "phase 5: example.org mail left while its key could not be looked up"
+	held=$(/usr/sbin/postqueue -c "$CONF" -j | $PY -c '
+import json, sys
+q = [json.loads(l) for l in sys.stdin]
+print(sum(1 for m in q if m["sender"] == "sender@example.org"), sum(1 for m in q if m["sender"] == ""))')
+	[ "$held" = "3 0" ] ||
+		die "phase 5: postqueue -j: expected the 3 sendmail(1) messages of example.org and no bounce, got (example.org, bounces) = ($held)"
+	ntf=$(db_tempfails | wc -l)
+
+	# (d) The server returns: after postdkim's reconnect backoff (at most
+	# 10 s) example.org is looked up; resend what got 4xx, flush the queue.
+	"$DBH" start-pgsql "$DBDIR" >>"$WORK/db.out" 2>&1 || die "phase 5: PostgreSQL did not start again"
+	TUP=$SECONDS
+	tries=0
+	until $MAILPY resend --ledger "$LEDGER" --sent "$SENT" --conf "$CONF" >>"$WORK/dbresend.out"; do
+		tries=$((tries + 1))
+		[ $tries -lt 30 ] || die "phase 5: example.org mail still tempfailed 30 tries after the database came back"
+		sleep 1
+	done
+	flushed() {
+		/usr/sbin/postqueue -c "$CONF" -f >/dev/null 2>&1 || true
+		sleep 1
+		delivered_all
+	}
+	wait_until 40 "delivery of every message once the database is back" flushed
+	TBACK=$((SECONDS - TUP))
+	# Every message of the phase, exactly once, signed (d= its From domain) and verified.
+	grep '^{"id": "db' "$LEDGER" >"$WORK/ledger-db.jsonl"
+	check_all -db "$WORK/ledger-db.jsonl" "$WORK/expect-db.json" db
+	[ "$nsigned" = 13 ] || die "phase 5: $nsigned messages signed and verified, expected 13"
+	! grep -qF "$DB_PASSWORD" "$WORK/milter.log" || die "phase 5: the database password is in postdkim's log"
+	! grep -q 'status=bounced\|sender non-delivery notification' "$WORK/maillog" ||
+		die "phase 5: Postfix bounced: $(grep -m 1 'status=bounced\|sender non-delivery notification' "$WORK/maillog")"
+	DBPHASE="phase 5 (dsn: tables on PostgreSQL, server stopped): 5 example.com messages (cached) signed while it was down; 3 example.org SMTP messages got 4xx, 3 sendmail(1) ones held, none bounced ($ntf postdkim tempfails logged); after the restart all arrived signed d=example.org within $TBACK s; 13/13 delivered once and verified ($((SECONDS - T5)) s)"
+	say "$DBPHASE"
+fi
+
 nunsigned=$(grep -c '"expect": "unsigned"' "$LEDGER" || true)
 say "$F1"
 say "$F2"
 say "$F3"
 say "$VPHASE"
-echo "e2e: $nsigned messages checked, verifiers: $VERIFIERS ($nunsigned external messages checked unsigned; milter $MILTER; $((SECONDS - T0)) s)"
+say "$DBPHASE"
+echo "e2e: $NCHECKED messages checked, verifiers: $VERIFIERS ($nunsigned external messages checked unsigned; milter $MILTER; $((SECONDS - T0)) s)"
