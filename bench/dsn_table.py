@@ -10,6 +10,7 @@ server's CPU per message (db_cpu_ms_per_msg). Prints Markdown: throughput
 and CPU, memory, then the issue's targets, each MET or MISSED.
 """
 import json
+import statistics
 import sys
 
 M = 1 / 1024.0
@@ -28,11 +29,8 @@ def main():
 
     def g(tk, m, what, key):
         """The median over the repetitions."""
-        v = sorted(vals(tk, m, what, key))
-        if not v:
-            return None
-        h = len(v) // 2
-        return v[h] if len(v) % 2 else (v[h - 1] + v[h]) / 2
+        v = vals(tk, m, what, key)
+        return statistics.median(v) if v else None
 
     def fmt(v, f):
         return "-" if v is None else f % v
@@ -51,8 +49,8 @@ def main():
         return None if a is None else a + (b or 0)
 
     reps = max(r.get("rep", 1) for r in rows)
-    print("N = %s domains, medians of %d repetitions. 8 connections, 2 KB messages; postdkim / OpenDKIM (ratio). "
-          "ws = random over the working set (in postdkim's caches, after an untimed pass); "
+    print("N = %s domains, medians of %d repetitions. 8 connections, 2 KB messages; "
+          "postdkim / OpenDKIM (ratio). ws = random over the working set (in postdkim's caches, after an untimed pass); "
           "cold = every message a domain not used before. CPU per message: utime + stime "
           "of the milter, and of the database server (postmaster and its children, or "
           "mariadbd), from /proc; peak RSS = the milter's VmHWM at the end of the run."
