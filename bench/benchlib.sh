@@ -7,6 +7,7 @@
 # then calls, in order: bench_prereq, bench_workdir, bench_build BUILDDIR,
 # bench_outdir OUTDIR, bench_keys NKEYS NMAX. Cell functions read the
 # globals n, tk (table kind), kind (milter), mpid, sock, outdir, results.
+# shellcheck shell=bash disable=SC2154,SC2034
 
 die() { echo "$me: $*" >&2; exit 1; }
 say() { echo "$me: $*" >&2; }

@@ -105,6 +105,7 @@ bench_tables "$n"
 # private $work.
 H=$here/../tests/db/dbharness.sh
 DB=$(mktemp -d -p "${TMPDIR:-/tmp}" postdkim-dsn-db.XXXXXX)
+# shellcheck disable=SC2016 # expanded when the exit handler evals it
 bench_atexit='"$H" stop "$DB" >/dev/null 2>&1 || true'
 say "starting PostgreSQL and MariaDB (tests/db/dbharness.sh)"
 "$H" start "$DB" || die "the database servers did not start"
