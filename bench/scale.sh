@@ -61,90 +61,20 @@ if [ "$quick" = 1 ]; then
 	[ "$secs" = 4 ] && secs=1
 fi
 
-die() { echo "scale.sh: $*" >&2; exit 1; }
-say() { echo "scale.sh: $*" >&2; }
+me=scale.sh
+# shellcheck source=bench/benchlib.sh
+. "$here/benchlib.sh"
 
-if ! command -v opendkim >/dev/null 2>&1; then
-	say "opendkim missing, installing Debian's package"
-	apt-get install -y opendkim >/dev/null || die "cannot install opendkim"
-fi
-PY=/usr/bin/python3
-$PY -c 'import dkim' 2>/dev/null || apt-get install -y python3-dkim >/dev/null ||
-	die "python3-dkim missing"
-
-if [ -d /run ] && [ -w /run ]; then base=/run; else base=${HOME:?}; fi
-work=$(mktemp -d -p "$base" postdkim-scale.XXXXXX)
-mpid=
-cleanup() {
-	if [ -n "$mpid" ]; then
-		kill "$mpid" 2>/dev/null || true
-		sleep 0.2
-		kill -9 "$mpid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if [ -z "$builddir" ]; then
-	builddir=$work/build
-	mkdir -p "$builddir"
-	say "building in $builddir"
-	(cd "$builddir" && "$here/../configure" >/dev/null && make -j"$(nproc)" >/dev/null &&
-		make -C bench bench-progs >/dev/null) || die "build failed"
-fi
-builddir=$(cd "$builddir" && pwd)
-DRV=$builddir/bench/benchdrv
-PD=$builddir/milter/postdkim
-for f in "$DRV" "$PD"; do
-	[ -x "$f" ] || die "$f not built (make -C $builddir/bench bench-progs)"
-done
-[ -n "$outdir" ] || outdir=$(mktemp -d -p "${TMPDIR:-/tmp}" postdkim-scale-out.XXXXXX)
-mkdir -p "$outdir"
-outdir=$(cd "$outdir" && pwd)
-results=$outdir/results.jsonl
-: > "$results"
-rm -rf "$outdir/samples"
+bench_prereq
+bench_workdir
+bench_build "$builddir"
+bench_outdir "$outdir"
 
 nmax=0
 for n in $ns; do [ "$n" -gt "$nmax" ] && nmax=$n; done
 [ "$nmax" -ge 1 ] || die "-n: no N given"
 
-# --- keys ----------------------------------------------------------------
-umask 077
-say "$(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg); generating $nkeys RSA-2048 keys"
-mkdir -p "$work/pool" "$work/keys"
-for j in $(seq 0 $((nkeys - 1))); do
-	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
-		-out "$work/pool/k$j.pem" 2>/dev/null
-	openssl pkey -in "$work/pool/k$j.pem" -pubout -outform DER 2>/dev/null |
-		base64 -w0 > "$work/pool/k$j.pub"
-done
-# The copies: cp + chmod 600 of each, done in one process (100,000 forks
-# would take minutes on a busy machine).
-say "copying them to $nmax key files (0600)"
-$PY - "$work/pool" "$work/keys" "$nkeys" "$nmax" <<'EOF'
-import os, sys
-pool, keys, k, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-data = [open(os.path.join(pool, "k%d.pem" % j), "rb").read() for j in range(k)]
-for i in range(n):
-    fd = os.open(os.path.join(keys, "d%d.pem" % i), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.write(fd, data[i % k])
-    os.close(fd)
-EOF
-
-# tables N: KeyTable, file: and refile: SigningTables of N domains in $work/tN.
-tables() {
-	local n=$1 d=$work/t$1
-	mkdir -p "$d"
-	awk -v n="$n" -v k="$work/keys" -v d="$d" 'BEGIN {
-		for (i = 0; i < n; i++) {
-			printf "d%d d%d.example:s:%s/d%d.pem\n", i, i, k, i > (d "/keytable")
-			printf "d%d.example d%d\n", i, i > (d "/signing.file")
-			printf "*@d%d.example d%d\n", i, i > (d "/signing.refile")
-		}
-	}'
-}
+bench_keys "$nkeys" "$nmax"
 
 # conf KIND N TABLES: write a configuration for KIND, print its path.
 conf() {
@@ -160,53 +90,6 @@ conf() {
 		echo "SigningTable $tk:$work/t$n/signing.$tk"
 	} > "$f"
 	echo "$f"
-}
-
-# now: wall-clock seconds with nanoseconds.
-now() { date +%s.%N; }
-# sub A B: A - B, in seconds.
-sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", a - b }'; }
-# rss PID: VmRSS in KiB.
-rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-# cpu PID: CPU seconds of the process's live threads (schedstat, ns
-# resolution): unlike wall-clock time, not inflated by other load.
-cpu() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.4f", s / 1e9 }'; }
-
-# emit KEY=VALUE...: one JSON line into $results with the current cell's labels.
-emit() {
-	local line="{\"n\":$n,\"tables\":\"$tk\",\"milter\":\"$kind\"" kv
-	for kv in "$@"; do
-		case ${kv#*=} in
-		''|*[!0-9.]*) line="$line,\"${kv%%=*}\":\"${kv#*=}\"" ;;
-		*) line="$line,\"${kv%%=*}\":${kv#*=}" ;;
-		esac
-	done
-	echo "$line}" >> "$results"
-}
-
-# stop: TERM the milter, wait at most 10 s, then KILL.
-stop() {
-	local i
-	[ -n "$mpid" ] || return 0
-	kill "$mpid" 2>/dev/null || true
-	for i in $(seq 100); do
-		kill -0 "$mpid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$mpid" 2>/dev/null || true
-	wait "$mpid" 2>/dev/null || true
-	mpid=
-}
-
-# drive PHASE ARGS...: one benchdrv run against the milter, one JSON line.
-drive() {
-	local phase=$1 line sdir=$outdir/samples/$n-$tk-$kind-$1
-	shift
-	mkdir -p "$sdir"
-	line=$("$DRV" -s "unix:$sock" -c 8 -g 2k -p "$mpid" -l "$phase" -D "$sdir" -k 3 "$@") ||
-		die "benchdrv failed: N=$n $tk $kind $phase"
-	echo "${line%\}},\"n\":$n,\"tables\":\"$tk\",\"milter\":\"$kind\",\"phase\":\"$phase\",\"rss_kb\":$(rss "$mpid")}" >> "$results"
-	printf '    %-8s %s\n' "$phase" "$(echo "$line" | sed 's/.*"msgs":\([0-9]*\).*"msgs_per_s":\([0-9.]*\).*"p99_ms":\([0-9.]*\).*"unsigned":\([0-9]*\),"errors":\([0-9]*\).*/\1 msgs, \2 msg\/s, p99 \3 ms, unsigned \4, errors \5/'), RSS $(($(rss "$mpid") / 1024)) MiB" >&2
 }
 
 # reload_postdkim: SIGUSR1, then wait for the log line that says the new
@@ -263,7 +146,7 @@ reload_opendkim() {
 
 # cell: every measurement for N, table kind $tk, milter $kind.
 cell() {
-	local c t0 t1 v u sy rc m w last
+	local c v u sy rc m w last
 	c=$(conf "$kind" "$n" "$tk")
 	sock=$work/$kind.sock
 	log=$work/$kind-$n-$tk.log
@@ -286,15 +169,8 @@ cell() {
 	printf '    %-8s %s s, CPU %s s (exit %s)\n' "-n" "$v" "$u" "$rc" >&2
 	[ "$rc" = 0 ] || { tail -3 "$log.n" >&2; die "$kind -n failed"; }
 	# start: until the socket accepts and the milter negotiates.
-	rm -f "$sock"
-	t0=$(now)
-	if [ "$kind" = postdkim ]; then
-		"$PD" -f -c "$c" 2>>"$log" & mpid=$!
-	else
-		opendkim -f -x "$c" 2>>"$log" & mpid=$!
-	fi
-	t1=$("$DRV" -s "unix:$sock" -W 900000 -p "$mpid") || { tail -5 "$log" >&2; die "$kind did not start"; }
-	v=$(sub "$t1" "$t0")
+	bench_start "$c"
+	v=$start_s
 	u=$(cpu "$mpid")
 	emit what=start s="$v" cpu_s="$u" rss_kb="$(rss "$mpid")"
 	printf '    %-8s %s s, CPU %s s, RSS %s MiB\n' start "$v" "$u" "$(($(rss "$mpid") / 1024))" >&2
@@ -316,7 +192,7 @@ t0run=$(date +%s)
 say "N = $ns; $secs s per timed run; results in $results"
 uptime | sed 's/^/scale.sh: before: /' >&2
 for n in $ns; do
-	tables "$n"
+	bench_tables "$n"
 	for tk in file refile; do
 		if [ $(((n + ${#tk}) % 2)) = 0 ]; then order="postdkim opendkim"; else order="opendkim postdkim"; fi
 		for kind in $order; do
@@ -327,17 +203,12 @@ done
 t1run=$(date +%s)
 uptime | sed 's/^/scale.sh: after: /' >&2
 
-say "verifying sampled signatures with python3-dkim"
-vrc=0
-$PY "$here/scale_verify.py" "$work/pool" "$nkeys" "$outdir/samples" > "$outdir/verify.txt" || vrc=$?
-tail -1 "$outdir/verify.txt"
-grep '^FAIL' "$outdir/verify.txt" | head -5 || true
+bench_verify "$nkeys"
 $PY "$here/scale_table.py" "$results" | tee "$outdir/table.md"
+echo
+bench_footer
 cat <<EOF
-
-machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 date: $(date -u '+%Y-%m-%d %H:%M UTC'); measuring took $((t1run - t0run)) s; $nkeys distinct keys
-versions: $("$PD" -V 2>&1 | head -1); $(opendkim -V 2>&1 | head -1); $(openssl version)
 raw results: $results
 EOF
 [ "$vrc" = 0 ] || die "signature verification failed (see $outdir/verify.txt)"
