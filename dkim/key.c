@@ -197,7 +197,9 @@ dkim_key_from_public(const char *pstr, size_t plen, dkim_alg alg, dkim_key **out
 			    "Ed25519 p= must be 32 bytes, not %zu (RFC 8463)", rawlen);
 		pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, rawlen);
 	} else {
-		pkey = d2i_PUBKEY(NULL, &p, (long)rawlen);
+		/* The fast path; anything else goes the thorough way. */
+		if ((pkey = key_rsa_spki_decode(raw, rawlen)) == NULL)
+			pkey = d2i_PUBKEY(NULL, &p, (long)rawlen);
 		if (pkey == NULL) {
 			/* Some records carry a bare PKCS#1 RSAPublicKey. */
 			p = raw;
