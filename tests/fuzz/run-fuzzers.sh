@@ -10,6 +10,9 @@
 # are kept in OUTDIR/artifacts when OUTDIR is given. FUZZ_TARGETS="fuzz_x ..."
 # picks targets (default: all). FUZZ_RUNS=N also stops each target after N
 # executions (a campaign: FUZZ_RUNS=10000000 with a generous SECONDS).
+# FUZZ_CORPUS=DIR keeps each target's corpus in DIR/TARGET, so that a
+# campaign can go on where an earlier run stopped (stop a run with SIGINT,
+# never SIGSTOP: the stopped time would count as a timeout).
 set -eu
 
 usage() { echo "usage: $0 SECONDS [OUTDIR]" >&2; exit 2; }
@@ -73,9 +76,9 @@ mkdir -p "$out/artifacts"
 failed=0
 for t in $targets; do
 	seeds=$here/corpus/${t#fuzz_}
-	corpus=$work/corpus-$t
+	corpus=${FUZZ_CORPUS:-$work}/$t
 	mkdir -p "$corpus"
-	[ -d "$seeds" ] && cp "$seeds"/* "$corpus"/ 2>/dev/null || true
+	[ -d "$seeds" ] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null || true
 	log=$out/$t.log
 	rc=0
 	# shellcheck disable=SC2086
