@@ -76,7 +76,7 @@ mkdir -p "$out/artifacts"
 failed=0
 for t in $targets; do
 	seeds=$here/corpus/${t#fuzz_}
-	corpus=${FUZZ_CORPUS:-$work}/$t
+	corpus=${FUZZ_CORPUS:-$work/corpus}/$t
 	mkdir -p "$corpus"
 	[ -d "$seeds" ] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null || true
 	log=$out/$t.log
