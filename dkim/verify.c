@@ -24,19 +24,21 @@ static const char *const vstatus_names[] = {
 	"key type does not fit algorithm", "key does not allow sha256",
 	"key not for email", "strict key and subdomain identity", "internal error",
 	"rsa-sha1 not accepted", "key too small", "l= longer than the body",
+	"unsigned From field",
 };
 
 /*
  * RFC 8601 §2.7.1 words, by status: a signature that does not verify is
  * fail; one that could not be evaluated for good is permerror, for now
  * temperror; expiry is neutral (the signature was good once), and what
- * verifies but is refused here (sha1, small keys) is policy.
+ * verifies but is refused here (sha1, small keys, a From field the
+ * signature leaves out) is policy.
  */
 static const char *const vstatus_results[] = {
 	"pass", "fail", "fail", "permerror", "permerror", "permerror", "permerror",
 	"permerror", "neutral", "permerror", "temperror", "permerror", "permerror",
 	"permerror", "permerror", "permerror", "permerror", "temperror",
-	"policy", "policy", "permerror",
+	"policy", "policy", "permerror", "policy",
 };
 
 const char *

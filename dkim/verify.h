@@ -35,6 +35,7 @@ enum dkim_vstatus {
 	DKIM_V_SHA1,		/* rsa-sha1: never a pass (RFC 8301) */
 	DKIM_V_KEYSIZE,		/* RSA key under the minimum size */
 	DKIM_V_BODYLEN,		/* l= longer than the canonical body */
+	DKIM_V_FROMEXTRA,	/* verifies, but a From field is outside h= */
 };
 
 const char *dkim_vstatus_name(enum dkim_vstatus s);

@@ -41,6 +41,7 @@ struct vsig {
 	size_t bh;			/* index in bhs */
 	unsigned long long l;		/* DKIM_BODYHASH_ALL when no l= */
 	int subdomain;			/* i= is below d= (matters for t=s) */
+	size_t from_out, from_all;	/* From fields left out of h=, and in all */
 	unsigned char want[32];		/* bh= */
 	unsigned char digest[32];	/* header hash */
 	unsigned char sig[SIG_MAX];
@@ -284,6 +285,12 @@ sig_header_hash(const dkim_vmsg *m, struct vsig *s, dkim_canon hc, const dkim_ta
 			break;
 		}
 	}
+	/* Any From left over is one a reader may see but the signer never signed. */
+	for (j = 0; j < m->nhdrs; j++)
+		if (dkim_header_name_is(base + m->hdrs[j].name, m->hdrs[j].nlen, "From")) {
+			s->from_all++;
+			s->from_out += !used[j];
+		}
 	strip_b(base + sf->value, sf->vlen, b, &stripped);
 	canon_header(hc, &data, base + sf->name, sf->rawlen, stripped.data, stripped.len, 0);
 	if (!dbuf_failed(&data) && !dbuf_failed(&stripped) &&
@@ -565,6 +572,14 @@ dkim_vmsg_finish(dkim_vmsg *m, dkim_err *err)
 			sig_done(s, DKIM_V_INTERNAL, "%s", e.msg);
 		else if (rc == 0)
 			sig_done(s, DKIM_V_BADSIG, "signature does not verify");
+		else if (s->from_out > 0)
+			/*
+			 * RFC 6376 §8.15: a From added to a signed message leaves the
+			 * signature valid unless the signer over-signed From; readers
+			 * may show the added one. The signer vouched only for the others.
+			 */
+			sig_done(s, DKIM_V_FROMEXTRA, "verifies, but %zu of %zu From fields are "
+			    "not signed", s->from_out, s->from_all);
 		else
 			sig_done(s, DKIM_V_PASS, "pass");
 	}

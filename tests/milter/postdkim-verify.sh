@@ -144,6 +144,20 @@ ar = (b"Authentication-Results: mx.verify.example; dkim=pass header.d=sender.exa
       b"Authentication-Results: third.example; dmarc=pass\r\n"
       b"Authentication-Results: mx.verify.example; arc=pass\r\n")
 put("forged", dkim.sign(ar + msg, b"rsa", D, rsa) + ar + msg)
+# RFC 6376 §8.15: From signed once (not over-signed), then a From added above
+# it. The signature still verifies; dkimpy fails it (it hashes one From more).
+once = dkim.sign(msg, b"rsa", D, rsa, include_headers=[b"from", b"to", b"subject"]) + msg
+added = b"From: Mallory <ceo@sender.example>\r\n" + once
+put("addedfrom", added)
+zone = dict(line.split(" ", 1) for line in open(t + "/dnszone").read().splitlines())
+
+
+def txt(name, timeout=5):
+    return zone[name.decode().rstrip(".")].encode()
+
+
+assert dkim.verify(once, dnsfunc=txt), "dkimpy: the signature made with From once fails"
+assert not dkim.verify(added, dnsfunc=txt), "dkimpy passes a message with an added From"
 EOP
 [ -s "$T/two.eml" ] || tl_fail "signing the test messages failed"
 
@@ -207,6 +221,10 @@ run revoked --client-addr 192.0.2.1
 expect revoked accept "^$ID; permerror d=sender.example s=revoked"
 run sha1 --client-addr 192.0.2.1
 expect sha1 accept "^$ID; policy d=sender.example s=rsa"
+run addedfrom --client-addr 192.0.2.1
+expect addedfrom accept "^$ID; policy d=sender.example s=rsa b=8\$"
+grep -q 'dkim=policy (2048-bit key; unprotected; verifies, but 1 of 2 From fields are not signed)' \
+    "$T/o-addedfrom/1.eml" || tl_fail "addedfrom: the comment does not say why"
 run two --client-addr 192.0.2.1
 expect two accept "^$ID; pass d=sender.example s=rsa b=8; pass d=sender.example s=ed b=8\$"
 run unsigned --client-addr 192.0.2.1
@@ -231,13 +249,15 @@ tl_note "DNSSEC: secure, unprotected, bogus (tempfail, On-Security)"
 printf 'Nameservers 127.0.0.1@%s\nSyslog no\nMode v\n' "$PORT" > "$T/opendkim.conf"
 agree=0
 for f in "$T"/py-*.eml "$T"/md-*.eml "$T"/tampered.eml "$T"/nokey.eml "$T"/revoked.eml \
-    "$T"/sha1.eml "$T"/two.eml; do
+    "$T"/sha1.eml "$T"/two.eml "$T"/addedfrom.eml; do
 	name=$(basename "$f" .eml)
 	theirs=$(opendkim -x "$T/opendkim.conf" -t "$f" -vv 2>&1 | grep -o 'dkim=[a-z]*' | sed 's/dkim=//' |
 	    tr '\n' ' ')
 	ours=$(ar "$name" | sed 's/^[^;]*; //' | tr ';' '\n' | awk '{ print $1 }' | tr '\n' ' ')
 	case "$name:$theirs:$ours" in
 	sha1:"pass ":"policy ") tl_note "$name: opendkim pass, postdkim policy (RFC 8301)" ;;
+	addedfrom:"pass ":"policy ")
+		tl_note "$name: opendkim pass, postdkim policy (RFC 6376 §8.15; dkimpy fails it)" ;;
 	nokey:"fail ":"permerror "|revoked:"fail ":"permerror ")
 		tl_note "$name: opendkim fail, postdkim permerror (no signature was checked)" ;;
 	*)
@@ -278,6 +298,10 @@ sed 's/^Subject: verify me/Subject: verify you/' "$T/od-simple-simple.eml" > "$T
 cmp -s "$T/od-tampered-hdr.eml" "$T/od-simple-simple.eml" && tl_fail "od-tampered-hdr: not changed"
 run od-tampered-hdr --client-addr 192.0.2.1
 expect od-tampered-hdr accept "^$ID; fail d=sender.example s=rsa b=8\$"
+# OpenDKIM signs From once (OversignHeaders unset): a From added on top is not signed.
+{ printf 'From: Mallory <ceo@sender.example>\r\n'; cat "$T/od-relaxed-relaxed.eml"; } > "$T/od-addedfrom.eml"
+run od-addedfrom --client-addr 192.0.2.1
+expect od-addedfrom accept "^$ID; policy d=sender.example s=rsa b=8\$"
 tl_note "opendkim-signed (4 canonicalizations) pass; a changed body and a changed Subject fail"
 
 # postdkim -t: the A-R the milter would add, above the message as it was.

@@ -341,6 +341,47 @@ START_TEST(oversign)
 END_TEST
 
 /*
+ * RFC 6376 §8.15: From signed once (not over-signed) and a second From
+ * added above it, at the top or below the signature: the signature still
+ * verifies (h= takes the bottom From), but the added From is not signed,
+ * which is policy, not pass. Added below, it is the one signed: a bad
+ * signature. Two From fields both signed pass.
+ */
+START_TEST(unsigned_from)
+{
+	static const char *const none[] = { NULL };
+	dkim_key *k = _i ? ed_key : rsa_key;
+	dkim_signer_opts o = opts_for(k, DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE);
+	static const char two_from[] = "From: alice@example.com\r\nFrom: carol@example.com\r\n"
+	    "To: bob@example.org\r\nSubject: two\r\n\r\nbody\r\n";
+	char reason[256], *m, *m2;
+	size_t w, at;
+
+	zone_default();
+	o.oversign_headers = none;
+	m = sign_msg(&o, k, WHEN, base_msg, strlen(base_msg));
+	assert_status(m, DKIM_V_PASS);
+	for (w = 0; w < 2; w++) {
+		at = w == 0 ? 0 : (size_t)(strstr(m, "Received:") - m);
+		m2 = insert_at(m, at, "From: mallory@example.net\r\n");
+		ck_assert_int_eq(verify_at(m2, WHEN + 10, reason, sizeof(reason)),
+		    DKIM_V_FROMEXTRA);
+		ck_assert_str_eq(reason, "verifies, but 1 of 2 From fields are not signed");
+		free(m2);
+	}
+	ck_assert_str_eq(dkim_vstatus_result(DKIM_V_FROMEXTRA), "policy");
+	m2 = insert_at(m, (size_t)(strstr(m, "To:") - m), "From: mallory@example.net\r\n");
+	assert_status(m2, DKIM_V_BADSIG);
+	free(m2);
+	free(m);
+	/* Both From fields named in h=: the signer vouched for both. */
+	m = sign_msg(&o, k, WHEN, two_from, sizeof(two_from) - 1);
+	assert_status(m, DKIM_V_PASS);
+	free(m);
+}
+END_TEST
+
+/*
  * Obsolete syntax: WSP between a field name and its colon (RFC 5322
  * §4.5.8). Simple header canonicalization keeps it, relaxed drops it; a
  * signature made over such a field must verify under all four forms.
@@ -440,6 +481,7 @@ main(void)
 	tcase_add_loop_test(tc, expiry, 0, 2);
 	tcase_add_loop_test(tc, h_without_from, 0, 2);
 	tcase_add_loop_test(tc, oversign, 0, 2);
+	tcase_add_loop_test(tc, unsigned_from, 0, 2);
 	tcase_add_test(tc, verify_details);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
