@@ -1,7 +1,7 @@
 #!/bin/bash
 # run.sh - benchmark postdkim against Debian's OpenDKIM, in one run.
 #
-#   bench/run.sh [--quick] [--verify-only] [-b BUILDDIR] [-r REPS] [-o OUTDIR]
+#   bench/run.sh [--quick] [--verify-only | --sigs-only] [-b BUILDDIR] [-r REPS] [-o OUTDIR]
 #
 # Both milters get the same RSA-2048 key, relaxed/simple, Mode s, the same
 # socket kind, run in the foreground from their own temp dirs, and are
@@ -11,7 +11,8 @@
 # verification rows (vtable.py) send pre-signed mail of a domain that is not
 # postdkim's, from an outside client address, to postdkim (Mode sv) and
 # OpenDKIM (Mode v, QueryCache yes), both asking a DNS server on loopback
-# (tests/dns/hostile-dns.py) for the keys; --verify-only runs just those. A sample
+# (tests/dns/hostile-dns.py) for the keys; --verify-only runs just those,
+# --sigs-only just the rows with 3 and 100 signature fields. A sample
 # of every cell's signatures is verified with python3-dkim so that a fast
 # wrong answer cannot pass. Without -b, the tree holding this script is
 # configured and built in a temp dir first. Needs root for apt-get (when
@@ -22,6 +23,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 quick=0
 vonly=0
+sonly=0
 reps=3
 builddir=
 outdir=
@@ -29,58 +31,30 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
 	--verify-only) vonly=1 ;;
+	--sigs-only) vonly=1; sonly=1 ;;
 	-b) builddir=$2; shift ;;
 	-r) reps=$2; shift ;;
 	-o) outdir=$2; shift ;;
-	-h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
 done
 [ "$quick" = 1 ] && [ "$reps" = 3 ] && reps=1
 
-die() { echo "run.sh: $*" >&2; exit 1; }
-
-if ! command -v opendkim >/dev/null 2>&1; then
-	echo "run.sh: opendkim missing, installing Debian's package" >&2
-	apt-get install -y opendkim >/dev/null || die "cannot install opendkim"
-fi
-PY=/usr/bin/python3
-$PY -c 'import dkim' 2>/dev/null || apt-get install -y python3-dkim >/dev/null ||
-	die "python3-dkim missing"
-
-if [ -d /run ] && [ -w /run ]; then base=/run; else base=${HOME:?}; fi
-work=$(mktemp -d -p "$base" postdkim-bench.XXXXXX)
+me=run.sh
+# shellcheck source=bench/benchlib.sh
+. "$here/benchlib.sh"
+bench_prereq
+bench_workdir
+# The loopback DNS server of the verification rows; benchlib stops the milter.
 pids=
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if [ -z "$builddir" ]; then
-	builddir=$work/build
-	mkdir -p "$builddir"
-	echo "run.sh: building in $builddir" >&2
-	(cd "$builddir" && "$here/../configure" >/dev/null && make -j"$(nproc)" >/dev/null &&
-		make -C bench bench-progs >/dev/null) || die "build failed"
-fi
-builddir=$(cd "$builddir" && pwd)
-DRV=$builddir/bench/benchdrv
+bench_atexit='for p in $pids; do kill "$p" 2>/dev/null || true; done'
+bench_build "$builddir"
 NULLF=$builddir/bench/nullfilter
-PD=$builddir/milter/postdkim
-for f in "$DRV" "$NULLF" "$PD"; do
-	[ -x "$f" ] || die "$f not built (make -C $builddir/bench bench-progs)"
-done
+[ -x "$NULLF" ] || die "$NULLF not built (make -C $builddir/bench bench-progs)"
 # Results outlive the run; the work dir (keys, sockets, build) does not.
-[ -n "$outdir" ] || outdir=$(mktemp -d -p "${TMPDIR:-/tmp}" postdkim-bench-out.XXXXXX)
-mkdir -p "$outdir"
-results=$outdir/results.jsonl
-: > "$results"
-
-# --- keys and DNS records -------------------------------------------------
-umask 077
+bench_outdir "$outdir"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/rsa.key" 2>/dev/null
 openssl genpkey -algorithm ED25519 -out "$work/ed.key" 2>/dev/null
 rsa_p=$(openssl pkey -in "$work/rsa.key" -pubout -outform DER 2>/dev/null | base64 -w0)
@@ -148,7 +122,6 @@ start() {
 	null)
 		"$NULLF" -p "$msock" 2>>"$work/null.log" & mpid=$! ;;
 	esac
-	pids="$pids $mpid"
 	# Ready when the socket accepts; bounded to 10 s.
 	for i in $(seq 100); do
 		if [ "$skind" = inet ]; then
@@ -161,19 +134,6 @@ start() {
 	done
 	tail -5 "$work/$kind.log" >&2 || true
 	die "$kind ($variant, $msock) did not start"
-}
-
-# stop: TERM the milter, wait at most 10 s, then KILL.
-stop() {
-	local i
-	kill "$mpid" 2>/dev/null || true
-	for i in $(seq 100); do
-		kill -0 "$mpid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$mpid" 2>/dev/null || true
-	wait "$mpid" 2>/dev/null || true
-	pids=$(echo "$pids" | sed "s/ $mpid\b//")
 }
 
 # measure GROUP KIND VARIANT SOCKKIND SIZE CONNS REP DRIVER-ARGS...
@@ -318,16 +278,20 @@ for size in ("2k", "25m"):
     open("%s/ved-%s.eml" % (w, size), "wb").write(
         dkim.sign(m, b"ed", b"bench.example", ed, signature_algorithm=b"ed25519-sha256") + m)
 # 3 and 100 RSA signatures on the 2 KB message (postdkim verifies at most
-# MaximumSignaturesToVerify of them and only counts the rest).
+# MaximumSignaturesToVerify of them and only counts the rest). vpad3 has the
+# 3 signatures and, in place of the other 97, unsigned fields of the same
+# length: the same header bytes and milter commands as vsig100.
 m = open(w + "/v-2k.eml", "rb").read()
+sigs = [dkim.sign(m, b"rsa", b"bench.example", rsa) for _ in range(100)]
 for n in (3, 100):
-    out = m
-    for _ in range(n):
-        out = dkim.sign(m, b"rsa", b"bench.example", rsa) + out
-    open("%s/vsig%d-2k.eml" % (w, n), "wb").write(out)
+    open("%s/vsig%d-2k.eml" % (w, n), "wb").write(b"".join(sigs[:n]) + m)
+pads = [b"X-Pad: " + b"x" * (len(g) - 9) + b"\r\n" for g in sigs[3:]]
+pad3 = b"".join(sigs[:3] + pads) + m
+assert len(pad3) == len(b"".join(sigs) + m)
+open(w + "/vpad3-2k.eml", "wb").write(pad3)
 EOP
 	for rep in $(seq "$reps"); do
-		for c in 8 64; do
+		for c in $([ "$sonly" = 1 ] || echo 8 64); do
 			for size in 2k 25m; do
 				for alg in rsa ed; do
 					# Ed25519 at 25 MB adds nothing over RSA (the body hash dominates).
@@ -342,14 +306,16 @@ EOP
 				done
 			done
 		done
-		measure vnull null verify unix 2k 8 "$rep" $(limits 2k 8) -m "$work/vrsa-2k.eml" -a 192.0.2.1
+		[ "$sonly" = 1 ] ||
+			measure vnull null verify unix 2k 8 "$rep" $(limits 2k 8) -m "$work/vrsa-2k.eml" -a 192.0.2.1
 		# libmilter's own cost for 3 and 100 fields (one command each), the floor under both.
 		measure vnull3 null verify unix 2k 8 "$rep" $(limits 2k 8) -m "$work/vsig3-2k.eml" -a 192.0.2.1
 		measure vnull100 null verify unix 2k 8 "$rep" $(limits 2k 8) -m "$work/vsig100-2k.eml" -a 192.0.2.1
-		vmeasure vsig3 postdkim 2k 8 "$rep" "$work/vsig3-2k.eml"
-		vmeasure vsig100 postdkim 2k 8 "$rep" "$work/vsig100-2k.eml"
-		vmeasure vsig3 opendkim 2k 8 "$rep" "$work/vsig3-2k.eml"
-		vmeasure vsig100 opendkim 2k 8 "$rep" "$work/vsig100-2k.eml"
+		for kind in postdkim opendkim; do
+			vmeasure vsig3 "$kind" 2k 8 "$rep" "$work/vsig3-2k.eml"
+			vmeasure vsig100 "$kind" 2k 8 "$rep" "$work/vsig100-2k.eml"
+			vmeasure vpad3 "$kind" 2k 8 "$rep" "$work/vpad3-2k.eml"
+		done
 	done
 	kill "$dns_pid" 2>/dev/null || true
 	wait "$dns_pid" 2>/dev/null || true

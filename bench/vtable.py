@@ -5,7 +5,9 @@
 
 Rows with variant "verify": postdkim (Mode sv) and OpenDKIM (Mode v,
 QueryCache yes) verifying the same pre-signed messages (group vrsa, ved:
-one signature; vsig3, vsig100: 3 and 100 signature fields; vnull: the
+one signature; vsig3, vsig100: 3 and 100 signature fields; vpad3: the 3
+signatures with 97 unsigned fields of the same length in place of the other
+97, so the same header bytes and milter commands as vsig100; vnull: the
 do-nothing filter, vnull3 and vnull100 with the 3- and 100-field messages),
 then the targets with MET / MISSED. "pass" counts the
 messages whose Authentication-Results said dkim=pass: a fast wrong answer
@@ -49,8 +51,9 @@ def main():
           "| p99 ms pd / od | CPU ms/msg pd / od | peak RSS MiB pd / od "
           "| dkim=pass/msgs pd | dkim=pass/msgs od | errors pd / od |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    names = {"vrsa": "RSA-2048", "ved": "Ed25519", "vsig3": "3 RSA sigs", "vsig100": "100 RSA sigs"}
-    for group in ("vrsa", "ved", "vsig3", "vsig100"):
+    names = {"vrsa": "RSA-2048", "ved": "Ed25519", "vsig3": "3 RSA sigs", "vsig100": "100 RSA sigs",
+             "vpad3": "3 RSA sigs + 97 fields"}
+    for group in ("vrsa", "ved", "vsig3", "vsig100", "vpad3"):
         for size in ("2k", "25m"):
             for conns in sorted({k[3] for k in cells}):
                 p, o = s(group, "postdkim", size, conns), s(group, "opendkim", size, conns)
@@ -82,10 +85,20 @@ def main():
         targets.append(("CPU/msg, 100 signature fields vs 3: within 2x", "%.2fx" % r, r <= 2))
         n3, n100 = s("vnull3", "null", "2k", 8), s("vnull100", "null", "2k", 8)
         if n3 and n100:
-            # What the milter adds above libmilter's per-field cost (one command per field).
+            # libmilter alone: one command per field, the floor under any filter.
+            r = ratio(n100["cpu"], n3["cpu"])
+            targets.append(("(the do-nothing libmilter filter on the same two messages: %.3f / %.3f ms)"
+                            % (n100["cpu"], n3["cpu"]), "%.2fx" % r, None))
+            # What the milter adds above libmilter's per-field cost.
             r = ratio(b["cpu"] - n100["cpu"], a["cpu"] - n3["cpu"])
-            targets.append(("the same above the do-nothing filter (%.3f / %.3f ms for 100 / 3 fields)"
-                            % (n100["cpu"], n3["cpu"]), "%.2fx" % r, r <= 2))
+            targets.append(("(the same above the do-nothing filter: a difference of two noisy figures)",
+                            "%.2fx" % r, None))
+        c = s("vpad3", "postdkim", "2k", 8)
+        if c:
+            # Same bytes and commands, 97 of the fields not signatures: the cost of the signatures.
+            r = ratio(b["cpu"], c["cpu"])
+            targets.append(("(100 signature fields against 3 signatures + 97 unsigned fields of the "
+                            "same size, %.3f ms)" % c["cpu"], "%.2fx" % r, None))
     hw = [v["hwm"] for k in cells if k[1] == "postdkim" for v in [s(*k)]]
     small = [s(k[0], "postdkim", "2k", k[3])["hwm"] for k in cells if k[1] == "postdkim" and k[2] == "2k"]
     if hw and small:
@@ -94,7 +107,7 @@ def main():
     print("| target | measured | |")
     print("|---|---|---|")
     for name, val, ok in targets:
-        print("| %s | %s | %s |" % (name, val, "MET" if ok else "MISSED"))
+        print("| %s | %s | %s |" % (name, val, "-" if ok is None else "MET" if ok else "MISSED"))
     return 0
 
 

@@ -36,6 +36,13 @@
 /* Slice a processing thread polls before letting others check their deadlines. */
 #define POLL_SLICE_MS 50
 
+/* The resolv.conf read when no Nameservers are set. */
+static const char *
+resolv_conf(const struct resolver_opts *o)
+{
+	return o->resolv_conf ? o->resolv_conf : "/etc/resolv.conf";
+}
+
 struct resolver {
 	struct ub_ctx *ctx;
 	struct dnscache *cache;
@@ -208,8 +215,7 @@ built_from(const struct resolver_opts *o)
 		snprintf(buf + n, sizeof(buf) - n, "ns %s\n", o->nameservers[i]);
 	}
 	if (o->nnameservers == 0)
-		built_from_file(buf, sizeof(buf), o->resolv_conf ? o->resolv_conf :
-		    "/etc/resolv.conf");
+		built_from_file(buf, sizeof(buf), resolv_conf(o));
 	if (o->trust_anchor_file != NULL)
 		built_from_file(buf, sizeof(buf), o->trust_anchor_file);
 	return strdup(buf);
@@ -292,10 +298,8 @@ resolver_new(const struct resolver_opts *o, struct resolver **out, char *err, si
 			return -1;
 		}
 	if (o->nnameservers == 0 &&
-	    (rc = ub_ctx_resolvconf(r->ctx, o->resolv_conf ? o->resolv_conf :
-	    "/etc/resolv.conf")) != 0) {
-		snprintf(err, errsize, "%s: %s", o->resolv_conf ? o->resolv_conf :
-		    "/etc/resolv.conf", ub_strerror(rc));
+	    (rc = ub_ctx_resolvconf(r->ctx, resolv_conf(o))) != 0) {
+		snprintf(err, errsize, "%s: %s", resolv_conf(o), ub_strerror(rc));
 		resolver_free(r);
 		return -1;
 	}
