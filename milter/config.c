@@ -95,12 +95,7 @@ config_kwerr(struct load *ld, enum kw k, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (ld->set[k].file != NULL)
-		snprintf(ld->err, ld->errsize, "%s:%u: %s: %s", ld->set[k].file,
-		    ld->set[k].line, config_kw_names[k], msg);
-	else
-		snprintf(ld->err, ld->errsize, "%s: %s", config_kw_names[k], msg);
-	return -1;
+	return config_seterr(ld, &ld->set[k], config_kw_names[k], "%s", msg);
 }
 
 _Static_assert(sizeof(kw_verify) / sizeof(kw_verify[0]) <= CONFIG_VERIFY_MAX,

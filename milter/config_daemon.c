@@ -16,54 +16,6 @@
 #include "config_impl.h"
 #include "sockspec.h"
 
-/* Parse a Boolean as OpenDKIM does (yes/no, true/false, 1/0, on/off...). */
-static int
-get_bool(struct load *ld, enum kw k, int *out)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1", "y", "t", NULL };
-	static const char *const no[] = { "no", "false", "off", "0", "n", "f", NULL };
-	const char *v = ld->set[k].value;
-	size_t i;
-
-	if (v == NULL)
-		return 0;
-	for (i = 0; yes[i]; i++)
-		if (strcasecmp(v, yes[i]) == 0) {
-			*out = 1;
-			return 0;
-		}
-	for (i = 0; no[i]; i++)
-		if (strcasecmp(v, no[i]) == 0) {
-			*out = 0;
-			return 0;
-		}
-	return config_kwerr(ld, k, "'%s' is not yes or no", v);
-}
-
-/* Parse an On-* action: accept, tempfail or reject, in full. */
-static int
-get_action(struct load *ld, enum kw k, enum config_action *out)
-{
-	const char *v = ld->set[k].value;
-
-	if (strcasecmp(v, "accept") == 0)
-		*out = ACTION_ACCEPT;
-	else if (strcasecmp(v, "tempfail") == 0)
-		*out = ACTION_TEMPFAIL;
-	else if (strcasecmp(v, "reject") == 0)
-		*out = ACTION_REJECT;
-	else if (strcasecmp(v, "a") == 0 || strcasecmp(v, "t") == 0 || strcasecmp(v, "r") == 0)
-		return config_kwerr(ld, k, "abbreviation '%s' is not supported; write accept, tempfail "
-		    "or reject in full", v);
-	else if (strcasecmp(v, "discard") == 0 || strcasecmp(v, "d") == 0 ||
-	    strcasecmp(v, "quarantine") == 0 || strcasecmp(v, "q") == 0)
-		return config_kwerr(ld, k, "'%s' is not supported (postdkim never drops or holds mail); "
-		    "use accept, tempfail or reject", v);
-	else
-		return config_kwerr(ld, k, "'%s' is not accept, tempfail or reject", v);
-	return 0;
-}
-
 /* A syslog facility by name. */
 static int
 get_facility(struct load *ld, int *out)
@@ -177,42 +129,6 @@ get_hosts(struct load *ld, enum kw k, struct cidr_list *l, const char *const *de
 	return w.failed ? -1 : 0;
 }
 
-/* KeyCacheSize: how many keys are kept in memory. */
-static int
-get_cache_size(struct load *ld, struct config *cfg)
-{
-	const char *v = ld->set[K_KEYCACHESIZE].value;
-	unsigned long n;
-	char *end;
-
-	if (v == NULL)
-		return 0;
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 || n < 1 || n > 10000000)
-		return config_kwerr(ld, K_KEYCACHESIZE, "'%s' is not a number of keys (1 to "
-		    "10000000)", v);
-	cfg->key_cache_size = n;
-	return 0;
-}
-
-/* A whole number in [lo, hi] for keyword k. */
-static int
-get_number(struct load *ld, enum kw k, unsigned long lo, unsigned long hi, const char *what,
-    unsigned long *out)
-{
-	const char *v = ld->set[k].value;
-	unsigned long n;
-	char *end;
-
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 || n < lo || n > hi)
-		return config_kwerr(ld, k, "'%s' is not %s (%lu to %lu)", v, what, lo, hi);
-	*out = n;
-	return 0;
-}
-
 /*
  * DatabaseCacheTTL (seconds, 0: no cache) and DatabaseCacheSize (answers
  * per table): the cache of dsn: data sets, set before any is opened.
@@ -224,16 +140,14 @@ get_db_cache(struct load *ld)
 	unsigned long n;
 
 	dataset_db_defaults(&s);
-	if (ld->set[K_DBCACHETTL].value != NULL) {
-		if (get_number(ld, K_DBCACHETTL, 0, 86400, "a number of seconds", &n) < 0)
-			return -1;
-		s.cache_ttl_ms = n * 1000;
-	}
-	if (ld->set[K_DBCACHESIZE].value != NULL) {
-		if (get_number(ld, K_DBCACHESIZE, 1, 10000000, "a number of answers", &n) < 0)
-			return -1;
-		s.cache_size = n;
-	}
+	n = s.cache_ttl_ms / 1000;
+	if (config_number(KW(K_DBCACHETTL), 0, 86400, "a number of seconds", &n) < 0)
+		return -1;
+	s.cache_ttl_ms = n * 1000;
+	n = s.cache_size;
+	if (config_number(KW(K_DBCACHESIZE), 1, 10000000, "a number of answers", &n) < 0)
+		return -1;
+	s.cache_size = n;
 	dataset_set_db_settings(&s);
 	return 0;
 }
@@ -305,17 +219,17 @@ config_daemon(struct load *ld, struct config *cfg, uid_t *uid)
 	    &cfg->syslog, &cfg->syslog_success, &cfg->log_why, &cfg->require_safe_keys, &check_st };
 	const char *v;
 	char *end;
-	unsigned long um;
+	unsigned long um, n;
 	size_t i;
 
 	for (i = 0; i < sizeof(bools) / sizeof(bools[0]); i++)
-		if (get_bool(ld, bools[i], bdst[i]) < 0)
+		if (config_bool(KW(bools[i]), bdst[i]) < 0)
 			return -1;
 	if (get_db_cache(ld) < 0)
 		return -1;
 	/* OpenDKIM: On-Default is the blanket setting the others override. */
 	if (ld->set[K_ONDEFAULT].value != NULL) {
-		if (get_action(ld, K_ONDEFAULT, &cfg->on_default) < 0)
+		if (config_action(KW(K_ONDEFAULT), &cfg->on_default) < 0)
 			return -1;
 		cfg->on_signature_error = cfg->on_internal_error = cfg->on_default;
 		if (cfg->on_default != ACTION_ACCEPT)
@@ -324,14 +238,13 @@ config_daemon(struct load *ld, struct config *cfg, uid_t *uid)
 			    ld->set[K_ONDEFAULT].file, ld->set[K_ONDEFAULT].line,
 			    config_action_name(cfg->on_default));
 	}
-	if ((ld->set[K_ONKEYERR].value && get_action(ld, K_ONKEYERR, &cfg->on_key_error) < 0) ||
-	    get_cache_size(ld, cfg) < 0)
+	n = cfg->key_cache_size;
+	if (config_action(KW(K_ONKEYERR), &cfg->on_key_error) < 0 ||
+	    config_number(KW(K_KEYCACHESIZE), 1, 10000000, "a number of keys", &n) < 0 ||
+	    config_action(KW(K_ONSIGERR), &cfg->on_signature_error) < 0 ||
+	    config_action(KW(K_ONINTERR), &cfg->on_internal_error) < 0)
 		return -1;
-	if ((ld->set[K_ONSIGERR].value &&
-	    get_action(ld, K_ONSIGERR, &cfg->on_signature_error) < 0) ||
-	    (ld->set[K_ONINTERR].value &&
-	    get_action(ld, K_ONINTERR, &cfg->on_internal_error) < 0))
-		return -1;
+	cfg->key_cache_size = n;
 	if (ld->set[K_FACILITY].value && get_facility(ld, &cfg->syslog_facility) < 0)
 		return -1;
 	if (ld->set[K_SOCKET].value)

@@ -56,6 +56,17 @@ void config_warnf(struct load *ld, const char *fmt, ...)
 /* Record the error "FILE:LINE: Keyword: message"; returns -1. */
 int config_kwerr(struct load *ld, enum kw k, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Record "FILE:LINE: Name: message" for setting s; returns -1. */
+int config_seterr(struct load *ld, const struct setting *s, const char *name,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Typed values (config_value.c); an unset setting leaves *out alone. */
+/* The load, setting and name of keyword k, as the first three arguments. */
+#define KW(k) ld, &ld->set[k], config_kw_names[k]
+int config_bool(struct load *ld, const struct setting *s, const char *name, int *out);
+int config_number(struct load *ld, const struct setting *s, const char *name,
+    unsigned long lo, unsigned long hi, const char *what, unsigned long *out);
+int config_action(struct load *ld, const struct setting *s, const char *name,
+    enum config_action *out);
 /* Open keyword k's value as a list data set. */
 int config_list(struct load *ld, enum kw k, struct dataset **ds);
 /* Keyword k's list as a NULL-terminated array (header names checked if asked). */

@@ -46,9 +46,6 @@ static int
 get_signer_opts(struct load *ld, dkim_signer_opts *o)
 {
 	static const enum kw lk[3] = { K_SIGNHEADERS, K_OVERSIGN, K_OMIT };
-	const char *v;
-	char *end;
-	unsigned long ttl;
 	size_t i;
 
 	memset(o, 0, sizeof(*o));
@@ -62,15 +59,8 @@ get_signer_opts(struct load *ld, dkim_signer_opts *o)
 	o->sign_headers = (const char *const *)ld->lists[0];
 	o->oversign_headers = (const char *const *)ld->lists[1];
 	o->omit_headers = (const char *const *)ld->lists[2];
-	if ((v = ld->set[K_TTL].value) != NULL) {
-		errno = 0;
-		ttl = strtoul(v, &end, 10);
-		if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 ||
-		    ttl > CONFIG_TTL_MAX)
-			return config_kwerr(ld, K_TTL, "'%s' is not a number of seconds (0 to %lu)", v,
-			    CONFIG_TTL_MAX);
-		o->ttl = ttl;
-	}
+	if (config_number(KW(K_TTL), 0, CONFIG_TTL_MAX, "a number of seconds", &o->ttl) < 0)
+		return -1;
 	if (o->omit_headers != NULL)
 		for (i = 0; o->omit_headers[i]; i++)
 			if (strcasecmp(o->omit_headers[i], "from") == 0)

@@ -77,55 +77,11 @@ vkw_err(struct load *ld, enum vkw k, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (ld->vset[k].file != NULL)
-		snprintf(ld->err, ld->errsize, "%s:%u: %s: %s", ld->vset[k].file,
-		    ld->vset[k].line, config_vkw_names[k], msg);
-	else
-		snprintf(ld->err, ld->errsize, "%s: %s", config_vkw_names[k], msg);
-	return -1;
+	return config_seterr(ld, &ld->vset[k], config_vkw_names[k], "%s", msg);
 }
 
-/* A Boolean as OpenDKIM reads it; unset leaves *out alone. */
-static int
-vkw_bool(struct load *ld, enum vkw k, int *out)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1", "y", "t", NULL };
-	static const char *const no[] = { "no", "false", "off", "0", "n", "f", NULL };
-	const char *v = ld->vset[k].value;
-	size_t i;
-
-	if (v == NULL)
-		return 0;
-	for (i = 0; yes[i]; i++)
-		if (strcasecmp(v, yes[i]) == 0)
-			return *out = 1, 0;
-	for (i = 0; no[i]; i++)
-		if (strcasecmp(v, no[i]) == 0)
-			return *out = 0, 0;
-	return vkw_err(ld, k, "'%s' is not yes or no", v);
-}
-
-/* An On-* action: accept, tempfail or reject. */
-static int
-vkw_action(struct load *ld, enum vkw k, int *out)
-{
-	const char *v = ld->vset[k].value;
-
-	if (v == NULL)
-		return 0;
-	if (strcasecmp(v, "accept") == 0)
-		*out = ACTION_ACCEPT;
-	else if (strcasecmp(v, "tempfail") == 0)
-		*out = ACTION_TEMPFAIL;
-	else if (strcasecmp(v, "reject") == 0)
-		*out = ACTION_REJECT;
-	else if (strcasecmp(v, "discard") == 0 || strcasecmp(v, "quarantine") == 0)
-		return vkw_err(ld, k, "'%s' is not supported (postdkim never drops or holds mail); "
-		    "use accept, tempfail or reject", v);
-	else
-		return vkw_err(ld, k, "'%s' is not accept, tempfail or reject", v);
-	return 0;
-}
+/* The load, setting and name of verification keyword k, for config_value.c. */
+#define VKW(k) ld, &ld->vset[k], config_vkw_names[k]
 
 /* UnprotectedKey / BogusKey: none, neutral or fail. */
 static int
@@ -143,24 +99,6 @@ vkw_keysec(struct load *ld, enum vkw k, enum keysec *out)
 		*out = KEYSEC_FAIL;
 	else
 		return vkw_err(ld, k, "'%s' is not none, neutral or fail", v);
-	return 0;
-}
-
-/* A whole number between lo and hi. */
-static int
-vkw_number(struct load *ld, enum vkw k, unsigned long lo, unsigned long hi, unsigned long *out)
-{
-	const char *v = ld->vset[k].value;
-	unsigned long n;
-	char *end;
-
-	if (v == NULL)
-		return 0;
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (!isdigit((unsigned char)*v) || *end != '\0' || errno || n < lo || n > hi)
-		return vkw_err(ld, k, "'%s' is not a number from %lu to %lu", v, lo, hi);
-	*out = n;
 	return 0;
 }
 
@@ -236,7 +174,7 @@ config_verify(struct load *ld, struct config *cfg)
 {
 	static const enum vkw actions[] = { VK_ONBADSIG, VK_ONDNSERR, VK_ONKEYNOTFOUND,
 	    VK_ONNOSIG, VK_ONSECURITY };
-	int *adst[5];
+	enum config_action *adst[5];
 	struct verify_cfg *v;
 	unsigned long n;
 	char host[256];
@@ -256,11 +194,11 @@ config_verify(struct load *ld, struct config *cfg)
 	v->bogus = KEYSEC_FAIL;
 	v->on_badsig = v->on_keynotfound = v->on_nosig = ACTION_ACCEPT;
 	v->on_dnserr = v->on_security = ACTION_TEMPFAIL;
-	if (vkw_bool(ld, VK_ALWAYSADDAR, &v->always_add_ar) < 0 ||
-	    vkw_bool(ld, VK_AUTHSERVJOBID, &v->authserv_jobid) < 0 ||
-	    vkw_bool(ld, VK_KEEPAR, &v->keep_ar) < 0 ||
-	    vkw_bool(ld, VK_REMOVEARALL, &v->remove_ar_all) < 0 ||
-	    vkw_bool(ld, VK_QUERYCACHE, &cache) < 0 ||
+	if (config_bool(VKW(VK_ALWAYSADDAR), &v->always_add_ar) < 0 ||
+	    config_bool(VKW(VK_AUTHSERVJOBID), &v->authserv_jobid) < 0 ||
+	    config_bool(VKW(VK_KEEPAR), &v->keep_ar) < 0 ||
+	    config_bool(VKW(VK_REMOVEARALL), &v->remove_ar_all) < 0 ||
+	    config_bool(VKW(VK_QUERYCACHE), &cache) < 0 ||
 	    vkw_keysec(ld, VK_UNPROTECTED, &v->unprotected) < 0 ||
 	    vkw_keysec(ld, VK_BOGUSKEY, &v->bogus) < 0)
 		return -1;
@@ -271,18 +209,18 @@ config_verify(struct load *ld, struct config *cfg)
 	adst[3] = &v->on_nosig;
 	adst[4] = &v->on_security;
 	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
-		if (vkw_action(ld, actions[i], adst[i]) < 0)
+		if (config_action(VKW(actions[i]), adst[i]) < 0)
 			return -1;
 	n = v->max_sigs;
-	if (vkw_number(ld, VK_MAXSIGS, 0, DKIM_VMSG_SIGS_MAX, &n) < 0)
+	if (config_number(VKW(VK_MAXSIGS), 0, DKIM_VMSG_SIGS_MAX, "a number", &n) < 0)
 		return -1;
 	v->max_sigs = n;
 	n = (unsigned long)v->min_key_bits;
-	if (vkw_number(ld, VK_MINKEYBITS, 512, 16384, &n) < 0)
+	if (config_number(VKW(VK_MINKEYBITS), 512, 16384, "a number", &n) < 0)
 		return -1;
 	v->min_key_bits = (int)n;
 	n = 5;
-	if (vkw_number(ld, VK_DNSTIMEOUT, 1, 25, &n) < 0)
+	if (config_number(VKW(VK_DNSTIMEOUT), 1, 25, "a number", &n) < 0)
 		return -1;
 	v->dns_timeout_ms = (unsigned)n * 1000;
 	if (vkw_list(ld, VK_NAMESERVERS, &v->nameservers, &v->nnameservers) < 0 ||

@@ -8,6 +8,7 @@
 #define POSTDKIM_CONFIG_VERIFY_H
 
 #include <stddef.h>
+#include "config.h"
 
 struct load;
 struct config;
@@ -40,8 +41,8 @@ struct verify_cfg {
 	unsigned dns_timeout_ms;	/* DNSTimeout (seconds in the file), default 5 s */
 	enum keysec unprotected;	/* UnprotectedKey, default none */
 	enum keysec bogus;		/* BogusKey, default fail */
-	/* On-* actions, as enum config_action. */
-	int on_badsig, on_dnserr, on_keynotfound, on_nosig, on_security;
+	/* On-* actions. */
+	enum config_action on_badsig, on_dnserr, on_keynotfound, on_nosig, on_security;
 	char **nameservers;		/* NULL-terminated */
 	size_t nnameservers;
 	char *trust_anchor_file;

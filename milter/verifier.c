@@ -264,7 +264,7 @@ verifier_action(const struct verifier *v, enum config_action internal, const cha
 	}
 	if (dkim_vmsg_nsigs(v->vm) == 0) {
 		*what = "no signature";
-		return (enum config_action)vc->on_nosig;
+		return vc->on_nosig;
 	}
 	for (i = 0; i < n; i++) {
 		r = dkim_vmsg_result(v->vm, i);
@@ -278,7 +278,7 @@ verifier_action(const struct verifier *v, enum config_action internal, const cha
 	}
 	if (n == 0) {
 		*what = "no signature verified";
-		return (enum config_action)vc->on_nosig;
+		return vc->on_nosig;
 	}
 	if (intern) {
 		*what = "internal error";
@@ -286,19 +286,19 @@ verifier_action(const struct verifier *v, enum config_action internal, const cha
 	}
 	if (dns) {
 		*what = "DNS error";
-		return (enum config_action)vc->on_dnserr;
+		return vc->on_dnserr;
 	}
 	if (security) {
 		*what = "DNSSEC bogus key";
-		return (enum config_action)vc->on_security;
+		return vc->on_security;
 	}
 	r = dkim_vmsg_result(v->vm, 0);
 	if (r->status == DKIM_V_NOKEY || r->status == DKIM_V_REVOKED) {
 		*what = "key not found";
-		return (enum config_action)vc->on_keynotfound;
+		return vc->on_keynotfound;
 	}
 	*what = "bad signature";
-	return (enum config_action)vc->on_badsig;
+	return vc->on_badsig;
 }
 
 /* Append s escaped for a log line or a terminal. */

@@ -50,7 +50,7 @@ for t in $targets; do
 	[ "$t" = fuzz_dns ] && extra="$top/milter/dnscache.c -lunbound -lpthread"
 	if [ "$t" = fuzz_session ]; then
 		for f in session from policy cidr config config_daemon config_sign sockspec \
-		    config_verify verifier resolver dnscache; do
+		    config_verify config_value verifier resolver dnscache; do
 			extra="$extra $top/milter/$f.c"
 		done
 		# File tables only: the database back ends are left out of this build.

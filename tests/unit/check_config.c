@@ -424,6 +424,14 @@ START_TEST(verify_keywords)
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nOn-Security discard\n",
 	    dir);
 	ck_fails(cfg, "postdkim.conf:4: On-Security: 'discard' is not supported");
+	/* Verification keywords read their values as the others do. */
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nOn-BadSignature r\n", dir);
+	ck_fails(cfg, "postdkim.conf:4: On-BadSignature: abbreviation 'r' is not supported");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nKeepAuthResults maybe\n",
+	    dir);
+	ck_fails(cfg, "postdkim.conf:4: KeepAuthResults: 'maybe' is not yes or no");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nKeyCacheSize 0\n", dir);
+	ck_fails(cfg, "postdkim.conf:4: KeyCacheSize: '0' is not a number of keys from 1 to 10000000");
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nMinimumKeyBits 1k\n",
 	    dir);
 	ck_fails(cfg, "postdkim.conf:4: MinimumKeyBits: '1k' is not a number");

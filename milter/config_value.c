@@ -1,0 +1,100 @@
+/*
+ * config_value.c - the value types postdkim.conf shares between its
+ * daemon, signing and verification keywords: Booleans, bounded numbers and
+ * On-* actions, read as OpenDKIM reads them, with errors that name file,
+ * line and keyword. An unset keyword leaves *out alone.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "config_impl.h"
+
+/* Record "FILE:LINE: Name: message" for setting s; returns -1. */
+int
+config_seterr(struct load *ld, const struct setting *s, const char *name, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (s->file != NULL)
+		snprintf(ld->err, ld->errsize, "%s:%u: %s: %s", s->file, s->line, name, msg);
+	else
+		snprintf(ld->err, ld->errsize, "%s: %s", name, msg);
+	return -1;
+}
+
+/* yes/no, true/false, on/off, 1/0, y/n, t/f, in any case. */
+int
+config_bool(struct load *ld, const struct setting *s, const char *name, int *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", "y", "t", NULL };
+	static const char *const no[] = { "no", "false", "off", "0", "n", "f", NULL };
+	size_t i;
+
+	if (s->value == NULL)
+		return 0;
+	for (i = 0; yes[i]; i++)
+		if (strcasecmp(s->value, yes[i]) == 0)
+			return *out = 1, 0;
+	for (i = 0; no[i]; i++)
+		if (strcasecmp(s->value, no[i]) == 0)
+			return *out = 0, 0;
+	return config_seterr(ld, s, name, "'%s' is not yes or no", s->value);
+}
+
+/* A whole number in [lo, hi]; what says what it counts ("a number of seconds"). */
+int
+config_number(struct load *ld, const struct setting *s, const char *name, unsigned long lo,
+    unsigned long hi, const char *what, unsigned long *out)
+{
+	const char *v = s->value;
+	unsigned long n;
+	char *end;
+
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 || n < lo || n > hi)
+		return config_seterr(ld, s, name, "'%s' is not %s from %lu to %lu", v, what, lo, hi);
+	*out = n;
+	return 0;
+}
+
+/*
+ * accept, tempfail or reject, in full. OpenDKIM's abbreviations are refused
+ * (a typo could otherwise pick an action), and so are discard and
+ * quarantine: postdkim never drops or holds mail.
+ */
+int
+config_action(struct load *ld, const struct setting *s, const char *name,
+    enum config_action *out)
+{
+	const char *v = s->value;
+
+	if (v == NULL)
+		return 0;
+	if (strcasecmp(v, "accept") == 0)
+		*out = ACTION_ACCEPT;
+	else if (strcasecmp(v, "tempfail") == 0)
+		*out = ACTION_TEMPFAIL;
+	else if (strcasecmp(v, "reject") == 0)
+		*out = ACTION_REJECT;
+	else if (strcasecmp(v, "a") == 0 || strcasecmp(v, "t") == 0 || strcasecmp(v, "r") == 0)
+		return config_seterr(ld, s, name, "abbreviation '%s' is not supported; write accept, "
+		    "tempfail or reject in full", v);
+	else if (strcasecmp(v, "discard") == 0 || strcasecmp(v, "d") == 0 ||
+	    strcasecmp(v, "quarantine") == 0 || strcasecmp(v, "q") == 0)
+		return config_seterr(ld, s, name, "'%s' is not supported (postdkim never drops or "
+		    "holds mail); use accept, tempfail or reject", v);
+	else
+		return config_seterr(ld, s, name, "'%s' is not accept, tempfail or reject", v);
+	return 0;
+}
