@@ -9,6 +9,26 @@
 
 #include "header.h"
 
+/* A field value with every bare LF made CRLF, copied a line at a time. */
+void
+dkim_header_add_value(dbuf *out, const char *value, size_t vlen)
+{
+	const char *lf;
+	size_t i;
+
+	for (i = 0; i < vlen; i = (size_t)(lf - value) + 1) {
+		if ((lf = memchr(value + i, '\n', vlen - i)) == NULL) {
+			dbuf_add(out, value + i, vlen - i);
+			return;
+		}
+		dbuf_add(out, value + i, (size_t)(lf - value) - i);
+		if (lf > value && lf[-1] == '\r')
+			dbuf_addc(out, '\n');
+		else
+			dbuf_add(out, "\r\n", 2);
+	}
+}
+
 /* Nonzero when every byte of a field name is %x21-39 / %x3B-7E. */
 int
 dkim_header_name_ok(const char *name, size_t len)

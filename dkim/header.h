@@ -6,6 +6,7 @@
 #define DKIM_HEADER_H
 
 #include <stddef.h>
+#include "dbuf.h"
 #include "dkim_err.h"
 
 /* Largest single header field accepted (name, colon, value, folds). */
@@ -23,6 +24,12 @@
  */
 int dkim_header_split(const char *raw, size_t len, size_t *namelen,
     const char **value, size_t *valuelen, dkim_err *err);
+
+/*
+ * Append a field value as it is signed: milters see folds as a bare LF, the
+ * signed form has CRLF. A CRLF already there is kept as it is.
+ */
+void dkim_header_add_value(dbuf *out, const char *value, size_t vlen);
 
 /* Nonzero when a field name is well formed: 1*(%x21-39 / %x3B-7E). */
 int dkim_header_name_ok(const char *name, size_t len);

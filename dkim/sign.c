@@ -314,12 +314,7 @@ dkim_msg_header(dkim_msg *m, const char *name, size_t nlen, const char *value,
 	h->rawlen = rawlen;
 	dbuf_add(&m->store, name, rawlen);
 	h->value = m->store.len;
-	/* Milters see folds as a bare LF; the signed form has CRLF. */
-	for (i = 0; i < vlen; i++) {
-		if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r'))
-			dbuf_addc(&m->store, '\r');
-		dbuf_addc(&m->store, value[i]);
-	}
+	dkim_header_add_value(&m->store, value, vlen);
 	h->vlen = m->store.len - h->value;
 	if (dbuf_failed(&m->store))
 		return dkim_err_set(err, DKIM_ERR_NOMEM, "out of memory");

@@ -96,8 +96,7 @@ dkim_vmsg_header(dkim_vmsg *m, const char *name, size_t nlen, const char *value,
     size_t vlen, dkim_err *err)
 {
 	struct vhdr *h;
-	size_t i, grow, rawlen = nlen;
-	const char *lf;
+	size_t grow, rawlen = nlen;
 
 	if (m->eoh)
 		return dkim_err_set(err, DKIM_ERR_STATE, "header after end of header");
@@ -129,16 +128,7 @@ dkim_vmsg_header(dkim_vmsg *m, const char *name, size_t nlen, const char *value,
 	h->rawlen = rawlen;
 	dbuf_add(&m->store, name, rawlen);
 	h->value = m->store.len;
-	/* Milters see folds as a bare LF; the signed form has CRLF. Copied a line at a time. */
-	for (i = 0; i < vlen; i = (size_t)(lf - value) + 1) {
-		if ((lf = memchr(value + i, '\n', vlen - i)) == NULL) {
-			dbuf_add(&m->store, value + i, vlen - i);
-			break;
-		}
-		dbuf_add(&m->store, value + i, (size_t)(lf - value) - i);
-		dbuf_add(&m->store, lf > value && lf[-1] == '\r' ? "\n" : "\r\n",
-		    lf > value && lf[-1] == '\r' ? 1 : 2);
-	}
+	dkim_header_add_value(&m->store, value, vlen);
 	h->vlen = m->store.len - h->value;
 	if (dbuf_failed(&m->store))
 		return dkim_err_set(err, DKIM_ERR_NOMEM, "out of memory");

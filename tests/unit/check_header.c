@@ -95,6 +95,28 @@ START_TEST(split_bound)
 }
 END_TEST
 
+/* Values as milters pass them (folds as bare LF) stored as signed (CRLF). */
+START_TEST(add_value)
+{
+	static const struct { const char *in, *out; } v[] = {
+		{ " plain", " plain" }, { "", "" }, { "\n\tfirst", "\r\n\tfirst" },
+		{ " a\n\tb\r\n\tc\n", " a\r\n\tb\r\n\tc\r\n" }, { "\r\n\r\n", "\r\n\r\n" },
+		{ "x\n\n", "x\r\n\r\n" }, { "caf\xc3\xa9\n d", "caf\xc3\xa9\r\n d" },
+	};
+	dbuf b;
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		dbuf_init(&b);
+		dkim_header_add_value(&b, v[i].in, strlen(v[i].in));
+		ck_assert(!dbuf_failed(&b));
+		ck_assert_uint_eq(b.len, strlen(v[i].out));
+		ck_assert_mem_eq(b.data ? b.data : "", v[i].out, b.len);
+		dbuf_free(&b);
+	}
+}
+END_TEST
+
 START_TEST(names)
 {
 	ck_assert(dkim_header_name_ok(S("From")));
@@ -260,6 +282,7 @@ main(void)
 	tcase_add_test(tc, split_bad);
 	tcase_add_test(tc, split_bound);
 	tcase_add_test(tc, names);
+	tcase_add_test(tc, add_value);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("walk");
 	tcase_set_timeout(tc, 60);
