@@ -347,39 +347,64 @@ kc_store(struct keycache *kc, const char *id, uint32_t h, dkim_key *key, const c
 }
 
 /*
- * Look id up: 1 with *out or err when the entry answers, 0 when the key
- * must be (re)loaded (*stale says whether a cached copy may be reused if
- * the file is unchanged). Called with the lock held.
+ * Record the outcome of a load, under the lock, and answer the caller: 0
+ * with *out (a reference, or the key itself when there was no room to
+ * remember it), or -1 with why in err.
+ */
+static int
+kc_remember(struct keycache *kc, const char *id, uint32_t h, dkim_key *key, const char *why,
+    const struct kc_ident *fid, int loaded, dkim_key **out, char *err, size_t errsize)
+{
+	int rc;
+
+	pthread_mutex_lock(&kc->lock);
+	rc = kc_store(kc, id, h, key, key ? NULL : why, fid, loaded, out);
+	pthread_mutex_unlock(&kc->lock);
+	if (key == NULL) {
+		snprintf(err, errsize, "%s", why);
+		return -1;
+	}
+	if (rc < 0)
+		*out = key;
+	return 0;
+}
+
+/*
+ * Look id up: 1 with *out or err when the entry answers (*rc says which),
+ * 0 when the key must be (re)loaded (*stale says whether a cached copy may
+ * be reused if the file is unchanged).
  */
 static int
 kc_lookup(struct keycache *kc, const char *id, uint32_t h, dkim_key **out, int *rc,
     dkim_key **stale, struct kc_ident *sid, char *err, size_t errsize)
 {
-	struct kc_entry *e = kc_find(kc, id, h);
+	struct kc_entry *e;
+	int answered = 0;
 
 	*stale = NULL;
-	if (e == NULL)
-		return 0;
-	if (e->gen != kc->gen) {
+	pthread_mutex_lock(&kc->lock);
+	e = kc_find(kc, id, h);
+	if (e != NULL && e->gen != kc->gen) {
 		if (e->key != NULL) {
 			*stale = dkim_key_ref(e->key);
 			*sid = e->fid;
 		}
-		return 0;
+	} else if (e != NULL &&
+	    (e->key != NULL || time(NULL) - e->failed_at < KEYCACHE_RETRY_SECONDS)) {
+		kc_lru_unlink(kc, e);
+		kc_lru_front(kc, e);
+		kc->st.hits++;
+		answered = 1;
+		if (e->key != NULL) {
+			*out = dkim_key_ref(e->key);
+			*rc = 0;
+		} else {
+			snprintf(err, errsize, "%s", e->err ? e->err : "key unusable");
+			*rc = -1;
+		}
 	}
-	if (e->key == NULL && time(NULL) - e->failed_at >= KEYCACHE_RETRY_SECONDS)
-		return 0;
-	kc_lru_unlink(kc, e);
-	kc_lru_front(kc, e);
-	kc->st.hits++;
-	if (e->key != NULL) {
-		*out = dkim_key_ref(e->key);
-		*rc = 0;
-	} else {
-		snprintf(err, errsize, "%s", e->err ? e->err : "key unusable");
-		*rc = -1;
-	}
-	return 1;
+	pthread_mutex_unlock(&kc->lock);
+	return answered;
 }
 
 /* The key in file path. */
@@ -402,12 +427,8 @@ keycache_file(struct keycache *kc, const char *path, const struct keycache_polic
 		return -1;
 	}
 	h = kc_hash(id);
-	pthread_mutex_lock(&kc->lock);
-	if (kc_lookup(kc, id, h, out, &rc, &stale, &sid, err, errsize)) {
-		pthread_mutex_unlock(&kc->lock);
+	if (kc_lookup(kc, id, h, out, &rc, &stale, &sid, err, errsize))
 		return rc;
-	}
-	pthread_mutex_unlock(&kc->lock);
 
 	if (stale != NULL && kc_stat(path, &fid) == 0 && kc_same_file(&sid, &fid) &&
 	    (!pol->require_safe || keysafe_check(path, pol->uid, why, sizeof(why)) == 0)) {
@@ -444,19 +465,7 @@ keycache_file(struct keycache *kc, const char *path, const struct keycache_polic
 		close(fd);
 	OPENSSL_cleanse(buf, len);
 	dkim_key_free(stale);
-	pthread_mutex_lock(&kc->lock);
-	rc = kc_store(kc, id, h, key, key ? NULL : msg, key ? &fid : NULL, loaded, out);
-	pthread_mutex_unlock(&kc->lock);
-	if (key == NULL) {
-		snprintf(err, errsize, "%s", msg);
-		return -1;
-	}
-	if (rc < 0) {
-		/* No room to remember it: use it once all the same. */
-		*out = key;
-		return 0;
-	}
-	return 0;
+	return kc_remember(kc, id, h, key, msg, key ? &fid : NULL, loaded, out, err, errsize);
 }
 
 /* The key written in text. */
@@ -488,25 +497,13 @@ keycache_text(struct keycache *kc, const char *text, size_t len, dkim_key **out,
 	}
 	id[66] = '\0';
 	h = kc_hash(id);
-	pthread_mutex_lock(&kc->lock);
-	if (kc_lookup(kc, id, h, out, &rc, &stale, &sid, err, errsize)) {
-		pthread_mutex_unlock(&kc->lock);
+	if (kc_lookup(kc, id, h, out, &rc, &stale, &sid, err, errsize))
 		return rc;
-	}
-	pthread_mutex_unlock(&kc->lock);
 	/* The same text is the same key, whatever the generation. */
 	if (stale != NULL)
 		key = stale;
 	else if (kc_decode(kc, text, len, &key, why, sizeof(why)) < 0)
 		key = NULL;
-	pthread_mutex_lock(&kc->lock);
-	rc = kc_store(kc, id, h, key, key ? NULL : why, NULL, stale == NULL && key != NULL, out);
-	pthread_mutex_unlock(&kc->lock);
-	if (key == NULL) {
-		snprintf(err, errsize, "%s", why);
-		return -1;
-	}
-	if (rc < 0)
-		*out = key;
-	return 0;
+	return kc_remember(kc, id, h, key, why, NULL, stale == NULL && key != NULL, out, err,
+	    errsize);
 }
