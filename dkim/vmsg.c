@@ -568,8 +568,8 @@ dkim_vmsg_finish(dkim_vmsg *m, dkim_err *err)
 			 * signature valid unless the signer over-signed From; readers
 			 * may show the added one. The signer vouched only for the others.
 			 */
-			sig_done(s, DKIM_V_FROMEXTRA, "verifies, but %zu of %zu From fields are "
-			    "not signed", s->from_out, s->from_all);
+			sig_done(s, DKIM_V_FROMEXTRA, "verifies, but signs only %zu of %zu From "
+			    "fields", s->from_all - s->from_out, s->from_all);
 		else
 			sig_done(s, DKIM_V_PASS, "pass");
 	}

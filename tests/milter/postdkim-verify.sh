@@ -223,7 +223,7 @@ run sha1 --client-addr 192.0.2.1
 expect sha1 accept "^$ID; policy d=sender.example s=rsa"
 run addedfrom --client-addr 192.0.2.1
 expect addedfrom accept "^$ID; policy d=sender.example s=rsa b=8\$"
-grep -q 'dkim=policy (2048-bit key; unprotected; verifies, but 1 of 2 From fields are not signed)' \
+grep -q 'dkim=policy (2048-bit key; unprotected; verifies, but signs only 1 of 2 From fields)' \
     "$T/o-addedfrom/1.eml" || tl_fail "addedfrom: the comment does not say why"
 run two --client-addr 192.0.2.1
 expect two accept "^$ID; pass d=sender.example s=rsa b=8; pass d=sender.example s=ed b=8\$"
