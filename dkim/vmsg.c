@@ -41,7 +41,7 @@ struct vsig {
 	size_t bh;			/* index in bhs */
 	unsigned long long l;		/* DKIM_BODYHASH_ALL when no l= */
 	int subdomain;			/* i= is below d= (matters for t=s) */
-	size_t from_out, from_all;	/* From fields left out of h=, and in all */
+	size_t from_signed;		/* From fields h= took */
 	unsigned char want[32];		/* bh= */
 	unsigned char digest[32];	/* header hash */
 	unsigned char sig[SIG_MAX];
@@ -56,6 +56,7 @@ struct dkim_vmsg {
 	size_t nhdrs, caphdrs;
 	size_t sigfield[DKIM_VMSG_SIGS_MAX];
 	size_t nsigs;			/* every DKIM-Signature seen */
+	size_t nfrom;			/* every From seen */
 	struct vsig *sigs;
 	size_t nv;
 	dkim_bodyhash *bhs[DKIM_VMSG_SIGS_MAX];
@@ -120,6 +121,7 @@ dkim_vmsg_header(dkim_vmsg *m, const char *name, size_t nlen, const char *value,
 		m->hdrs = h;
 		m->caphdrs = grow;
 	}
+	m->nfrom += dkim_header_name_is(name, nlen, "From");
 	if (dkim_header_name_is(name, nlen, "DKIM-Signature") && m->nsigs++ < m->o.max_sigs)
 		m->sigfield[m->nsigs - 1] = m->nhdrs;
 	h = &m->hdrs[m->nhdrs];
@@ -270,17 +272,12 @@ sig_header_hash(const dkim_vmsg *m, struct vsig *s, dkim_canon hc, const dkim_ta
 			    strncasecmp(base + f->name, h->value + hs, he - hs) != 0)
 				continue;
 			used[j] = 1;
+			s->from_signed += dkim_header_name_is(base + f->name, f->nlen, "From");
 			canon_header(hc, &data, base + f->name, f->rawlen, base + f->value,
 			    f->vlen, 1);
 			break;
 		}
 	}
-	/* Any From left over is one a reader may see but the signer never signed. */
-	for (j = 0; j < m->nhdrs; j++)
-		if (dkim_header_name_is(base + m->hdrs[j].name, m->hdrs[j].nlen, "From")) {
-			s->from_all++;
-			s->from_out += !used[j];
-		}
 	strip_b(base + sf->value, sf->vlen, b, &stripped);
 	canon_header(hc, &data, base + sf->name, sf->rawlen, stripped.data, stripped.len, 0);
 	if (!dbuf_failed(&data) && !dbuf_failed(&stripped) &&
@@ -562,14 +559,14 @@ dkim_vmsg_finish(dkim_vmsg *m, dkim_err *err)
 			sig_done(s, DKIM_V_INTERNAL, "%s", e.msg);
 		else if (rc == 0)
 			sig_done(s, DKIM_V_BADSIG, "signature does not verify");
-		else if (s->from_out > 0)
+		else if (s->from_signed < m->nfrom)
 			/*
 			 * RFC 6376 §8.15: a From added to a signed message leaves the
 			 * signature valid unless the signer over-signed From; readers
 			 * may show the added one. The signer vouched only for the others.
 			 */
 			sig_done(s, DKIM_V_FROMEXTRA, "verifies, but signs only %zu of %zu From "
-			    "fields", s->from_all - s->from_out, s->from_all);
+			    "fields", s->from_signed, m->nfrom);
 		else
 			sig_done(s, DKIM_V_PASS, "pass");
 	}
