@@ -27,6 +27,17 @@ trap cleanup EXIT INT TERM
 freeport() {
 	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+# await FILE PATTERN TENTHS WHAT: wait until FILE shows PATTERN, at most
+# TENTHS tenths of a second; else fail, saying WHAT did not happen.
+await() {
+	_i=0
+	until grep -q "$2" "$1" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -lt "$3" ] || { echo "$4"; cat "$1"; exit 1; }
+		sleep 0.1
+	done
+}
+
 # serve NAME PORT ZONE [ARGS]: a DNS server on loopback; its pid in $spid.
 serve() {
 	_n=$1
@@ -36,12 +47,7 @@ serve() {
 	"$PY" "$src/../dns/hostile-dns.py" "$_p" "$work/log.$_n" "$_z" "$@" >"$work/server.$_n" 2>&1 &
 	spid=$!
 	pids="$pids $spid"
-	i=0
-	until grep -q ready "$work/server.$_n" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || { echo "DNS server $_n did not start"; cat "$work/server.$_n"; exit 1; }
-		sleep 0.1
-	done
+	await "$work/server.$_n" ready 100 "DNS server $_n did not start"
 }
 port=$(freeport)
 printf 'zz._domainkey.example.com v=DKIM1; p=%s\n' "$(printf '%0600d' 0)" >"$work/zone"
@@ -61,12 +67,7 @@ serve outage "$port3" "$work/zone3"
 # One lookup of a new name every 250 ms (each round a name no cache holds).
 ./restool -n "127.0.0.1@$port3" -T 1000 -R 400 -D 250 'o#:example.com' >"$work/out7" 2>&1 &
 rpid=$!
-i=0
-until grep -q FOUND "$work/out7" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || { echo "no answer before the outage"; cat "$work/out7"; exit 1; }
-	sleep 0.1
-done
+await "$work/out7" FOUND 200 "no answer before the outage"
 kill "$spid"
 wait "$spid" 2>/dev/null || true
 sleep 40
