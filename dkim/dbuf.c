@@ -117,6 +117,31 @@ dbuf_printf(dbuf *b, const char *fmt, ...)
 	return 0;
 }
 
+/* Append bytes with everything but printable ASCII (and '\\') as \xNN. */
+int
+dbuf_add_escaped(dbuf *b, const void *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = p;
+	char esc[4] = { '\\', 'x', 0, 0 };
+	size_t i, run;
+
+	for (i = 0; i < n; i += run) {
+		for (run = 0; i + run < n && s[i + run] >= 0x20 && s[i + run] < 0x7f &&
+		    s[i + run] != '\\'; run++)
+			;
+		if (run > 0) {
+			dbuf_add(b, s + i, run);
+			continue;
+		}
+		esc[2] = hex[s[i] >> 4];
+		esc[3] = hex[s[i] & 15];
+		dbuf_add(b, esc, 4);
+		run = 1;
+	}
+	return b->failed ? -1 : 0;
+}
+
 /* Nonzero when an append failed. */
 int
 dbuf_failed(const dbuf *b)

@@ -28,6 +28,7 @@
 
 #include <unbound.h>
 
+#include "../dkim/dbuf.h"
 #include "dnscache.h"
 #include "resolver.h"
 
@@ -146,23 +147,26 @@ resolver_log_to(void (*log)(const char *line))
 static void
 unbound_line(struct resolver *r)
 {
-	char *msg = r->line, *p;
+	char *msg, *p;
+	dbuf esc;
 
-	r->line[r->linelen] = '\0';
+	/* It may quote what the network sent: escaped before anything reads it. */
+	dbuf_init(&esc);
+	dbuf_add_escaped(&esc, r->line, r->linelen);
 	r->linelen = 0;
+	msg = esc.data;
 	/* Our log has its own time and name: keep what follows "libunbound[...] ". */
 	if ((p = strstr(msg, "libunbound[")) != NULL && (p = strstr(p, "] ")) != NULL)
 		msg = p + 2;
-	if (*msg == '\0')
-		return;
-	if (r->first_error[0] == '\0' && strncmp(msg, "error: ", 7) == 0)
+	if (*msg != '\0' && r->first_error[0] == '\0' && strncmp(msg, "error: ", 7) == 0)
 		snprintf(r->first_error, sizeof(r->first_error), "%s", msg + 7);
-	if (r->starting)
-		return;
-	if (unbound_log != NULL)
-		unbound_log(msg);
-	else
-		fprintf(stderr, "libunbound: %s\n", msg);
+	if (*msg != '\0' && !r->starting) {
+		if (unbound_log != NULL)
+			unbound_log(msg);
+		else
+			fprintf(stderr, "libunbound: %s\n", msg);
+	}
+	dbuf_free(&esc);
 }
 
 /* The stream's write function (under the stream's lock: one writer at a time). */
@@ -170,20 +174,13 @@ static ssize_t
 unbound_write(void *cookie, const char *buf, size_t size)
 {
 	struct resolver *r = cookie;
-	unsigned char c;
 	size_t i;
 
-	for (i = 0; i < size; i++) {
-		c = (unsigned char)buf[i];
-		if (c == '\n') {
+	for (i = 0; i < size; i++)
+		if (buf[i] == '\n')
 			unbound_line(r);
-		} else if (c >= 0x20 && c < 0x7f && c != '\\') {
-			if (r->linelen < sizeof(r->line) - 1)
-				r->line[r->linelen++] = (char)c;
-		} else if (r->linelen < sizeof(r->line) - 5) {
-			r->linelen += (size_t)snprintf(r->line + r->linelen, 5, "\\x%02x", c);
-		}
-	}
+		else if (r->linelen < sizeof(r->line))
+			r->line[r->linelen++] = buf[i];
 	return (ssize_t)size;
 }
 

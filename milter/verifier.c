@@ -301,21 +301,6 @@ verifier_action(const struct verifier *v, enum config_action internal, const cha
 	return vc->on_badsig;
 }
 
-/* Append s escaped for a log line or a terminal. */
-void
-verifier_escape(dbuf *out, const char *s, size_t maxlen)
-{
-	const unsigned char *p;
-	size_t n = 0;
-
-	for (p = (const unsigned char *)s; *p && n < maxlen; p++, n++) {
-		if (*p < 0x20 || *p >= 0x7f || *p == '\\')
-			dbuf_printf(out, "\\x%02x", *p);
-		else
-			dbuf_addc(out, *p);
-	}
-}
-
 /* One line for the log: each verified signature's d=, s=, result and reason. */
 void
 verifier_describe(const struct verifier *v, dbuf *out)
@@ -325,7 +310,7 @@ verifier_describe(const struct verifier *v, dbuf *out)
 
 	if (v->failed) {
 		dbuf_adds(out, "not verified: ");
-		verifier_escape(out, v->why, 200);
+		dbuf_add_escaped(out, v->why, strnlen(v->why, 200));
 		return;
 	}
 	n = dkim_vmsg_nverify(v->vm);
@@ -336,13 +321,13 @@ verifier_describe(const struct verifier *v, dbuf *out)
 		if (i > 0)
 			dbuf_adds(out, "; ");
 		dbuf_adds(out, "d=");
-		verifier_escape(out, r->domain, 100);
+		dbuf_add_escaped(out, r->domain, strnlen(r->domain, 100));
 		dbuf_adds(out, " s=");
-		verifier_escape(out, r->selector, 64);
+		dbuf_add_escaped(out, r->selector, strnlen(r->selector, 64));
 		dbuf_printf(out, " %s", dkim_vstatus_result(r->status));
 		if (r->status != DKIM_V_PASS) {
 			dbuf_adds(out, " (");
-			verifier_escape(out, r->reason, 200);
+			dbuf_add_escaped(out, r->reason, strnlen(r->reason, 200));
 			dbuf_addc(out, ')');
 		}
 	}

@@ -80,7 +80,4 @@ void verifier_describe(const struct verifier *v, dbuf *out);
 void verifier_logline(const struct verifier *v, size_t removed, size_t n, size_t bad,
     int ar_rc, enum config_action a, const char *what, dbuf *out);
 
-/* Append s with everything but printable ASCII escaped as \xNN (for logs). */
-void verifier_escape(dbuf *out, const char *s, size_t maxlen);
-
 #endif

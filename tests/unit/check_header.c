@@ -1,7 +1,8 @@
 /*
  * check_header.c - header field splitting and the message walk: names,
  * values, folding, obsolete syntax, 8-bit values, and the size and count
- * bounds that keep a hostile message from costing unbounded memory.
+ * bounds that keep a hostile message from costing unbounded memory; header
+ * text made safe for a log line.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,22 @@ START_TEST(add_value)
 		ck_assert_mem_eq(b.data ? b.data : "", v[i].out, b.len);
 		dbuf_free(&b);
 	}
+}
+END_TEST
+
+/* What a message or the network sent, made safe for a log line or a terminal. */
+START_TEST(escaped)
+{
+	static const char in[] = "ok \x1b[31m\\ caf\xc3\xa9\r\n\0end";
+	static const char want[] = "ok \\x1b[31m\\x5c caf\\xc3\\xa9\\x0d\\x0a\\x00end";
+	dbuf b;
+
+	dbuf_init(&b);
+	ck_assert_int_eq(dbuf_add_escaped(&b, in, sizeof(in) - 1), 0);
+	ck_assert_str_eq(b.data, want);
+	ck_assert_int_eq(dbuf_add_escaped(&b, "", 0), 0);
+	ck_assert_uint_eq(b.len, sizeof(want) - 1);
+	dbuf_free(&b);
 }
 END_TEST
 
@@ -283,6 +300,7 @@ main(void)
 	tcase_add_test(tc, split_bound);
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, add_value);
+	tcase_add_test(tc, escaped);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("walk");
 	tcase_set_timeout(tc, 60);
