@@ -66,7 +66,7 @@ bench_build() {
 	fi
 	builddir=$(cd "$builddir" && pwd)
 	DRV=$builddir/bench/benchdrv
-	PD=$builddir/milter/postdkim
+	PD=$builddir/daemon/postdkim
 	local f
 	for f in "$DRV" "$PD"; do
 		[ -x "$f" ] || die "$f not built (make -C $builddir/bench bench-progs)"

@@ -12,7 +12,7 @@
 #include <sys/types.h>
 #include "../dkim/sign.h"
 #include "../tables/rules.h"
-#include "cidr.h"
+#include "../tables/cidr.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/postdkim.conf"
 

@@ -3,9 +3,8 @@
  *
  * Defaults are OpenDKIM's: Mode sv, MaximumSignaturesToVerify 3,
  * MinimumKeyBits 1024, DNSTimeout 5 s, BogusKey fail, On-DNSError and
- * On-Security tempfail, the other On-* accept. The resolver is built here,
- * at load, so that /etc/resolv.conf and the trust anchor are read before
- * the daemon drops privileges, and a reload builds a fresh one.
+ * On-Security tempfail, the other On-* accept. The resolver these settings
+ * ask for is verify/'s to build (verifier_resolver), as root at start-up.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -18,7 +17,6 @@
 
 #include "../dkim/vmsg.h"
 #include "config_impl.h"
-#include "resolver.h"
 
 const char *const config_vkw_names[VK_COUNT] = {
 	"AlwaysAddARHeader", "AuthservID", "AuthservIDWithJobID", "BogusKey", "DNSTimeout",
@@ -146,26 +144,19 @@ verify_mode(struct load *ld, struct verify_cfg *v)
 	v->verify = strchr(m, 'v') != NULL || strchr(m, 'V') != NULL;
 }
 
-/* The resolver for this configuration. */
+/* Remember where keyword k was set, as "FILE:LINE: Keyword", in *out. */
 static int
-verify_resolver(struct load *ld, struct verify_cfg *v)
+vkw_where(struct load *ld, enum vkw k, char **out)
 {
-	struct resolver_opts o;
-	char err[512];
+	const struct setting *st = &ld->vset[k];
 
-	memset(&o, 0, sizeof(o));
-	o.nameservers = (const char *const *)v->nameservers;
-	o.nnameservers = v->nnameservers;
-	o.trust_anchor_file = v->trust_anchor_file;
-	o.timeout_ms = v->dns_timeout_ms;
-	if (resolver_new(&o, &v->resolver, err, sizeof(err)) == 0)
+	if (st->value == NULL || st->file == NULL)
 		return 0;
-	if (v->trust_anchor_file != NULL && strncmp(err, "TrustAnchorFile ", 16) == 0)
-		return vkw_err(ld, VK_TRUSTANCHOR, "%s", err + 16);
-	if (v->nnameservers > 0)
-		return vkw_err(ld, VK_NAMESERVERS, "%s", err);
-	snprintf(ld->err, ld->errsize, "DNS: %s", err);
-	return -1;
+	if (asprintf(out, "%s:%u: %s", st->file, st->line, config_vkw_names[k]) < 0) {
+		*out = NULL;
+		return vkw_err(ld, k, "out of memory");
+	}
+	return 0;
 }
 
 /* Interpret Mode and the verification keywords. */
@@ -243,32 +234,23 @@ config_verify(struct load *ld, struct config *cfg)
 		if ((v->authserv_id = strdup(id)) == NULL)
 			return vkw_err(ld, VK_AUTHSERVID, "out of memory");
 	}
-	return v->verify ? verify_resolver(ld, v) : 0;
+	if (vkw_where(ld, VK_NAMESERVERS, &v->nameservers_at) < 0 ||
+	    vkw_where(ld, VK_TRUSTANCHOR, &v->trust_anchor_at) < 0)
+		return -1;
+	return 0;
 }
 
-void
-config_verify_keep(struct verify_cfg *fresh, const struct verify_cfg *old)
-{
-	struct resolver *kept;
-
-	if (fresh == NULL || old == NULL)
-		return;
-	if ((kept = resolver_keep(old->resolver, fresh->resolver)) != NULL) {
-		resolver_free(fresh->resolver);
-		fresh->resolver = kept;
-	}
-}
-
-/* Free the verification settings and the resolver. */
+/* Free the verification settings. */
 void
 config_verify_free(struct verify_cfg *v)
 {
 	if (v == NULL)
 		return;
-	resolver_free(v->resolver);
 	config_strv_free(v->nameservers);
 	config_strv_free(v->remove_ar_from);
 	free(v->trust_anchor_file);
+	free(v->nameservers_at);
+	free(v->trust_anchor_at);
 	free(v->authserv_id);
 	free(v);
 }

@@ -12,7 +12,6 @@
 
 struct load;
 struct config;
-struct resolver;
 
 /* The verification keywords, in config_vkw_names order. */
 enum vkw {
@@ -46,7 +45,11 @@ struct verify_cfg {
 	char **nameservers;		/* NULL-terminated */
 	size_t nnameservers;
 	char *trust_anchor_file;
-	struct resolver *resolver;	/* built at load when verifying */
+	/*
+	 * "FILE:LINE: Keyword" of Nameservers and TrustAnchorFile (NULL when
+	 * unset), for the errors found when verify/ builds the resolver.
+	 */
+	char *nameservers_at, *trust_anchor_at;
 };
 
 /* Index of a verification keyword (without case), or VK_COUNT. */
@@ -56,11 +59,6 @@ int config_vkw_set(struct load *ld, size_t i, const char *file, unsigned line,
     const char *value);
 /* Interpret Mode and the verification keywords into cfg->verify. */
 int config_verify(struct load *ld, struct config *cfg);
-/*
- * On a reload: keep the resolver in force (its answer caches with it) when
- * the fresh one was built from the same settings and files.
- */
-void config_verify_keep(struct verify_cfg *fresh, const struct verify_cfg *old);
 void config_verify_free(struct verify_cfg *v);
 
 #endif

@@ -17,7 +17,7 @@
 #include <libmilter/mfapi.h>
 
 #include "listen.h"
-#include "sockspec.h"
+#include "../config/sockspec.h"
 
 static char *listen_conn;		/* the spec as given to libmilter */
 static char *listen_path;		/* UNIX socket file, or NULL */

@@ -23,15 +23,16 @@
 #include <libmilter/mfapi.h>
 #include <openssl/crypto.h>
 
-#include "callbacks.h"
-#include "config.h"
+#include "../config/config.h"
+#include "../verify/resolver.h"
+#include "../verify/verifier.h"
+#include "../milter/callbacks.h"
+#include "../milter/log.h"
+#include "../milter/offline.h"
+#include "../milter/reload.h"
 #include "listen.h"
-#include "log.h"
-#include "offline.h"
 #include "pidfile.h"
 #include "privs.h"
-#include "reload.h"
-#include "resolver.h"
 #include "signals.h"
 
 #ifndef PACKAGE_VERSION
@@ -101,6 +102,7 @@ static struct config *conf_load(int check_keys, char *err, size_t errsize)
 static void conf_reload(const struct config *cur)
 {
 	struct config *cfg;
+	struct runcfg *rc;
 	char err[1024];
 
 	log_msg(LOG_INFO, "reloading %s", conf_path);
@@ -111,7 +113,7 @@ static void conf_reload(const struct config *cur)
 		    " (reloads run as the UserID user: it must be able to read the configuration, tables and keys)" : "");
 		return;
 	}
-	if (reload_prepare(cfg, err, sizeof(err)) != 0) {
+	if ((rc = reload_prepare(cfg, err, sizeof(err))) == NULL) {
 		log_msg(LOG_ERR, "reload failed, keeping the configuration in force: %s%s", err,
 		    geteuid() != 0 && strstr(err, "ermission denied") != NULL ?
 		    " (reloads run as the UserID user: it must be able to read the KeyFile)" : "");
@@ -122,11 +124,7 @@ static void conf_reload(const struct config *cur)
 	if (cur != NULL && ((cfg->socket && cur->socket && strcmp(cfg->socket, cur->socket)) ||
 	    (cfg->user && cur->user && strcmp(cfg->user, cur->user))))
 		log_msg(LOG_WARNING, "Socket and UserID changes take effect only at restart");
-	if (reload_install(cfg) != 0) {
-		config_free(cfg);
-		log_msg(LOG_ERR, "reload failed, keeping the configuration in force: out of memory");
-		return;
-	}
+	reload_install(rc);
 	log_msg(LOG_INFO, "configuration reloaded from %s", conf_path);
 }
 
@@ -280,8 +278,9 @@ static int signal_loop(pthread_t tid, int *mresult)
 }
 
 /* Start the daemon and run until stopped. */
-static int run_daemon(struct config *cfg, int foreground, int log_stderr)
+static int run_daemon(struct runcfg *rc, int foreground, int log_stderr)
 {
+	const struct config *cfg = rc->cfg;
 	char sock[512];
 	struct privs pv;
 	struct sigaction sa;
@@ -348,10 +347,8 @@ static int run_daemon(struct config *cfg, int foreground, int log_stderr)
 		goto fail;
 	}
 	privs_free(&pv);
-	if (reload_install(cfg) != 0) {
-		log_msg(LOG_ERR, "out of memory");
-		goto fail;
-	}
+	reload_install(rc);
+	rc = NULL;
 	cfg = NULL;
 
 	/* Signals: see signal_loop(). */
@@ -394,7 +391,7 @@ fail:
 }
 
 /*
- * -n: what the daemon needs beyond the file itself: the UserID user, and
+ * -n: what the daemon needs beyond the file itself: the resolver, the UserID user, and
  * the directory of a UNIX socket (a warning: it may be made at start).
  */
 static int check_daemon(const struct config *cfg)
@@ -403,7 +400,15 @@ static int check_daemon(const struct config *cfg)
 	struct stat st;
 	char err[1024], dir[PATH_MAX];
 	const char *path, *slash;
+	struct resolver *res;
 
+	if (cfg->verify->verify) {
+		if (verifier_resolver(cfg->verify, &res, err, sizeof(err)) != 0) {
+			fprintf(stderr, "postdkim: %s\n", err);
+			return EXIT_CONFIG;
+		}
+		resolver_free(res);
+	}
 	if (cfg->user != NULL) {
 		if (privs_lookup(&pv, cfg->user, cfg->group, err, sizeof(err)) != 0) {
 			fprintf(stderr, "postdkim: %s: %s\n", conf_path, err);
@@ -494,12 +499,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "postdkim: %s\n", err);
 		return EXIT_CONFIG;
 	}
-	/* As root, before any privilege is dropped: see reload_prepare. */
-	if (!check && reload_prepare(cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "postdkim: %s\n", err);
-		config_free(cfg);
-		return EXIT_CONFIG;
-	}
 	if (check) {
 		status = check_daemon(cfg);
 		if (status == 0)
@@ -509,19 +508,23 @@ int main(int argc, char **argv)
 		config_free(cfg);
 		return status;
 	}
+	/* As root, before any privilege is dropped: see reload_prepare. */
+	if ((rc = reload_prepare(cfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "postdkim: %s\n", err);
+		config_free(cfg);
+		return EXIT_CONFIG;
+	}
 	if (tfile != NULL) {
 		oo.when = fixed;
-		if (reload_install(cfg) != 0 || (rc = reload_acquire()) == NULL) {
-			fprintf(stderr, "postdkim: out of memory\n");
-			return EXIT_RUNTIME;
-		}
+		reload_install(rc);
+		rc = reload_acquire();
 		status = offline_sign(rc, tfile, &oo, stdout);
 		reload_release(rc);
 		reload_shutdown();
 		return status;
 	}
 	callbacks_set_time(fixed);
-	status = run_daemon(cfg, foreground || !cfg->background, foreground);
+	status = run_daemon(rc, foreground || !cfg->background, foreground);
 	/*
 	 * libmilter's threads may still be in their last poll(): leave without
 	 * running exit handlers (OpenSSL's among them) under their feet.

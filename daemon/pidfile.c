@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "../milter/log.h"
 #include "pidfile.h"
 
 static int pidfile_fd = -1;

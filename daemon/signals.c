@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "../milter/log.h"
 #include "signals.h"
 
 static const int signals_handled[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT };

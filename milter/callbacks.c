@@ -18,13 +18,13 @@
 #include <libmilter/mfapi.h>
 
 #include "../dkim/dbuf.h"
-#include "authres.h"
+#include "../verify/authres.h"
 #include "callbacks.h"
-#include "config_verify.h"
+#include "../config/config_verify.h"
 #include "log.h"
 #include "reload.h"
 #include "session.h"
-#include "verifier.h"
+#include "../verify/verifier.h"
 
 struct conn {
 	struct runcfg *rc;		/* configuration for this connection */

@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include "../dkim/dbuf.h"
-#include "config_verify.h"
+#include "../config/config_verify.h"
 #include "offline.h"
 #include "session.h"
-#include "verifier.h"
+#include "../verify/verifier.h"
 
 #define OFFLINE_CHUNK 65535	/* the MTA's largest body chunk */
 

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 #include <sys/socket.h>
-#include "config.h"
+#include "../config/config.h"
 
 /* What is known of the connection and transaction. Any field may be NULL. */
 struct policy_facts {

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config_verify.h"
+#include "../config/config_verify.h"
+#include "../verify/resolver.h"
+#include "../verify/verifier.h"
 #include "log.h"
 #include "reload.h"
 
@@ -17,24 +19,12 @@ static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct runcfg *reload_current;
 static struct keycache *reload_keys;
 
-/* Wrap a loaded configuration. */
-struct runcfg *runcfg_new(struct config *cfg, struct keycache *keys)
-{
-	struct runcfg *rc;
-
-	if ((rc = calloc(1, sizeof(*rc))) == NULL)
-		return NULL;
-	rc->cfg = cfg;
-	rc->keys = keys;
-	rc->refs = 1;
-	return rc;
-}
-
 /* Free a runcfg whose last reference is gone (the key cache stays). */
 void runcfg_free(struct runcfg *rc)
 {
 	if (rc == NULL)
 		return;
+	resolver_free(rc->resolver);
 	config_free(rc->cfg);
 	free(rc);
 }
@@ -46,36 +36,67 @@ static void reload_key_warning(void *arg, const char *msg)
 	log_msg(LOG_WARNING, "%s", msg);
 }
 
-/* Ready the key cache for a configuration about to be installed. */
-int reload_prepare(struct config *cfg, char *err, size_t errsize)
+/*
+ * The resolver for cfg: a fresh one, unless the one in force was built
+ * from the same settings and files (its cached answers stay valid).
+ */
+static int reload_resolver(struct runcfg *rc, char *err, size_t errsize)
 {
 	struct runcfg *cur;
+	struct resolver *kept = NULL;
 
+	if (!rc->cfg->verify->verify)
+		return 0;
+	if (verifier_resolver(rc->cfg->verify, &rc->resolver, err, errsize) != 0)
+		return -1;
+	if ((cur = reload_acquire()) != NULL) {
+		kept = resolver_keep(cur->resolver, rc->resolver);
+		reload_release(cur);
+	}
+	if (kept != NULL) {
+		resolver_free(rc->resolver);
+		rc->resolver = kept;
+	}
+	return 0;
+}
+
+/* Ready a configuration to be installed. */
+struct runcfg *reload_prepare(struct config *cfg, char *err, size_t errsize)
+{
+	struct runcfg *rc;
+
+	if ((rc = calloc(1, sizeof(*rc))) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return NULL;
+	}
+	rc->cfg = cfg;
+	rc->refs = 1;
 	if (reload_keys == NULL) {
 		if ((reload_keys = keycache_new(cfg->key_cache_size, reload_key_warning, NULL)) ==
 		    NULL) {
 			snprintf(err, errsize, "out of memory");
-			return -1;
+			goto fail;
 		}
 	} else {
 		keycache_set_max(reload_keys, cfg->key_cache_size);
 		keycache_new_generation(reload_keys);
 	}
-	/* The DNS answers cached so far stay valid unless the DNS settings changed. */
-	if ((cur = reload_acquire()) != NULL) {
-		config_verify_keep(cfg->verify, cur->cfg->verify);
-		reload_release(cur);
-	}
-	return rules_warm(cfg->rules, reload_keys, err, errsize);
+	rc->keys = reload_keys;
+	if (reload_resolver(rc, err, errsize) != 0 ||
+	    rules_warm(cfg->rules, reload_keys, err, errsize) != 0)
+		goto fail;
+	return rc;
+fail:
+	rc->cfg = NULL;		/* still the caller's */
+	runcfg_free(rc);
+	return NULL;
 }
 
-/* Install a configuration as the one in force. */
-int reload_install(struct config *cfg)
+/* Install a prepared configuration as the one in force. */
+void reload_install(struct runcfg *rc)
 {
-	struct runcfg *rc, *old;
+	struct runcfg *old;
 
-	if (reload_keys == NULL || (rc = runcfg_new(cfg, reload_keys)) == NULL)
-		return -1;
 	pthread_mutex_lock(&reload_lock);
 	old = reload_current;
 	reload_current = rc;
@@ -83,7 +104,6 @@ int reload_install(struct config *cfg)
 		old = NULL;
 	pthread_mutex_unlock(&reload_lock);
 	runcfg_free(old);
-	return 0;
 }
 
 /* Take a reference to the configuration in force. */

@@ -12,31 +12,31 @@
 
 #include <stddef.h>
 #include "../tables/keycache.h"
-#include "config.h"
+#include "../config/config.h"
+
+struct resolver;
 
 struct runcfg {
 	struct config *cfg;
-	struct keycache *keys;	/* shared by every configuration */
-	unsigned refs;		/* guarded by the module's lock */
+	struct keycache *keys;		/* shared by every configuration */
+	struct resolver *resolver;	/* when it verifies: its DNS, with its answer cache */
+	unsigned refs;			/* guarded by the module's lock */
 };
 
-/*
- * Wrap a loaded configuration (takes ownership), with the key cache it
- * signs from; NULL when out of memory.
- */
-struct runcfg *runcfg_new(struct config *cfg, struct keycache *keys);
 void runcfg_free(struct runcfg *rc);
 
 /*
- * Ready the key cache for cfg before it is installed: the cache outlives
- * configurations; its limit follows KeyCacheSize, keys whose files changed
- * since the last configuration are read again at their next use, and the
- * keys that cannot wait (rules_warm) are read now, with the privileges of
- * the moment. 0, or -1 with err: cfg must not be installed.
+ * Ready a loaded configuration to run, before it is installed and with
+ * the privileges of the moment: its resolver (the one in force is kept,
+ * with its cached answers, when the DNS settings did not change); the key
+ * cache, which outlives configurations (its limit follows KeyCacheSize,
+ * keys whose files changed since the last configuration are read again at
+ * their next use, and the keys that cannot wait, rules_warm, are read
+ * now). Takes cfg on success; NULL with err (cfg still the caller's).
  */
-int reload_prepare(struct config *cfg, char *err, size_t errsize);
-/* Install cfg as the configuration in force (takes ownership). */
-int reload_install(struct config *cfg);
+struct runcfg *reload_prepare(struct config *cfg, char *err, size_t errsize);
+/* Install a prepared configuration as the one in force (takes ownership). */
+void reload_install(struct runcfg *rc);
 /* A reference to the configuration in force; release it with reload_release. */
 struct runcfg *reload_acquire(void);
 void reload_release(struct runcfg *rc);

@@ -10,9 +10,9 @@
 
 #include "../dkim/header.h"
 #include "../dkim/idna.h"
-#include "config_verify.h"
+#include "../config/config_verify.h"
 #include "session.h"
-#include "verifier.h"
+#include "../verify/verifier.h"
 
 /* Start a session for a message. */
 void session_init(struct session *s, const struct runcfg *rc)
@@ -101,7 +101,7 @@ void session_header(struct session *s, const char *name, size_t nlen,
 	if (s->rc->cfg->verify->verify) {
 		if (s->ver == NULL && !s->ver_tried) {
 			s->ver_tried = 1;	/* out of memory: the message is not verified */
-			if (verifier_new(s->rc->cfg->verify, &s->ver) != 0)
+			if (verifier_new(s->rc->cfg->verify, s->rc->resolver, &s->ver) != 0)
 				s->ver = NULL;
 		}
 		if (s->ver != NULL)

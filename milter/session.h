@@ -18,7 +18,7 @@
 
 #include "../dkim/dbuf.h"
 #include "../dkim/sign.h"
-#include "config.h"
+#include "../config/config.h"
 #include "from.h"
 #include "policy.h"
 #include "reload.h"

@@ -17,7 +17,7 @@
 #include <strings.h>
 
 #include "cidr.h"
-#include "../tables/glob.h"
+#include "glob.h"
 
 #define CIDR_TEXT_MAX 256
 

@@ -34,8 +34,8 @@ Socket			local:$T/postdkim.sock
 SyslogSuccess		yes
 CONF
 cat "$T/postdkim.conf"
-"$build/milter/postdkim" -n -c "$T/postdkim.conf"
-"$build/milter/postdkim" -f -c "$T/postdkim.conf" 2> "$T/postdkim.log" &
+"$build/daemon/postdkim" -n -c "$T/postdkim.conf"
+"$build/daemon/postdkim" -f -c "$T/postdkim.conf" 2> "$T/postdkim.log" &
 pid=$!
 i=0
 while [ ! -S "$T/postdkim.sock" ]; do

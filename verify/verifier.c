@@ -19,9 +19,34 @@
 
 #define AR_UNPARSABLE ((size_t)-1)
 
+/* The resolver of a configuration; errors name the keyword that caused them. */
+int
+verifier_resolver(const struct verify_cfg *vc, struct resolver **out, char *err,
+    size_t errsize)
+{
+	static const char ta[] = "TrustAnchorFile ";
+	struct resolver_opts o;
+	char msg[512];
+
+	memset(&o, 0, sizeof(o));
+	o.nameservers = (const char *const *)vc->nameservers;
+	o.nnameservers = vc->nnameservers;
+	o.trust_anchor_file = vc->trust_anchor_file;
+	o.timeout_ms = vc->dns_timeout_ms;
+	if (resolver_new(&o, out, msg, sizeof(msg)) == 0)
+		return 0;
+	if (vc->trust_anchor_at != NULL && strncmp(msg, ta, sizeof(ta) - 1) == 0)
+		snprintf(err, errsize, "%s: %s", vc->trust_anchor_at, msg + sizeof(ta) - 1);
+	else if (vc->nameservers_at != NULL)
+		snprintf(err, errsize, "%s: %s", vc->nameservers_at, msg);
+	else
+		snprintf(err, errsize, "DNS: %s", msg);
+	return -1;
+}
+
 /* Start a message. */
 int
-verifier_new(const struct verify_cfg *vc, struct verifier **out)
+verifier_new(const struct verify_cfg *vc, struct resolver *res, struct verifier **out)
 {
 	struct verifier *v;
 	dkim_vopts o;
@@ -29,6 +54,7 @@ verifier_new(const struct verify_cfg *vc, struct verifier **out)
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return -1;
 	v->vc = vc;
+	v->res = res;
 	dbuf_init(&v->arids);
 	dkim_vopts_default(&o);
 	o.max_sigs = vc->max_sigs;
@@ -163,7 +189,7 @@ verifier_eoh(struct verifier *v)
 	}
 	if (n == 0)
 		return;
-	resolver_lookup(v->vc->resolver, q, n);
+	resolver_lookup(v->res, q, n);
 	for (i = 0; i < n; i++) {
 		verifier_key(v, which[i], &q[i]);
 		resolver_query_clear(&q[i]);

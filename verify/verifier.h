@@ -13,11 +13,14 @@
 
 #include "../dkim/dbuf.h"
 #include "../dkim/vmsg.h"
-#include "config.h"
-#include "config_verify.h"
+#include "../config/config.h"
+#include "../config/config_verify.h"
+
+struct resolver;
 
 struct verifier {
 	const struct verify_cfg *vc;
+	struct resolver *res;	/* the keys' lookups; owned by the caller */
 	dkim_vmsg *vm;
 	int failed;		/* a header could not be kept: nothing verified */
 	char why[256];
@@ -28,8 +31,16 @@ struct verifier {
 	size_t arcap;
 };
 
-/* Start verifying a message under vc; verifier_free ends it. */
-int verifier_new(const struct verify_cfg *vc, struct verifier **out);
+/*
+ * The resolver vc asks for (Nameservers, TrustAnchorFile, DNSTimeout), or
+ * -1 with an error that names the keyword's file and line. Built as root,
+ * before privileges are dropped: it reads resolv.conf and the trust anchor.
+ */
+int verifier_resolver(const struct verify_cfg *vc, struct resolver **out, char *err,
+    size_t errsize);
+
+/* Start verifying a message under vc, its keys looked up through res. */
+int verifier_new(const struct verify_cfg *vc, struct resolver *res, struct verifier **out);
 void verifier_free(struct verifier *v);
 
 /* One header field, value as the milter has it (after the colon, LF folds). */

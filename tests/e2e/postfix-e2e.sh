@@ -54,7 +54,7 @@ done
 [ -n "$VERIFY_ALL" ] || die "interop/bin/verify-all not found beside the checkout (../shared)"
 case $MILTER in
 postdkim)
-	MILTER_BIN="$top_builddir/milter/postdkim"
+	MILTER_BIN="$top_builddir/daemon/postdkim"
 	[ -x "$MILTER_BIN" ] || die "$MILTER_BIN not built"
 	RELOAD_SIG=HUP ;;
 opendkim)

@@ -15,7 +15,7 @@
  */
 #include <stdint.h>
 
-#include "../../milter/resolver.c"
+#include "../../verify/resolver.c"
 
 #define MUST(x) do { if (!(x)) abort(); } while (0)
 #define MAX_RR 8

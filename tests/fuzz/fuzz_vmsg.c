@@ -14,7 +14,7 @@
 
 #include "../../dkim/header.h"
 #include "../../dkim/vmsg.h"
-#include "../../milter/authres.h"
+#include "../../verify/authres.h"
 
 #define MUST(x) do { if (!(x)) abort(); } while (0)
 

@@ -43,18 +43,18 @@ fi
 ssl_cflags=$(pkg-config --cflags libcrypto 2>/dev/null || true)
 ssl_libs="$(pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto) $(pkg-config --libs libidn2 2>/dev/null || echo -lidn2)"
 for t in $targets; do
-	# fuzz_session drives the milter's message path: the session, From,
-	# policy and configuration code of milter/ and the tables too.
 	extra=
-	# fuzz_dns includes milter/resolver.c itself, and needs the answer cache.
-	[ "$t" = fuzz_dns ] && extra="$top/milter/dnscache.c -lunbound -lpthread"
+	# fuzz_dns includes verify/resolver.c itself, and needs the answer cache.
+	[ "$t" = fuzz_dns ] && extra="$top/verify/dnscache.c -lunbound -lpthread"
+	# fuzz_session drives the milter's message path: the session, From and
+	# policy (milter/), configuration (config/), verification (verify/) and
+	# the tables, file tables only (no database back ends in this build).
 	if [ "$t" = fuzz_session ]; then
-		for f in session from policy cidr config config_daemon config_sign sockspec \
-		    config_verify config_value verifier resolver dnscache; do
-			extra="$extra $top/milter/$f.c"
+		for f in milter/session milter/from milter/policy verify/verifier verify/resolver \
+		    verify/dnscache; do
+			extra="$extra $top/$f.c"
 		done
-		# File tables only: the database back ends are left out of this build.
-		for f in "$top"/tables/*.c; do
+		for f in "$top"/config/*.c "$top"/tables/*.c; do
 			case $f in */dataset_pgsql.c|*/dataset_mysql.c) ;; *) extra="$extra $f" ;; esac
 		done
 		extra="$extra -lunbound -lpthread"
@@ -63,7 +63,7 @@ for t in $targets; do
 	if ! "$CC" -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    -Wall -Wextra -Wvla -Wshadow -Wformat=2 -Werror $ssl_cflags \
-	    -o "$out/$t" "$here/$t.c" "$top"/dkim/*.c "$top"/milter/authres.c $extra $ssl_libs; then
+	    -o "$out/$t" "$here/$t.c" "$top"/dkim/*.c "$top"/verify/authres.c $extra $ssl_libs; then
 		echo "FAIL: $t does not build"
 		exit 1
 	fi

@@ -4,7 +4,7 @@
 # checking signatures with libdkim (dkimverify) and python3-dkim.
 
 : "${TOP_BUILDDIR:?TOP_BUILDDIR must be set (run through make check)}"
-POSTDKIM="$TOP_BUILDDIR/milter/postdkim"
+POSTDKIM="$TOP_BUILDDIR/daemon/postdkim"
 DKIMVERIFY="${DKIMVERIFY:-$TOP_BUILDDIR/tests/milter/dkimverify}"
 [ -x "$POSTDKIM" ] || tl_fail "postdkim is not built: $POSTDKIM"
 [ -x "$DKIMVERIFY" ] || tl_fail "dkimverify is not built: $DKIMVERIFY"

@@ -30,7 +30,7 @@ done
 here=$(cd "$(dirname "$0")" && pwd)
 B=$(cd "$B" && pwd)
 fail() { echo "FAIL: $*" >&2; exit 1; }
-[ -x "$B/milter/postdkim" ] || fail "$B/milter/postdkim is not built"
+[ -x "$B/daemon/postdkim" ] || fail "$B/daemon/postdkim is not built"
 command -v openssl >/dev/null || fail "openssl(1) is needed"
 (cd / && $PY -c "import dkim") 2>/dev/null || fail "python3-dkim is needed (apt-get install python3-dkim)"
 [ -x "$B/bench/benchdrv" ] || make -C "$B/bench" benchdrv >/dev/null
@@ -73,7 +73,7 @@ MultipleSignatures	yes
 Socket			local:$T/pd.sock
 Syslog			no
 EOF
-"$B/milter/postdkim" -f -c "$T/pd.conf" > "$T/pd.log" 2>&1 &
+"$B/daemon/postdkim" -f -c "$T/pd.conf" > "$T/pd.log" 2>&1 &
 PD=$!
 PIDS="$PD"
 i=0

@@ -12,7 +12,7 @@
 
 #include <check.h>
 
-#include "../../milter/authres.h"
+#include "../../verify/authres.h"
 
 #define PY "/usr/bin/python3"
 

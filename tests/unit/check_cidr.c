@@ -10,7 +10,7 @@
 
 #include <check.h>
 
-#include "../../milter/cidr.h"
+#include "../../tables/cidr.h"
 
 /* A list from a NULL-terminated array of entries; every entry must parse. */
 static struct cidr_list

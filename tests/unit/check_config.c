@@ -21,8 +21,9 @@
 #include <check.h>
 
 #include "../../dkim/sign.h"
-#include "../../milter/config.h"
-#include "../../milter/config_verify.h"
+#include "../../config/config.h"
+#include "../../config/config_verify.h"
+#include "../../milter/reload.h"
 #include "testkeys.h"
 
 static char dir[64];		/* the test's private directory */
@@ -100,6 +101,18 @@ load_as(const char *name, const char *fmt, ...)
 } while (0)
 
 #define ck_loads(cfg) ck_assert_msg((cfg) != NULL, "load failed: %s", errbuf)
+
+/* Ready cfg to run as the daemon does (resolver built, keys warmed); NULL with errbuf. */
+static struct runcfg *
+prepare(struct config *cfg)
+{
+	struct runcfg *rc;
+
+	errbuf[0] = '\0';
+	if ((rc = reload_prepare(cfg, errbuf, sizeof(errbuf))) == NULL)
+		config_free(cfg);
+	return rc;
+}
 
 /* Keys for the lookups of this test program, as the daemon has one cache. */
 static struct keycache *test_keys;
@@ -372,6 +385,7 @@ END_TEST
 /* The verification keywords: OpenDKIM's defaults, values, errors at their line. */
 START_TEST(verify_keywords)
 {
+	struct runcfg *rc;
 	struct config *cfg;
 	const struct verify_cfg *v;
 
@@ -390,8 +404,9 @@ START_TEST(verify_keywords)
 	ck_assert_int_eq(v->bogus, KEYSEC_FAIL);
 	ck_assert_int_eq(v->unprotected, KEYSEC_NONE);
 	ck_assert_ptr_null(v->authserv_id);
-	ck_assert_ptr_nonnull(v->resolver);
-	config_free(cfg);
+	ck_assert_ptr_nonnull(rc = prepare(cfg));
+	ck_assert_ptr_nonnull(rc->resolver);
+	runcfg_free(rc);
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n"
 	    "TrustAnchorFile /usr/share/dns/root.key\nNameservers 127.0.0.1@5353, ::1\n"
 	    "On-BadSignature reject\nOn-DNSError accept\nMaximumSignaturesToVerify 5\n"
@@ -418,9 +433,11 @@ START_TEST(verify_keywords)
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nTrustAnchorFile /x\n",
 	    dir);
 	ck_fails(cfg, "postdkim.conf:4: TrustAnchorFile: /x: No such file");
+	/* Nameservers are read by libunbound when the resolver is built. */
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nNameservers nowhere\n",
 	    dir);
-	ck_fails(cfg, "postdkim.conf:4: Nameservers: Nameservers 'nowhere'");
+	ck_loads(cfg);
+	ck_fails(prepare(cfg), "postdkim.conf:4: Nameservers: Nameservers 'nowhere'");
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nOn-Security discard\n",
 	    dir);
 	ck_fails(cfg, "postdkim.conf:4: On-Security: 'discard' is not supported");
@@ -538,6 +555,7 @@ END_TEST
 
 START_TEST(mode_and_actions)
 {
+	struct runcfg *rc;
 	static const char *const bad[] = { "a", "t", "r" };
 	struct config *cfg;
 	size_t i;
@@ -553,8 +571,9 @@ START_TEST(mode_and_actions)
 		ck_assert_int_eq(cfg->verify->sign, modes[i].sign);
 		ck_assert_int_eq(cfg->verify->verify, modes[i].verify);
 		/* Mode s keeps today's signer: no resolver. */
-		ck_assert(modes[i].verify == (cfg->verify->resolver != NULL));
-		config_free(cfg);
+		ck_assert_ptr_nonnull(rc = prepare(cfg));
+		ck_assert(modes[i].verify == (rc->resolver != NULL));
+		runcfg_free(rc);
 	}
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMode x\n", dir);
 	ck_fails(cfg, "Mode: 'x'");

@@ -11,7 +11,7 @@
 
 #include <check.h>
 
-#include "../../milter/dnscache.h"
+#include "../../verify/dnscache.h"
 
 static struct resolver_query
 answer(enum resolver_status st, const char *txt, int dnssec)

@@ -19,7 +19,7 @@
 #include <check.h>
 
 #include "../../dkim/key.h"
-#include "../../milter/config.h"
+#include "../../config/config.h"
 #include "../../tables/keysafe.h"
 #include "testkeys.h"
 

@@ -5,7 +5,7 @@
 # ending, and dkimpy (Debian's python3-dkim) verifies the result.
 set -eu
 
-POSTDKIM=${POSTDKIM:-../../milter/postdkim}
+POSTDKIM=${POSTDKIM:-../../daemon/postdkim}
 PY=/usr/bin/python3
 if [ ! -x "$POSTDKIM" ]; then
 	echo "SKIP: $POSTDKIM not built"; exit 77

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../milter/resolver.h"
+#include "../../verify/resolver.h"
 
 #define MAX_NAMES 64
 
