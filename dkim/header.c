@@ -133,3 +133,33 @@ dkim_message_walk(const char *msg, size_t len, dkim_header_fn fn, void *arg,
 	*body = len;
 	return DKIM_OK;
 }
+
+struct fields_walk {
+	dkim_field_fn fn;
+	void *arg;
+	dkim_err *err;
+};
+
+/* Walk callback of dkim_message_fields: split the field, hand its parts on. */
+static int
+fields_split(void *arg, const char *field, size_t len)
+{
+	struct fields_walk *w = arg;
+	const char *value;
+	size_t nlen, vlen;
+	int rc;
+
+	if ((rc = dkim_header_split(field, len, &nlen, &value, &vlen, w->err)) != DKIM_OK)
+		return rc;
+	return w->fn(w->arg, field, (size_t)(value - 1 - field), value, vlen, w->err);
+}
+
+/* Walk a message's fields split into name and value. */
+int
+dkim_message_fields(const char *msg, size_t len, dkim_field_fn fn, void *arg, size_t *body,
+    dkim_err *err)
+{
+	struct fields_walk w = { fn, arg, err };
+
+	return dkim_message_walk(msg, len, fields_split, &w, body, err);
+}

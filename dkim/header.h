@@ -47,4 +47,15 @@ typedef int (*dkim_header_fn)(void *arg, const char *field, size_t len);
 int dkim_message_walk(const char *msg, size_t len, dkim_header_fn fn,
     void *arg, size_t *body, dkim_err *err);
 
+/*
+ * The same walk with each field split as dkim_msg_header and
+ * dkim_vmsg_header take it: the name as written up to the colon (obsolete
+ * white space included), the value after it. A field that does not split
+ * stops the walk with its error, in err.
+ */
+typedef int (*dkim_field_fn)(void *arg, const char *name, size_t nlen, const char *value,
+    size_t vlen, dkim_err *err);
+int dkim_message_fields(const char *msg, size_t len, dkim_field_fn fn, void *arg,
+    size_t *body, dkim_err *err);
+
 #endif

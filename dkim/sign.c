@@ -322,19 +322,6 @@ dkim_msg_header(dkim_msg *m, const char *name, size_t nlen, const char *value,
 	return DKIM_OK;
 }
 
-/* Keep one raw header field. */
-int
-dkim_msg_header_raw(dkim_msg *m, const char *field, size_t len, dkim_err *err)
-{
-	const char *value;
-	size_t nlen, vlen;
-	int rc;
-
-	if ((rc = dkim_header_split(field, len, &nlen, &value, &vlen, err)) != DKIM_OK)
-		return rc;
-	return dkim_msg_header(m, field, (size_t)(value - 1 - field), value, vlen, err);
-}
-
 /* Feed body bytes to every body canonicalization in use. */
 int
 dkim_msg_body(dkim_msg *m, const void *data, size_t len, dkim_err *err)
@@ -535,18 +522,12 @@ dkim_msg_free(dkim_msg *m)
 	free(m);
 }
 
-struct walk_ctx {
-	dkim_msg *m;
-	dkim_err *err;
-};
-
-/* Walk callback: keep each raw field. */
+/* Walk callback: keep each field. */
 static int
-sign_buffer_header(void *arg, const char *field, size_t len)
+sign_buffer_header(void *m, const char *name, size_t nlen, const char *value, size_t vlen,
+    dkim_err *err)
 {
-	struct walk_ctx *ctx = arg;
-
-	return dkim_msg_header_raw(ctx->m, field, len, ctx->err);
+	return dkim_msg_header(m, name, nlen, value, vlen, err);
 }
 
 /* Sign a whole CRLF message held in memory. */
@@ -554,19 +535,18 @@ int
 dkim_sign_buffer(const dkim_signer *const *signers, size_t n, time_t when,
     const char *msg, size_t len, dkim_msg **out, dkim_err *err)
 {
-	struct walk_ctx ctx;
+	dkim_msg *m;
 	size_t body;
 	int rc;
 
-	if ((rc = dkim_msg_new(signers, n, when, &ctx.m, err)) != DKIM_OK)
+	if ((rc = dkim_msg_new(signers, n, when, &m, err)) != DKIM_OK)
 		return rc;
-	ctx.err = err;
-	if ((rc = dkim_message_walk(msg, len, sign_buffer_header, &ctx, &body, err)) != DKIM_OK ||
-	    (rc = dkim_msg_body(ctx.m, msg + body, len - body, err)) != DKIM_OK ||
-	    (rc = dkim_msg_finish(ctx.m, err)) != DKIM_OK) {
-		dkim_msg_free(ctx.m);
+	if ((rc = dkim_message_fields(msg, len, sign_buffer_header, m, &body, err)) != DKIM_OK ||
+	    (rc = dkim_msg_body(m, msg + body, len - body, err)) != DKIM_OK ||
+	    (rc = dkim_msg_finish(m, err)) != DKIM_OK) {
+		dkim_msg_free(m);
 		return rc;
 	}
-	*out = ctx.m;
+	*out = m;
 	return DKIM_OK;
 }

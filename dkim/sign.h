@@ -69,8 +69,6 @@ int dkim_msg_new(const dkim_signer *const *signers, size_t n, time_t when,
  */
 int dkim_msg_header(dkim_msg *m, const char *name, size_t nlen,
     const char *value, size_t vlen, dkim_err *err);
-/* The same from a raw field "Name: value". */
-int dkim_msg_header_raw(dkim_msg *m, const char *field, size_t len, dkim_err *err);
 /* Body bytes in CRLF form, any chunking. */
 int dkim_msg_body(dkim_msg *m, const void *data, size_t len, dkim_err *err);
 /* Compute the signatures. */

@@ -146,18 +146,12 @@ dkim_keyrecord_parse(const char *txt, size_t len, dkim_alg want, dkim_key **key,
 }
 
 
-struct walk_ctx {
-	dkim_vmsg *m;
-	dkim_err err;
-};
-
-/* Walk callback: feed each raw field to the verifier. */
+/* Walk callback: feed each field to the verifier. */
 static int
-verify_walk(void *arg, const char *field, size_t len)
+verify_walk(void *m, const char *name, size_t nlen, const char *value, size_t vlen,
+    dkim_err *err)
 {
-	struct walk_ctx *w = arg;
-
-	return dkim_vmsg_header_raw(w->m, field, len, &w->err);
+	return dkim_vmsg_header(m, name, nlen, value, vlen, err);
 }
 
 /* Verify the message's DKIM-Signature fields, top first. */
@@ -167,7 +161,10 @@ dkim_verify_message(const char *msg, size_t len, dkim_key_lookup lookup, void *a
 {
 	const char *dom, *sel;
 	dkim_vopts o;
-	struct walk_ctx w;
+	struct {
+		dkim_vmsg *m;
+		dkim_err err;
+	} w;
 	char *txt;
 	size_t body, i, n;
 	int rc, found;
@@ -178,7 +175,7 @@ dkim_verify_message(const char *msg, size_t len, dkim_key_lookup lookup, void *a
 	if (dkim_vmsg_new(&o, &w.m, &w.err) != DKIM_OK)
 		return -1;
 	if ((txt = malloc(TXT_MAX)) == NULL ||
-	    dkim_message_walk(msg, len, verify_walk, &w, &body, &w.err) != DKIM_OK ||
+	    dkim_message_fields(msg, len, verify_walk, w.m, &body, &w.err) != DKIM_OK ||
 	    dkim_vmsg_eoh(w.m, &w.err) != DKIM_OK) {
 		free(txt);
 		dkim_vmsg_free(w.m);

@@ -138,19 +138,6 @@ dkim_vmsg_header(dkim_vmsg *m, const char *name, size_t nlen, const char *value,
 	return DKIM_OK;
 }
 
-/* Keep one raw field. */
-int
-dkim_vmsg_header_raw(dkim_vmsg *m, const char *field, size_t len, dkim_err *err)
-{
-	const char *value;
-	size_t nlen, vlen;
-	int rc;
-
-	if ((rc = dkim_header_split(field, len, &nlen, &value, &vlen, err)) != DKIM_OK)
-		return rc;
-	return dkim_vmsg_header(m, field, (size_t)(value - 1 - field), value, vlen, err);
-}
-
 /* Decide a signature now, with a formatted reason. */
 static int sig_done(struct vsig *s, enum dkim_vstatus st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

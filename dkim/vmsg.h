@@ -44,8 +44,6 @@ int dkim_vmsg_new(const dkim_vopts *o, dkim_vmsg **out, dkim_err *err);
  */
 int dkim_vmsg_header(dkim_vmsg *m, const char *name, size_t nlen,
     const char *value, size_t vlen, dkim_err *err);
-/* The same from a raw field "Name: value". */
-int dkim_vmsg_header_raw(dkim_vmsg *m, const char *field, size_t len, dkim_err *err);
 
 /* End of header: parse the first max_sigs signatures, count the rest. */
 int dkim_vmsg_eoh(dkim_vmsg *m, dkim_err *err);
