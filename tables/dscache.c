@@ -10,23 +10,20 @@
 #include <time.h>
 
 #include "dscache.h"
+#include "lruindex.h"
 
 struct dsentry {
-	struct dsentry *hnext;		/* hash chain */
-	struct dsentry *prev, *next;	/* LRU list, most recent first */
+	struct lru_node node;		/* first: the index hands out nodes */
 	unsigned long long expires;
 	char *buf;			/* rows block, NULL: no rows */
 	size_t len;
-	uint32_t hash;
 	char key[];
 };
 
 struct dscache {
 	pthread_mutex_t lock;
-	struct dsentry **slots;
-	size_t nslots;			/* a power of two */
-	struct dsentry *head, *tail;
-	size_t n, max;
+	struct lru_index idx;
+	size_t max;
 	unsigned long long ttl;
 };
 
@@ -40,109 +37,47 @@ dscache_now(void)
 	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
 }
 
-/* FNV-1a of key. */
-static uint32_t
-dscache_hash(const char *key)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 16777619u;
-	return h;
-}
-
 /* A cache for max answers. */
 struct dscache *
 dscache_new(unsigned long ttl_ms, size_t max)
 {
 	struct dscache *c;
-	size_t ns = 16;
 
 	if (max == 0)
 		max = 1;
-	while (ns < max && ns < ((size_t)1 << 24))
-		ns *= 2;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	if ((c->slots = calloc(ns, sizeof(*c->slots))) == NULL ||
-	    pthread_mutex_init(&c->lock, NULL) != 0) {
-		free(c->slots);
+	if (lru_init(&c->idx, max) != 0 || pthread_mutex_init(&c->lock, NULL) != 0) {
+		lru_destroy(&c->idx);
 		free(c);
 		return NULL;
 	}
-	c->nslots = ns;
 	c->max = max;
 	c->ttl = ttl_ms;
 	return c;
-}
-
-/* Take e out of the LRU list. */
-static void
-dscache_unlink(struct dscache *c, struct dsentry *e)
-{
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		c->head = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		c->tail = e->prev;
-	e->prev = e->next = NULL;
-}
-
-/* Put e at the front of the LRU list. */
-static void
-dscache_front(struct dscache *c, struct dsentry *e)
-{
-	e->next = c->head;
-	e->prev = NULL;
-	if (c->head)
-		c->head->prev = e;
-	c->head = e;
-	if (c->tail == NULL)
-		c->tail = e;
 }
 
 /* Remove e from the cache and free it. */
 static void
 dscache_drop(struct dscache *c, struct dsentry *e)
 {
-	struct dsentry **pp = &c->slots[e->hash & (c->nslots - 1)];
-
-	while (*pp != e)
-		pp = &(*pp)->hnext;
-	*pp = e->hnext;
-	dscache_unlink(c, e);
+	lru_remove(&c->idx, &e->node);
 	free(e->buf);
 	free(e);
-	c->n--;
-}
-
-/* The entry of key, or NULL. */
-static struct dsentry *
-dscache_find(struct dscache *c, const char *key, uint32_t h)
-{
-	struct dsentry *e;
-
-	for (e = c->slots[h & (c->nslots - 1)]; e != NULL; e = e->hnext)
-		if (e->hash == h && strcmp(e->key, key) == 0)
-			return e;
-	return NULL;
 }
 
 /* The answer for key. */
 int
 dscache_get(struct dscache *c, const char *key, int stale_ok, char **buf, size_t *len)
 {
-	uint32_t h = dscache_hash(key);
+	uint32_t h = lru_hash(key);
 	struct dsentry *e;
 	int rc = DSCACHE_MISS;
 
 	*buf = NULL;
 	*len = 0;
 	pthread_mutex_lock(&c->lock);
-	if ((e = dscache_find(c, key, h)) != NULL) {
+	if ((e = (struct dsentry *)lru_find(&c->idx, key, h)) != NULL) {
 		rc = e->expires > dscache_now() ? DSCACHE_FRESH : DSCACHE_STALE;
 		if (rc == DSCACHE_STALE && !stale_ok)
 			rc = DSCACHE_MISS;
@@ -154,10 +89,8 @@ dscache_get(struct dscache *c, const char *key, int stale_ok, char **buf, size_t
 				*len = e->len;
 			}
 		}
-		if (rc > 0) {
-			dscache_unlink(c, e);
-			dscache_front(c, e);
-		}
+		if (rc > 0)
+			lru_touch(&c->idx, &e->node);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return rc;
@@ -169,7 +102,7 @@ dscache_put(struct dscache *c, const char *key, const char *buf, size_t len)
 {
 	size_t klen = strlen(key);
 	struct dsentry *e, *old;
-	uint32_t h = dscache_hash(key);
+	uint32_t h = lru_hash(key);
 
 	if ((e = calloc(1, sizeof(*e) + klen + 1)) == NULL)
 		return -1;
@@ -180,18 +113,14 @@ dscache_put(struct dscache *c, const char *key, const char *buf, size_t len)
 	if (buf != NULL)
 		memcpy(e->buf, buf, len);
 	e->len = len;
-	e->hash = h;
 	memcpy(e->key, key, klen + 1);
 	pthread_mutex_lock(&c->lock);
 	e->expires = dscache_now() + c->ttl;
-	if ((old = dscache_find(c, key, h)) != NULL)
+	if ((old = (struct dsentry *)lru_find(&c->idx, key, h)) != NULL)
 		dscache_drop(c, old);
-	while (c->n >= c->max && c->tail != NULL)
-		dscache_drop(c, c->tail);
-	e->hnext = c->slots[h & (c->nslots - 1)];
-	c->slots[h & (c->nslots - 1)] = e;
-	dscache_front(c, e);
-	c->n++;
+	while (c->idx.n >= c->max && c->idx.tail != NULL)
+		dscache_drop(c, (struct dsentry *)c->idx.tail);
+	lru_insert(&c->idx, &e->node, e->key, h);
 	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
@@ -201,8 +130,8 @@ void
 dscache_clear(struct dscache *c)
 {
 	pthread_mutex_lock(&c->lock);
-	while (c->head != NULL)
-		dscache_drop(c, c->head);
+	while (c->idx.head != NULL)
+		dscache_drop(c, (struct dsentry *)c->idx.head);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -213,7 +142,7 @@ dscache_count(struct dscache *c)
 	size_t n;
 
 	pthread_mutex_lock(&c->lock);
-	n = c->n;
+	n = c->idx.n;
 	pthread_mutex_unlock(&c->lock);
 	return n;
 }
@@ -226,6 +155,6 @@ dscache_free(struct dscache *c)
 		return;
 	dscache_clear(c);
 	pthread_mutex_destroy(&c->lock);
-	free(c->slots);
+	lru_destroy(&c->idx);
 	free(c);
 }

@@ -23,6 +23,7 @@
 #include "../dkim/keyload.h"
 #include "keycache.h"
 #include "keysafe.h"
+#include "lruindex.h"
 
 /* A file's identity, to tell whether it changed. */
 struct kc_ident {
@@ -33,23 +34,19 @@ struct kc_ident {
 };
 
 struct kc_entry {
+	struct lru_node node;		/* first: the index hands out nodes */
 	char *id;			/* "f:PATH" or "t:SHA256-HEX" */
-	uint32_t hash;
 	dkim_key *key;			/* NULL: loading failed, err says why */
 	char *err;
 	time_t failed_at;
 	unsigned gen;			/* generation it was last checked in */
 	struct kc_ident fid;		/* the file it was read from */
-	struct kc_entry *prev, *next;	/* LRU list, most recent first */
-	struct kc_entry *chain;		/* hash bucket */
 };
 
 struct keycache {
 	pthread_mutex_t lock;
-	struct kc_entry **bucket;
-	size_t nbuckets;		/* a power of two */
-	struct kc_entry *head, *tail;
-	size_t n, max;
+	struct lru_index idx;
+	size_t max;
 	unsigned gen;
 	keycache_warn_fn warn;
 	void *warn_arg;
@@ -57,19 +54,6 @@ struct keycache {
 	dkim_keyloader *loader;
 	struct keycache_stats st;
 };
-
-/* FNV-1a of a string. */
-static uint32_t
-kc_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
 
 /* A new cache. */
 struct keycache *
@@ -79,10 +63,8 @@ keycache_new(size_t max, keycache_warn_fn warn, void *warn_arg)
 
 	if ((kc = calloc(1, sizeof(*kc))) == NULL)
 		return NULL;
-	kc->nbuckets = 1024;
-	if ((kc->bucket = calloc(kc->nbuckets, sizeof(*kc->bucket))) == NULL ||
-	    (kc->loader = dkim_keyloader_new()) == NULL) {
-		free(kc->bucket);
+	if (lru_init(&kc->idx, 1024) != 0 || (kc->loader = dkim_keyloader_new()) == NULL) {
+		lru_destroy(&kc->idx);
 		free(kc);
 		return NULL;
 	}
@@ -104,45 +86,11 @@ kc_entry_free(struct kc_entry *e)
 	free(e);
 }
 
-/* Unlink e from the LRU list. */
-static void
-kc_lru_unlink(struct keycache *kc, struct kc_entry *e)
-{
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		kc->head = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		kc->tail = e->prev;
-	e->prev = e->next = NULL;
-}
-
-/* Put e first in the LRU list. */
-static void
-kc_lru_front(struct keycache *kc, struct kc_entry *e)
-{
-	e->next = kc->head;
-	e->prev = NULL;
-	if (kc->head)
-		kc->head->prev = e;
-	kc->head = e;
-	if (kc->tail == NULL)
-		kc->tail = e;
-}
-
-/* Remove e from the index and the list, and free it. */
+/* Remove e from the index and free it. */
 static void
 kc_remove(struct keycache *kc, struct kc_entry *e)
 {
-	struct kc_entry **pp = &kc->bucket[e->hash & (kc->nbuckets - 1)];
-
-	while (*pp != e)
-		pp = &(*pp)->chain;
-	*pp = e->chain;
-	kc_lru_unlink(kc, e);
-	kc->n--;
+	lru_remove(&kc->idx, &e->node);
 	kc_entry_free(e);
 }
 
@@ -150,42 +98,17 @@ kc_remove(struct keycache *kc, struct kc_entry *e)
 static void
 kc_trim(struct keycache *kc)
 {
-	while (kc->n > kc->max && kc->tail != NULL) {
-		kc_remove(kc, kc->tail);
+	while (kc->idx.n > kc->max && kc->idx.tail != NULL) {
+		kc_remove(kc, (struct kc_entry *)kc->idx.tail);
 		kc->st.evictions++;
 	}
-}
-
-/* Double the index when it gets crowded. */
-static void
-kc_grow(struct keycache *kc)
-{
-	struct kc_entry **nb, *e, *next;
-	size_t i, nn = kc->nbuckets * 2;
-
-	if (kc->n < kc->nbuckets || (nb = calloc(nn, sizeof(*nb))) == NULL)
-		return;	/* a crowded index is slower, not wrong */
-	for (i = 0; i < kc->nbuckets; i++)
-		for (e = kc->bucket[i]; e != NULL; e = next) {
-			next = e->chain;
-			e->chain = nb[e->hash & (nn - 1)];
-			nb[e->hash & (nn - 1)] = e;
-		}
-	free(kc->bucket);
-	kc->bucket = nb;
-	kc->nbuckets = nn;
 }
 
 /* The entry of id, or NULL. */
 static struct kc_entry *
 kc_find(struct keycache *kc, const char *id, uint32_t h)
 {
-	struct kc_entry *e;
-
-	for (e = kc->bucket[h & (kc->nbuckets - 1)]; e != NULL; e = e->chain)
-		if (e->hash == h && strcmp(e->id, id) == 0)
-			return e;
-	return NULL;
+	return (struct kc_entry *)lru_find(&kc->idx, id, h);
 }
 
 /* Change the limit. */
@@ -204,9 +127,9 @@ keycache_free(struct keycache *kc)
 {
 	if (kc == NULL)
 		return;
-	while (kc->head != NULL)
-		kc_remove(kc, kc->head);
-	free(kc->bucket);
+	while (kc->idx.head != NULL)
+		kc_remove(kc, (struct kc_entry *)kc->idx.head);
+	lru_destroy(&kc->idx);
 	dkim_keyloader_free(kc->loader);
 	pthread_mutex_destroy(&kc->lock);
 	pthread_mutex_destroy(&kc->load_lock);
@@ -228,7 +151,7 @@ keycache_stats(struct keycache *kc, struct keycache_stats *st)
 {
 	pthread_mutex_lock(&kc->lock);
 	*st = kc->st;
-	st->entries = kc->n;
+	st->entries = kc->idx.n;
 	pthread_mutex_unlock(&kc->lock);
 }
 
@@ -323,13 +246,9 @@ kc_store(struct keycache *kc, const char *id, uint32_t h, dkim_key *key, const c
 			free(e);
 			return -1;
 		}
-		e->hash = h;
-		e->chain = kc->bucket[h & (kc->nbuckets - 1)];
-		kc->bucket[h & (kc->nbuckets - 1)] = e;
-		kc->n++;
+		lru_insert(&kc->idx, &e->node, e->id, h);
 	} else
-		kc_lru_unlink(kc, e);
-	kc_lru_front(kc, e);
+		lru_touch(&kc->idx, &e->node);
 	dkim_key_free(e->key);
 	free(e->err);
 	e->key = key;
@@ -341,7 +260,6 @@ kc_store(struct keycache *kc, const char *id, uint32_t h, dkim_key *key, const c
 	if (loaded)
 		kc->st.loads++;
 	*out = key ? dkim_key_ref(key) : NULL;
-	kc_grow(kc);
 	kc_trim(kc);
 	return 0;
 }
@@ -391,8 +309,7 @@ kc_lookup(struct keycache *kc, const char *id, uint32_t h, dkim_key **out, int *
 		}
 	} else if (e != NULL &&
 	    (e->key != NULL || time(NULL) - e->failed_at < KEYCACHE_RETRY_SECONDS)) {
-		kc_lru_unlink(kc, e);
-		kc_lru_front(kc, e);
+		lru_touch(&kc->idx, &e->node);
 		kc->st.hits++;
 		answered = 1;
 		if (e->key != NULL) {
@@ -426,7 +343,7 @@ keycache_file(struct keycache *kc, const char *path, const struct keycache_polic
 		snprintf(err, errsize, "%.200s...: path too long", path);
 		return -1;
 	}
-	h = kc_hash(id);
+	h = lru_hash(id);
 	if (kc_lookup(kc, id, h, out, &rc, &stale, &sid, err, errsize))
 		return rc;
 
@@ -496,7 +413,7 @@ keycache_text(struct keycache *kc, const char *text, size_t len, dkim_key **out,
 		id[3 + 2 * i] = hex[md[i] & 15];
 	}
 	id[66] = '\0';
-	h = kc_hash(id);
+	h = lru_hash(id);
 	if (kc_lookup(kc, id, h, out, &rc, &stale, &sid, err, errsize))
 		return rc;
 	/* The same text is the same key, whatever the generation. */
