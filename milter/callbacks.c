@@ -18,13 +18,13 @@
 #include <libmilter/mfapi.h>
 
 #include "../dkim/dbuf.h"
-#include "../verify/authres.h"
-#include "callbacks.h"
 #include "../config/config_verify.h"
+#include "../verify/verdict.h"
+#include "../verify/verifier.h"
+#include "callbacks.h"
 #include "log.h"
 #include "reload.h"
 #include "session.h"
-#include "../verify/verifier.h"
 
 struct conn {
 	struct runcfg *rc;		/* configuration for this connection */
@@ -413,41 +413,37 @@ static sfsistat cb_verified(SMFICTX *ctx, struct conn *c)
 	const struct config *cfg = c->rc->cfg;
 	const struct verify_cfg *vc = cfg->verify;
 	struct verifier *v = c->sess.ver;
-	const char *j = smfi_getsymval(ctx, "j"), *base, *what;
-	size_t *idx, i, n = 0, bad = 0, removed = 0;
+	const char *j = smfi_getsymval(ctx, "j"), *ours;
+	struct verdict vd;
+	size_t i, removed = 0;
 	enum config_action a;
-	dbuf ar, line;
-	int rc;
+	dbuf id, line;
 
-	base = vc->authserv_id ? vc->authserv_id : j != NULL && *j ? j : "localhost";
-	dbuf_init(&ar);
+	ours = vc->authserv_id ? vc->authserv_id : j != NULL && *j ? j : "localhost";
+	dbuf_init(&id);
 	dbuf_init(&line);
-	if (v->nar > 0 && (idx = calloc(v->nar, sizeof(*idx))) != NULL) {
-		n = verifier_forged(v, base, idx, v->nar, &bad);
-		for (i = 0; i < n; i++)
-			removed += smfi_chgheader(ctx, "Authentication-Results", (int)idx[i], NULL) ==
-			    MI_SUCCESS;
-		free(idx);
-	}
-	if (c->leadspc)
-		dbuf_addc(&ar, ' ');
 	if (vc->authserv_jobid)
-		dbuf_printf(&line, "%s/%s", base, cb_qid(ctx));
+		dbuf_printf(&id, "%s/%s", ours, cb_qid(ctx));
 	else
-		dbuf_adds(&line, base);
-	rc = dbuf_failed(&line) ? -1 : verifier_authres(v, line.data, "\n\t", &ar);
-	if (rc > 0 && smfi_insheader(ctx, 0, "Authentication-Results", ar.data) != MI_SUCCESS)
-		rc = -1;
-	a = verifier_action(v, cfg->on_internal_error, &what);
-	dbuf_reset(&line);
-	verifier_logline(v, removed, n, bad, rc, a, what, &line);
+		dbuf_adds(&id, ours);
+	verdict_make(&vd, v, ours, dbuf_failed(&id) ? NULL : id.data, "\n\t", c->leadspc,
+	    cfg->on_internal_error);
+	for (i = 0; i < vd.nforged; i++)
+		removed += smfi_chgheader(ctx, "Authentication-Results", (int)vd.forged[i], NULL) ==
+		    MI_SUCCESS;
+	if (vd.ar_rc > 0 &&
+	    smfi_insheader(ctx, 0, "Authentication-Results", vd.ar.data) != MI_SUCCESS)
+		vd.ar_rc = -1;
+	a = vd.action;
+	verifier_logline(v, removed, vd.nforged, vd.unparsable, vd.ar_rc, a, vd.what, &line);
 	/* Unsigned mail is most mail: its line only with SyslogSuccess. */
-	if (cfg->syslog_success || dkim_vmsg_nsigs(v->vm) > 0 || a != ACTION_ACCEPT || rc < 0 ||
-	    bad > 0 || removed > 0)
-		log_msg(a != ACTION_ACCEPT || rc < 0 ? LOG_WARNING : LOG_INFO,
+	if (cfg->syslog_success || dkim_vmsg_nsigs(v->vm) > 0 || a != ACTION_ACCEPT ||
+	    vd.ar_rc < 0 || vd.unparsable > 0 || removed > 0)
+		log_msg(a != ACTION_ACCEPT || vd.ar_rc < 0 ? LOG_WARNING : LOG_INFO,
 		    "%s: not signed: %s; verified: %s", cb_qid(ctx), c->sess.why,
 		    dbuf_failed(&line) ? "(out of memory)" : line.data);
-	dbuf_free(&ar);
+	verdict_free(&vd);
+	dbuf_free(&id);
 	dbuf_free(&line);
 	cb_end_message(c);
 	switch (a) {

@@ -14,9 +14,10 @@
 
 #include "../dkim/dbuf.h"
 #include "../config/config_verify.h"
+#include "../verify/verdict.h"
+#include "../verify/verifier.h"
 #include "offline.h"
 #include "session.h"
-#include "../verify/verifier.h"
 
 #define OFFLINE_CHUNK 65535	/* the MTA's largest body chunk */
 
@@ -140,34 +141,31 @@ static int offline_verified(const struct session *s, const char *eol, const dbuf
 {
 	const struct verify_cfg *vc = s->rc->cfg->verify;
 	char host[256], fold[8];
-	enum config_action a;
-	const char *what;
-	size_t n, bad, *idx;
-	dbuf ar, line;
+	const char *ours;
+	struct verdict vd;
+	dbuf line;
 	int rc;
 
 	if (vc->authserv_id == NULL && gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
+	ours = vc->authserv_id ? vc->authserv_id : host;
 	snprintf(fold, sizeof(fold), "%s\t", eol);
-	dbuf_init(&ar);
 	dbuf_init(&line);
-	rc = verifier_authres(s->ver, vc->authserv_id ? vc->authserv_id : host, fold, &ar);
+	verdict_make(&vd, s->ver, ours, ours, fold, 0, s->rc->cfg->on_internal_error);
 	verifier_describe(s->ver, &line);
-	idx = calloc(s->ver->nar + 1, sizeof(*idx));
-	n = idx == NULL ? 0 : verifier_forged(s->ver, vc->authserv_id ? vc->authserv_id : host,
-	    idx, s->ver->nar, &bad);
-	free(idx);
-	a = verifier_action(s->ver, s->rc->cfg->on_internal_error, &what);
 	fprintf(stderr, "postdkim: not signed: %s\n", s->why);
 	fprintf(stderr, "postdkim: verified: %s (%s: action %s)\n",
-	    dbuf_failed(&line) ? "(out of memory)" : line.data, what, config_action_name(a));
-	if (n > 0 || bad > 0)
+	    dbuf_failed(&line) ? "(out of memory)" : line.data, vd.what,
+	    config_action_name(vd.action));
+	if (vd.nforged > 0 || vd.unparsable > 0)
 		fprintf(stderr, "postdkim: the milter would remove %zu forged "
-		    "Authentication-Results field(s); %zu unparsable left\n", n, bad);
-	if (rc > 0)
-		fprintf(out, "Authentication-Results: %s%s", ar.data, eol);
-	dbuf_free(&ar);
+		    "Authentication-Results field(s); %zu unparsable left\n", vd.nforged,
+		    vd.unparsable);
+	if (vd.ar_rc > 0)
+		fprintf(out, "Authentication-Results: %s%s", vd.ar.data, eol);
+	rc = vd.ar_rc;
+	verdict_free(&vd);
 	dbuf_free(&line);
 	if (rc < 0) {
 		fprintf(stderr, "postdkim: out of memory\n");
