@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "../dkim/sign.h"
-#include "../tables/rules.h"
 #include "../tables/cidr.h"
+#include "../tables/rules.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/postdkim.conf"
 

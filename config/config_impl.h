@@ -8,9 +8,9 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include "../tables/dataset.h"
 #include "config.h"
 #include "config_verify.h"
-#include "../tables/dataset.h"
 
 /* The keywords postdkim acts on. */
 enum kw {

@@ -16,8 +16,8 @@
 
 #include <libmilter/mfapi.h>
 
-#include "listen.h"
 #include "../config/sockspec.h"
+#include "listen.h"
 
 static char *listen_conn;		/* the spec as given to libmilter */
 static char *listen_path;		/* UNIX socket file, or NULL */

@@ -11,8 +11,8 @@
 #include "../dkim/header.h"
 #include "../dkim/idna.h"
 #include "../config/config_verify.h"
-#include "session.h"
 #include "../verify/verifier.h"
+#include "session.h"
 
 /* Start a session for a message. */
 void session_init(struct session *s, const struct runcfg *rc)
