@@ -12,7 +12,7 @@
 #include <sys/types.h>
 #include "../dkim/sign.h"
 #include "../tables/cidr.h"
-#include "../tables/rules.h"
+#include "../keys/rules.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/postdkim.conf"
 

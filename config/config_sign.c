@@ -2,7 +2,7 @@
  * config_sign.c - the signing half of postdkim.conf: canonicalization,
  * header lists, TTL, and the signing rules, either Domain with KeyFile and
  * Selector, or KeyTable + SigningTable. Keys are read when a message needs
- * them (tables/keycache.c); postdkim -n reads them all here.
+ * them (keys/keycache.c); postdkim -n reads them all here.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -21,9 +21,9 @@
 #include <openssl/evp.h>
 
 #include "../dkim/keyload.h"
+#include "../tables/lruindex.h"
 #include "keycache.h"
 #include "keysafe.h"
-#include "lruindex.h"
 
 /* A file's identity, to tell whether it changed. */
 struct kc_ident {

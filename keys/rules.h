@@ -19,7 +19,7 @@
 #include <stddef.h>
 
 #include "../dkim/sign.h"
-#include "dataset.h"
+#include "../tables/dataset.h"
 #include "keycache.h"
 
 /* What every signature shares (from postdkim.conf). */

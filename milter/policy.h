@@ -2,7 +2,7 @@
  * policy.h - is a message ours to sign? An authenticated client, a client
  * in InternalHosts, a daemon name in MTA, or a MacroList match. Every "no"
  * comes with a reason that is logged with the queue id. Which keys sign it
- * is the signing rules' question (tables/rules.h).
+ * is the signing rules' question (keys/rules.h).
  */
 #ifndef POSTDKIM_POLICY_H
 #define POSTDKIM_POLICY_H

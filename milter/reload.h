@@ -11,7 +11,7 @@
 #define POSTDKIM_RELOAD_H
 
 #include <stddef.h>
-#include "../tables/keycache.h"
+#include "../keys/keycache.h"
 #include "../config/config.h"
 
 struct resolver;

@@ -23,7 +23,7 @@
 
 #include "../../milter/reload.h"
 #include "../../milter/session.h"
-#include "../../tables/keycache.h"
+#include "../../keys/keycache.h"
 
 #define MUST(x) do { if (!(x)) abort(); } while (0)
 #define FUZZ_TIME 1700000000

@@ -54,7 +54,7 @@ for t in $targets; do
 		    verify/dnscache; do
 			extra="$extra $top/$f.c"
 		done
-		for f in "$top"/config/*.c "$top"/tables/*.c; do
+		for f in "$top"/config/*.c "$top"/keys/*.c "$top"/tables/*.c; do
 			case $f in */dataset_pgsql.c|*/dataset_mysql.c) ;; *) extra="$extra $f" ;; esac
 		done
 		extra="$extra -lunbound -lpthread"

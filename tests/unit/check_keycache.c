@@ -17,7 +17,7 @@
 #include <check.h>
 
 #include "../../dkim/keyload.h"
-#include "../../tables/keycache.h"
+#include "../../keys/keycache.h"
 #include "testkeys.h"
 
 static char dir[] = "/tmp/check_keycache.XXXXXX";

@@ -20,7 +20,7 @@
 
 #include "../../dkim/key.h"
 #include "../../config/config.h"
-#include "../../tables/keysafe.h"
+#include "../../keys/keysafe.h"
 #include "testkeys.h"
 
 static char dir[64];		/* the test's private directory */
