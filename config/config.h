@@ -4,6 +4,10 @@
  * validated at load; keys are read when a message first needs them (or all
  * at once by postdkim -n), so that one broken key hurts its domain only.
  * A reload builds a new configuration beside the old.
+ *
+ * The room config/ reads postdkim.conf and every value type, the socket
+ * specification included, into this read-only struct. It uses keys/,
+ * tables/ and dkim/; it builds nothing that runs (no resolver, no socket).
  */
 #ifndef POSTDKIM_CONFIG_H
 #define POSTDKIM_CONFIG_H

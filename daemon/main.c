@@ -5,6 +5,10 @@
  *
  * Exit status: 0 success, 1 configuration error, 2 usage error, 3 run-time
  * error.
+ *
+ * The room daemon/ is the program: options, the listening socket, the PID
+ * file, signals and privileges. It uses every room below it (milter/,
+ * verify/, config/, keys/, tables/, dkim/) and nothing uses it.
  */
 #include <sys/types.h>
 #include <sys/stat.h>

@@ -1,6 +1,11 @@
 /*
  * sign.h - DKIM signing (RFC 6376, RFC 8463), streaming.
  *
+ * The room dkim/ is the DKIM core: header fields, canonicalization, body
+ * hashes, tag lists, keys, signing and verifying. It sits below every other
+ * room and uses none of them: no libmilter, no configuration, no globals,
+ * no I/O but loading a key; only OpenSSL (EVP) and libidn2.
+ *
  * A dkim_signer is built once from a key and its settings and is then read
  * only: any number of threads may sign with it at once. A dkim_msg is one
  * message being signed by one or more signers; headers are fed as they

@@ -4,6 +4,9 @@
  *
  * Exit status: 0 success, 1 failure (or an unusable record with --check),
  * 2 bad arguments.
+ *
+ * The room keygen/ holds the key tools beside the daemon. They use dkim/
+ * only: no configuration, no milter.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -3,6 +3,10 @@
  * postdkim.conf, either Domain + KeyFile + Selector or KeyTable +
  * SigningTable (OpenDKIM's formats), over any data sets.
  *
+ * The room keys/ decides which keys sign a sender's mail and holds the
+ * keys themselves: these rules, the shared key cache and the safety checks
+ * on key files. It uses tables/ and dkim/.
+ *
  *	KeyTable	name	domain:selector:key[:algorithm]
  *	SigningTable	pattern	name[:identity]
  *

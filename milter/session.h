@@ -9,6 +9,11 @@
  * policy decide whether and with which keys to sign; then the kept fields
  * are replayed into the core's signing context and the body streams
  * straight through it. Nothing grows with the size of the body.
+ *
+ * The room milter/ is the message path: the libmilter callbacks, this
+ * session, which mail is ours (policy, From), the offline -t mode, the
+ * configuration in force across reloads, and the log. It uses verify/,
+ * config/, keys/, tables/ and dkim/.
  */
 #ifndef POSTDKIM_SESSION_H
 #define POSTDKIM_SESSION_H

@@ -2,6 +2,10 @@
  * dataset.h - OpenDKIM's data sets behind one interface, the way Postfix
  * keeps its lookup tables behind dict_open("type:name").
  *
+ * The room tables/ holds the data sets (file:, refile:, csl:, dsn: on
+ * PostgreSQL or MariaDB), the caches in front of them and the host lists.
+ * It uses dkim/ only, and knows nothing of keys, configuration or mail.
+ *
  * A data set maps keys to rows of fields. It is written in the
  * configuration as:
  *

@@ -5,6 +5,11 @@
  * keys, the Authentication-Results fields it arrived with, and at the end
  * the A-R value to add, the forged A-R fields to remove, the action and
  * the log line. No libmilter here.
+ *
+ * The room verify/ is verification around the core: this verifier, the
+ * verdict at the end of a message, Authentication-Results, and the DNS
+ * resolver (libunbound) with its answer cache. It uses config/ and dkim/;
+ * no libmilter.
  */
 #ifndef POSTDKIM_VERIFIER_H
 #define POSTDKIM_VERIFIER_H
