@@ -144,17 +144,22 @@ verify_mode(struct load *ld, struct verify_cfg *v)
 	v->verify = strchr(m, 'v') != NULL || strchr(m, 'V') != NULL;
 }
 
-/* Remember where keyword k was set, as "FILE:LINE: Keyword", in *out. */
+/* Remember where each keyword was set, as "FILE:LINE: Keyword". */
 static int
-vkw_where(struct load *ld, enum vkw k, char **out)
+vkw_where(struct load *ld, struct verify_cfg *v)
 {
-	const struct setting *st = &ld->vset[k];
+	const struct setting *st;
+	size_t k;
 
-	if (st->value == NULL || st->file == NULL)
-		return 0;
-	if (asprintf(out, "%s:%u: %s", st->file, st->line, config_vkw_names[k]) < 0) {
-		*out = NULL;
-		return vkw_err(ld, k, "out of memory");
+	for (k = 0; k < VK_COUNT; k++) {
+		st = &ld->vset[k];
+		if (st->value == NULL || st->file == NULL)
+			continue;
+		if (asprintf(&v->where[k], "%s:%u: %s", st->file, st->line,
+		    config_vkw_names[k]) < 0) {
+			v->where[k] = NULL;
+			return vkw_err(ld, (enum vkw)k, "out of memory");
+		}
 	}
 	return 0;
 }
@@ -234,23 +239,22 @@ config_verify(struct load *ld, struct config *cfg)
 		if ((v->authserv_id = strdup(id)) == NULL)
 			return vkw_err(ld, VK_AUTHSERVID, "out of memory");
 	}
-	if (vkw_where(ld, VK_NAMESERVERS, &v->nameservers_at) < 0 ||
-	    vkw_where(ld, VK_TRUSTANCHOR, &v->trust_anchor_at) < 0)
-		return -1;
-	return 0;
+	return vkw_where(ld, v);
 }
 
 /* Free the verification settings. */
 void
 config_verify_free(struct verify_cfg *v)
 {
+	size_t k;
+
 	if (v == NULL)
 		return;
 	config_strv_free(v->nameservers);
 	config_strv_free(v->remove_ar_from);
 	free(v->trust_anchor_file);
-	free(v->nameservers_at);
-	free(v->trust_anchor_at);
 	free(v->authserv_id);
+	for (k = 0; k < VK_COUNT; k++)
+		free(v->where[k]);
 	free(v);
 }

@@ -46,10 +46,10 @@ struct verify_cfg {
 	size_t nnameservers;
 	char *trust_anchor_file;
 	/*
-	 * "FILE:LINE: Keyword" of Nameservers and TrustAnchorFile (NULL when
-	 * unset), for the errors found when verify/ builds the resolver.
+	 * "FILE:LINE: Keyword" of each keyword set (NULL when unset), for the
+	 * errors found after the load, as when verify/ builds the resolver.
 	 */
-	char *nameservers_at, *trust_anchor_at;
+	char *where[VK_COUNT];
 };
 
 /* Index of a verification keyword (without case), or VK_COUNT. */

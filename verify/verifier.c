@@ -35,10 +35,10 @@ verifier_resolver(const struct verify_cfg *vc, struct resolver **out, char *err,
 	o.timeout_ms = vc->dns_timeout_ms;
 	if (resolver_new(&o, out, msg, sizeof(msg)) == 0)
 		return 0;
-	if (vc->trust_anchor_at != NULL && strncmp(msg, ta, sizeof(ta) - 1) == 0)
-		snprintf(err, errsize, "%s: %s", vc->trust_anchor_at, msg + sizeof(ta) - 1);
-	else if (vc->nameservers_at != NULL)
-		snprintf(err, errsize, "%s: %s", vc->nameservers_at, msg);
+	if (vc->where[VK_TRUSTANCHOR] != NULL && strncmp(msg, ta, sizeof(ta) - 1) == 0)
+		snprintf(err, errsize, "%s: %s", vc->where[VK_TRUSTANCHOR], msg + sizeof(ta) - 1);
+	else if (vc->where[VK_NAMESERVERS] != NULL)
+		snprintf(err, errsize, "%s: %s", vc->where[VK_NAMESERVERS], msg);
 	else
 		snprintf(err, errsize, "DNS: %s", msg);
 	return -1;
