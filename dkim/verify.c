@@ -32,7 +32,8 @@ static const char *const vstatus_names[] = {
  * fail; one that could not be evaluated for good is permerror, for now
  * temperror; expiry is neutral (the signature was good once), and what
  * verifies but is refused here (sha1, small keys, a From field the
- * signature leaves out) is policy.
+ * signature leaves out) is policy. (OpenDKIM says fail for a missing or
+ * revoked key, and pass for rsa-sha1.)
  */
 static const char *const vstatus_results[] = {
 	"pass", "fail", "fail", "permerror", "permerror", "permerror", "permerror",

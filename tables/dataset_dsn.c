@@ -11,6 +11,9 @@
  * instead of each waiting for a connect timeout. Whenever the server cannot
  * answer, a cached answer is used even if expired: recently seen keys keep
  * working; the others fail (-1), which the caller turns into a tempfail.
+ *
+ * A host name in the DSN is resolved by the client library synchronously,
+ * outside its connect timeout: an address keeps every wait bounded.
  */
 #include <pthread.h>
 #include <stdio.h>

@@ -7,6 +7,10 @@
  * identifiers (dsn.c) and are quoted with backquotes here. The connector's
  * connect, read and write timeouts bound every wait (whole seconds: the
  * millisecond settings are rounded up).
+ *
+ * Keys compare with the column's collation (MariaDB's default is case
+ * insensitive and pads spaces), and an integer key column turns '12abc'
+ * into 12: both are the server's rules, left as they are.
  */
 #include <pthread.h>
 #include <stdint.h>

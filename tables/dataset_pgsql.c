@@ -152,7 +152,13 @@ pg_rows(const PGresult *res, const char *key, size_t nfields, struct dsrows *out
 	}
 }
 
-/* Run the lookup or walk query. */
+/*
+ * Run the lookup or walk query. Each is an unnamed statement with the key
+ * as a parameter, not a named prepared one: PgBouncer in transaction
+ * pooling does not carry a named statement from one server connection to
+ * the next (before 1.21, and from 1.21 only with max_prepared_statements),
+ * while an unnamed one works behind any pooler.
+ */
 static int
 pg_query(void *conn, const struct dsn *d, const char *key, unsigned timeout_ms,
     struct dsrows *out, int *broken, char *err, size_t errsize)

@@ -161,6 +161,10 @@ put_result(dbuf *out, const dkim_vresult *res, size_t n, size_t i)
 		blen = b_unique_len(res, n, i);
 		memcpy(b, r->bprefix, blen);
 		b[blen] = '\0';
+		/*
+		 * header.b last: it is often quoted (a '/' in its prefix), and
+		 * python3-authres drops a quoted property value not at the end.
+		 */
 		dbuf_adds(out, " header.b=");
 		put_value(out, b);
 	}

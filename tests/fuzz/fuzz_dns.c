@@ -1,6 +1,6 @@
 /*
  * fuzz_dns.c - libFuzzer target: DNS answers as libunbound hands them to
- * the resolver (milter/resolver.c): any number of TXT rdatas of any bytes,
+ * the resolver (verify/resolver.c): any number of TXT rdatas of any bytes,
  * any rcode and flags, DNSSEC state, an error code. Each answer must become
  * one status with a reason; a key record found must be the rdata's strings
  * joined, within RESOLVER_TXT_MAX, NUL-free and NUL-terminated; the answer
