@@ -39,6 +39,11 @@ has() {
 	grep -qF -- "$1" "$T/out" || { cat "$T/out" >&2; fail "output lacks '$1'"; }
 }
 
+# hasline LINE: the last run's output has LINE as a whole line, byte for byte.
+hasline() {
+	grep -qxF -- "$1" "$T/out" || { cat -A "$T/out" >&2; fail "output lacks the line '$1'"; }
+}
+
 # hasnt PHRASE: the last run's output does not contain PHRASE.
 hasnt() {
 	if grep -qF -- "$1" "$T/out"; then cat "$T/out" >&2; fail "output has '$1'"; fi
