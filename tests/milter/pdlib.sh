@@ -16,12 +16,7 @@ PD_TIME=1700000000
 
 # pd_key NAME rsa|ed25519: a private key in $T/NAME.key, mode 0600.
 pd_key() {
-	case $2 in
-	rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/$1.key" 2>/dev/null ;;
-	ed25519) openssl genpkey -algorithm ED25519 -out "$T/$1.key" 2>/dev/null ;;
-	*) false ;;
-	esac || tl_fail "openssl genpkey $2"
-	chmod 600 "$T/$1.key"
+	lib_genkey "$2" "$T/$1.key" || tl_fail "openssl genpkey $2"
 }
 
 # pd_zone SELECTOR DOMAIN KEYNAME: append the key's TXT record to $T/zone,
@@ -29,11 +24,10 @@ pd_key() {
 pd_zone() {
 	if openssl pkey -in "$T/$3.key" -noout -text 2>/dev/null | grep -qi 'ED25519'; then
 		_zk=ed25519
-		_zp=$(openssl pkey -in "$T/$3.key" -pubout -outform DER 2>/dev/null | tail -c 32 | base64 -w0)
 	else
 		_zk=rsa
-		_zp=$(openssl pkey -in "$T/$3.key" -pubout -outform DER 2>/dev/null | base64 -w0)
 	fi
+	_zp=$(lib_pubkey "$_zk" "$T/$3.key")
 	[ -n "$_zp" ] || tl_fail "cannot export the public key of $3"
 	_zr="v=DKIM1; k=$_zk; p=$_zp"
 	printf '%s._domainkey.%s IN TXT' "$1" "$2" >> "$T/zone"
