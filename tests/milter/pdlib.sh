@@ -39,16 +39,20 @@ pd_zone() {
 
 # pd_start NAME CONF [ARGS...]: run "postdkim -f -c CONF -F PD_TIME ARGS" with
 # its log in $T/NAME.log; waits for the unix socket named in CONF. Sets PD_PID.
+# With PD_WRAP (a command such as valgrind, whose own log is PD_WRAP_LOG)
+# postdkim runs under it; PD_WAIT is how long it may take to start, in
+# tenths of a second (default 100).
 pd_start() {
 	_sn=$1
 	_sc=$2
 	shift 2
 	_ss=$(sed -n 's/^Socket[ 	]*local://p' "$_sc")
-	"$POSTDKIM" -f -c "$_sc" -F "$PD_TIME" "$@" > "$T/$_sn.log" 2>&1 &
+	# shellcheck disable=SC2086 # PD_WRAP is a command and its words
+	${PD_WRAP:-} "$POSTDKIM" -f -c "$_sc" -F "$PD_TIME" "$@" > "$T/$_sn.log" 2>&1 &
 	PD_PID=$!
 	TL_PIDS="$TL_PIDS $PD_PID"
-	if ! tl_wait_socket "$_ss" "$PD_PID"; then
-		cat "$T/$_sn.log" >&2
+	if ! tl_wait_socket "$_ss" "$PD_PID" "${PD_WAIT:-100}"; then
+		cat "$T/$_sn.log" ${PD_WRAP_LOG:+"$PD_WRAP_LOG"} >&2
 		tl_fail "postdkim ($_sn) did not start"
 	fi
 }
