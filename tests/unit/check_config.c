@@ -119,11 +119,10 @@ sign_one(const struct config *cfg, const char *local, const char *domain, size_t
 	return out;
 }
 
-/* Make the private directory and write the keys into it. */
+/* Write the keys into the private directory. */
 static void
-setup(void)
+put_keys(void)
 {
-	tk_dir_make("postdkim-cfg");
 	tk_put("rsa.key", 0600, "%s", rsa_pem);
 	tk_put("ed.key", 0600, "%s", ed_pem);
 }
@@ -1002,7 +1001,8 @@ config_suite(void)
 	Suite *s = suite_create("config");
 	TCase *tc = tm_case(s, "config", 30);
 
-	tcase_add_unchecked_fixture(tc, setup, tk_dir_remove);
+	tk_dir_fixture(tc, "postdkim-cfg", 0);
+	tcase_add_unchecked_fixture(tc, put_keys, NULL);
 	tcase_add_test(tc, five_lines);
 	tcase_add_test(tc, every_keyword);
 	tcase_add_test(tc, on_default_blanket);

@@ -321,13 +321,6 @@ START_TEST(big_table)
 }
 END_TEST
 
-/* Make the test directory. */
-static void
-setup(void)
-{
-	tk_dir_make("check_dataset");
-}
-
 /* The tests, in one case run in this process around the test directory. */
 static Suite *
 dataset_suite(void)
@@ -335,7 +328,7 @@ dataset_suite(void)
 	Suite *s = suite_create("dataset");
 	TCase *tc = tm_case(s, "dataset", 60);
 
-	tcase_add_unchecked_fixture(tc, setup, tk_dir_remove);
+	tk_dir_fixture(tc, "check_dataset", 0);
 	tcase_add_test(tc, file_map);
 	tcase_add_test(tc, lists_and_case);
 	tcase_add_test(tc, idna_keys);

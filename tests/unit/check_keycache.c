@@ -315,13 +315,6 @@ START_TEST(threads)
 }
 END_TEST
 
-/* Make the private directory the key files are written to. */
-static void
-setup(void)
-{
-	tk_dir_make("check_keycache");
-}
-
 /* The tests, in one case run in this process around the private directory. */
 static Suite *
 keycache_suite(void)
@@ -329,7 +322,7 @@ keycache_suite(void)
 	Suite *s = suite_create("keycache");
 	TCase *tc = tm_case(s, "keycache", 120);
 
-	tcase_add_unchecked_fixture(tc, setup, tk_dir_remove);
+	tk_dir_fixture(tc, "check_keycache", 0);
 	tcase_add_test(tc, loader_matches_thorough_path);
 	tcase_add_test(tc, shared_and_evicted);
 	tcase_add_test(tc, reload_generation);

@@ -49,12 +49,6 @@ static void ck_unsafe(const char *path, const char *want)
 	ck_assert_msg(strstr(why, want) != NULL, "'%s' lacks '%s'", why, want);
 }
 
-/* Make the private directory. */
-static void setup(void)
-{
-	tk_dir_make("postdkim-ks");
-}
-
 /* safe/link1 -> open/link2 -> safe2/key: the middle directory is checked. */
 START_TEST(chain_middle)
 {
@@ -260,7 +254,7 @@ static Suite *keysafe_suite(void)
 	Suite *s = suite_create("keysafe");
 	TCase *tc = tm_case(s, "keysafe", 10);
 
-	tcase_add_checked_fixture(tc, setup, tk_dir_remove);
+	tk_dir_fixture(tc, "postdkim-ks", 1);
 	tcase_add_test(tc, chain_middle);
 	tcase_add_test(tc, not_regular);
 	tcase_add_test(tc, fifo_keyfile_config);

@@ -145,6 +145,27 @@ tk_dir_remove(void)
 	tk_dir[0] = '\0';
 }
 
+/* The prefix tk_dir_fixture was given. */
+static const char *fixture_prefix;
+
+/* Fixture set-up: make the private directory. */
+static void
+dir_setup(void)
+{
+	tk_dir_make(fixture_prefix);
+}
+
+/* Give a test case its private directory, as a Check fixture. */
+void
+tk_dir_fixture(TCase *tc, const char *prefix, int each)
+{
+	fixture_prefix = prefix;
+	if (each)
+		tcase_add_checked_fixture(tc, dir_setup, tk_dir_remove);
+	else
+		tcase_add_unchecked_fixture(tc, dir_setup, tk_dir_remove);
+}
+
 /* A path in the private directory. */
 const char *
 tk_at(const char *name)

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <check.h>
+
 #include "../../dkim/dbuf.h"
 #include "../../dkim/key.h"
 
@@ -43,6 +45,13 @@ void tk_dir_make(const char *prefix);
 
 /* Remove tk_dir and everything in it (a fixture teardown). */
 void tk_dir_remove(void);
+
+/*
+ * Run tc's tests in tk_dir, made from prefix (one prefix a program) and
+ * removed after them: once around them all in the runner's process
+ * (Check's unchecked fixture), or around each test where each is nonzero.
+ */
+void tk_dir_fixture(TCase *tc, const char *prefix, int each);
 
 /* tk_dir/name, in a ring of eight static buffers. */
 const char *tk_at(const char *name);
