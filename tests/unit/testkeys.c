@@ -113,8 +113,8 @@ tk_shared(enum tk_form form, int bits)
 char tk_dir[64];
 
 /* Make the private directory from a mkdtemp template under /tmp. */
-void
-tk_dir_make(const char *prefix)
+static void
+dir_make(const char *prefix)
 {
 	snprintf(tk_dir, sizeof(tk_dir), "/tmp/%s.XXXXXX", prefix);
 	if (mkdtemp(tk_dir) == NULL) {
@@ -134,9 +134,9 @@ rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	return remove(path);
 }
 
-/* Remove the private directory and everything in it. */
-void
-tk_dir_remove(void)
+/* Remove the private directory and everything in it (fixture teardown). */
+static void
+dir_remove(void)
 {
 	if (tk_dir[0] == '\0')
 		return;
@@ -152,7 +152,7 @@ static const char *fixture_prefix;
 static void
 dir_setup(void)
 {
-	tk_dir_make(fixture_prefix);
+	dir_make(fixture_prefix);
 }
 
 /* Give a test case its private directory, as a Check fixture. */
@@ -161,9 +161,9 @@ tk_dir_fixture(TCase *tc, const char *prefix, int each)
 {
 	fixture_prefix = prefix;
 	if (each)
-		tcase_add_checked_fixture(tc, dir_setup, tk_dir_remove);
+		tcase_add_checked_fixture(tc, dir_setup, dir_remove);
 	else
-		tcase_add_unchecked_fixture(tc, dir_setup, tk_dir_remove);
+		tcase_add_unchecked_fixture(tc, dir_setup, dir_remove);
 }
 
 /* A path in the private directory. */

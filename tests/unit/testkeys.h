@@ -37,23 +37,18 @@ dkim_key *tk_load(const char *text);
 /* "v=DKIM1; k=rsa; p=..." for key (the core's own p= export); caller frees. */
 char *tk_record(const dkim_key *key);
 
-/* The private directory made by tk_dir_make ("" when there is none). */
+/* The private directory of tk_dir_fixture ("" when there is none). */
 extern char tk_dir[64];
 
-/* Make tk_dir, a new directory /tmp/<prefix>.XXXXXX (mode 0700); aborts on failure. */
-void tk_dir_make(const char *prefix);
-
-/* Remove tk_dir and everything in it (a fixture teardown). */
-void tk_dir_remove(void);
-
 /*
- * Run tc's tests in tk_dir, made from prefix (one prefix a program) and
- * removed after them: once around them all in the runner's process
- * (Check's unchecked fixture), or around each test where each is nonzero.
+ * Run tc's tests in tk_dir, a new directory /tmp/<prefix>.XXXXXX (mode
+ * 0700; one prefix a program) removed with everything in it after them:
+ * once around them all in the runner's process (Check's unchecked
+ * fixture), or around each test where each is nonzero.
  */
 void tk_dir_fixture(TCase *tc, const char *prefix, int each);
 
-/* tk_dir/name, in a ring of eight static buffers. */
+/* tk_dir/name (name itself when it is absolute), in a ring of eight static buffers. */
 const char *tk_at(const char *name);
 
 /*
