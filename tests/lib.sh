@@ -1,8 +1,16 @@
 # shellcheck shell=sh
 # lib.sh - shell helpers shared by the test directories (sourced, not run;
-# it only defines functions): a private temporary directory removed at exit
-# with the processes a test started, a bounded wait-until loop, and DKIM keys
-# made with openssl(1).
+# it only defines functions): skipping a test that lacks a tool, a private
+# temporary directory removed at exit with the processes a test started, a
+# bounded wait-until loop, and DKIM keys made with openssl(1).
+
+# lib_skip_unless WHY COMMAND...: unless COMMAND succeeds (its output
+# hidden), say "SKIP: WHY" and exit 77, automake's status for a skipped test.
+lib_skip_unless() {
+	_ls_why=$1
+	shift
+	"$@" >/dev/null 2>&1 || { echo "SKIP: $_ls_why"; exit 77; }
+}
 
 # lib_tmpdir NAME PIDVAR SIGNAL: T, a new private directory
 # ${TMPDIR:-/tmp}/NAME.XXXXXX. At exit (HUP, INT and TERM exit 1) every
