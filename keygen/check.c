@@ -22,19 +22,43 @@ struct check {
 	int warnings;
 };
 
+/* How escaped() shows a backslash. */
+enum backslash { BACKSLASH_KEPT, BACKSLASH_ESCAPED };
+
 /*
- * Print one finding on one line. Its text may carry bytes of the DNS answer
- * (the reasons of dkim/verify.c quote tag values, and a value may hold
- * folding whitespace, CR LF TAB): every byte that is not printable ASCII is
- * shown as \xNN, so that an answer can neither start a line of its own
- * ("result: usable") nor reach the terminal as a control sequence.
+ * Copy n bytes of s into buf (size > 4): printable ASCII as it is, every
+ * other byte as \xNN, so that text from the network can neither start a
+ * line of its own ("result: usable") nor reach the terminal as a control
+ * sequence. A backslash is kept, or shown as \x5c where a quoted tag must
+ * read unambiguously. Stops at the first byte whose \xNN would not fit.
+ */
+static const char *
+escaped(const char *s, size_t n, enum backslash bs, char *buf, size_t size)
+{
+	size_t i, o = 0;
+	unsigned char ch;
+
+	for (i = 0; i < n && o + 5 < size; i++) {
+		ch = (unsigned char)s[i];
+		if (ch >= 0x20 && ch < 0x7f && (ch != '\\' || bs == BACKSLASH_KEPT))
+			buf[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", ch);
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/*
+ * Print one finding on one line, escaped: its text may carry bytes of the
+ * DNS answer (the reasons of dkim/verify.c quote tag values, and a value may
+ * hold folding whitespace, CR LF TAB) or of a file name.
  */
 __attribute__((format(printf, 3, 4)))
 static void
 say(struct check *c, const char *kind, const char *fmt, ...)
 {
-	char line[4096];
-	const unsigned char *p;
+	char line[4096], shown[4 * sizeof(line) + 8];	/* room for every byte as \xNN */
 	va_list ap;
 
 	if (strcmp(kind, "error") == 0)
@@ -44,32 +68,8 @@ say(struct check *c, const char *kind, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	printf("%s: %s", kind, c->prefix);
-	for (p = (const unsigned char *)line; *p != '\0'; p++) {
-		if (*p >= 0x20 && *p < 0x7f)
-			putchar(*p);
-		else
-			printf("\\x%02x", *p);
-	}
-	putchar('\n');
-}
-
-/* Copy s into buf (size > 4) showing bytes that are not printable as \xNN. */
-static const char *
-printable(const char *s, size_t n, char *buf, size_t size)
-{
-	size_t i, o = 0;
-	unsigned char ch;
-
-	for (i = 0; i < n && o + 5 < size; i++) {
-		ch = (unsigned char)s[i];
-		if (ch >= 0x20 && ch < 0x7f && ch != '\\')
-			buf[o++] = (char)ch;
-		else
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", ch);
-	}
-	buf[o] = '\0';
-	return buf;
+	printf("%s: %s%s\n", kind, c->prefix,
+	    escaped(line, strlen(line), BACKSLASH_KEPT, shown, sizeof(shown)));
 }
 
 static int
@@ -128,8 +128,8 @@ check_joins(struct check *c, const struct dnstxt_record *r)
 			say(c, "error", "strings %zu and %zu are joined with a space inside the "
 			    "tag name '%s': remove the space at the end of string %zu or "
 			    "the start of string %zu", k + 1, k + 2,
-			    printable(t + ns, te - ns > 80 ? 80 : te - ns, show, sizeof(show)),
-			    k + 1, k + 2);
+			    escaped(t + ns, te - ns > 80 ? 80 : te - ns, BACKSLASH_ESCAPED, show,
+			    sizeof(show)), k + 1, k + 2);
 		} else if (ne - ns == 1 && t[ns] == 'p') {
 			say(c, "warning", "strings %zu and %zu are joined with a space inside "
 			    "p=: RFC 6376 lets verifiers skip it, but it is usually a typo "
@@ -140,9 +140,9 @@ check_joins(struct check *c, const struct dnstxt_record *r)
 			    "tag '%s=': after joining it reads '%s'. DNS adds nothing "
 			    "between strings, so remove the space at the end of string %zu "
 			    "or the start of string %zu", k + 1, k + 2,
-			    printable(t + ns, ne - ns, name, sizeof(name)),
-			    printable(t + ns, te - ns > 80 ? 80 : te - ns, show, sizeof(show)),
-			    k + 1, k + 2);
+			    escaped(t + ns, ne - ns, BACKSLASH_ESCAPED, name, sizeof(name)),
+			    escaped(t + ns, te - ns > 80 ? 80 : te - ns, BACKSLASH_ESCAPED, show,
+			    sizeof(show)), k + 1, k + 2);
 		}
 	}
 }
@@ -213,8 +213,8 @@ static void
 check_record(struct check *c, const struct dnstxt_record *r, const dkim_key *priv)
 {
 	const char *t = r->text.data;
-	size_t len = r->text.len, i;
-	char reason[256];
+	size_t len = r->text.len, i, chunk;
+	char reason[256], shown[4 * 1024 + 8];	/* 1024 bytes as \xNN */
 	dkim_key *pub = NULL;
 	dkim_taglist tl;
 	dkim_err err;
@@ -225,12 +225,10 @@ check_record(struct check *c, const struct dnstxt_record *r, const dkim_key *pri
 	for (i = 0; i < r->nstrings; i++)
 		printf("%s%zu", i ? "+" : "", r->ends[i] - (i ? r->ends[i - 1] : 0));
 	printf(" bytes): ");
-	for (i = 0; i < len; i++) {
-		/* DNS data is untrusted: no raw control bytes to the terminal. */
-		if ((unsigned char)t[i] >= 0x20 && (unsigned char)t[i] < 0x7f)
-			putchar(t[i]);
-		else
-			printf("\\x%02x", (unsigned char)t[i]);
+	/* DNS data is untrusted: no raw control bytes to the terminal. */
+	for (i = 0; i < len; i += chunk) {
+		chunk = len - i < 1024 ? len - i : 1024;
+		fputs(escaped(t + i, chunk, BACKSLASH_KEPT, shown, sizeof(shown)), stdout);
 	}
 	putchar('\n');
 	if (memchr(t, '"', len) != NULL) {

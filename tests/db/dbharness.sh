@@ -16,6 +16,8 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib.sh
+. "$here/../lib.sh"
 cmd=${1:?usage: dbharness.sh start|stop|stop-pgsql|start-pgsql|stop-mysql|start-mysql DIR}
 dir=${2:?DIR}
 only=${3:-}
@@ -92,11 +94,7 @@ my_stop() {
 	pid=$(cat "$dir/my.pid" 2>/dev/null || cat "$dir/my.bgpid" 2>/dev/null || true)
 	[ -n "$pid" ] || return 0
 	kill "$pid" 2>/dev/null || true
-	i=0
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_until 300 lib_gone "$pid" || :
 	kill -9 "$pid" 2>/dev/null || true
 	rm -f "$dir/my.pid" "$dir/my.bgpid"
 }

@@ -1,19 +1,14 @@
 # common.sh - shared by the dkimgen tests: paths, a private temporary
-# directory removed at exit, and assertions that say what went wrong.
+# directory removed at exit (tests/lib.sh), and assertions that say what
+# went wrong.
 
 : "${DKIMGEN:?DKIMGEN must name the dkimgen binary}"
 srcdir=${srcdir:-.}
-T=$(mktemp -d "${TMPDIR:-/tmp}/dkimgen-test.XXXXXX")
+# shellcheck source=tests/lib.sh
+. "$srcdir/../lib.sh"
+# shellcheck disable=SC2034 # lib_cleanup reads it by name
 CLEANUP_PIDS=
-cleanup() {
-	for p in $CLEANUP_PIDS; do
-		kill "$p" 2>/dev/null || :
-		wait "$p" 2>/dev/null || :
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
+lib_tmpdir dkimgen-test CLEANUP_PIDS TERM
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -37,6 +32,11 @@ run() {
 # has PHRASE: the last run's output contains PHRASE (fixed string).
 has() {
 	grep -qF -- "$1" "$T/out" || { cat "$T/out" >&2; fail "output lacks '$1'"; }
+}
+
+# hasline LINE: the last run's output has LINE as a whole line, byte for byte.
+hasline() {
+	grep -qxF -- "$1" "$T/out" || { cat -A "$T/out" >&2; fail "output lacks the line '$1'"; }
 }
 
 # hasnt PHRASE: the last run's output does not contain PHRASE.

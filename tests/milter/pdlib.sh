@@ -16,12 +16,7 @@ PD_TIME=1700000000
 
 # pd_key NAME rsa|ed25519: a private key in $T/NAME.key, mode 0600.
 pd_key() {
-	case $2 in
-	rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/$1.key" 2>/dev/null ;;
-	ed25519) openssl genpkey -algorithm ED25519 -out "$T/$1.key" 2>/dev/null ;;
-	*) false ;;
-	esac || tl_fail "openssl genpkey $2"
-	chmod 600 "$T/$1.key"
+	lib_genkey "$2" "$T/$1.key" || tl_fail "openssl genpkey $2"
 }
 
 # pd_zone SELECTOR DOMAIN KEYNAME: append the key's TXT record to $T/zone,
@@ -29,11 +24,10 @@ pd_key() {
 pd_zone() {
 	if openssl pkey -in "$T/$3.key" -noout -text 2>/dev/null | grep -qi 'ED25519'; then
 		_zk=ed25519
-		_zp=$(openssl pkey -in "$T/$3.key" -pubout -outform DER 2>/dev/null | tail -c 32 | base64 -w0)
 	else
 		_zk=rsa
-		_zp=$(openssl pkey -in "$T/$3.key" -pubout -outform DER 2>/dev/null | base64 -w0)
 	fi
+	_zp=$(lib_pubkey "$_zk" "$T/$3.key")
 	[ -n "$_zp" ] || tl_fail "cannot export the public key of $3"
 	_zr="v=DKIM1; k=$_zk; p=$_zp"
 	printf '%s._domainkey.%s IN TXT' "$1" "$2" >> "$T/zone"
@@ -45,16 +39,20 @@ pd_zone() {
 
 # pd_start NAME CONF [ARGS...]: run "postdkim -f -c CONF -F PD_TIME ARGS" with
 # its log in $T/NAME.log; waits for the unix socket named in CONF. Sets PD_PID.
+# With PD_WRAP (a command such as valgrind, whose own log is PD_WRAP_LOG)
+# postdkim runs under it; PD_WAIT is how long it may take to start, in
+# tenths of a second (default 100).
 pd_start() {
 	_sn=$1
 	_sc=$2
 	shift 2
 	_ss=$(sed -n 's/^Socket[ 	]*local://p' "$_sc")
-	"$POSTDKIM" -f -c "$_sc" -F "$PD_TIME" "$@" > "$T/$_sn.log" 2>&1 &
+	# shellcheck disable=SC2086 # PD_WRAP is a command and its words
+	${PD_WRAP:-} "$POSTDKIM" -f -c "$_sc" -F "$PD_TIME" "$@" > "$T/$_sn.log" 2>&1 &
 	PD_PID=$!
 	TL_PIDS="$TL_PIDS $PD_PID"
-	if ! tl_wait_socket "$_ss" "$PD_PID"; then
-		cat "$T/$_sn.log" >&2
+	if ! tl_wait_socket "$_ss" "$PD_PID" "${PD_WAIT:-100}"; then
+		cat "$T/$_sn.log" ${PD_WRAP_LOG:+"$PD_WRAP_LOG"} >&2
 		tl_fail "postdkim ($_sn) did not start"
 	fi
 }

@@ -12,7 +12,7 @@ set -eu
 
 H=$(cd "$TESTS_SRCDIR/../db" && pwd)/dbharness.sh
 DB=$(mktemp -d "${TMPDIR:-/tmp}/postdkim-db.XXXXXX")
-trap '"$H" stop "$DB"; tl_cleanup' EXIT
+trap '"$H" stop "$DB"; lib_cleanup' EXIT
 "$H" start "$DB" || tl_fail "the database servers did not start"
 . "$DB/env"
 

@@ -37,16 +37,10 @@ Syslog			no
 SyslogSuccess		yes
 LogWhy			yes
 EOF2
-$VG "$POSTDKIM" -f -c "$T/pd.conf" -F "$PD_TIME" > "$T/pd.log" 2>&1 &
-PID=$!
-TL_PIDS="$TL_PIDS $PID"
-n=0
-until [ -S "$T/pd.sock" ]; do
-	kill -0 $PID 2>/dev/null || { cat "$T/pd.log" "$T/vg.log" >&2; tl_fail "postdkim under valgrind did not start"; }
-	n=$((n + 1))
-	[ $n -le 300 ] || tl_fail "postdkim under valgrind: no socket after 30 s"
-	sleep 0.1
-done
+# shellcheck disable=SC2034 # pd_start reads them
+PD_WRAP=$VG PD_WRAP_LOG=$T/vg.log PD_WAIT=300
+pd_start pd "$T/pd.conf"
+PID=$PD_PID
 S="unix:$T/pd.sock"
 tl_corpus "$T/in"
 set -- $CORPUS
@@ -69,11 +63,11 @@ $PY -c '
 import socket, struct, sys
 s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1])
 s.sendall(struct.pack(">I", 0x7fffffff) + b"O"); s.close()' "$T/pd.sock" || tl_fail "garbage"
-kill -HUP $PID
+kill -HUP "$PID"
 sleep 1
 cp "$T/pd.conf" "$T/pd.conf.good"
 echo "Selectr x" >> "$T/pd.conf"
-kill -HUP $PID
+kill -HUP "$PID"
 sleep 1
 cp "$T/pd.conf.good" "$T/pd.conf"
 mkdir "$T/c"
@@ -91,7 +85,7 @@ L1=$!
 L2=$!
 for i in 1 2 3 4 5; do
 	sleep 0.4
-	kill -USR1 $PID
+	kill -USR1 "$PID"
 done
 wait $L1 || { cat "$T/d.log" >&2; tl_fail "reload under load: client 1"; }
 wait $L2 || { cat "$T/e.log" >&2; tl_fail "reload under load: client 2"; }
@@ -99,10 +93,10 @@ wait $L2 || { cat "$T/e.log" >&2; tl_fail "reload under load: client 2"; }
     || { cat "$T/d.log" "$T/e.log" >&2; tl_fail "reload under load: not every message signed"; }
 pd_check 2 "$T"/a/1?.eml "$T"/c/*.eml "$T"/d/*.eml
 
-kill -TERM $PID
-tl_waitgone $PID 600 || tl_fail "postdkim under valgrind did not stop within 60 s"
+kill -TERM "$PID"
+tl_waitgone "$PID" 600 || tl_fail "postdkim under valgrind did not stop within 60 s"
 st=0
-wait $PID || st=$?
+wait "$PID" || st=$?
 if [ $st -ne 0 ] || [ -s "$T/vg.log" ] || grep -q 'Sanitizer\|runtime error' "$T/pd.log"; then
 	cat "$T/vg.log" "$T/pd.log" >&2
 	tl_fail "memory errors reported (exit $st)"

@@ -1,8 +1,9 @@
 # testlib.sh - shell helpers for the protocol-level tests (sourced, not run).
 #
-# Gives: a private temp dir $T removed on exit, daemons started in the
-# background and stopped by their own PID, bounded waits, and a corpus of
-# test messages written byte for byte (LF and CRLF, folded, 8-bit, long).
+# Gives: a private temp dir $T removed on exit (tests/lib.sh), daemons
+# started in the background and stopped by their own PID, bounded waits,
+# and a corpus of test messages written byte for byte (LF and CRLF, folded,
+# 8-bit, long).
 
 : "${MCLIENT:?MCLIENT must point to the mclient binary (run through make check)}"
 : "${TESTS_SRCDIR:=$(cd "$(dirname "$0")" && pwd)}"
@@ -11,27 +12,13 @@ DKIMCHECK="$PY $TESTS_SRCDIR/dkimcheck.py"
 # The three-verifier interop harness, when this machine has it.
 VERIFY_ALL=${VERIFY_ALL:-/work/shared/interop/bin/verify-all}
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/mtest.XXXXXX")
+# shellcheck source=tests/lib.sh
+. "$TESTS_SRCDIR/../lib.sh"
+# Daemons still running at exit are ended at once, by their own PID.
+# shellcheck disable=SC2034 # lib_cleanup reads it by name
 TL_PIDS=""
+lib_tmpdir mtest TL_PIDS KILL
 TL_NAME=$(basename "$0")
-
-tl_cleanup() {
-	# Daemons still running here are only in the way (a graceful stop is
-	# tested where it matters): end them at once, by their own PID. The
-	# shell's "Killed" notices are noise here.
-	exec 2>/dev/null
-	for p in $TL_PIDS; do
-		kill -9 "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	if [ -n "${KEEP_TMP:-}" ]; then
-		echo "$TL_NAME: kept $T"
-	else
-		rm -rf "$T"
-	fi
-}
-trap tl_cleanup EXIT
-trap 'exit 1' INT TERM HUP
 
 tl_fail() {
 	echo "$TL_NAME: FAIL: $*" >&2
@@ -49,13 +36,7 @@ tl_note() {
 
 # tl_waitgone PID TENTHS: wait up to TENTHS/10 s for a process to end.
 tl_waitgone() {
-	_wn=0
-	while kill -0 "$1" 2>/dev/null; do
-		_wn=$((_wn + 1))
-		[ "$_wn" -le "$2" ] || return 1
-		sleep 0.1
-	done
-	return 0
+	wait_until "$2" lib_gone "$1"
 }
 
 # tl_stop PID: stop one daemon we started, bounded.
@@ -72,16 +53,15 @@ tl_kill() {
 	wait "$1" 2>/dev/null || true
 }
 
-# tl_wait_socket PATH PID: wait (at most 10 s) for a unix socket to appear.
+# tl_wait_socket PATH PID [TENTHS]: wait (at most 10 s, or TENTHS/10 s)
+# for a unix socket to appear; fails at once when the process ends.
 tl_wait_socket() {
-	_wn=0
-	while [ ! -S "$1" ]; do
-		kill -0 "$2" 2>/dev/null || return 1
-		_wn=$((_wn + 1))
-		[ "$_wn" -le 100 ] || return 1
-		sleep 0.1
-	done
-	return 0
+	wait_until "${3:-100}" tl_socket_or_gone "$1" "$2" && [ -S "$1" ]
+}
+
+# tl_socket_or_gone PATH PID: the socket is there, or the process has ended.
+tl_socket_or_gone() {
+	[ -S "$1" ] || lib_gone "$2"
 }
 
 # tl_strip_sigs FILE: the message without its DKIM-Signature fields.

@@ -37,24 +37,17 @@ command -v openssl >/dev/null || fail "openssl(1) is needed"
 [ -x "$B/tests/milter/mclient" ] || make -C "$B/tests/milter" mclient >/dev/null
 DKIMCHECK="$PY $here/../milter/dkimcheck.py"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/soak.XXXXXX")
-chmod 700 "$T"
+# shellcheck source=tests/lib.sh
+. "$here/../lib.sh"
 PIDS=
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || :; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || :; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
+lib_tmpdir soak PIDS TERM
 
 # Keys and their records: bench.example (the load) signs with Ed25519,
 # sample.example (the messages sent aside) with RSA and Ed25519.
-openssl genpkey -algorithm ED25519 -out "$T/ed.key" 2>/dev/null
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/rsa.key" 2>/dev/null
-chmod 600 "$T/ed.key" "$T/rsa.key"
-edp=$(openssl pkey -in "$T/ed.key" -pubout -outform DER 2>/dev/null | tail -c 32 | base64 -w0)
-rsap=$(openssl pkey -in "$T/rsa.key" -pubout -outform DER 2>/dev/null | base64 -w0)
+lib_genkey ed25519 "$T/ed.key" || fail "openssl genpkey ed25519"
+lib_genkey rsa "$T/rsa.key" || fail "openssl genpkey rsa"
+edp=$(lib_pubkey ed25519 "$T/ed.key")
+rsap=$(lib_pubkey rsa "$T/rsa.key")
 {
 	printf 'ed._domainkey.bench.example TXT "v=DKIM1; k=ed25519; p=%s"\n' "$edp"
 	printf 'ed._domainkey.sample.example TXT "v=DKIM1; k=ed25519; p=%s"\n' "$edp"
@@ -76,12 +69,7 @@ EOF
 "$B/daemon/postdkim" -f -c "$T/pd.conf" > "$T/pd.log" 2>&1 &
 PD=$!
 PIDS="$PD"
-i=0
-until [ -S "$T/pd.sock" ]; do
-	i=$((i + 1))
-	[ $i -le 100 ] || { cat "$T/pd.log"; fail "postdkim did not start"; }
-	sleep 0.1
-done
+wait_until 100 test -S "$T/pd.sock" || { cat "$T/pd.log"; fail "postdkim did not start"; }
 
 # fds of the idle daemon, then RSS and fds every second.
 sleep 1

@@ -13,6 +13,7 @@
 #include <check.h>
 
 #include "../../verify/authres.h"
+#include "testmain.h"
 
 #define PY "/usr/bin/python3"
 
@@ -247,25 +248,24 @@ START_TEST(id_match)
 }
 END_TEST
 
-int
-main(void)
+/* Every test of this program, in one suite. */
+static Suite *
+authres_suite(void)
 {
 	Suite *s = suite_create("authres");
-	TCase *tc = tcase_create("authres");
-	SRunner *sr;
-	int failed;
+	TCase *tc = tm_case(s, "authres", 30);
 
-	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, build_pass);
 	tcase_add_test(tc, build_none);
 	tcase_add_test(tc, build_many);
 	tcase_add_test(tc, build_quoting);
 	tcase_add_test(tc, parse_id);
 	tcase_add_test(tc, id_match);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int
+main(void)
+{
+	return tm_run(authres_suite(), CK_FORK_GETENV);
 }

@@ -13,6 +13,7 @@
 #include "../../dkim/dbuf.h"
 #include "../../dkim/header.h"
 #include "testkeys.h"
+#include "testmain.h"
 
 #define S(lit) lit, sizeof(lit) - 1
 
@@ -473,38 +474,29 @@ START_TEST(stream_blank_megabytes)
 }
 END_TEST
 
+/* Every test of this program, in one suite. */
 static Suite *
 canon_suite(void)
 {
 	Suite *s = suite_create("canon");
-	TCase *tc = tcase_create("rfc");
+	TCase *tc = tm_case(s, "rfc", 0);
 
 	tcase_add_test(tc, rfc_example_headers);
 	tcase_add_test(tc, rfc_example_body);
 	tcase_add_test(tc, header_forms);
 	tcase_add_test(tc, canon_names);
 	tcase_add_loop_test(tc, body_rules, 0, (int)(sizeof(body_cases) / sizeof(body_cases[0])));
-	suite_add_tcase(s, tc);
-	tc = tcase_create("stream");
-	tcase_set_timeout(tc, 120);
+	tc = tm_case(s, "stream", 120);
 	tcase_add_loop_test(tc, stream_reference, 0, (int)nawkward);
 	tcase_add_loop_test(tc, stream_splits, 0, (int)nawkward);
 	tcase_add_test(tc, stream_trailing_blank_run);
 	tcase_add_test(tc, stream_blank_megabytes);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	build_awkward();
-	sr = srunner_create(canon_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tm_run(canon_suite(), CK_FORK_GETENV);
 }

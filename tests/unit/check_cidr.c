@@ -11,6 +11,7 @@
 #include <check.h>
 
 #include "../../tables/cidr.h"
+#include "testmain.h"
 
 /* A list from a NULL-terminated array of entries; every entry must parse. */
 static struct cidr_list
@@ -150,23 +151,23 @@ START_TEST(bad_entries)
 }
 END_TEST
 
-int
-main(void)
+/* Every test of this program, in one suite. */
+static Suite *
+cidr_suite(void)
 {
 	Suite *s = suite_create("cidr");
-	TCase *tc = tcase_create("cidr");
-	SRunner *sr;
-	int failed;
+	TCase *tc = tm_case(s, "cidr", 0);
 
 	tcase_add_test(tc, ipv4);
 	tcase_add_test(tc, ipv6);
 	tcase_add_test(tc, negation);
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, bad_entries);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int
+main(void)
+{
+	return tm_run(cidr_suite(), CK_FORK_GETENV);
 }

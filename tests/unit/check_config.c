@@ -6,9 +6,6 @@
  * directories are refused. Keys are made fresh with OpenSSL in a mkdtemp
  * directory.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,8 +22,8 @@
 #include "../../config/config_verify.h"
 #include "../../milter/reload.h"
 #include "testkeys.h"
+#include "testmain.h"
 
-static char dir[64];		/* the test's private directory */
 static char *rsa_pem, *ed_pem;	/* made once, before the tests fork */
 static char errbuf[1024];
 static char warnings[8192];
@@ -40,44 +37,7 @@ collect(void *arg, const char *msg)
 	strcat(warnings, "\n");
 }
 
-/* Write dir/name with the given mode; returns the full path (static buffer ring). */
-static const char *
-put(const char *name, mode_t mode, const char *fmt, ...)
-{
-	static char paths[8][512];
-	static int next;
-	char *path = paths[next++ % 8];
-	va_list ap;
-	FILE *fp;
-	int fd;
-
-	snprintf(path, 512, "%s/%s", dir, name);
-	unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	fp = fdopen(fd, "w");
-	ck_assert_ptr_nonnull(fp);
-	va_start(ap, fmt);
-	vfprintf(fp, fmt, ap);
-	va_end(ap);
-	ck_assert_int_eq(fclose(fp), 0);
-	return path;
-}
-
-/* Make dir/name a directory with the given mode. */
-static const char *
-mkdir_mode(const char *name, mode_t mode)
-{
-	static char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	ck_assert_msg(mkdir(path, 0700) == 0 || errno == EEXIST, "%s", path);
-	ck_assert_int_eq(chmod(path, mode), 0);
-	return path;
-}
-
-/* Load a configuration text written to dir/name. */
+/* Load a configuration text written to tk_dir/name. */
 static struct config *
 load_as(const char *name, const char *fmt, ...)
 {
@@ -87,7 +47,7 @@ load_as(const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	snprintf(path, sizeof(path), "%s", put(name, 0644, "%s", text));
+	snprintf(path, sizeof(path), "%s", tk_put(name, 0644, "%s", text));
 	errbuf[0] = warnings[0] = '\0';
 	return config_load(path, collect, NULL, errbuf, sizeof(errbuf));
 }
@@ -159,33 +119,12 @@ sign_one(const struct config *cfg, const char *local, const char *domain, size_t
 	return out;
 }
 
-/* Make the private directory and the keys. */
+/* Write the keys into the private directory. */
 static void
-setup(void)
+put_keys(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/postdkim-cfg.XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		abort();
-	put("rsa.key", 0600, "%s", rsa_pem);
-	put("ed.key", 0600, "%s", ed_pem);
-}
-
-/* Remove one file or directory (nftw callback), making it writable first. */
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	chmod(path, 0700);
-	return remove(path);
-}
-
-/* Remove the private directory and everything in it. */
-static void
-teardown(void)
-{
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tk_put("rsa.key", 0600, "%s", rsa_pem);
+	tk_put("ed.key", 0600, "%s", ed_pem);
 }
 
 START_TEST(five_lines)
@@ -195,7 +134,7 @@ START_TEST(five_lines)
 	    "KeyFile %s/rsa.key\n"
 	    "Selector mail\n"
 	    "Canonicalization relaxed/simple\n"
-	    "Socket local:/var/spool/postfix/var/run/opendkim/opendkim.sock\n", dir);
+	    "Socket local:/var/spool/postfix/var/run/opendkim/opendkim.sock\n", tk_dir);
 	const dkim_signer *s[2];
 	char *sig;
 
@@ -234,7 +173,7 @@ START_TEST(five_lines)
 	config_free(cfg);
 
 	/* Without Socket, the default is in the Postfix chroot. */
-	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n", dir);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n", tk_dir);
 	ck_loads(cfg);
 	ck_assert_str_eq(cfg->socket, "local:/var/spool/postfix/var/run/postdkim/postdkim.sock");
 	sig = sign_one(cfg, "root", "domain.fr", 1, 0);
@@ -246,7 +185,7 @@ END_TEST
 
 START_TEST(every_keyword)
 {
-	const char *hosts = put("hosts", 0644, "# internal\n10.0.0.0/8\n!10.9.9.9 # not this\n"
+	const char *hosts = tk_put("hosts", 0644, "# internal\n10.0.0.0/8\n!10.9.9.9 # not this\n"
 	    "2001:db8::/32\n");
 	struct config *cfg = load(
 	    "# every keyword postdkim acts on\n"
@@ -278,7 +217,7 @@ START_TEST(every_keyword)
 	    "On-Default tempfail\n"
 	    "On-SignatureError reject\n"
 	    "On-InternalError accept\n"
-	    "MultipleSignatures yes\n", dir, hosts);
+	    "MultipleSignatures yes\n", tk_dir, hosts);
 	const dkim_signer *s[4];
 	char *sig, *h;
 
@@ -341,7 +280,7 @@ END_TEST
 START_TEST(on_default_blanket)
 {
 	struct config *cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\n"
-	    "On-Default tempfail\nOn-InternalError reject\n", dir);
+	    "On-Default tempfail\nOn-InternalError reject\n", tk_dir);
 
 	ck_loads(cfg);
 	ck_assert_int_eq(cfg->on_signature_error, ACTION_TEMPFAIL);
@@ -353,11 +292,11 @@ END_TEST
 START_TEST(unknown_keyword)
 {
 	struct config *cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\n\n# c\nSelectr mail\n",
-	    dir);
+	    tk_dir);
 	char want[600];
 
 	snprintf(want, sizeof(want), "%s/postdkim.conf:5: unknown keyword 'Selectr' "
-	    "(did you mean 'Selector'?)", dir);
+	    "(did you mean 'Selector'?)", tk_dir);
 	ck_fails(cfg, want);
 	cfg = load("Domain domain.fr\nFrobnicate yes\n");
 	ck_fails(cfg, "postdkim.conf:2: unknown keyword 'Frobnicate'");
@@ -368,7 +307,7 @@ END_TEST
 START_TEST(ignored_keywords)
 {
 	struct config *cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n"
-	    "AllowSHA1Only yes\nallowsha1only no\nAutoRestart yes\n", dir);
+	    "AllowSHA1Only yes\nallowsha1only no\nAutoRestart yes\n", tk_dir);
 	const char *p;
 
 	ck_loads(cfg);
@@ -389,7 +328,7 @@ START_TEST(verify_keywords)
 	struct config *cfg;
 	const struct verify_cfg *v;
 
-	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n", dir);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n", tk_dir);
 	ck_loads(cfg);
 	v = cfg->verify;
 	ck_assert(v->sign && v->verify);		/* Mode sv by default */
@@ -412,7 +351,7 @@ START_TEST(verify_keywords)
 	    "On-BadSignature reject\nOn-DNSError accept\nMaximumSignaturesToVerify 5\n"
 	    "MinimumKeyBits 2048\nDNSTimeout 2\nAuthservID mx.example.org\n"
 	    "AuthservIDWithJobID yes\nAlwaysAddARHeader yes\nRemoveARFrom a.example, .b.example\n"
-	    "RemoveARAll no\nBogusKey neutral\nUnprotectedKey fail\nQueryCache yes\n", dir);
+	    "RemoveARAll no\nBogusKey neutral\nUnprotectedKey fail\nQueryCache yes\n", tk_dir);
 	ck_loads(cfg);
 	ck_assert_ptr_null(strstr(warnings, "ignored"));
 	v = cfg->verify;
@@ -431,35 +370,35 @@ START_TEST(verify_keywords)
 	ck_assert_int_eq(v->unprotected, KEYSEC_FAIL);
 	config_free(cfg);
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nTrustAnchorFile /x\n",
-	    dir);
+	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: TrustAnchorFile: /x: No such file");
 	/* Nameservers are read by libunbound when the resolver is built. */
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nNameservers nowhere\n",
-	    dir);
+	    tk_dir);
 	ck_loads(cfg);
 	ck_fails(prepare(cfg), "postdkim.conf:4: Nameservers: Nameservers 'nowhere'");
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nOn-Security discard\n",
-	    dir);
+	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: On-Security: 'discard' is not supported");
 	/* Verification keywords read their values as the others do. */
-	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nOn-BadSignature r\n", dir);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nOn-BadSignature r\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: On-BadSignature: abbreviation 'r' is not supported");
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nKeepAuthResults maybe\n",
-	    dir);
+	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: KeepAuthResults: 'maybe' is not yes or no");
-	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nKeyCacheSize 0\n", dir);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nKeyCacheSize 0\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: KeyCacheSize: '0' is not a number of keys from 1 to 10000000");
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nMinimumKeyBits 1k\n",
-	    dir);
+	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: MinimumKeyBits: '1k' is not a number");
-	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nDNSTimeout 0\n", dir);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nDNSTimeout 0\n", tk_dir);
 	ck_fails(cfg, "DNSTimeout: '0' is not a number from 1 to 25");
-	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nBogusKey maybe\n", dir);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nBogusKey maybe\n", tk_dir);
 	ck_fails(cfg, "BogusKey: 'maybe' is not none, neutral or fail");
-	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nAuthservIDs x\n", dir);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nAuthservIDs x\n", tk_dir);
 	ck_fails(cfg, "did you mean 'AuthservID'?");
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nAuthservID HOSTNAME\n",
-	    dir);
+	    tk_dir);
 	ck_loads(cfg);
 	ck_assert_ptr_nonnull(cfg->verify->authserv_id);
 	ck_assert_str_ne(cfg->verify->authserv_id, "HOSTNAME");
@@ -471,61 +410,61 @@ START_TEST(errors_name_place)
 {
 	struct config *cfg;
 
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nUMask 999\n", dir);
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nUMask 999\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: UMask: '999' is not an octal mask");
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nBackground maybe\n", dir);
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nBackground maybe\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: Background: 'maybe' is not yes or no");
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSignatureTTL -5\n", dir);
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSignatureTTL -5\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: SignatureTTL:");
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSyslogFacility mial\n",
-	    dir);
+	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: SyslogFacility: unknown facility 'mial'");
-	cfg = load("Domain d.example\nKeyFile %s/nonexistent.key\nSelector s\n", dir);
+	cfg = load("Domain d.example\nKeyFile %s/nonexistent.key\nSelector s\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:2: KeyFile:");
 	ck_assert_ptr_nonnull(strstr(errbuf, "nonexistent.key"));
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSelector\n", dir);
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSelector\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: Selector: missing value");
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nUserID nosuchuser9\n", dir);
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nUserID nosuchuser9\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: UserID: no such user 'nosuchuser9'");
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nInternalHosts 10.0.0.300\n",
-	    dir);
+	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: InternalHosts: '10.0.0.300'");
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOmitHeaders Date,From\n",
-	    dir);
+	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: OmitHeaders: From must always be signed");
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSignHeaders From,Bad Name:\n",
-	    dir);
+	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: SignHeaders: 'Name:' is not a header field name");
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nInternalHosts ldap://x/\n",
-	    dir);
+	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: InternalHosts: data set type 'ldap:' is not supported");
-	cfg = load("Domain bad..example\nKeyFile %s/rsa.key\nSelector s\n", dir);
+	cfg = load("Domain bad..example\nKeyFile %s/rsa.key\nSelector s\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:1: Domain: 'bad..example' is not a valid domain");
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s;x\n", dir);
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s;x\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:3: Selector: 's;x' is not a valid selector");
-	put("domains", 0644, "# signed domains\nd.example\n\ne..example\n");
+	tk_put("domains", 0644, "# signed domains\nd.example\n\ne..example\n");
 	cfg = load("Domain file:domains\nKeyFile rsa.key\nSelector s\n");
 	ck_fails(cfg, "domains:4: Domain: 'e..example' is not a valid domain");
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSocket inet:0@127.0.0.1\n",
-	    dir);
+	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: Socket:");
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSocket smtp.example\n", dir);
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSocket smtp.example\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: Socket:");
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSocket local:relative\n",
-	    dir);
+	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: Socket:");
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nDatabaseCacheTTL 1m\n", dir);
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nDatabaseCacheTTL 1m\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: DatabaseCacheTTL: '1m' is not a number of seconds");
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nDatabaseCacheSize 0\n", dir);
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nDatabaseCacheSize 0\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: DatabaseCacheSize: '0' is not a number of answers");
 	/* A database back end or DSN that cannot be: said at start, without the password. */
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nKeyTable dsn:oracle://u:"
-	    "secret@h/db/table=t?keycol=k?datacol=v\nSigningTable file:%s/rsa.key\n", dir, dir);
+	    "secret@h/db/table=t?keycol=k?datacol=v\nSigningTable file:%s/rsa.key\n", tk_dir, tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: KeyTable: dsn:oracle://u@h/db/table=t?keycol=k?datacol=v: "
 	    "unknown back end 'oracle'");
 	ck_assert_ptr_null(strstr(errbuf, "secret"));
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nKeyTable dsn:pgsql://u:"
-	    "secret@h/db/table=t?keycol=k\nSigningTable file:%s/rsa.key\n", dir, dir);
+	    "secret@h/db/table=t?keycol=k\nSigningTable file:%s/rsa.key\n", tk_dir, tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: KeyTable: dsn: missing datacol=");
 	ck_assert_ptr_null(strstr(errbuf, "secret"));
 }
@@ -539,11 +478,11 @@ START_TEST(nothing_to_sign)
 	ck_fails(cfg, "nothing to sign: Domain is not set");
 	cfg = load("Domain d.example\n");
 	ck_fails(cfg, "nothing to sign: KeyFile is not set");
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\n", dir);
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\n", tk_dir);
 	ck_fails(cfg, "nothing to sign: Selector is not set");
-	cfg = load("KeyTable %s/kt\n", dir);
+	cfg = load("KeyTable %s/kt\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:1: KeyTable: needs a SigningTable");
-	cfg = load("SigningTable %s/st\n", dir);
+	cfg = load("SigningTable %s/st\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:1: SigningTable: needs a KeyTable");
 	cfg = load_as("missing.conf", "");
 	ck_assert_ptr_null(config_load("/nonexistent/postdkim.conf", NULL, NULL, errbuf,
@@ -565,7 +504,7 @@ START_TEST(mode_and_actions)
 	};
 
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMode %s\n", dir,
+		cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMode %s\n", tk_dir,
 		    modes[i].mode);
 		ck_loads(cfg);
 		ck_assert_int_eq(cfg->verify->sign, modes[i].sign);
@@ -575,23 +514,23 @@ START_TEST(mode_and_actions)
 		ck_assert(modes[i].verify == (rc->resolver != NULL));
 		runcfg_free(rc);
 	}
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMode x\n", dir);
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMode x\n", tk_dir);
 	ck_fails(cfg, "Mode: 'x'");
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMode svx\n", dir);
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMode svx\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: Mode: 'svx': the modes are s (sign), v (verify)");
 	for (i = 0; i < 3; i++) {
 		cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-SignatureError %s\n",
-		    dir, bad[i]);
+		    tk_dir, bad[i]);
 		ck_fails(cfg, "postdkim.conf:4: On-SignatureError: abbreviation");
 		ck_assert_ptr_nonnull(strstr(errbuf, "in full"));
 	}
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-Default discard\n", dir);
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-Default discard\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: On-Default: 'discard' is not supported");
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-InternalError quarantine\n",
-	    dir);
+	    tk_dir);
 	ck_fails(cfg, "On-InternalError: 'quarantine' is not supported");
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-InternalError bounce\n",
-	    dir);
+	    tk_dir);
 	ck_fails(cfg, "'bounce' is not accept, tempfail or reject");
 }
 END_TEST
@@ -608,7 +547,7 @@ START_TEST(canonicalization)
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nCanonicalization %s\n",
-		    dir, c[i].in);
+		    tk_dir, c[i].in);
 		ck_loads(cfg);
 		sig = sign_one(cfg, "u", "d.example", 1, 0);
 		ck_assert_msg(strstr(sig, c[i].out) != NULL, "%s: %s", c[i].in, sig);
@@ -616,7 +555,7 @@ START_TEST(canonicalization)
 		config_free(cfg);
 	}
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nCanonicalization nofws\n",
-	    dir);
+	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: Canonicalization: 'nofws'");
 }
 END_TEST
@@ -627,25 +566,25 @@ START_TEST(signature_algorithm)
 	char *sig;
 
 	cfg = load("Domain d.example\nKeyFile %s/ed.key\nSelector s\n"
-	    "SignatureAlgorithm ed25519-sha256\n", dir);
+	    "SignatureAlgorithm ed25519-sha256\n", tk_dir);
 	ck_loads(cfg);
 	sig = sign_one(cfg, "u", "d.example", 1, 0);
 	ck_assert_ptr_nonnull(strstr(sig, "a=ed25519-sha256"));
 	free(sig);
 	config_free(cfg);
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\n"
-	    "SignatureAlgorithm ed25519-sha256\n", dir);
+	    "SignatureAlgorithm ed25519-sha256\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: SignatureAlgorithm: ed25519-sha256 does not match the "
 	    "rsa key");
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSignatureAlgorithm rsa-sha1\n",
-	    dir);
+	    tk_dir);
 	ck_fails(cfg, "rsa-sha1 must not be used");
 }
 END_TEST
 
 START_TEST(include_and_repeat)
 {
-	const char *inc = put("keys.conf", 0644, "KeyFile %s/rsa.key\nSelector inc\n", dir);
+	const char *inc = tk_put("keys.conf", 0644, "KeyFile %s/rsa.key\nSelector inc\n", tk_dir);
 	struct config *cfg = load("Domain d.example\nSelector first\nInclude %s\n", inc);
 	char *sig;
 
@@ -660,24 +599,24 @@ START_TEST(include_and_repeat)
 	ck_loads(cfg);
 	config_free(cfg);
 	/* A loop of Includes stops. */
-	inc = put("loop.conf", 0644, "Include %s/loop.conf\n", dir);
+	inc = tk_put("loop.conf", 0644, "Include %s/loop.conf\n", tk_dir);
 	cfg = load("Include %s\n", inc);
 	ck_fails(cfg, "Include nested more than");
 	/* Errors inside an included file name that file. */
-	inc = put("bad.conf", 0644, "\nUMask x\n");
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nInclude %s\n", dir, inc);
+	inc = tk_put("bad.conf", 0644, "\nUMask x\n");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nInclude %s\n", tk_dir, inc);
 	ck_fails(cfg, "bad.conf:2: UMask:");
 }
 END_TEST
 
 START_TEST(tables)
 {
-	const char *kt = put("key.table", 0644,
+	const char *kt = tk_put("key.table", 0644,
 	    "# name domain:selector:key\n"
 	    "rsa  example.com:rsa2026:%s/rsa.key\n"
 	    "ed   example.com:ed2026:%s/ed.key\n"
-	    "org  example.org:sel:./rsa.key\n", dir, dir);
-	const char *st = put("signing.table", 0644,
+	    "org  example.org:sel:./rsa.key\n", tk_dir, tk_dir);
+	const char *st = tk_put("signing.table", 0644,
 	    "alice@example.com  ed\n"
 	    "example.com        rsa\n"
 	    ".example.org       org\n"
@@ -711,9 +650,9 @@ END_TEST
 
 START_TEST(tables_subdomains_and_wildcards)
 {
-	const char *kt = put("kt2", 0644, "k example.com:s:%s/rsa.key\nany example.net:s:%s/rsa.key\n",
-	    dir, dir);
-	const char *st = put("st2", 0644, "example.com k\n*  any\n");
+	const char *kt = tk_put("kt2", 0644,
+	    "k example.com:s:%s/rsa.key\nany example.net:s:%s/rsa.key\n", tk_dir, tk_dir);
+	const char *st = tk_put("st2", 0644, "example.com k\n*  any\n");
 	struct config *cfg = load("KeyTable file:%s\nSigningTable %s\n", kt, st);
 	const dkim_signer *s[4];
 
@@ -731,8 +670,8 @@ END_TEST
 
 START_TEST(tables_errors)
 {
-	const char *kt = put("kt3", 0644, "k1 example.com:s:%s/rsa.key\n", dir);
-	const char *st = put("st3", 0644, "example.com k1\n\nexample.org k2\n");
+	const char *kt = tk_put("kt3", 0644, "k1 example.com:s:%s/rsa.key\n", tk_dir);
+	const char *st = tk_put("st3", 0644, "example.com k1\n\nexample.org k2\n");
 	struct config *cfg = load("KeyTable %s\nSigningTable %s\n", kt, st);
 	char want[600];
 	const dkim_signer *s[4];
@@ -741,38 +680,38 @@ START_TEST(tables_errors)
 	    "which is not in KeyTable %s", st, kt);
 	ck_fails(cfg, want);
 	/* A bad KeyTable value. */
-	kt = put("kt4", 0644, "k1 example.com:s:%s/rsa.key\nk2 example.com-no-selector\n", dir);
-	st = put("st4", 0644, "example.com k1\n");
+	kt = tk_put("kt4", 0644, "k1 example.com:s:%s/rsa.key\nk2 example.com-no-selector\n", tk_dir);
+	st = tk_put("st4", 0644, "example.com k1\n");
 	cfg = load("KeyTable %s\nSigningTable %s\n", kt, st);
 	ck_fails(cfg, "kt4:2: KeyTable entry 'k2': value must be domain:selector:keyfile");
 	/* Repeated names. */
-	kt = put("kt5", 0644, "k1 example.com:s:%s/rsa.key\nk1 example.com:t:%s/rsa.key\n", dir,
-	    dir);
+	kt = tk_put("kt5", 0644, "k1 example.com:s:%s/rsa.key\nk1 example.com:t:%s/rsa.key\n", tk_dir,
+	    tk_dir);
 	cfg = load("KeyTable %s\nSigningTable %s\n", kt, st);
 	ck_fails(cfg, "kt5:2: KeyTable entry 'k1' repeated (first at line 1)");
 	/* '%' as the domain: the sender's, filled in per message. */
-	kt = put("kt6", 0644, "k1 %%:s:%s/rsa.key\n", dir);
-	st = put("st6", 0644, "*@* k1\n");
+	kt = tk_put("kt6", 0644, "k1 %%:s:%s/rsa.key\n", tk_dir);
+	st = tk_put("st6", 0644, "*@* k1\n");
 	cfg = load("KeyTable %s\nSigningTable refile:%s\n", kt, st);
 	ck_loads(cfg);
 	ck_assert_uint_eq(signers(cfg, "u", "sub.example.org", s, 4), 1);
 	ck_assert_str_eq(dkim_signer_domain(s[0]), "sub.example.org");
 	config_free(cfg);
-	st = put("st4", 0644, "example.com k1\n");
+	st = tk_put("st4", 0644, "example.com k1\n");
 	/* A missing key file, named with the table line. */
-	kt = put("kt7", 0644, "k1 example.com:s:%s/gone.key\n", dir);
+	kt = tk_put("kt7", 0644, "k1 example.com:s:%s/gone.key\n", tk_dir);
 	cfg = load("KeyTable %s\nSigningTable %s\n", kt, st);
 	ck_fails(cfg, "kt7:1: KeyTable entry 'k1': ");
 	ck_assert_ptr_nonnull(strstr(errbuf, "gone.key"));
 	/* An identity outside the signing domain. */
-	kt = put("kt8", 0644, "k1 example.com:s:%s/rsa.key\n", dir);
-	st = put("st8", 0644, "example.com k1:someone@example.org\n");
+	kt = tk_put("kt8", 0644, "k1 example.com:s:%s/rsa.key\n", tk_dir);
+	st = tk_put("st8", 0644, "example.com k1:someone@example.org\n");
 	cfg = load("KeyTable %s\nSigningTable %s\n", kt, st);
 	ck_fails(cfg, "st8:1: SigningTable entry 'example.com' (key 'k1'");
 	/* Tables must be files. */
 	cfg = load("KeyTable k1\nSigningTable %s\n", st);
 	ck_fails(cfg, "postdkim.conf:1: KeyTable: 'k1' must be a file");
-	cfg = load("KeyTable %s/none\nSigningTable %s\n", dir, st);
+	cfg = load("KeyTable %s/none\nSigningTable %s\n", tk_dir, st);
 	ck_fails(cfg, "postdkim.conf:1: KeyTable: ");
 	ck_assert_ptr_nonnull(strstr(errbuf, "No such file"));
 }
@@ -782,19 +721,19 @@ START_TEST(inline_key)
 {
 	/* A key written in the KeyTable itself, which must then be private. */
 	char *seed = tk_private(TK_ED25519_SEED, 0);
-	const char *kt, *st = put("st14", 0644, "example.com k\n");
+	const char *kt, *st = tk_put("st14", 0644, "example.com k\n");
 	struct config *cfg;
 	char *sig;
 
 	seed[strcspn(seed, "\n")] = '\0';
-	kt = put("kt14", 0600, "k example.com:ed:%s\n", seed);
+	kt = tk_put("kt14", 0600, "k example.com:ed:%s\n", seed);
 	cfg = load("KeyTable %s\nSigningTable %s\n", kt, st);
 	ck_loads(cfg);
 	sig = sign_one(cfg, "u", "example.com", 1, 0);
 	ck_assert_ptr_nonnull(strstr(sig, "a=ed25519-sha256"));
 	free(sig);
 	config_free(cfg);
-	kt = put("kt14", 0644, "k example.com:ed:%s\n", seed);
+	kt = tk_put("kt14", 0644, "k example.com:ed:%s\n", seed);
 	cfg = load("KeyTable %s\nSigningTable %s\n", kt, st);
 	ck_fails(cfg, "kt14:1: KeyTable entry 'k' holds a key: ");
 	ck_assert_ptr_nonnull(strstr(errbuf, "readable by others"));
@@ -804,8 +743,8 @@ END_TEST
 
 START_TEST(identity_percent)
 {
-	const char *kt = put("kt9", 0644, "k1 example.com:s:%s/rsa.key\n", dir);
-	const char *st = put("st9", 0644, "example.com k1:@%%\n");
+	const char *kt = tk_put("kt9", 0644, "k1 example.com:s:%s/rsa.key\n", tk_dir);
+	const char *st = tk_put("st9", 0644, "example.com k1:@%%\n");
 	struct config *cfg = load("KeyTable %s\nSigningTable %s\n", kt, st);
 	char *sig;
 
@@ -819,11 +758,11 @@ END_TEST
 
 START_TEST(refile_globs)
 {
-	const char *kt = put("kt10", 0644,
+	const char *kt = tk_put("kt10", 0644,
 	    "news example.com:news:%s/ed.key\n"
 	    "main example.com:main:%s/rsa.key\n"
-	    "org  example.org:org:%s/rsa.key\n", dir, dir, dir);
-	const char *st = put("st10", 0644,
+	    "org  example.org:org:%s/rsa.key\n", tk_dir, tk_dir, tk_dir);
+	const char *st = tk_put("st10", 0644,
 	    "newsletter*@example.com news\n"
 	    "*@example.com           main\n"
 	    "*@*.example.org         org\n");
@@ -852,11 +791,11 @@ END_TEST
 
 START_TEST(dual_signing)
 {
-	const char *kt = put("kt11", 0644,
+	const char *kt = tk_put("kt11", 0644,
 	    "rsa example.com:rsa:%s/rsa.key\n"
 	    "ed  example.com:ed:%s/ed.key\n"
-	    "rsa2 example.net:rsa:%s/rsa.key\n", dir, dir, dir);
-	const char *st = put("st11", 0644, "example.com rsa\nexample.com ed\nexample.net rsa2\n");
+	    "rsa2 example.net:rsa:%s/rsa.key\n", tk_dir, tk_dir, tk_dir);
+	const char *st = tk_put("st11", 0644, "example.com rsa\nexample.com ed\nexample.net rsa2\n");
 	struct config *cfg = load("KeyTable %s\nSigningTable %s\nMultipleSignatures yes\n", kt, st);
 	const dkim_signer *s[4];
 	char *sig;
@@ -903,23 +842,23 @@ START_TEST(unsafe_key_modes)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		key = put("loose.key", bad[i].mode, "%s", rsa_pem);
+		key = tk_put("loose.key", bad[i].mode, "%s", rsa_pem);
 		snprintf(want, sizeof(want), "postdkim.conf:2: KeyFile: %s: %s", key, bad[i].what);
 		cfg = load("Domain d.example\nKeyFile %s\nSelector s\n", key);
 		ck_fails(cfg, want);
 	}
 	/* RequireSafeKeys no: a warning, and the key is used. */
-	key = put("loose.key", 0644, "%s", rsa_pem);
+	key = tk_put("loose.key", 0644, "%s", rsa_pem);
 	cfg = load("Domain d.example\nKeyFile %s\nSelector s\nRequireSafeKeys no\n", key);
 	ck_loads(cfg);
 	ck_assert_ptr_nonnull(strstr(warnings, "readable by others (mode 0644)"));
 	ck_assert_ptr_nonnull(cfg->rules);
 	config_free(cfg);
 	/* A KeyTable key is checked the same way, named with the table line. */
-	key = put("loose.key", 0644, "%s", rsa_pem);
-	put("kt12", 0644, "k example.com:s:%s\n", key);
-	put("st12", 0644, "example.com k\n");
-	cfg = load("KeyTable %s/kt12\nSigningTable %s/st12\n", dir, dir);
+	key = tk_put("loose.key", 0644, "%s", rsa_pem);
+	tk_put("kt12", 0644, "k example.com:s:%s\n", key);
+	tk_put("st12", 0644, "example.com k\n");
+	cfg = load("KeyTable %s/kt12\nSigningTable %s/st12\n", tk_dir, tk_dir);
 	ck_fails(cfg, "kt12:1: KeyTable entry 'k': ");
 	ck_assert_ptr_nonnull(strstr(errbuf, "readable by others"));
 }
@@ -932,43 +871,43 @@ START_TEST(unsafe_key_dirs)
 	char want[600], key[512];
 
 	/* The key's own directory writable by others. */
-	d = mkdir_mode("open", 0777);
+	d = tk_mkdir("open", 0777);
 	snprintf(want, sizeof(want), "%s: the key's own directory writable by others (mode 0777)",
 	    d);
 	snprintf(key, sizeof(key), "%s/k.key", d);
-	put("open/k.key", 0600, "%s", rsa_pem);
+	tk_put("open/k.key", 0600, "%s", rsa_pem);
 	cfg = load("Domain d.example\nKeyFile %s\nSelector s\n", key);
 	ck_fails(cfg, want);
 	/* ... even when sticky. */
-	mkdir_mode("open", 01777);
+	tk_mkdir("open", 01777);
 	cfg = load("Domain d.example\nKeyFile %s\nSelector s\n", key);
 	ck_fails(cfg, "the key's own directory writable by others (mode 1777)");
 	/* Group-writable own directory. */
-	mkdir_mode("open", 0770);
+	tk_mkdir("open", 0770);
 	cfg = load("Domain d.example\nKeyFile %s\nSelector s\n", key);
 	ck_fails(cfg, "directory writable by group (mode 0770)");
 
 	/* A sticky world-writable directory above a private one is fine (like /tmp). */
-	mkdir_mode("sticky", 01777);
-	mkdir_mode("sticky/private", 0700);
-	put("sticky/private/k.key", 0600, "%s", rsa_pem);
-	snprintf(key, sizeof(key), "%s/sticky/private/k.key", dir);
+	tk_mkdir("sticky", 01777);
+	tk_mkdir("sticky/private", 0700);
+	tk_put("sticky/private/k.key", 0600, "%s", rsa_pem);
+	snprintf(key, sizeof(key), "%s/sticky/private/k.key", tk_dir);
 	cfg = load("Domain d.example\nKeyFile %s\nSelector s\n", key);
 	ck_loads(cfg);
 	config_free(cfg);
 
 	/* A non-sticky world-writable directory above is not. */
-	d = mkdir_mode("wide", 0777);
+	d = tk_mkdir("wide", 0777);
 	snprintf(want, sizeof(want), "%s: directory writable by others (mode 0777); chmod go-w it",
 	    d);
-	mkdir_mode("wide/private", 0700);
-	put("wide/private/k.key", 0600, "%s", rsa_pem);
-	snprintf(key, sizeof(key), "%s/wide/private/k.key", dir);
+	tk_mkdir("wide/private", 0700);
+	tk_put("wide/private/k.key", 0600, "%s", rsa_pem);
+	snprintf(key, sizeof(key), "%s/wide/private/k.key", tk_dir);
 	cfg = load("Domain d.example\nKeyFile %s\nSelector s\n", key);
 	ck_fails(cfg, want);
 
 	/* A symbolic link in a safe place to a key in an unsafe one. */
-	snprintf(want, sizeof(want), "%s/link.key", dir);
+	snprintf(want, sizeof(want), "%s/link.key", tk_dir);
 	unlink(want);
 	ck_assert_int_eq(symlink(key, want), 0);
 	cfg = load("Domain d.example\nKeyFile %s\nSelector s\n", want);
@@ -987,7 +926,7 @@ START_TEST(unsafe_key_owner)
 		printf("unsafe_key_owner: skipped, needs root and user nobody to chown\n");
 		return;
 	}
-	key = put("nobody.key", 0600, "%s", rsa_pem);
+	key = tk_put("nobody.key", 0600, "%s", rsa_pem);
 	ck_assert_int_eq(chown(key, pw->pw_uid, pw->pw_gid), 0);
 	snprintf(want, sizeof(want), "%s: owned by uid %lu (nobody), not root or the run-time "
 	    "user", key, (unsigned long)pw->pw_uid);
@@ -998,10 +937,10 @@ START_TEST(unsafe_key_owner)
 	ck_loads(cfg);
 	config_free(cfg);
 	/* A key directory owned by someone else could have the key replaced. */
-	key = mkdir_mode("theirs", 0700);
+	key = tk_mkdir("theirs", 0700);
 	ck_assert_int_eq(chown(key, pw->pw_uid, pw->pw_gid), 0);
-	put("theirs/k.key", 0600, "%s", rsa_pem);
-	cfg = load("Domain d.example\nKeyFile %s/theirs/k.key\nSelector s\n", dir);
+	tk_put("theirs/k.key", 0600, "%s", rsa_pem);
+	cfg = load("Domain d.example\nKeyFile %s/theirs/k.key\nSelector s\n", tk_dir);
 	ck_fails(cfg, "/theirs: directory owned by uid");
 }
 END_TEST
@@ -1009,9 +948,9 @@ END_TEST
 START_TEST(shared_key_loaded_once)
 {
 	/* The same file through two spellings is one key: signers compare equal keys. */
-	const char *kt = put("kt13", 0644, "a example.com:a:%s/rsa.key\nb example.com:b:%s/./rsa.key\n",
-	    dir, dir);
-	const char *st = put("st13", 0644, "example.com a\nexample.com b\n");
+	const char *kt = tk_put("kt13", 0644,
+	    "a example.com:a:%s/rsa.key\nb example.com:b:%s/./rsa.key\n", tk_dir, tk_dir);
+	const char *st = tk_put("st13", 0644, "example.com a\nexample.com b\n");
 	struct config *cfg = load("KeyTable %s\nSigningTable %s\nMultipleSignatures yes\n", kt, st);
 	const dkim_signer *s[4];
 	char *s0, *s1;
@@ -1040,7 +979,7 @@ START_TEST(example_config)
 	ck_assert_ptr_nonnull(fp);
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		if (strncmp(line, "KeyFile", 7) == 0)
-			snprintf(line, sizeof(line), "KeyFile %s/rsa.key\n", dir);
+			snprintf(line, sizeof(line), "KeyFile %s/rsa.key\n", tk_dir);
 		else if (strncmp(line, "UserID", 6) == 0 && getpwnam("postdkim") == NULL)
 			snprintf(line, sizeof(line), "# no user postdkim here\n");
 		strncat(text, line, sizeof(text) - strlen(text) - 1);
@@ -1055,14 +994,15 @@ START_TEST(example_config)
 }
 END_TEST
 
+/* Every test of this program, in one suite. */
 static Suite *
 config_suite(void)
 {
 	Suite *s = suite_create("config");
-	TCase *tc = tcase_create("config");
+	TCase *tc = tm_case(s, "config", 30);
 
-	tcase_add_unchecked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
+	tk_dir_fixture(tc, "postdkim-cfg", 0);
+	tcase_add_unchecked_fixture(tc, put_keys, NULL);
 	tcase_add_test(tc, five_lines);
 	tcase_add_test(tc, every_keyword);
 	tcase_add_test(tc, on_default_blanket);
@@ -1087,23 +1027,13 @@ config_suite(void)
 	tcase_add_test(tc, unsafe_key_owner);
 	tcase_add_test(tc, shared_key_loaded_once);
 	tcase_add_test(tc, example_config);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	rsa_pem = tk_private(TK_RSA_PKCS8, 1024);
-	ed_pem = tk_private(TK_ED25519_PKCS8, 0);
-	sr = srunner_create(config_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	free(rsa_pem);
-	free(ed_pem);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	rsa_pem = tk_shared(TK_RSA_PKCS8, 1024);
+	ed_pem = tk_shared(TK_ED25519_PKCS8, 0);
+	return tm_run(config_suite(), CK_FORK_GETENV);
 }

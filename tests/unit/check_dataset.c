@@ -12,23 +12,14 @@
 
 #include "../../tables/dataset.h"
 #include "../../tables/glob.h"
-
-static char dir[] = "/tmp/check_dataset.XXXXXX";
+#include "testkeys.h"
+#include "testmain.h"
 
 /* Write a file in the test directory; returns its path (static). */
 static const char *
 put(const char *name, const char *text)
 {
-	static char path[4][512];
-	static int k;
-	char *p = path[k++ % 4];
-	FILE *fp;
-
-	snprintf(p, 512, "%s/%s", dir, name);
-	ck_assert_ptr_nonnull(fp = fopen(p, "w"));
-	fputs(text, fp);
-	fclose(fp);
-	return p;
+	return tk_put(name, 0644, "%s", text);
 }
 
 /* Rows collected by a lookup, as "key=value@line" joined by '|'. */
@@ -215,7 +206,7 @@ START_TEST(relative)
 	struct dataset *ds;
 
 	put("rel", "k v\n");
-	snprintf(cfg, sizeof(cfg), "%s/postdkim.conf", dir);
+	snprintf(cfg, sizeof(cfg), "%s/postdkim.conf", tk_dir);
 	ck_assert_int_eq(dataset_open(&ds, "file:rel", DATASET_MAP, 0, cfg, 1, err, sizeof(err)), 0);
 	ck_assert_str_eq(look(ds, "k", 0), "k=v@1");
 	dataset_close(ds);
@@ -261,7 +252,7 @@ START_TEST(refile_vs_scan)
 	FILE *fp;
 
 	pat = calloc(n, sizeof(*pat));
-	snprintf(path, sizeof(path), "%s/big", dir);
+	snprintf(path, sizeof(path), "%s/big", tk_dir);
 	fp = fopen(path, "w");
 	srand(7);
 	for (i = 0; i < n; i++) {
@@ -313,7 +304,7 @@ START_TEST(big_table)
 	unsigned i, n = 100000;
 	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/huge", dir);
+	snprintf(path, sizeof(path), "%s/huge", tk_dir);
 	fp = fopen(path, "w");
 	for (i = 0; i < n; i++)
 		fprintf(fp, "d%u.example k%u\n", i, i);
@@ -330,30 +321,14 @@ START_TEST(big_table)
 }
 END_TEST
 
-/* Remove the test directory. */
-static void
-cleanup(void)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
-}
-
-int
-main(void)
+/* The tests, in one case run in this process around the test directory. */
+static Suite *
+dataset_suite(void)
 {
 	Suite *s = suite_create("dataset");
-	TCase *tc = tcase_create("dataset");
-	SRunner *sr;
-	int failed;
+	TCase *tc = tm_case(s, "dataset", 60);
 
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		return EXIT_FAILURE;
-	}
-	tcase_set_timeout(tc, 60);
+	tk_dir_fixture(tc, "check_dataset", 0);
 	tcase_add_test(tc, file_map);
 	tcase_add_test(tc, lists_and_case);
 	tcase_add_test(tc, idna_keys);
@@ -362,12 +337,11 @@ main(void)
 	tcase_add_test(tc, refile_order);
 	tcase_add_test(tc, refile_vs_scan);
 	tcase_add_test(tc, big_table);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int
+main(void)
+{
+	return tm_run(dataset_suite(), CK_NOFORK);
 }

@@ -12,6 +12,7 @@
 #include <check.h>
 
 #include "../../verify/dnscache.h"
+#include "testmain.h"
 
 static struct resolver_query
 answer(enum resolver_status st, const char *txt, int dnssec)
@@ -125,23 +126,22 @@ START_TEST(collisions)
 }
 END_TEST
 
-int
-main(void)
+/* Every test of this program, in one suite. */
+static Suite *
+dnscache_suite(void)
 {
 	Suite *s = suite_create("dnscache");
-	TCase *tc = tcase_create("dnscache");
-	SRunner *sr;
-	int failed;
+	TCase *tc = tm_case(s, "dnscache", 30);
 
-	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, found_and_none);
 	tcase_add_test(tc, not_kept);
 	tcase_add_test(tc, ttl_ends);
 	tcase_add_test(tc, collisions);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int
+main(void)
+{
+	return tm_run(dnscache_suite(), CK_FORK_GETENV);
 }

@@ -14,6 +14,7 @@
 #include "../../tables/dataset.h"
 #include "../../tables/dscache.h"
 #include "../../tables/dsn.h"
+#include "testmain.h"
 
 /* Sleep ms milliseconds. */
 static void
@@ -148,22 +149,22 @@ START_TEST(cache)
 }
 END_TEST
 
-int
-main(void)
+/* Every test of this program, in one suite. */
+static Suite *
+dsn_suite(void)
 {
 	Suite *s = suite_create("dsn");
-	TCase *tc = tcase_create("parse");
-	SRunner *sr;
-	int failed;
+	TCase *tc = tm_case(s, "parse", 0);
 
 	tcase_add_test(tc, parse);
 	tcase_add_test(tc, parse_errors);
 	tcase_add_test(tc, open_errors);
 	tcase_add_test(tc, cache);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
+}
+
+int
+main(void)
+{
+	return tm_run(dsn_suite(), CK_FORK_GETENV);
 }

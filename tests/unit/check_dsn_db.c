@@ -28,6 +28,7 @@
 #include "../../tables/dataset.h"
 #include "../../tables/dscache.h"
 #include "../../tables/dsn.h"
+#include "testmain.h"
 
 /* The back ends with a server to test against. */
 struct backend {
@@ -576,17 +577,13 @@ find_servers(void)
 #endif
 }
 
-int
-main(void)
+/* Every test of this program, in one suite. */
+static Suite *
+dsn_db_suite(void)
 {
 	Suite *s = suite_create("dsn_db");
-	TCase *tc = tcase_create("servers");
-	SRunner *sr;
-	int failed;
+	TCase *tc = tm_case(s, "servers", 0);
 
-	find_servers();
-	if (nbe == 0)
-		return 77;	/* skipped, and said why */
 	tcase_add_loop_test(tc, modoboa, 0, nbe);
 	tcase_add_loop_test(tc, readme_sql, 0, nbe);
 	tcase_add_loop_test(tc, injection, 0, nbe);
@@ -596,12 +593,15 @@ main(void)
 	tcase_add_loop_test(tc, slow, 0, nbe);
 	tcase_add_loop_test(tc, reconnect, 0, nbe);
 	tcase_add_loop_test(tc, server_down, 0, nbe);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
+	return s;
+}
+
+int
+main(void)
+{
+	find_servers();
+	if (nbe == 0)
+		return 77;	/* skipped, and said why */
 	/* One process: the servers are shared state, tests run in order. */
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tm_run(dsn_db_suite(), CK_NOFORK);
 }

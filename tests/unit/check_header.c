@@ -11,6 +11,7 @@
 
 #include "../../dkim/dbuf.h"
 #include "../../dkim/header.h"
+#include "testmain.h"
 
 #define S(lit) lit, sizeof(lit) - 1
 
@@ -287,13 +288,12 @@ START_TEST(walk_field_bound_line)
 }
 END_TEST
 
-int
-main(void)
+/* Every test of this program, in one suite. */
+static Suite *
+header_suite(void)
 {
 	Suite *s = suite_create("header");
-	TCase *tc = tcase_create("split");
-	SRunner *sr;
-	int failed;
+	TCase *tc = tm_case(s, "split", 0);
 
 	tcase_add_test(tc, split_fields);
 	tcase_add_test(tc, split_bad);
@@ -301,18 +301,17 @@ main(void)
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, add_value);
 	tcase_add_test(tc, escaped);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("walk");
-	tcase_set_timeout(tc, 60);
+	tc = tm_case(s, "walk", 60);
 	tcase_add_test(tc, walk);
 	tcase_add_test(tc, walk_errors);
 	tcase_add_test(tc, walk_count_bound);
 	tcase_add_test(tc, walk_field_bound_folded);
 	tcase_add_test(tc, walk_field_bound_line);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int
+main(void)
+{
+	return tm_run(header_suite(), CK_FORK_GETENV);
 }

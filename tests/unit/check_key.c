@@ -20,8 +20,9 @@
 #include "../../dkim/key.h"
 #include "../../dkim/verify.h"
 #include "testkeys.h"
+#include "testmain.h"
 
-/* Keys made once in main (Check forks each test, children inherit them). */
+/* Keys made once by key_suite (Check forks each test, children inherit them). */
 static char *rsa1024_pkcs1, *rsa2048_pkcs8, *rsa512_pkcs8, *ed_pkcs8, *ed_seed;
 
 /* Decode PEM with OpenSSL alone, for independent comparisons. */
@@ -516,20 +517,18 @@ START_TEST(key_records)
 }
 END_TEST
 
-int
-main(void)
+/* The keys (made here, before Check forks the tests) and every test, in one suite. */
+static Suite *
+key_suite(void)
 {
 	Suite *s = suite_create("key");
-	TCase *tc = tcase_create("key");
-	SRunner *sr;
-	int failed;
+	TCase *tc = tm_case(s, "key", 60);
 
 	rsa1024_pkcs1 = tk_private(TK_RSA_PKCS1, 1024);
 	rsa2048_pkcs8 = tk_private(TK_RSA_PKCS8, 2048);
 	rsa512_pkcs8 = tk_private(TK_RSA_PKCS8, 512);
 	ed_pkcs8 = tk_private(TK_ED25519_PKCS8, 0);
 	ed_seed = tk_private(TK_ED25519_SEED, 0);
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, load_forms);
 	tcase_add_test(tc, rsa_floor);
 	tcase_add_test(tc, ed25519_seed_matches_pem);
@@ -541,10 +540,11 @@ main(void)
 	tcase_add_test(tc, ed25519_sign);
 	tcase_add_test(tc, alg_names);
 	tcase_add_test(tc, key_records);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int
+main(void)
+{
+	return tm_run(key_suite(), CK_FORK_GETENV);
 }

@@ -19,8 +19,8 @@
 #include "../../dkim/keyload.h"
 #include "../../keys/keycache.h"
 #include "testkeys.h"
+#include "testmain.h"
 
-static char dir[] = "/tmp/check_keycache.XXXXXX";
 static char *pem[3];		/* three RSA keys, PKCS#8 */
 static const struct keycache_policy pol = { 0, 1 };
 
@@ -32,7 +32,7 @@ kpath(int i)
 	static int k;
 	char *s = p[k++ % 8];
 
-	snprintf(s, 600, "%s/k%d.key", dir, i);
+	snprintf(s, 600, "%s/k%d.key", tk_dir, i);
 	return s;
 }
 
@@ -40,14 +40,7 @@ kpath(int i)
 static void
 kput(int i, const char *text, mode_t mode)
 {
-	const char *p = kpath(i);
-	FILE *fp;
-
-	unlink(p);
-	ck_assert_ptr_nonnull(fp = fopen(p, "w"));
-	fputs(text, fp);
-	fclose(fp);
-	ck_assert_int_eq(chmod(p, mode), 0);
+	tk_put(kpath(i), mode, "%s", text);
 }
 
 /* Get key file i; must succeed. */
@@ -174,7 +167,7 @@ START_TEST(reload_generation)
 	ck_assert_int_eq(dkim_key_bits(a), 2048);
 	dkim_key_free(c);
 	/* An unchanged file whose directory became unsafe is not kept. */
-	ck_assert_int_eq(chmod(dir, 0777), 0);
+	ck_assert_int_eq(chmod(tk_dir, 0777), 0);
 	keycache_new_generation(kc);
 	{
 		char err[1024];
@@ -182,7 +175,7 @@ START_TEST(reload_generation)
 		ck_assert_int_eq(keycache_file(kc, kpath(0), &pol, &c, err, sizeof(err)), -1);
 		ck_assert_msg(strstr(err, "writable by others") != NULL, "%s", err);
 	}
-	ck_assert_int_eq(chmod(dir, 0700), 0);
+	ck_assert_int_eq(chmod(tk_dir, 0700), 0);
 	dkim_key_free(a);
 	dkim_key_free(b);
 	keycache_free(kc);
@@ -213,7 +206,7 @@ START_TEST(failures)
 	ck_assert_int_eq(keycache_file(kc, kpath(7), &pol, &k, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "readable by others") != NULL, "%s", err);
 	/* A FIFO where a key should be: an error at once, not a hang. */
-	snprintf(fifo, sizeof(fifo), "%s/fifo.key", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo.key", tk_dir);
 	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
 	ck_assert_int_eq(keycache_file(kc, fifo, &pol, &k, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "not a regular file") != NULL, "%s", err);
@@ -289,7 +282,7 @@ work(void *arg)
 		if (f == 11 && i % 500 == 0)
 			keycache_new_generation(w->kc);
 		/* Not kpath(): its buffers are shared, these threads are not. */
-		snprintf(path, sizeof(path), "%s/k%d.key", dir, f);
+		snprintf(path, sizeof(path), "%s/k%d.key", tk_dir, f);
 		if (keycache_file(w->kc, path, &pol, &k, err, sizeof(err)) != 0 ||
 		    dkim_key_bits(k) != 2048)
 			w->bad++;
@@ -322,22 +315,14 @@ START_TEST(threads)
 }
 END_TEST
 
-int
-main(void)
+/* The tests, in one case run in this process around the private directory. */
+static Suite *
+keycache_suite(void)
 {
 	Suite *s = suite_create("keycache");
-	TCase *tc = tcase_create("keycache");
-	SRunner *sr;
-	char cmd[700];
-	int failed, i;
+	TCase *tc = tm_case(s, "keycache", 120);
 
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		return EXIT_FAILURE;
-	}
-	for (i = 0; i < 3; i++)
-		pem[i] = tk_private(TK_RSA_PKCS8, 2048);
-	tcase_set_timeout(tc, 120);
+	tk_dir_fixture(tc, "check_keycache", 0);
 	tcase_add_test(tc, loader_matches_thorough_path);
 	tcase_add_test(tc, shared_and_evicted);
 	tcase_add_test(tc, reload_generation);
@@ -345,16 +330,15 @@ main(void)
 	tcase_add_test(tc, unsafe_allowed);
 	tcase_add_test(tc, text_keys);
 	tcase_add_test(tc, threads);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	return s;
+}
+
+int
+main(void)
+{
+	int i;
+
 	for (i = 0; i < 3; i++)
-		free(pem[i]);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+		pem[i] = tk_shared(TK_RSA_PKCS8, 2048);
+	return tm_run(keycache_suite(), CK_NOFORK);
 }

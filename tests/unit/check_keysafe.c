@@ -22,48 +22,21 @@
 #include "../../config/config.h"
 #include "../../keys/keysafe.h"
 #include "testkeys.h"
+#include "testmain.h"
 
-static char dir[64];		/* the test's private directory */
 static char *rsa_pem;		/* made once, before the tests fork */
 
-/* dir/name, in a ring of static buffers. */
-static const char *at(const char *name)
-{
-	static char paths[8][512];
-	static int next;
-	char *p = paths[next++ % 8];
-
-	snprintf(p, 512, "%s/%s", dir, name);
-	return p;
-}
-
-/* Make dir/name a directory with the given mode. */
-static void mkdir_mode(const char *name, mode_t mode)
-{
-	const char *p = at(name);
-
-	ck_assert_msg(mkdir(p, 0700) == 0 || errno == EEXIST, "%s: %s", p, strerror(errno));
-	ck_assert_int_eq(chmod(p, mode), 0);
-}
-
-/* Write the test key to dir/name with the given mode. */
+/* Write the test key to tk_dir/name with the given mode. */
 static void put_key(const char *name, mode_t mode)
 {
-	const char *p = at(name);
-	int fd;
-
-	unlink(p);
-	ck_assert((fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
-	ck_assert_int_eq(write(fd, rsa_pem, strlen(rsa_pem)), (ssize_t)strlen(rsa_pem));
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	ck_assert_int_eq(close(fd), 0);
+	tk_put(name, mode, "%s", rsa_pem);
 }
 
-/* Make dir/name a symbolic link to target. */
+/* Make tk_dir/name a symbolic link to target. */
 static void link_to(const char *target, const char *name)
 {
-	unlink(at(name));
-	ck_assert_int_eq(symlink(target, at(name)), 0);
+	unlink(tk_at(name));
+	ck_assert_int_eq(symlink(target, tk_at(name)), 0);
 }
 
 /* Assert keysafe_check refuses path with a message containing want. */
@@ -76,60 +49,36 @@ static void ck_unsafe(const char *path, const char *want)
 	ck_assert_msg(strstr(why, want) != NULL, "'%s' lacks '%s'", why, want);
 }
 
-/* Make the private directory. */
-static void setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/postdkim-ks.XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		abort();
-}
-
-/* Remove one file or directory (nftw callback), making it writable first. */
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	chmod(path, 0700);
-	return remove(path);
-}
-
-/* Remove the private directory and everything in it. */
-static void teardown(void)
-{
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* safe/link1 -> open/link2 -> safe2/key: the middle directory is checked. */
 START_TEST(chain_middle)
 {
 	char want[600];
 
-	mkdir_mode("safe", 0700);
-	mkdir_mode("safe2", 0700);
-	mkdir_mode("open", 0777);
+	tk_mkdir("safe", 0700);
+	tk_mkdir("safe2", 0700);
+	tk_mkdir("open", 0777);
 	put_key("safe2/key", 0600);
-	link_to(at("safe2/key"), "open/link2");
-	link_to(at("open/link2"), "safe/link1");
+	link_to(tk_at("safe2/key"), "open/link2");
+	link_to(tk_at("open/link2"), "safe/link1");
 	snprintf(want, sizeof(want), "%s: directory writable by others (mode 0777); chmod go-w it",
-	    at("open"));
-	ck_unsafe(at("safe/link1"), want);
+	    tk_at("open"));
+	ck_unsafe(tk_at("safe/link1"), want);
 	/* Group-writable, and a relative link target. */
-	chmod(at("open"), 0770);
+	chmod(tk_at("open"), 0770);
 	link_to("../open/link2", "safe/link1");
-	snprintf(want, sizeof(want), "%s: directory writable by group (mode 0770)", at("open"));
-	ck_unsafe(at("safe/link1"), want);
+	snprintf(want, sizeof(want), "%s: directory writable by group (mode 0770)", tk_at("open"));
+	ck_unsafe(tk_at("safe/link1"), want);
 	/* The link's own directory is safe, the chain's end is not. */
-	chmod(at("open"), 0700);
-	chmod(at("safe2"), 0777);
-	snprintf(want, sizeof(want), "%s: the key's own directory writable by others", at("safe2"));
-	ck_unsafe(at("safe/link1"), want);
+	chmod(tk_at("open"), 0700);
+	chmod(tk_at("safe2"), 0777);
+	snprintf(want, sizeof(want), "%s: the key's own directory writable by others", tk_at("safe2"));
+	ck_unsafe(tk_at("safe/link1"), want);
 	/* All safe: accepted. */
-	chmod(at("safe2"), 0700);
+	chmod(tk_at("safe2"), 0700);
 	{
 		char why[1024];
 
-		ck_assert_msg(keysafe_check(at("safe/link1"), getuid(), why, sizeof(why)) == 0,
+		ck_assert_msg(keysafe_check(tk_at("safe/link1"), getuid(), why, sizeof(why)) == 0,
 		    "%s", why);
 	}
 }
@@ -142,24 +91,24 @@ START_TEST(not_regular)
 	dkim_key *k = NULL;
 	dkim_err err;
 
-	ck_assert_int_eq(mkfifo(at("fifo"), 0600), 0);
-	ck_unsafe(at("fifo"), "fifo: not a regular file");
+	ck_assert_int_eq(mkfifo(tk_at("fifo"), 0600), 0);
+	ck_unsafe(tk_at("fifo"), "fifo: not a regular file");
 	/* The library's own loader does not block on it either. */
-	ck_assert_int_eq(dkim_key_load_file(at("fifo"), &k, &err), DKIM_ERR_IO);
+	ck_assert_int_eq(dkim_key_load_file(tk_at("fifo"), &k, &err), DKIM_ERR_IO);
 	ck_assert_ptr_nonnull(strstr(err.msg, "not a regular file"));
 	/* Reached through a link, too. */
-	link_to(at("fifo"), "tofifo");
-	ck_unsafe(at("tofifo"), "fifo: not a regular file");
-	mkdir_mode("adir", 0700);
-	ck_unsafe(at("adir"), "adir: not a regular file");
-	ck_unsafe(at("adir/"), "not a regular file");
-	ck_unsafe(at("adir/.."), "not a regular file");
+	link_to(tk_at("fifo"), "tofifo");
+	ck_unsafe(tk_at("tofifo"), "fifo: not a regular file");
+	tk_mkdir("adir", 0700);
+	ck_unsafe(tk_at("adir"), "adir: not a regular file");
+	ck_unsafe(tk_at("adir/"), "not a regular file");
+	ck_unsafe(tk_at("adir/.."), "not a regular file");
 	link_to("loop2", "loop1");
 	link_to("loop1", "loop2");
-	ck_unsafe(at("loop1"), strerror(ELOOP));
-	ck_unsafe(at("nothere"), strerror(ENOENT));
+	ck_unsafe(tk_at("loop1"), strerror(ELOOP));
+	ck_unsafe(tk_at("nothere"), strerror(ENOENT));
 	put_key("file", 0600);
-	snprintf(why, sizeof(why), "%s/x", at("file"));
+	snprintf(why, sizeof(why), "%s/x", tk_at("file"));
 	ck_unsafe(why, "file: not a directory");
 }
 END_TEST
@@ -171,10 +120,10 @@ START_TEST(fifo_keyfile_config)
 	struct config *cfg;
 	FILE *fp;
 
-	ck_assert_int_eq(mkfifo(at("k.fifo"), 0600), 0);
-	snprintf(conf, sizeof(conf), "%s", at("pd.conf"));
+	ck_assert_int_eq(mkfifo(tk_at("k.fifo"), 0600), 0);
+	snprintf(conf, sizeof(conf), "%s", tk_at("pd.conf"));
 	ck_assert_ptr_nonnull(fp = fopen(conf, "w"));
-	fprintf(fp, "Domain d.example\nKeyFile %s\nSelector s\nRequireSafeKeys no\n", at("k.fifo"));
+	fprintf(fp, "Domain d.example\nKeyFile %s\nSelector s\nRequireSafeKeys no\n", tk_at("k.fifo"));
 	ck_assert_int_eq(fclose(fp), 0);
 	cfg = config_load(conf, NULL, NULL, err, sizeof(err));
 	ck_assert_msg(cfg == NULL, "a FIFO loaded as a key");
@@ -192,28 +141,28 @@ START_TEST(open_reads_checked_file)
 	dkim_err err;
 	int fd;
 
-	mkdir_mode("keys", 0700);
+	tk_mkdir("keys", 0700);
 	put_key("keys/k", 0600);
 	link_to("keys/k", "lk");
-	ck_assert_int_eq(keysafe_open(at("lk"), getuid(), &fd, &st, why, sizeof(why)), 0);
-	ck_assert_int_eq(stat(at("keys/k"), &want), 0);
+	ck_assert_int_eq(keysafe_open(tk_at("lk"), getuid(), &fd, &st, why, sizeof(why)), 0);
+	ck_assert_int_eq(stat(tk_at("keys/k"), &want), 0);
 	ck_assert(st.st_ino == want.st_ino && st.st_dev == want.st_dev);
 	ck_assert_int_eq(dkim_key_load_fd(fd, "lk", &k, &err), DKIM_OK);
 	ck_assert_int_eq(dkim_key_alg(k), DKIM_ALG_RSA_SHA256);
 	dkim_key_free(k);
 	close(fd);
 	/* Unsafe: opened all the same (1), the caller decides. */
-	chmod(at("keys/k"), 0640);
-	ck_assert_int_eq(keysafe_open(at("lk"), getuid(), &fd, &st, why, sizeof(why)), 1);
+	chmod(tk_at("keys/k"), 0640);
+	ck_assert_int_eq(keysafe_open(tk_at("lk"), getuid(), &fd, &st, why, sizeof(why)), 1);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_msg(strstr(why, "keys/k: readable by group (mode 0640)") != NULL, "%s", why);
 	close(fd);
 	/* Cannot open: -1 and no descriptor. */
-	ck_assert_int_eq(keysafe_open(at("none"), getuid(), &fd, &st, why, sizeof(why)), -1);
+	ck_assert_int_eq(keysafe_open(tk_at("none"), getuid(), &fd, &st, why, sizeof(why)), -1);
 	ck_assert_int_eq(fd, -1);
 	/* Relative paths and "..": resolved from the current directory. */
-	chmod(at("keys/k"), 0600);
-	ck_assert_int_eq(chdir(at("keys")), 0);
+	chmod(tk_at("keys/k"), 0600);
+	ck_assert_int_eq(chdir(tk_at("keys")), 0);
 	ck_assert_int_eq(keysafe_open("../keys/./k", getuid(), &fd, &st, why, sizeof(why)), 0);
 	close(fd);
 	ck_assert_int_eq(chdir("/"), 0);
@@ -222,7 +171,7 @@ START_TEST(open_reads_checked_file)
 		char big[DKIM_KEY_FILE_MAX + 2];
 
 		memset(big, 'A', sizeof(big));
-		ck_assert((fd = open(at("big"), O_RDWR | O_CREAT | O_TRUNC, 0600)) >= 0);
+		ck_assert((fd = open(tk_at("big"), O_RDWR | O_CREAT | O_TRUNC, 0600)) >= 0);
 		ck_assert_int_eq(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
 		ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
 		ck_assert_int_eq(dkim_key_load_fd(fd, "big", &k, &err), DKIM_ERR_TOOBIG);
@@ -241,19 +190,19 @@ START_TEST(link_owner_in_sticky_dir)
 		printf("link_owner_in_sticky_dir: skipped, needs root and user nobody to chown\n");
 		return;
 	}
-	mkdir_mode("shared", 01777);
-	mkdir_mode("keys", 0700);
+	tk_mkdir("shared", 01777);
+	tk_mkdir("keys", 0700);
 	put_key("keys/k", 0600);
-	link_to(at("keys/k"), "shared/lk");
-	ck_assert_int_eq(lchown(at("shared/lk"), pw->pw_uid, pw->pw_gid), 0);
+	link_to(tk_at("keys/k"), "shared/lk");
+	ck_assert_int_eq(lchown(tk_at("shared/lk"), pw->pw_uid, pw->pw_gid), 0);
 	snprintf(want, sizeof(want), "%s: symbolic link owned by uid %lu (nobody)",
-	    at("shared/lk"), (unsigned long)pw->pw_uid);
-	ck_unsafe(at("shared/lk"), want);
-	ck_assert_int_eq(lchown(at("shared/lk"), 0, 0), 0);
+	    tk_at("shared/lk"), (unsigned long)pw->pw_uid);
+	ck_unsafe(tk_at("shared/lk"), want);
+	ck_assert_int_eq(lchown(tk_at("shared/lk"), 0, 0), 0);
 	{
 		char why[1024];
 
-		ck_assert_msg(keysafe_check(at("shared/lk"), getuid(), why, sizeof(why)) == 0,
+		ck_assert_msg(keysafe_check(tk_at("shared/lk"), getuid(), why, sizeof(why)) == 0,
 		    "%s", why);
 	}
 }
@@ -272,20 +221,20 @@ START_TEST(check_without_reading)
 		printf("check_without_reading: skipped, needs root and user nobody\n");
 		return;
 	}
-	mkdir_mode("keys", 0711);
+	tk_mkdir("keys", 0711);
 	put_key("keys/k", 0600);
-	ck_assert_int_eq(chmod(dir, 0711), 0);
+	ck_assert_int_eq(chmod(tk_dir, 0711), 0);
 	/* As nobody in a child, so that root removes the files afterwards. */
 	ck_assert_int_ge(pid = fork(), 0);
 	if (pid == 0) {
 		if (setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
 			_exit(2);
-		if (keysafe_check(at("keys/k"), pw->pw_uid, why, sizeof(why)) != 0) {
+		if (keysafe_check(tk_at("keys/k"), pw->pw_uid, why, sizeof(why)) != 0) {
 			fprintf(stderr, "keysafe_check as nobody: %s\n", why);
 			r |= 4;
 		}
 		/* Opening it to read is another matter. */
-		if (keysafe_open(at("keys/k"), pw->pw_uid, &fd, &st, why, sizeof(why)) != -1 ||
+		if (keysafe_open(tk_at("keys/k"), pw->pw_uid, &fd, &st, why, sizeof(why)) != -1 ||
 		    strstr(why, strerror(EACCES)) == NULL) {
 			fprintf(stderr, "keysafe_open as nobody: %s\n", why);
 			r |= 8;
@@ -299,13 +248,13 @@ START_TEST(check_without_reading)
 END_TEST
 #endif
 
+/* Every test of this program, in one suite. */
 static Suite *keysafe_suite(void)
 {
 	Suite *s = suite_create("keysafe");
-	TCase *tc = tcase_create("keysafe");
+	TCase *tc = tm_case(s, "keysafe", 10);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 10);
+	tk_dir_fixture(tc, "postdkim-ks", 1);
 	tcase_add_test(tc, chain_middle);
 	tcase_add_test(tc, not_regular);
 	tcase_add_test(tc, fifo_keyfile_config);
@@ -314,20 +263,11 @@ static Suite *keysafe_suite(void)
 	tcase_add_test(tc, link_owner_in_sticky_dir);
 	tcase_add_test(tc, check_without_reading);
 #endif
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	rsa_pem = tk_private(TK_RSA_PKCS8, 1024);
-	sr = srunner_create(keysafe_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	free(rsa_pem);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	rsa_pem = tk_shared(TK_RSA_PKCS8, 1024);
+	return tm_run(keysafe_suite(), CK_FORK_GETENV);
 }

@@ -15,6 +15,7 @@
 
 #include "../../milter/policy.h"
 #include "../../milter/from.h"
+#include "testmain.h"
 
 /* Parse a From value; returns the status and fills local/domain/why. */
 static int
@@ -342,13 +343,12 @@ START_TEST(empty_internal_hosts)
 }
 END_TEST
 
-int
-main(void)
+/* Every test of this program, in one suite. */
+static Suite *
+policy_suite(void)
 {
 	Suite *s = suite_create("policy");
-	TCase *tc = tcase_create("policy");
-	SRunner *sr;
-	int failed;
+	TCase *tc = tm_case(s, "policy", 0);
 
 	tcase_add_test(tc, from_good);
 	tcase_add_test(tc, from_bad);
@@ -356,10 +356,11 @@ main(void)
 	tcase_add_test(tc, from_many);
 	tcase_add_test(tc, ours);
 	tcase_add_test(tc, empty_internal_hosts);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int
+main(void)
+{
+	return tm_run(policy_suite(), CK_FORK_GETENV);
 }

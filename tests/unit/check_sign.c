@@ -20,6 +20,7 @@
 #include "../../dkim/header.h"
 #include "testkeys.h"
 #include "testsign.h"
+#include "testmain.h"
 
 #define S(lit) lit, sizeof(lit) - 1
 
@@ -605,22 +606,17 @@ START_TEST(msg_bounds)
 }
 END_TEST
 
-int
-main(void)
+/* Every test of this program, in one suite. */
+static Suite *
+sign_suite(void)
 {
 	Suite *s = suite_create("sign");
 	TCase *tc;
-	SRunner *sr;
-	int failed;
 
-	ts_init();
-	tc = tcase_create("order");
-	tcase_set_timeout(tc, 60);
+	tc = tm_case(s, "order", 60);
 	tcase_add_loop_test(tc, bottom_most_first, 0, 2);
 	tcase_add_loop_test(tc, deterministic, 0, 8);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("output");
-	tcase_set_timeout(tc, 120);
+	tc = tm_case(s, "output", 120);
 	tcase_add_test(tc, folding);
 	tcase_add_loop_test(tc, key_forms_sign, 0, 4);
 	tcase_add_loop_test(tc, stream_equivalence, 0,
@@ -629,10 +625,12 @@ main(void)
 	tcase_add_test(tc, signer_checks);
 	tcase_add_test(tc, no_from);
 	tcase_add_test(tc, msg_bounds);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int
+main(void)
+{
+	ts_init();
+	return tm_run(sign_suite(), CK_FORK_GETENV);
 }

@@ -10,6 +10,7 @@
 #include <check.h>
 
 #include "../../dkim/taglist.h"
+#include "testmain.h"
 
 #define S(lit) lit, sizeof(lit) - 1
 
@@ -194,13 +195,12 @@ START_TEST(empty_list)
 }
 END_TEST
 
-int
-main(void)
+/* Every test of this program, in one suite. */
+static Suite *
+taglist_suite(void)
 {
 	Suite *s = suite_create("taglist");
-	TCase *tc = tcase_create("parse");
-	SRunner *sr;
-	int failed;
+	TCase *tc = tm_case(s, "parse", 0);
 
 	tcase_add_test(tc, plain);
 	tcase_add_test(tc, fws);
@@ -209,10 +209,11 @@ main(void)
 	tcase_add_test(tc, too_many);
 	tcase_add_test(tc, points_into_input);
 	tcase_add_test(tc, empty_list);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int
+main(void)
+{
+	return tm_run(taglist_suite(), CK_FORK_GETENV);
 }

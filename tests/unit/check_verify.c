@@ -16,6 +16,7 @@
 #include "../../dkim/dbuf.h"
 #include "testkeys.h"
 #include "testsign.h"
+#include "testmain.h"
 
 #define S(lit) lit, sizeof(lit) - 1
 
@@ -457,25 +458,20 @@ START_TEST(verify_details)
 }
 END_TEST
 
-int
-main(void)
+/* Every test of this program, in one suite. */
+static Suite *
+verify_suite(void)
 {
 	Suite *s = suite_create("verify");
 	TCase *tc;
-	SRunner *sr;
-	int failed;
 
-	ts_init();
-	tc = tcase_create("matrix");
-	tcase_set_timeout(tc, 60);
+	tc = tm_case(s, "matrix", 60);
 	tcase_add_loop_test(tc, sign_verify_matrix, 0, 8);
 	tcase_add_loop_test(tc, tamper_body, 0, 8);
 	tcase_add_loop_test(tc, tamper_header, 0, 8);
 	tcase_add_loop_test(tc, reordered_repeated, 0, 8);
 	tcase_add_loop_test(tc, obsolete_colon_wsp, 0, 8);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("verdicts");
-	tcase_set_timeout(tc, 60);
+	tc = tm_case(s, "verdicts", 60);
 	tcase_add_loop_test(tc, canon_tolerance, 0, 2);
 	tcase_add_loop_test(tc, key_record_verdicts, 0, 2);
 	tcase_add_loop_test(tc, expiry, 0, 2);
@@ -483,10 +479,12 @@ main(void)
 	tcase_add_loop_test(tc, oversign, 0, 2);
 	tcase_add_loop_test(tc, unsigned_from, 0, 2);
 	tcase_add_test(tc, verify_details);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int
+main(void)
+{
+	ts_init();
+	return tm_run(verify_suite(), CK_FORK_GETENV);
 }

@@ -17,6 +17,7 @@
 #include "../../dkim/vmsg.h"
 #include "testkeys.h"
 #include "testsign.h"
+#include "testmain.h"
 
 /* How the keys are answered. */
 enum keymode { KEYS_AT_EOH, KEYS_REVERSED_MID_BODY, KEYS_NONE, KEYS_TEMPFAIL };
@@ -355,27 +356,26 @@ START_TEST(call_order)
 }
 END_TEST
 
-int
-main(void)
+/* Every test of this program, in one suite. */
+static Suite *
+vmsg_suite(void)
 {
 	Suite *s = suite_create("vmsg");
 	TCase *tc;
-	SRunner *sr;
-	int failed;
 
-	ts_init();
-	tc = tcase_create("stream");
-	tcase_set_timeout(tc, 60);
+	tc = tm_case(s, "stream", 60);
 	tcase_add_loop_test(tc, stream_matrix, 0, 16);
 	tcase_add_test(tc, result_fields);
 	tcase_add_test(tc, rfc8301);
 	tcase_add_test(tc, key_answers);
 	tcase_add_test(tc, many_signatures);
 	tcase_add_test(tc, call_order);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
+}
+
+int
+main(void)
+{
+	ts_init();
+	return tm_run(vmsg_suite(), CK_FORK_GETENV);
 }

@@ -5,16 +5,11 @@ set -eu
 PY=/usr/bin/python3
 here=$(dirname "$0")
 src=${srcdir:-$here}
-if ! "$PY" -c 'import dkim, nacl.signing' 2>/dev/null; then
-	echo "SKIP: $PY cannot import dkim and nacl (apt-get install python3-dkim python3-nacl)"
-	exit 77
-fi
-if ! perl -MMail::DKIM::Signer -e 1 2>/dev/null; then
-	echo "SKIP: perl cannot load Mail::DKIM::Signer (apt-get install libmail-dkim-perl)"
-	exit 77
-fi
-if ! command -v openssl >/dev/null 2>&1; then
-	echo "SKIP: the openssl command is needed to make the RSA test key"
-	exit 77
-fi
+# shellcheck source=tests/lib.sh
+. "$src/../lib.sh"
+lib_skip_unless "$PY cannot import dkim and nacl (apt-get install python3-dkim python3-nacl)" \
+    "$PY" -c 'import dkim, nacl.signing'
+lib_skip_unless "perl cannot load Mail::DKIM::Signer (apt-get install libmail-dkim-perl)" \
+    perl -MMail::DKIM::Signer -e 1
+lib_skip_unless "the openssl command is needed to make the RSA test key" command -v openssl
 exec "$PY" "$src/crosscheck.py" ./dkimtool

@@ -7,20 +7,17 @@ set -eu
 
 POSTDKIM=${POSTDKIM:-../../daemon/postdkim}
 PY=/usr/bin/python3
-if [ ! -x "$POSTDKIM" ]; then
-	echo "SKIP: $POSTDKIM not built"; exit 77
-fi
-if ! "$PY" -c 'import dkim' 2>/dev/null; then
-	echo "SKIP: python3-dkim (dkimpy) is not installed"; exit 77
-fi
+# shellcheck source=tests/lib.sh
+. "${srcdir:-$(dirname "$0")}/../lib.sh"
+lib_skip_unless "$POSTDKIM not built" test -x "$POSTDKIM"
+lib_skip_unless "python3-dkim (dkimpy) is not installed" "$PY" -c 'import dkim'
 
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-chmod 700 "$T"
+# shellcheck disable=SC2034 # lib_cleanup reads it by name
+NO_PIDS=
+lib_tmpdir postdkim-offline NO_PIDS TERM
 fail() { echo "FAIL: $*"; exit 1; }
 
-openssl genrsa -out "$T/rsa.key" 2048 2>/dev/null
-chmod 600 "$T/rsa.key"
+lib_genkey rsa "$T/rsa.key"
 cat > "$T/ok.conf" <<EOC
 Domain example.com
 KeyFile $T/rsa.key

@@ -10,10 +10,10 @@ set -eu
 PY=/usr/bin/python3
 here=$(dirname "$0")
 src=${srcdir:-$here}
-if ! "$PY" -c 'import dns.message' 2>/dev/null; then
-	echo "SKIP: $PY cannot import dns (apt-get install python3-dnspython)"
-	exit 77
-fi
+# shellcheck source=tests/lib.sh
+. "$src/../lib.sh"
+lib_skip_unless "$PY cannot import dns (apt-get install python3-dnspython)" \
+    "$PY" -c 'import dns.message'
 work=$(mktemp -d "${TMPDIR:-/tmp}/resolver.XXXXXX")
 pids=
 rpid=

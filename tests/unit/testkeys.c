@@ -1,11 +1,20 @@
 /*
- * testkeys.c - key generation and small helpers shared by the core's
- * unit tests. Keys are made fresh with OpenSSL EVP so no test depends on a
- * key produced by the code under test.
+ * testkeys.c - key generation, the private directory the keys are
+ * written to, and small helpers shared by the core's unit tests. Keys are
+ * made fresh with OpenSSL EVP so no test depends on a key produced by the
+ * code under test.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <check.h>
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -76,6 +85,134 @@ tk_private(enum tk_form form, int bits)
 	BIO_free(bio);
 	EVP_PKEY_free(pkey);
 	return s;
+}
+
+/* The keys tk_shared made, freed at exit. */
+static char *shared[16];
+static size_t nshared;
+
+/* Free the shared keys (atexit). */
+static void
+free_shared(void)
+{
+	while (nshared > 0)
+		free(shared[--nshared]);
+}
+
+/* Make a key for the whole program and remember it for free_shared. */
+char *
+tk_shared(enum tk_form form, int bits)
+{
+	if (nshared == sizeof(shared) / sizeof(shared[0]))
+		tk_die("tk_shared (too many keys)");
+	if (nshared == 0 && atexit(free_shared) != 0)
+		tk_die("atexit");
+	return shared[nshared++] = tk_private(form, bits);
+}
+
+char tk_dir[64];
+
+/* Make the private directory from a mkdtemp template under /tmp. */
+static void
+dir_make(const char *prefix)
+{
+	snprintf(tk_dir, sizeof(tk_dir), "/tmp/%s.XXXXXX", prefix);
+	if (mkdtemp(tk_dir) == NULL) {
+		perror(tk_dir);
+		tk_die("mkdtemp");
+	}
+}
+
+/* Remove one file or directory (nftw callback), making it writable first. */
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag != FTW_SL && flag != FTW_SLN)	/* chmod would follow a link */
+		chmod(path, 0700);
+	return remove(path);
+}
+
+/* Remove the private directory and everything in it (fixture teardown). */
+static void
+dir_remove(void)
+{
+	if (tk_dir[0] == '\0')
+		return;
+	if (nftw(tk_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		fprintf(stderr, "could not remove %s\n", tk_dir);
+	tk_dir[0] = '\0';
+}
+
+/* The prefix tk_dir_fixture was given. */
+static const char *fixture_prefix;
+
+/* Fixture set-up: make the private directory. */
+static void
+dir_setup(void)
+{
+	dir_make(fixture_prefix);
+}
+
+/* Give a test case its private directory, as a Check fixture. */
+void
+tk_dir_fixture(TCase *tc, const char *prefix, int each)
+{
+	fixture_prefix = prefix;
+	if (each)
+		tcase_add_checked_fixture(tc, dir_setup, dir_remove);
+	else
+		tcase_add_unchecked_fixture(tc, dir_setup, dir_remove);
+}
+
+/* A path in the private directory. */
+const char *
+tk_at(const char *name)
+{
+	static char paths[8][600];
+	static unsigned next;
+	char *p = paths[next++ % 8];
+
+	if (name[0] == '/')
+		snprintf(p, 600, "%s", name);
+	else
+		snprintf(p, 600, "%s/%s", tk_dir, name);
+	return p;
+}
+
+/* Write a file with a mode, replacing what was there. */
+const char *
+tk_put(const char *name, mode_t mode, const char *fmt, ...)
+{
+	const char *path = tk_at(name);
+	va_list ap;
+	FILE *fp;
+	int fd, n;
+
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	fp = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(fp);
+	va_start(ap, fmt);
+	n = vfprintf(fp, fmt, ap);
+	va_end(ap);
+	ck_assert_int_ge(n, 0);
+	ck_assert_int_eq(fclose(fp), 0);
+	return path;
+}
+
+/* Make a directory in the private directory with a mode. */
+const char *
+tk_mkdir(const char *name, mode_t mode)
+{
+	const char *path = tk_at(name);
+
+	ck_assert_msg(mkdir(path, 0700) == 0 || errno == EEXIST, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(chmod(path, mode), 0);
+	return path;
 }
 
 /* Load a private key with the core or abort. */
