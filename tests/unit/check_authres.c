@@ -249,23 +249,12 @@ START_TEST(id_match)
 END_TEST
 
 /* Every test of this program, in one suite. */
-static Suite *
-authres_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("authres");
 	TCase *tc = tm_case(s, "authres", 30);
 
-	tcase_add_test(tc, build_pass);
-	tcase_add_test(tc, build_none);
-	tcase_add_test(tc, build_many);
-	tcase_add_test(tc, build_quoting);
-	tcase_add_test(tc, parse_id);
-	tcase_add_test(tc, id_match);
-	return s;
-}
-
-int
-main(void)
-{
-	return tm_run(authres_suite(), CK_FORK_GETENV);
+	tm_add(tc, build_pass, build_none, build_many, build_quoting, parse_id, id_match, NULL);
+	return tm_run(s, CK_FORK_GETENV);
 }

@@ -475,28 +475,18 @@ START_TEST(stream_blank_megabytes)
 END_TEST
 
 /* Every test of this program, in one suite. */
-static Suite *
-canon_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("canon");
 	TCase *tc = tm_case(s, "rfc", 0);
 
-	tcase_add_test(tc, rfc_example_headers);
-	tcase_add_test(tc, rfc_example_body);
-	tcase_add_test(tc, header_forms);
-	tcase_add_test(tc, canon_names);
+	build_awkward();
+	tm_add(tc, rfc_example_headers, rfc_example_body, header_forms, canon_names, NULL);
 	tcase_add_loop_test(tc, body_rules, 0, (int)(sizeof(body_cases) / sizeof(body_cases[0])));
 	tc = tm_case(s, "stream", 120);
 	tcase_add_loop_test(tc, stream_reference, 0, (int)nawkward);
 	tcase_add_loop_test(tc, stream_splits, 0, (int)nawkward);
-	tcase_add_test(tc, stream_trailing_blank_run);
-	tcase_add_test(tc, stream_blank_megabytes);
-	return s;
-}
-
-int
-main(void)
-{
-	build_awkward();
-	return tm_run(canon_suite(), CK_FORK_GETENV);
+	tm_add(tc, stream_trailing_blank_run, stream_blank_megabytes, NULL);
+	return tm_run(s, CK_FORK_GETENV);
 }

@@ -152,22 +152,12 @@ START_TEST(bad_entries)
 END_TEST
 
 /* Every test of this program, in one suite. */
-static Suite *
-cidr_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("cidr");
 	TCase *tc = tm_case(s, "cidr", 0);
 
-	tcase_add_test(tc, ipv4);
-	tcase_add_test(tc, ipv6);
-	tcase_add_test(tc, negation);
-	tcase_add_test(tc, names);
-	tcase_add_test(tc, bad_entries);
-	return s;
-}
-
-int
-main(void)
-{
-	return tm_run(cidr_suite(), CK_FORK_GETENV);
+	tm_add(tc, ipv4, ipv6, negation, names, bad_entries, NULL);
+	return tm_run(s, CK_FORK_GETENV);
 }

@@ -995,45 +995,21 @@ START_TEST(example_config)
 END_TEST
 
 /* Every test of this program, in one suite. */
-static Suite *
-config_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc = tm_case(s, "config", 30);
 
-	tk_dir_fixture(tc, "postdkim-cfg", 0);
-	tcase_add_unchecked_fixture(tc, put_keys, NULL);
-	tcase_add_test(tc, five_lines);
-	tcase_add_test(tc, every_keyword);
-	tcase_add_test(tc, on_default_blanket);
-	tcase_add_test(tc, unknown_keyword);
-	tcase_add_test(tc, ignored_keywords);
-	tcase_add_test(tc, verify_keywords);
-	tcase_add_test(tc, errors_name_place);
-	tcase_add_test(tc, nothing_to_sign);
-	tcase_add_test(tc, mode_and_actions);
-	tcase_add_test(tc, canonicalization);
-	tcase_add_test(tc, signature_algorithm);
-	tcase_add_test(tc, include_and_repeat);
-	tcase_add_test(tc, tables);
-	tcase_add_test(tc, tables_subdomains_and_wildcards);
-	tcase_add_test(tc, tables_errors);
-	tcase_add_test(tc, inline_key);
-	tcase_add_test(tc, identity_percent);
-	tcase_add_test(tc, refile_globs);
-	tcase_add_test(tc, dual_signing);
-	tcase_add_test(tc, unsafe_key_modes);
-	tcase_add_test(tc, unsafe_key_dirs);
-	tcase_add_test(tc, unsafe_key_owner);
-	tcase_add_test(tc, shared_key_loaded_once);
-	tcase_add_test(tc, example_config);
-	return s;
-}
-
-int
-main(void)
-{
 	rsa_pem = tk_shared(TK_RSA_PKCS8, 1024);
 	ed_pem = tk_shared(TK_ED25519_PKCS8, 0);
-	return tm_run(config_suite(), CK_FORK_GETENV);
+	tk_dir_fixture(tc, "postdkim-cfg", 0);
+	tcase_add_unchecked_fixture(tc, put_keys, NULL);
+	tm_add(tc, five_lines, every_keyword, on_default_blanket, unknown_keyword,
+	    ignored_keywords, verify_keywords, errors_name_place, nothing_to_sign,
+	    mode_and_actions, canonicalization, signature_algorithm, include_and_repeat, tables,
+	    tables_subdomains_and_wildcards, tables_errors, inline_key, identity_percent,
+	    refile_globs, dual_signing, unsafe_key_modes, unsafe_key_dirs, unsafe_key_owner,
+	    shared_key_loaded_once, example_config, NULL);
+	return tm_run(s, CK_FORK_GETENV);
 }

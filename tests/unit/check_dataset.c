@@ -322,26 +322,14 @@ START_TEST(big_table)
 END_TEST
 
 /* The tests, in one case run in this process around the test directory. */
-static Suite *
-dataset_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("dataset");
 	TCase *tc = tm_case(s, "dataset", 60);
 
 	tk_dir_fixture(tc, "check_dataset", 0);
-	tcase_add_test(tc, file_map);
-	tcase_add_test(tc, lists_and_case);
-	tcase_add_test(tc, idna_keys);
-	tcase_add_test(tc, errors);
-	tcase_add_test(tc, relative);
-	tcase_add_test(tc, refile_order);
-	tcase_add_test(tc, refile_vs_scan);
-	tcase_add_test(tc, big_table);
-	return s;
-}
-
-int
-main(void)
-{
-	return tm_run(dataset_suite(), CK_NOFORK);
+	tm_add(tc, file_map, lists_and_case, idna_keys, errors, relative, refile_order,
+	    refile_vs_scan, big_table, NULL);
+	return tm_run(s, CK_NOFORK);
 }

@@ -127,21 +127,12 @@ START_TEST(collisions)
 END_TEST
 
 /* Every test of this program, in one suite. */
-static Suite *
-dnscache_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("dnscache");
 	TCase *tc = tm_case(s, "dnscache", 30);
 
-	tcase_add_test(tc, found_and_none);
-	tcase_add_test(tc, not_kept);
-	tcase_add_test(tc, ttl_ends);
-	tcase_add_test(tc, collisions);
-	return s;
-}
-
-int
-main(void)
-{
-	return tm_run(dnscache_suite(), CK_FORK_GETENV);
+	tm_add(tc, found_and_none, not_kept, ttl_ends, collisions, NULL);
+	return tm_run(s, CK_FORK_GETENV);
 }

@@ -150,21 +150,12 @@ START_TEST(cache)
 END_TEST
 
 /* Every test of this program, in one suite. */
-static Suite *
-dsn_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("dsn");
 	TCase *tc = tm_case(s, "parse", 0);
 
-	tcase_add_test(tc, parse);
-	tcase_add_test(tc, parse_errors);
-	tcase_add_test(tc, open_errors);
-	tcase_add_test(tc, cache);
-	return s;
-}
-
-int
-main(void)
-{
-	return tm_run(dsn_suite(), CK_FORK_GETENV);
+	tm_add(tc, parse, parse_errors, open_errors, cache, NULL);
+	return tm_run(s, CK_FORK_GETENV);
 }

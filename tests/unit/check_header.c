@@ -289,29 +289,15 @@ START_TEST(walk_field_bound_line)
 END_TEST
 
 /* Every test of this program, in one suite. */
-static Suite *
-header_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("header");
 	TCase *tc = tm_case(s, "split", 0);
 
-	tcase_add_test(tc, split_fields);
-	tcase_add_test(tc, split_bad);
-	tcase_add_test(tc, split_bound);
-	tcase_add_test(tc, names);
-	tcase_add_test(tc, add_value);
-	tcase_add_test(tc, escaped);
+	tm_add(tc, split_fields, split_bad, split_bound, names, add_value, escaped, NULL);
 	tc = tm_case(s, "walk", 60);
-	tcase_add_test(tc, walk);
-	tcase_add_test(tc, walk_errors);
-	tcase_add_test(tc, walk_count_bound);
-	tcase_add_test(tc, walk_field_bound_folded);
-	tcase_add_test(tc, walk_field_bound_line);
-	return s;
-}
-
-int
-main(void)
-{
-	return tm_run(header_suite(), CK_FORK_GETENV);
+	tm_add(tc, walk, walk_errors, walk_count_bound, walk_field_bound_folded,
+	    walk_field_bound_line, NULL);
+	return tm_run(s, CK_FORK_GETENV);
 }

@@ -518,8 +518,8 @@ START_TEST(key_records)
 END_TEST
 
 /* The keys (made here, before Check forks the tests) and every test, in one suite. */
-static Suite *
-key_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("key");
 	TCase *tc = tm_case(s, "key", 60);
@@ -529,22 +529,8 @@ key_suite(void)
 	rsa512_pkcs8 = tk_private(TK_RSA_PKCS8, 512);
 	ed_pkcs8 = tk_private(TK_ED25519_PKCS8, 0);
 	ed_seed = tk_private(TK_ED25519_SEED, 0);
-	tcase_add_test(tc, load_forms);
-	tcase_add_test(tc, rsa_floor);
-	tcase_add_test(tc, ed25519_seed_matches_pem);
-	tcase_add_test(tc, load_garbage);
-	tcase_add_test(tc, load_files);
-	tcase_add_test(tc, public_export);
-	tcase_add_test(tc, public_forms);
-	tcase_add_test(tc, rsa_sign_pkcs1);
-	tcase_add_test(tc, ed25519_sign);
-	tcase_add_test(tc, alg_names);
-	tcase_add_test(tc, key_records);
-	return s;
-}
-
-int
-main(void)
-{
-	return tm_run(key_suite(), CK_FORK_GETENV);
+	tm_add(tc, load_forms, rsa_floor, ed25519_seed_matches_pem, load_garbage, load_files,
+	    public_export, public_forms, rsa_sign_pkcs1, ed25519_sign, alg_names, key_records,
+	    NULL);
+	return tm_run(s, CK_FORK_GETENV);
 }

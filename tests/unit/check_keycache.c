@@ -316,29 +316,17 @@ START_TEST(threads)
 END_TEST
 
 /* The tests, in one case run in this process around the private directory. */
-static Suite *
-keycache_suite(void)
-{
-	Suite *s = suite_create("keycache");
-	TCase *tc = tm_case(s, "keycache", 120);
-
-	tk_dir_fixture(tc, "check_keycache", 0);
-	tcase_add_test(tc, loader_matches_thorough_path);
-	tcase_add_test(tc, shared_and_evicted);
-	tcase_add_test(tc, reload_generation);
-	tcase_add_test(tc, failures);
-	tcase_add_test(tc, unsafe_allowed);
-	tcase_add_test(tc, text_keys);
-	tcase_add_test(tc, threads);
-	return s;
-}
-
 int
 main(void)
 {
+	Suite *s = suite_create("keycache");
+	TCase *tc = tm_case(s, "keycache", 120);
 	int i;
 
 	for (i = 0; i < 3; i++)
 		pem[i] = tk_shared(TK_RSA_PKCS8, 2048);
-	return tm_run(keycache_suite(), CK_NOFORK);
+	tk_dir_fixture(tc, "check_keycache", 0);
+	tm_add(tc, loader_matches_thorough_path, shared_and_evicted, reload_generation,
+	    failures, unsafe_allowed, text_keys, threads, NULL);
+	return tm_run(s, CK_NOFORK);
 }

@@ -249,25 +249,18 @@ END_TEST
 #endif
 
 /* Every test of this program, in one suite. */
-static Suite *keysafe_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("keysafe");
 	TCase *tc = tm_case(s, "keysafe", 10);
 
-	tk_dir_fixture(tc, "postdkim-ks", 1);
-	tcase_add_test(tc, chain_middle);
-	tcase_add_test(tc, not_regular);
-	tcase_add_test(tc, fifo_keyfile_config);
-#ifndef KEYSAFE_OLD_API
-	tcase_add_test(tc, open_reads_checked_file);
-	tcase_add_test(tc, link_owner_in_sticky_dir);
-	tcase_add_test(tc, check_without_reading);
-#endif
-	return s;
-}
-
-int main(void)
-{
 	rsa_pem = tk_shared(TK_RSA_PKCS8, 1024);
-	return tm_run(keysafe_suite(), CK_FORK_GETENV);
+	tk_dir_fixture(tc, "postdkim-ks", 1);
+	tm_add(tc, chain_middle, not_regular, fifo_keyfile_config, NULL);
+#ifndef KEYSAFE_OLD_API
+	tm_add(tc, open_reads_checked_file, link_owner_in_sticky_dir, check_without_reading,
+	    NULL);
+#endif
+	return tm_run(s, CK_FORK_GETENV);
 }

@@ -344,23 +344,13 @@ START_TEST(empty_internal_hosts)
 END_TEST
 
 /* Every test of this program, in one suite. */
-static Suite *
-policy_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("policy");
 	TCase *tc = tm_case(s, "policy", 0);
 
-	tcase_add_test(tc, from_good);
-	tcase_add_test(tc, from_bad);
-	tcase_add_test(tc, from_bounds);
-	tcase_add_test(tc, from_many);
-	tcase_add_test(tc, ours);
-	tcase_add_test(tc, empty_internal_hosts);
-	return s;
-}
-
-int
-main(void)
-{
-	return tm_run(policy_suite(), CK_FORK_GETENV);
+	tm_add(tc, from_good, from_bad, from_bounds, from_many, ours, empty_internal_hosts,
+	    NULL);
+	return tm_run(s, CK_FORK_GETENV);
 }

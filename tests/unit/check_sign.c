@@ -607,12 +607,13 @@ START_TEST(msg_bounds)
 END_TEST
 
 /* Every test of this program, in one suite. */
-static Suite *
-sign_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("sign");
 	TCase *tc;
 
+	ts_init();
 	tc = tm_case(s, "order", 60);
 	tcase_add_loop_test(tc, bottom_most_first, 0, 2);
 	tcase_add_loop_test(tc, deterministic, 0, 8);
@@ -621,16 +622,6 @@ sign_suite(void)
 	tcase_add_loop_test(tc, key_forms_sign, 0, 4);
 	tcase_add_loop_test(tc, stream_equivalence, 0,
 	    (int)(sizeof(stream_bodies) / sizeof(stream_bodies[0])));
-	tcase_add_test(tc, dual_equals_single);
-	tcase_add_test(tc, signer_checks);
-	tcase_add_test(tc, no_from);
-	tcase_add_test(tc, msg_bounds);
-	return s;
-}
-
-int
-main(void)
-{
-	ts_init();
-	return tm_run(sign_suite(), CK_FORK_GETENV);
+	tm_add(tc, dual_equals_single, signer_checks, no_from, msg_bounds, NULL);
+	return tm_run(s, CK_FORK_GETENV);
 }

@@ -196,24 +196,13 @@ START_TEST(empty_list)
 END_TEST
 
 /* Every test of this program, in one suite. */
-static Suite *
-taglist_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("taglist");
 	TCase *tc = tm_case(s, "parse", 0);
 
-	tcase_add_test(tc, plain);
-	tcase_add_test(tc, fws);
-	tcase_add_test(tc, trailing_and_empty);
-	tcase_add_test(tc, bad_lists);
-	tcase_add_test(tc, too_many);
-	tcase_add_test(tc, points_into_input);
-	tcase_add_test(tc, empty_list);
-	return s;
-}
-
-int
-main(void)
-{
-	return tm_run(taglist_suite(), CK_FORK_GETENV);
+	tm_add(tc, plain, fws, trailing_and_empty, bad_lists, too_many, points_into_input,
+	    empty_list, NULL);
+	return tm_run(s, CK_FORK_GETENV);
 }

@@ -459,12 +459,13 @@ START_TEST(verify_details)
 END_TEST
 
 /* Every test of this program, in one suite. */
-static Suite *
-verify_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("verify");
 	TCase *tc;
 
+	ts_init();
 	tc = tm_case(s, "matrix", 60);
 	tcase_add_loop_test(tc, sign_verify_matrix, 0, 8);
 	tcase_add_loop_test(tc, tamper_body, 0, 8);
@@ -479,12 +480,5 @@ verify_suite(void)
 	tcase_add_loop_test(tc, oversign, 0, 2);
 	tcase_add_loop_test(tc, unsigned_from, 0, 2);
 	tcase_add_test(tc, verify_details);
-	return s;
-}
-
-int
-main(void)
-{
-	ts_init();
-	return tm_run(verify_suite(), CK_FORK_GETENV);
+	return tm_run(s, CK_FORK_GETENV);
 }

@@ -357,25 +357,15 @@ START_TEST(call_order)
 END_TEST
 
 /* Every test of this program, in one suite. */
-static Suite *
-vmsg_suite(void)
+int
+main(void)
 {
 	Suite *s = suite_create("vmsg");
 	TCase *tc;
 
+	ts_init();
 	tc = tm_case(s, "stream", 60);
 	tcase_add_loop_test(tc, stream_matrix, 0, 16);
-	tcase_add_test(tc, result_fields);
-	tcase_add_test(tc, rfc8301);
-	tcase_add_test(tc, key_answers);
-	tcase_add_test(tc, many_signatures);
-	tcase_add_test(tc, call_order);
-	return s;
-}
-
-int
-main(void)
-{
-	ts_init();
-	return tm_run(vmsg_suite(), CK_FORK_GETENV);
+	tm_add(tc, result_fields, rfc8301, key_answers, many_signatures, call_order, NULL);
+	return tm_run(s, CK_FORK_GETENV);
 }

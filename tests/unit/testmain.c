@@ -2,6 +2,7 @@
  * testmain.c - the scaffolding every Check program here shares: making
  * test cases, and the suite runner that main() returns the result of.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 
 #include <check.h>
@@ -18,6 +19,19 @@ tm_case(Suite *s, const char *name, int timeout)
 		tcase_set_timeout(tc, timeout);
 	suite_add_tcase(s, tc);
 	return tc;
+}
+
+/* Add a NULL-terminated list of tests to a test case. */
+void
+tm_add(TCase *tc, ...)
+{
+	const TTest *t;
+	va_list ap;
+
+	va_start(ap, tc);
+	while ((t = va_arg(ap, const TTest *)) != NULL)
+		tcase_add_test(tc, t);
+	va_end(ap);
 }
 
 /* Run the suite and count its failures. */

@@ -11,6 +11,9 @@
 /* A new test case of suite s; timeout in seconds, 0 for Check's default. */
 TCase *tm_case(Suite *s, const char *name, int timeout);
 
+/* Add the tests named after tc to it, in order; the list ends with NULL. */
+void tm_add(TCase *tc, ...);
+
 /*
  * Run every test of s, print Check's report, free it; the exit status for
  * main() (EXIT_SUCCESS when no test failed). mode is CK_FORK_GETENV (Check's
