@@ -1,5 +1,5 @@
 #!/bin/sh
-# resolver.sh - the resolver module (milter/resolver.c, libunbound) against
+# resolver.sh - the resolver module (verify/resolver.c, libunbound) against
 # a DNS server on loopback (tests/dns/hostile-dns.py) answering the way
 # broken and hostile zones do: each answer must become the right status
 # with a reason, the whole wait must stay within the timeout, the cache
