@@ -299,7 +299,8 @@ verifier_action(const struct verifier *v, enum config_action internal, const cha
 			return ACTION_ACCEPT;
 		}
 		dns |= r->status == DKIM_V_KEYFAIL;
-		intern |= r->status == DKIM_V_INTERNAL;
+		/* Not finished is our fault, never the sender's (nor a pass). */
+		intern |= r->status == DKIM_V_INTERNAL || r->status == DKIM_V_UNDECIDED;
 		security |= r->dnssec == DKIM_DNSSEC_BOGUS;
 	}
 	if (n == 0) {
