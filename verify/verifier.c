@@ -354,7 +354,10 @@ verifier_describe(const struct verifier *v, dbuf *out)
 		dbuf_printf(out, " %s", dkim_vstatus_result(r->status));
 		if (r->status != DKIM_V_PASS) {
 			dbuf_adds(out, " (");
-			dbuf_add_escaped(out, r->reason, strnlen(r->reason, 200));
+			if (r->reason[0] != '\0')
+				dbuf_add_escaped(out, r->reason, strnlen(r->reason, 200));
+			else
+				dbuf_adds(out, dkim_vstatus_name(r->status));
 			dbuf_addc(out, ')');
 		}
 	}
