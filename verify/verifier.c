@@ -299,7 +299,8 @@ verifier_action(const struct verifier *v, enum config_action internal, const cha
 			return ACTION_ACCEPT;
 		}
 		dns |= r->status == DKIM_V_KEYFAIL;
-		intern |= r->status == DKIM_V_INTERNAL;
+		/* Not finished is our fault, never the sender's (nor a pass). */
+		intern |= r->status == DKIM_V_INTERNAL || r->status == DKIM_V_UNDECIDED;
 		security |= r->dnssec == DKIM_DNSSEC_BOGUS;
 	}
 	if (n == 0) {
@@ -353,7 +354,10 @@ verifier_describe(const struct verifier *v, dbuf *out)
 		dbuf_printf(out, " %s", dkim_vstatus_result(r->status));
 		if (r->status != DKIM_V_PASS) {
 			dbuf_adds(out, " (");
-			dbuf_add_escaped(out, r->reason, strnlen(r->reason, 200));
+			if (r->reason[0] != '\0')
+				dbuf_add_escaped(out, r->reason, strnlen(r->reason, 200));
+			else
+				dbuf_adds(out, dkim_vstatus_name(r->status));
 			dbuf_addc(out, ')');
 		}
 	}
