@@ -34,7 +34,7 @@ struct config {
 	char *path;
 
 	/* Signing. */
-	struct rules *rules;	/* who is signed with which key */
+	struct rules *rules;	/* who is signed with which key; NULL: nothing is */
 	int subdomains;		/* SubDomains: sign subdomains of a Domain */
 	int multiple_signatures;
 	size_t key_cache_size;	/* KeyCacheSize */

@@ -77,7 +77,7 @@ void config_strv_free(char **v);
 int config_mode(struct load *ld);
 /* Interpret the daemon's keywords; *uid becomes UserID's uid when set. */
 int config_daemon(struct load *ld, struct config *cfg, uid_t *uid);
-/* Build every signer from the signing keywords (config_sign.c). */
+/* The signing rules from the signing keywords, none when none is set (config_sign.c). */
 int config_sign(struct load *ld, struct config *cfg, uid_t uid);
 
 #endif

@@ -152,7 +152,7 @@ rules_free(struct rules *r)
 int
 rules_wants(const struct rules *r, const char *name, size_t nlen)
 {
-	return in_list((const char *const *)r->names, name, nlen);
+	return r != NULL && in_list((const char *const *)r->names, name, nlen);
 }
 
 static int single_key(struct rules *r, struct keycache *kc, dkim_key **key, char *why,
@@ -164,7 +164,7 @@ rules_warm(struct rules *r, struct keycache *kc, char *err, size_t errsize)
 {
 	dkim_key *key;
 
-	if (r->kt != NULL)
+	if (r == NULL || r->kt != NULL)
 		return 0;
 	if (single_key(r, kc, &key, err, errsize) < 0)
 		return -1;
@@ -176,7 +176,7 @@ rules_warm(struct rules *r, struct keycache *kc, char *err, size_t errsize)
 int
 rules_from_tables(const struct rules *r)
 {
-	return r->kt != NULL;
+	return r != NULL && r->kt != NULL;
 }
 
 /* Domain + KeyFile + Selector. */
@@ -603,7 +603,7 @@ rules_lookup(struct rules *r, struct keycache *kc, const char *local, const char
 	struct st_search s;
 
 	memset(res, 0, sizeof(*res));
-	if (domain == NULL || *domain == '\0')
+	if (r == NULL || domain == NULL || *domain == '\0')
 		return;
 	/* Longer than the From parser takes: our caller's mistake, said as it is. */
 	if ((local != NULL && strlen(local) > RULES_LOCAL_MAX) ||

@@ -34,6 +34,10 @@ struct rules_settings {
 	struct keycache_policy keys;
 };
 
+/*
+ * The rules of a configuration that signs nothing are NULL: every function
+ * below but rules_check_all takes NULL, and finds nothing to sign.
+ */
 struct rules;
 
 /* Receives one problem (a warning at load, an error with -n). */

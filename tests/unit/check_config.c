@@ -472,9 +472,29 @@ END_TEST
 
 START_TEST(nothing_to_sign)
 {
+	struct runcfg *rc;
 	struct config *cfg;
 
-	cfg = load("# empty\n");
+	/* No key and Mode sv (the default): a verifier, saying so once. */
+	cfg = load("# empty\nCanonicalization relaxed/simple\nOversignHeaders From\n");
+	ck_loads(cfg);
+	ck_assert_ptr_null(cfg->rules);
+	ck_assert_int_eq(cfg->verify->sign, 0);
+	ck_assert_int_eq(cfg->verify->verify, 1);
+	ck_assert_ptr_nonnull(strstr(warnings, "postdkim.conf: nothing is signed: no Domain, "
+	    "KeyFile and Selector, nor KeyTable and SigningTable; verifying only\n"));
+	ck_assert_ptr_null(strstr(strstr(warnings, "nothing is signed") + 1, "nothing is signed"));
+	ck_assert_uint_eq(signers(cfg, "u", "d.example", NULL, 0), 0);
+	ck_assert_ptr_nonnull(rc = prepare(cfg));
+	ck_assert_ptr_nonnull(rc->resolver);
+	runcfg_free(rc);
+	/* Mode v asked for no signing: no warning. */
+	cfg = load("Mode v\n");
+	ck_loads(cfg);
+	ck_assert_ptr_null(cfg->rules);
+	ck_assert_str_eq(warnings, "");
+	config_free(cfg);
+	cfg = load("Mode s\n");
 	ck_fails(cfg, "nothing to sign: Domain is not set");
 	cfg = load("Domain d.example\n");
 	ck_fails(cfg, "nothing to sign: KeyFile is not set");
