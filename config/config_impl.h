@@ -73,6 +73,8 @@ int config_list(struct load *ld, enum kw k, struct dataset **ds);
 int config_strv(struct load *ld, enum kw k, char ***out, size_t *count, int header_names);
 void config_strv_free(char **v);
 
+/* Warn about files holding a database password that others can read (config_secret.c). */
+void config_secrets(struct load *ld);
 /* Check Mode: postdkim only signs (config_daemon.c). */
 int config_mode(struct load *ld);
 /* Interpret the daemon's keywords; *uid becomes UserID's uid when set. */

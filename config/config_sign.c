@@ -113,8 +113,8 @@ check_report(void *arg, const char *msg)
 
 	if (c->n++ == 0)
 		snprintf(c->ld->err, c->ld->errsize, "%s", msg);
-	else if (c->ld->warn != NULL)
-		c->ld->warn(c->ld->warn_arg, msg);
+	else
+		config_warnf(c->ld, "%s", msg);
 }
 
 /* A warning of postdkim -n. */
@@ -123,18 +123,14 @@ check_warn(void *arg, const char *msg)
 {
 	struct check_report *c = arg;
 
-	if (c->ld->warn != NULL)
-		c->ld->warn(c->ld->warn_arg, msg);
+	config_warnf(c->ld, "%s", msg);
 }
 
 /* Table warnings at load. */
 static void
 table_warn(void *arg, const char *msg)
 {
-	struct load *ld = arg;
-
-	if (ld->warn != NULL)
-		ld->warn(ld->warn_arg, msg);
+	config_warnf(arg, "%s", msg);
 }
 
 /* Open a map data set of keyword k. */
