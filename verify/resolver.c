@@ -7,10 +7,11 @@
  * ub_fd() and calls ub_process() (the "processing" flag), the others sleep
  * on a condition variable that every delivered answer signals. Each query
  * has a heap "ticket" the callback writes into under the mutex; a waiter
- * that gives up at its deadline marks its unanswered tickets abandoned and
- * cancels them: a cancel that succeeds means no callback will come (free
- * the ticket now), one that fails means the callback is on its way and
- * frees it. Memory a waiter owns is never touched after it returns.
+ * that gives up at its deadline cancels its unanswered tickets under the
+ * same mutex: a cancel that succeeds means no callback will come (free the
+ * ticket now), one that fails means the callback is on its way: the ticket
+ * is marked abandoned and the callback frees it. Memory a waiter owns is
+ * never touched after it returns, nor a ticket after its mutex is released.
  * Definite answers are also kept in our own cache (dnscache.h), so that a
  * key already seen costs no trip through libunbound's thread at all.
  * libunbound's own messages are written to a stream of ours and handed to
@@ -563,7 +564,16 @@ resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
 	}
 	pthread_mutex_lock(&r->mu);
 	resolver_wait(r, &pending, now_ms() + r->timeout_ms);
-	/* Give up on the rest: a successful cancel means no callback will come. */
+	/*
+	 * Give up on the rest, deciding each ticket's fate with the mutex held:
+	 * a callback cannot run meanwhile, so a ticket is ours until we leave
+	 * it. A cancel that succeeds means no callback will come (libunbound
+	 * takes the callback out under its own lock, and calls it holding none,
+	 * so asking it here cannot deadlock): free the ticket now. One that
+	 * fails means the answer is being delivered: its callback, waiting for
+	 * our mutex, finds the ticket abandoned and frees it. Once the mutex is
+	 * released no ticket is touched again, whoever frees it.
+	 */
 	for (i = 0; i < n; i++) {
 		if (t[i] == NULL)
 			continue;
@@ -572,17 +582,16 @@ resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
 			    q[i].domain);
 			dnscache_put(r->cache, name, &q[i], t[i]->ttl);
 			free(t[i]);
-			t[i] = NULL;
 			continue;
 		}
-		t[i]->q = NULL;
 		snprintf(q[i].reason, sizeof(q[i].reason), "DNS timeout after %u ms",
 		    r->timeout_ms);
+		if (ub_cancel(r->ctx, t[i]->id) == 0)
+			free(t[i]);
+		else
+			t[i]->q = NULL;
 	}
 	pthread_mutex_unlock(&r->mu);
-	for (i = 0; i < n; i++)
-		if (t[i] != NULL && ub_cancel(r->ctx, t[i]->id) == 0)
-			free(t[i]);
 	free(t);
 }
 
