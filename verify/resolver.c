@@ -284,9 +284,16 @@ resolver_new(const struct resolver_opts *o, struct resolver **out, char *err, si
 	 * longer than the outage. Keep probing it, and forget what was learnt
 	 * about a server after a few seconds (we only talk to forwarders, so
 	 * there is little to learn).
+	 * The library opens at most 16 sockets (outgoing-range) by default,
+	 * so 16 queries in flight, and a query given up by its waiter goes on
+	 * (ub_cancel only drops its answer) for as long as libunbound retries,
+	 * some 8 s against a silent server: the slow key records of one sender
+	 * held every other lookup in a queue. 256 ports, each a descriptor only
+	 * while in use, stay well inside the daemon's descriptor limit.
 	 */
 	if ((rc = ub_ctx_set_option(r->ctx, "infra-keep-probing:", "yes")) != 0 ||
-	    (rc = ub_ctx_set_option(r->ctx, "infra-host-ttl:", "5")) != 0)
+	    (rc = ub_ctx_set_option(r->ctx, "infra-host-ttl:", "5")) != 0 ||
+	    (rc = ub_ctx_set_option(r->ctx, "outgoing-range:", "256")) != 0)
 		goto fail;
 	for (i = 0; i < o->nnameservers; i++)
 		if ((rc = ub_ctx_set_fwd(r->ctx, o->nameservers[i])) != 0) {

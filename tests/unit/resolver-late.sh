@@ -8,7 +8,8 @@
 # threads' ub_process() deliver those answers meanwhile. Each lookup must
 # still get a status for every name, and nothing may touch a query's
 # memory once its answer has freed it: the sanitizer build (CI) aborts on
-# any such use.
+# any such use. And key records that never answer (one sender's) must not
+# hold up the lookups of others: libunbound's 16 sockets were all taken.
 set -eu
 PY=/usr/bin/python3
 here=$(dirname "$0")
@@ -32,8 +33,8 @@ wait_until 100 grep -q ready "$work/server" || { echo "DNS server did not start"
 # Per round and thread, 4 names answered 1 to 4 ms after the 200 ms
 # deadline, each name new ('%' thread, '#' round); 4 threads started 50 ms
 # apart, so that some wait (and deliver answers) while another cancels.
-# At most 16 queries in flight: libunbound's outgoing-range (16 by default
-# in the library) would queue the rest and shift every answer.
+# At most 16 queries in flight, so that no limit of libunbound's queues
+# any of them and shifts its answer.
 threads=4
 rounds=20
 names=
@@ -66,6 +67,26 @@ if [ "${late:-0}" -ge 1 ]; then
 else
 	echo "not ok - no answer came between a deadline and a cancel:"
 	cat "$work/err"
+	fail=1
+fi
+
+# 40 names never answered, then one answered at once, in one batch (sent in
+# that order): the last must be found within the 500 ms deadline, not wait
+# for a socket that one of the 40 holds (libunbound retries them for seconds).
+names=
+i=0
+while [ $i -lt 40 ]; do
+	i=$((i + 1))
+	names="$names slow:s$i.example"
+done
+# shellcheck disable=SC2086
+./restool -n "127.0.0.1@$port" -T 500 $names late0:t.example.net >"$work/out2" 2>&1 || true
+if grep -q '^1 late0:t.example.net FOUND ' "$work/out2" &&
+    [ "$(grep -c ' TEMPFAIL .*timeout after 500 ms' "$work/out2")" -eq 40 ]; then
+	echo "ok - 40 silent key records do not hold up a lookup sent after them"
+else
+	echo "not ok - 40 silent key records and one answered at once:"
+	grep -v '^1 slow:' "$work/out2"
 	fail=1
 fi
 exit $fail
