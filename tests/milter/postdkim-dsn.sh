@@ -64,8 +64,10 @@ grep -q "password authentication failed" "$T/n.log" || { cat "$T/n.log" >&2; tl_
 ! grep -q "$DB_PASSWORD" "$T/n.log" || tl_fail "-n shows the password"
 
 pd_start a "$T/a.conf"
+PDA=$PD_PID
 pd_start b "$T/b.conf"
 pd_start c "$T/c.conf"
+PDC=$PD_PID
 
 H1='To: bob@example.org\nSubject: db\nDate: Tue, 14 Nov 2023 22:13:20 +0000\nMessage-ID: <1@x>\n'
 printf 'From: Alice <alice@example.com>\n'"$H1"'\nhello\n' > "$T/com.eml"
@@ -98,6 +100,13 @@ unsigned() {
 signed a-com a com.eml mail
 signed b-com b com.eml mail
 signed c-net c net.eml sql
+# The daemon is not linked with the client libraries: each opens its own
+# when a data set first connects (postdkim-sign.sh: a daemon without dsn: maps neither).
+grep -q '/libpq\.so' "/proc/$PDA/maps" || tl_fail "pgsql daemon: libpq not loaded"
+! grep -q '/libmariadb\.so' "/proc/$PDA/maps" || tl_fail "pgsql daemon: libmariadb loaded"
+grep -q '/libmariadb\.so' "/proc/$PDC/maps" || tl_fail "mysql daemon: libmariadb not loaded"
+! grep -q '/libpq\.so\|/libgnutls' "/proc/$PDC/maps" || tl_fail "mysql daemon: libpq loaded"
+tl_note "each daemon maps the one client library its tables need"
 unsigned a-new0 a new.eml
 unsigned b-new0 b new.eml
 
