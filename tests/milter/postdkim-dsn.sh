@@ -89,9 +89,11 @@ chmod 0640 "$T/a.conf"
 nopw "$T"/n*.log
 
 pd_start a "$T/a.conf"
+PDA=$PD_PID
 pd_start b "$T/b.conf"
 PD_B=$PD_PID
 pd_start c "$T/c.conf"
+PDC=$PD_PID
 pd_start e "$T/bad.conf"
 
 H1='To: bob@example.org\nSubject: db\nDate: Tue, 14 Nov 2023 22:13:20 +0000\nMessage-ID: <1@x>\n'
@@ -140,6 +142,13 @@ cp "$T/b.good" "$T/b.conf"
 kill -HUP "$PD_B"
 signed b-com b com.eml mail
 signed c-net c net.eml sql
+# The daemon is not linked with the client libraries: each opens its own
+# when a data set first connects (postdkim-sign.sh: a daemon without dsn: maps neither).
+grep -q '/libpq\.so' "/proc/$PDA/maps" || tl_fail "pgsql daemon: libpq not loaded"
+! grep -q '/libmariadb\.so' "/proc/$PDA/maps" || tl_fail "pgsql daemon: libmariadb loaded"
+grep -q '/libmariadb\.so' "/proc/$PDC/maps" || tl_fail "mysql daemon: libmariadb not loaded"
+! grep -q '/libpq\.so\|/libgnutls' "/proc/$PDC/maps" || tl_fail "mysql daemon: libpq loaded"
+tl_note "each daemon maps the one client library its tables need"
 unsigned a-new0 a new.eml
 unsigned b-new0 b new.eml
 

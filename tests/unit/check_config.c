@@ -372,7 +372,7 @@ START_TEST(verify_keywords)
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nTrustAnchorFile /x\n",
 	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: TrustAnchorFile: /x: No such file");
-	/* Nameservers are read by libunbound when the resolver is built. */
+	/* Nameservers are checked when the resolver is built. */
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nNameservers nowhere\n",
 	    tk_dir);
 	ck_loads(cfg);
