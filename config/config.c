@@ -482,7 +482,7 @@ config_free(struct config *cfg)
 	free(cfg);
 }
 
-/* "accept", "tempfail", "reject". */
+/* "accept", "tempfail", "reject", "discard", "quarantine". */
 const char *
 config_action_name(enum config_action a)
 {
@@ -491,6 +491,10 @@ config_action_name(enum config_action a)
 		return "tempfail";
 	case ACTION_REJECT:
 		return "reject";
+	case ACTION_DISCARD:
+		return "discard";
+	case ACTION_QUARANTINE:
+		return "quarantine";
 	case ACTION_ACCEPT:
 	default:
 		return "accept";

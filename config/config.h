@@ -20,8 +20,14 @@
 
 #define CONFIG_DEFAULT_PATH "/etc/postdkim.conf"
 
-/* What to do with a message: On-Default, On-SignatureError, On-InternalError. */
-enum config_action { ACTION_ACCEPT = 0, ACTION_TEMPFAIL, ACTION_REJECT };
+/*
+ * What to do with a message (the On-* keywords). Discard accepts the
+ * message and throws it away; quarantine accepts it and asks the MTA to hold
+ * it (smfi_quarantine: Postfix's hold queue), as OpenDKIM does.
+ */
+enum config_action {
+	ACTION_ACCEPT = 0, ACTION_TEMPFAIL, ACTION_REJECT, ACTION_DISCARD, ACTION_QUARANTINE
+};
 
 /* A MacroList entry: macro name, and the values that count (none = any). */
 struct config_macro {

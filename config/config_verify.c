@@ -18,6 +18,8 @@
 #include "../dkim/vmsg.h"
 #include "config_impl.h"
 
+#define DNS_TIMEOUT_MAX 120	/* seconds: DNSTimeout 0 and larger values */
+
 const char *const config_vkw_names[VK_COUNT] = {
 	"AlwaysAddARHeader", "AuthservID", "AuthservIDWithJobID", "BogusKey", "DNSTimeout",
 	"KeepAuthResults", "MaximumSignaturesToVerify", "MinimumKeyBits", "Nameservers",
@@ -217,9 +219,19 @@ config_verify(struct load *ld, struct config *cfg)
 	if (config_number(VKW(VK_MINKEYBITS), 512, 16384, "a number", &n) < 0)
 		return -1;
 	v->min_key_bits = (int)n;
+	/*
+	 * OpenDKIM takes any number of seconds, 0 for no limit of its own.
+	 * A message waits at most DNS_TIMEOUT_MAX s here: beyond that Postfix
+	 * (milter_content_timeout) would give up on the filter first.
+	 */
 	n = 5;
-	if (config_number(VKW(VK_DNSTIMEOUT), 1, 25, "a number", &n) < 0)
+	if (config_number(VKW(VK_DNSTIMEOUT), 0, 1000000, "a number of seconds", &n) < 0)
 		return -1;
+	if (n > DNS_TIMEOUT_MAX)
+		config_warnf(ld, "%s:%u: DNSTimeout %lu lowered to %u seconds",
+		    ld->vset[VK_DNSTIMEOUT].file, ld->vset[VK_DNSTIMEOUT].line, n, DNS_TIMEOUT_MAX);
+	if (n == 0 || n > DNS_TIMEOUT_MAX)
+		n = DNS_TIMEOUT_MAX;
 	v->dns_timeout_ms = (unsigned)n * 1000;
 	if (vkw_list(ld, VK_NAMESERVERS, &v->nameservers, &v->nnameservers) < 0 ||
 	    vkw_list(ld, VK_REMOVEARFROM, &v->remove_ar_from, &v->nremove_ar_from) < 0)

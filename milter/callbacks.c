@@ -41,6 +41,7 @@ struct conn {
 	char *auth_authen;
 	int in_msg;			/* session holds a message */
 	int signing;			/* past the end of header, counted in cb_busy */
+	int hold;			/* quarantine decided before the end of message */
 	struct session sess;
 	dbuf hval;			/* header value with the space restored */
 };
@@ -133,13 +134,38 @@ static sfsistat cb_continue(const struct conn *c, unsigned long nr_bit)
 	return c != NULL && (c->pflags & nr_bit) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
+static const char *cb_qid(SMFICTX *ctx);
+
+/*
+ * Quarantine: accept and ask the MTA to hold the message (Postfix's hold
+ * queue). libmilter allows this only at the end of the message.
+ */
+static sfsistat cb_quarantine(SMFICTX *ctx, const char *reason)
+{
+	if (smfi_quarantine(ctx, (char *)reason) != MI_SUCCESS)
+		log_msg(LOG_WARNING, "%s: the MTA refused to quarantine the message; accepted",
+		    cb_qid(ctx));
+	return SMFIS_ACCEPT;
+}
+
 /*
  * The libmilter status for a configured action. skipped: the message is
  * not one postdkim signs (On-Default), rather than one it failed to sign.
+ * c, when not NULL, is the connection: a quarantine decided before the end
+ * of the message is carried out there (cb_eom).
  */
-static sfsistat cb_action(SMFICTX *ctx, enum config_action a, int skipped)
+static sfsistat cb_action(SMFICTX *ctx, struct conn *c, enum config_action a, int skipped,
+    int eom)
 {
 	switch (a) {
+	case ACTION_DISCARD:
+		return SMFIS_DISCARD;
+	case ACTION_QUARANTINE:
+		if (eom || c == NULL)
+			return cb_quarantine(ctx, skipped ? "DKIM: not signed" :
+			    "DKIM signing failed");
+		c->hold = 1 + skipped;
+		return SMFIS_CONTINUE;
 	case ACTION_TEMPFAIL:
 		(void)smfi_setreply(ctx, "451", "4.7.0", skipped ?
 		    "Message not accepted for DKIM signing, try again later" :
@@ -221,7 +247,8 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		return SMFIS_REJECT;
 	}
 	/* CHGHDRS: forged Authentication-Results fields are removed (Mode v/sv). */
-	*pf0 = SMFIF_ADDHDRS | (f0 & (SMFIF_SETSYMLIST | SMFIF_CHGHDRS));
+	/* QUARANTINE: for the On-* action quarantine (Postfix's hold queue). */
+	*pf0 = SMFIF_ADDHDRS | (f0 & (SMFIF_SETSYMLIST | SMFIF_CHGHDRS | SMFIF_QUARANTINE));
 	c->pflags = (skip | noreply) & f1;
 	/* Simple header canonicalization needs the value exactly as written. */
 	if (f1 & SMFIP_HDR_LEADSPC)
@@ -314,8 +341,8 @@ static const char *cb_macro(void *arg, const char *name)
 	return smfi_getsymval(arg, (char *)name);
 }
 
-/* Log and act on a message that will not be signed. */
-static sfsistat cb_not_signed(SMFICTX *ctx, struct conn *c)
+/* Log and act on a message that will not be signed (eom: at its end). */
+static sfsistat cb_not_signed(SMFICTX *ctx, struct conn *c, int eom)
 {
 	const struct session *s = &c->sess;
 	sfsistat r;
@@ -333,7 +360,7 @@ static sfsistat cb_not_signed(SMFICTX *ctx, struct conn *c)
 		log_msg(s->verdict == SESSION_SKIP ? LOG_INFO : LOG_WARNING,
 		    "%s: not signed: %s (action %s)%s", cb_qid(ctx), s->why,
 		    config_action_name(s->action), facts);
-	r = cb_action(ctx, s->action, s->verdict == SESSION_SKIP);
+	r = cb_action(ctx, c, s->action, s->verdict == SESSION_SKIP, eom);
 	cb_end_message(c);
 	return r;
 }
@@ -356,7 +383,7 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 			reload_release(rc);
 		else
 			cb_end_message(c);
-		return cb_action(ctx, a, 0);
+		return cb_action(ctx, c, a, 0, 0);
 	}
 	cb_begin_message(c);
 	/*
@@ -371,7 +398,7 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 		/* Tempfail, not accept: the MTA retries and the message leaves signed. */
 		log_msg(LOG_INFO, "%s: not signed: postdkim is stopping (tempfail)", cb_qid(ctx));
 		cb_end_message(c);
-		return cb_action(ctx, ACTION_TEMPFAIL, 0);
+		return cb_action(ctx, c, ACTION_TEMPFAIL, 0, 0);
 	}
 	memset(&f, 0, sizeof(f));
 	f.client_sa = c->have_sa ? (const struct sockaddr *)&c->sa : NULL;
@@ -389,7 +416,7 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 	default:
 		break;
 	}
-	r = cb_not_signed(ctx, c);
+	r = cb_not_signed(ctx, c, 0);
 	return r;
 }
 
@@ -447,6 +474,10 @@ static sfsistat cb_verified(SMFICTX *ctx, struct conn *c)
 	dbuf_free(&line);
 	cb_end_message(c);
 	switch (a) {
+	case ACTION_DISCARD:
+		return SMFIS_DISCARD;
+	case ACTION_QUARANTINE:
+		return cb_quarantine(ctx, "DKIM verification failed");
 	case ACTION_TEMPFAIL:
 		(void)smfi_setreply(ctx, "451", "4.7.5", "DKIM verification: try again later");
 		return SMFIS_TEMPFAIL;
@@ -480,10 +511,16 @@ static sfsistat cb_eom(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
 	const struct config *cfg;
+	sfsistat r;
 	char desc[512];
 	size_t i, n;
 	char **v;
 
+	if (c != NULL && c->hold) {	/* quarantine decided at the end of the header */
+		r = cb_quarantine(ctx, c->hold > 1 ? "DKIM: not signed" : "DKIM signing failed");
+		c->hold = 0;
+		return r;
+	}
 	if (c == NULL || !c->in_msg)
 		return SMFIS_CONTINUE;
 	cfg = c->rc->cfg;
@@ -493,7 +530,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	case SESSION_VERIFY:
 		return cb_verified(ctx, c);
 	default:
-		return cb_not_signed(ctx, c);
+		return cb_not_signed(ctx, c, 1);
 	}
 	n = session_nsignatures(&c->sess);
 	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL)
@@ -517,11 +554,11 @@ static sfsistat cb_eom(SMFICTX *ctx)
 			log_msg(LOG_ERR, "%s: the MTA refused signature %zu of %zu after accepting "
 			    "the others (action tempfail: no partial set of signatures)",
 			    cb_qid(ctx), n - i, n);
-			return cb_action(ctx, ACTION_TEMPFAIL, 0);
+			return cb_action(ctx, c, ACTION_TEMPFAIL, 0, 1);
 		}
 		log_msg(LOG_ERR, "%s: not signed: the MTA refused the header (action %s)",
 		    cb_qid(ctx), config_action_name(cfg->on_internal_error));
-		return cb_action(ctx, cfg->on_internal_error, 0);
+		return cb_action(ctx, c, cfg->on_internal_error, 0, 1);
 	}
 	cb_free_fields(v, n);
 	/* On-KeyError accept: signed with the keys that worked; say which did not. */
@@ -540,7 +577,7 @@ nomem:
 	log_msg(LOG_ERR, "%s: not signed: out of memory (action %s)", cb_qid(ctx),
 	    config_action_name(cfg->on_internal_error));
 	cb_end_message(c);
-	return cb_action(ctx, cfg->on_internal_error, 0);
+	return cb_action(ctx, c, cfg->on_internal_error, 0, 1);
 }
 
 /* The MTA abandoned the message (RSET, error, end of transaction). */
@@ -548,8 +585,10 @@ static sfsistat cb_abort(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
 
-	if (c != NULL)
+	if (c != NULL) {
 		cb_end_message(c);
+		c->hold = 0;
+	}
 	return SMFIS_CONTINUE;
 }
 
@@ -579,7 +618,7 @@ int callbacks_register(const char *name)
 	memset(&desc, 0, sizeof(desc));
 	desc.xxfi_name = (char *)name;
 	desc.xxfi_version = SMFI_VERSION;
-	desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+	desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
 	desc.xxfi_connect = cb_connect;
 	desc.xxfi_envfrom = cb_envfrom;
 	desc.xxfi_header = cb_header;

@@ -377,12 +377,15 @@ START_TEST(verify_keywords)
 	    tk_dir);
 	ck_loads(cfg);
 	ck_fails(prepare(cfg), "postdkim.conf:4: Nameservers: Nameservers 'nowhere'");
-	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nOn-Security discard\n",
-	    tk_dir);
-	ck_fails(cfg, "postdkim.conf:4: On-Security: 'discard' is not supported");
-	/* Verification keywords read their values as the others do. */
-	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nOn-BadSignature r\n", tk_dir);
-	ck_fails(cfg, "postdkim.conf:4: On-BadSignature: abbreviation 'r' is not supported");
+	/* Verification keywords read their values as the others do (OpenDKIM's forms). */
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nOn-Security discard\n"
+	    "On-BadSignature r\nOn-NoSignature Q\nOn-DNSError a\n", tk_dir);
+	ck_loads(cfg);
+	ck_assert_int_eq(cfg->verify->on_security, ACTION_DISCARD);
+	ck_assert_int_eq(cfg->verify->on_badsig, ACTION_REJECT);
+	ck_assert_int_eq(cfg->verify->on_nosig, ACTION_QUARANTINE);
+	ck_assert_int_eq(cfg->verify->on_dnserr, ACTION_ACCEPT);
+	config_free(cfg);
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nKeepAuthResults maybe\n",
 	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: KeepAuthResults: 'maybe' is not yes or no");
@@ -391,8 +394,24 @@ START_TEST(verify_keywords)
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nMinimumKeyBits 1k\n",
 	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: MinimumKeyBits: '1k' is not a number");
+	/* DNSTimeout: 0 is OpenDKIM's "no limit of its own", large values are capped. */
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nDNSTimeout 0\n", tk_dir);
-	ck_fails(cfg, "DNSTimeout: '0' is not a number from 1 to 25");
+	ck_loads(cfg);
+	ck_assert_uint_eq(cfg->verify->dns_timeout_ms, 120000);
+	ck_assert_ptr_null(strstr(warnings, "DNSTimeout"));
+	config_free(cfg);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nDNSTimeout 60\n", tk_dir);
+	ck_loads(cfg);
+	ck_assert_uint_eq(cfg->verify->dns_timeout_ms, 60000);
+	config_free(cfg);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nDNSTimeout 3600\n",
+	    tk_dir);
+	ck_loads(cfg);
+	ck_assert_uint_eq(cfg->verify->dns_timeout_ms, 120000);
+	ck_assert_ptr_nonnull(strstr(warnings, "postdkim.conf:4: DNSTimeout 3600 lowered to 120"));
+	config_free(cfg);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nDNSTimeout -1\n", tk_dir);
+	ck_fails(cfg, "DNSTimeout: '-1' is not a number of seconds");
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nBogusKey maybe\n", tk_dir);
 	ck_fails(cfg, "BogusKey: 'maybe' is not none, neutral or fail");
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nAuthservIDs x\n", tk_dir);
@@ -605,7 +624,12 @@ END_TEST
 START_TEST(mode_and_actions)
 {
 	struct runcfg *rc;
-	static const char *const bad[] = { "a", "t", "r" };
+	/* OpenDKIM's values, abbreviations included. */
+	static const struct { const char *v; enum config_action a; } forms[] = {
+		{ "a", ACTION_ACCEPT }, { "t", ACTION_TEMPFAIL }, { "r", ACTION_REJECT },
+		{ "d", ACTION_DISCARD }, { "q", ACTION_QUARANTINE }, { "Discard", ACTION_DISCARD },
+		{ "quarantine", ACTION_QUARANTINE }, { "T", ACTION_TEMPFAIL },
+	};
 	struct config *cfg;
 	size_t i;
 
@@ -628,20 +652,22 @@ START_TEST(mode_and_actions)
 	ck_fails(cfg, "Mode: 'x'");
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMode svx\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: Mode: 'svx': the modes are s (sign), v (verify)");
-	for (i = 0; i < 3; i++) {
-		cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-SignatureError %s\n",
-		    tk_dir, bad[i]);
-		ck_fails(cfg, "postdkim.conf:4: On-SignatureError: abbreviation");
-		ck_assert_ptr_nonnull(strstr(errbuf, "in full"));
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-SignatureError %s\n"
+		    "On-KeyError %s\n", tk_dir, forms[i].v, forms[i].v);
+		ck_loads(cfg);
+		ck_assert_int_eq(cfg->on_signature_error, forms[i].a);
+		ck_assert_int_eq(cfg->on_key_error, forms[i].a);
+		config_free(cfg);
 	}
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-Default discard\n", tk_dir);
-	ck_fails(cfg, "postdkim.conf:4: On-Default: 'discard' is not supported");
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-InternalError quarantine\n",
-	    tk_dir);
-	ck_fails(cfg, "On-InternalError: 'quarantine' is not supported");
+	ck_assert_str_eq(config_action_name(ACTION_DISCARD), "discard");
+	ck_assert_str_eq(config_action_name(ACTION_QUARANTINE), "quarantine");
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-InternalError bounce\n",
 	    tk_dir);
-	ck_fails(cfg, "'bounce' is not accept, tempfail or reject");
+	ck_fails(cfg, "'bounce' is not accept, tempfail, reject, discard or quarantine");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-InternalError x\n",
+	    tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: On-InternalError: 'x' is not accept");
 }
 END_TEST
 
