@@ -394,6 +394,7 @@ config_read(const char *path, config_warn_fn warn, void *warn_arg, int check_key
 	struct load ld;
 	struct config *cfg;
 	uid_t uid = geteuid();
+	gid_t gid = getegid();
 	int rc;
 
 	memset(&ld, 0, sizeof(ld));
@@ -425,9 +426,9 @@ config_read(const char *path, config_warn_fn warn, void *warn_arg, int check_key
 		rc = config_mode(&ld);
 	}
 	if (rc == 0)
-		rc = config_daemon(&ld, cfg, &uid);
+		rc = config_daemon(&ld, cfg, &uid, &gid);
 	if (rc == 0)
-		rc = config_sign(&ld, cfg, uid);
+		rc = config_sign(&ld, cfg, uid, gid);
 	if (rc == 0)
 		rc = config_verify(&ld, cfg);
 	load_free(&ld);

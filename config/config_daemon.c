@@ -52,13 +52,14 @@ get_socket(struct load *ld, struct config *cfg)
 	return 0;
 }
 
-/* UserID user[:group]: both must exist; returns the user's uid. */
+/* UserID user[:group]: both must exist; returns the uid and gid it runs as. */
 static int
-get_userid(struct load *ld, struct config *cfg, uid_t *uid)
+get_userid(struct load *ld, struct config *cfg, uid_t *uid, gid_t *gid)
 {
 	const char *v = ld->set[K_USERID].value;
 	const char *colon = strchr(v, ':');
 	struct passwd *pw;
+	struct group *gr;
 	size_t ul = colon ? (size_t)(colon - v) : strlen(v);
 
 	if (ul == 0 || (colon && colon[1] == '\0'))
@@ -69,8 +70,11 @@ get_userid(struct load *ld, struct config *cfg, uid_t *uid)
 	if ((pw = getpwnam(cfg->user)) == NULL)
 		return config_kwerr(ld, K_USERID, "no such user '%s'", cfg->user);
 	*uid = pw->pw_uid;
-	if (cfg->group && getgrnam(cfg->group) == NULL)
+	*gid = pw->pw_gid;
+	if (cfg->group && (gr = getgrnam(cfg->group)) == NULL)
 		return config_kwerr(ld, K_USERID, "no such group '%s'", cfg->group);
+	if (cfg->group)
+		*gid = gr->gr_gid;
 	return 0;
 }
 
@@ -208,7 +212,7 @@ config_mode(struct load *ld)
 
 /* The daemon's settings: socket, user, logging, actions, host lists. */
 int
-config_daemon(struct load *ld, struct config *cfg, uid_t *uid)
+config_daemon(struct load *ld, struct config *cfg, uid_t *uid, gid_t *gid)
 {
 	static const char *const localhost[] = { "127.0.0.1", "::1", NULL };
 	static const enum kw bools[] = { K_SUBDOMAINS, K_MULTI, K_BACKGROUND, K_SYSLOG,
@@ -258,7 +262,7 @@ config_daemon(struct load *ld, struct config *cfg, uid_t *uid)
 			return config_kwerr(ld, K_UMASK, "'%s' is not an octal mask such as 007", v);
 		cfg->umask = (mode_t)um;
 	}
-	if (ld->set[K_USERID].value && get_userid(ld, cfg, uid) < 0)
+	if (ld->set[K_USERID].value && get_userid(ld, cfg, uid, gid) < 0)
 		return -1;
 	if ((v = ld->set[K_PIDFILE].value) != NULL) {
 		if (v[0] != '/')

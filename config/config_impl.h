@@ -77,9 +77,12 @@ void config_strv_free(char **v);
 void config_secrets(struct load *ld);
 /* Check Mode: postdkim only signs (config_daemon.c). */
 int config_mode(struct load *ld);
-/* Interpret the daemon's keywords; *uid becomes UserID's uid when set. */
-int config_daemon(struct load *ld, struct config *cfg, uid_t *uid);
-/* The signing rules from the signing keywords, none when none is set (config_sign.c). */
-int config_sign(struct load *ld, struct config *cfg, uid_t uid);
+/* Interpret the daemon's keywords; *uid, *gid become UserID's when set. */
+int config_daemon(struct load *ld, struct config *cfg, uid_t *uid, gid_t *gid);
+/*
+ * The signing rules from the signing keywords, none when none is set
+ * (config_sign.c); keys may belong to uid and be readable by group gid.
+ */
+int config_sign(struct load *ld, struct config *cfg, uid_t uid, gid_t gid);
 
 #endif

@@ -284,7 +284,7 @@ sign_nothing(struct load *ld, struct config *cfg)
 
 /* Build the signing rules from the signing keywords (none: nothing is signed). */
 int
-config_sign(struct load *ld, struct config *cfg, uid_t uid)
+config_sign(struct load *ld, struct config *cfg, uid_t uid, gid_t gid)
 {
 	struct rules_settings set;
 	struct check_report rep;
@@ -298,6 +298,7 @@ config_sign(struct load *ld, struct config *cfg, uid_t uid)
 	set.subdomains = cfg->subdomains;
 	set.multiple = cfg->multiple_signatures;
 	set.keys.uid = uid;
+	set.keys.gid = gid;
 	set.keys.require_safe = cfg->require_safe_keys;
 	if (ld->set[K_KEYTABLE].value || ld->set[K_SIGNINGTABLE].value)
 		rc = build_tables(ld, cfg, &set);

@@ -701,7 +701,8 @@ walk_kt(void *arg, const struct dataset_row *row)
 	if (!w->kt_safe_checked && dataset_is_file(r->kt) && !key_is_path(k.key)) {
 		/* The key itself is in the table, so the table must be as safe as a key. */
 		w->kt_safe_checked = 1;
-		if (keysafe_check(dataset_name(r->kt), r->set.keys.uid, why, sizeof(why)) < 0) {
+		if (keysafe_check(dataset_name(r->kt), r->set.keys.uid, r->set.keys.gid, why,
+		    sizeof(why)) < 0) {
 			if (r->set.keys.require_safe) {
 				walk_report(w, "%s holds a key: %s", where, why);
 				return w->err != NULL;

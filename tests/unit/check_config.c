@@ -974,8 +974,8 @@ START_TEST(unsafe_key_modes)
 		{ 0644, "readable by others (mode 0644); chmod 600 it" },
 		{ 0604, "readable by others (mode 0604); chmod 600 it" },
 		{ 0602, "writable by others (mode 0602); chmod 600 it" },
-		{ 0640, "readable by group (mode 0640); chmod 600 it" },
 		{ 0620, "writable by group (mode 0620); chmod 600 it" },
+		{ 0660, "writable by group (mode 0660); chmod 600 it" },
 	};
 	struct config *cfg;
 	const char *key;
@@ -987,6 +987,18 @@ START_TEST(unsafe_key_modes)
 		snprintf(want, sizeof(want), "postdkim.conf:2: KeyFile: %s: %s", key, bad[i].what);
 		cfg = load("Domain d.example\nKeyFile %s\nSelector s\n", key);
 		ck_fails(cfg, want);
+	}
+	/* Readable by the run-time group (here ours, without UserID): as installers leave keys. */
+	key = tk_put("loose.key", 0640, "%s", rsa_pem);
+	cfg = load("Domain d.example\nKeyFile %s\nSelector s\n", key);
+	ck_loads(cfg);
+	ck_assert_ptr_null(strstr(warnings, "loose.key"));
+	config_free(cfg);
+	/* ... but not by the group of another run-time user (UserID nobody: nogroup). */
+	if (getpwnam("nobody") != NULL && getpwnam("nobody")->pw_gid != getegid()) {
+		cfg = load("Domain d.example\nKeyFile %s\nSelector s\nUserID nobody\n", key);
+		ck_fails(cfg, "loose.key: readable by group ");
+		ck_assert_ptr_nonnull(strstr(errbuf, "(mode 0640), not the run-time group "));
 	}
 	/* RequireSafeKeys no: a warning, and the key is used. */
 	key = tk_put("loose.key", 0644, "%s", rsa_pem);
