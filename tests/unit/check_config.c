@@ -927,6 +927,46 @@ START_TEST(refile_globs)
 	ck_assert_str_eq(dkim_signer_selector(s[0]), "news");
 	ck_assert_str_eq(dkim_signer_selector(s[1]), "main");
 	config_free(cfg);
+	/* KeyTable refile: (Mail-in-a-Box, docker-mailserver) reads as file:. */
+	cfg = load("KeyTable refile:%s\nSigningTable refile:%s\n", kt, st);
+	ck_loads(cfg);
+	ck_assert_uint_eq(signers(cfg, "newsletter-2026", "example.com", s, 4), 1);
+	ck_assert_str_eq(dkim_signer_selector(s[0]), "news");
+	ck_assert_uint_eq(signers(cfg, "alice", "mx.example.org", s, 4), 1);
+	ck_assert_str_eq(dkim_signer_selector(s[0]), "org");
+	config_free(cfg);
+}
+END_TEST
+
+/* Domain and the host lists as refile: data sets, as OpenDKIM takes them. */
+START_TEST(refile_domain_hosts)
+{
+	const char *dom = tk_put("dom-re", 0644, "example.com\n*.example.org\n");
+	const char *hosts = tk_put("hosts-re", 0644, "10.0.0.0/8\n*.example.net\n");
+	const dkim_signer *s[4];
+	struct config *cfg;
+
+	cfg = load("Domain refile:%s\nKeyFile %s/rsa.key\nSelector s\n"
+	    "InternalHosts refile:%s\nExternalIgnoreList refile:%s\n", dom, tk_dir, hosts, hosts);
+	ck_loads(cfg);
+	ck_assert_uint_eq(signers(cfg, "u", "example.com", s, 4), 1);
+	ck_assert_uint_eq(signers(cfg, "u", "mx.example.org", s, 4), 1);
+	ck_assert_str_eq(dkim_signer_domain(s[0]), "mx.example.org");
+	ck_assert_uint_eq(signers(cfg, "u", "example.org", s, 4), 0);
+	ck_assert_uint_eq(signers(cfg, "u", "sub.example.com", s, 4), 0);
+	ck_assert(cidr_match_str(&cfg->internal_hosts, "10.1.2.3", NULL));
+	ck_assert(cidr_match_str(&cfg->internal_hosts, "192.0.2.1", "mx.example.net"));
+	ck_assert(!cidr_match_str(&cfg->internal_hosts, "192.0.2.1", "example.net"));
+	ck_assert(cidr_match_str(&cfg->external_ignore, "10.0.0.1", NULL));
+	config_free(cfg);
+	/* '%' and addresses still need KeyTable and SigningTable. */
+	dom = tk_put("dom-re2", 0644, "example.com\n*@example.org\n");
+	cfg = load("Domain refile:%s\nKeyFile %s/rsa.key\nSelector s\n", dom, tk_dir);
+	ck_fails(cfg, "dom-re2:2: Domain: '*@example.org': wildcards, '%' and addresses");
+	/* In a plain file, '*' is no pattern. */
+	dom = tk_put("dom-re3", 0644, "*.example.org\n");
+	cfg = load("Domain %s\nKeyFile %s/rsa.key\nSelector s\n", dom, tk_dir);
+	ck_fails(cfg, "dom-re3:1: Domain: '*.example.org': wildcards");
 }
 END_TEST
 
@@ -1163,7 +1203,7 @@ main(void)
 	    nothing_to_sign,
 	    mode_and_actions, canonicalization, signature_algorithm, include_and_repeat, tables,
 	    tables_subdomains_and_wildcards, tables_errors, inline_key, identity_percent,
-	    refile_globs, dual_signing, unsafe_key_modes, unsafe_key_dirs, unsafe_key_owner,
+	    refile_globs, refile_domain_hosts, dual_signing, unsafe_key_modes, unsafe_key_dirs, unsafe_key_owner,
 	    shared_key_loaded_once, example_config, NULL);
 	return tm_run(s, CK_FORK_GETENV);
 }
