@@ -28,6 +28,10 @@ extern const char *const config_kw_names[K_COUNT];
 #define CONFIG_VERIFY_MAX 64
 #define CONFIG_IGNORED_MAX 192
 
+/* OpenDKIM keywords postdkim's design makes moot (config.c). */
+#define CONFIG_MOOT_COUNT 9
+extern const char *const config_kw_moot[CONFIG_MOOT_COUNT];
+
 /* Where a keyword was set. */
 struct setting {
 	char *value;
@@ -42,6 +46,11 @@ struct load {
 	char **files;		/* every file read, for positions */
 	size_t nfiles;
 	unsigned char warned[CONFIG_IGNORED_MAX];	/* ignored keywords warned about */
+	unsigned moot_seen;	/* moot keywords met (bit per config_kw_moot entry) */
+	unsigned char moot[CONFIG_MOOT_COUNT];	/* ... in the order met */
+	size_t nmoot;
+	const char *moot_file;	/* where the first one is */
+	unsigned moot_line;
 	config_warn_fn warn;
 	void *warn_arg;
 	char *err;
