@@ -35,7 +35,8 @@ const char *const config_kw_names[K_COUNT] = {
 	"Syslog", "SyslogFacility", "SyslogSuccess", "LogWhy", "RequireSafeKeys",
 	"On-Default", "On-SignatureError", "On-InternalError", "MultipleSignatures",
 	"Include", "KeyCacheSize", "On-KeyError", "CheckSigningTable", "DatabaseCacheTTL",
-	"DatabaseCacheSize"
+	"DatabaseCacheSize", "SyslogName", "PeerList", "RemoveOldSignatures", "SoftwareHeader",
+	"ExemptDomains"
 };
 
 /* OpenDKIM verification keywords postdkim does not act on: ignored with a warning. */
@@ -51,20 +52,20 @@ static const char *const kw_verify[] = {
 static const char *const kw_absent[] = {
 	"BaseDirectory",
 	"BodyLengthDB", "CaptureUnknownErrors", "ChangeRootDirectory", "Diagnostics",
-	"DontSignMailTo", "ExemptDomains",
+	"DontSignMailTo",
 	"FinalPolicyScript", "FixCRLF", "IdentityHeader", "IdentityHeaderRemove",
 	"IgnoreMalformedMail", "LDAPAuthMechanism", "LDAPAuthName",
 	"LDAPAuthRealm", "LDAPAuthUser", "LDAPBindPassword", "LDAPBindUser",
 	"LDAPDisableCache", "LDAPKeepaliveIdle", "LDAPKeepaliveInterval",
 	"LDAPKeepaliveProbes", "LDAPTimeout", "LDAPUseTLS", "MaximumHeaders",
-	"MaximumSignedBytes", "MTACommand", "NoHeaderB", "PeerList",
-	"POPDBFile", "Quarantine", "RedirectFailuresTo", "RemoveOldSignatures",
+	"MaximumSignedBytes", "MTACommand", "NoHeaderB",
+	"POPDBFile", "Quarantine", "RedirectFailuresTo",
 	"ReplaceHeaders", "ReplaceRules", "ReportAddress", "ReportBccAddress",
 	"RequestReports", "RequiredHeaders", "ResignAll", "ResignMailTo",
 	"ScreenPolicyScript", "SelectCanonicalizationHeader", "SenderHeaders",
 	"SenderMacro", "SendReports", "SetupPolicyScript", "SMTPURI", "SoftStart",
-	"SoftwareHeader", "Statistics", "StatisticsName", "StatisticsPolicyScript",
-	"StatisticsPrefix", "StrictHeaders", "StrictTestMode", "SyslogName",
+	"Statistics", "StatisticsName", "StatisticsPolicyScript",
+	"StatisticsPrefix", "StrictHeaders", "StrictTestMode",
 	"VBR-Certifiers", "VBR-PurgeFields",
 	"VBR-TrustedCertifiers", "VBR-TrustedCertifiersOnly", "VBR-Type", "BodyLengths",
 	"AlwaysSignHeaders", "X-Header",
@@ -515,6 +516,9 @@ config_free(struct config *cfg)
 	rules_free(cfg->rules);
 	cidr_free(&cfg->internal_hosts);
 	cidr_free(&cfg->external_ignore);
+	cidr_free(&cfg->peer_list);
+	dataset_close(cfg->exempt_domains);
+	free(cfg->syslog_name);
 	config_strv_free(cfg->mta);
 	for (i = 0; i < cfg->nmacros; i++) {
 		free(cfg->macros[i].name);

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 #include "../dkim/sign.h"
 #include "../tables/cidr.h"
+#include "../tables/dataset.h"
 #include "../keys/rules.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/postdkim.conf"
@@ -52,6 +53,12 @@ struct config {
 	size_t nmta;
 	struct config_macro *macros;
 	size_t nmacros;
+	struct cidr_list peer_list;	/* PeerList: clients passed on untouched */
+	struct dataset *exempt_domains;	/* ExemptDomains: From domains left alone, or NULL */
+
+	/* What is added to or removed from the mail. */
+	int remove_old_signatures;	/* RemoveOldSignatures: signing removes earlier ones */
+	int software_header;		/* SoftwareHeader: add a DKIM-Filter field */
 
 	/* Per-message outcomes. */
 	enum config_action on_default;		/* message not signed by policy */
@@ -68,6 +75,7 @@ struct config {
 	int background;		/* default yes */
 	int syslog;		/* default yes */
 	int syslog_facility;	/* LOG_MAIL by default */
+	char *syslog_name;	/* SyslogName: the syslog ident, or NULL for "postdkim" */
 	int syslog_success;
 	int log_why;
 	int require_safe_keys;	/* default yes */

@@ -78,6 +78,23 @@ get_userid(struct load *ld, struct config *cfg, uid_t *uid, gid_t *gid)
 	return 0;
 }
 
+/* SyslogName: the ident of every syslog line (printable, no space). */
+static int
+get_syslog_name(struct load *ld, struct config *cfg)
+{
+	const char *v = ld->set[K_SYSLOGNAME].value, *p;
+
+	for (p = v; *p; p++)
+		if (*p <= ' ' || *p > '~')
+			return config_kwerr(ld, K_SYSLOGNAME, "'%s': printable characters only, "
+			    "no space", v);
+	if (strlen(v) > 31)
+		return config_kwerr(ld, K_SYSLOGNAME, "'%s': at most 31 characters", v);
+	if ((cfg->syslog_name = strdup(v)) == NULL)
+		return config_kwerr(ld, K_SYSLOGNAME, "out of memory");
+	return 0;
+}
+
 /* A host list being filled from a data set. */
 struct hosts_walk {
 	struct load *ld;
@@ -216,11 +233,12 @@ config_daemon(struct load *ld, struct config *cfg, uid_t *uid, gid_t *gid)
 {
 	static const char *const localhost[] = { "127.0.0.1", "::1", NULL };
 	static const enum kw bools[] = { K_SUBDOMAINS, K_MULTI, K_BACKGROUND, K_SYSLOG,
-	    K_SYSLOGSUCCESS, K_LOGWHY, K_SAFEKEYS, K_CHECKST };
+	    K_SYSLOGSUCCESS, K_LOGWHY, K_SAFEKEYS, K_CHECKST, K_REMOVEOLDSIGS, K_SOFTWAREHEADER };
 	/* CheckSigningTable (OpenDKIM's development branch): postdkim -n does that check. */
 	int check_st = 0;
 	int *const bdst[] = { &cfg->subdomains, &cfg->multiple_signatures, &cfg->background,
-	    &cfg->syslog, &cfg->syslog_success, &cfg->log_why, &cfg->require_safe_keys, &check_st };
+	    &cfg->syslog, &cfg->syslog_success, &cfg->log_why, &cfg->require_safe_keys, &check_st,
+	    &cfg->remove_old_signatures, &cfg->software_header };
 	const char *v;
 	char *end;
 	unsigned long um, n;
@@ -271,7 +289,13 @@ config_daemon(struct load *ld, struct config *cfg, uid_t *uid, gid_t *gid)
 			return config_kwerr(ld, K_PIDFILE, "out of memory");
 	}
 	if (get_hosts(ld, K_INTERNAL, &cfg->internal_hosts, localhost) < 0 ||
-	    get_hosts(ld, K_EXTIGNORE, &cfg->external_ignore, NULL) < 0)
+	    get_hosts(ld, K_EXTIGNORE, &cfg->external_ignore, NULL) < 0 ||
+	    get_hosts(ld, K_PEERLIST, &cfg->peer_list, NULL) < 0)
+		return -1;
+	if (ld->set[K_EXEMPTDOMAINS].value && config_list(ld, K_EXEMPTDOMAINS,
+	    &cfg->exempt_domains) < 0)
+		return -1;
+	if (ld->set[K_SYSLOGNAME].value && get_syslog_name(ld, cfg) < 0)
 		return -1;
 	if (ld->set[K_MTA].value && config_strv(ld, K_MTA, &cfg->mta, &cfg->nmta, 0) < 0)
 		return -1;

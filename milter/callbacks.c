@@ -12,8 +12,11 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libmilter/mfapi.h>
 
@@ -25,6 +28,10 @@
 #include "log.h"
 #include "reload.h"
 #include "session.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
 
 struct conn {
 	struct runcfg *rc;		/* configuration for this connection */
@@ -42,6 +49,8 @@ struct conn {
 	int in_msg;			/* session holds a message */
 	int signing;			/* past the end of header, counted in cb_busy */
 	int hold;			/* quarantine decided before the end of message */
+	int peer;			/* client in PeerList: passed on untouched */
+	unsigned ndkim;			/* DKIM-Signature fields in the message */
 	struct session sess;
 	dbuf hval;			/* header value with the space restored */
 };
@@ -111,6 +120,7 @@ static void cb_begin_message(struct conn *c)
 	if (!c->in_msg) {
 		session_init(&c->sess, c->rc);
 		c->in_msg = 1;
+		c->ndkim = 0;
 	}
 }
 
@@ -135,6 +145,7 @@ static sfsistat cb_continue(const struct conn *c, unsigned long nr_bit)
 }
 
 static const char *cb_qid(SMFICTX *ctx);
+static void cb_software_header(SMFICTX *ctx, const struct conn *c);
 
 /*
  * Quarantine: accept and ask the MTA to hold the message (Postfix's hold
@@ -284,6 +295,10 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, struct sockaddr *sa)
 	    cb_setstr(&c->client_addr, smfi_getsymval(ctx, "{client_addr}")) != 0 ||
 	    cb_setstr(&c->daemon_name, smfi_getsymval(ctx, "{daemon_name}")) != 0)
 		c->conn_internal = 1;
+	/* PeerList (OpenDKIM): neither signed nor verified, said at the end of the header. */
+	c->peer = c->rc->cfg->peer_list.n > 0 && cidr_match(&c->rc->cfg->peer_list,
+	    c->have_sa ? (const struct sockaddr *)&c->sa : NULL,
+	    hostname != NULL && hostname[0] != '[' ? hostname : NULL);
 	return cb_continue(c, SMFIP_NR_CONN);
 }
 
@@ -308,9 +323,12 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct conn *c = smfi_getpriv(ctx);
 
-	if (c == NULL)
-		return SMFIS_CONTINUE;
+	if (c == NULL || c->peer)
+		return cb_continue(c, SMFIP_NR_HDR);
 	cb_begin_message(c);
+	/* RemoveOldSignatures: how many there are to remove. */
+	if (strcasecmp(name, "DKIM-Signature") == 0 && c->ndkim < UINT_MAX)
+		c->ndkim++;
 	if (c->leadspc) {
 		session_header(&c->sess, name, strlen(name), value, strlen(value));
 		return cb_continue(c, SMFIP_NR_HDR);
@@ -373,6 +391,11 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 	sfsistat r;
 	enum config_action a;
 
+	if (c != NULL && c->peer) {
+		log_msg(LOG_DEBUG, "%s: not signed or verified: client in PeerList", cb_qid(ctx));
+		cb_end_message(c);
+		return SMFIS_ACCEPT;
+	}
 	if (c == NULL || c->internal || c->conn_internal) {
 		struct runcfg *rc = c != NULL ? c->rc : reload_acquire();
 
@@ -461,6 +484,8 @@ static sfsistat cb_verified(SMFICTX *ctx, struct conn *c)
 	if (vd.ar_rc > 0 &&
 	    smfi_insheader(ctx, 0, "Authentication-Results", vd.ar.data) != MI_SUCCESS)
 		vd.ar_rc = -1;
+	if (cfg->software_header)
+		cb_software_header(ctx, c);
 	a = vd.action;
 	verifier_logline(v, removed, vd.nforged, vd.unparsable, vd.ar_rc, a, vd.what, &line);
 	/* Unsigned mail is most mail: its line only with SyslogSuccess. */
@@ -487,6 +512,32 @@ static sfsistat cb_verified(SMFICTX *ctx, struct conn *c)
 	default:
 		return SMFIS_ACCEPT;
 	}
+}
+
+/*
+ * SoftwareHeader: "DKIM-Filter: postdkim vVERSION HOST QUEUE-ID" at the top,
+ * above the signatures, as OpenDKIM adds its own. The MTA's macros are
+ * kept to visible ASCII: nothing else belongs in a header field.
+ */
+static void cb_software_header(SMFICTX *ctx, const struct conn *c)
+{
+	const char *j = smfi_getsymval(ctx, "j");
+	char host[256], v[600];
+	size_t i;
+
+	if (j == NULL || *j == '\0') {
+		if (gethostname(host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		j = host;
+	}
+	snprintf(v, sizeof(v), "%spostdkim v%s %.253s %.64s", c->leadspc ? " " : "",
+	    PACKAGE_VERSION, j, cb_qid(ctx));
+	for (i = c->leadspc; v[i] != '\0'; i++)
+		if ((unsigned char)v[i] < ' ' || (unsigned char)v[i] > '~')
+			v[i] = '?';
+	if (smfi_insheader(ctx, 0, "DKIM-Filter", v) != MI_SUCCESS)
+		log_msg(LOG_WARNING, "%s: the MTA refused the DKIM-Filter field", cb_qid(ctx));
 }
 
 /* Free the signature fields built for one message. */
@@ -541,6 +592,15 @@ static sfsistat cb_eom(SMFICTX *ctx)
 			goto nomem;
 		}
 	/*
+	 * RemoveOldSignatures (OpenDKIM): the message's own DKIM-Signature
+	 * fields go, last first (each deletion shifts the later indexes).
+	 */
+	if (cfg->remove_old_signatures)
+		for (i = c->ndkim; i > 0; i--)
+			if (smfi_chgheader(ctx, "DKIM-Signature", (int)i, NULL) != MI_SUCCESS)
+				log_msg(LOG_WARNING, "%s: the MTA refused to remove DKIM-Signature "
+				    "%zu", cb_qid(ctx), i);
+	/*
 	 * Each insertion goes to the very top (RFC 6376 5.6 wants signatures
 	 * above the fields they cover): insert the last first, so the final
 	 * order is the order of the signers.
@@ -561,6 +621,8 @@ static sfsistat cb_eom(SMFICTX *ctx)
 		return cb_action(ctx, c, cfg->on_internal_error, 0, 1);
 	}
 	cb_free_fields(v, n);
+	if (cfg->software_header)
+		cb_software_header(ctx, c);
 	/* On-KeyError accept: signed with the keys that worked; say which did not. */
 	if (c->sess.found.failed)
 		log_msg(LOG_WARNING, "%s: not signed with every key: %s", cb_qid(ctx),

@@ -230,6 +230,45 @@ _Static_assert(sizeof(((struct from_box *)0)->local) <= RULES_LOCAL_MAX + 1 &&
     sizeof(((struct from_box *)0)->domain) <= RULES_DOMAIN_MAX + 1,
     "from_box is longer than rules_lookup takes");
 
+/*
+ * ExemptDomains (OpenDKIM): mail whose From domain is listed is neither
+ * signed nor verified. Returns 1 when the message is settled here (exempt,
+ * or the list could not answer: tempfail, as OpenDKIM), else 0.
+ */
+static int session_exempt(struct session *s)
+{
+	struct dataset *ex = s->rc->cfg->exempt_domains;
+	struct from_box box;
+	const struct session_field *f;
+	const char *why = NULL, *d;
+	char a[sizeof(box.domain)], err[256];
+	size_t n = 0;
+	int has;
+
+	/* An unusable From is for the signing path to report. */
+	if (s->nfrom != 1)
+		return 0;
+	f = &s->fields[s->from];
+	if (from_addresses(s->store.data + f->value, f->vlen, &box, 1, &n, &why) != 0 || n == 0)
+		return 0;
+	d = box.domain;
+	if (dkim_idna_utf8(d, strlen(d))) {
+		if (dkim_idna_alabel(d, strlen(d), a, sizeof(a), err, sizeof(err)) < 0)
+			return 0;
+		d = a;
+	}
+	if ((has = dataset_has(ex, d, err, sizeof(err))) == 0)
+		return 0;
+	if (has < 0)
+		session_set(s, SESSION_SKIP, ACTION_TEMPFAIL, "ExemptDomains %s: %s",
+		    dataset_name(ex), err);
+	else
+		session_set(s, SESSION_SKIP, ACTION_ACCEPT, "From domain %s in ExemptDomains", d);
+	verifier_free(s->ver);
+	s->ver = NULL;
+	return 1;
+}
+
 /* End of header: decide whether and how to sign, start the signatures. */
 enum session_verdict session_eoh(struct session *s, const struct policy_facts *facts,
     time_t when)
@@ -243,6 +282,8 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 
 	if (s->verdict != SESSION_CONTINUE)
 		return s->verdict;
+	if (cfg->exempt_domains != NULL && session_exempt(s))
+		goto done;
 	if (!cfg->verify->sign) {
 		session_set(s, SESSION_SKIP, ACTION_ACCEPT, "Mode v: verifying only");
 		goto done;

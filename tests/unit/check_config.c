@@ -333,6 +333,46 @@ START_TEST(ignored_keywords)
 }
 END_TEST
 
+/* OpenDKIM settings installers' files use, read with OpenDKIM's meaning. */
+START_TEST(opendkim_settings)
+{
+	struct config *cfg;
+
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n", tk_dir);
+	ck_loads(cfg);
+	ck_assert_ptr_null(cfg->syslog_name);
+	ck_assert_int_eq(cfg->remove_old_signatures, 0);
+	ck_assert_int_eq(cfg->software_header, 0);
+	ck_assert_uint_eq(cfg->peer_list.n, 0);
+	ck_assert_ptr_null(cfg->exempt_domains);
+	config_free(cfg);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nSyslogName dkim-out\n"
+	    "RemoveOldSignatures yes\nSoftwareHeader true\nPeerList 192.0.2.0/24, relay.example\n"
+	    "ExemptDomains exempt.example\n", tk_dir);
+	ck_loads(cfg);
+	ck_assert_str_eq(cfg->syslog_name, "dkim-out");
+	ck_assert_int_eq(cfg->remove_old_signatures, 1);
+	ck_assert_int_eq(cfg->software_header, 1);
+	ck_assert(cidr_match_str(&cfg->peer_list, "192.0.2.9", NULL));
+	ck_assert(cidr_match_str(&cfg->peer_list, "198.51.100.1", "Relay.example"));
+	ck_assert(!cidr_match_str(&cfg->peer_list, "198.51.100.1", NULL));
+	ck_assert_int_eq(dataset_has(cfg->exempt_domains, "exempt.example", errbuf,
+	    sizeof(errbuf)), 1);
+	ck_assert_int_eq(dataset_has(cfg->exempt_domains, "domain.fr", errbuf, sizeof(errbuf)), 0);
+	ck_assert_ptr_null(strstr(warnings, "ignored"));
+	config_free(cfg);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nSyslogName a b\n",
+	    tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: SyslogName: 'a b': printable characters only");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nPeerList 10.0.0.0/99\n",
+	    tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: PeerList: ");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nRemoveOldSignatures 2\n",
+	    tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: RemoveOldSignatures: '2' is not yes or no");
+}
+END_TEST
+
 /* The verification keywords: OpenDKIM's defaults, values, errors at their line. */
 START_TEST(verify_keywords)
 {
@@ -1210,6 +1250,7 @@ main(void)
 	ed_pem = tk_shared(TK_ED25519_PKCS8, 0);
 	tk_dir_fixture(tc, "postdkim-cfg", 0);
 	tcase_add_unchecked_fixture(tc, put_keys, NULL);
+	tm_add(tc, opendkim_settings, NULL);
 	tm_add(tc, five_lines, every_keyword, on_default_blanket, unknown_keyword,
 	    ignored_keywords, verify_keywords, errors_name_place, password_never_shown,
 	    nothing_to_sign,

@@ -1,0 +1,89 @@
+#!/bin/sh
+# postdkim-compat.sh - OpenDKIM settings that installers' files use, as the
+# MTA sees them: RemoveOldSignatures removes the message's own
+# DKIM-Signature fields when signing (and only then); SoftwareHeader adds a
+# DKIM-Filter field; a client in PeerList is passed on at the end of the
+# header, neither signed nor verified; a From domain in ExemptDomains is
+# neither signed nor verified either.
+set -eu
+. "${TESTS_SRCDIR:-$(dirname "$0")}/testlib.sh"
+. "$TESTS_SRCDIR/pdlib.sh"
+
+pd_key k rsa
+pd_zone sel example.com k
+base() {
+	cat <<EOF2
+Domain		example.com, exempt.example
+KeyFile		$T/k.key
+Selector	sel
+Socket		local:$T/$1.sock
+Syslog		no
+SyslogSuccess	yes
+EOF2
+}
+H='To: bob@example.net\nSubject: compat\nDate: Mon, 23 Nov 2026 19:00:00 +0000\n'
+OLD='DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=old; h=from; bh=AAAA; b=BBBB\n'
+printf "$OLD"'From: Alice <alice@example.com>\n'"$H"'\nbody\n' > "$T/old.eml"
+printf "$OLD$OLD"'From: Alice <alice@example.com>\n'"$H"'\nbody\n' > "$T/old2.eml"
+printf 'From: Alice <alice@example.com>\n'"$H"'\nbody\n' > "$T/plain.eml"
+printf 'From: Ed <ed@exempt.example>\n'"$H"'\nbody\n' > "$T/exempt.eml"
+
+# RemoveOldSignatures: off by default (the old field stays), on: gone.
+base keep > "$T/keep.conf"
+pd_start keep "$T/keep.conf"
+mkdir "$T/keep"
+"$MCLIENT" -s "unix:$T/keep.sock" -o "$T/keep" "$T/old.eml" > "$T/keep.log" 2>&1 \
+    || { cat "$T/keep.log" >&2; tl_fail "keep: mclient failed"; }
+grep -q '^1 accept .* ins=1 add=0 chg=0 del=0' "$T/keep.log" || { cat "$T/keep.log" >&2; tl_fail "keep: want one signature added, nothing removed"; }
+[ "$(grep -c '^DKIM-Signature:' "$T/keep/1.eml")" -eq 2 ] || tl_fail "keep: the old signature is gone"
+{ base rm; echo "RemoveOldSignatures yes"; } > "$T/rm.conf"
+pd_start rm "$T/rm.conf"
+mkdir "$T/rm"
+"$MCLIENT" -s "unix:$T/rm.sock" -o "$T/rm" "$T/old.eml" "$T/old2.eml" "$T/plain.eml" > "$T/rm.log" 2>&1 \
+    || { cat "$T/rm.log" >&2; tl_fail "RemoveOldSignatures: mclient failed"; }
+grep -q '^1 accept .* ins=1 .* del=1' "$T/rm.log" && grep -q '^2 accept .* ins=1 .* del=2' "$T/rm.log" \
+    && grep -q '^3 accept .* ins=1 .* del=0' "$T/rm.log" \
+    || { cat "$T/rm.log" >&2; tl_fail "RemoveOldSignatures: old signatures not removed"; }
+pd_check 1 "$T/rm/1.eml" "$T/rm/2.eml" "$T/rm/3.eml"
+grep -q 's=old' "$T/rm/1.eml" "$T/rm/2.eml" && tl_fail "RemoveOldSignatures: s=old left"
+# Mail that is not signed keeps its signatures (here: verified instead).
+"$MCLIENT" -s "unix:$T/rm.sock" --client-addr 192.0.2.1 "$T/old.eml" > "$T/rm-in.log" 2>&1 \
+    || { cat "$T/rm-in.log" >&2; tl_fail "RemoveOldSignatures inbound: mclient failed"; }
+grep -q '^1 accept .* del=0' "$T/rm-in.log" || { cat "$T/rm-in.log" >&2; tl_fail "RemoveOldSignatures: removed from mail it did not sign"; }
+tl_note "RemoveOldSignatures: removed when signing, kept otherwise"
+
+# SoftwareHeader: a DKIM-Filter field above the signature.
+{ base sw; echo "SoftwareHeader yes"; } > "$T/sw.conf"
+pd_start sw "$T/sw.conf"
+mkdir "$T/sw"
+"$MCLIENT" -s "unix:$T/sw.sock" -o "$T/sw" --queue-id 4ABC123 "$T/plain.eml" > "$T/sw.log" 2>&1 \
+    || { cat "$T/sw.log" >&2; tl_fail "SoftwareHeader: mclient failed"; }
+grep -q '^1 accept .* ins=2 ' "$T/sw.log" || { cat "$T/sw.log" >&2; tl_fail "SoftwareHeader: want two fields inserted"; }
+head -1 "$T/sw/1.eml" | tr -d '\r' | grep -q '^DKIM-Filter: postdkim v[^ ]* [^ ]* 4ABC123$' \
+    || { head -3 "$T/sw/1.eml" >&2; tl_fail "SoftwareHeader: no DKIM-Filter field on top"; }
+pd_check 1 "$T/sw/1.eml"
+tl_note "SoftwareHeader: $(head -1 "$T/sw/1.eml")"
+
+# PeerList: by address and by name; ExemptDomains: by From domain.
+{ base peer; printf 'PeerList\t192.0.2.7, relay.example.net\nExemptDomains\texempt.example\nAlwaysAddARHeader\tyes\n'; } > "$T/peer.conf"
+pd_start peer "$T/peer.conf"
+for a in "--client-addr 192.0.2.7 --auth alice" "--client-addr 198.51.100.1 --client-name relay.example.net --auth alice"; do
+	# shellcheck disable=SC2086 # the options are words
+	"$MCLIENT" -s "unix:$T/peer.sock" $a "$T/plain.eml" > "$T/peer.log" 2>&1 \
+	    || { cat "$T/peer.log" >&2; tl_fail "PeerList: mclient failed"; }
+	grep -q '^1 accept stage=eoh ins=0 add=0 chg=0 del=0' "$T/peer.log" \
+	    || { cat "$T/peer.log" >&2; tl_fail "PeerList ($a): not passed on untouched"; }
+done
+"$MCLIENT" -s "unix:$T/peer.sock" --client-addr 192.0.2.8 --auth alice "$T/plain.eml" > "$T/peer2.log" 2>&1 \
+    || { cat "$T/peer2.log" >&2; tl_fail "PeerList: mclient failed"; }
+grep -q '^1 accept .* ins=1 ' "$T/peer2.log" || { cat "$T/peer2.log" >&2; tl_fail "PeerList: a client not listed was not signed"; }
+"$MCLIENT" -s "unix:$T/peer.sock" --auth alice "$T/exempt.eml" > "$T/ex.log" 2>&1 \
+    || { cat "$T/ex.log" >&2; tl_fail "ExemptDomains: mclient failed"; }
+grep -q '^1 accept .* ins=0 add=0 chg=0 del=0' "$T/ex.log" \
+    || { cat "$T/ex.log" >&2; tl_fail "ExemptDomains: exempt mail signed"; }
+"$MCLIENT" -s "unix:$T/peer.sock" --client-addr 192.0.2.8 "$T/exempt.eml" > "$T/ex2.log" 2>&1 \
+    || { cat "$T/ex2.log" >&2; tl_fail "ExemptDomains: mclient failed"; }
+grep -q '^1 accept .* ins=0 add=0 chg=0 del=0' "$T/ex2.log" \
+    || { cat "$T/ex2.log" >&2; tl_fail "ExemptDomains: exempt inbound mail verified (A-R added)"; }
+tl_note "PeerList and ExemptDomains: passed on untouched"
+tl_note "ok"
