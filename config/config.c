@@ -43,7 +43,7 @@ const char *const config_kw_names[K_COUNT] = {
 static const char *const kw_verify[] = {
 	"ADSPAction", "ADSPNoSuchDomain", "AllowSHA1Only", "ClockDrift",
 	"DiagnosticDirectory", "DNSConnect", "DomainKeysCompat", "LogResults", "Minimum",
-	"MustBeSigned", "ResolverConfiguration", "TestDNSData",
+	"MustBeSigned", "TestDNSData",
 	"TestPublicKeys", "TrustSignaturesFrom", "WeakSyntaxChecks",
 	"AddAllSignatureResults", "LocalADSP", NULL
 };

@@ -25,6 +25,7 @@ const char *const config_vkw_names[VK_COUNT] = {
 	"KeepAuthResults", "MaximumSignaturesToVerify", "MinimumKeyBits", "Nameservers",
 	"On-BadSignature", "On-DNSError", "On-KeyNotFound", "On-NoSignature", "On-Security",
 	"QueryCache", "RemoveARAll", "RemoveARFrom", "TrustAnchorFile", "UnprotectedKey",
+	"ResolverConfiguration",
 };
 
 /* Index of a verification keyword. */
@@ -241,6 +242,12 @@ config_verify(struct load *ld, struct config *cfg)
 		return vkw_err(ld, VK_TRUSTANCHOR, "out of memory");
 	if (v->trust_anchor_file != NULL && access(v->trust_anchor_file, R_OK) != 0)
 		return vkw_err(ld, VK_TRUSTANCHOR, "%s: %s", v->trust_anchor_file, strerror(errno));
+	/* ResolverConfiguration: libunbound reads it; verify/ checks it with libunbound. */
+	if (ld->vset[VK_RESOLVERCONF].value != NULL &&
+	    (v->resolver_config = strdup(ld->vset[VK_RESOLVERCONF].value)) == NULL)
+		return vkw_err(ld, VK_RESOLVERCONF, "out of memory");
+	if (v->resolver_config != NULL && access(v->resolver_config, R_OK) != 0)
+		return vkw_err(ld, VK_RESOLVERCONF, "%s: %s", v->resolver_config, strerror(errno));
 	if (ld->vset[VK_AUTHSERVID].value != NULL) {
 		const char *id = ld->vset[VK_AUTHSERVID].value;
 
@@ -267,6 +274,7 @@ config_verify_free(struct verify_cfg *v)
 	config_strv_free(v->nameservers);
 	config_strv_free(v->remove_ar_from);
 	free(v->trust_anchor_file);
+	free(v->resolver_config);
 	free(v->authserv_id);
 	for (k = 0; k < VK_COUNT; k++)
 		free(v->where[k]);

@@ -18,7 +18,7 @@ enum vkw {
 	VK_ALWAYSADDAR, VK_AUTHSERVID, VK_AUTHSERVJOBID, VK_BOGUSKEY, VK_DNSTIMEOUT,
 	VK_KEEPAR, VK_MAXSIGS, VK_MINKEYBITS, VK_NAMESERVERS, VK_ONBADSIG, VK_ONDNSERR,
 	VK_ONKEYNOTFOUND, VK_ONNOSIG, VK_ONSECURITY, VK_QUERYCACHE, VK_REMOVEARALL,
-	VK_REMOVEARFROM, VK_TRUSTANCHOR, VK_UNPROTECTED, VK_COUNT
+	VK_REMOVEARFROM, VK_TRUSTANCHOR, VK_UNPROTECTED, VK_RESOLVERCONF, VK_COUNT
 };
 
 extern const char *const config_vkw_names[VK_COUNT];
@@ -45,6 +45,7 @@ struct verify_cfg {
 	char **nameservers;		/* NULL-terminated */
 	size_t nnameservers;
 	char *trust_anchor_file;
+	char *resolver_config;		/* ResolverConfiguration: an unbound.conf for libunbound */
 	/*
 	 * "FILE:LINE: Keyword" of each keyword set (NULL when unset), for the
 	 * errors found after the load, as when verify/ builds the resolver.

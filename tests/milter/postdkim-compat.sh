@@ -4,7 +4,8 @@
 # DKIM-Signature fields when signing (and only then); SoftwareHeader adds a
 # DKIM-Filter field; a client in PeerList is passed on at the end of the
 # header, neither signed nor verified; a From domain in ExemptDomains is
-# neither signed nor verified either.
+# neither signed nor verified either; ResolverConfiguration is an
+# unbound.conf that libunbound applies.
 set -eu
 . "${TESTS_SRCDIR:-$(dirname "$0")}/testlib.sh"
 . "$TESTS_SRCDIR/pdlib.sh"
@@ -86,4 +87,49 @@ grep -q '^1 accept .* ins=0 add=0 chg=0 del=0' "$T/ex.log" \
 grep -q '^1 accept .* ins=0 add=0 chg=0 del=0' "$T/ex2.log" \
     || { cat "$T/ex2.log" >&2; tl_fail "ExemptDomains: exempt inbound mail verified (A-R added)"; }
 tl_note "PeerList and ExemptDomains: passed on untouched"
+
+# ResolverConfiguration: an unbound.conf that libunbound reads (OpenDKIM
+# passes it to ub_ctx_config). Here it forwards everything to a listener
+# of ours that writes down the names asked and never answers: the key
+# query of a verified message reaches it, so the file was applied. A file
+# libunbound cannot read is refused by -n, naming file, line and keyword.
+PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+$PY - "$PORT" "$T/queries" > "$T/listener.out" 2>&1 <<'EOP' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+print("ready", flush=True)
+while True:
+    d, _ = s.recvfrom(4096)
+    i, labels = 12, []
+    while i < len(d) and d[i] != 0 and len(labels) < 64:
+        labels.append(d[i + 1:i + 1 + d[i]].decode("ascii", "replace"))
+        i += 1 + d[i]
+    with open(sys.argv[2], "a") as f:
+        f.write(".".join(labels).lower() + "\n")
+EOP
+TL_PIDS="$TL_PIDS $!"
+n=0
+until grep -q ready "$T/listener.out" 2>/dev/null; do
+	n=$((n + 1)); [ $n -le 100 ] || tl_fail "listener did not start"; sleep 0.1
+done
+printf 'server:\n\tdo-not-query-localhost: no\nforward-zone:\n\tname: "."\n\tforward-addr: 127.0.0.1@%s\n' \
+    "$PORT" > "$T/unbound.conf"
+{ base rc; printf 'ResolverConfiguration\t%s\nDNSTimeout\t1\n' "$T/unbound.conf"; } > "$T/rc.conf"
+"$POSTDKIM" -n -c "$T/rc.conf" > "$T/rc-n.out" 2>&1 || { cat "$T/rc-n.out" >&2; tl_fail "ResolverConfiguration refused"; }
+pd_start rc "$T/rc.conf"
+printf 'DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=old; h=from;\n bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=dGVzdA==\nFrom: Alice <alice@example.com>\n'"$H"'\nbody\n' \
+    > "$T/sig.eml"
+"$MCLIENT" -s "unix:$T/rc.sock" --client-addr 192.0.2.1 "$T/sig.eml" > "$T/rc.log" 2>&1 \
+    || { cat "$T/rc.log" >&2; tl_fail "ResolverConfiguration: mclient failed"; }
+grep -qx 'old._domainkey.example.com' "$T/queries" \
+    || { cat "$T/rc.log" >&2; cat "$T/queries" >&2 || :; tl_fail "ResolverConfiguration: the key query did not go where the file says"; }
+printf 'server:\n\tno-such-option: yes\n' > "$T/bad-unbound.conf"
+{ base rcbad; printf 'ResolverConfiguration\t%s\n' "$T/bad-unbound.conf"; } > "$T/rcbad.conf"
+if "$POSTDKIM" -n -c "$T/rcbad.conf" > "$T/rcbad.out" 2>&1; then
+	tl_fail "a ResolverConfiguration libunbound cannot read was accepted"
+fi
+grep -q "rcbad.conf:7: ResolverConfiguration: $T/bad-unbound.conf: " "$T/rcbad.out" \
+    || { cat "$T/rcbad.out" >&2; tl_fail "bad ResolverConfiguration: wrong message"; }
+tl_note "ResolverConfiguration: the key query went to the file's forwarder; a bad file: $(grep ResolverConfiguration "$T/rcbad.out" | head -1)"
 tl_note "ok"

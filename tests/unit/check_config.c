@@ -370,6 +370,28 @@ START_TEST(opendkim_settings)
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nRemoveOldSignatures 2\n",
 	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: RemoveOldSignatures: '2' is not yes or no");
+	/* ResolverConfiguration: read at load, checked by libunbound when the resolver is built. */
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n"
+	    "ResolverConfiguration /nonexistent/unbound.conf\n", tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: ResolverConfiguration: /nonexistent/unbound.conf: No such file");
+	tk_put("unbound-bad.conf", 0644, "server:\n\tno-such-option: 1\n");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n"
+	    "ResolverConfiguration %s/unbound-bad.conf\n", tk_dir, tk_dir);
+	ck_loads(cfg);
+	ck_assert_ptr_null(strstr(warnings, "ResolverConfiguration ignored"));
+	ck_fails(prepare(cfg), "postdkim.conf:4: ResolverConfiguration: ");
+	ck_assert_ptr_nonnull(strstr(errbuf, "unbound-bad.conf: syntax error"));
+	tk_put("unbound.conf", 0644, "server:\n\tedns-buffer-size: 1232\n");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n"
+	    "ResolverConfiguration %s/unbound.conf\n", tk_dir, tk_dir);
+	ck_loads(cfg);
+	ck_assert_str_eq(cfg->verify->resolver_config, tk_at("unbound.conf"));
+	{
+		struct runcfg *rc = prepare(cfg);
+
+		ck_assert_ptr_nonnull(rc);
+		runcfg_free(rc);
+	}
 }
 END_TEST
 
