@@ -36,13 +36,13 @@ const char *const config_kw_names[K_COUNT] = {
 	"On-Default", "On-SignatureError", "On-InternalError", "MultipleSignatures",
 	"Include", "KeyCacheSize", "On-KeyError", "CheckSigningTable", "DatabaseCacheTTL",
 	"DatabaseCacheSize", "SyslogName", "PeerList", "RemoveOldSignatures", "SoftwareHeader",
-	"ExemptDomains"
+	"ExemptDomains", "DontSignMailTo", "SenderHeaders", "MaximumHeaders"
 };
 
 /* OpenDKIM verification keywords postdkim does not act on: ignored with a warning. */
 static const char *const kw_verify[] = {
 	"ADSPAction", "ADSPNoSuchDomain", "AllowSHA1Only", "ClockDrift",
-	"DiagnosticDirectory", "DNSConnect", "DomainKeysCompat", "LogResults", "Minimum",
+	"DiagnosticDirectory", "DNSConnect", "DomainKeysCompat", "Minimum",
 	"MustBeSigned", "TestDNSData",
 	"TestPublicKeys", "TrustSignaturesFrom", "WeakSyntaxChecks",
 	"AddAllSignatureResults", "LocalADSP", NULL
@@ -52,17 +52,16 @@ static const char *const kw_verify[] = {
 static const char *const kw_absent[] = {
 	"BaseDirectory",
 	"BodyLengthDB", "CaptureUnknownErrors", "ChangeRootDirectory", "Diagnostics",
-	"DontSignMailTo",
 	"FinalPolicyScript", "FixCRLF", "IdentityHeader", "IdentityHeaderRemove",
 	"IgnoreMalformedMail", "LDAPAuthMechanism", "LDAPAuthName",
 	"LDAPAuthRealm", "LDAPAuthUser", "LDAPBindPassword", "LDAPBindUser",
 	"LDAPDisableCache", "LDAPKeepaliveIdle", "LDAPKeepaliveInterval",
-	"LDAPKeepaliveProbes", "LDAPTimeout", "LDAPUseTLS", "MaximumHeaders",
+	"LDAPKeepaliveProbes", "LDAPTimeout", "LDAPUseTLS",
 	"MaximumSignedBytes", "MTACommand", "NoHeaderB",
 	"POPDBFile", "Quarantine", "RedirectFailuresTo",
 	"ReplaceHeaders", "ReplaceRules", "ReportAddress", "ReportBccAddress",
 	"RequestReports", "RequiredHeaders", "ResignAll", "ResignMailTo",
-	"ScreenPolicyScript", "SelectCanonicalizationHeader", "SenderHeaders",
+	"ScreenPolicyScript", "SelectCanonicalizationHeader",
 	"SenderMacro", "SendReports", "SetupPolicyScript", "SMTPURI", "SoftStart",
 	"Statistics", "StatisticsName", "StatisticsPolicyScript",
 	"StatisticsPrefix", "StrictHeaders", "StrictTestMode",
@@ -518,6 +517,8 @@ config_free(struct config *cfg)
 	cidr_free(&cfg->external_ignore);
 	cidr_free(&cfg->peer_list);
 	dataset_close(cfg->exempt_domains);
+	dataset_close(cfg->dont_sign_to);
+	config_strv_free(cfg->sender_headers);
 	free(cfg->syslog_name);
 	config_strv_free(cfg->mta);
 	for (i = 0; i < cfg->nmacros; i++) {

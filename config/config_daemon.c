@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <syslog.h>
 
+#include "../dkim/header.h"
 #include "config_impl.h"
 #include "sockspec.h"
 
@@ -295,6 +296,16 @@ config_daemon(struct load *ld, struct config *cfg, uid_t *uid, gid_t *gid)
 	if (ld->set[K_EXEMPTDOMAINS].value && config_list(ld, K_EXEMPTDOMAINS,
 	    &cfg->exempt_domains) < 0)
 		return -1;
+	if (ld->set[K_DONTSIGNTO].value && config_list(ld, K_DONTSIGNTO, &cfg->dont_sign_to) < 0)
+		return -1;
+	if (ld->set[K_SENDERHEADERS].value &&
+	    config_strv(ld, K_SENDERHEADERS, &cfg->sender_headers, NULL, 1) < 0)
+		return -1;
+	/* MaximumHeaders: OpenDKIM's bytes of header; over it, On-Security acts. */
+	n = 0;
+	if (config_number(KW(K_MAXHEADERS), 0, DKIM_HEADER_TOTAL_MAX, "a number of bytes", &n) < 0)
+		return -1;
+	cfg->max_headers = n;
 	if (ld->set[K_SYSLOGNAME].value && get_syslog_name(ld, cfg) < 0)
 		return -1;
 	if (ld->set[K_MTA].value && config_strv(ld, K_MTA, &cfg->mta, &cfg->nmta, 0) < 0)

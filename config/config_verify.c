@@ -25,7 +25,7 @@ const char *const config_vkw_names[VK_COUNT] = {
 	"KeepAuthResults", "MaximumSignaturesToVerify", "MinimumKeyBits", "Nameservers",
 	"On-BadSignature", "On-DNSError", "On-KeyNotFound", "On-NoSignature", "On-Security",
 	"QueryCache", "RemoveARAll", "RemoveARFrom", "TrustAnchorFile", "UnprotectedKey",
-	"ResolverConfiguration",
+	"ResolverConfiguration", "LogResults",
 };
 
 /* Index of a verification keyword. */
@@ -200,6 +200,7 @@ config_verify(struct load *ld, struct config *cfg)
 	    config_bool(VKW(VK_KEEPAR), &v->keep_ar) < 0 ||
 	    config_bool(VKW(VK_REMOVEARALL), &v->remove_ar_all) < 0 ||
 	    config_bool(VKW(VK_QUERYCACHE), &cache) < 0 ||
+	    config_bool(VKW(VK_LOGRESULTS), &v->log_results) < 0 ||
 	    vkw_keysec(ld, VK_UNPROTECTED, &v->unprotected) < 0 ||
 	    vkw_keysec(ld, VK_BOGUSKEY, &v->bogus) < 0)
 		return -1;

@@ -18,7 +18,8 @@ enum vkw {
 	VK_ALWAYSADDAR, VK_AUTHSERVID, VK_AUTHSERVJOBID, VK_BOGUSKEY, VK_DNSTIMEOUT,
 	VK_KEEPAR, VK_MAXSIGS, VK_MINKEYBITS, VK_NAMESERVERS, VK_ONBADSIG, VK_ONDNSERR,
 	VK_ONKEYNOTFOUND, VK_ONNOSIG, VK_ONSECURITY, VK_QUERYCACHE, VK_REMOVEARALL,
-	VK_REMOVEARFROM, VK_TRUSTANCHOR, VK_UNPROTECTED, VK_RESOLVERCONF, VK_COUNT
+	VK_REMOVEARFROM, VK_TRUSTANCHOR, VK_UNPROTECTED, VK_RESOLVERCONF, VK_LOGRESULTS,
+	VK_COUNT
 };
 
 extern const char *const config_vkw_names[VK_COUNT];
@@ -31,6 +32,7 @@ struct verify_cfg {
 	char *authserv_id;		/* NULL: the MTA's j macro */
 	int authserv_jobid;		/* append "/queue-id" */
 	int always_add_ar;		/* dkim=none on unsigned mail */
+	int log_results;		/* LogResults: log every verified message's results */
 	int keep_ar;			/* KeepAuthResults: remove nothing */
 	int remove_ar_all;
 	char **remove_ar_from;		/* NULL-terminated */

@@ -51,6 +51,8 @@ struct conn {
 	int hold;			/* quarantine decided before the end of message */
 	int peer;			/* client in PeerList: passed on untouched */
 	unsigned ndkim;			/* DKIM-Signature fields in the message */
+	size_t hdrbytes;		/* header bytes, for MaximumHeaders */
+	char *nosign_rcpt;		/* a recipient in DontSignMailTo, or NULL */
 	struct session sess;
 	dbuf hval;			/* header value with the space restored */
 };
@@ -121,6 +123,7 @@ static void cb_begin_message(struct conn *c)
 		session_init(&c->sess, c->rc);
 		c->in_msg = 1;
 		c->ndkim = 0;
+		c->hdrbytes = 0;
 	}
 }
 
@@ -134,6 +137,7 @@ static void cb_end_message(struct conn *c)
 	c->in_msg = 0;
 	c->signing = 0;
 	c->internal = 0;
+	cb_setstr(&c->nosign_rcpt, NULL);
 	cb_setstr(&c->auth_type, NULL);
 	cb_setstr(&c->auth_authen, NULL);
 }
@@ -240,19 +244,24 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long *pf2, unsigned long *pf3)
 {
 	/* Stages postdkim has no use for. */
-	const unsigned long skip = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	unsigned long skip = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA;
 	/*
 	 * Stages where postdkim only ever says "continue": connect, MAIL, each
 	 * header and body chunk. Not the end of the header, where it accepts
 	 * mail it does not sign.
 	 */
-	const unsigned long noreply = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_BODY;
+	unsigned long noreply = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_BODY;
 	struct conn *c;
 
 	(void)f2;
 	(void)f3;
 	if ((c = cb_conn(ctx)) == NULL)
 		return SMFIS_REJECT;	/* libmilter drops the connection */
+	/* DontSignMailTo needs the recipients. */
+	if (c->rc->cfg->dont_sign_to != NULL) {
+		skip &= ~(unsigned long)SMFIP_NORCPT;
+		noreply |= SMFIP_NR_RCPT;
+	}
 	if ((f0 & SMFIF_ADDHDRS) == 0) {
 		log_msg(LOG_ERR, "the MTA does not allow adding header fields; cannot sign");
 		return SMFIS_REJECT;
@@ -318,6 +327,30 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 	return cb_continue(c, SMFIP_NR_MAIL);
 }
 
+/* RCPT TO: with DontSignMailTo, remember the first listed recipient. */
+static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	const struct config *cfg;
+	char addr[512], err[256];
+	size_t n;
+
+	if (c == NULL || c->nosign_rcpt != NULL || argv == NULL || argv[0] == NULL)
+		return cb_continue(c, SMFIP_NR_RCPT);
+	cfg = c->rc->cfg;
+	if (cfg->dont_sign_to == NULL)
+		return cb_continue(c, SMFIP_NR_RCPT);
+	/* "<user@domain>" as the MTA passes it. */
+	snprintf(addr, sizeof(addr), "%s", argv[0][0] == '<' ? argv[0] + 1 : argv[0]);
+	n = strlen(addr);
+	if (n > 0 && addr[n - 1] == '>')
+		addr[--n] = '\0';
+	if (n > 0 && dataset_has(cfg->dont_sign_to, addr, err, sizeof(err)) > 0 &&
+	    cb_setstr(&c->nosign_rcpt, addr) != 0)
+		c->internal = 1;
+	return cb_continue(c, SMFIP_NR_RCPT);
+}
+
 /* One header field. */
 static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 {
@@ -326,6 +359,8 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 	if (c == NULL || c->peer)
 		return cb_continue(c, SMFIP_NR_HDR);
 	cb_begin_message(c);
+	/* MaximumHeaders (OpenDKIM): counted as name, value and ": ". */
+	c->hdrbytes += strlen(name) + strlen(value) + 2;
 	/* RemoveOldSignatures: how many there are to remove. */
 	if (strcasecmp(name, "DKIM-Signature") == 0 && c->ndkim < UINT_MAX)
 		c->ndkim++;
@@ -409,6 +444,14 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 		return cb_action(ctx, c, a, 0, 0);
 	}
 	cb_begin_message(c);
+	if (c->rc->cfg->max_headers > 0 && c->hdrbytes > c->rc->cfg->max_headers) {
+		a = c->rc->cfg->verify->on_security;
+		log_msg(LOG_NOTICE, "%s: not signed or verified: %zu bytes of header, over "
+		    "MaximumHeaders %zu (action %s)", cb_qid(ctx), c->hdrbytes,
+		    c->rc->cfg->max_headers, config_action_name(a));
+		cb_end_message(c);
+		return cb_action(ctx, c, a, 1, 0);
+	}
 	/*
 	 * While stopping, a connection may keep sending messages; start no
 	 * new signature, so that the process can exit once the messages
@@ -434,6 +477,14 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 	f.macro_arg = ctx;
 	switch (session_eoh(&c->sess, &f, cb_fixed_time ? cb_fixed_time : time(NULL))) {
 	case SESSION_CONTINUE:
+		/* DontSignMailTo (OpenDKIM): mail it would sign goes on untouched. */
+		if (c->nosign_rcpt != NULL) {
+			log_msg(LOG_INFO, "%s: not signed: recipient %s in DontSignMailTo",
+			    cb_qid(ctx), c->nosign_rcpt);
+			cb_end_message(c);
+			return SMFIS_ACCEPT;
+		}
+		return SMFIS_CONTINUE;
 	case SESSION_VERIFY:
 		return SMFIS_CONTINUE;
 	default:
@@ -489,7 +540,8 @@ static sfsistat cb_verified(SMFICTX *ctx, struct conn *c)
 	a = vd.action;
 	verifier_logline(v, removed, vd.nforged, vd.unparsable, vd.ar_rc, a, vd.what, &line);
 	/* Unsigned mail is most mail: its line only with SyslogSuccess. */
-	if (cfg->syslog_success || dkim_vmsg_nsigs(v->vm) > 0 || a != ACTION_ACCEPT ||
+	if (cfg->syslog_success || vc->log_results || dkim_vmsg_nsigs(v->vm) > 0 ||
+	    a != ACTION_ACCEPT ||
 	    vd.ar_rc < 0 || vd.unparsable > 0 || removed > 0)
 		log_msg(a != ACTION_ACCEPT || vd.ar_rc < 0 ? LOG_WARNING : LOG_INFO,
 		    "%s: not signed: %s; verified: %s", cb_qid(ctx), c->sess.why,
@@ -665,6 +717,7 @@ static sfsistat cb_close(SMFICTX *ctx)
 	free(c->client_name);
 	free(c->client_addr);
 	free(c->daemon_name);
+	free(c->nosign_rcpt);
 	dbuf_free(&c->hval);
 	reload_release(c->rc);
 	free(c);
@@ -683,6 +736,7 @@ int callbacks_register(const char *name)
 	desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
 	desc.xxfi_connect = cb_connect;
 	desc.xxfi_envfrom = cb_envfrom;
+	desc.xxfi_envrcpt = cb_envrcpt;
 	desc.xxfi_header = cb_header;
 	desc.xxfi_eoh = cb_eoh;
 	desc.xxfi_body = cb_body;

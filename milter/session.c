@@ -86,11 +86,24 @@ static void session_hdr_fail(struct session *s, int code, const char *msg)
 	snprintf(s->hdr_err.msg, sizeof(s->hdr_err.msg), "%s", msg);
 }
 
+/* Place of name in SenderHeaders, or (size_t)-1. */
+static size_t session_sender_rank(const struct session *s, const char *name, size_t nlen)
+{
+	char *const *sh = s->rc->cfg->sender_headers;
+	size_t i;
+
+	for (i = 0; sh != NULL && sh[i] != NULL; i++)
+		if (dkim_header_name_is(name, nlen, sh[i]))
+			return i;
+	return (size_t)-1;
+}
+
 /* Remember a header field for the decision and the signature. */
 void session_header(struct session *s, const char *name, size_t nlen,
     const char *value, size_t vlen)
 {
 	struct session_field *f;
+	size_t rank;
 	int is_from;
 
 	/* From fields are counted even after an error: two From decide "skip". */
@@ -107,7 +120,11 @@ void session_header(struct session *s, const char *name, size_t nlen,
 		if (s->ver != NULL)
 			verifier_header(s->ver, name, nlen, value, vlen);
 	}
-	if (s->hdr_failed || !rules_wants(s->rc->cfg->rules, name, nlen))
+	/* SenderHeaders: the first of the listed fields present names the signer. */
+	rank = session_sender_rank(s, name, nlen);
+	if (rank != (size_t)-1 && s->sender != 0 && rank >= s->sender_rank)
+		rank = (size_t)-1;
+	if (s->hdr_failed || (rank == (size_t)-1 && !rules_wants(s->rc->cfg->rules, name, nlen)))
 		return;
 	if (nlen + 1 + vlen > DKIM_HEADER_FIELD_MAX) {
 		char msg[128];
@@ -145,6 +162,10 @@ void session_header(struct session *s, const char *name, size_t nlen,
 	}
 	if (is_from && s->nfrom == 1)
 		s->from = s->nfields;
+	if (rank != (size_t)-1) {
+		s->sender = s->nfields + 1;
+		s->sender_rank = rank;
+	}
 	s->nfields++;
 }
 
@@ -248,7 +269,7 @@ static int session_exempt(struct session *s)
 	/* An unusable From is for the signing path to report. */
 	if (s->nfrom != 1)
 		return 0;
-	f = &s->fields[s->from];
+	f = &s->fields[s->sender ? s->sender - 1 : s->from];
 	if (from_addresses(s->store.data + f->value, f->vlen, &box, 1, &n, &why) != 0 || n == 0)
 		return 0;
 	d = box.domain;
@@ -305,7 +326,8 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 		session_fail(s, "header", &s->hdr_err);
 		goto done;
 	}
-	f = &s->fields[s->from];
+	/* SenderHeaders (OpenDKIM): the signer comes from that field; From is still signed. */
+	f = &s->fields[s->sender ? s->sender - 1 : s->from];
 	if ((box = malloc(FROM_MAILBOXES_MAX * sizeof(*box))) == NULL) {
 		dkim_err e = { DKIM_ERR_NOMEM, "out of memory" };
 

@@ -4,8 +4,9 @@
 # DKIM-Signature fields when signing (and only then); SoftwareHeader adds a
 # DKIM-Filter field; a client in PeerList is passed on at the end of the
 # header, neither signed nor verified; a From domain in ExemptDomains is
-# neither signed nor verified either; ResolverConfiguration is an
-# unbound.conf that libunbound applies.
+# neither signed nor verified either; DontSignMailTo, SenderHeaders and
+# MaximumHeaders; ResolverConfiguration is an unbound.conf that libunbound
+# applies.
 set -eu
 . "${TESTS_SRCDIR:-$(dirname "$0")}/testlib.sh"
 . "$TESTS_SRCDIR/pdlib.sh"
@@ -88,6 +89,30 @@ grep -q '^1 accept .* ins=0 add=0 chg=0 del=0' "$T/ex2.log" \
     || { cat "$T/ex2.log" >&2; tl_fail "ExemptDomains: exempt inbound mail verified (A-R added)"; }
 tl_note "PeerList and ExemptDomains: passed on untouched"
 
+# DontSignMailTo: mail to a listed recipient (any of them) is not signed.
+# SenderHeaders Sender: the Sender field, when present, picks the key.
+# MaximumHeaders: over it, On-Security acts (here reject).
+{ base to; printf 'DontSignMailTo\tlist@example.net\nSenderHeaders\tSender\nMaximumHeaders\t400\nOn-Security\treject\nKeyTable\t%s/kt\nSigningTable\trefile:%s/st\n' "$T" "$T"; } > "$T/to.conf"
+sed -i -e '/^Domain/d' -e '/^KeyFile/d' -e '/^Selector/d' "$T/to.conf"
+printf 'k example.com:sel:%s\n' "$T/k.key" > "$T/kt"
+printf '*@example.com k\n' > "$T/st"
+printf 'From: Eve <eve@other.example>\nSender: alice@example.com\n'"$H"'\nbody\n' > "$T/sender.eml"
+pd_start to "$T/to.conf"
+mkdir "$T/to"
+"$MCLIENT" -s "unix:$T/to.sock" -o "$T/to" --rcpt bob@example.net --rcpt LIST@example.net "$T/plain.eml" > "$T/to1.log" 2>&1 \
+    || { cat "$T/to1.log" >&2; tl_fail "DontSignMailTo: mclient failed"; }
+grep -q '^1 accept stage=eoh ins=0 add=0 chg=0 del=0' "$T/to1.log" || { cat "$T/to1.log" "$T/to.log" >&2; tl_fail "DontSignMailTo: mail to a listed recipient signed"; }
+grep -q 'not signed: recipient LIST@example.net in DontSignMailTo' "$T/to.log" || { cat "$T/to.log" >&2; tl_fail "DontSignMailTo: not logged"; }
+"$MCLIENT" -s "unix:$T/to.sock" -o "$T/to" --rcpt bob@example.net "$T/plain.eml" "$T/sender.eml" > "$T/to2.log" 2>&1 \
+    || { cat "$T/to2.log" >&2; tl_fail "DontSignMailTo: mclient failed"; }
+grep -q '^1 accept .* ins=1 ' "$T/to2.log" || { cat "$T/to2.log" >&2; tl_fail "DontSignMailTo: mail to others not signed"; }
+grep -q '^2 accept .* ins=1 ' "$T/to2.log" || { cat "$T/to2.log" "$T/to.log" >&2; tl_fail "SenderHeaders: not signed by the Sender's key"; }
+grep -q 'd=example.com' "$T/to/2.eml" || tl_fail "SenderHeaders: wrong d="
+printf 'From: Alice <alice@example.com>\nX-Long: %0400d\n'"$H"'\nbody\n' 0 > "$T/long.eml"
+"$MCLIENT" -s "unix:$T/to.sock" "$T/long.eml" > "$T/to3.log" 2>&1 \
+    || { cat "$T/to3.log" >&2; tl_fail "MaximumHeaders: mclient failed"; }
+grep -q '^1 reject ' "$T/to3.log" || { cat "$T/to3.log" >&2; tl_fail "MaximumHeaders: too much header not rejected"; }
+tl_note "DontSignMailTo, SenderHeaders, MaximumHeaders: as OpenDKIM"
 # ResolverConfiguration: an unbound.conf that libunbound reads (OpenDKIM
 # passes it to ub_ctx_config). Here it forwards everything to a listener
 # of ours that writes down the names asked and never answers: the key

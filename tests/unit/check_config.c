@@ -370,6 +370,28 @@ START_TEST(opendkim_settings)
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nRemoveOldSignatures 2\n",
 	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: RemoveOldSignatures: '2' is not yes or no");
+	/* DontSignMailTo, SenderHeaders, MaximumHeaders, LogResults. */
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n"
+	    "DontSignMailTo list@example.net, *@lists.example\nSenderHeaders Sender, From\n"
+	    "MaximumHeaders 65536\nLogResults yes\n", tk_dir);
+	ck_loads(cfg);
+	ck_assert_int_eq(dataset_has(cfg->dont_sign_to, "LIST@example.net", errbuf,
+	    sizeof(errbuf)), 1);
+	ck_assert_int_eq(dataset_has(cfg->dont_sign_to, "bob@example.net", errbuf,
+	    sizeof(errbuf)), 0);
+	ck_assert_str_eq(cfg->sender_headers[0], "Sender");
+	ck_assert_str_eq(cfg->sender_headers[1], "From");
+	ck_assert_ptr_null(cfg->sender_headers[2]);
+	ck_assert_uint_eq(cfg->max_headers, 65536);
+	ck_assert_int_eq(cfg->verify->log_results, 1);
+	ck_assert_ptr_null(strstr(warnings, "ignored"));
+	config_free(cfg);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nSenderHeaders Sen:der\n",
+	    tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: SenderHeaders: 'Sen:der' is not a header field name");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nMaximumHeaders lots\n",
+	    tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: MaximumHeaders: 'lots' is not a number of bytes");
 	/* ResolverConfiguration: read at load, checked by libunbound when the resolver is built. */
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n"
 	    "ResolverConfiguration /nonexistent/unbound.conf\n", tk_dir);
