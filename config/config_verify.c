@@ -25,7 +25,7 @@ const char *const config_vkw_names[VK_COUNT] = {
 	"KeepAuthResults", "MaximumSignaturesToVerify", "MinimumKeyBits", "Nameservers",
 	"On-BadSignature", "On-DNSError", "On-KeyNotFound", "On-NoSignature", "On-Security",
 	"QueryCache", "RemoveARAll", "RemoveARFrom", "TrustAnchorFile", "UnprotectedKey",
-	"ResolverConfiguration", "LogResults",
+	"ResolverConfiguration", "LogResults", "ClockDrift",
 };
 
 /* Index of a verification keyword. */
@@ -217,6 +217,11 @@ config_verify(struct load *ld, struct config *cfg)
 	if (config_number(VKW(VK_MAXSIGS), 0, DKIM_VMSG_SIGS_MAX, "a number", &n) < 0)
 		return -1;
 	v->max_sigs = n;
+	/* ClockDrift: OpenDKIM's tolerance on x=, 300 s unless set. */
+	v->clock_drift = 300;
+	if (config_number(VKW(VK_CLOCKDRIFT), 0, 31536000, "a number of seconds",
+	    &v->clock_drift) < 0)
+		return -1;
 	n = (unsigned long)v->min_key_bits;
 	if (config_number(VKW(VK_MINKEYBITS), 512, 16384, "a number", &n) < 0)
 		return -1;

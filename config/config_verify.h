@@ -19,7 +19,7 @@ enum vkw {
 	VK_KEEPAR, VK_MAXSIGS, VK_MINKEYBITS, VK_NAMESERVERS, VK_ONBADSIG, VK_ONDNSERR,
 	VK_ONKEYNOTFOUND, VK_ONNOSIG, VK_ONSECURITY, VK_QUERYCACHE, VK_REMOVEARALL,
 	VK_REMOVEARFROM, VK_TRUSTANCHOR, VK_UNPROTECTED, VK_RESOLVERCONF, VK_LOGRESULTS,
-	VK_COUNT
+	VK_CLOCKDRIFT, VK_COUNT
 };
 
 extern const char *const config_vkw_names[VK_COUNT];
@@ -33,6 +33,7 @@ struct verify_cfg {
 	int authserv_jobid;		/* append "/queue-id" */
 	int always_add_ar;		/* dkim=none on unsigned mail */
 	int log_results;		/* LogResults: log every verified message's results */
+	unsigned long clock_drift;	/* ClockDrift: seconds x= may be past, default 300 */
 	int keep_ar;			/* KeepAuthResults: remove nothing */
 	int remove_ar_all;
 	char **remove_ar_from;		/* NULL-terminated */

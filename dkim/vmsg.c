@@ -73,6 +73,7 @@ dkim_vopts_default(dkim_vopts *o)
 	o->max_sigs = 3;
 	o->min_key_bits = DKIM_RSA_MIN_BITS;
 	o->now = time(NULL);
+	o->drift = 0;
 }
 
 /* Start a message. */
@@ -387,7 +388,9 @@ sig_prepare(dkim_vmsg *m, struct vsig *s)
 	if (x != NULL) {
 		if (tag_number(x, &num) != 0 || (t != NULL && num < tnum))
 			return sig_done(s, DKIM_V_SIGSYNTAX, "bad x= value");
-		if ((unsigned long long)m->o.now > num)
+		/* Clocks differ: x= is passed only drift seconds after it (ClockDrift). */
+		if ((unsigned long long)m->o.now > num &&
+		    (unsigned long long)m->o.now - num > m->o.drift)
 			return sig_done(s, DKIM_V_EXPIRED, "signature expired (x=)");
 	}
 	if (l != NULL && tag_number(l, &s->l) != 0)

@@ -28,6 +28,7 @@ typedef struct dkim_vopts {
 	size_t max_sigs;	/* signatures verified, top-down (default 3) */
 	int min_key_bits;	/* smaller RSA keys are not a pass (default 1024) */
 	time_t now;		/* x= is checked against this (default: time(NULL)) */
+	unsigned long drift;	/* x= counts as passed this many seconds late (default 0) */
 } dkim_vopts;
 
 /* Fill in the defaults. */

@@ -61,6 +61,7 @@ verifier_new(const struct verify_cfg *vc, struct resolver *res, struct verifier 
 	dbuf_init(&v->arids);
 	dkim_vopts_default(&o);
 	o.max_sigs = vc->max_sigs;
+	o.drift = vc->clock_drift;
 	o.min_key_bits = vc->min_key_bits;
 	if (dkim_vmsg_new(&o, &v->vm, NULL) != DKIM_OK) {
 		free(v);

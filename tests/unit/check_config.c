@@ -384,11 +384,18 @@ START_TEST(opendkim_settings)
 	ck_assert_ptr_null(cfg->sender_headers[2]);
 	ck_assert_uint_eq(cfg->max_headers, 65536);
 	ck_assert_int_eq(cfg->verify->log_results, 1);
+	ck_assert_uint_eq(cfg->verify->clock_drift, 300);	/* OpenDKIM's default */
 	ck_assert_ptr_null(strstr(warnings, "ignored"));
 	config_free(cfg);
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nSenderHeaders Sen:der\n",
 	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: SenderHeaders: 'Sen:der' is not a header field name");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nClockDrift 60\n", tk_dir);
+	ck_loads(cfg);
+	ck_assert_uint_eq(cfg->verify->clock_drift, 60);
+	config_free(cfg);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nClockDrift -1\n", tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: ClockDrift: '-1' is not a number of seconds");
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nMaximumHeaders lots\n",
 	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: MaximumHeaders: 'lots' is not a number of bytes");
