@@ -55,7 +55,7 @@ struct config {
 	size_t nmacros;
 	struct cidr_list peer_list;	/* PeerList: clients passed on untouched */
 	struct dataset *exempt_domains;	/* ExemptDomains: From domains left alone, or NULL */
-	struct dataset *dont_sign_to;	/* DontSignMailTo: recipients whose mail is not signed */
+	struct dataset *dont_sign_to;	/* DontSignMailTo: mail to them is not signed */
 	char **sender_headers;		/* SenderHeaders: fields naming the signer, or NULL */
 	size_t max_headers;		/* MaximumHeaders: header bytes, 0 for no limit */
 

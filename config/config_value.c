@@ -87,8 +87,8 @@ config_action(struct load *ld, const struct setting *s, const char *name,
 	if (v == NULL)
 		return 0;
 	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
-		if (strcasecmp(v, forms[i].word) == 0 ||
-		    (v[0] != '\0' && v[1] == '\0' && tolower((unsigned char)v[0]) == forms[i].word[0]))
+		if (strcasecmp(v, forms[i].word) == 0 || (v[0] != '\0' && v[1] == '\0' &&
+		    tolower((unsigned char)v[0]) == forms[i].word[0]))
 			return *out = forms[i].a, 0;
 	return config_seterr(ld, s, name, "'%s' is not accept, tempfail, reject, discard or "
 	    "quarantine", v);

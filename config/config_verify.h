@@ -48,7 +48,7 @@ struct verify_cfg {
 	char **nameservers;		/* NULL-terminated */
 	size_t nnameservers;
 	char *trust_anchor_file;
-	char *resolver_config;		/* ResolverConfiguration: an unbound.conf for libunbound */
+	char *resolver_config;		/* ResolverConfiguration (an unbound.conf) */
 	/*
 	 * "FILE:LINE: Keyword" of each keyword set (NULL when unset), for the
 	 * errors found after the load, as when verify/ builds the resolver.

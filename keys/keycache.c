@@ -348,7 +348,8 @@ keycache_file(struct keycache *kc, const char *path, const struct keycache_polic
 		return rc;
 
 	if (stale != NULL && kc_stat(path, &fid) == 0 && kc_same_file(&sid, &fid) &&
-	    (!pol->require_safe || keysafe_check(path, pol->uid, pol->gid, why, sizeof(why)) == 0)) {
+	    (!pol->require_safe ||
+	    keysafe_check(path, pol->uid, pol->gid, why, sizeof(why)) == 0)) {
 		/*
 		 * Unchanged since it was decoded, and its path still safe: kept
 		 * without reading it, which the run-time user may not be allowed
