@@ -35,7 +35,10 @@ const char *const config_kw_names[K_COUNT] = {
 	"Syslog", "SyslogFacility", "SyslogSuccess", "LogWhy", "RequireSafeKeys",
 	"On-Default", "On-SignatureError", "On-InternalError", "MultipleSignatures",
 	"Include", "KeyCacheSize", "On-KeyError", "CheckSigningTable", "DatabaseCacheTTL",
-	"DatabaseCacheSize"
+	"DatabaseCacheSize",
+	"LDAPBindUser", "LDAPBindPassword", "LDAPAuthMechanism", "LDAPAuthUser", "LDAPAuthName",
+	"LDAPAuthRealm", "LDAPUseTLS", "LDAPTimeout", "LDAPKeepaliveIdle", "LDAPKeepaliveProbes",
+	"LDAPKeepaliveInterval", "LDAPDisableCache"
 };
 
 /* OpenDKIM verification keywords postdkim does not act on: ignored with a warning. */
@@ -53,10 +56,7 @@ static const char *const kw_absent[] = {
 	"BodyLengthDB", "CaptureUnknownErrors", "ChangeRootDirectory", "Diagnostics",
 	"DisableCryptoInit", "DontSignMailTo", "EnableCoredumps", "ExemptDomains",
 	"FinalPolicyScript", "FixCRLF", "IdentityHeader", "IdentityHeaderRemove",
-	"IgnoreMalformedMail", "KeepTemporaryFiles", "LDAPAuthMechanism", "LDAPAuthName",
-	"LDAPAuthRealm", "LDAPAuthUser", "LDAPBindPassword", "LDAPBindUser",
-	"LDAPDisableCache", "LDAPKeepaliveIdle", "LDAPKeepaliveInterval",
-	"LDAPKeepaliveProbes", "LDAPTimeout", "LDAPUseTLS", "MaximumHeaders",
+	"IgnoreMalformedMail", "KeepTemporaryFiles", "MaximumHeaders",
 	"MaximumSignedBytes", "MilterDebug", "MTACommand", "NoHeaderB", "PeerList",
 	"POPDBFile", "Quarantine", "RedirectFailuresTo", "RemoveOldSignatures",
 	"ReplaceHeaders", "ReplaceRules", "ReportAddress", "ReportBccAddress",

@@ -19,7 +19,10 @@ enum kw {
 	K_EXTIGNORE, K_MTA, K_MACROLIST, K_SOCKET, K_UMASK, K_USERID, K_PIDFILE,
 	K_BACKGROUND, K_SYSLOG, K_FACILITY, K_SYSLOGSUCCESS, K_LOGWHY, K_SAFEKEYS,
 	K_ONDEFAULT, K_ONSIGERR, K_ONINTERR, K_MULTI, K_INCLUDE, K_KEYCACHESIZE, K_ONKEYERR,
-	K_CHECKST, K_DBCACHETTL, K_DBCACHESIZE, K_COUNT
+	K_CHECKST, K_DBCACHETTL, K_DBCACHESIZE,
+	K_LDAPBINDUSER, K_LDAPBINDPW, K_LDAPAUTHMECH, K_LDAPAUTHUSER, K_LDAPAUTHNAME,
+	K_LDAPAUTHREALM, K_LDAPUSETLS, K_LDAPTIMEOUT, K_LDAPKAIDLE, K_LDAPKAPROBES,
+	K_LDAPKAINTERVAL, K_LDAPNOCACHE, K_COUNT
 };
 
 extern const char *const config_kw_names[K_COUNT];
@@ -79,6 +82,8 @@ void config_secrets(struct load *ld);
 int config_mode(struct load *ld);
 /* Interpret the daemon's keywords; *uid becomes UserID's uid when set. */
 int config_daemon(struct load *ld, struct config *cfg, uid_t *uid);
+/* The LDAP* keywords: settings of ldap: data sets, before any is opened (config_ldap.c). */
+int config_ldap(struct load *ld);
 /* The signing rules from the signing keywords, none when none is set (config_sign.c). */
 int config_sign(struct load *ld, struct config *cfg, uid_t uid);
 
