@@ -5,12 +5,14 @@
 #
 #   ldapharness.sh start DIR   create, load the base tree, start; write DIR/env
 #                              (shell assignments: LDAP_PORT, LDAP_SOCK,
-#                              LDAP_URI, LDAPI_URI, LDAP_ROOTDN, LDAP_ROOTPW,
-#                              LDAP_BINDDN, LDAP_BINDPW)
+#                              LDAP_URI, LDAPS_URI, LDAPI_URI, LDAP_CACERT,
+#                              LDAP_ROOTDN, LDAP_ROOTPW, LDAP_BINDDN, LDAP_BINDPW)
 #   ldapharness.sh stop DIR    stop and remove DIR
 #   ldapharness.sh stop-slapd DIR | start-slapd DIR
 #                              stop or start it again (same data, port)
 #
+# TLS (StartTLS on ldap:, and ldaps:) uses a self-signed certificate for
+# 127.0.0.1, LDAP_CACERT, which clients trust through LDAPTLS_CACERT.
 # Entries under dc=example,dc=com are readable by bound users only (the
 # service account uid=dkim,ou=services and SASL EXTERNAL identities over
 # ldapi:), not anonymously: a missing bind shows.
@@ -39,7 +41,7 @@ waitup() {
 
 start_slapd() {
 	. "$dir/env"
-	"$SLAPD" -f "$dir/slapd.conf" -h "$LDAP_URI $LDAPI_URI" -d 0 > "$dir/slapd.log" 2>&1 &
+	"$SLAPD" -f "$dir/slapd.conf" -h "$LDAP_URI $LDAPS_URI $LDAPI_URI" -d 0 > "$dir/slapd.log" 2>&1 &
 	echo $! > "$dir/slapd.run"
 	waitup
 }
@@ -65,6 +67,10 @@ start)
 	}
 	mkdir -p "$dir/data"
 	port=$(freeport)
+	tlsport=$(freeport)
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+	    -addext subjectAltName=IP:127.0.0.1 -keyout "$dir/tls.key" -out "$dir/tls.crt" \
+	    > "$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log" >&2; exit 1; }
 	sock="$dir/ldapi"
 	enc=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$sock")
 	cat > "$dir/env" <<EOV
@@ -72,6 +78,8 @@ LDAP_PORT=$port
 LDAP_SOCK='$sock'
 LDAP_URI='ldap://127.0.0.1:$port'
 LDAPI_URI='ldapi://$enc'
+LDAPS_URI='ldaps://127.0.0.1:$tlsport'
+LDAP_CACERT='$dir/tls.crt'
 LDAP_ROOTDN='cn=admin,dc=example,dc=com'
 LDAP_ROOTPW='r00t-secret'
 LDAP_BINDDN='uid=dkim,ou=services,dc=example,dc=com'
@@ -85,6 +93,9 @@ include /etc/ldap/schema/inetorgperson.schema
 include $here/dkim.schema
 pidfile $dir/slapd.pid
 argsfile $dir/slapd.args
+TLSCACertificateFile $dir/tls.crt
+TLSCertificateFile $dir/tls.crt
+TLSCertificateKeyFile $dir/tls.key
 modulepath /usr/lib/ldap
 moduleload back_mdb
 # Zimbra's tables search from the root: "ldap://HOST/?ATTRS?sub?FILTER".

@@ -2,7 +2,7 @@
 # postdkim-ldap.sh - KeyTable and SigningTable in LDAP, through the real
 # daemon and a private slapd (tests/ldap/ldapharness.sh): OpenDKIM's layout
 # (README.LDAP: people and units carrying DKIMSelector, DKIMKey...) over
-# ldap: with a simple bind, Zimbra's (domain entries, a search from the
+# ldap: with a simple bind (also with StartTLS, and over ldaps:), Zimbra's (domain entries, a search from the
 # root) over an ldapi: socket of its own with SASL EXTERNAL. $d is escaped:
 # a sender cannot widen the filter. With slapd stopped, cached entries keep
 # signing, uncached domains are tempfailed, foreign mail passes; after the
@@ -129,6 +129,18 @@ grep -q "$LDAP_URI" "$T/n-bad.log" || { cat "$T/n-bad.log" >&2; tl_fail "-n: the
 sed "s|^KeyTable	ldap://|KeyTable	ldap://u:Wr0ng:pw@|" "$T/a.conf" > "$T/urlpw.conf"
 "$POSTDKIM" -n -c "$T/urlpw.conf" > "$T/n-urlpw.log" 2>&1 && tl_fail "-n accepts a password in an LDAP URL"
 grep -q "KeyTable.*LDAPBindPassword" "$T/n-urlpw.log" || { cat "$T/n-urlpw.log" >&2; tl_fail "URL password: no error"; }
+# StartTLS (LDAPUseTLS) on ldap:, and ldaps:: the server's certificate is
+# checked (libldap trusts the test's CA through LDAPTLS_CACERT only).
+{ sed "s/a.sock/t.sock/" "$T/a.conf"; printf 'LDAPUseTLS\tyes\n'; } > "$T/t.conf"
+sed "s|$LDAP_URI|$LDAPS_URI|; s/a.sock/s.sock/" "$T/a.conf" > "$T/s.conf"
+env -u LDAPTLS_CACERT "$POSTDKIM" -n -c "$T/t.conf" > "$T/n-t0.log" 2>&1 &&
+	tl_fail "-n: StartTLS with an untrusted certificate accepted"
+grep -q "Connect error" "$T/n-t0.log" || { cat "$T/n-t0.log" >&2; tl_fail "-n: no TLS error named"; }
+LDAPTLS_CACERT=$LDAP_CACERT
+export LDAPTLS_CACERT
+"$POSTDKIM" -n -c "$T/t.conf" > "$T/n-t.log" 2>&1 || { cat "$T/n-t.log" >&2; tl_fail "postdkim -n (StartTLS)"; }
+"$POSTDKIM" -n -c "$T/s.conf" > "$T/n-s.log" 2>&1 || { cat "$T/n-s.log" >&2; tl_fail "postdkim -n (ldaps:)"; }
+grep -q "LDAP server $LDAPS_URI" "$T/n-s.log" || { cat "$T/n-s.log" >&2; tl_fail "-n (ldaps:): no server named"; }
 nopw "$T"/n*.log
 tl_note "-n binds and names the server, or its error"
 
@@ -179,7 +191,11 @@ unsigned a-carol a carol.eml
 # "*" from the sender is a character, not a wildcard of the filter.
 unsigned a-star a star.eml
 signed z-zim z zim.eml 4d2c1f0e zimbra.example
-tl_note "OpenDKIM's layout over ldap:, Zimbra's over ldapi: with SASL EXTERNAL: signed"
+pd_start t "$T/t.conf"
+signed t-alice t alice.eml alice-2011 bar.example.com
+pd_start s "$T/s.conf"
+signed s-foo s foo.eml foo-2011 foo.example.com
+tl_note "OpenDKIM's layout over ldap: (also StartTLS, ldaps:), Zimbra's over ldapi: with SASL EXTERNAL: signed"
 # A wrong password: our mail is tempfailed, the log has the server's reason.
 tempfailed e-alice e alice.eml
 grep -q 'Invalid credentials' "$T/e.log" || { cat "$T/e.log" >&2; tl_fail "wrong password: the log does not say why"; }
