@@ -3,7 +3,8 @@
 # daemon and a private slapd (tests/ldap/ldapharness.sh): OpenDKIM's layout
 # (README.LDAP: people and units carrying DKIMSelector, DKIMKey...) over
 # ldap: with a simple bind (also with StartTLS, and over ldaps:), Zimbra's (domain entries, a search from the
-# root) over an ldapi: socket of its own with SASL EXTERNAL. $d is escaped:
+# root) over an ldapi: socket of its own with SASL EXTERNAL, $d in a base
+# DN, LDAPDisableCache. $d is escaped:
 # a sender cannot widen the filter. With slapd stopped, cached entries keep
 # signing, uncached domains are tempfailed, foreign mail passes; after the
 # restart everything signs. -n binds and names the server; with a wrong
@@ -36,7 +37,7 @@ pd_key k3 ed25519
 pd_zone alice-2011 bar.example.com k1
 pd_zone foo-2011 foo.example.com k2
 pd_zone 4d2c1f0e zimbra.example k3
-pd_zone 4d2c1f0e late.example k3
+pd_zone 9a8b7c6d late.example k3
 
 # OpenDKIM's layout (contrib/ldap/example.com.ldif), with keys of our own.
 cat > "$T/odkim.ldif" <<EOF
@@ -107,6 +108,29 @@ LDAPTimeout	2
 Socket	local:$T/z.sock
 Syslog	no
 EOF
+
+# $d in the base, scope base: a key without an entry (noSuchObject) has none.
+cat > "$T/b.conf" <<EOF
+SigningTable	$LDAP_URI/ou=\$d,ou=domains,dc=example,dc=com?DKIMSelector?base
+KeyTable	$LDAP_URI/ou=domains,dc=example,dc=com?DKIMDomain,DKIMSelector,DKIMKey?sub?(DKIMSelector=\$d)
+LDAPBindUser	$LDAP_BINDDN
+LDAPBindPassword	$LDAP_BINDPW
+Socket	local:$T/b.sock
+Syslog	no
+EOF
+cat > "$T/base.ldif" <<EOF
+dn: ou=base.example,ou=domains,dc=example,dc=com
+objectClass: organizationalUnit
+objectClass: DKIM
+ou: base.example
+DKIMSelector: b1
+DKIMDomain: base.example
+DKIMKey:: $(b64 "$T/k1.key")
+EOF
+ldif "$T/base.ldif"
+pd_zone b1 base.example k1
+# LDAPDisableCache: every lookup asks the server.
+{ sed "s/z.sock/u.sock/" "$T/z.conf"; printf 'LDAPDisableCache\tyes\n'; } > "$T/u.conf"
 
 # nopw FILE...: neither password (the right one, the wrong one) in any of them.
 nopw() {
@@ -191,6 +215,12 @@ unsigned a-carol a carol.eml
 # "*" from the sender is a character, not a wildcard of the filter.
 unsigned a-star a star.eml
 signed z-zim z zim.eml 4d2c1f0e zimbra.example
+pd_start b "$T/b.conf"
+printf 'From: x@base.example\n'"$H1"'\nhello\n' > "$T/base.eml"
+signed b-base b base.eml b1 base.example
+unsigned b-other b foo.eml
+pd_start u "$T/u.conf"
+signed u-zim u zim.eml 4d2c1f0e zimbra.example
 pd_start t "$T/t.conf"
 signed t-alice t alice.eml alice-2011 bar.example.com
 pd_start s "$T/s.conf"
@@ -218,10 +248,12 @@ tl_note "libldap is mapped by the daemon whose tables need it only"
 # still "no entry"; a (TTL 1 s) sees entries added within the TTL.
 unsigned z-late0 z late.eml
 unsigned a-late0 a late.eml
-zdomain late 4d2c1f0e > "$T/late.ldif"
+zdomain late 9a8b7c6d > "$T/late.ldif"
 ldif "$T/late.ldif"
 sleep 1.3
 unsigned z-late1 z late.eml
+# Without a cache: at once.
+signed u-late u late.eml 9a8b7c6d late.example
 
 # slapd goes down: what is cached keeps signing (the TTL has passed: stale
 # answers), what is not is tempfailed, mail from outside passes.
@@ -232,6 +264,8 @@ signed a-down2 a foo.eml foo-2011 foo.example.com
 signed z-down z zim.eml 4d2c1f0e zimbra.example
 tempfailed a-unc a unc.eml
 tempfailed z-unc z unc.eml
+# Without a cache nothing is kept for the outage: tempfailed, never unsigned.
+tempfailed u-down u zim.eml
 send a-ext a ext.eml --client-addr 192.0.2.1
 grep -q '^1 accept .* ins=0 ' "$T/a-ext.log" || { cat "$T/a-ext.log" >&2; tl_fail "foreign mail affected by the outage"; }
 # -n with the server down names why.
