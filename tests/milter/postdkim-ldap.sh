@@ -168,10 +168,23 @@ grep -q "LDAP server $LDAPS_URI" "$T/n-s.log" || { cat "$T/n-s.log" >&2; tl_fail
 nopw "$T"/n*.log
 tl_note "-n binds and names the server, or its error"
 
-pd_start a "$T/a.conf"
+# start NAME: pd_start, then wait until the daemon accepts connections (its
+# socket file appears before it listens).
+start() {
+	pd_start "$1" "$T/$1.conf"
+	n=0
+	until $PY -c 'import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' \
+	    "$T/$1.sock" 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -le 50 ] || { cat "$T/$1.log" >&2; tl_fail "postdkim ($1) does not accept connections"; }
+		sleep 0.1
+	done
+}
+start a
 PDA=$PD_PID
-pd_start z "$T/z.conf"
-pd_start e "$T/bad.conf"
+start z
+cp "$T/bad.conf" "$T/e.conf"
+start e
 
 H1='To: bob@example.org\nSubject: ldap\nDate: Tue, 14 Nov 2023 22:13:20 +0000\nMessage-ID: <1@x>\n'
 printf 'From: Alice <alice@bar.example.com>\n'"$H1"'\nhello\n' > "$T/alice.eml"
@@ -190,7 +203,7 @@ send() {
 	rm -rf "$T/o-$_n"
 	mkdir -p "$T/o-$_n"
 	"$MCLIENT" -s "unix:$T/$_d.sock" -o "$T/o-$_n" "$@" "$T/$_m" > "$T/$_n.log" 2>&1 ||
-	    { cat "$T/$_n.log" >&2; tl_fail "$_n: mclient failed"; }
+	    { cat "$T/$_n.log" "$T/$_d.log" >&2; tl_fail "$_n: mclient failed"; }
 }
 # signed NAME DAEMON MSG SELECTOR DOMAIN: signed d=DOMAIN s=SELECTOR, verified.
 signed() {
@@ -215,15 +228,15 @@ unsigned a-carol a carol.eml
 # "*" from the sender is a character, not a wildcard of the filter.
 unsigned a-star a star.eml
 signed z-zim z zim.eml 4d2c1f0e zimbra.example
-pd_start b "$T/b.conf"
+start b
 printf 'From: x@base.example\n'"$H1"'\nhello\n' > "$T/base.eml"
 signed b-base b base.eml b1 base.example
 unsigned b-other b foo.eml
-pd_start u "$T/u.conf"
+start u
 signed u-zim u zim.eml 4d2c1f0e zimbra.example
-pd_start t "$T/t.conf"
+start t
 signed t-alice t alice.eml alice-2011 bar.example.com
-pd_start s "$T/s.conf"
+start s
 signed s-foo s foo.eml foo-2011 foo.example.com
 tl_note "OpenDKIM's layout over ldap: (also StartTLS, ldaps:), Zimbra's over ldapi: with SASL EXTERNAL: signed"
 # A wrong password: our mail is tempfailed, the log has the server's reason.
@@ -239,7 +252,7 @@ KeyTable	file:$T/kt
 Socket	local:$T/p.sock
 Syslog	no
 EOF
-pd_start p "$T/p.conf"
+start p
 signed p-alice p alice.eml alice-2011 bar.example.com
 ! grep -q '/libldap' "/proc/$PD_PID/maps" || tl_fail "file: daemon: libldap loaded"
 tl_note "libldap is mapped by the daemon whose tables need it only"
