@@ -558,14 +558,17 @@ ld_parse(struct ldapspec *sp, char *urls, char *err, size_t errsize)
 			    (sp->filter = strdup(u->lud_filter ? u->lud_filter :
 			    "(objectClass=*)")) == NULL;
 			for (i = 0; !rc && u->lud_attrs != NULL && u->lud_attrs[i] != NULL; i++) {
-				if (i == DATASET_FIELDS_MAX) {
+				/* "A,B,C," (README.LDAP's KeyTable) has three. */
+				if (u->lud_attrs[i][0] == '\0')
+					continue;
+				if (sp->nattrs == DATASET_FIELDS_MAX) {
 					ld.ldap_free_urldesc(u);
 					snprintf(err, errsize, "more than %d attributes",
 					    DATASET_FIELDS_MAX);
 					return -1;
 				}
-				rc = (sp->attrs[i] = strdup(u->lud_attrs[i])) == NULL;
-				sp->nattrs = i + 1;
+				rc = (sp->attrs[sp->nattrs] = strdup(u->lud_attrs[i])) == NULL;
+				sp->nattrs += !rc;
 			}
 			if (rc) {
 				ld.ldap_free_urldesc(u);
