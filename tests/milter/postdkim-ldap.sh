@@ -94,6 +94,9 @@ SigningTable	$LDAP_URI/ou=people,dc=example,dc=com?DKIMSelector?sub?(DKIMIdentit
 KeyTable	$LDAP_URI/ou=people,dc=example,dc=com?DKIMDomain,DKIMSelector,DKIMKey,?sub?(DKIMSelector=\$d)
 LDAPBindUser	$LDAP_BINDDN
 LDAPBindPassword	$LDAP_BINDPW
+LDAPKeepaliveIdle	60
+LDAPKeepaliveProbes	3
+LDAPKeepaliveInterval	10
 DatabaseCacheTTL	1
 Socket	local:$T/a.sock
 Syslog	no
