@@ -297,5 +297,18 @@ until send a-back a carol.eml && grep -q '^1 accept .* ins=0 ' "$T/a-back.log" &
 	sleep 0.5
 done
 signed a-back2 a alice.eml alice-2011 bar.example.com
+
+# slapd hangs (stopped, its sockets still open): a lookup gives up after
+# LDAPTimeout (2 s for z) and the mail is tempfailed, not held; cached
+# domains still sign.
+signed z-pre z zim.eml 4d2c1f0e zimbra.example
+kill -STOP "$(cat "$LD/slapd.run")"
+t0=$(date +%s)
+tempfailed z-hang z unc.eml
+t1=$(date +%s)
+signed z-hang2 z zim.eml 4d2c1f0e zimbra.example
+kill -CONT "$(cat "$LD/slapd.run")"
+[ $((t1 - t0)) -le 6 ] || tl_fail "a hung slapd held a lookup for $((t1 - t0)) s"
+tl_note "slapd hung: lookups give up after LDAPTimeout ($((t1 - t0)) s)"
 nopw "$T"/*.log
 tl_note "ok"
