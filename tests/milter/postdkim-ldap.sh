@@ -3,8 +3,8 @@
 # daemon and a private slapd (tests/ldap/ldapharness.sh): OpenDKIM's layout
 # (README.LDAP: people and units carrying DKIMSelector, DKIMKey...) over
 # ldap: with a simple bind (also with StartTLS, and over ldaps:), Zimbra's (domain entries, a search from the
-# root) over an ldapi: socket of its own with SASL EXTERNAL, $d in a base
-# DN, LDAPDisableCache. $d is escaped:
+# root) over an ldapi: socket of its own with SASL EXTERNAL, $d and $D in a
+# base DN, LDAPDisableCache, a hung slapd. $d is escaped:
 # a sender cannot widen the filter. With slapd stopped, cached entries keep
 # signing, uncached domains are tempfailed, foreign mail passes; after the
 # restart everything signs. -n binds and names the server; with a wrong
@@ -132,6 +132,17 @@ DKIMKey:: $(b64 "$T/k1.key")
 EOF
 ldif "$T/base.ldif"
 pd_zone b1 base.example k1
+# $D: the key as dc= parts, the base itself (foo.example.com is
+# dc=foo,dc=example,dc=com), its description the selector; the KeyTable is a's.
+cat > "$T/dc.ldif" <<EOF
+dn: dc=foo,dc=example,dc=com
+objectClass: domain
+dc: foo
+description: foo-2011
+EOF
+ldif "$T/dc.ldif"
+{ printf 'SigningTable\t%s/$D?description?base\n' "$LDAP_URI"; grep -v '^SigningTable' "$T/a.conf" |
+    sed "s/a.sock/d.sock/"; } > "$T/d.conf"
 # LDAPDisableCache: every lookup asks the server.
 { sed "s/z.sock/u.sock/" "$T/z.conf"; printf 'LDAPDisableCache\tyes\n'; } > "$T/u.conf"
 
@@ -236,6 +247,9 @@ printf 'From: x@base.example\n'"$H1"'\nhello\n' > "$T/base.eml"
 signed b-base b base.eml b1 base.example
 unsigned b-other b foo.eml
 start u
+start d
+signed d-foo d foo.eml foo-2011 foo.example.com
+unsigned d-carol d carol.eml
 signed u-zim u zim.eml 4d2c1f0e zimbra.example
 start t
 signed t-alice t alice.eml alice-2011 bar.example.com
@@ -258,7 +272,7 @@ EOF
 start p
 signed p-alice p alice.eml alice-2011 bar.example.com
 ! grep -q '/libldap' "/proc/$PD_PID/maps" || tl_fail "file: daemon: libldap loaded"
-tl_note "libldap is mapped by the daemon whose tables need it only"
+tl_note "libldap is mapped by the daemon whose tables need it only: VmRSS $(sed -n 's/^VmRSS:[^0-9]*//p' "/proc/$PD_PID/status") with file: tables, $(sed -n 's/^VmRSS:[^0-9]*//p' "/proc/$PDA/status") with ldap: ones"
 
 # A domain added to the directory: z caches for 60 s (the default), so
 # still "no entry"; a (TTL 1 s) sees entries added within the TTL.
