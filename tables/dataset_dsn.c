@@ -1,7 +1,8 @@
 /*
  * dataset_dsn.c - dsn: data sets, tables in a database (OpenDKIM's
  * syntax, dsn.c), read through a back end (dataset_pgsql.c,
- * dataset_mysql.c) behind a lookup cache (dscache.c).
+ * dataset_mysql.c) behind a lookup cache (dscache.c). ldap: data sets
+ * (dataset_ldap.c) are a back end too, attached with dataset_dsn_attach().
  *
  * The milter's threads look up concurrently: each data set keeps a small
  * pool of connections, opened on demand. A connection that breaks (the

@@ -1,8 +1,8 @@
 /*
  * dsn_backend.h - what a database back end (dataset_pgsql.c,
- * dataset_mysql.c) provides to dataset_dsn.c: connect, run the lookup or
- * the walk query with the key as a parameter, name the server,
- * disconnect. A connection is used by one thread at a time.
+ * dataset_mysql.c, and the LDAP one, dataset_ldap.c) provides to
+ * dataset_dsn.c: connect, run the lookup or the walk query with the key as
+ * a parameter, name the server, disconnect. A connection is used by one thread at a time.
  */
 #ifndef POSTDKIM_DSN_BACKEND_H
 #define POSTDKIM_DSN_BACKEND_H
