@@ -36,7 +36,10 @@ const char *const config_kw_names[K_COUNT] = {
 	"On-Default", "On-SignatureError", "On-InternalError", "MultipleSignatures",
 	"Include", "KeyCacheSize", "On-KeyError", "CheckSigningTable", "DatabaseCacheTTL",
 	"DatabaseCacheSize", "SyslogName", "PeerList", "RemoveOldSignatures", "SoftwareHeader",
-	"ExemptDomains", "DontSignMailTo", "SenderHeaders", "MaximumHeaders"
+	"ExemptDomains", "DontSignMailTo", "SenderHeaders", "MaximumHeaders",
+	"LDAPBindUser", "LDAPBindPassword", "LDAPAuthMechanism", "LDAPAuthUser", "LDAPAuthName",
+	"LDAPAuthRealm", "LDAPUseTLS", "LDAPTimeout", "LDAPKeepaliveIdle", "LDAPKeepaliveProbes",
+	"LDAPKeepaliveInterval", "LDAPDisableCache"
 };
 
 /* OpenDKIM verification keywords postdkim does not act on: ignored with a warning. */
@@ -53,11 +56,7 @@ static const char *const kw_absent[] = {
 	"BaseDirectory",
 	"BodyLengthDB", "CaptureUnknownErrors", "ChangeRootDirectory", "Diagnostics",
 	"FinalPolicyScript", "FixCRLF", "IdentityHeader", "IdentityHeaderRemove",
-	"IgnoreMalformedMail", "LDAPAuthMechanism", "LDAPAuthName",
-	"LDAPAuthRealm", "LDAPAuthUser", "LDAPBindPassword", "LDAPBindUser",
-	"LDAPDisableCache", "LDAPKeepaliveIdle", "LDAPKeepaliveInterval",
-	"LDAPKeepaliveProbes", "LDAPTimeout", "LDAPUseTLS",
-	"MaximumSignedBytes", "MTACommand", "NoHeaderB",
+	"IgnoreMalformedMail", "MaximumSignedBytes", "MTACommand", "NoHeaderB",
 	"POPDBFile", "Quarantine", "RedirectFailuresTo",
 	"ReplaceHeaders", "ReplaceRules", "ReportAddress", "ReportBccAddress",
 	"RequestReports", "RequiredHeaders", "ResignAll", "ResignMailTo",

@@ -248,7 +248,7 @@ config_daemon(struct load *ld, struct config *cfg, uid_t *uid, gid_t *gid)
 	for (i = 0; i < sizeof(bools) / sizeof(bools[0]); i++)
 		if (config_bool(KW(bools[i]), bdst[i]) < 0)
 			return -1;
-	if (get_db_cache(ld) < 0)
+	if (get_db_cache(ld) < 0 || config_ldap(ld) < 0)
 		return -1;
 	/* OpenDKIM: On-Default is the blanket setting the others override. */
 	if (ld->set[K_ONDEFAULT].value != NULL) {

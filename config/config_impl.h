@@ -20,7 +20,10 @@ enum kw {
 	K_BACKGROUND, K_SYSLOG, K_FACILITY, K_SYSLOGSUCCESS, K_LOGWHY, K_SAFEKEYS,
 	K_ONDEFAULT, K_ONSIGERR, K_ONINTERR, K_MULTI, K_INCLUDE, K_KEYCACHESIZE, K_ONKEYERR,
 	K_CHECKST, K_DBCACHETTL, K_DBCACHESIZE, K_SYSLOGNAME, K_PEERLIST, K_REMOVEOLDSIGS,
-	K_SOFTWAREHEADER, K_EXEMPTDOMAINS, K_DONTSIGNTO, K_SENDERHEADERS, K_MAXHEADERS, K_COUNT
+	K_SOFTWAREHEADER, K_EXEMPTDOMAINS, K_DONTSIGNTO, K_SENDERHEADERS, K_MAXHEADERS,
+	K_LDAPBINDUSER, K_LDAPBINDPW, K_LDAPAUTHMECH, K_LDAPAUTHUSER, K_LDAPAUTHNAME,
+	K_LDAPAUTHREALM, K_LDAPUSETLS, K_LDAPTIMEOUT, K_LDAPKAIDLE, K_LDAPKAPROBES,
+	K_LDAPKAINTERVAL, K_LDAPNOCACHE, K_COUNT
 };
 
 extern const char *const config_kw_names[K_COUNT];
@@ -89,6 +92,8 @@ void config_secrets(struct load *ld);
 int config_mode(struct load *ld);
 /* Interpret the daemon's keywords; *uid, *gid become UserID's when set. */
 int config_daemon(struct load *ld, struct config *cfg, uid_t *uid, gid_t *gid);
+/* The LDAP* keywords: settings of ldap: data sets, before any is opened (config_ldap.c). */
+int config_ldap(struct load *ld);
 /*
  * The signing rules from the signing keywords, none when none is set
  * (config_sign.c); keys may belong to uid and be readable by group gid.

@@ -880,7 +880,8 @@ check_database(struct walk *w, const char *what, struct dataset *ds, rules_repor
 		return -1;
 	}
 	if (warn != NULL &&
-	    strncmp(dataset_name(ds), "dsn:", 4) == 0) {
+	    (strncmp(dataset_name(ds), "dsn:", 4) == 0 ||
+	    strncasecmp(dataset_name(ds), "ldap", 4) == 0)) {
 		snprintf(msg, sizeof(msg), "%s %s: %s answers", what, dataset_name(ds), info);
 		warn(w->arg, msg);
 	}

@@ -557,9 +557,13 @@ START_TEST(errors_name_place)
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSignHeaders From,Bad Name:\n",
 	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: SignHeaders: 'Name:' is not a header field name");
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nInternalHosts ldap://x/\n",
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nInternalHosts redis://x/\n",
 	    tk_dir);
-	ck_fails(cfg, "postdkim.conf:4: InternalHosts: data set type 'ldap:' is not supported");
+	ck_fails(cfg, "postdkim.conf:4: InternalHosts: data set type 'redis:' is not supported");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nLDAPTimeout 0\n", tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: LDAPTimeout: '0' is not a number of seconds from 1 to 300");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nLDAPUseTLS maybe\n", tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: LDAPUseTLS: 'maybe' is not yes or no");
 	cfg = load("Domain bad..example\nKeyFile %s/rsa.key\nSelector s\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:1: Domain: 'bad..example' is not a valid domain");
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s;x\n", tk_dir);
