@@ -21,6 +21,7 @@
 #include "bodyhash.h"
 #include "canon.h"
 #include "header.h"
+#include "hindex.h"
 #include "taglist.h"
 #include "vmsg.h"
 
@@ -54,6 +55,7 @@ struct dkim_vmsg {
 	dbuf store;
 	struct vhdr *hdrs;
 	size_t nhdrs, caphdrs;
+	dkim_hindex *hx;		/* the fields by name, while signatures are prepared */
 	size_t sigfield[DKIM_VMSG_SIGS_MAX];
 	size_t nsigs;			/* every DKIM-Signature seen */
 	size_t nfrom;			/* every From seen */
@@ -223,25 +225,39 @@ strip_b(const char *v, size_t vlen, const dkim_tag *b, dbuf *out)
 	dbuf_add(out, end, (size_t)(vend - end));
 }
 
+/* The fields by name, indexed at the first signature that needs them. */
+static dkim_hindex *
+vmsg_hindex(dkim_vmsg *m)
+{
+	size_t j;
+
+	if (m->hx == NULL && (m->hx = dkim_hindex_new(m->nhdrs)) != NULL)
+		for (j = 0; j < m->nhdrs; j++)
+			dkim_hindex_add(m->hx, m->store.data + m->hdrs[j].name, m->hdrs[j].nlen);
+	return m->hx;
+}
+
 /*
  * The header hash of signature s: each h= name takes the bottom-most
  * instance not yet used (RFC 6376 §5.4.2), then the signature field itself
- * with b= empty and no final CRLF.
+ * with b= empty and no final CRLF. Each name is one lookup in the index:
+ * the cost is that of h= and of the fields it takes, never their product.
  */
 static int
-sig_header_hash(const dkim_vmsg *m, struct vsig *s, dkim_canon hc, const dkim_tag *h,
+sig_header_hash(dkim_vmsg *m, struct vsig *s, dkim_canon hc, const dkim_tag *h,
     const dkim_tag *b)
 {
 	const struct vhdr *sf = &m->hdrs[s->field], *f;
 	const char *base = m->store.data;
-	unsigned char *used;
+	dkim_hindex *hx;
 	size_t k, j, hs, he;
 	dbuf data, stripped;
 	unsigned int mdlen;
 	int rc = -1;
 
-	if ((used = calloc(m->nhdrs + 1, 1)) == NULL)
+	if ((hx = vmsg_hindex(m)) == NULL)
 		return -1;
+	dkim_hindex_rewind(hx);
 	dbuf_init(&data);
 	dbuf_init(&stripped);
 	for (k = 0; k <= h->vlen;) {
@@ -253,24 +269,17 @@ sig_header_hash(const dkim_vmsg *m, struct vsig *s, dkim_canon hc, const dkim_ta
 			hs++;
 		while (he > hs && strchr(" \t\r\n", h->value[he - 1]))
 			he--;
-		for (j = m->nhdrs; j-- > 0;) {
-			f = &m->hdrs[j];
-			if (used[j] || f->nlen != he - hs ||
-			    strncasecmp(base + f->name, h->value + hs, he - hs) != 0)
-				continue;
-			used[j] = 1;
-			s->from_signed += dkim_header_name_is(base + f->name, f->nlen, "From");
-			canon_header(hc, &data, base + f->name, f->rawlen, base + f->value,
-			    f->vlen, 1);
-			break;
-		}
+		if ((j = dkim_hindex_take(hx, h->value + hs, he - hs)) == DKIM_HINDEX_NONE)
+			continue;
+		f = &m->hdrs[j];
+		s->from_signed += dkim_header_name_is(base + f->name, f->nlen, "From");
+		canon_header(hc, &data, base + f->name, f->rawlen, base + f->value, f->vlen, 1);
 	}
 	strip_b(base + sf->value, sf->vlen, b, &stripped);
 	canon_header(hc, &data, base + sf->name, sf->rawlen, stripped.data, stripped.len, 0);
 	if (!dbuf_failed(&data) && !dbuf_failed(&stripped) &&
 	    EVP_Digest(data.data, data.len, s->digest, &mdlen, EVP_sha256(), NULL) == 1)
 		rc = 0;
-	free(used);
 	dbuf_free(&data);
 	dbuf_free(&stripped);
 	return rc;
@@ -413,6 +422,8 @@ dkim_vmsg_eoh(dkim_vmsg *m, dkim_err *err)
 		m->sigs[i].field = m->sigfield[i];
 		sig_prepare(m, &m->sigs[i]);
 	}
+	dkim_hindex_free(m->hx);	/* the body phase does not need it */
+	m->hx = NULL;
 	return DKIM_OK;
 }
 
@@ -580,6 +591,7 @@ dkim_vmsg_free(dkim_vmsg *m)
 	for (i = 0; i < m->nbh; i++)
 		dkim_bodyhash_free(m->bhs[i]);
 	free(m->sigs);
+	dkim_hindex_free(m->hx);
 	free(m->hdrs);
 	dbuf_free(&m->store);
 	free(m);
