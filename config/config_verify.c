@@ -173,6 +173,7 @@ config_verify(struct load *ld, struct config *cfg)
 	enum config_action *adst[5];
 	struct verify_cfg *v;
 	unsigned long n;
+	const char *mk;
 	char host[256];
 	int cache = 1;
 	size_t i;
@@ -212,8 +213,13 @@ config_verify(struct load *ld, struct config *cfg)
 		return -1;
 	v->max_sigs = n;
 	n = (unsigned long)v->min_key_bits;
-	if (config_number(VKW(VK_MINKEYBITS), 512, 16384, "a number", &n) < 0)
+	if (config_number(VKW(VK_MINKEYBITS), DKIM_RSA_MIN_BITS, 16384, "a number", &n) < 0) {
+		mk = ld->vset[VK_MINKEYBITS].value;
+		if (strspn(mk, "0123456789") == strlen(mk) && strlen(mk) < 5)
+			vkw_err(ld, VK_MINKEYBITS, "%s is under %d: RSA keys that small must not "
+			    "pass (RFC 8301)", mk, DKIM_RSA_MIN_BITS);
 		return -1;
+	}
 	v->min_key_bits = (int)n;
 	n = 5;
 	if (config_number(VKW(VK_DNSTIMEOUT), 1, 25, "a number", &n) < 0)

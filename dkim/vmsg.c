@@ -88,6 +88,9 @@ dkim_vmsg_new(const dkim_vopts *o, dkim_vmsg **out, dkim_err *err)
 	m->o = *o;
 	if (m->o.max_sigs > DKIM_VMSG_SIGS_MAX)
 		m->o.max_sigs = DKIM_VMSG_SIGS_MAX;
+	/* RFC 8301: smaller RSA keys never pass, whatever the caller asks. */
+	if (m->o.min_key_bits < DKIM_RSA_MIN_BITS)
+		m->o.min_key_bits = DKIM_RSA_MIN_BITS;
 	dbuf_init(&m->store);
 	*out = m;
 	return DKIM_OK;

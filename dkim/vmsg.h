@@ -26,7 +26,7 @@
 
 typedef struct dkim_vopts {
 	size_t max_sigs;	/* signatures verified, top-down (default 3) */
-	int min_key_bits;	/* smaller RSA keys are not a pass (default 1024) */
+	int min_key_bits;	/* smaller RSA keys are not a pass (default and least 1024) */
 	time_t now;		/* x= is checked against this (default: time(NULL)) */
 } dkim_vopts;
 

@@ -391,6 +391,18 @@ START_TEST(verify_keywords)
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nMinimumKeyBits 1k\n",
 	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: MinimumKeyBits: '1k' is not a number");
+	/* RFC 8301: a verifier must not accept RSA keys under 1024 bits. */
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nMinimumKeyBits 512\n",
+	    tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: MinimumKeyBits: 512 is under 1024: RSA keys that small "
+	    "must not pass (RFC 8301)");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nMinimumKeyBits 99999\n",
+	    tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: MinimumKeyBits: '99999' is not a number from 1024 to 16384");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nMinimumKeyBits 1024\n",
+	    tk_dir);
+	ck_loads(cfg);
+	config_free(cfg);
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nDNSTimeout 0\n", tk_dir);
 	ck_fails(cfg, "DNSTimeout: '0' is not a number from 1 to 25");
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nBogusKey maybe\n", tk_dir);

@@ -12,7 +12,10 @@
 #include <time.h>
 
 #include <check.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
+#include "../../dkim/base64.h"
 #include "../../dkim/dbuf.h"
 #include "../../dkim/header.h"
 #include "../../dkim/vmsg.h"
@@ -203,6 +206,26 @@ START_TEST(result_fields)
 }
 END_TEST
 
+/* A key record for a new RSA key of any size (the core loads none under 1024 bits). */
+static char *
+rsa_record(int bits)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+	unsigned char *der = NULL;
+	char *rec;
+	int n;
+
+	ck_assert_ptr_nonnull(k);
+	ck_assert_int_gt(n = i2d_PUBKEY(k, &der), 0);
+	rec = malloc(sizeof("v=DKIM1; p=") + base64_encoded_len((size_t)n));
+	ck_assert_ptr_nonnull(rec);
+	strcpy(rec, "v=DKIM1; p=");
+	base64_encode(der, (size_t)n, rec + strlen(rec));
+	OPENSSL_free(der);
+	EVP_PKEY_free(k);
+	return rec;
+}
+
 /* RFC 8301: rsa-sha1 and keys under the minimum are not a pass (policy). */
 START_TEST(rfc8301)
 {
@@ -239,6 +262,21 @@ START_TEST(rfc8301)
 	free(rec);
 	free(msg);
 	dkim_key_free(small);
+	/*
+	 * Whatever minimum it is given, the core refuses an RSA key under 1024
+	 * bits, before the signature is checked (RFC 8301).
+	 */
+	rec = rsa_record(768);
+	zone_set(2, "small", rec);
+	msg = sign_msg(&so, rsa_key, WHEN, base_msg, strlen(base_msg));
+	o.min_key_bits = 512;
+	m = stream(msg, &o, KEYS_AT_EOH, 5, NULL);
+	assert_res(m, 0, DKIM_V_KEYSIZE);
+	ck_assert_int_eq(dkim_vmsg_result(m, 0)->bits, 768);
+	ck_assert_str_eq(dkim_vmsg_result(m, 0)->reason, "768-bit key, under the 1024-bit minimum");
+	dkim_vmsg_free(m);
+	free(rec);
+	free(msg);
 }
 END_TEST
 
