@@ -30,9 +30,11 @@ static const char *const vstatus_names[] = {
 /*
  * RFC 8601 §2.7.1 words, by status: a signature that does not verify is
  * fail; one that could not be evaluated for good is permerror, for now
- * temperror; expiry is neutral (the signature was good once), and what
- * verifies but is refused here (sha1, small keys, a From field the
- * signature leaves out) is policy. (OpenDKIM says fail for a missing or
+ * temperror; expiry is neutral (x= is read before any key is fetched: the
+ * signature is not verified), and what local policy refuses is policy:
+ * rsa-sha1 (refused right after v=, no key fetched) and small keys (refused when
+ * the key comes, the signature unchecked), or a signature that verifies
+ * but leaves out a From field. (OpenDKIM says fail for a missing or
  * revoked key, and pass for rsa-sha1.)
  */
 static const char *const vstatus_results[] = {
@@ -76,6 +78,18 @@ dkim_keyrecord_check(const char *txt, size_t len, dkim_alg want, dkim_key **key,
 		snprintf(reason, rsize, "v= must be DKIM1 and come first");
 		return DKIM_V_KEYSYNTAX;
 	}
+	/*
+	 * p= first: a record without one is no key at all, and an empty one
+	 * is a revoked key whatever its k= (not a key of the wrong type).
+	 */
+	if ((p = dkim_taglist_get(&tl, "p")) == NULL) {
+		snprintf(reason, rsize, "key record has no p=");
+		return DKIM_V_KEYSYNTAX;
+	}
+	if (p->vlen == 0) {
+		snprintf(reason, rsize, "key revoked (empty p=)");
+		return DKIM_V_REVOKED;
+	}
 	k = dkim_taglist_get(&tl, "k");
 	if (k == NULL || dkim_tag_is(k, "rsa"))
 		alg = DKIM_ALG_RSA_SHA256;
@@ -104,14 +118,6 @@ dkim_keyrecord_check(const char *txt, size_t len, dkim_alg want, dkim_key **key,
 		*testing = t != NULL && dkim_tag_list_has(t->value, t->vlen, "y");
 	if (strict != NULL)
 		*strict = t != NULL && dkim_tag_list_has(t->value, t->vlen, "s");
-	if ((p = dkim_taglist_get(&tl, "p")) == NULL) {
-		snprintf(reason, rsize, "key record has no p=");
-		return DKIM_V_KEYSYNTAX;
-	}
-	if (p->vlen == 0) {
-		snprintf(reason, rsize, "key revoked (empty p=)");
-		return DKIM_V_REVOKED;
-	}
 	if (dkim_key_from_public(p->value, p->vlen, alg, &pk, &err) != DKIM_OK) {
 		snprintf(reason, rsize, "%s", err.msg);
 		return DKIM_V_KEYSYNTAX;

@@ -22,6 +22,7 @@
 #include "canon.h"
 #include "header.h"
 #include "hindex.h"
+#include "name.h"
 #include "taglist.h"
 #include "vmsg.h"
 
@@ -321,6 +322,40 @@ parse_c(const dkim_tag *c, dkim_canon *hc, dkim_canon *bc)
 	    bc) != 0 ? -1 : 0;
 }
 
+/*
+ * d= and s= must make a DNS name, selector._domainkey.domain: otherwise the
+ * signature is malformed (there is no key record to blame). Returns
+ * nonzero when s was decided.
+ */
+static int
+sig_names(struct vsig *s, const dkim_tag *d, const dkim_tag *sel)
+{
+	char why[128];
+
+	if (d->vlen >= sizeof(s->r.domain) || strlen(s->r.domain) != d->vlen)
+		snprintf(why, sizeof(why), "is not a domain name");
+	else if (dkim_name_check(s->r.domain, 253, why, sizeof(why)) == 0)
+		why[0] = '\0';
+	if (why[0] != '\0') {
+		sig_done(s, DKIM_V_SIGSYNTAX, "d= %s", why);
+		return -1;
+	}
+	if (sel->vlen >= sizeof(s->r.selector) || strlen(s->r.selector) != sel->vlen)
+		snprintf(why, sizeof(why), "is not a selector");
+	else if (dkim_name_check(s->r.selector, 253, why, sizeof(why)) == 0)
+		why[0] = '\0';
+	if (why[0] != '\0') {
+		sig_done(s, DKIM_V_SIGSYNTAX, "s= %s", why);
+		return -1;
+	}
+	if (sel->vlen + sizeof("._domainkey.") - 1 + d->vlen > 253) {
+		sig_done(s, DKIM_V_SIGSYNTAX, "%s._domainkey.d= is longer than 253 bytes",
+		    s->r.selector);
+		return -1;
+	}
+	return 0;
+}
+
 /* Parse and check one signature field; it ends waiting for its key, or decided. */
 static int
 sig_prepare(dkim_vmsg *m, struct vsig *s)
@@ -363,11 +398,11 @@ sig_prepare(dkim_vmsg *m, struct vsig *s)
 	else if (d != NULL)
 		snprintf(s->r.identity, sizeof(s->r.identity), "@%s", s->r.domain);
 	if (!v || !a || !b || !bh || !d || !h || !sel)
-		return sig_done(s, DKIM_V_SIGSYNTAX, "missing one of v= a= b= bh= d= h= s=");
-	if (d->vlen == 0 || d->vlen >= sizeof(s->r.domain) || sel->vlen == 0 ||
-	    sel->vlen >= sizeof(s->r.selector) || strlen(s->r.domain) != d->vlen ||
-	    strlen(s->r.selector) != sel->vlen)
-		return sig_done(s, DKIM_V_SIGSYNTAX, "bad d= or s=");
+		return sig_done(s, DKIM_V_SIGSYNTAX, "missing%s%s%s%s%s%s%s", v ? "" : " v=",
+		    a ? "" : " a=", b ? "" : " b=", bh ? "" : " bh=", d ? "" : " d=",
+		    h ? "" : " h=", sel ? "" : " s=");
+	if (sig_names(s, d, sel) != 0)
+		return s->r.status;
 	if (!dkim_tag_is(v, "1"))
 		return sig_done(s, DKIM_V_VERSION, "v=%.*s is not 1",
 		    (int)(v->vlen > 16 ? 16 : v->vlen), v->value);
