@@ -36,6 +36,7 @@ enum dkim_vstatus {
 	DKIM_V_KEYSIZE,		/* RSA key under the minimum size */
 	DKIM_V_BODYLEN,		/* l= longer than the canonical body */
 	DKIM_V_FROMEXTRA,	/* verifies, but a From field is outside h= */
+	DKIM_V_KEYUNTRUSTED,	/* the caller does not trust the key record (DNSSEC) */
 };
 
 const char *dkim_vstatus_name(enum dkim_vstatus s);

@@ -49,6 +49,7 @@ struct vsig {
 	unsigned char sig[SIG_MAX];
 	size_t siglen;
 	dkim_key *key;
+	char distrust[96];		/* why the key record is not trusted, or "" */
 };
 
 struct dkim_vmsg {
@@ -532,6 +533,27 @@ dkim_vmsg_key_dnssec(dkim_vmsg *m, size_t i, enum dkim_dnssec d)
 		m->sigs[i].r.dnssec = (int)d;
 }
 
+void
+dkim_vmsg_key_distrust(dkim_vmsg *m, size_t i, const char *why)
+{
+	if (i < m->nv && m->sigs[i].state == SIG_KEYWAIT)
+		snprintf(m->sigs[i].distrust, sizeof(m->sigs[i].distrust), "%s", why);
+}
+
+/* A decided signature whose key is not trusted: neutral, saying what it came to. */
+static void
+sig_untrusted(struct vsig *s)
+{
+	char was[sizeof(s->r.reason)];
+
+	if (s->distrust[0] == '\0' || s->r.status == DKIM_V_KEYFAIL ||
+	    s->r.status == DKIM_V_INTERNAL)
+		return;
+	snprintf(was, sizeof(was), "%s", s->r.status == DKIM_V_PASS ? "signature verifies" :
+	    s->r.reason);
+	sig_done(s, DKIM_V_KEYUNTRUSTED, "%s; %s", s->distrust, was);
+}
+
 /* Feed body bytes to each body hash some undecided signature still needs. */
 int
 dkim_vmsg_body(dkim_vmsg *m, const void *data, size_t len, dkim_err *err)
@@ -606,6 +628,8 @@ dkim_vmsg_finish(dkim_vmsg *m, dkim_err *err)
 		else
 			sig_done(s, DKIM_V_PASS, "pass");
 	}
+	for (i = 0; i < m->nv; i++)
+		sig_untrusted(&m->sigs[i]);
 	return DKIM_OK;
 }
 

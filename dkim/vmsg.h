@@ -71,6 +71,13 @@ void dkim_vmsg_key_status(dkim_vmsg *m, size_t i, enum dkim_vstatus st,
     const char *reason);
 /* What DNSSEC said about signature i's record (shown in results). */
 void dkim_vmsg_key_dnssec(dkim_vmsg *m, size_t i, enum dkim_dnssec d);
+/*
+ * Before its key: the caller will not trust signature i's key record (why
+ * says why). Whatever the signature comes to, but for a temporary error,
+ * its result is DKIM_V_KEYUNTRUSTED (neutral), the reason why and then
+ * what it came to.
+ */
+void dkim_vmsg_key_distrust(dkim_vmsg *m, size_t i, const char *why);
 
 /* Body bytes in CRLF form, any chunking. */
 int dkim_vmsg_body(dkim_vmsg *m, const void *data, size_t len, dkim_err *err);

@@ -40,6 +40,7 @@ with open(t + "/dnszone", "w") as z:
     z.write("fresh._domainkey.sender.example v=DKIM1; k=rsa; p=%s\n" % rsa)
     z.write("ed._domainkey.sender.example v=DKIM1; k=ed25519; p=%s\n" % ed)
     z.write("revoked._domainkey.sender.example v=DKIM1; k=rsa; p=\n")
+    z.write("testing._domainkey.sender.example v=DKIM1; k=rsa; t=y; p=%s\n" % rsa)
     z.write("rsa._domainkey.secure.example v=DKIM1; k=rsa; p=%s\n" % rsa)
     z.write("bogus._domainkey.secure.example v=DKIM1; k=rsa; p=%s\n" % rsa)
 EOP
@@ -132,6 +133,9 @@ put("two", mdkim(both, "relaxed/relaxed"))
 put("unsigned", msg)
 put("secure", dkim.sign(msg, b"rsa", b"secure.example", rsa) + msg)
 put("bogus", dkim.sign(msg, b"bogus", b"secure.example", rsa) + msg)
+# A signer in testing mode (t=y), and its message altered on the way.
+put("testing-tampered", (dkim.sign(msg, b"testing", D, rsa) + msg).replace(b"the  numbers",
+                                                                       b"the  numberz"))
 # 8 forged fields (our id in every spelling, and RemoveARFrom) among 10.
 ar = (b"Authentication-Results: mx.verify.example; dkim=pass header.d=sender.example\r\n"
       b"Authentication-Results: MX.Verify.Example; spf=pass\r\n"
@@ -352,6 +356,7 @@ PD2_PID=$PD_PID
 	grep -v '^Socket' "$T/pd.conf"
 	echo "Socket local:$T/pd3.sock"
 	echo "KeepAuthResults yes"
+	echo "UnprotectedKey neutral"
 } > "$T/pd3.conf"
 pd_start pd3 "$T/pd3.conf"
 PD3_PID=$PD_PID
@@ -372,10 +377,50 @@ cp "$T/forged.eml" "$T/keep.eml"
 run keep --client-addr 192.0.2.1
 [ "$(grep -c '^Authentication-Results:' "$T/o-keep/1.eml")" -eq 11 ] ||
 	tl_fail "KeepAuthResults: not all 10 kept (+ ours)"
+# UnprotectedKey neutral (OpenDKIM's meaning): a key record without DNSSEC
+# gives neutral, not pass, and the comment says why.
+cp "$T/py-rsa-relaxed-relaxed.eml" "$T/unprot.eml"
+run unprot --client-addr 192.0.2.1
+expect unprot accept "^$ID; neutral d=sender.example s=rsa b=8\$"
+grep -q 'dkim=neutral (2048-bit key; unprotected; key record without DNSSEC not trusted; signature verifies)' \
+    "$T/o-unprot/1.eml" || tl_fail "unprot: the comment does not say why"
 S=$S0
 pd_stop "$PD2_PID" || tl_fail "postdkim (pd2) did not stop cleanly"
 pd_stop "$PD3_PID" || tl_fail "postdkim (pd3) did not stop cleanly"
 tl_note "AuthservIDWithJobID + j, AlwaysAddARHeader, RemoveARAll (10 of 10), KeepAuthResults (10 kept)"
+
+# A fourth daemon rejects bad signatures and takes DNSSEC-bogus keys as
+# neutral (OpenDKIM's BogusKey neutral).
+{
+	grep -v '^Socket' "$T/pd.conf"
+	echo "Socket local:$T/pd4.sock"
+	echo "On-BadSignature reject"
+	echo "BogusKey neutral"
+} > "$T/pd4.conf"
+pd_start pd4 "$T/pd4.conf"
+PD4_PID=$PD_PID
+S0=$S
+S="unix:$T/pd4.sock"
+cp "$T/tampered.eml" "$T/rej-tampered.eml"
+run rej-tampered --client-addr 192.0.2.1
+expect rej-tampered reject -
+# RFC 6376 §3.6.1: a signer in testing mode is treated as unsigned mail,
+# even when its signature fails (On-NoSignature: accept).
+run testing-tampered --client-addr 192.0.2.1
+expect testing-tampered accept "^$ID; fail d=sender.example s=testing b=8\$"
+grep -q 'dkim=fail (2048-bit key; unprotected; test mode; body hash mismatch)' \
+    "$T/o-testing-tampered/1.eml" || tl_fail "testing-tampered: the comment does not say test mode"
+grep -q 'Qtesting-tampered: .*verified: d=sender.example s=testing fail (test mode; body hash mismatch)' \
+    "$T/pd4.log" || { tail -3 "$T/pd4.log" >&2; tl_fail "testing-tampered: the log line does not say test mode"; }
+# BogusKey neutral: neutral with the reason, accepted as unsigned mail.
+cp "$T/bogus.eml" "$T/bogus-neutral.eml"
+run bogus-neutral --client-addr 192.0.2.1
+expect bogus-neutral accept "^$ID; neutral d=secure.example s=bogus b=8\$"
+grep -q 'dkim=neutral (2048-bit key; bogus; DNSSEC bogus key record not trusted; signature verifies)' \
+    "$T/o-bogus-neutral/1.eml" || tl_fail "bogus-neutral: the comment does not say why"
+S=$S0
+pd_stop "$PD4_PID" || tl_fail "postdkim (pd4) did not stop cleanly"
+tl_note "On-BadSignature reject: a t=y signer's altered message accepted (as unsigned); BogusKey and UnprotectedKey neutral give neutral"
 
 # No DNS: a key not in the cache is a temporary failure, within DNSTimeout.
 kill "$DNS_PID"

@@ -24,7 +24,7 @@
 #include "testmain.h"
 
 /* How the keys are answered. */
-enum keymode { KEYS_AT_EOH, KEYS_REVERSED_MID_BODY, KEYS_NONE, KEYS_TEMPFAIL };
+enum keymode { KEYS_AT_EOH, KEYS_REVERSED_MID_BODY, KEYS_NONE, KEYS_TEMPFAIL, KEYS_DISTRUST };
 
 struct feed {
 	dkim_vmsg *m;
@@ -73,6 +73,8 @@ answer(dkim_vmsg *m, int reversed, enum keymode mode)
 			dkim_vmsg_key_status(m, i, DKIM_V_KEYFAIL, NULL);
 			continue;
 		}
+		if (mode == KEYS_DISTRUST)
+			dkim_vmsg_key_distrust(m, i, "not trusted");
 		rc = lookup(NULL, d, s, txt, sizeof(txt));
 		if (rc == 0)
 			dkim_vmsg_key(m, i, txt, strlen(txt));
@@ -304,6 +306,18 @@ START_TEST(key_answers)
 	ck_assert_str_eq(dkim_vstatus_result(DKIM_V_BADSIG), "fail");
 	ck_assert_str_eq(dkim_vstatus_result(DKIM_V_EXPIRED), "neutral");
 	ck_assert_str_eq(dkim_vstatus_result((enum dkim_vstatus)999), "temperror");
+	dkim_vmsg_free(m);
+	/* A key record the caller does not trust: neutral, saying what it came to. */
+	zone_default();
+	m = stream(msg, &o, KEYS_DISTRUST, 9, NULL);
+	assert_res(m, 0, DKIM_V_KEYUNTRUSTED);
+	ck_assert_str_eq(dkim_vmsg_result(m, 0)->reason, "not trusted; signature verifies");
+	ck_assert_str_eq(dkim_vstatus_result(DKIM_V_KEYUNTRUSTED), "neutral");
+	dkim_vmsg_free(m);
+	patch(msg, "the numbers", "the numberz");
+	m = stream(msg, &o, KEYS_DISTRUST, 9, NULL);
+	assert_res(m, 0, DKIM_V_KEYUNTRUSTED);
+	ck_assert_str_eq(dkim_vmsg_result(m, 0)->reason, "not trusted; body hash mismatch");
 	dkim_vmsg_free(m);
 	free(msg);
 }
