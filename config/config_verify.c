@@ -2,8 +2,8 @@
  * config_verify.c - Mode and the verification keywords of postdkim.conf.
  *
  * Defaults are OpenDKIM's: Mode sv, MaximumSignaturesToVerify 3,
- * MinimumKeyBits 1024, DNSTimeout 5 s, BogusKey fail, On-DNSError and
- * On-Security tempfail, the other On-* accept. The resolver these settings
+ * MinimumKeyBits 1024, no Minimum, DNSTimeout 5 s, BogusKey fail,
+ * On-DNSError and On-Security tempfail, the other On-* accept. The resolver these settings
  * ask for is verify/'s to build (verifier_resolver), as root at start-up.
  */
 #include <ctype.h>
@@ -20,9 +20,10 @@
 
 const char *const config_vkw_names[VK_COUNT] = {
 	"AlwaysAddARHeader", "AuthservID", "AuthservIDWithJobID", "BogusKey", "DNSTimeout",
-	"KeepAuthResults", "MaximumSignaturesToVerify", "MinimumKeyBits", "Nameservers",
-	"On-BadSignature", "On-DNSError", "On-KeyNotFound", "On-NoSignature", "On-Security",
-	"QueryCache", "RemoveARAll", "RemoveARFrom", "TrustAnchorFile", "UnprotectedKey",
+	"KeepAuthResults", "MaximumSignaturesToVerify", "Minimum", "MinimumKeyBits",
+	"Nameservers", "On-BadSignature", "On-DNSError", "On-KeyNotFound", "On-NoSignature",
+	"On-Security", "QueryCache", "RemoveARAll", "RemoveARFrom", "TrustAnchorFile",
+	"UnprotectedKey",
 };
 
 /* Index of a verification keyword. */
@@ -98,6 +99,37 @@ vkw_keysec(struct load *ld, enum vkw k, enum keysec *out)
 	else
 		return vkw_err(ld, k, "'%s' is not none, neutral or fail", v);
 	return 0;
+}
+
+/*
+ * Minimum, OpenDKIM's syntax: N (at least N bytes of the body signed, or
+ * all of a shorter one), N% (at least N percent) or N+ (at most N bytes
+ * unsigned after l=).
+ */
+static int
+vkw_minimum(struct load *ld, struct verify_cfg *v)
+{
+	const char *s = ld->vset[VK_MINIMUM].value;
+	unsigned long long n;
+	char *end;
+
+	if (s == NULL)
+		return 0;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (isdigit((unsigned char)*s) && errno == 0) {
+		v->min_body = n;
+		if (*end == '\0')
+			v->min_body_kind = DKIM_MINBODY_BYTES;
+		else if (strcmp(end, "%") == 0 && n <= 100)
+			v->min_body_kind = DKIM_MINBODY_PERCENT;
+		else if (strcmp(end, "+") == 0)
+			v->min_body_kind = DKIM_MINBODY_APPENDED;
+		if (v->min_body_kind != DKIM_MINBODY_NONE)
+			return 0;
+	}
+	return vkw_err(ld, VK_MINIMUM, "'%s' is not N (bytes signed), N%% (percent of the body "
+	    "signed, at most 100) or N+ (bytes left unsigned)", s);
 }
 
 /* A comma- or space-separated list into a NULL-terminated array. */
@@ -197,7 +229,7 @@ config_verify(struct load *ld, struct config *cfg)
 	    config_bool(VKW(VK_REMOVEARALL), &v->remove_ar_all) < 0 ||
 	    config_bool(VKW(VK_QUERYCACHE), &cache) < 0 ||
 	    vkw_keysec(ld, VK_UNPROTECTED, &v->unprotected) < 0 ||
-	    vkw_keysec(ld, VK_BOGUSKEY, &v->bogus) < 0)
+	    vkw_keysec(ld, VK_BOGUSKEY, &v->bogus) < 0 || vkw_minimum(ld, v) < 0)
 		return -1;
 	/* QueryCache: libunbound's cache, honouring TTLs, is always on. */
 	adst[0] = &v->on_badsig;

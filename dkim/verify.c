@@ -24,7 +24,7 @@ static const char *const vstatus_names[] = {
 	"key type does not fit algorithm", "key does not allow sha256",
 	"key not for email", "strict key and subdomain identity", "internal error",
 	"rsa-sha1 not accepted", "key too small", "l= longer than the body",
-	"unsigned From field", "key record not trusted",
+	"unsigned From field", "key record not trusted", "body not all signed",
 };
 
 /*
@@ -34,7 +34,8 @@ static const char *const vstatus_names[] = {
  * signature is not verified), and what local policy refuses is policy:
  * rsa-sha1 (refused right after v=, no key fetched) and small keys (refused when
  * the key comes, the signature unchecked), or a signature that verifies
- * but leaves out a From field. A key record the caller does not trust
+ * but leaves out a From field or, by the caller's rule, too much of the
+ * body (l=). A key record the caller does not trust
  * (DNSSEC, OpenDKIM's BogusKey/UnprotectedKey neutral) makes whatever the
  * signature came to neutral. (OpenDKIM says fail for a missing or revoked
  * key, and pass for rsa-sha1.)
@@ -43,7 +44,7 @@ static const char *const vstatus_results[] = {
 	"pass", "fail", "fail", "permerror", "permerror", "permerror", "permerror",
 	"permerror", "neutral", "permerror", "temperror", "permerror", "permerror",
 	"permerror", "permerror", "permerror", "permerror", "temperror",
-	"policy", "policy", "permerror", "policy", "neutral",
+	"policy", "policy", "permerror", "policy", "neutral", "policy",
 };
 
 const char *

@@ -37,6 +37,7 @@ enum dkim_vstatus {
 	DKIM_V_BODYLEN,		/* l= longer than the canonical body */
 	DKIM_V_FROMEXTRA,	/* verifies, but a From field is outside h= */
 	DKIM_V_KEYUNTRUSTED,	/* the caller does not trust the key record (DNSSEC) */
+	DKIM_V_PARTIAL,		/* verifies, but l= leaves more unsigned than allowed */
 };
 
 const char *dkim_vstatus_name(enum dkim_vstatus s);
@@ -77,6 +78,8 @@ typedef struct dkim_vresult {
 	int bits;		/* key size, 0 when no key was decoded */
 	int testing;		/* key record has t=y */
 	int dnssec;		/* enum dkim_dnssec */
+	/* When l= left part of the body unsigned: l= and the canonical body length. */
+	unsigned long long signed_len, body_len;
 } dkim_vresult;
 
 /*

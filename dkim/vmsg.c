@@ -77,6 +77,8 @@ dkim_vopts_default(dkim_vopts *o)
 	o->max_sigs = 3;
 	o->min_key_bits = DKIM_RSA_MIN_BITS;
 	o->now = time(NULL);
+	o->min_body_kind = DKIM_MINBODY_NONE;
+	o->min_body = 0;
 }
 
 /* Start a message. */
@@ -572,12 +574,44 @@ dkim_vmsg_body(dkim_vmsg *m, const void *data, size_t len, dkim_err *err)
 	return DKIM_OK;
 }
 
+/*
+ * Does the caller's minimum refuse an l= that signs l of total canonical
+ * bytes? (OpenDKIM's rule for percentages: the signed part, in whole
+ * percent rounded down, below the minimum.)
+ */
+static int
+minbody_refuses(const dkim_vopts *o, unsigned long long l, unsigned long long total)
+{
+	if (l >= total)
+		return 0;
+	switch (o->min_body_kind) {
+	case DKIM_MINBODY_BYTES:
+		return l < (o->min_body < total ? o->min_body : total);
+	case DKIM_MINBODY_PERCENT:
+		return (long double)l * 100 < (long double)o->min_body * (long double)total;
+	case DKIM_MINBODY_APPENDED:
+		return total - l > o->min_body;
+	default:
+		return 0;
+	}
+}
+
+/* "Minimum" as it was written: 500, 80% or 0+. */
+static const char *
+minbody_name(const dkim_vopts *o, char *buf, size_t size)
+{
+	snprintf(buf, size, "%llu%s", o->min_body, o->min_body_kind == DKIM_MINBODY_PERCENT ?
+	    "%" : o->min_body_kind == DKIM_MINBODY_APPENDED ? "+" : "");
+	return buf;
+}
+
 /* Decide every signature. */
 int
 dkim_vmsg_finish(dkim_vmsg *m, dkim_err *err)
 {
 	struct vsig *s;
 	dkim_err e;
+	char mb[32];
 	size_t i;
 	int rc;
 
@@ -608,6 +642,10 @@ dkim_vmsg_finish(dkim_vmsg *m, dkim_err *err)
 			    m->bhtotal[s->bh]);
 			continue;
 		}
+		if (s->l < m->bhtotal[s->bh]) {	/* content follows the signed part */
+			s->r.signed_len = s->l;
+			s->r.body_len = m->bhtotal[s->bh];
+		}
 		if (memcmp(m->bhdone[s->bh], s->want, 32) != 0) {
 			sig_done(s, DKIM_V_BODYHASH, "body hash mismatch");
 			continue;
@@ -625,6 +663,9 @@ dkim_vmsg_finish(dkim_vmsg *m, dkim_err *err)
 			 */
 			sig_done(s, DKIM_V_FROMEXTRA, "verifies, but signs only %zu of %zu From "
 			    "fields", s->from_signed, m->nfrom);
+		else if (minbody_refuses(&m->o, s->l, m->bhtotal[s->bh]))
+			sig_done(s, DKIM_V_PARTIAL, "verifies, but leaves more of the body unsigned "
+			    "than Minimum %s allows", minbody_name(&m->o, mb, sizeof(mb)));
 		else
 			sig_done(s, DKIM_V_PASS, "pass");
 	}

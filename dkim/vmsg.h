@@ -24,10 +24,23 @@
 /* Hard ceiling on signatures verified per message, whatever is configured. */
 #define DKIM_VMSG_SIGS_MAX 64
 
+/*
+ * How much of the body a signature with l= must sign to pass (OpenDKIM's
+ * Minimum); a signature that signs less is DKIM_V_PARTIAL (policy).
+ */
+enum dkim_minbody {
+	DKIM_MINBODY_NONE,	/* any l= passes (RFC 6376) */
+	DKIM_MINBODY_BYTES,	/* at least min_body bytes, or the whole body if shorter */
+	DKIM_MINBODY_PERCENT,	/* at least min_body percent of the body */
+	DKIM_MINBODY_APPENDED,	/* at most min_body bytes left unsigned */
+};
+
 typedef struct dkim_vopts {
 	size_t max_sigs;	/* signatures verified, top-down (default 3) */
 	int min_key_bits;	/* smaller RSA keys are not a pass (default and least 1024) */
 	time_t now;		/* x= is checked against this (default: time(NULL)) */
+	enum dkim_minbody min_body_kind;	/* default DKIM_MINBODY_NONE */
+	unsigned long long min_body;
 } dkim_vopts;
 
 /* Fill in the defaults. */

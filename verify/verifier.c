@@ -59,6 +59,8 @@ verifier_new(const struct verify_cfg *vc, struct resolver *res, struct verifier 
 	dkim_vopts_default(&o);
 	o.max_sigs = vc->max_sigs;
 	o.min_key_bits = vc->min_key_bits;
+	o.min_body_kind = (enum dkim_minbody)vc->min_body_kind;
+	o.min_body = vc->min_body;
 	if (dkim_vmsg_new(&o, &v->vm, NULL) != DKIM_OK) {
 		free(v);
 		return -1;
@@ -362,6 +364,7 @@ void
 verifier_describe(const struct verifier *v, dbuf *out)
 {
 	const dkim_vresult *r;
+	const char *sep;
 	size_t i, n;
 
 	if (v->failed) {
@@ -381,14 +384,23 @@ verifier_describe(const struct verifier *v, dbuf *out)
 		dbuf_adds(out, " s=");
 		dbuf_add_escaped(out, r->selector, strnlen(r->selector, 64));
 		dbuf_printf(out, " %s", dkim_vstatus_result(r->status));
-		if (r->testing)
-			dbuf_adds(out, r->status == DKIM_V_PASS ? " (test mode)" : " (test mode; ");
-		else if (r->status != DKIM_V_PASS)
-			dbuf_adds(out, " (");
-		if (r->status != DKIM_V_PASS) {
-			dbuf_add_escaped(out, r->reason, strnlen(r->reason, 200));
-			dbuf_addc(out, ')');
+		sep = " (";
+		if (r->testing) {
+			dbuf_printf(out, "%stest mode", sep);
+			sep = "; ";
 		}
+		if (r->body_len > r->signed_len) {
+			dbuf_printf(out, "%sbody truncated: l=%llu of %llu", sep, r->signed_len,
+			    r->body_len);
+			sep = "; ";
+		}
+		if (r->status != DKIM_V_PASS) {
+			dbuf_adds(out, sep);
+			dbuf_add_escaped(out, r->reason, strnlen(r->reason, 200));
+			sep = "; ";
+		}
+		if (sep[0] == ';')
+			dbuf_addc(out, ')');
 	}
 	if (dkim_vmsg_nsigs(v->vm) > n)
 		dbuf_printf(out, "%s%zu more not verified (MaximumSignaturesToVerify %zu)",

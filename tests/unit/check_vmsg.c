@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "../../dkim/base64.h"
+#include "../../dkim/canon.h"
 #include "../../dkim/dbuf.h"
 #include "../../dkim/header.h"
 #include "../../dkim/vmsg.h"
@@ -473,6 +474,100 @@ START_TEST(h_cost)
 }
 END_TEST
 
+/*
+ * body signed with l= over its first l bytes (the core's signer never
+ * writes l=): relaxed header over From, To, Subject, simple body.
+ */
+static char *
+sign_l(const char *body, size_t l)
+{
+	static const char *const f[][2] = { { "From", " a@example.com" },
+	    { "To", " b@example.org" }, { "Subject", " l=" } };
+	unsigned char bh[32], digest[32], sig[1024];
+	char bh64[64], b64[2048];
+	size_t siglen, i;
+	dbuf h, sv, msg;
+	dkim_err err;
+
+	ck_assert_int_eq(EVP_Digest(body, l, bh, NULL, EVP_sha256(), NULL), 1);
+	base64_encode(bh, 32, bh64);
+	dbuf_init(&sv);
+	dbuf_printf(&sv, " v=1; a=rsa-sha256; c=relaxed/simple; d=example.com; s=rsa; "
+	    "h=from:to:subject; l=%zu; bh=%s; b=", l, bh64);
+	dbuf_init(&h);
+	for (i = 0; i < 3; i++)
+		canon_header(DKIM_CANON_RELAXED, &h, f[i][0], strlen(f[i][0]), f[i][1],
+		    strlen(f[i][1]), 1);
+	canon_header(DKIM_CANON_RELAXED, &h, "DKIM-Signature", 14, sv.data, sv.len, 0);
+	ck_assert_int_eq(EVP_Digest(h.data, h.len, digest, NULL, EVP_sha256(), NULL), 1);
+	ck_assert_int_eq(dkim_key_sign(rsa_key, digest, sig, &siglen, &err), DKIM_OK);
+	base64_encode(sig, siglen, b64);
+	dbuf_init(&msg);
+	dbuf_printf(&msg, "DKIM-Signature:%s%s\r\n", sv.data, b64);
+	for (i = 0; i < 3; i++)
+		dbuf_printf(&msg, "%s:%s\r\n", f[i][0], f[i][1]);
+	dbuf_printf(&msg, "\r\n%s", body);
+	dbuf_free(&h);
+	dbuf_free(&sv);
+	ck_assert(!dbuf_failed(&msg));
+	return msg.data;
+}
+
+/*
+ * l=: content after the signed length passes (RFC 6376) and the result
+ * says how much was signed; under a minimum (OpenDKIM's Minimum) it is
+ * policy. 100 bytes signed of 160.
+ */
+START_TEST(body_length)
+{
+	static const struct {
+		enum dkim_minbody kind;
+		unsigned long long n;
+		enum dkim_vstatus want;
+	} mins[] = {
+		{ DKIM_MINBODY_NONE, 0, DKIM_V_PASS },
+		{ DKIM_MINBODY_BYTES, 100, DKIM_V_PASS }, { DKIM_MINBODY_BYTES, 101, DKIM_V_PARTIAL },
+		{ DKIM_MINBODY_BYTES, 999, DKIM_V_PARTIAL },	/* min(999, 160) = all */
+		{ DKIM_MINBODY_PERCENT, 62, DKIM_V_PASS },	/* 62.5% */
+		{ DKIM_MINBODY_PERCENT, 63, DKIM_V_PARTIAL },
+		{ DKIM_MINBODY_APPENDED, 60, DKIM_V_PASS },
+		{ DKIM_MINBODY_APPENDED, 59, DKIM_V_PARTIAL },
+		{ DKIM_MINBODY_APPENDED, 0, DKIM_V_PARTIAL },
+	};
+	dkim_vopts o = opts_at(WHEN + 10);
+	const dkim_vresult *r;
+	char body[161], *msg;
+	dkim_vmsg *m;
+	size_t i;
+
+	zone_default();
+	for (i = 0; i < 160; i += 20)
+		memcpy(body + i, "eighteen bytes....\r\n", 20);
+	body[160] = '\0';
+	msg = sign_l(body, 100);
+	for (i = 0; i < sizeof(mins) / sizeof(mins[0]); i++) {
+		o.min_body_kind = mins[i].kind;
+		o.min_body = mins[i].n;
+		m = stream(msg, &o, KEYS_AT_EOH, 21, NULL);
+		r = dkim_vmsg_result(m, 0);
+		ck_assert_msg(r->status == mins[i].want, "minimum %d %llu: %s (%s)",
+		    (int)mins[i].kind, mins[i].n, dkim_vstatus_name(r->status), r->reason);
+		ck_assert_uint_eq(r->signed_len, 100);
+		ck_assert_uint_eq(r->body_len, 160);
+		dkim_vmsg_free(m);
+	}
+	ck_assert_str_eq(dkim_vstatus_result(DKIM_V_PARTIAL), "policy");
+	free(msg);
+	/* The whole body signed with l=: nothing said, any minimum met. */
+	msg = sign_l(body, 160);
+	m = stream(msg, &o, KEYS_AT_EOH, 21, NULL);
+	assert_res(m, 0, DKIM_V_PASS);
+	ck_assert_uint_eq(dkim_vmsg_result(m, 0)->body_len, 0);
+	dkim_vmsg_free(m);
+	free(msg);
+}
+END_TEST
+
 /* Calls out of order are refused, not crashes. */
 START_TEST(call_order)
 {
@@ -509,7 +604,8 @@ main(void)
 	ts_init();
 	tc = tm_case(s, "stream", 60);
 	tcase_add_loop_test(tc, stream_matrix, 0, 16);
-	tm_add(tc, result_fields, rfc8301, key_answers, many_signatures, call_order, NULL);
+	tm_add(tc, result_fields, rfc8301, key_answers, many_signatures, body_length, call_order,
+	    NULL);
 	tc = tm_case(s, "cost", 120);
 	tm_add(tc, h_cost, NULL);
 	return tm_run(s, CK_FORK_GETENV);
