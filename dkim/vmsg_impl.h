@@ -1,0 +1,68 @@
+/*
+ * vmsg_impl.h - what vmsg.c (the message) shares with vsig.c (one
+ * signature field, parsed and prepared). Not for use outside dkim/.
+ */
+#ifndef DKIM_VMSG_IMPL_H
+#define DKIM_VMSG_IMPL_H
+
+#include "bodyhash.h"
+#include "dbuf.h"
+#include "hindex.h"
+#include "vmsg.h"
+
+/* Largest b= accepted: an RSA-8192 signature. */
+#define SIG_MAX 1024
+
+/* A kept header field: offsets into dkim_vmsg.store. */
+struct vhdr {
+	size_t name, nlen, rawlen, value, vlen;
+};
+
+enum sig_state { SIG_DONE, SIG_KEYWAIT, SIG_READY };
+
+struct vsig {
+	dkim_vresult r;
+	enum sig_state state;
+	size_t field;			/* index in hdrs */
+	size_t bh;			/* index in bhs */
+	unsigned long long l;		/* DKIM_BODYHASH_ALL when no l= */
+	int subdomain;			/* i= is below d= (matters for t=s) */
+	size_t from_signed;		/* From fields h= took */
+	unsigned char want[32];		/* bh= */
+	unsigned char digest[32];	/* header hash */
+	unsigned char sig[SIG_MAX];
+	size_t siglen;
+	dkim_key *key;
+	char distrust[96];		/* why the key record is not trusted, or "" */
+};
+
+struct dkim_vmsg {
+	dkim_vopts o;
+	dbuf store;
+	struct vhdr *hdrs;
+	size_t nhdrs, caphdrs;
+	dkim_hindex *hx;		/* the fields by name, while signatures are prepared */
+	size_t sigfield[DKIM_VMSG_SIGS_MAX];
+	size_t nsigs;			/* every DKIM-Signature seen */
+	size_t nfrom;			/* every From seen */
+	struct vsig *sigs;
+	size_t nv;
+	dkim_bodyhash *bhs[DKIM_VMSG_SIGS_MAX];
+	unsigned char bhdone[DKIM_VMSG_SIGS_MAX][32];
+	unsigned long long bhtotal[DKIM_VMSG_SIGS_MAX];
+	size_t nbh;
+	int eoh, finished;
+};
+
+/* Decide a signature now, with a formatted reason; returns its status. */
+int vsig_done(struct vsig *s, enum dkim_vstatus st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Parse and check signature s (its field is m->hdrs[s->field]): it ends
+ * waiting for its key, with its header hash and body hash slot (returns
+ * 0), or decided (returns its status).
+ */
+int vsig_prepare(dkim_vmsg *m, struct vsig *s);
+
+#endif
