@@ -25,6 +25,7 @@ static const char *const vstatus_names[] = {
 	"key not for email", "strict key and subdomain identity", "internal error",
 	"rsa-sha1 not accepted", "key too small", "l= longer than the body",
 	"unsigned From field", "key record not trusted", "body not all signed",
+	"header hashing limit",
 };
 
 /*
@@ -44,7 +45,7 @@ static const char *const vstatus_results[] = {
 	"pass", "fail", "fail", "permerror", "permerror", "permerror", "permerror",
 	"permerror", "neutral", "permerror", "temperror", "permerror", "permerror",
 	"permerror", "permerror", "permerror", "permerror", "temperror",
-	"policy", "policy", "permerror", "policy", "neutral", "policy",
+	"policy", "policy", "permerror", "policy", "neutral", "policy", "permerror",
 };
 
 const char *

@@ -38,6 +38,7 @@ enum dkim_vstatus {
 	DKIM_V_FROMEXTRA,	/* verifies, but a From field is outside h= */
 	DKIM_V_KEYUNTRUSTED,	/* the caller does not trust the key record (DNSSEC) */
 	DKIM_V_PARTIAL,		/* verifies, but l= leaves more unsigned than allowed */
+	DKIM_V_HASHLIMIT,	/* h= would take the message past its header hashing limit */
 };
 
 const char *dkim_vstatus_name(enum dkim_vstatus s);

@@ -124,6 +124,7 @@ dkim_vmsg_eoh(dkim_vmsg *m, dkim_err *err)
 		return DKIM_OK;
 	if ((m->sigs = calloc(m->nv, sizeof(*m->sigs))) == NULL)
 		return dkim_err_set(err, DKIM_ERR_NOMEM, "out of memory");
+	m->hash_max = m->store.len + VMSG_HASH_EXTRA;
 	for (i = 0; i < m->nv; i++) {
 		m->sigs[i].field = m->sigfield[i];
 		vsig_prepare(m, &m->sigs[i]);

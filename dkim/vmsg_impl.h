@@ -13,6 +13,15 @@
 /* Largest b= accepted: an RSA-8192 signature. */
 #define SIG_MAX 1024
 
+/*
+ * Header bytes hashed for all the signatures of a message, at most: the
+ * header once, and this much more. Each signature may name every field,
+ * so without a limit the work would be signatures x header (hashing a
+ * byte costs twice what receiving it does); ordinary signatures take a
+ * few fields, kilobytes, and never come near it.
+ */
+#define VMSG_HASH_EXTRA (64 * 1024)
+
 /* A kept header field: offsets into dkim_vmsg.store. */
 struct vhdr {
 	size_t name, nlen, rawlen, value, vlen;
@@ -42,6 +51,7 @@ struct dkim_vmsg {
 	struct vhdr *hdrs;
 	size_t nhdrs, caphdrs;
 	dkim_hindex *hx;		/* the fields by name, while signatures are prepared */
+	size_t hashed, hash_max;	/* header bytes hashed for all signatures, limit */
 	size_t sigfield[DKIM_VMSG_SIGS_MAX];
 	size_t nsigs;			/* every DKIM-Signature seen */
 	size_t nfrom;			/* every From seen */

@@ -98,10 +98,33 @@ vmsg_hindex(dkim_vmsg *m)
 }
 
 /*
+ * Hash field j in canonicalization hc: the simple form is the field as
+ * kept; the relaxed one is made in scratch, reused from field to field.
+ */
+static int
+hash_field(const dkim_vmsg *m, size_t j, dkim_canon hc, dbuf *scratch, EVP_MD_CTX *md)
+{
+	const struct vhdr *f = &m->hdrs[j];
+	const char *base = m->store.data;
+
+	if (hc == DKIM_CANON_SIMPLE)
+		return EVP_DigestUpdate(md, base + f->name, f->rawlen) == 1 &&
+		    EVP_DigestUpdate(md, ":", 1) == 1 &&
+		    EVP_DigestUpdate(md, base + f->value, f->vlen) == 1 &&
+		    EVP_DigestUpdate(md, "\r\n", 2) == 1 ? 0 : -1;
+	dbuf_reset(scratch);
+	canon_header(hc, scratch, base + f->name, f->rawlen, base + f->value, f->vlen, 1);
+	return !dbuf_failed(scratch) && EVP_DigestUpdate(md, scratch->data, scratch->len) == 1 ?
+	    0 : -1;
+}
+
+/*
  * The header hash of signature s: each h= name takes the bottom-most
  * instance not yet used (RFC 6376 §5.4.2), then the signature field itself
  * with b= empty and no final CRLF. Each name is one lookup in the index:
- * the cost is that of h= and of the fields it takes, never their product.
+ * the cost is that of h= and of the fields it takes, never their product;
+ * and all signatures together hash at most m->hash_max bytes of fields.
+ * Returns 0, -1 when out of memory, -2 past the message's hashing limit.
  */
 static int
 sig_header_hash(dkim_vmsg *m, struct vsig *s, dkim_canon hc, const dkim_tag *h,
@@ -110,13 +133,17 @@ sig_header_hash(dkim_vmsg *m, struct vsig *s, dkim_canon hc, const dkim_tag *h,
 	const struct vhdr *sf = &m->hdrs[s->field], *f;
 	const char *base = m->store.data;
 	dkim_hindex *hx;
+	EVP_MD_CTX *md;
 	size_t k, j, hs, he;
 	dbuf data, stripped;
-	unsigned int mdlen;
 	int rc = -1;
 
-	if ((hx = vmsg_hindex(m)) == NULL)
+	if ((hx = vmsg_hindex(m)) == NULL || (md = EVP_MD_CTX_new()) == NULL)
 		return -1;
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		return -1;
+	}
 	dkim_hindex_rewind(hx);
 	dbuf_init(&data);
 	dbuf_init(&stripped);
@@ -132,14 +159,23 @@ sig_header_hash(dkim_vmsg *m, struct vsig *s, dkim_canon hc, const dkim_tag *h,
 		if ((j = dkim_hindex_take(hx, h->value + hs, he - hs)) == DKIM_HINDEX_NONE)
 			continue;
 		f = &m->hdrs[j];
+		if ((m->hashed += f->rawlen + f->vlen + 3) > m->hash_max) {
+			rc = -2;
+			goto out;
+		}
 		s->from_signed += dkim_header_name_is(base + f->name, f->nlen, "From");
-		canon_header(hc, &data, base + f->name, f->rawlen, base + f->value, f->vlen, 1);
+		if (hash_field(m, j, hc, &data, md) != 0)
+			goto out;
 	}
 	strip_b(base + sf->value, sf->vlen, b, &stripped);
+	dbuf_reset(&data);
 	canon_header(hc, &data, base + sf->name, sf->rawlen, stripped.data, stripped.len, 0);
 	if (!dbuf_failed(&data) && !dbuf_failed(&stripped) &&
-	    EVP_Digest(data.data, data.len, s->digest, &mdlen, EVP_sha256(), NULL) == 1)
+	    EVP_DigestUpdate(md, data.data, data.len) == 1 &&
+	    EVP_DigestFinal_ex(md, s->digest, NULL) == 1)
 		rc = 0;
+out:
+	EVP_MD_CTX_free(md);
 	dbuf_free(&data);
 	dbuf_free(&stripped);
 	return rc;
@@ -223,7 +259,7 @@ vsig_prepare(dkim_vmsg *m, struct vsig *s)
 	dkim_taglist tl;
 	dkim_err err;
 	size_t n;
-	int in;
+	int in, rc;
 
 	s->l = DKIM_BODYHASH_ALL;
 	if (dkim_taglist_parse(m->store.data + sf->value, sf->vlen, &tl, &err) != DKIM_OK)
@@ -292,7 +328,10 @@ vsig_prepare(dkim_vmsg *m, struct vsig *s)
 	if (base64_decode(b->value, b->vlen, s->sig, sizeof(s->sig), &s->siglen) != 0 ||
 	    s->siglen == 0)
 		return vsig_done(s, DKIM_V_SIGSYNTAX, "b= is not valid base64");
-	if (sig_header_hash(m, s, hc, h, b) != 0 || sig_bodyhash(m, s, bc) != 0)
+	if ((rc = sig_header_hash(m, s, hc, h, b)) == -2)
+		return vsig_done(s, DKIM_V_HASHLIMIT, "h= takes the signatures past %zu bytes "
+		    "of header hashed (the header once and 64 KiB)", m->hash_max);
+	if (rc != 0 || sig_bodyhash(m, s, bc) != 0)
 		return vsig_done(s, DKIM_V_INTERNAL, "out of memory");
 	s->state = SIG_KEYWAIT;
 	return 0;

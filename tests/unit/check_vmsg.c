@@ -209,6 +209,57 @@ START_TEST(result_fields)
 }
 END_TEST
 
+/*
+ * All signatures together hash at most the header once and 64 KiB: three
+ * signatures each naming every one of 30 fields of 59 KB (1.8 MB) would
+ * otherwise hash it three times (64 times with MaximumSignaturesToVerify
+ * 64). The first is hashed; the others are permerror, their key not asked.
+ */
+START_TEST(header_limit)
+{
+	static const char bh[] = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+	dkim_vopts o = opts_at(WHEN + 10);
+	size_t i, k, asked;
+	char line[77];
+	dkim_vmsg *m;
+	dbuf d;
+
+	memset(line, 'y', 76);
+	line[76] = '\0';
+	dbuf_init(&d);
+	for (k = 0; k < 64; k++) {
+		dbuf_printf(&d, "DKIM-Signature: v=1; a=rsa-sha256; d=nx.example; s=s%zu; "
+		    "c=relaxed/relaxed; bh=%s; b=AAAA; h=from", k, bh);
+		for (i = 0; i < 30; i++)
+			dbuf_printf(&d, ":x-big-%zu", i);
+		dbuf_adds(&d, "\r\n");
+	}
+	dbuf_adds(&d, "From: a@example.com\r\n");
+	for (i = 0; i < 30; i++) {
+		dbuf_printf(&d, "X-Big-%zu:", i);
+		for (k = 0; k < 750; k++)
+			dbuf_printf(&d, "%s%s", k ? "\r\n\t" : " ", line);
+		dbuf_adds(&d, "\r\n");
+	}
+	dbuf_adds(&d, "\r\nbody\r\n");
+	ck_assert(!dbuf_failed(&d));
+	zone_clear();
+	for (k = 0; k < 2; k++) {
+		o.max_sigs = k ? 64 : 3;
+		m = stream(d.data, &o, KEYS_AT_EOH, 23, &asked);
+		ck_assert_uint_eq(asked, 1);
+		assert_res(m, 0, DKIM_V_NOKEY);
+		for (i = 1; i < o.max_sigs; i++)
+			assert_res(m, i, DKIM_V_HASHLIMIT);
+		ck_assert_ptr_nonnull(strstr(dkim_vmsg_result(m, 1)->reason, "h= takes the "
+		    "signatures past "));
+		ck_assert_str_eq(dkim_vstatus_result(DKIM_V_HASHLIMIT), "permerror");
+		dkim_vmsg_free(m);
+	}
+	dbuf_free(&d);
+}
+END_TEST
+
 /* A key record for a new RSA key of any size (the core loads none under 1024 bits). */
 static char *
 rsa_record(int bits)
@@ -607,6 +658,6 @@ main(void)
 	tm_add(tc, result_fields, rfc8301, key_answers, many_signatures, body_length, call_order,
 	    NULL);
 	tc = tm_case(s, "cost", 120);
-	tm_add(tc, h_cost, NULL);
+	tm_add(tc, h_cost, header_limit, NULL);
 	return tm_run(s, CK_FORK_GETENV);
 }
