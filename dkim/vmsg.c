@@ -136,7 +136,12 @@ dkim_vmsg_eoh(dkim_vmsg *m, dkim_err *err)
 
 size_t dkim_vmsg_nsigs(const dkim_vmsg *m) { return m->nsigs; }
 size_t dkim_vmsg_nverify(const dkim_vmsg *m) { return m->nv; }
-size_t dkim_vmsg_nbodyhash(const dkim_vmsg *m) { return m->nbh; }
+
+size_t
+dkim_vmsg_nbodyhash(const dkim_vmsg *m)
+{
+	return (size_t)(m->bhs[0] != NULL) + (size_t)(m->bhs[1] != NULL);
+}
 
 /* Does signature i wait for its key? */
 int
@@ -226,15 +231,15 @@ sig_untrusted(struct vsig *s)
 int
 dkim_vmsg_body(dkim_vmsg *m, const void *data, size_t len, dkim_err *err)
 {
-	unsigned char live[DKIM_VMSG_SIGS_MAX] = { 0 };
+	int live[2] = { 0, 0 };
 	size_t i;
 
 	if (!m->eoh || m->finished)
 		return dkim_err_set(err, DKIM_ERR_STATE, "body out of order");
 	for (i = 0; i < m->nv; i++)
 		if (m->sigs[i].state != SIG_DONE)
-			live[m->sigs[i].bh] = 1;
-	for (i = 0; i < m->nbh; i++)
+			live[m->sigs[i].bc] = 1;
+	for (i = 0; i < 2; i++)
 		if (live[i])
 			dkim_bodyhash_update(m->bhs[i], data, len);
 	return DKIM_OK;
@@ -275,6 +280,8 @@ minbody_name(const dkim_vopts *o, char *buf, size_t size)
 int
 dkim_vmsg_finish(dkim_vmsg *m, dkim_err *err)
 {
+	unsigned long long total;
+	unsigned char got[32];
 	struct vsig *s;
 	dkim_err e;
 	char mb[32];
@@ -290,29 +297,29 @@ dkim_vmsg_finish(dkim_vmsg *m, dkim_err *err)
 			dkim_vmsg_key_status(m, i, DKIM_V_KEYFAIL, "no answer for the key record");
 		if (s->state != SIG_READY)
 			continue;
-		/* Body hashes are finished on first use; later users share the result. */
-		if (m->bhs[s->bh] != NULL) {
-			rc = dkim_bodyhash_final(m->bhs[s->bh], m->bhdone[s->bh],
-			    &m->bhtotal[s->bh], &e);
-			dkim_bodyhash_free(m->bhs[s->bh]);
-			m->bhs[s->bh] = NULL;
-			if (rc != DKIM_OK)
-				m->bhtotal[s->bh] = DKIM_BODYHASH_ALL;	/* marks the failure */
-		}
-		if (m->bhtotal[s->bh] == DKIM_BODYHASH_ALL) {
+		/* A body pass is finished on first use; its cuts serve the others. */
+		if (m->bhstate[s->bc] == 0)
+			m->bhstate[s->bc] = dkim_bodyhash_final(m->bhs[s->bc], NULL,
+			    &m->bhtotal[s->bc], &e) == DKIM_OK ? 1 : -1;
+		total = m->bhtotal[s->bc];
+		if (m->bhstate[s->bc] < 0) {
 			vsig_done(s, DKIM_V_INTERNAL, "body hash failed");
 			continue;
 		}
-		if (s->l != DKIM_BODYHASH_ALL && s->l > m->bhtotal[s->bh]) {
+		if (s->l != DKIM_BODYHASH_ALL && s->l > total) {
 			vsig_done(s, DKIM_V_BODYLEN, "l=%llu but the body is %llu bytes", s->l,
-			    m->bhtotal[s->bh]);
+			    total);
 			continue;
 		}
-		if (s->l < m->bhtotal[s->bh]) {	/* content follows the signed part */
+		if (s->l < total) {	/* content follows the signed part */
 			s->r.signed_len = s->l;
-			s->r.body_len = m->bhtotal[s->bh];
+			s->r.body_len = total;
 		}
-		if (memcmp(m->bhdone[s->bh], s->want, 32) != 0) {
+		if (dkim_bodyhash_cut_digest(m->bhs[s->bc], s->cut, got) != 0) {
+			vsig_done(s, DKIM_V_INTERNAL, "body hash failed");
+			continue;
+		}
+		if (memcmp(got, s->want, 32) != 0) {
 			vsig_done(s, DKIM_V_BODYHASH, "body hash mismatch");
 			continue;
 		}
@@ -329,7 +336,7 @@ dkim_vmsg_finish(dkim_vmsg *m, dkim_err *err)
 			 */
 			vsig_done(s, DKIM_V_FROMEXTRA, "verifies, but signs only %zu of %zu From "
 			    "fields", s->from_signed, m->nfrom);
-		else if (minbody_refuses(&m->o, s->l, m->bhtotal[s->bh]))
+		else if (minbody_refuses(&m->o, s->l, total))
 			vsig_done(s, DKIM_V_PARTIAL, "verifies, but leaves more of the body unsigned "
 			    "than Minimum %s allows", minbody_name(&m->o, mb, sizeof(mb)));
 		else
@@ -357,7 +364,7 @@ dkim_vmsg_free(dkim_vmsg *m)
 		return;
 	for (i = 0; i < m->nv; i++)
 		dkim_key_free(m->sigs[i].key);
-	for (i = 0; i < m->nbh; i++)
+	for (i = 0; i < 2; i++)
 		dkim_bodyhash_free(m->bhs[i]);
 	free(m->sigs);
 	dkim_hindex_free(m->hx);

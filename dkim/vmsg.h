@@ -8,9 +8,10 @@
  * The verifier does no I/O: it says which key records it needs
  * (dkim_vmsg_need), the caller fetches them however it likes, in parallel,
  * and hands each back (dkim_vmsg_key, or dkim_vmsg_key_status when there is
- * none). Body chunks of any size follow; signatures sharing a body
- * canonicalization and l= share one body hash, so memory does not grow
- * with the body. dkim_vmsg_finish decides every signature.
+ * none). Body chunks of any size follow; the signatures sharing a body
+ * canonicalization share one pass over the body, whatever their l= (each
+ * a cut in it), so neither memory nor CPU grows with their number.
+ * dkim_vmsg_finish decides every signature.
  */
 #ifndef DKIM_VMSG_H
 #define DKIM_VMSG_H
@@ -64,7 +65,7 @@ int dkim_vmsg_eoh(dkim_vmsg *m, dkim_err *err);
 /* Every DKIM-Signature field seen; those being verified (at most max_sigs). */
 size_t dkim_vmsg_nsigs(const dkim_vmsg *m);
 size_t dkim_vmsg_nverify(const dkim_vmsg *m);
-/* Distinct body hashes in use (one per body canonicalization and l=). */
+/* Passes over the body in use: one per body canonicalization, whatever the l=. */
 size_t dkim_vmsg_nbodyhash(const dkim_vmsg *m);
 
 /*

@@ -33,7 +33,8 @@ struct vsig {
 	dkim_vresult r;
 	enum sig_state state;
 	size_t field;			/* index in hdrs */
-	size_t bh;			/* index in bhs */
+	int bc;				/* body canonicalization: index in bhs */
+	int cut;			/* its l= in bhs[bc] (dkim_bodyhash_cut) */
 	unsigned long long l;		/* DKIM_BODYHASH_ALL when no l= */
 	int subdomain;			/* i= is below d= (matters for t=s) */
 	size_t from_signed;		/* From fields h= took */
@@ -57,10 +58,10 @@ struct dkim_vmsg {
 	size_t nfrom;			/* every From seen */
 	struct vsig *sigs;
 	size_t nv;
-	dkim_bodyhash *bhs[DKIM_VMSG_SIGS_MAX];
-	unsigned char bhdone[DKIM_VMSG_SIGS_MAX][32];
-	unsigned long long bhtotal[DKIM_VMSG_SIGS_MAX];
-	size_t nbh;
+	/* One body pass per body canonicalization, each l= a cut in it. */
+	dkim_bodyhash *bhs[2];
+	int bhstate[2];			/* 0 until final, then 1, or -1 when it failed */
+	unsigned long long bhtotal[2];	/* canonical body length */
 	int eoh, finished;
 };
 

@@ -181,21 +181,16 @@ out:
 	return rc;
 }
 
-/* The body hash for (c, l), shared with earlier signatures when possible. */
+/* Signature s's body hash: a cut at its l= in the pass for its canonicalization. */
 static int
 sig_bodyhash(dkim_vmsg *m, struct vsig *s, dkim_canon c)
 {
-	size_t i;
-
-	for (i = 0; i < m->nbh; i++)
-		if (dkim_bodyhash_is(m->bhs[i], c, s->l)) {
-			s->bh = i;
-			return 0;
-		}
-	if (dkim_bodyhash_new(c, s->l, NULL, &m->bhs[m->nbh], NULL) != DKIM_OK)
-		return -1;
-	s->bh = m->nbh++;
-	return 0;
+	s->bc = (int)c;
+	if (m->bhs[c] == NULL) {
+		s->cut = 0;
+		return dkim_bodyhash_new(c, s->l, NULL, &m->bhs[c], NULL) == DKIM_OK ? 0 : -1;
+	}
+	return (s->cut = dkim_bodyhash_cut(m->bhs[c], s->l)) < 0 ? -1 : 0;
 }
 
 /* The c= tag: header and body canonicalizations, simple by default. */

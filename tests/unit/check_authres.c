@@ -277,6 +277,7 @@ main(void)
 	Suite *s = suite_create("authres");
 	TCase *tc = tm_case(s, "authres", 30);
 
-	tm_add(tc, build_pass, build_none, build_many, build_truncated, build_quoting, parse_id, id_match, NULL);
+	tm_add(tc, build_pass, build_none, build_many, build_truncated, build_quoting, parse_id,
+	    id_match, NULL);
 	return tm_run(s, CK_FORK_GETENV);
 }

@@ -525,6 +525,9 @@ START_TEST(h_cost)
 }
 END_TEST
 
+/* No l= tag: sign_l signs the whole body. */
+#define NO_L ((size_t)-1)
+
 /*
  * body signed with l= over its first l bytes (the core's signer never
  * writes l=): relaxed header over From, To, Subject, simple body.
@@ -540,11 +543,15 @@ sign_l(const char *body, size_t l)
 	dbuf h, sv, msg;
 	dkim_err err;
 
-	ck_assert_int_eq(EVP_Digest(body, l, bh, NULL, EVP_sha256(), NULL), 1);
+	ck_assert_int_eq(EVP_Digest(body, l == NO_L ? strlen(body) : l, bh, NULL, EVP_sha256(),
+	    NULL), 1);
 	base64_encode(bh, 32, bh64);
 	dbuf_init(&sv);
-	dbuf_printf(&sv, " v=1; a=rsa-sha256; c=relaxed/simple; d=example.com; s=rsa; "
-	    "h=from:to:subject; l=%zu; bh=%s; b=", l, bh64);
+	dbuf_adds(&sv, " v=1; a=rsa-sha256; c=relaxed/simple; d=example.com; s=rsa; "
+	    "h=from:to:subject;");
+	if (l != NO_L)
+		dbuf_printf(&sv, " l=%zu;", l);
+	dbuf_printf(&sv, " bh=%s; b=", bh64);
 	dbuf_init(&h);
 	for (i = 0; i < 3; i++)
 		canon_header(DKIM_CANON_RELAXED, &h, f[i][0], strlen(f[i][0]), f[i][1],
@@ -619,6 +626,56 @@ START_TEST(body_length)
 }
 END_TEST
 
+/*
+ * Signatures with l= of any length share one pass over the body per body
+ * canonicalization: four signatures, l=0, 100, 160 (the whole body) and
+ * none (top to bottom), all pass, with one body hash.
+ */
+START_TEST(body_length_shared)
+{
+	static const size_t ls[] = { 0, 100, 160, NO_L };
+	dkim_vopts o = opts_at(WHEN + 10);
+	char body[161], *one;
+	const char *nl;
+	dkim_vmsg *m;
+	size_t i;
+	dbuf d;
+
+	zone_default();
+	for (i = 0; i < 160; i += 20)
+		memcpy(body + i, "eighteen bytes....\r\n", 20);
+	body[160] = '\0';
+	dbuf_init(&d);
+	for (i = 0; i < 4; i++) {
+		one = sign_l(body, ls[i]);
+		nl = strstr(one, "\r\n");
+		if (i < 3)
+			dbuf_add(&d, one, (size_t)(nl + 2 - one));	/* the signature field */
+		else
+			dbuf_adds(&d, one);			/* and the whole message */
+		free(one);
+	}
+	ck_assert(!dbuf_failed(&d));
+	o.max_sigs = 4;
+	m = stream(d.data, &o, KEYS_REVERSED_MID_BODY, 25, NULL);
+	for (i = 0; i < 4; i++)
+		assert_res(m, i, DKIM_V_PASS);
+	ck_assert_uint_eq(dkim_vmsg_result(m, 1)->signed_len, 100);
+	ck_assert_uint_eq(dkim_vmsg_result(m, 1)->body_len, 160);
+	ck_assert_uint_eq(dkim_vmsg_nbodyhash(m), 1);
+	dkim_vmsg_free(m);
+	/* The body changed after 100 bytes: l=0 and l=100 still pass. */
+	patch(d.data + (strstr(d.data, "\r\n\r\n") - d.data) + 4 + 120, "eighteen", "eighteem");
+	m = stream(d.data, &o, KEYS_AT_EOH, 25, NULL);
+	assert_res(m, 0, DKIM_V_PASS);		/* l=0 */
+	assert_res(m, 1, DKIM_V_PASS);		/* l=100 */
+	assert_res(m, 2, DKIM_V_BODYHASH);	/* l=160 */
+	assert_res(m, 3, DKIM_V_BODYHASH);	/* none */
+	dkim_vmsg_free(m);
+	dbuf_free(&d);
+}
+END_TEST
+
 /* Calls out of order are refused, not crashes. */
 START_TEST(call_order)
 {
@@ -655,8 +712,8 @@ main(void)
 	ts_init();
 	tc = tm_case(s, "stream", 60);
 	tcase_add_loop_test(tc, stream_matrix, 0, 16);
-	tm_add(tc, result_fields, rfc8301, key_answers, many_signatures, body_length, call_order,
-	    NULL);
+	tm_add(tc, result_fields, rfc8301, key_answers, many_signatures, body_length,
+	    body_length_shared, call_order, NULL);
 	tc = tm_case(s, "cost", 120);
 	tm_add(tc, h_cost, header_limit, NULL);
 	return tm_run(s, CK_FORK_GETENV);
