@@ -23,7 +23,7 @@ static const char *const vstatus_names[] = {
 	"key lookup failed", "key record syntax error", "key revoked",
 	"key type does not fit algorithm", "key does not allow sha256",
 	"key not for email", "strict key and subdomain identity", "internal error",
-	"rsa-sha1 not accepted", "key too small", "l= longer than the body",
+	"rsa-sha1 not accepted", "key size not accepted", "l= longer than the body",
 	"unsigned From field", "key record not trusted", "body not all signed",
 	"header hashing limit",
 };

@@ -33,7 +33,7 @@ enum dkim_vstatus {
 	DKIM_V_KEYSTRICT,	/* t=s and i= domain differs from d= */
 	DKIM_V_INTERNAL,	/* allocation or crypto library failure */
 	DKIM_V_SHA1,		/* rsa-sha1: never a pass (RFC 8301) */
-	DKIM_V_KEYSIZE,		/* RSA key under the minimum size */
+	DKIM_V_KEYSIZE,		/* RSA key under the minimum size, or costlier than allowed */
 	DKIM_V_BODYLEN,		/* l= longer than the canonical body */
 	DKIM_V_FROMEXTRA,	/* verifies, but a From field is outside h= */
 	DKIM_V_KEYUNTRUSTED,	/* the caller does not trust the key record (DNSSEC) */

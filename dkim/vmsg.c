@@ -167,9 +167,17 @@ sig_key(const dkim_vmsg *m, struct vsig *s, const char *txt, size_t len)
 	s->r.bits = dkim_key_bits(s->key);
 	if (strict && s->subdomain)
 		return vsig_done(s, DKIM_V_KEYSTRICT, "key has t=s but i= is a subdomain");
-	if (dkim_key_alg(s->key) == DKIM_ALG_RSA_SHA256 && s->r.bits < m->o.min_key_bits)
-		return vsig_done(s, DKIM_V_KEYSIZE, "%d-bit key, under the %d-bit minimum",
-		    s->r.bits, m->o.min_key_bits);
+	if (dkim_key_alg(s->key) == DKIM_ALG_RSA_SHA256) {
+		if (s->r.bits < m->o.min_key_bits)
+			return vsig_done(s, DKIM_V_KEYSIZE, "%d-bit key, under the %d-bit minimum",
+			    s->r.bits, m->o.min_key_bits);
+		if (s->r.bits > DKIM_RSA_MAX_BITS)
+			return vsig_done(s, DKIM_V_KEYSIZE, "%d-bit key, over the %d-bit maximum",
+			    s->r.bits, DKIM_RSA_MAX_BITS);
+		if (dkim_key_exp_bits(s->key) > DKIM_RSA_MAX_EXP_BITS)
+			return vsig_done(s, DKIM_V_KEYSIZE, "RSA public exponent of %d bits, over %d",
+			    dkim_key_exp_bits(s->key), DKIM_RSA_MAX_EXP_BITS);
+	}
 	s->state = SIG_READY;
 	return 0;
 }

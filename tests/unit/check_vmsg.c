@@ -12,7 +12,10 @@
 #include <time.h>
 
 #include <check.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/x509.h>
 
 #include "../../dkim/base64.h"
@@ -280,6 +283,49 @@ rsa_record(int bits)
 	return rec;
 }
 
+/*
+ * A key record for an RSA public key with a random odd modulus of nbits
+ * and a public exponent of ebits (65537 when 17): no private key needed,
+ * and none of that size made (an 8192-bit key takes seconds to generate).
+ */
+static char *
+rsa_record_ne(int nbits, int ebits)
+{
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	BIGNUM *n = BN_new(), *e = BN_new();
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *k = NULL;
+	OSSL_PARAM *params;
+	unsigned char *der = NULL;
+	char *rec;
+	int len;
+
+	ck_assert(bld && n && e && ctx);
+	ck_assert_int_eq(BN_rand(n, nbits, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ODD), 1);
+	if (ebits == 17)
+		ck_assert_int_eq(BN_set_word(e, 65537), 1);
+	else
+		ck_assert_int_eq(BN_rand(e, ebits, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ODD), 1);
+	ck_assert_int_eq(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n), 1);
+	ck_assert_int_eq(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e), 1);
+	ck_assert_ptr_nonnull(params = OSSL_PARAM_BLD_to_param(bld));
+	ck_assert_int_eq(EVP_PKEY_fromdata_init(ctx), 1);
+	ck_assert_int_eq(EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params), 1);
+	ck_assert_int_gt(len = i2d_PUBKEY(k, &der), 0);
+	rec = malloc(sizeof("v=DKIM1; p=") + base64_encoded_len((size_t)len));
+	ck_assert_ptr_nonnull(rec);
+	strcpy(rec, "v=DKIM1; p=");
+	base64_encode(der, (size_t)len, rec + strlen(rec));
+	OPENSSL_free(der);
+	EVP_PKEY_free(k);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(n);
+	BN_free(e);
+	return rec;
+}
+
 /* RFC 8301: rsa-sha1 and keys under the minimum are not a pass (policy). */
 START_TEST(rfc8301)
 {
@@ -330,6 +376,37 @@ START_TEST(rfc8301)
 	ck_assert_str_eq(dkim_vmsg_result(m, 0)->reason, "768-bit key, under the 1024-bit minimum");
 	dkim_vmsg_free(m);
 	free(rec);
+	/*
+	 * Keys that cost a verifier more than the message: over 4096 bits (RFC
+	 * 8301 asks verifiers for 1024 to 4096), or a public exponent over 32
+	 * bits (a 3070-bit one costs 4 ms, 200 RSA-2048 verifications).
+	 * Refused before the signature is checked.
+	 */
+	{
+		static const struct {
+			int nbits, ebits;
+			enum dkim_vstatus want;
+			const char *reason;
+		} keys[] = {
+			{ 4096, 17, DKIM_V_BADSIG, "signature does not verify" },
+			{ 4097, 17, DKIM_V_KEYSIZE, "4097-bit key, over the 4096-bit maximum" },
+			{ 8192, 17, DKIM_V_KEYSIZE, "8192-bit key, over the 4096-bit maximum" },
+			{ 2048, 32, DKIM_V_BADSIG, "signature does not verify" },
+			{ 2048, 33, DKIM_V_KEYSIZE, "RSA public exponent of 33 bits, over 32" },
+			{ 3072, 3070, DKIM_V_KEYSIZE, "RSA public exponent of 3070 bits, over 32" },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			rec = rsa_record_ne(keys[i].nbits, keys[i].ebits);
+			zone_set(2, "small", rec);
+			m = stream(msg, &o, KEYS_AT_EOH, 5, NULL);
+			assert_res(m, 0, keys[i].want);
+			ck_assert_str_eq(dkim_vmsg_result(m, 0)->reason, keys[i].reason);
+			dkim_vmsg_free(m);
+			free(rec);
+		}
+	}
 	free(msg);
 }
 END_TEST
