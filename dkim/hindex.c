@@ -5,10 +5,14 @@
  * name, the next field to take; rewinding starts a new walk without
  * touching the table.
  *
- * The sender chooses every name, so the table's hash is keyed: two
- * polynomial hashes modulo 2^31-1 of the lowercased bytes, their bases
- * drawn at random for each message. Names that collide for one draw do not
- * for the next, and a collision costs a comparison, never a wrong answer.
+ * The sender chooses every name, so the table's hash is keyed: a
+ * polynomial hash of the lowercased bytes modulo a prime, its base drawn
+ * at random for each message (two distinct names collide with probability
+ * at most their length over the prime, whatever the sender knows; modulo a
+ * power of two, as cheap hashes are, some strings collide for every base).
+ * A collision costs a comparison, never a wrong answer. Every field name is
+ * hashed, so the hash takes 7 bytes at a time modulo 2^61-1 where the
+ * compiler has 128-bit integers, else a byte at a time modulo 2^31-1, twice.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,6 +22,7 @@
 #include "hindex.h"
 
 #define P31 2147483647u		/* 2^31 - 1 */
+#define P61 2305843009213693951ull	/* 2^61 - 1 */
 #define NONE32 UINT32_MAX
 
 struct slot {
@@ -35,7 +40,7 @@ struct dkim_hindex {
 	size_t n, max;
 	unsigned bits;		/* slots: 1 << bits */
 	uint32_t walk;
-	uint64_t r1, r2;	/* the hashes' bases, in [2, P31 - 2] */
+	uint64_t r1, r2;	/* the bases: r1 mod P61, or r1 and r2 mod P31 */
 };
 
 /* ASCII lower case: field names are ASCII, and no locale may change a match. */
@@ -56,6 +61,32 @@ same_name(const char *a, const char *b, size_t len)
 	return 1;
 }
 
+#ifdef __SIZEOF_INT128__
+/* h * r + w modulo 2^61 - 1 (h, r < 2^61, w < 2^57). */
+static uint64_t
+mulmod61(uint64_t h, uint64_t r, uint64_t w)
+{
+	unsigned __int128 v = (unsigned __int128)h * r + w;
+	uint64_t x = (uint64_t)(v & P61) + (uint64_t)(v >> 61);
+
+	x = (x & P61) + (x >> 61);
+	return x >= P61 ? x - P61 : x;
+}
+
+static uint64_t
+name_hash(const dkim_hindex *x, const char *name, size_t len)
+{
+	uint64_t h = 0, w;
+	size_t i, k;
+
+	for (i = 0; i < len; i += 7) {
+		for (w = 1, k = 0; k < 7 && i + k < len; k++)
+			w = w << 8 | lower((unsigned char)name[i + k]);
+		h = mulmod61(h, x->r1, w);
+	}
+	return h;
+}
+#else
 static uint64_t
 name_hash(const dkim_hindex *x, const char *name, size_t len)
 {
@@ -69,6 +100,7 @@ name_hash(const dkim_hindex *x, const char *name, size_t len)
 	}
 	return h1 << 31 | h2;
 }
+#endif
 
 /* The slot of name, or the empty slot where it would go. */
 static struct slot *
@@ -111,10 +143,14 @@ dkim_hindex_new(size_t n)
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		for (i = 0; i < sizeof(rnd); i++)
 			rnd[i] = (unsigned char)(0x5a + 31 * i);
-	x->r1 = 2 + ((uint64_t)rnd[0] | (uint64_t)rnd[1] << 8 | (uint64_t)rnd[2] << 16 |
-	    (uint64_t)rnd[3] << 24) % (P31 - 3);
-	x->r2 = 2 + ((uint64_t)rnd[4] | (uint64_t)rnd[5] << 8 | (uint64_t)rnd[6] << 16 |
-	    (uint64_t)rnd[7] << 24) % (P31 - 3);
+	for (x->r1 = 0, i = 0; i < sizeof(rnd); i++)
+		x->r1 = x->r1 << 8 | rnd[i];
+#ifdef __SIZEOF_INT128__
+	x->r1 = 2 + x->r1 % (P61 - 3);
+#else
+	x->r2 = 2 + (x->r1 >> 32) % (P31 - 3);
+	x->r1 = 2 + (x->r1 & 0xffffffffu) % (P31 - 3);
+#endif
 	x->walk = 1;
 	return x;
 }
