@@ -118,7 +118,7 @@ find(const dkim_hindex *x, const char *name, size_t len, uint64_t h)
 	}
 }
 
-/* An index for n fields, half the table left empty. */
+/* An index for n fields. */
 dkim_hindex *
 dkim_hindex_new(size_t n)
 {
@@ -129,7 +129,8 @@ dkim_hindex_new(size_t n)
 	if (n >= NONE32 || (x = calloc(1, sizeof(*x))) == NULL)
 		return NULL;
 	x->max = n;
-	for (x->bits = 4; ((size_t)1 << x->bits) < 2 * n; x->bits++)
+	/* At most three quarters full: linear probing stays short. */
+	for (x->bits = 4; ((size_t)1 << x->bits) * 3 < 4 * n; x->bits++)
 		;
 	x->slots = calloc((size_t)1 << x->bits, sizeof(*x->slots));
 	x->up = calloc(n + 1, sizeof(*x->up));
