@@ -1,9 +1,11 @@
 #!/bin/bash
 # run.sh - benchmark postdkim against Debian's OpenDKIM, in one run.
 #
-#   bench/run.sh [--quick] [--verify-only | --sigs-only] [-b BUILDDIR] [-r REPS] [-o OUTDIR]
+#   bench/run.sh [--quick] [--verify-only | --sigs-only | --cell SIZE:CONNS...]
+#       [--mode s|sv] [-b BUILDDIR] [-r REPS] [-o OUTDIR]
 #
-# Both milters get the same RSA-2048 key, relaxed/simple, Mode s, the same
+# Both milters get the same RSA-2048 key, relaxed/simple, Mode s (--mode sv:
+# postdkim in Mode sv, the default, still given only mail it signs), the same
 # socket kind, run in the foreground from their own temp dirs, and are
 # restarted for every measurement so that VmHWM (peak RSS) is per cell.
 # Cells are interleaved (postdkim, opendkim, opendkim, postdkim, ...) and
@@ -12,7 +14,9 @@
 # postdkim's, from an outside client address, to postdkim (Mode sv) and
 # OpenDKIM (Mode v, QueryCache yes), both asking a DNS server on loopback
 # (tests/dns/hostile-dns.py) for the keys; --verify-only runs just those,
-# --sigs-only just the rows with 3 and 100 signature fields. A sample
+# --sigs-only just the rows with 3 and 100 signature fields; --cell 25m:64
+# (repeatable) just that cell of the signing table, postdkim and OpenDKIM,
+# without the extra and verification rows. A sample
 # of every cell's signatures is verified with python3-dkim so that a fast
 # wrong answer cannot pass. Without -b, the tree holding this script is
 # configured and built in a temp dir first. Needs root for apt-get (when
@@ -24,6 +28,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 quick=0
 vonly=0
 sonly=0
+cells=
+pdmode=s
 reps=3
 builddir=
 outdir=
@@ -32,15 +38,25 @@ while [ $# -gt 0 ]; do
 	--quick) quick=1 ;;
 	--verify-only) vonly=1 ;;
 	--sigs-only) vonly=1; sonly=1 ;;
+	--cell) cells="$cells $2"; shift ;;
+	--mode) pdmode=$2; shift ;;
 	-b) builddir=$2; shift ;;
 	-r) reps=$2; shift ;;
 	-o) outdir=$2; shift ;;
-	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
 done
 [ "$quick" = 1 ] && [ "$reps" = 3 ] && reps=1
+case $pdmode in s|sv) ;; *) echo "run.sh: --mode s or sv" >&2; exit 2 ;; esac
+for c in $cells; do
+	case $c in
+	2k:[0-9]*|64k:[0-9]*|1m:[0-9]*|25m:[0-9]*) ;;
+	*) echo "run.sh: --cell SIZE:CONNS, SIZE one of 2k 64k 1m 25m: $c" >&2; exit 2 ;;
+	esac
+done
+[ -z "$cells" ] || [ "$vonly" = 0 ] || { echo "run.sh: --cell is for signing cells" >&2; exit 2; }
 
 me=run.sh
 # shellcheck source=bench/benchlib.sh
@@ -83,6 +99,8 @@ conf() {
 			else
 				printf 'Mode sv\nDomain ours.example\nSelector rsa\nKeyFile %s\n' "$work/rsa.key"
 			fi
+		elif [ "$kind" = postdkim ]; then
+			echo "Mode $pdmode"
 		else
 			echo "Mode s"
 		fi
@@ -151,7 +169,7 @@ measure() {
 	line=$("$DRV" -s "$msock" -c "$conns" -g "$size" -p "$mpid" -l "$group" "$@") ||
 		{ stop; die "benchdrv failed in $group $kind $size $conns"; }
 	stop
-	echo "${line%\}},\"group\":\"$group\",\"milter\":\"$kind\",\"variant\":\"$variant\",\"sock\":\"$skind\",\"size\":\"$size\",\"rep\":$rep}" >> "$results"
+	echo "${line%\}},\"group\":\"$group\",\"milter\":\"$kind\",\"variant\":\"$variant\",\"sock\":\"$skind\",\"size\":\"$size\",\"rep\":$rep,\"pdmode\":\"$pdmode\"}" >> "$results"
 	printf '  %-8s %-9s %-5s %-4s c=%-3s rep %s: %s\n' "$group" "$kind" "$variant" "$size" \
 		"$conns" "$rep" "$(echo "$line" | sed 's/.*"msgs_per_s":\([0-9.]*\).*"p50_ms":\([0-9.]*\),"p99_ms":\([0-9.]*\).*"errors":\([0-9]*\).*/\1 msg\/s p50 \2 ms p99 \3 ms errors \4/')" >&2
 }
@@ -192,7 +210,7 @@ t0=$(date +%s)
 echo "run.sh: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)," \
 	"$reps repetitions, quick=$quick, results in $results" >&2
 
-if [ "$vonly" = 1 ]; then
+if [ "$vonly" = 1 ] || [ -n "$cells" ]; then
 	sizes=""; conns_list=""
 elif [ "$quick" = 1 ]; then
 	sizes="2k 25m"; conns_list="8"
@@ -204,11 +222,14 @@ for size in $sizes; do
 		pair main rsa unix "$size" "$c"
 	done
 done
-if [ "$quick" = 1 ] && [ "$vonly" = 0 ]; then
+if [ "$quick" = 1 ] && [ "$vonly" = 0 ] && [ -z "$cells" ]; then
 	pair main rsa unix 2k 64
 fi
-# The signing-only extra rows (not with --verify-only).
-[ "$vonly" = 1 ] && reps_extra=0 || reps_extra=$reps
+for c in $cells; do
+	pair main rsa unix "${c%%:*}" "${c#*:}"
+done
+# The signing-only extra rows (not with --verify-only or --cell).
+{ [ "$vonly" = 1 ] || [ -n "$cells" ]; } && reps_extra=0 || reps_extra=$reps
 
 # Ed25519 and the libmilter floor: postdkim vs the do-nothing filter.
 for rep in $(seq "$reps_extra"); do
@@ -232,7 +253,7 @@ done
 # Cross-check of the inet row with an independent client, when given one
 # (MILTLOAD=path to a miltload binary): it writes each command in one
 # segment with TCP_NODELAY, as Postfix's buffered milter client does.
-if [ "$vonly" = 0 ] && [ -n "${MILTLOAD:-}" ] && [ -x "$MILTLOAD" ]; then
+if [ "$vonly" = 0 ] && [ -z "$cells" ] && [ -n "${MILTLOAD:-}" ] && [ -x "$MILTLOAD" ]; then
 	"$DRV" -M "$work/bench.eml" -g 2k
 	for rep in $(seq "$reps_extra"); do
 		for kind in postdkim opendkim; do
@@ -321,7 +342,7 @@ EOP
 	wait "$dns_pid" 2>/dev/null || true
 	pids=$(echo "$pids" | sed "s/ $dns_pid\b//")
 }
-verify_rows
+[ -n "$cells" ] || verify_rows
 t1=$(date +%s)
 
 # One RSA-2048 signature's CPU, from OpenSSL's own loop.
@@ -339,11 +360,11 @@ if [ "$vonly" = 0 ]; then
 	cat "$outdir/verify.txt"
 	$PY "$here/table.py" "$results" "${rsa_sign_ms:-0}" "$outdir/miltload.jsonl" | tee "$outdir/table.md"
 fi
-$PY "$here/vtable.py" "$results" "${rsa_verify_ms:-0}" | tee "$outdir/vtable.md"
+[ -n "$cells" ] || $PY "$here/vtable.py" "$results" "${rsa_verify_ms:-0}" | tee "$outdir/vtable.md"
 cat <<EOF
 
 machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
-date: $(date -u '+%Y-%m-%d %H:%M UTC'); measuring took $((t1 - t0)) s; $reps repetitions
+date: $(date -u '+%Y-%m-%d %H:%M UTC'); measuring took $((t1 - t0)) s; $reps repetitions; postdkim Mode $pdmode${cells:+ in the signing cells; cells:$cells}
 versions: $("$PD" -V 2>&1 | head -1); $(opendkim -V 2>&1 | head -1); $(openssl version)
 one RSA-2048 signature (openssl speed): ${rsa_sign_ms:-?} ms CPU, one verification ${rsa_verify_ms:-?} ms
 load: $(uptime)

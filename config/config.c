@@ -21,6 +21,7 @@
 
 #include "../dkim/header.h"
 #include "../tables/linereader.h"
+#include "../tables/redact.h"
 #include "config_impl.h"
 
 #define CONFIG_INCLUDE_DEPTH 5	/* as OpenDKIM */
@@ -70,11 +71,11 @@ static const char *const kw_absent[] = {
 	NULL
 };
 
-/* Send a warning, if anyone listens. */
+/* Send a warning, if anyone listens; every warning of a load comes here. */
 void
 config_warnf(struct load *ld, const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[2048];
 	va_list ap;
 
 	if (ld->warn == NULL)
@@ -82,6 +83,7 @@ config_warnf(struct load *ld, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	redact(msg, sizeof(msg), NULL);
 	ld->warn(ld->warn_arg, msg);
 }
 
@@ -418,8 +420,10 @@ config_read(const char *path, config_warn_fn warn, void *warn_arg, int check_key
 	cfg->key_cache_size = KEYCACHE_DEFAULT_MAX;
 
 	rc = parse_file(&ld, path, 0);
-	if (rc == 0)
+	if (rc == 0) {
+		config_secrets(&ld);
 		rc = config_mode(&ld);
+	}
 	if (rc == 0)
 		rc = config_daemon(&ld, cfg, &uid);
 	if (rc == 0)
@@ -428,6 +432,8 @@ config_read(const char *path, config_warn_fn warn, void *warn_arg, int check_key
 		rc = config_verify(&ld, cfg);
 	load_free(&ld);
 	if (rc < 0) {
+		/* Errors quote values: a mistyped dsn: shows its URL. */
+		redact(err, errsize, NULL);
 		config_free(cfg);
 		return NULL;
 	}

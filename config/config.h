@@ -34,7 +34,7 @@ struct config {
 	char *path;
 
 	/* Signing. */
-	struct rules *rules;	/* who is signed with which key */
+	struct rules *rules;	/* who is signed with which key; NULL: nothing is */
 	int subdomains;		/* SubDomains: sign subdomains of a Domain */
 	int multiple_signatures;
 	size_t key_cache_size;	/* KeyCacheSize */
@@ -75,7 +75,8 @@ struct config {
  * tables, check their syntax. Keys are not read. On failure returns NULL
  * and writes one line naming file, line and keyword into err. Warnings
  * (keywords of OpenDKIM that postdkim ignores, SigningTable entries naming
- * no key) go to warn(arg, message) when warn is not NULL.
+ * no key) go to warn(arg, message) when warn is not NULL. No message, error
+ * or warning, shows a database password (tables/redact.h).
  */
 typedef void (*config_warn_fn)(void *arg, const char *msg);
 struct config *config_open(const char *path, config_warn_fn warn, void *warn_arg,

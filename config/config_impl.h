@@ -73,11 +73,13 @@ int config_list(struct load *ld, enum kw k, struct dataset **ds);
 int config_strv(struct load *ld, enum kw k, char ***out, size_t *count, int header_names);
 void config_strv_free(char **v);
 
+/* Warn about files holding a database password that others can read (config_secret.c). */
+void config_secrets(struct load *ld);
 /* Check Mode: postdkim only signs (config_daemon.c). */
 int config_mode(struct load *ld);
 /* Interpret the daemon's keywords; *uid becomes UserID's uid when set. */
 int config_daemon(struct load *ld, struct config *cfg, uid_t *uid);
-/* Build every signer from the signing keywords (config_sign.c). */
+/* The signing rules from the signing keywords, none when none is set (config_sign.c). */
 int config_sign(struct load *ld, struct config *cfg, uid_t uid);
 
 #endif

@@ -113,8 +113,8 @@ check_report(void *arg, const char *msg)
 
 	if (c->n++ == 0)
 		snprintf(c->ld->err, c->ld->errsize, "%s", msg);
-	else if (c->ld->warn != NULL)
-		c->ld->warn(c->ld->warn_arg, msg);
+	else
+		config_warnf(c->ld, "%s", msg);
 }
 
 /* A warning of postdkim -n. */
@@ -123,18 +123,14 @@ check_warn(void *arg, const char *msg)
 {
 	struct check_report *c = arg;
 
-	if (c->ld->warn != NULL)
-		c->ld->warn(c->ld->warn_arg, msg);
+	config_warnf(c->ld, "%s", msg);
 }
 
 /* Table warnings at load. */
 static void
 table_warn(void *arg, const char *msg)
 {
-	struct load *ld = arg;
-
-	if (ld->warn != NULL)
-		ld->warn(ld->warn_arg, msg);
+	config_warnf(arg, "%s", msg);
 }
 
 /* Open a map data set of keyword k. */
@@ -261,7 +257,32 @@ check_alg(struct load *ld)
 	return 0;
 }
 
-/* Build the signing rules from the signing keywords. */
+/*
+ * No key at all, as in OpenDKIM's verify-only configurations (Debian's
+ * stock opendkim.conf among them): a verifier, when Mode lets it verify.
+ * Returns 1 when nothing is signed, 0 when the keywords decide.
+ */
+static int
+sign_nothing(struct load *ld, struct config *cfg)
+{
+	static const enum kw keys[] = { K_DOMAIN, K_KEYFILE, K_SELECTOR, K_KEYTABLE,
+	    K_SIGNINGTABLE };
+	const char *mode = ld->set[K_MODE].value;
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (ld->set[keys[i]].value != NULL)
+			return 0;
+	if (mode != NULL && strpbrk(mode, "vV") == NULL)
+		return 0;	/* Mode s: build_single says what is missing */
+	/* Mode v asked for this; the default (sv) may expect signing: say so. */
+	if (mode == NULL || strpbrk(mode, "sS") != NULL)
+		config_warnf(ld, "%s: nothing is signed: no Domain, KeyFile and Selector, nor "
+		    "KeyTable and SigningTable; verifying only", cfg->path);
+	return 1;
+}
+
+/* Build the signing rules from the signing keywords (none: nothing is signed). */
 int
 config_sign(struct load *ld, struct config *cfg, uid_t uid)
 {
@@ -272,6 +293,8 @@ config_sign(struct load *ld, struct config *cfg, uid_t uid)
 	memset(&set, 0, sizeof(set));
 	if (get_signer_opts(ld, &set.tmpl) < 0 || check_alg(ld) < 0)
 		return -1;
+	if (sign_nothing(ld, cfg))
+		return 0;
 	set.subdomains = cfg->subdomains;
 	set.multiple = cfg->multiple_signatures;
 	set.keys.uid = uid;

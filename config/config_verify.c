@@ -216,6 +216,8 @@ config_verify(struct load *ld, struct config *cfg)
 	}
 	cfg->verify = v;
 	verify_mode(ld, v);
+	if (cfg->rules == NULL)		/* no key: verifying only (config_sign.c) */
+		v->sign = 0;
 	v->max_sigs = 3;
 	v->min_key_bits = DKIM_RSA_MIN_BITS;
 	v->dns_timeout_ms = 5000;

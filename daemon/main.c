@@ -505,7 +505,9 @@ int main(int argc, char **argv)
 	}
 	if (check) {
 		status = check_daemon(cfg);
-		if (status == 0)
+		if (status == 0 && cfg->rules == NULL)
+			printf("postdkim: %s: configuration OK, verifying only\n", conf_path);
+		else if (status == 0)
 			printf("postdkim: %s: configuration OK, %s checked, every key loaded\n",
 			    conf_path, rules_from_tables(cfg->rules) ? "every KeyTable and "
 			    "SigningTable entry" : "the KeyFile and every Domain");

@@ -16,50 +16,65 @@
 
 #define TXT_MAX 8192
 
-static const char *const vstatus_names[] = {
-	"pass", "body hash mismatch", "bad signature", "signature syntax error",
-	"unsupported version", "unsupported algorithm", "From not signed",
-	"identity outside signing domain", "signature expired", "no key",
-	"key lookup failed", "key record syntax error", "key revoked",
-	"key type does not fit algorithm", "key does not allow sha256",
-	"key not for email", "strict key and subdomain identity", "internal error",
-	"rsa-sha1 not accepted", "key size not accepted", "l= longer than the body",
-	"unsigned From field", "key record not trusted", "body not all signed",
-	"header hashing limit",
+/*
+ * Each status's name, and its RFC 8601 §2.7.1 word: a signature that does
+ * not verify is fail; one that could not be evaluated for good is
+ * permerror, for now temperror; expiry is neutral (x= is read before any
+ * key is fetched: the signature is not verified), and what local policy
+ * refuses is policy: rsa-sha1 (refused right after v=, no key fetched) and
+ * keys under or over the sizes taken (refused when the key comes, the
+ * signature unchecked), or a signature that verifies but leaves out a From
+ * field or, by the caller's rule, too much of the body (l=). A key record
+ * the caller does not trust (DNSSEC, OpenDKIM's BogusKey/UnprotectedKey
+ * neutral) makes whatever the signature came to neutral. A verification
+ * never finished found nothing final: temperror. (OpenDKIM says fail for a
+ * missing or revoked key, and pass for rsa-sha1.) Indexed by status, so
+ * that no reordering can shift a word onto another status.
+ */
+static const struct {
+	const char *name, *result;
+} vstatus[] = {
+	[DKIM_V_UNDECIDED] = { "verification not finished", "temperror" },
+	[DKIM_V_PASS] = { "pass", "pass" },
+	[DKIM_V_BODYHASH] = { "body hash mismatch", "fail" },
+	[DKIM_V_BADSIG] = { "bad signature", "fail" },
+	[DKIM_V_SIGSYNTAX] = { "signature syntax error", "permerror" },
+	[DKIM_V_VERSION] = { "unsupported version", "permerror" },
+	[DKIM_V_ALG] = { "unsupported algorithm", "permerror" },
+	[DKIM_V_NOFROM] = { "From not signed", "permerror" },
+	[DKIM_V_IDENTITY] = { "identity outside signing domain", "permerror" },
+	[DKIM_V_EXPIRED] = { "signature expired", "neutral" },
+	[DKIM_V_NOKEY] = { "no key", "permerror" },
+	[DKIM_V_KEYFAIL] = { "key lookup failed", "temperror" },
+	[DKIM_V_KEYSYNTAX] = { "key record syntax error", "permerror" },
+	[DKIM_V_REVOKED] = { "key revoked", "permerror" },
+	[DKIM_V_KEYALG] = { "key type does not fit algorithm", "permerror" },
+	[DKIM_V_KEYHASH] = { "key does not allow sha256", "permerror" },
+	[DKIM_V_KEYSERVICE] = { "key not for email", "permerror" },
+	[DKIM_V_KEYSTRICT] = { "strict key and subdomain identity", "permerror" },
+	[DKIM_V_INTERNAL] = { "internal error", "temperror" },
+	[DKIM_V_SHA1] = { "rsa-sha1 not accepted", "policy" },
+	[DKIM_V_KEYSIZE] = { "key size not accepted", "policy" },
+	[DKIM_V_BODYLEN] = { "l= longer than the body", "permerror" },
+	[DKIM_V_FROMEXTRA] = { "unsigned From field", "policy" },
+	[DKIM_V_KEYUNTRUSTED] = { "key record not trusted", "neutral" },
+	[DKIM_V_PARTIAL] = { "body not all signed", "policy" },
+	[DKIM_V_HASHLIMIT] = { "header hashing limit", "permerror" },
 };
 
-/*
- * RFC 8601 §2.7.1 words, by status: a signature that does not verify is
- * fail; one that could not be evaluated for good is permerror, for now
- * temperror; expiry is neutral (x= is read before any key is fetched: the
- * signature is not verified), and what local policy refuses is policy:
- * rsa-sha1 (refused right after v=, no key fetched) and small keys (refused when
- * the key comes, the signature unchecked), or a signature that verifies
- * but leaves out a From field or, by the caller's rule, too much of the
- * body (l=). A key record the caller does not trust
- * (DNSSEC, OpenDKIM's BogusKey/UnprotectedKey neutral) makes whatever the
- * signature came to neutral. (OpenDKIM says fail for a missing or revoked
- * key, and pass for rsa-sha1.)
- */
-static const char *const vstatus_results[] = {
-	"pass", "fail", "fail", "permerror", "permerror", "permerror", "permerror",
-	"permerror", "neutral", "permerror", "temperror", "permerror", "permerror",
-	"permerror", "permerror", "permerror", "permerror", "temperror",
-	"policy", "policy", "permerror", "policy", "neutral", "policy", "permerror",
-};
+#define VSTATUS_KNOWN(s) ((size_t)(s) < sizeof(vstatus) / sizeof(vstatus[0]) && \
+	vstatus[s].name != NULL)
 
 const char *
 dkim_vstatus_name(enum dkim_vstatus s)
 {
-	return (size_t)s < sizeof(vstatus_names) / sizeof(vstatus_names[0]) ?
-	    vstatus_names[s] : "unknown";
+	return VSTATUS_KNOWN(s) ? vstatus[s].name : "unknown";
 }
 
 const char *
 dkim_vstatus_result(enum dkim_vstatus s)
 {
-	return (size_t)s < sizeof(vstatus_results) / sizeof(vstatus_results[0]) ?
-	    vstatus_results[s] : "temperror";
+	return VSTATUS_KNOWN(s) ? vstatus[s].result : "temperror";
 }
 
 /* Parse a key record; strict receives t=s. */

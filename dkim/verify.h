@@ -13,8 +13,14 @@
 #include <time.h>
 #include "key.h"
 
+/*
+ * Zero is "not decided": a result that was never filled in, or whose
+ * verification was never finished (no body, no dkim_vmsg_finish), can
+ * never be read as a pass.
+ */
 enum dkim_vstatus {
-	DKIM_V_PASS = 0,
+	DKIM_V_UNDECIDED = 0,	/* verification not finished */
+	DKIM_V_PASS,
 	DKIM_V_BODYHASH,	/* bh= does not match the body */
 	DKIM_V_BADSIG,		/* b= does not verify */
 	DKIM_V_SIGSYNTAX,	/* DKIM-Signature malformed or missing a tag */
@@ -44,7 +50,8 @@ enum dkim_vstatus {
 const char *dkim_vstatus_name(enum dkim_vstatus s);
 /*
  * The RFC 8601 result word for a status: pass, fail, neutral, policy,
- * temperror or permerror.
+ * temperror or permerror (temperror for DKIM_V_UNDECIDED: nothing final
+ * was found).
  */
 const char *dkim_vstatus_result(enum dkim_vstatus s);
 
@@ -92,8 +99,8 @@ int dkim_verify_message(const char *msg, size_t len, dkim_key_lookup lookup,
     void *arg, time_t now, dkim_vresult *res, size_t maxres);
 
 /*
- * Check a key record (the TXT text) on its own: 0 when usable, else the
- * dkim_vstatus that says why not, with a reason. want is the signature's
+ * Check a key record (the TXT text) on its own: DKIM_V_PASS when usable,
+ * else the dkim_vstatus that says why not, with a reason. want is the signature's
  * algorithm, or DKIM_ALG_ANY to take the record's k=. *key receives the
  * public key when usable and key is not NULL; *testing is set for t=y.
  */

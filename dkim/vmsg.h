@@ -97,7 +97,10 @@ void dkim_vmsg_key_distrust(dkim_vmsg *m, size_t i, const char *why);
 int dkim_vmsg_body(dkim_vmsg *m, const void *data, size_t len, dkim_err *err);
 /* Decide every signature being verified. */
 int dkim_vmsg_finish(dkim_vmsg *m, dkim_err *err);
-/* After finish: signature i's result (i < nverify). */
+/*
+ * After finish: signature i's result (i < nverify). Before finish, one not
+ * yet decided reads DKIM_V_UNDECIDED, never DKIM_V_PASS.
+ */
 const dkim_vresult *dkim_vmsg_result(const dkim_vmsg *m, size_t i);
 
 void dkim_vmsg_free(dkim_vmsg *m);

@@ -248,7 +248,7 @@ int
 vsig_prepare(dkim_vmsg *m, struct vsig *s)
 {
 	const struct vhdr *sf = &m->hdrs[s->field];
-	const dkim_tag *v, *a, *b, *bh, *c, *d, *h, *i, *l, *sel, *x, *t;
+	const dkim_tag *v, *a, *b, *bh, *c, *d, *h, *i, *l, *q, *sel, *x, *t;
 	unsigned long long num, tnum = 0;
 	dkim_canon hc, bc;
 	dkim_taglist tl;
@@ -268,6 +268,7 @@ vsig_prepare(dkim_vmsg *m, struct vsig *s)
 	h = dkim_taglist_get(&tl, "h");
 	i = dkim_taglist_get(&tl, "i");
 	l = dkim_taglist_get(&tl, "l");
+	q = dkim_taglist_get(&tl, "q");
 	sel = dkim_taglist_get(&tl, "s");
 	x = dkim_taglist_get(&tl, "x");
 	t = dkim_taglist_get(&tl, "t");
@@ -300,6 +301,13 @@ vsig_prepare(dkim_vmsg *m, struct vsig *s)
 		    (int)(a->vlen > 32 ? 32 : a->vlen), a->value);
 	if (parse_c(c, &hc, &bc) != 0)
 		return vsig_done(s, DKIM_V_SIGSYNTAX, "unknown c= canonicalization");
+	/*
+	 * RFC 6376 3.5: unrecognized query methods are ignored, and dns/txt is
+	 * the default only when q= is absent: a q= without dns/txt leaves no
+	 * way to fetch the key.
+	 */
+	if (q != NULL && !dkim_tag_list_has(q->value, q->vlen, "dns/txt"))
+		return vsig_done(s, DKIM_V_SIGSYNTAX, "q= names no known query method (dns/txt)");
 	if (!dkim_tag_list_has(h->value, h->vlen, "from"))
 		return vsig_done(s, DKIM_V_NOFROM, "h= does not include From");
 	if (i != NULL) {

@@ -16,7 +16,8 @@
 #include "keysafe.h"
 #include "rules.h"
 
-#define RULES_ADDR_MAX 320	/* local@domain */
+/* local@domain, as long as the From parser takes (rules.h). */
+#define RULES_ADDR_MAX (RULES_LOCAL_MAX + 1 + RULES_DOMAIN_MAX)
 #define RULES_NAMES_MAX 256	/* header names a signature may cover */
 
 struct rules {
@@ -151,7 +152,7 @@ rules_free(struct rules *r)
 int
 rules_wants(const struct rules *r, const char *name, size_t nlen)
 {
-	return in_list((const char *const *)r->names, name, nlen);
+	return r != NULL && in_list((const char *const *)r->names, name, nlen);
 }
 
 static int single_key(struct rules *r, struct keycache *kc, dkim_key **key, char *why,
@@ -163,7 +164,7 @@ rules_warm(struct rules *r, struct keycache *kc, char *err, size_t errsize)
 {
 	dkim_key *key;
 
-	if (r->kt != NULL)
+	if (r == NULL || r->kt != NULL)
 		return 0;
 	if (single_key(r, kc, &key, err, errsize) < 0)
 		return -1;
@@ -175,7 +176,7 @@ rules_warm(struct rules *r, struct keycache *kc, char *err, size_t errsize)
 int
 rules_from_tables(const struct rules *r)
 {
-	return r->kt != NULL;
+	return r != NULL && r->kt != NULL;
 }
 
 /* Domain + KeyFile + Selector. */
@@ -532,12 +533,12 @@ st_try(struct st_search *s, const char *key)
 static void
 st_search(struct st_search *s, const char *local)
 {
-	char addr[RULES_ADDR_MAX + 4], key[RULES_ADDR_MAX + 4];
+	char addr[RULES_ADDR_MAX + 1], key[RULES_ADDR_MAX + 1];
 	const char *p, *domain = s->domain;
 	int pass;
 
-	if ((size_t)snprintf(addr, sizeof(addr), "%s@%s", local, domain) >= sizeof(addr))
-		return;
+	/* Every key below is at most as long as addr. */
+	snprintf(addr, sizeof(addr), "%s@%s", local, domain);
 	if (dataset_is_patterns(s->r->st)) {
 		st_try(s, addr);
 		return;
@@ -602,8 +603,15 @@ rules_lookup(struct rules *r, struct keycache *kc, const char *local, const char
 	struct st_search s;
 
 	memset(res, 0, sizeof(*res));
-	if (domain == NULL || *domain == '\0')
+	if (r == NULL || domain == NULL || *domain == '\0')
 		return;
+	/* Longer than the From parser takes: our caller's mistake, said as it is. */
+	if ((local != NULL && strlen(local) > RULES_LOCAL_MAX) ||
+	    strlen(domain) > RULES_DOMAIN_MAX) {
+		res_fail(res, 0, "From address longer than %d@%d bytes", RULES_LOCAL_MAX,
+		    RULES_DOMAIN_MAX);
+		return;
+	}
 	if (r->kt == NULL) {
 		single_lookup(r, kc, domain, res);
 		return;

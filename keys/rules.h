@@ -34,6 +34,10 @@ struct rules_settings {
 	struct keycache_policy keys;
 };
 
+/*
+ * The rules of a configuration that signs nothing are NULL: every function
+ * below but rules_check_all takes NULL, and finds nothing to sign.
+ */
 struct rules;
 
 /* Receives one problem (a warning at load, an error with -n). */
@@ -73,8 +77,13 @@ struct rules_result {
 	char why[1024];
 };
 
+/* The longest local part and domain looked up (the From parser's limits). */
+#define RULES_LOCAL_MAX 255
+#define RULES_DOMAIN_MAX 255
+
 /*
- * Find and build the signers for local@domain (domain in lower case).
+ * Find and build the signers for local@domain (domain in lower case), up
+ * to RULES_LOCAL_MAX@RULES_DOMAIN_MAX bytes; a longer one fails in res.
  * Entries that match but cannot sign are skipped and reported in res.
  */
 void rules_lookup(struct rules *r, struct keycache *kc, const char *local,

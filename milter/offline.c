@@ -3,7 +3,11 @@
  * the way the MTA presents it to the milter (header fields named without
  * the white space before the colon, the value after the colon and folds as
  * LF, the body as CRLF lines in chunks of at most 65535 bytes), then print
- * the signatures above the original bytes.
+ * what the milter would make of it: the signatures above the original
+ * bytes, or, for a verified message, our Authentication-Results field
+ * above the original bytes less the forged fields the milter removes.
+ * The steps and their order are those of callbacks.c: a message that is
+ * verified gets its body and end of message exactly as one that is signed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +17,7 @@
 #include <unistd.h>
 
 #include "../dkim/dbuf.h"
+#include "../dkim/header.h"
 #include "../config/config_verify.h"
 #include "../verify/verdict.h"
 #include "../verify/verifier.h"
@@ -20,6 +25,13 @@
 #include "session.h"
 
 #define OFFLINE_CHUNK 65535	/* the MTA's largest body chunk */
+
+/* Where the Authentication-Results fields are in the input, in order. */
+struct offline_ars {
+	size_t *off;		/* start of each field, and its end after it */
+	size_t n, cap;
+	int failed;
+};
 
 /* Read a whole file or stdin into b. */
 static int offline_read(const char *file, dbuf *b)
@@ -64,12 +76,30 @@ static int offline_blank(const char *p, size_t len)
 	return (len == 1 && p[0] == '\n') || (len == 2 && p[0] == '\r' && p[1] == '\n');
 }
 
+/* Note an Authentication-Results field at [start, end) of the input. */
+static void offline_note_ar(struct offline_ars *a, size_t start, size_t end)
+{
+	size_t *n;
+
+	if (a->n + 2 > a->cap) {
+		if ((n = realloc(a->off, (a->cap ? a->cap * 2 : 16) * sizeof(*n))) == NULL) {
+			a->failed = 1;
+			return;
+		}
+		a->off = n;
+		a->cap = a->cap ? a->cap * 2 : 16;
+	}
+	a->off[a->n++] = start;
+	a->off[a->n++] = end;
+}
+
 /*
  * Feed the header fields to the session; returns the offset of the body.
  * A line that is neither a field nor a continuation ends the header, as
- * it does for the MTA.
+ * it does for the MTA. The Authentication-Results fields are noted in ars.
  */
-static size_t offline_headers(struct session *s, const char *msg, size_t len, dbuf *val)
+static size_t offline_headers(struct session *s, const char *msg, size_t len, dbuf *val,
+    struct offline_ars *ars)
 {
 	const char *p = msg, *end = msg + len, *colon, *q;
 	size_t l, fl, nlen;
@@ -103,6 +133,8 @@ static size_t offline_headers(struct session *s, const char *msg, size_t len, db
 			nlen--;
 		if (!dbuf_failed(val))
 			session_header(s, p, nlen, val->data ? val->data : "", val->len);
+		if (dkim_header_name_is(p, nlen, "Authentication-Results"))
+			offline_note_ar(ars, (size_t)(p - msg), (size_t)(p + fl - msg));
 		p += fl;
 	}
 	return len;
@@ -133,17 +165,39 @@ static void offline_body(struct session *s, const char *body, size_t len)
 }
 
 /*
+ * Write the message less the forged A-R fields: forged holds their 1-based
+ * numbers among the A-R fields (highest first, as verdict_make gives them).
+ */
+static void offline_write(const dbuf *msg, const struct offline_ars *ars,
+    const size_t *forged, size_t nforged, FILE *out)
+{
+	size_t i, k, pos = 0;
+
+	for (i = 0; i < ars->n / 2; i++) {
+		for (k = 0; k < nforged && forged[k] != i + 1; k++)
+			;
+		if (k == nforged)
+			continue;
+		fwrite(msg->data + pos, 1, ars->off[2 * i] - pos, out);
+		pos = ars->off[2 * i + 1];
+	}
+	if (msg->len > pos)
+		fwrite(msg->data + pos, 1, msg->len - pos, out);
+}
+
+/*
  * A verified message: the A-R field the milter would add, then the message
- * (forged A-R fields are only reported: the input is printed as it is).
+ * less the forged A-R fields it would remove; the results and the action
+ * on stderr.
  */
 static int offline_verified(const struct session *s, const char *eol, const dbuf *msg,
-    FILE *out)
+    const struct offline_ars *ars, FILE *out)
 {
 	const struct verify_cfg *vc = s->rc->cfg->verify;
 	char host[256], fold[8];
 	const char *ours;
 	struct verdict vd;
-	dbuf line;
+	dbuf id, line;
 	int rc;
 
 	if (vc->authserv_id == NULL && gethostname(host, sizeof(host)) != 0)
@@ -151,28 +205,36 @@ static int offline_verified(const struct session *s, const char *eol, const dbuf
 	host[sizeof(host) - 1] = '\0';
 	ours = vc->authserv_id ? vc->authserv_id : host;
 	snprintf(fold, sizeof(fold), "%s\t", eol);
+	dbuf_init(&id);
 	dbuf_init(&line);
-	verdict_make(&vd, s->ver, ours, ours, fold, 0, s->rc->cfg->on_internal_error);
+	/* The milter's id when the MTA gives no queue id (there is none here). */
+	if (vc->authserv_jobid)
+		dbuf_printf(&id, "%s/NOQUEUE", ours);
+	else
+		dbuf_adds(&id, ours);
+	verdict_make(&vd, s->ver, ours, dbuf_failed(&id) ? NULL : id.data, fold, 0,
+	    s->rc->cfg->on_internal_error);
 	verifier_describe(s->ver, &line);
 	fprintf(stderr, "postdkim: not signed: %s\n", s->why);
 	fprintf(stderr, "postdkim: verified: %s (%s: action %s)\n",
 	    dbuf_failed(&line) ? "(out of memory)" : line.data, vd.what,
 	    config_action_name(vd.action));
 	if (vd.nforged > 0 || vd.unparsable > 0)
-		fprintf(stderr, "postdkim: the milter would remove %zu forged "
-		    "Authentication-Results field(s); %zu unparsable left\n", vd.nforged,
-		    vd.unparsable);
-	if (vd.ar_rc > 0)
-		fprintf(out, "Authentication-Results: %s%s", vd.ar.data, eol);
-	rc = vd.ar_rc;
+		fprintf(stderr, "postdkim: removed %zu forged Authentication-Results "
+		    "field(s); %zu unparsable left\n", vd.nforged, vd.unparsable);
+	rc = vd.ar_rc < 0 || ars->failed ? -1 : 0;
+	if (rc == 0) {
+		if (vd.ar_rc > 0)
+			fprintf(out, "Authentication-Results: %s%s", vd.ar.data, eol);
+		offline_write(msg, ars, vd.forged, vd.nforged, out);
+	}
 	verdict_free(&vd);
+	dbuf_free(&id);
 	dbuf_free(&line);
 	if (rc < 0) {
 		fprintf(stderr, "postdkim: out of memory\n");
 		return 3;
 	}
-	if (msg->len > 0)
-		fwrite(msg->data, 1, msg->len, out);
 	return fflush(out) == 0 && !ferror(out) ? 0 : 3;
 }
 
@@ -180,6 +242,7 @@ static int offline_verified(const struct session *s, const char *eol, const dbuf
 int offline_sign(const struct runcfg *rc, const char *file,
     const struct offline_opts *o, FILE *out)
 {
+	struct offline_ars ars = { NULL, 0, 0, 0 };
 	struct policy_facts f;
 	struct session s;
 	const char *nl, *eol;
@@ -197,19 +260,25 @@ int offline_sign(const struct runcfg *rc, const char *file,
 	nl = msg.len > 0 ? memchr(msg.data, '\n', msg.len) : NULL;
 	eol = nl != NULL && nl > msg.data && nl[-1] == '\r' ? "\r\n" : "\n";
 
-	body = offline_headers(&s, msg.data ? msg.data : "", msg.len, &val);
+	body = offline_headers(&s, msg.data ? msg.data : "", msg.len, &val, &ars);
 	memset(&f, 0, sizeof(f));
 	f.client_addr = o->client_addr ? o->client_addr : "127.0.0.1";
 	f.client_name = o->client_name ? o->client_name : "localhost";
 	f.daemon_name = o->daemon_name;
 	f.auth_authen = o->auth_user;
 	f.auth_type = o->auth_user ? "PLAIN" : NULL;
-	if (session_eoh(&s, &f, o->when ? o->when : time(NULL)) == SESSION_CONTINUE) {
+	/* As cb_eoh: the body goes on to be signed or to be verified. */
+	switch (session_eoh(&s, &f, o->when ? o->when : time(NULL))) {
+	case SESSION_CONTINUE:
+	case SESSION_VERIFY:
 		offline_body(&s, msg.data + body, msg.len - body);
 		session_eom(&s);
+		break;
+	default:
+		break;
 	}
 	if (s.verdict == SESSION_VERIFY) {
-		ret = offline_verified(&s, eol, &msg, out);
+		ret = offline_verified(&s, eol, &msg, &ars, out);
 		goto out;
 	}
 	if (s.verdict == SESSION_SKIP && s.action == ACTION_ACCEPT) {
@@ -239,6 +308,7 @@ int offline_sign(const struct runcfg *rc, const char *file,
 	}
 	ret = 0;
 out:
+	free(ars.off);
 	session_reset(&s);
 	dbuf_free(&msg);
 	dbuf_free(&val);

@@ -20,8 +20,11 @@ struct offline_opts {
 /*
  * Sign file ("-" = standard input) and write the message, signatures first,
  * to out, keeping the input's line ending (LF or CRLF). A message that
- * policy does not sign is written unchanged, with the reason on stderr.
- * Returns an exit status: 0, or 3 when it could not be signed.
+ * policy does not sign is written unchanged, with the reason on stderr; one
+ * that is verified (Mode v, sv) is written as the milter passes it on (our
+ * Authentication-Results first, forged ones removed), with the results and
+ * the action on stderr. Returns an exit status: 0, or 3 when it could not
+ * be signed.
  */
 int offline_sign(const struct runcfg *rc, const char *file,
     const struct offline_opts *o, FILE *out);

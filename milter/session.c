@@ -225,6 +225,11 @@ static int session_alabels(struct session *s, struct from_box *box, size_t nbox)
 	return 0;
 }
 
+/* Every address the From parser takes can be looked up in the signing rules. */
+_Static_assert(sizeof(((struct from_box *)0)->local) <= RULES_LOCAL_MAX + 1 &&
+    sizeof(((struct from_box *)0)->domain) <= RULES_DOMAIN_MAX + 1,
+    "from_box is longer than rules_lookup takes");
+
 /* End of header: decide whether and how to sign, start the signatures. */
 enum session_verdict session_eoh(struct session *s, const struct policy_facts *facts,
     time_t when)

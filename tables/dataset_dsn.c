@@ -14,6 +14,9 @@
  *
  * A host name in the DSN is resolved by the client library synchronously,
  * outside its connect timeout: an address keeps every wait bounded.
+ *
+ * What a back end says goes through redact() with the password first: the
+ * client libraries' messages are theirs, and may quote what they were given.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -24,6 +27,7 @@
 #include "dataset_impl.h"
 #include "dscache.h"
 #include "dsn_backend.h"
+#include "redact.h"
 
 #define DSN_POOL_MAX 16
 #define DSN_BACKOFF_MIN 250	/* ms */
@@ -148,6 +152,7 @@ dsn_acquire(struct dsnset *s, struct dsn_handle *h, char *err, size_t errsize)
 			    s->set.query_timeout_ms, why, sizeof(why));
 			pthread_mutex_lock(&s->lock);
 			if (c == NULL) {
+				redact(why, sizeof(why), s->dsn.password);
 				s->nconn--;
 				s->backoff = s->backoff ? s->backoff * 2 : DSN_BACKOFF_MIN;
 				if (s->backoff > s->set.backoff_max_ms)
@@ -223,6 +228,8 @@ dsn_query(struct dsnset *s, const char *key, struct dsrows *rows, char *err, siz
 		dsrows_free(rows);
 		rc = s->be->query(h.conn, &s->dsn, key, s->set.query_timeout_ms, rows, &broken,
 		    why, sizeof(why));
+		if (rc < 0)
+			redact(why, sizeof(why), s->dsn.password);
 		dsn_release(s, &h, broken);
 		if (rc == 0 && rows->nomem) {
 			snprintf(err, errsize, "out of memory");
@@ -356,6 +363,8 @@ dsn_check(struct dataset *ds, char *info, size_t infosize, char *err, size_t err
 	dsrows_init(&rows);
 	rc = s->be->query(h.conn, &s->dsn, "postdkim-check.invalid", s->set.query_timeout_ms,
 	    &rows, &broken, why, sizeof(why));
+	if (rc < 0)
+		redact(why, sizeof(why), s->dsn.password);
 	dsrows_free(&rows);
 	s->be->version(h.conn, version, sizeof(version));
 	dsn_release(s, &h, broken);

@@ -8,8 +8,11 @@
  * names, so that "table=DKIM" means what it meant to OpenDKIM.
  * Everything runs on non-blocking calls with poll(), so that no connect or
  * query waits longer than its timeout, whatever the network does.
+ * libpq is opened when a first data set connects (dsn_dl.h), its
+ * functions called through the table pq.
  */
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,34 @@
 
 #include "dscache.h"
 #include "dsn_backend.h"
+#include "dsn_dl.h"
+
+#define PQ_FUNCS(X) X(PQclear) X(PQconnectPoll) X(PQconnectStartParams) X(PQconsumeInput) \
+	X(PQerrorMessage) X(PQfinish) X(PQflush) X(PQgetResult) X(PQgetisnull) X(PQgetvalue) \
+	X(PQisBusy) X(PQnfields) X(PQntuples) X(PQparameterStatus) X(PQresultErrorField) \
+	X(PQresultErrorMessage) X(PQresultStatus) X(PQsendQueryParams) \
+	X(PQsetNoticeProcessor) X(PQsetnonblocking) X(PQsocket) X(PQstatus)
+#define PQ_MEMBER(f) __typeof__(f) *f;
+static struct {
+	PQ_FUNCS(PQ_MEMBER)
+} pq;
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+static char pq_error[256];	/* why libpq cannot be used; empty when it can */
+
+/* Open libpq and find its functions. */
+static void
+pq_open(void)
+{
+	void *h;
+
+	if ((h = dsn_dlopen(PGSQL_SONAME, "PostgreSQL", pq_error, sizeof(pq_error))) == NULL)
+		return;
+#define PQ_FIND(f) \
+	if ((pq.f = (__typeof__(pq.f))dsn_dlsym(h, PGSQL_SONAME, #f, pq_error, \
+	    sizeof(pq_error))) == NULL) \
+		return;
+	PQ_FUNCS(PQ_FIND)
+}
 
 struct pgconn {
 	PGconn *pg;
@@ -64,7 +95,7 @@ pg_disconnect(void *conn)
 	if (c == NULL)
 		return;
 	if (c->pg != NULL)
-		PQfinish(c->pg);
+		pq.PQfinish(c->pg);
 	free(c->lookup_sql);
 	free(c->walk_sql);
 	free(c);
@@ -82,6 +113,11 @@ pg_connect(const struct dsn *d, unsigned timeout_ms, unsigned query_ms, char *er
 	struct pgconn *c;
 	size_t n = 0;
 
+	pthread_once(&pq_once, pq_open);
+	if (pq_error[0] != '\0') {
+		snprintf(err, errsize, "%s", pq_error);
+		return NULL;
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->lookup_sql = dsn_sql(d, 0, '"', 1, "$1")) == NULL || (c->walk_sql = dsn_sql(d, 1, '"', 1, "$1")) == NULL) {
 		pg_disconnect(c);
@@ -106,29 +142,29 @@ pg_connect(const struct dsn *d, unsigned timeout_ms, unsigned query_ms, char *er
 	kw[n] = "application_name"; val[n++] = "postdkim";
 	kw[n] = "options"; val[n++] = opts;
 	kw[n] = NULL; val[n] = NULL;
-	if ((c->pg = PQconnectStartParams(kw, val, 0)) == NULL) {
+	if ((c->pg = pq.PQconnectStartParams(kw, val, 0)) == NULL) {
 		pg_disconnect(c);
 		snprintf(err, errsize, "out of memory");
 		return NULL;
 	}
-	while (PQstatus(c->pg) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
+	while (pq.PQstatus(c->pg) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
 	    st != PGRES_POLLING_FAILED) {
-		if (pg_wait(PQsocket(c->pg), st == PGRES_POLLING_READING ? POLLIN : POLLOUT,
+		if (pg_wait(pq.PQsocket(c->pg), st == PGRES_POLLING_READING ? POLLIN : POLLOUT,
 		    deadline) < 0) {
 			snprintf(err, errsize, "no connection within %u ms", timeout_ms);
 			pg_disconnect(c);
 			return NULL;
 		}
-		st = PQconnectPoll(c->pg);
+		st = pq.PQconnectPoll(c->pg);
 	}
-	if (PQstatus(c->pg) != CONNECTION_OK) {
-		dsn_escape(err, errsize, PQerrorMessage(c->pg));
+	if (pq.PQstatus(c->pg) != CONNECTION_OK) {
+		dsn_escape(err, errsize, pq.PQerrorMessage(c->pg));
 		pg_disconnect(c);
 		return NULL;
 	}
-	PQsetNoticeProcessor(c->pg, pg_quiet, NULL);
-	if (PQsetnonblocking(c->pg, 1) != 0) {
-		dsn_escape(err, errsize, PQerrorMessage(c->pg));
+	pq.PQsetNoticeProcessor(c->pg, pg_quiet, NULL);
+	if (pq.PQsetnonblocking(c->pg, 1) != 0) {
+		dsn_escape(err, errsize, pq.PQerrorMessage(c->pg));
 		pg_disconnect(c);
 		return NULL;
 	}
@@ -140,11 +176,11 @@ static void
 pg_rows(const PGresult *res, const char *key, size_t nfields, struct dsrows *out)
 {
 	const char *f[DATASET_FIELDS_MAX + 1];
-	int r, i, nt = PQntuples(res);
+	int r, i, nt = pq.PQntuples(res);
 
 	for (r = 0; r < nt; r++) {
-		for (i = 0; i < PQnfields(res) && i <= DATASET_FIELDS_MAX; i++)
-			f[i] = PQgetisnull(res, r, i) ? NULL : PQgetvalue(res, r, i);
+		for (i = 0; i < pq.PQnfields(res) && i <= DATASET_FIELDS_MAX; i++)
+			f[i] = pq.PQgetisnull(res, r, i) ? NULL : pq.PQgetvalue(res, r, i);
 		if (key != NULL)
 			dsrows_add(out, key, nfields, f);
 		else
@@ -169,39 +205,39 @@ pg_query(void *conn, const struct dsn *d, const char *key, unsigned timeout_ms,
 	PGresult *res;
 	int rc = 0, f;
 
-	if (!PQsendQueryParams(c->pg, key ? c->lookup_sql : c->walk_sql, key ? 1 : 0, NULL,
+	if (!pq.PQsendQueryParams(c->pg, key ? c->lookup_sql : c->walk_sql, key ? 1 : 0, NULL,
 	    key ? &key : NULL, NULL, NULL, 0))
 		goto lost;
-	while ((f = PQflush(c->pg)) == 1)
-		if (pg_wait(PQsocket(c->pg), POLLOUT, deadline) < 0)
+	while ((f = pq.PQflush(c->pg)) == 1)
+		if (pg_wait(pq.PQsocket(c->pg), POLLOUT, deadline) < 0)
 			goto slow;
 	if (f < 0)
 		goto lost;
 	for (;;) {
-		while (PQisBusy(c->pg)) {
-			if (pg_wait(PQsocket(c->pg), POLLIN, deadline) < 0)
+		while (pq.PQisBusy(c->pg)) {
+			if (pg_wait(pq.PQsocket(c->pg), POLLIN, deadline) < 0)
 				goto slow;
-			if (!PQconsumeInput(c->pg))
+			if (!pq.PQconsumeInput(c->pg))
 				goto lost;
 		}
-		if ((res = PQgetResult(c->pg)) == NULL)
+		if ((res = pq.PQgetResult(c->pg)) == NULL)
 			break;
-		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		if (pq.PQresultStatus(res) == PGRES_TUPLES_OK)
 			pg_rows(res, key, d->ndatacol, out);
 		else if (rc == 0) {
-			sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			sqlstate = pq.PQresultErrorField(res, PG_DIAG_SQLSTATE);
 			/*
 			 * Class 22 (data exception): the key is not of the key
 			 * column's type (a name for an integer id), so no row has it.
 			 */
 			if (key == NULL || sqlstate == NULL || strncmp(sqlstate, "22", 2) != 0) {
-				dsn_escape(err, errsize, PQresultErrorMessage(res));
+				dsn_escape(err, errsize, pq.PQresultErrorMessage(res));
 				rc = -1;
 			}
 		}
-		PQclear(res);
+		pq.PQclear(res);
 	}
-	if (PQstatus(c->pg) != CONNECTION_OK) {
+	if (pq.PQstatus(c->pg) != CONNECTION_OK) {
 		*broken = 1;
 		if (rc == 0)
 			goto lost;
@@ -213,7 +249,7 @@ slow:
 	return -1;
 lost:
 	*broken = 1;
-	dsn_escape(err, errsize, PQerrorMessage(c->pg));
+	dsn_escape(err, errsize, pq.PQerrorMessage(c->pg));
 	if (err[0] == '\0')
 		snprintf(err, errsize, "connection lost");
 	return -1;
@@ -224,7 +260,7 @@ static void
 pg_version(void *conn, char *buf, size_t size)
 {
 	struct pgconn *c = conn;
-	const char *v = PQparameterStatus(c->pg, "server_version");
+	const char *v = pq.PQparameterStatus(c->pg, "server_version");
 
 	dsn_escape(buf, size, v ? v : "?");
 }

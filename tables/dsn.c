@@ -170,6 +170,16 @@ dsn_authority(struct dsn *d, const char *s, size_t n, char *err, size_t errsize)
 	for (p = s; p < s + n; p++)
 		if (*p == '@')
 			at = p;
+	/*
+	 * USER:PASSWORD with no '@' before the first '/': a password holding
+	 * '/', which would be read as a host and a database name (and shown
+	 * in messages as those); said without quoting any of it.
+	 */
+	if (at == NULL && memchr(s, ':', n) != NULL) {
+		snprintf(err, errsize, "':' without '@HOST' (USER:PASSWORD@HOST; a password "
+		    "cannot hold '/')");
+		return -1;
+	}
 	if (at != NULL) {
 		colon = memchr(s, ':', (size_t)(at - s));
 		if ((d->user = dsn_strndup(s, (size_t)((colon ? colon : at) - s))) == NULL ||
@@ -254,6 +264,12 @@ dsn_parse(struct dsn *d, const char *s, char *err, size_t errsize)
 	if (n == 0 || p[n] != '/') {
 		snprintf(err, errsize, "%s after the host (HOST/DB/table=...)",
 		    n == 0 ? "no database name" : "no table parameters");
+		return -1;
+	}
+	/* The same, when the password's '/' follows an '@' of its own. */
+	if (memchr(p, '@', n) != NULL) {
+		snprintf(err, errsize, "'@' after the host (USER:PASSWORD@HOST; a password "
+		    "cannot hold '/')");
 		return -1;
 	}
 	if ((d->dbase = dsn_strndup(p, n)) == NULL)

@@ -7,20 +7,25 @@
  * ub_fd() and calls ub_process() (the "processing" flag), the others sleep
  * on a condition variable that every delivered answer signals. Each query
  * has a heap "ticket" the callback writes into under the mutex; a waiter
- * that gives up at its deadline marks its unanswered tickets abandoned and
- * cancels them: a cancel that succeeds means no callback will come (free
- * the ticket now), one that fails means the callback is on its way and
- * frees it. Memory a waiter owns is never touched after it returns.
+ * that gives up at its deadline cancels its unanswered tickets under the
+ * same mutex: a cancel that succeeds means no callback will come (free the
+ * ticket now), one that fails means the callback is on its way: the ticket
+ * is marked abandoned and the callback frees it. Memory a waiter owns is
+ * never touched after it returns, nor a ticket after its mutex is released.
  * Definite answers are also kept in our own cache (dnscache.h), so that a
  * key already seen costs no trip through libunbound's thread at all.
  * libunbound's own messages are written to a stream of ours and handed to
  * the daemon's log a line at a time (a daemon's stderr goes nowhere).
+ *
+ * The context is made when a first query must be sent, from what
+ * resolver_conf.c read and checked at load: its thread, its sockets and
+ * its caches cost memory that a daemon which only signs never needs. A
+ * validating resolver is made at once, because only libunbound can tell
+ * whether its trust anchors are usable, and that must show at start.
  */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdint.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,21 +36,16 @@
 #include "../dkim/dbuf.h"
 #include "dnscache.h"
 #include "resolver.h"
+#include "resolver_conf.h"
 
 #define TYPE_TXT 16
 #define CLASS_IN 1
 /* Slice a processing thread polls before letting others check their deadlines. */
 #define POLL_SLICE_MS 50
 
-/* The resolv.conf read when no Nameservers are set. */
-static const char *
-resolv_conf(const struct resolver_opts *o)
-{
-	return o->resolv_conf ? o->resolv_conf : "/etc/resolv.conf";
-}
-
 struct resolver {
-	struct ub_ctx *ctx;
+	struct ub_ctx *ctx;		/* NULL until needed; then set once, under mu */
+	struct resolver_conf conf;	/* what it is made from */
 	struct dnscache *cache;
 	unsigned timeout_ms;
 	int validating;
@@ -53,7 +53,6 @@ struct resolver {
 	pthread_cond_t cv;
 	int processing;
 	int refs;			/* atomic: configurations using it */
-	char *built_from;		/* what resolver_keep compares */
 	/* libunbound's messages: the stream it writes, the line being written. */
 	FILE *out;
 	char line[512];
@@ -71,69 +70,6 @@ struct ticket {
 	int done;
 	unsigned ttl;			/* of the answer, seconds */
 };
-
-/* Nonzero when line holds word as a whole blank-separated word, any case. */
-static int
-has_word(const char *line, const char *word)
-{
-	size_t wl = strlen(word);
-	const char *p;
-
-	for (p = line; (p = strcasestr(p, word)) != NULL; p += wl)
-		if ((p == line || p[-1] == ' ' || p[-1] == '\t') &&
-		    (p[wl] == '\0' || p[wl] == ' ' || p[wl] == '\t'))
-			return 1;
-	return 0;
-}
-
-/*
- * Trust anchors, read now rather than when libunbound first resolves
- * (by then the daemon may be chrooted, and a bad file would only show as
- * every lookup failing): one DS or DNSKEY record per line, ';' comments.
- */
-static int
-resolver_ta(struct resolver *r, const char *path, char *err, size_t errsize)
-{
-	char line[4096], *p;
-	unsigned n = 0, count = 0;
-	size_t len;
-	FILE *fp;
-	int rc;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errsize, "TrustAnchorFile %s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		n++;
-		if ((p = strchr(line, ';')) != NULL)
-			*p = '\0';
-		len = strlen(line);
-		while (len > 0 && strchr(" \t\r\n", line[len - 1]) != NULL)
-			line[--len] = '\0';
-		if (len == 0)
-			continue;
-		/* libunbound parses anchors only at its first lookup: check the type now. */
-		if (!has_word(line, "DS") && !has_word(line, "DNSKEY")) {
-			snprintf(err, errsize, "TrustAnchorFile %s:%u: not a DS or DNSKEY record",
-			    path, n);
-			fclose(fp);
-			return -1;
-		}
-		if ((rc = ub_ctx_add_ta(r->ctx, line)) != 0) {
-			snprintf(err, errsize, "TrustAnchorFile %s:%u: %s", path, n, ub_strerror(rc));
-			fclose(fp);
-			return -1;
-		}
-		count++;
-	}
-	fclose(fp);
-	if (count == 0) {
-		snprintf(err, errsize, "TrustAnchorFile %s: no DS or DNSKEY record", path);
-		return -1;
-	}
-	return 0;
-}
 
 static void (*unbound_log)(const char *line);
 
@@ -184,40 +120,6 @@ unbound_write(void *cookie, const char *buf, size_t size)
 	return (ssize_t)size;
 }
 
-/* Append a file's identity (or its absence) to what the resolver is built from. */
-static void
-built_from_file(char *buf, size_t size, const char *path)
-{
-	struct stat st;
-	size_t n = strlen(buf);
-
-	if (stat(path, &st) != 0)
-		snprintf(buf + n, size - n, "%s:-\n", path);
-	else
-		snprintf(buf + n, size - n, "%s:%ju:%ju:%jd:%jd.%09ld\n", path,
-		    (uintmax_t)st.st_dev, (uintmax_t)st.st_ino, (intmax_t)st.st_size,
-		    (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-}
-
-/* Options and files, as one string: equal strings, same resolver. */
-static char *
-built_from(const struct resolver_opts *o)
-{
-	char buf[4096];
-	size_t i, n;
-
-	snprintf(buf, sizeof(buf), "timeout %u\n", o->timeout_ms);
-	for (i = 0; i < o->nnameservers; i++) {
-		n = strlen(buf);
-		snprintf(buf + n, sizeof(buf) - n, "ns %s\n", o->nameservers[i]);
-	}
-	if (o->nnameservers == 0)
-		built_from_file(buf, sizeof(buf), resolv_conf(o));
-	if (o->trust_anchor_file != NULL)
-		built_from_file(buf, sizeof(buf), o->trust_anchor_file);
-	return strdup(buf);
-}
-
 /*
  * libunbound reads its trust anchors when it first resolves: resolve a
  * name it answers itself (no network) now, so that a bad anchor is a
@@ -242,40 +144,28 @@ resolver_init_check(struct resolver *r, const char *path, char *err, size_t errs
 	return -1;
 }
 
-/* Build the shared context. */
-int
-resolver_new(const struct resolver_opts *o, struct resolver **out, char *err, size_t errsize)
+/* Make r's libunbound context from r->conf; on failure, err says why. */
+static int
+resolver_start(struct resolver *r, char *err, size_t errsize)
 {
 	static const cookie_io_functions_t io = { .write = unbound_write };
-	struct resolver *r;
 	size_t i;
 	int rc;
 
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		snprintf(err, errsize, "out of memory");
-		return -1;
-	}
-	r->timeout_ms = o->timeout_ms ? o->timeout_ms : 5000;
-	r->refs = 1;
 	if ((r->ctx = ub_ctx_create()) == NULL) {
 		snprintf(err, errsize, "cannot create a libunbound context");
-		free(r);
 		return -1;
 	}
-	pthread_mutex_init(&r->mu, NULL);
-	pthread_cond_init(&r->cv, NULL);
-	if ((r->cache = dnscache_new()) == NULL || (r->built_from = built_from(o)) == NULL ||
-	    (r->out = fopencookie(r, "w", io)) == NULL) {
+	if (r->out == NULL && (r->out = fopencookie(r, "w", io)) == NULL) {
 		snprintf(err, errsize, "out of memory");
-		resolver_free(r);
-		return -1;
+		goto fail;
 	}
 	setvbuf(r->out, NULL, _IOLBF, 0);
 	if ((rc = ub_ctx_debugout(r->ctx, r->out)) != 0)
-		goto fail;
-	/* A thread, not a forked process: the daemon may be chrooted and threaded. */
+		goto ubfail;
+	/* A thread, not a forked process: the daemon is threaded. */
 	if ((rc = ub_ctx_async(r->ctx, 1)) != 0)
-		goto fail;
+		goto ubfail;
 	/*
 	 * A server that stopped answering for a while is marked down, and by
 	 * default not asked again for up to 15 minutes (infra-host-ttl 900):
@@ -283,25 +173,58 @@ resolver_new(const struct resolver_opts *o, struct resolver **out, char *err, si
 	 * longer than the outage. Keep probing it, and forget what was learnt
 	 * about a server after a few seconds (we only talk to forwarders, so
 	 * there is little to learn).
+	 * The library opens at most 16 sockets (outgoing-range) by default,
+	 * so 16 queries in flight, and a query given up by its waiter goes on
+	 * (ub_cancel only drops its answer) for as long as libunbound retries,
+	 * some 8 s against a silent server: the slow key records of one sender
+	 * held every other lookup in a queue. 256 ports, each a descriptor only
+	 * while in use, stay well inside the daemon's descriptor limit.
 	 */
 	if ((rc = ub_ctx_set_option(r->ctx, "infra-keep-probing:", "yes")) != 0 ||
-	    (rc = ub_ctx_set_option(r->ctx, "infra-host-ttl:", "5")) != 0)
-		goto fail;
-	for (i = 0; i < o->nnameservers; i++)
-		if ((rc = ub_ctx_set_fwd(r->ctx, o->nameservers[i])) != 0) {
-			snprintf(err, errsize, "Nameservers '%s': %s", o->nameservers[i],
-			    ub_strerror(rc));
-			resolver_free(r);
-			return -1;
-		}
-	if (o->nnameservers == 0 &&
-	    (rc = ub_ctx_resolvconf(r->ctx, resolv_conf(o))) != 0) {
-		snprintf(err, errsize, "%s: %s", resolv_conf(o), ub_strerror(rc));
+	    (rc = ub_ctx_set_option(r->ctx, "infra-host-ttl:", "5")) != 0 ||
+	    (rc = ub_ctx_set_option(r->ctx, "outgoing-range:", "256")) != 0)
+		goto ubfail;
+	/* Checked when read (resolver_conf.c): a failure here is out of memory. */
+	for (i = 0; i < r->conf.nfwd; i++)
+		if ((rc = ub_ctx_set_fwd(r->ctx, r->conf.fwd[i])) != 0)
+			goto ubfail;
+	for (i = 0; i < r->conf.nta; i++)
+		if ((rc = ub_ctx_add_ta(r->ctx, r->conf.ta[i])) != 0)
+			goto ubfail;
+	return 0;
+ubfail:
+	snprintf(err, errsize, "libunbound: %s", ub_strerror(rc));
+fail:
+	ub_ctx_delete(r->ctx);
+	r->ctx = NULL;
+	return -1;
+}
+
+/* Build the shared resolver: its settings now, its context when first needed. */
+int
+resolver_new(const struct resolver_opts *o, struct resolver **out, char *err, size_t errsize)
+{
+	struct resolver *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	r->timeout_ms = o->timeout_ms ? o->timeout_ms : 5000;
+	r->refs = 1;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	if (resolver_conf_read(o, &r->conf, err, errsize) != 0) {
+		resolver_free(r);
+		return -1;
+	}
+	if ((r->cache = dnscache_new()) == NULL) {
+		snprintf(err, errsize, "out of memory");
 		resolver_free(r);
 		return -1;
 	}
 	if (o->trust_anchor_file != NULL) {
-		if (resolver_ta(r, o->trust_anchor_file, err, errsize) != 0 ||
+		if (resolver_start(r, err, errsize) != 0 ||
 		    resolver_init_check(r, o->trust_anchor_file, err, errsize) != 0) {
 			resolver_free(r);
 			return -1;
@@ -310,10 +233,20 @@ resolver_new(const struct resolver_opts *o, struct resolver **out, char *err, si
 	}
 	*out = r;
 	return 0;
-fail:
-	snprintf(err, errsize, "libunbound: %s", ub_strerror(rc));
-	resolver_free(r);
-	return -1;
+}
+
+/* The context, made on first use; NULL with why when it cannot be made. */
+static struct ub_ctx *
+resolver_ctx(struct resolver *r, char *why, size_t whysize)
+{
+	struct ub_ctx *ctx;
+
+	pthread_mutex_lock(&r->mu);
+	if (r->ctx == NULL && resolver_start(r, why, whysize) != 0 && unbound_log != NULL)
+		unbound_log(why);
+	ctx = r->ctx;
+	pthread_mutex_unlock(&r->mu);
+	return ctx;
 }
 
 void
@@ -321,11 +254,12 @@ resolver_free(struct resolver *r)
 {
 	if (r == NULL || __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
-	ub_ctx_delete(r->ctx);
+	if (r->ctx != NULL)
+		ub_ctx_delete(r->ctx);
 	if (r->out != NULL)
 		fclose(r->out);	/* after the context: its thread may still write */
 	dnscache_free(r->cache);
-	free(r->built_from);
+	resolver_conf_free(&r->conf);
 	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
@@ -334,7 +268,8 @@ resolver_free(struct resolver *r)
 struct resolver *
 resolver_keep(struct resolver *old, const struct resolver *fresh)
 {
-	if (old == NULL || fresh == NULL || strcmp(old->built_from, fresh->built_from) != 0)
+	if (old == NULL || fresh == NULL ||
+	    strcmp(old->conf.built_from, fresh->conf.built_from) != 0)
 		return NULL;
 	__atomic_add_fetch(&old->refs, 1, __ATOMIC_ACQ_REL);
 	return old;
@@ -505,7 +440,7 @@ void
 resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
 {
 	struct ticket **t;
-	char name[600];
+	char name[600], why[256];
 	size_t i, pending = 0;
 	int rc;
 
@@ -542,6 +477,15 @@ resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
 		t[i]->pending = &pending;
 		pending++;
 	}
+	if (pending > 0 && resolver_ctx(r, why, sizeof(why)) == NULL) {
+		for (i = 0; i < n; i++)
+			if (t[i] != NULL) {
+				snprintf(q[i].reason, sizeof(q[i].reason), "DNS: %.150s", why);
+				free(t[i]);
+				t[i] = NULL;
+			}
+		pending = 0;
+	}
 	/*
 	 * Sent without our mutex: libunbound takes its own locks here, and a
 	 * callback (in another thread's ub_process) may already be waiting for ours.
@@ -563,7 +507,16 @@ resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
 	}
 	pthread_mutex_lock(&r->mu);
 	resolver_wait(r, &pending, now_ms() + r->timeout_ms);
-	/* Give up on the rest: a successful cancel means no callback will come. */
+	/*
+	 * Give up on the rest, deciding each ticket's fate with the mutex held:
+	 * a callback cannot run meanwhile, so a ticket is ours until we leave
+	 * it. A cancel that succeeds means no callback will come (libunbound
+	 * takes the callback out under its own lock, and calls it holding none,
+	 * so asking it here cannot deadlock): free the ticket now. One that
+	 * fails means the answer is being delivered: its callback, waiting for
+	 * our mutex, finds the ticket abandoned and frees it. Once the mutex is
+	 * released no ticket is touched again, whoever frees it.
+	 */
 	for (i = 0; i < n; i++) {
 		if (t[i] == NULL)
 			continue;
@@ -572,17 +525,16 @@ resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
 			    q[i].domain);
 			dnscache_put(r->cache, name, &q[i], t[i]->ttl);
 			free(t[i]);
-			t[i] = NULL;
 			continue;
 		}
-		t[i]->q = NULL;
 		snprintf(q[i].reason, sizeof(q[i].reason), "DNS timeout after %u ms",
 		    r->timeout_ms);
+		if (ub_cancel(r->ctx, t[i]->id) == 0)
+			free(t[i]);
+		else
+			t[i]->q = NULL;
 	}
 	pthread_mutex_unlock(&r->mu);
-	for (i = 0; i < n; i++)
-		if (t[i] != NULL && ub_cancel(r->ctx, t[i]->id) == 0)
-			free(t[i]);
 	free(t);
 }
 

@@ -33,7 +33,12 @@ void resolver_log_to(void (*log)(const char *line));
 
 struct resolver;
 
-/* Build the shared resolver; on failure, err says why. */
+/*
+ * Build the shared resolver: its settings and files are read and checked
+ * now (on failure, err says why), libunbound's context is made when a
+ * first key record is looked up, or now when it validates (its trust
+ * anchors can only be checked by libunbound).
+ */
 int resolver_new(const struct resolver_opts *o, struct resolver **out, char *err,
     size_t errsize);
 /* Drop a reference; the last one frees the resolver. */

@@ -295,6 +295,9 @@ verifier_forged(const struct verifier *v, const char *ours, size_t *idx, size_t 
 static int
 as_unsigned(const dkim_vresult *r)
 {
+	/* Not finished, or failed inside: our fault, never the sender's. */
+	if (r->status == DKIM_V_UNDECIDED || r->status == DKIM_V_INTERNAL)
+		return 0;
 	return r->testing || r->status == DKIM_V_KEYUNTRUSTED;
 }
 
@@ -328,7 +331,8 @@ verifier_action(const struct verifier *v, enum config_action internal, const cha
 		if (first == NULL)
 			first = r;
 		dns |= r->status == DKIM_V_KEYFAIL;
-		intern |= r->status == DKIM_V_INTERNAL;
+		/* Not finished is our fault, never the sender's (nor a pass). */
+		intern |= r->status == DKIM_V_INTERNAL || r->status == DKIM_V_UNDECIDED;
 		security |= r->dnssec == DKIM_DNSSEC_BOGUS;
 	}
 	if (n == 0) {
@@ -396,7 +400,10 @@ verifier_describe(const struct verifier *v, dbuf *out)
 		}
 		if (r->status != DKIM_V_PASS) {
 			dbuf_adds(out, sep);
-			dbuf_add_escaped(out, r->reason, strnlen(r->reason, 200));
+			if (r->reason[0] != '\0')
+				dbuf_add_escaped(out, r->reason, strnlen(r->reason, 200));
+			else
+				dbuf_adds(out, dkim_vstatus_name(r->status));
 			sep = "; ";
 		}
 		if (sep[0] == ';')

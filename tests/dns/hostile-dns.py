@@ -16,6 +16,7 @@ are answered first; then, for SELECTOR._domainkey.ANYDOMAIN:
   servfail  SERVFAIL
   refused   REFUSED
   slow      never answered
+  lateN...  as good, but only after N milliseconds (late205x1: 205 ms)
   wrongtype an A record in the answer section
   cname     CNAME to good._domainkey.t.test
   badrr     a reply whose answer section does not parse
@@ -30,6 +31,7 @@ match its record.
 usage: hostile-dns.py PORT LOG [ZONEFILE [SECZONE TAFILE]]   (prints "ready")
 """
 import os
+import re
 import socketserver
 import struct
 import sys
@@ -133,7 +135,11 @@ def answer(wire, tcp):
         return r.to_wire()
     with LOCK:
         rec = zone_lookup(qname)
-    if rec is not None:
+    late = re.match(r"late([0-9]+)", label)
+    if late:	# this thread only: the server goes on answering others
+        time.sleep(int(late.group(1)) / 1000)
+        add("TXT", txt([GOOD.encode()]))
+    elif rec is not None:
         add("TXT", txt([rec[i:i + 255] for i in range(0, len(rec), 255)] or [b""]))
     elif label == "good":
         add("TXT", txt([GOOD.encode()]))

@@ -54,7 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		testing = -1;
 		reason[0] = '\0';
 		if (dkim_keyrecord_parse(s, size, (dkim_alg)a, &k, &testing, reason,
-		    sizeof(reason)) == 0) {
+		    sizeof(reason)) == DKIM_V_PASS) {
 			MUST(k != NULL && !dkim_key_is_private(k));
 			MUST(a < 0 || dkim_key_alg(k) == (dkim_alg)a);
 			dkim_key_free(k);

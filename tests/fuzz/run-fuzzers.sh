@@ -44,14 +44,16 @@ ssl_cflags=$(pkg-config --cflags libcrypto 2>/dev/null || true)
 ssl_libs="$(pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto) $(pkg-config --libs libidn2 2>/dev/null || echo -lidn2)"
 for t in $targets; do
 	extra=
-	# fuzz_dns includes verify/resolver.c itself, and needs the answer cache.
-	[ "$t" = fuzz_dns ] && extra="$top/verify/dnscache.c -lunbound -lpthread"
+	# fuzz_dns includes verify/resolver.c itself, and needs the answer cache
+	# and the settings reader.
+	[ "$t" = fuzz_dns ] &&
+		extra="$top/verify/dnscache.c $top/verify/resolver_conf.c -lunbound -lpthread"
 	# fuzz_session drives the milter's message path: the session, From and
 	# policy (milter/), configuration (config/), verification (verify/) and
 	# the tables, file tables only (no database back ends in this build).
 	if [ "$t" = fuzz_session ]; then
 		for f in milter/session milter/from milter/policy verify/verifier verify/resolver \
-		    verify/dnscache; do
+		    verify/resolver_conf verify/dnscache; do
 			extra="$extra $top/$f.c"
 		done
 		for f in "$top"/config/*.c "$top"/keys/*.c "$top"/tables/*.c; do

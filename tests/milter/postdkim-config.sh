@@ -3,7 +3,8 @@
 # names the file, line and keyword (or the key file and what is wrong), for
 # -n and for the daemon alike; the plain OpenDKIM-style configuration works;
 # SIGHUP/SIGUSR1 reload a good configuration, and a broken one is refused
-# while signing goes on with the old.
+# while signing goes on with the old. No output shows a database password,
+# and a file holding one that others can read is named.
 set -eu
 . "${TESTS_SRCDIR:-$(dirname "$0")}/testlib.sh"
 . "$TESTS_SRCDIR/pdlib.sh"
@@ -112,6 +113,69 @@ bad discard "$T/discard.conf:6" "discard"
 # OpenDKIM's verifier-only keywords: a warning, not an error.
 { good k1 s1; echo "TrustAnchorFile /usr/share/dns/root.key"; } > "$T/ta.conf"
 "$POSTDKIM" -n -c "$T/ta.conf" > "$T/ta.out" 2>&1 || { cat "$T/ta.out" >&2; tl_fail "TrustAnchorFile refused"; }
+
+# A database password is never shown: not by -n, at start, per message or
+# at reload, whatever the mistake (a typo of dsn:, a value in the wrong
+# keyword, a '/' in it, a server that refuses the connection); and a file
+# that holds one and that others can read is named with its fix.
+PW='Pa:ss@w0rd'
+url() { printf '%s://postdkim:%s@%s/db/table=t?keycol=k?datacol=v' "$1" "$PW" "$2"; }
+# nopw FILE...: no part of the password in any of them.
+nopw() {
+	for f in "$@"; do
+		! grep -e 'w0rd' -e 'Pa:ss' "$f" || tl_fail "$f shows the password"
+	done
+}
+{ good k1 s1; echo "KeyTable dns:$(url pgsql 127.0.0.1)"; echo "SigningTable $T/signingtable"; } > "$T/pw-dns.conf"
+chmod 0644 "$T/pw-dns.conf"
+bad pw-dns "pw-dns.conf:6: KeyTable: 'dns:pgsql://postdkim:***@127.0.0.1/db/"
+{ good k1 s1; echo "KeyTable $T/keytable"; echo "SigningTable dsm:$(url mysql 127.0.0.1)"; } > "$T/pw-dsm.conf"
+bad pw-dsm "pw-dsm.conf:7: SigningTable: 'dsm:mysql://postdkim:***@127.0.0.1/db/"
+good k1 s1 | sed "s|^Domain .*|Domain dns:$(url pgsql 127.0.0.1)|" > "$T/pw-domain.conf"
+bad pw-domain "pw-domain.conf:1: Domain: 'dns:pgsql://postdkim:***@127.0.0.1/db/"
+{ good k1 s1; echo "InternalHosts dns:$(url pgsql 127.0.0.1)"; } > "$T/pw-hosts.conf"
+bad pw-hosts "pw-hosts.conf:6: InternalHosts:"
+{ good k1 s1; echo "dsn:$(url pgsql 127.0.0.1)"; } > "$T/pw-line.conf"
+bad pw-line "pw-line.conf:6: unknown keyword 'dsn:pgsql://postdkim:***@127.0.0.1/db/"
+{ good k1 s1; echo "KeyTable dsn:pgsql://postdkim:Pa:ss/w0rd@127.0.0.1/table=t?keycol=k?datacol=v"; echo "SigningTable $T/signingtable"; } > "$T/pw-slash.conf"
+bad pw-slash "pw-slash.conf:6: KeyTable: dsn: ':' without '@HOST'"
+grep -q "pw-dns.conf:6: KeyTable holds a database password, and $T/pw-dns.conf is readable by others (mode 0644): chmod 0600 $T/pw-dns.conf (no UserID" \
+    "$T/pw-dns.out" || { cat "$T/pw-dns.out" >&2; tl_fail "no warning about a password readable by others"; }
+# Servers that refuse the connection (nothing listens on port 1): -n names
+# them with their client library's words; the daemon starts (tables are
+# asked per message), tempfails our mail and logs why.
+for be in pgsql mysql; do
+	printf 'KeyTable dsn:%s\nSigningTable dsn:%s\nSocket local:%s/pd.sock\nSyslog no\n' \
+	    "$(url $be 1+127.0.0.1)" "$(url $be 1+127.0.0.1)" "$T" > "$T/pw-$be.conf"
+	"$POSTDKIM" -n -c "$T/pw-$be.conf" > "$T/pw-$be.out" 2>&1 && tl_fail "pw-$be: -n accepted an unreachable server"
+	grep -q "KeyTable dsn:$be://postdkim@1+127.0.0.1/db/.* at 127.0.0.1 port 1: cannot connect: " "$T/pw-$be.out" ||
+	    { cat "$T/pw-$be.out" >&2; tl_fail "pw-$be: -n does not name the server"; }
+	pd_start "pw-$be" "$T/pw-$be.conf"
+	"$MCLIENT" -s "unix:$T/pd.sock" "$T/t1.eml" > "$T/pw-$be.mc" 2>&1 || tl_fail "pw-$be: mclient failed"
+	grep -q '^1 tempfail ' "$T/pw-$be.mc" || { cat "$T/pw-$be.mc" >&2; tl_fail "pw-$be: not tempfailed"; }
+	pd_stop "$PD_PID" || tl_fail "pw-$be: postdkim did not stop cleanly"
+	grep -q "SigningTable dsn:$be://postdkim@1+127.0.0.1/.*cannot connect" "$T/pw-$be.log" ||
+	    { cat "$T/pw-$be.log" >&2; tl_fail "pw-$be: the log does not say why"; }
+	tl_note "pw-$be: $(grep -m 1 'cannot connect' "$T/pw-$be.log")"
+done
+# A mistyped dsn: at reload: refused, logged without the password.
+good k1 s1 > "$T/pw-rl.conf"
+pd_start pw-rl "$T/pw-rl.conf"
+{ good k1 s1; echo "KeyTable dns:$(url pgsql 127.0.0.1)"; echo "SigningTable $T/signingtable"; } > "$T/pw-rl.conf"
+kill -HUP "$PD_PID"
+n=0
+until grep -q "reload failed" "$T/pw-rl.log"; do
+	n=$((n + 1)); [ $n -le 50 ] || { cat "$T/pw-rl.log" >&2; tl_fail "pw-rl: no reload failure logged"; }; sleep 0.1
+done
+grep -q "pw-rl.conf:6: KeyTable: 'dns:pgsql://postdkim:\*\*\*@127.0.0.1" "$T/pw-rl.log" ||
+	{ cat "$T/pw-rl.log" >&2; tl_fail "pw-rl: the reload error does not say where"; }
+pd_stop "$PD_PID" || tl_fail "pw-rl: postdkim did not stop cleanly"
+nopw "$T"/pw-*.out "$T"/pw-*.daemon "$T"/pw-*.log "$T"/pw-*.mc
+# Mode 0640: no warning.
+chmod 0640 "$T/pw-pgsql.conf"
+"$POSTDKIM" -n -c "$T/pw-pgsql.conf" > "$T/pw-0640.out" 2>&1 || true
+grep -q 'readable by others' "$T/pw-0640.out" && { cat "$T/pw-0640.out" >&2; tl_fail "a mode 0640 file is said to be readable by others"; }
+tl_note "a database password: never shown in $(cat "$T"/pw-*.out "$T"/pw-*.daemon "$T"/pw-*.log "$T"/pw-*.mc | wc -l) lines of -n, daemon and reload output"
 
 # Reload. sign_sel: the s= of a fresh signature through a new connection.
 sign_sel() {

@@ -6,6 +6,7 @@
 # says why with the queue id. A From with several mailboxes (and a Sender)
 # is signed when every mailbox gets the same keys, not otherwise. On-Default
 # tempfail defers our mail that cannot be signed, never mail that is not ours.
+# A 445-byte From address matches a full-address and a *@domain entry.
 set -eu
 . "${TESTS_SRCDIR:-$(dirname "$0")}/testlib.sh"
 . "$TESTS_SRCDIR/pdlib.sh"
@@ -125,6 +126,35 @@ grep -q 'd=example.com' "$T/ktout/1.eml" || tl_fail "KeyTable mailboxes: not sig
 grep -q 'different keys: example.com, example.org' "$T/pd3.log" &&
     grep -q 'mailboxes with different keys in example.com' "$T/pd3.log" ||
     { cat "$T/pd3.log" >&2; tl_fail "KeyTable mailboxes: reasons not logged"; }
+
+# Long addresses (local@domain of 445 bytes, as long as the From parser
+# takes: 250-byte local part, 194-byte domain) are matched like short ones:
+# a full-address entry of a file SigningTable, and *@domain in a refile: one.
+L=$($PY -c 'print("x" * 250)')
+LD=$($PY -c 'print(".".join(c * 60 for c in "abc") + ".example.com")')
+pd_zone sel2 example.com k2
+printf '%s@%s\tcarol\n' "$L" "$LD" >> "$T/st"
+printf '*@%s\tcom\n' "$LD" > "$T/st4"
+sed -e "s|file:$T/st|refile:$T/st4|" -e "s|pd3.sock|pd4.sock|" "$T/pd3.conf" > "$T/pd4.conf"
+kill -HUP "$PD_PID"
+pd_start pd4 "$T/pd4.conf"
+printf 'From: %s@%s\n'"$H"'\nlong address\n' "$L" "$LD" > "$T/long.eml"
+for d in pd3 pd4; do
+	rm -rf "$T/long-$d"
+	mkdir "$T/long-$d"
+	n=0
+	# pd3 signs with carol's key (s=sel2) once the reload is in force.
+	until "$MCLIENT" -s "unix:$T/$d.sock" -o "$T/long-$d" "$T/long.eml" > "$T/long-$d.log" &&
+	    grep -q '^1 accept .* ins=1 ' "$T/long-$d.log" && { [ $d = pd4 ] ||
+	    grep -q 's=sel2;' "$T/long-$d/1.eml"; }; do
+		n=$((n + 1))
+		[ $n -le 50 ] || { cat "$T/long-$d.log" "$T/$d.log" >&2; tl_fail "long address ($d): not signed"; }
+		sleep 0.1
+	done
+	pd_check 1 "$T/long-$d/1.eml"
+done
+grep -q 's=sel;' "$T/long-pd4/1.eml" || tl_fail "long address (refile): not signed by *@domain's key"
+tl_note "long address ($(printf '%s@%s' "$L" "$LD" | wc -c) bytes): signed by a full-address and a *@domain entry"
 
 # The same decisions on one reused connection (state must not leak from
 # one transaction to the next: SASL macros are per MAIL).

@@ -72,6 +72,12 @@ EOF
 	pd_start "$c" "$T/$c.conf"
 	pids="$pids $PD_PID"
 done
+# Without dsn: tables no database client library is loaded (they and what
+# they pull in, Kerberos, LDAP, GnuTLS, would be 3 MB of every daemon's memory).
+if grep -q '/libpq\.so\|/libmariadb\.so\|/libgnutls\|/libkrb5' "/proc/$PD_PID/maps"; then
+	grep '/libpq\.so\|/libmariadb\.so\|/libgnutls\|/libkrb5' "/proc/$PD_PID/maps" >&2
+	tl_fail "a daemon without dsn: tables loads database client libraries"
+fi
 
 for canon in simple/simple simple/relaxed relaxed/simple relaxed/relaxed; do
 	c=$(echo "$canon" | tr / -)

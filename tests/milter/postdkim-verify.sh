@@ -454,6 +454,51 @@ S=$S0
 pd_stop "$PD4_PID" || tl_fail "postdkim (pd4) did not stop cleanly"
 tl_note "On-BadSignature reject: a t=y signer's altered message accepted (as unsigned); BogusKey and UnprotectedKey neutral give neutral"
 
+# libunbound's context (its pipes, thread, sockets, caches) is made when a
+# first key is looked up, not at start: a Mode sv daemon that has only
+# signed holds the descriptors of the same daemon in Mode s. (With
+# TrustAnchorFile, as pd above, it is made at start: only libunbound can
+# check the anchors.)
+{
+	grep -v '^Socket\|^TrustAnchorFile' "$T/pd.conf"
+	echo "Socket local:$T/pd4.sock"
+} > "$T/pd4.conf"
+{
+	grep -v '^Socket' "$T/pd4.conf"
+	echo "Socket local:$T/pd5.sock"
+	echo "Mode s"
+} > "$T/pd5.conf"
+pd_start pd4 "$T/pd4.conf"
+PD4_PID=$PD_PID
+pd_start pd5 "$T/pd5.conf"
+PD5_PID=$PD_PID
+S0=$S
+for d in pd4 pd5; do
+	S="unix:$T/$d.sock"
+	cp "$T/outbound.eml" "$T/out-$d.eml"
+	run "out-$d"
+	grep -q '^1 accept .*ins=1 ' "$T/o-out-$d.log" || tl_fail "$d: outbound not signed"
+done
+# fds PID: its open descriptors (libmilter closes a finished session a moment later).
+fds() { ls "/proc/$1/fd" | wc -l; }
+i=0
+until [ "$(fds "$PD4_PID")" -eq "$(fds "$PD5_PID")" ]; do
+	i=$((i + 1))
+	[ $i -le 30 ] || tl_fail "Mode sv, signing only: $(fds "$PD4_PID") descriptors, Mode s $(fds "$PD5_PID"): libunbound started without a lookup"
+	sleep 0.1
+done
+n4=$(fds "$PD4_PID")
+S="unix:$T/pd4.sock"
+cp "$T/py-rsa-relaxed-relaxed.eml" "$T/lazy.eml"
+run lazy --client-addr 192.0.2.1
+expect lazy accept "^$ID; pass d=sender.example s=rsa b=8\$"
+n4b=$(fds "$PD4_PID")
+[ "$n4b" -gt "$n4" ] || tl_fail "pd4: no descriptor of libunbound's after a lookup"
+S=$S0
+pd_stop "$PD4_PID" || tl_fail "postdkim (pd4) did not stop cleanly"
+pd_stop "$PD5_PID" || tl_fail "postdkim (pd5) did not stop cleanly"
+tl_note "libunbound made at the first lookup: $n4 descriptors after signing (as in Mode s), $n4b after"
+
 # No DNS: a key not in the cache is a temporary failure, within DNSTimeout.
 kill "$DNS_PID"
 wait "$DNS_PID" 2>/dev/null || true

@@ -1,8 +1,9 @@
 #!/bin/sh
 # deb-systemd.sh - the Debian package in a Debian 12 container booted under a
-# real systemd: install with Postfix, nothing runs before a key is configured,
-# then sign mail through Postfix (sendmail and SMTP), check the unit's
-# hardening, reload under load, stop, upgrade, reboot, remove, purge.
+# real systemd: lintian and the conffile's mode (0640, group postdkim), install
+# with Postfix, nothing runs before a key is configured, then sign mail through
+# Postfix (sendmail and SMTP), check the unit's hardening, reload under load,
+# stop, upgrade (the conffile's mode fixed or kept), reboot, remove, purge.
 #
 #   tests/systemd/deb-systemd.sh [DEBDIR]    (default: _deb, from build.sh deb)
 #
@@ -53,6 +54,15 @@ SOCK=/var/spool/postfix/var/run/postdkim/postdkim.sock
 PIDF=/run/postdkim/postdkim.pid
 SINK=/var/tmp/sink
 
+step "lintian, and the conffile's mode in the package"
+# /etc/postdkim.conf may hold a database password: 0640 in the package
+# (group postdkim is given at install: the group does not exist at build).
+command -v lintian >/dev/null || ct_fail "lintian not found (build.sh deps installs it)"
+lintian --fail-on error,warning "$deb" || ct_fail "lintian: errors or warnings in $deb"
+ok "lintian: no error or warning"
+expect "/etc/postdkim.conf in the package" \
+	"$(dpkg-deb -c "$deb" | awk '$6 == "./etc/postdkim.conf" { print $1, $2 }')" "-rw-r----- root/root"
+
 step "container root"
 ct_prepare "$work"
 mkdir -p "$ROOT/root/pkg"
@@ -80,13 +90,17 @@ grep -q 'installed, not enabled' "$work/install.log" ||
 	ct_fail "the install did not say what to do next"
 expect "enabled after install" "$(ct systemctl is-enabled postdkim || true)" disabled
 expect "active after install" "$(ct systemctl is-active postdkim || true)" inactive
-out=$(ct postdkim -n 2>&1) && ct_fail "postdkim -n accepted the shipped configuration"
+# The shipped configuration names no key: a verifier that says so.
+out=$(ct postdkim -n 2>&1) || ct_fail "postdkim -n refuses the shipped configuration: $out"
 case "$out" in
-*"nothing to sign"*) ok "shipped configuration: $out" ;;
+*"nothing is signed"*"configuration OK, verifying only"*) ok "shipped configuration: $out" ;;
 *) ct_fail "postdkim -n on the shipped configuration: $out" ;;
 esac
-# Started anyway on the shipped configuration, it fails, is retried a few
-# times (StartLimitBurst), then stays failed: no endless restart loop.
+# A configuration that cannot start (Mode s, nothing to sign): the service
+# fails, is retried a few times (StartLimitBurst), then stays failed: no
+# endless restart loop. The conffile gets its bytes back afterwards.
+cp -p "$ROOT/etc/postdkim.conf" "$work/shipped.conf"
+echo "Mode s" >> "$ROOT/etc/postdkim.conf"
 ct systemctl start postdkim 2>/dev/null && ct_fail "postdkim started with nothing to sign"
 i=0
 until [ "$(ct systemctl is-active postdkim || true)" = failed ]; do
@@ -101,9 +115,11 @@ n=$(ct systemctl show -P NRestarts postdkim)
 [ "$n" -le 3 ] || ct_fail "$n restarts with nothing to sign"
 ok "gave up after $n automatic restarts"
 ct systemctl reset-failed postdkim
+cat "$work/shipped.conf" > "$ROOT/etc/postdkim.conf"
 expect "key directory" "$(ct stat -c '%U:%G %a' $KEYDIR)" "postdkim:postdkim 700"
 expect "socket directory" "$(ct stat -c '%U:%G %a' "$(dirname $SOCK)")" "postdkim:postdkim 750"
 expect "PidFile directory" "$(ct stat -c '%U:%G %a' "$(dirname $PIDF)")" "postdkim:postdkim 755"
+expect "configuration file" "$(ct stat -c '%U:%G %a' /etc/postdkim.conf)" "root:postdkim 640"
 ct id -nG postfix | tr ' ' '\n' | grep -qx postdkim || ct_fail "postfix is not in group postdkim"
 ok "postfix is in group postdkim"
 # shellcheck disable=SC2016
@@ -218,16 +234,29 @@ ok "stop removed the socket and the PID file"
 ct systemctl start postdkim
 
 step "upgrade (reinstall of the same package): configuration kept, restarted"
+# As an earlier package left it (0644 root:root): the upgrade makes it 0640
+# root:postdkim.
+ct chgrp root /etc/postdkim.conf
+ct chmod 0644 /etc/postdkim.conf
 old=$(ct systemctl show -P MainPID postdkim)
 ct sh -c "cd /root/pkg && apt-get install -q -y --reinstall ./$debname" > "$work/upgrade.log" 2>&1 ||
 	{ cat "$work/upgrade.log"; ct_fail "reinstall failed"; }
 ct grep -q '^Domain  *example.test' /etc/postdkim.conf || ct_fail "the configuration was not kept"
+expect "configuration file after an upgrade from 0644" \
+	"$(ct stat -c '%U:%G %a' /etc/postdkim.conf)" "root:postdkim 640"
 expect "active after upgrade" "$(ct systemctl is-active postdkim)" active
 new=$(ct systemctl show -P MainPID postdkim)
 [ "$new" != "$old" ] || ct_fail "the upgrade did not restart postdkim"
 ok "restarted by the upgrade (pid $old -> $new)"
 send smtp 1 afterupgrade
 arrived afterupgrade 1
+# A mode of the administrator's own is kept by an upgrade.
+ct chmod 0600 /etc/postdkim.conf
+ct sh -c "cd /root/pkg && apt-get install -q -y --reinstall ./$debname" > "$work/upgrade2.log" 2>&1 ||
+	{ cat "$work/upgrade2.log"; ct_fail "second reinstall failed"; }
+expect "configuration file of mode 0600 after an upgrade" \
+	"$(ct stat -c '%U:%G %a' /etc/postdkim.conf)" "root:postdkim 600"
+ct chmod 0640 /etc/postdkim.conf
 
 step "systemd-analyze security"
 ct systemd-analyze security --no-pager postdkim.service > "$work/security" 2>&1 || true

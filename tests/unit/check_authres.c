@@ -3,7 +3,8 @@
  * (results, comments, header.b prefixes unique among the message's
  * signatures, quoting), read back by Debian's python3-authres; and the
  * authserv-id reader that finds forged fields (comments, quoted strings,
- * folds, versions, junk).
+ * folds, versions, junk); a verification never finished is no pass, in the
+ * field nor in the action.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <check.h>
 
 #include "../../verify/authres.h"
+#include "../../verify/verifier.h"
 #include "testmain.h"
 
 #define PY "/usr/bin/python3"
@@ -270,6 +272,48 @@ START_TEST(id_match)
 }
 END_TEST
 
+/*
+ * A result never filled in (zeroed) and a message whose verification was
+ * never finished (end of header only: its key neither fetched nor
+ * checked, no body) read temperror and get On-InternalError, never pass.
+ */
+START_TEST(unfinished)
+{
+	static const char sig[] = " v=1; a=rsa-sha256; d=example.com; s=sel; h=from; "
+	    "bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA";
+	struct verify_cfg vc;
+	struct verifier *v;
+	dkim_vresult r;
+	const char *what;
+	char *val;
+	dkim_err err;
+	dbuf b;
+
+	memset(&r, 0, sizeof(r));
+	val = build("mx.example.org", &r, 1);
+	ck_assert_msg(strstr(val, "dkim=temperror") != NULL, "%s", val);
+	free(val);
+	memset(&vc, 0, sizeof(vc));
+	vc.verify = 1;
+	vc.max_sigs = 3;
+	vc.min_key_bits = 1024;
+	vc.on_badsig = vc.on_keynotfound = vc.on_nosig = vc.on_dnserr = ACTION_REJECT;
+	ck_assert_int_eq(verifier_new(&vc, NULL, &v), 0);
+	verifier_header(v, "DKIM-Signature", 14, sig, strlen(sig));
+	verifier_header(v, "From", 4, " a@example.com", 14);
+	/* The end of the header without its lookups (there is no resolver here). */
+	ck_assert_int_eq(dkim_vmsg_eoh(v->vm, &err), DKIM_OK);
+	ck_assert_uint_eq(dkim_vmsg_nverify(v->vm), 1);
+	ck_assert_int_eq(verifier_action(v, ACTION_TEMPFAIL, &what), ACTION_TEMPFAIL);
+	ck_assert_str_eq(what, "internal error");
+	dbuf_init(&b);
+	ck_assert_int_eq(verifier_authres(v, "mx.example.org", "\r\n\t", &b), 1);
+	ck_assert_msg(strstr(b.data, "dkim=temperror") != NULL, "%s", b.data);
+	dbuf_free(&b);
+	verifier_free(v);
+}
+END_TEST
+
 /* Every test of this program, in one suite. */
 int
 main(void)
@@ -278,6 +322,6 @@ main(void)
 	TCase *tc = tm_case(s, "authres", 30);
 
 	tm_add(tc, build_pass, build_none, build_many, build_truncated, build_quoting, parse_id,
-	    id_match, NULL);
+	    id_match, unfinished, NULL);
 	return tm_run(s, CK_FORK_GETENV);
 }

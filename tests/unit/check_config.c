@@ -373,7 +373,7 @@ START_TEST(verify_keywords)
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nTrustAnchorFile /x\n",
 	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: TrustAnchorFile: /x: No such file");
-	/* Nameservers are read by libunbound when the resolver is built. */
+	/* Nameservers are checked when the resolver is built. */
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nNameservers nowhere\n",
 	    tk_dir);
 	ck_loads(cfg);
@@ -516,11 +516,121 @@ START_TEST(errors_name_place)
 }
 END_TEST
 
+/* A database password: redacted in every message, ours or a client library's. */
+#define PW "Pa:ss@w0rd"
+#define DSN_T "127.0.0.1/db/table=t?keycol=k?datacol=v"
+#define SINGLE "Domain d.example\nKeyFile rsa.key\nSelector s\n"
+
+/* Assert that neither the last error nor the warnings show any part of PW. */
+#define ck_no_password() do { \
+	ck_assert_msg(strstr(errbuf, "w0rd") == NULL && strstr(errbuf, "Pa:ss") == NULL, \
+	    "password in error: %s", errbuf); \
+	ck_assert_msg(strstr(warnings, "w0rd") == NULL && strstr(warnings, "Pa:ss") == NULL, \
+	    "password in warnings: %s", warnings); \
+} while (0)
+
+START_TEST(password_never_shown)
+{
+	static const struct { const char *conf, *want; } typo[] = {
+		/* dns:, dsm: for dsn:, in tables, lists and other values. */
+		{ "KeyTable dns:pgsql://u:" PW "@" DSN_T "\nSigningTable file:st\n",
+		    "postdkim.conf:1: KeyTable: 'dns:pgsql://u:***@127.0.0.1/db/table=t" },
+		{ "KeyTable file:kt\nSigningTable dsm:mysql://u:" PW "@3306+" DSN_T "\n",
+		    "postdkim.conf:2: SigningTable: 'dsm:mysql://u:***@3306+127.0.0.1/db" },
+		{ "Domain dns:pgsql://u:" PW "@" DSN_T "\nKeyFile rsa.key\nSelector s\n",
+		    "postdkim.conf:1: Domain: 'dns:pgsql://u:***@127.0.0.1/db/" },
+		{ SINGLE "InternalHosts dns:pgsql://u:" PW "@" DSN_T "\n",
+		    "postdkim.conf:4: InternalHosts:" },
+		{ SINGLE "SignHeaders dns:pgsql://u:" PW "@" DSN_T "\n",
+		    "postdkim.conf:4: SignHeaders:" },
+		{ SINGLE "dsn:pgsql://u:" PW "@" DSN_T "\n",
+		    "postdkim.conf:4: unknown keyword 'dsn:pgsql://u:***@127.0.0.1/db" },
+		{ SINGLE "Syslog dsn:pgsql://u:" PW "@" DSN_T "\n",
+		    "postdkim.conf:4: Syslog: 'dsn:pgsql://u:***@127.0.0.1" },
+		/* A '/' in the password: refused, no part of it shown. */
+		{ SINGLE "KeyTable dsn:pgsql://u:Pa:ss/w0rd@127.0.0.1/table=t?keycol=k?datacol=v\n"
+		    "SigningTable file:st\n", "postdkim.conf:4: KeyTable: dsn: " },
+		{ SINGLE "KeyTable dsn:pgsql://u:Pa@ss/w0rd@127.0.0.1/table=t?keycol=k?datacol=v\n"
+		    "SigningTable file:st\n", "postdkim.conf:4: KeyTable: dsn: " },
+	};
+	char path[512];
+	struct config *cfg;
+	size_t i;
+
+	tk_put("kt", 0600, "k d.example:s:%s/rsa.key\n", tk_dir);
+	tk_put("st", 0644, "d.example k\n");
+	for (i = 0; i < sizeof(typo) / sizeof(typo[0]); i++) {
+		cfg = load("%s", typo[i].conf);
+		ck_fails(cfg, typo[i].want);
+		ck_no_password();
+	}
+	/* The server's refusal (nothing listens on port 1), through -n's checks. */
+	cfg = load("KeyTable dsn:pgsql://u:" PW "@1+" DSN_T "\nSigningTable file:st\n");
+	ck_fails(cfg, "KeyTable dsn:pgsql://u@1+127.0.0.1/db/table=t?keycol=k?datacol=v: "
+	    "PostgreSQL at 127.0.0.1 port 1: cannot connect:");
+	ck_no_password();
+	cfg = load("KeyTable dsn:mysql://u:" PW "@1+" DSN_T "\nSigningTable file:st\n");
+	ck_fails(cfg, "MariaDB at 127.0.0.1 port 1: cannot connect:");
+	ck_no_password();
+
+	/* A file holding a password that others can read: a warning naming it. */
+	cfg = load_as("db.conf", "KeyTable dsn:pgsql://u:" PW "@" DSN_T "\nSigningTable file:st\n"
+	    "UserID %s\n", getpwuid(geteuid())->pw_name);
+	snprintf(path, sizeof(path), "%s", tk_at("db.conf"));
+	errbuf[0] = warnings[0] = '\0';
+	ck_assert_ptr_nonnull(cfg = config_open(path, collect, NULL, errbuf, sizeof(errbuf)));
+	ck_assert_msg(strstr(warnings, "db.conf:1: KeyTable holds a database password, and ") &&
+	    strstr(warnings, "db.conf is readable by others (mode 0644): chmod 0640 ") &&
+	    strstr(warnings, "and chgrp "), "no warning: %s", warnings);
+	ck_no_password();
+	config_free(cfg);
+	ck_assert_int_eq(chmod(path, 0640), 0);
+	warnings[0] = '\0';
+	ck_assert_ptr_nonnull(cfg = config_open(path, collect, NULL, errbuf, sizeof(errbuf)));
+	ck_assert_str_eq(warnings, "");
+	config_free(cfg);
+	/* In an included file, that file is named. */
+	tk_put("inc.conf", 0604, "SigningTable dsn:pgsql://u:" PW "@" DSN_T "\n");
+	tk_put("top.conf", 0600, "KeyTable file:kt\nInclude inc.conf\n");
+	warnings[0] = '\0';
+	ck_assert_ptr_nonnull(cfg = config_open(tk_at("top.conf"), collect, NULL, errbuf,
+	    sizeof(errbuf)));
+	ck_assert_msg(strstr(warnings, "inc.conf:1: SigningTable holds a database password") &&
+	    strstr(warnings, "inc.conf is readable by others (mode 0604)"), "%s", warnings);
+	ck_assert_ptr_null(strstr(warnings, "top.conf"));
+	config_free(cfg);
+	/* No password, no warning. */
+	cfg = load("KeyTable dsn:pgsql://u@" DSN_T "\nSigningTable file:st\n");
+	ck_assert_ptr_null(strstr(warnings, "readable by others"));
+	config_free(cfg);
+}
+END_TEST
+
 START_TEST(nothing_to_sign)
 {
+	struct runcfg *rc;
 	struct config *cfg;
 
-	cfg = load("# empty\n");
+	/* No key and Mode sv (the default): a verifier, saying so once. */
+	cfg = load("# empty\nCanonicalization relaxed/simple\nOversignHeaders From\n");
+	ck_loads(cfg);
+	ck_assert_ptr_null(cfg->rules);
+	ck_assert_int_eq(cfg->verify->sign, 0);
+	ck_assert_int_eq(cfg->verify->verify, 1);
+	ck_assert_ptr_nonnull(strstr(warnings, "postdkim.conf: nothing is signed: no Domain, "
+	    "KeyFile and Selector, nor KeyTable and SigningTable; verifying only\n"));
+	ck_assert_ptr_null(strstr(strstr(warnings, "nothing is signed") + 1, "nothing is signed"));
+	ck_assert_uint_eq(signers(cfg, "u", "d.example", NULL, 0), 0);
+	ck_assert_ptr_nonnull(rc = prepare(cfg));
+	ck_assert_ptr_nonnull(rc->resolver);
+	runcfg_free(rc);
+	/* Mode v asked for no signing: no warning. */
+	cfg = load("Mode v\n");
+	ck_loads(cfg);
+	ck_assert_ptr_null(cfg->rules);
+	ck_assert_str_eq(warnings, "");
+	config_free(cfg);
+	cfg = load("Mode s\n");
 	ck_fails(cfg, "nothing to sign: Domain is not set");
 	cfg = load("Domain d.example\n");
 	ck_fails(cfg, "nothing to sign: KeyFile is not set");
@@ -1057,7 +1167,8 @@ main(void)
 	tk_dir_fixture(tc, "postdkim-cfg", 0);
 	tcase_add_unchecked_fixture(tc, put_keys, NULL);
 	tm_add(tc, five_lines, every_keyword, on_default_blanket, unknown_keyword,
-	    ignored_keywords, verify_keywords, errors_name_place, nothing_to_sign,
+	    ignored_keywords, verify_keywords, errors_name_place, password_never_shown,
+	    nothing_to_sign,
 	    mode_and_actions, canonicalization, signature_algorithm, include_and_repeat, tables,
 	    tables_subdomains_and_wildcards, tables_errors, inline_key, identity_percent,
 	    refile_globs, dual_signing, unsafe_key_modes, unsafe_key_dirs, unsafe_key_owner,

@@ -1,7 +1,8 @@
 /*
  * check_dsn.c - dsn: data sets without a server: the DSN parser (OpenDKIM's
  * forms, and what is refused without showing the password), unknown or
- * missing back ends, the escaping of server text, and the lookup cache.
+ * missing back ends, the escaping of server text, passwords redacted from
+ * messages, and the lookup cache.
  * check_dsn_db.c tests the back ends against real servers.
  */
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "../../tables/dataset.h"
 #include "../../tables/dscache.h"
 #include "../../tables/dsn.h"
+#include "../../tables/redact.h"
 #include "testmain.h"
 
 /* Sleep ms milliseconds. */
@@ -85,6 +87,9 @@ START_TEST(parse_errors)
 		{ "pgsql://u:pw@h/db/table=t?keycol=k?datacol=a,b,c,d,e,f,g,h,i", "more than" },
 		{ "pgsql://u:pw@h/db/table=t?keycol=k?datacol=v?lookup=x", "unknown" },
 		{ "pgsql://u:pw@h/db/table=t?keycol=k?datacol=v?table=u", "repeated" },
+		/* A '/' in the password would make a host or database of its parts. */
+		{ "pgsql://u:pw/x@h/table=t?keycol=k?datacol=v", "':' without '@HOST'" },
+		{ "pgsql://u:pw@x/y@h/table=t?keycol=k?datacol=v", "'@' after the host" },
 	};
 	struct dsn d;
 	char err[512];
@@ -116,6 +121,46 @@ START_TEST(open_errors)
 #endif
 	dsn_escape(esc, sizeof(esc), "FATAL:\tbad \"x\"\x1b[31m\n");
 	ck_assert_str_eq(esc, "FATAL:\\x09bad \\x22x\\x22\\x1b[31m");
+}
+END_TEST
+
+/* Passwords out of messages: those of URLs by their syntax, and a known one. */
+START_TEST(redaction)
+{
+	static const char *const c[][2] = {
+		{ "dsn:pgsql://u:pw@h/db/table=t", "dsn:pgsql://u:***@h/db/table=t" },
+		{ "'dns:mysql://u:p:w@x@3306+h/db' bad", "'dns:mysql://u:***@3306+h/db' bad" },
+		{ "x dsn:pgsql://u:p/w@h/db y", "x dsn:pgsql://u:***@h/db y" },
+		{ "pgsql:/u:p w@h/db", "pgsql:/u:***@h/db" },
+		{ "'dns:pgsql://u:pw' is not a domain", "'dns:pgsql://u:***' is not a domain" },
+		{ "a://u:1@h, b://v:2@k/", "a://u:***@h, b://v:***@k/" },
+		{ "pgsql://u:@h/db", "pgsql://u:***@h/db" },
+		{ "dsn:pgsql://u:***@h/db", "dsn:pgsql://u:***@h/db" },
+		/* Nothing that looks like a password. */
+		{ "dsn:pgsql://h/db/table=t?filter=a:b@c", "dsn:pgsql://h/db/table=t?filter=a:b@c" },
+		{ "/etc/kt:3: KeyTable entry 'k': u@x:y", "/etc/kt:3: KeyTable entry 'k': u@x:y" },
+		{ "file:/etc/st:2: 'a@b'", "file:/etc/st:2: 'a@b'" },
+	};
+	char buf[128], small[16];
+	size_t i, off, len;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s", c[i][0]);
+		redact(buf, sizeof(buf), NULL);
+		ck_assert_str_eq(buf, c[i][1]);
+	}
+	ck_assert_int_eq(redact_find("x pgsql://u:s3@h/", &off, &len), 1);
+	ck_assert_uint_eq(off, 12);
+	ck_assert_uint_eq(len, 2);
+	ck_assert_int_eq(redact_find("pgsql://h/db", &off, &len), 0);
+	/* A password a client library quoted, wherever it is. */
+	snprintf(buf, sizeof(buf), "FATAL: no \"s3cr3t\" here: s3cr3t");
+	redact(buf, sizeof(buf), "s3cr3t");
+	ck_assert_str_eq(buf, "FATAL: no \"***\" here: ***");
+	/* Longer with the marks: cut at the buffer, never past it. */
+	snprintf(small, sizeof(small), "a://u:p@h/db/x");
+	redact(small, sizeof(small), NULL);
+	ck_assert_str_eq(small, "a://u:***@h/db/");
 }
 END_TEST
 
@@ -156,6 +201,6 @@ main(void)
 	Suite *s = suite_create("dsn");
 	TCase *tc = tm_case(s, "parse", 0);
 
-	tm_add(tc, parse, parse_errors, open_errors, cache, NULL);
+	tm_add(tc, parse, parse_errors, open_errors, redaction, cache, NULL);
 	return tm_run(s, CK_FORK_GETENV);
 }

@@ -492,6 +492,8 @@ START_TEST(verify_details)
 		{ "a=ed25519-sha256", "a=ed25519-sha512", DKIM_V_ALG },
 		{ "d=example.com", "x=example.com", DKIM_V_SIGSYNTAX },
 		{ "c=relaxed/relaxed", "c=relaxed/relaxes", DKIM_V_SIGSYNTAX },
+		/* RFC 6376 3.5: unknown query methods are ignored; none is left. */
+		{ "c=relaxed/relaxed", "q=http; c=relaxed", DKIM_V_SIGSYNTAX },
 		{ " s=ed;", ";s=ed;", DKIM_V_SIGSYNTAX },
 		{ "d=example.com", "d=example.org", DKIM_V_NOKEY },
 	};

@@ -704,6 +704,49 @@ START_TEST(body_length)
 END_TEST
 
 /*
+ * A signature whose verification was not finished (no body, no finish:
+ * the caller forgot a step) has a status of its own, never pass, whatever
+ * was decided before: its key in hand, or the body fed too.
+ */
+START_TEST(unfinished)
+{
+	dkim_signer_opts so = opts_for(rsa_key, DKIM_CANON_RELAXED, DKIM_CANON_RELAXED);
+	dkim_vopts o = opts_at(WHEN + 10);
+	const dkim_vresult *r;
+	struct feed f;
+	size_t body, step;
+	dkim_err err;
+	char *msg;
+
+	zone_default();
+	msg = sign_msg(&so, rsa_key, WHEN, base_msg, strlen(base_msg));
+	patch(msg, "the numbers", "the numberz");
+	for (step = 0; step < 3; step++) {
+		ck_assert_int_eq(dkim_vmsg_new(&o, &f.m, &err), DKIM_OK);
+		ck_assert_int_eq(dkim_message_walk(msg, strlen(msg), feed_header, &f, &body,
+		    &err), DKIM_OK);
+		ck_assert_int_eq(dkim_vmsg_eoh(f.m, &err), DKIM_OK);
+		if (step >= 1)
+			ck_assert_uint_eq(answer(f.m, 0, KEYS_AT_EOH), 1);
+		if (step >= 2)
+			ck_assert_int_eq(dkim_vmsg_body(f.m, msg + body, strlen(msg) - body, &err),
+			    DKIM_OK);
+		r = dkim_vmsg_result(f.m, 0);
+		ck_assert_ptr_nonnull(r);
+		ck_assert_msg(r->status == DKIM_V_UNDECIDED, "step %d: %s", (int)step,
+		    dkim_vstatus_name(r->status));
+		ck_assert_str_ne(dkim_vstatus_result(r->status), "pass");
+		ck_assert_str_eq(dkim_vstatus_result(r->status), "temperror");
+		dkim_vmsg_free(f.m);
+	}
+	/* A zeroed result (never filled in) reads the same. */
+	ck_assert_int_eq(DKIM_V_UNDECIDED, 0);
+	ck_assert_int_ne(DKIM_V_PASS, 0);
+	free(msg);
+}
+END_TEST
+
+/*
  * Signatures with l= of any length share one pass over the body per body
  * canonicalization: four signatures, l=0, 100, 160 (the whole body) and
  * none (top to bottom), all pass, with one body hash.
@@ -790,7 +833,7 @@ main(void)
 	tc = tm_case(s, "stream", 60);
 	tcase_add_loop_test(tc, stream_matrix, 0, 16);
 	tm_add(tc, result_fields, rfc8301, key_answers, many_signatures, body_length,
-	    body_length_shared, call_order, NULL);
+	    body_length_shared, unfinished, call_order, NULL);
 	tc = tm_case(s, "cost", 120);
 	tm_add(tc, h_cost, header_limit, NULL);
 	return tm_run(s, CK_FORK_GETENV);

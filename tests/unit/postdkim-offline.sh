@@ -2,7 +2,10 @@
 # postdkim-offline.sh - smoke test of `postdkim -n` and `postdkim -t`: a
 # configuration with a real key checks out, a broken one fails with the
 # file, line and keyword; -t signs LF and CRLF messages keeping their line
-# ending, and dkimpy (Debian's python3-dkim) verifies the result.
+# ending, and dkimpy (Debian's python3-dkim) verifies the result. Mail that
+# is not ours is verified by -t as by the milter, keys served by a DNS
+# server on loopback: an altered body fails, forged Authentication-Results
+# fields are removed, and the action is the configured one.
 set -eu
 
 POSTDKIM=${POSTDKIM:-../../daemon/postdkim}
@@ -114,5 +117,54 @@ sed 's/$/\r/' "$T/obs.out" > "$T/obs.crlf"
 if "$DKIMTOOL" verify -z "$T/zone" -t 1700000001 "$T/obs-simple.out" > "$T/obs.v"; then
 	fail "a simple signature over 'From :' verified: postdkim.conf(5) is wrong"
 fi
+
+# Verification (Mode sv, mail from outside): what -t prints must be what the
+# milter adds, so the body is hashed and the signature decided.
+lib_skip_unless "python3-dnspython is not installed" "$PY" -c 'import dns.message'
+PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'rsa._domainkey.sender.example v=DKIM1; k=rsa; p=%s\n' "$(cat "$T/pub")" > "$T/dnszone"
+"$PY" "${srcdir:-.}/../dns/hostile-dns.py" "$PORT" "$T/dns.log" "$T/dnszone" > "$T/dns.out" 2>&1 &
+NO_PIDS="$NO_PIDS $!"
+wait_until 100 grep -q ready "$T/dns.out" || fail "the DNS server did not start"
+{
+	cat "$T/ok.conf"
+	echo "Nameservers 127.0.0.1@$PORT"
+	echo "AuthservID mx.test"
+	echo "On-BadSignature reject"
+} > "$T/v.conf"
+"$PY" - "$T/rsa.key" "$T" <<'EOP'
+import sys, dkim
+key = open(sys.argv[1], "rb").read()
+t = sys.argv[2]
+msg = (b"From: Sam <sam@sender.example>\r\nTo: bob@example.com\r\nSubject: hi\r\n"
+       b"\r\nthe numbers are in\r\n")
+good = dkim.sign(msg, b"rsa", b"sender.example", key) + msg
+open(t + "/good.eml", "wb").write(good)
+open(t + "/altered.eml", "wb").write(good.replace(b"numbers", b"numberz"))
+forged = b"Authentication-Results: mx.test; dkim=pass header.d=sender.example\r\n"
+open(t + "/forged.eml", "wb").write(forged + good)
+EOP
+# vt NAME: -t on NAME.eml from outside, into NAME.vout and NAME.verr.
+vt() {
+	"$POSTDKIM" -c "$T/v.conf" -a 192.0.2.1 -t "$T/$1.eml" > "$T/$1.vout" 2> "$T/$1.verr" ||
+		{ cat "$T/$1.verr"; fail "-t on $1 exited $?"; }
+}
+vt good
+head -n 2 "$T/good.vout" | tr -d '\r\n' | tr '\t' ' ' | grep -q '^Authentication-Results: mx.test; dkim=pass' ||
+	{ cat "$T/good.vout" "$T/good.verr"; fail "good: no dkim=pass on top"; }
+grep -q 'action accept' "$T/good.verr" || { cat "$T/good.verr"; fail "good: action not accept"; }
+# An altered body fails, and On-BadSignature reject is the action.
+vt altered
+head -n 2 "$T/altered.vout" | tr -d '\r\n' | tr '\t' ' ' | grep -q '^Authentication-Results: mx.test; dkim=fail' ||
+	{ cat "$T/altered.vout" "$T/altered.verr"; fail "altered: not dkim=fail"; }
+grep -q 'sender.example s=rsa fail (body hash mismatch)' "$T/altered.verr" ||
+	{ cat "$T/altered.verr"; fail "altered: no reason on stderr"; }
+grep -q 'action reject' "$T/altered.verr" || { cat "$T/altered.verr"; fail "altered: action not reject"; }
+# A forged field with our authserv-id is removed, as the milter removes it.
+vt forged
+[ "$(grep -c '^Authentication-Results:' "$T/forged.vout")" -eq 1 ] ||
+	{ cat "$T/forged.vout"; fail "forged: the forged Authentication-Results field was kept"; }
+tail -c "$(wc -c < "$T/good.eml")" "$T/forged.vout" | cmp -s - "$T/good.eml" ||
+	fail "forged: the rest of the message changed"
 
 echo "PASS: postdkim -n and -t"

@@ -3,17 +3,20 @@
  * (libunbound), so scripts can hold it against a real DNS server.
  *
  *   restool [-n ADDR@PORT]... [-r RESOLV.CONF] [-a TRUSTANCHOR] [-T MS]
- *           [-j THREADS] [-R ROUNDS] [-D MS] SELECTOR:DOMAIN...
+ *           [-j THREADS] [-S MS] [-R ROUNDS] [-D MS] SELECTOR:DOMAIN...
  *
  * Each round looks every name up in one batch (in parallel, one deadline);
- * with -j, that many threads run the rounds at once on the one resolver;
- * -D pauses between rounds. A '#' in a selector stands for the round's
- * number, so that every round asks a name no cache holds.
+ * with -j, that many threads run the rounds at once on the one resolver,
+ * the nth starting n times -S milliseconds after the first (so that their
+ * deadlines fall apart); -D pauses between rounds. A '#' in a selector
+ * stands for the round's number and a '%' for the thread's, so that every
+ * round of every thread asks a name no cache holds.
  * Prints, per name and round, one line:
  *   ROUND SELECTOR:DOMAIN STATUS dnssec=N len=N ms=N "reason" "first bytes" at=EPOCHMS
  * with anything unprintable escaped.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,14 +30,14 @@
 static struct resolver *res;
 static char *names[MAX_NAMES];
 static size_t nnames;
-static int rounds = 1, pause_ms;
+static int rounds = 1, pause_ms, stagger_ms;
 static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: restool [-n ADDR@PORT]... [-r RESOLV.CONF] [-a TA] [-T MS] "
-	    "[-j THREADS] [-R ROUNDS] [-D MS] SELECTOR:DOMAIN...\n");
+	    "[-j THREADS] [-S MS] [-R ROUNDS] [-D MS] SELECTOR:DOMAIN...\n");
 	exit(2);
 }
 
@@ -75,18 +78,35 @@ epoch_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The selector of fmt for round r of thread j: '#' is r, '%' is j. */
+static void
+selector(char *out, size_t size, const char *fmt, int r, int j)
+{
+	size_t n = 0;
+
+	for (; *fmt != '\0' && n + 12 < size; fmt++)
+		if (*fmt == '#')
+			n += (size_t)snprintf(out + n, size - n, "%d", r);
+		else if (*fmt == '%')
+			n += (size_t)snprintf(out + n, size - n, "%d", j);
+		else
+			out[n++] = *fmt;
+	out[n] = '\0';
+}
+
 /* Run the rounds: each one batch of every name. */
 static void *
 run(void *arg)
 {
 	static const char *const st[] = { "FOUND", "NONE", "TEMPFAIL", "BAD" };
 	struct resolver_query q[MAX_NAMES];
-	char sel[MAX_NAMES][256], fmt[MAX_NAMES][256], *colon, *hash;
+	char sel[MAX_NAMES][256], fmt[MAX_NAMES][256], *colon;
 	long long t0, ms;
 	size_t i;
-	int r;
+	int r, j = (int)(intptr_t)arg;
 
-	(void)arg;
+	if (stagger_ms > 0)
+		usleep((useconds_t)(stagger_ms * j) * 1000);
 	for (i = 0; i < nnames; i++) {
 		/* fmt holds SELECTOR\0DOMAIN; sel the selector asked in this round. */
 		snprintf(fmt[i], sizeof(fmt[i]), "%s", names[i]);
@@ -100,9 +120,7 @@ run(void *arg)
 	}
 	for (r = 1; r <= rounds; r++) {
 		for (i = 0; i < nnames; i++)
-			if ((hash = strchr(fmt[i], '#')) != NULL)
-				snprintf(sel[i], sizeof(sel[i]), "%.*s%d%s", (int)(hash - fmt[i]),
-				    fmt[i], r, hash + 1);
+			selector(sel[i], sizeof(sel[i]), fmt[i], r, j);
 		t0 = ms_now();
 		resolver_lookup(res, q, nnames);
 		ms = ms_now() - t0;
@@ -136,7 +154,7 @@ main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	o.nameservers = ns;
-	while ((c = getopt(argc, argv, "n:r:a:T:j:R:D:")) != -1) {
+	while ((c = getopt(argc, argv, "n:r:a:T:j:S:R:D:")) != -1) {
 		switch (c) {
 		case 'n':
 			if (o.nnameservers == 8)
@@ -147,6 +165,7 @@ main(int argc, char **argv)
 		case 'a': o.trust_anchor_file = optarg; break;
 		case 'T': o.timeout_ms = (unsigned)atoi(optarg); break;
 		case 'j': threads = atoi(optarg); break;
+		case 'S': stagger_ms = atoi(optarg); break;
 		case 'R': rounds = atoi(optarg); break;
 		case 'D': pause_ms = atoi(optarg); break;
 		default: usage();
@@ -161,7 +180,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (j = 0; j < threads; j++)
-		pthread_create(&th[j], NULL, run, NULL);
+		pthread_create(&th[j], NULL, run, (void *)(intptr_t)j);
 	for (j = 0; j < threads; j++)
 		pthread_join(th[j], NULL);
 	resolver_free(res);
