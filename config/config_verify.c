@@ -3,8 +3,9 @@
  *
  * Defaults are OpenDKIM's: Mode sv, MaximumSignaturesToVerify 3,
  * MinimumKeyBits 1024, no Minimum, DNSTimeout 5 s, BogusKey fail,
- * On-DNSError and On-Security tempfail, the other On-* accept. The resolver these settings
- * ask for is verify/'s to build (verifier_resolver), as root at start-up.
+ * On-DNSError and On-Security tempfail, the other On-* accept. The
+ * resolver these settings ask for is verify/'s to build (verifier_resolver),
+ * as root at start-up.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -2,8 +2,8 @@
  * vsig.c - one DKIM-Signature field at the end of the header: its tags
  * parsed and checked in the order of RFC 6376 §6.1.1 (what can be decided
  * without a key is decided here), its header hash made through the index
- * of the fields by name, its body hash shared with the signatures that use
- * the same canonicalization and l=.
+ * of the fields by name within the message's hashing limit, its body hash
+ * a cut in the one pass of its body canonicalization.
  */
 #include <stdio.h>
 #include <stdlib.h>
