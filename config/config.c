@@ -41,9 +41,9 @@ const char *const config_kw_names[K_COUNT] = {
 /* OpenDKIM verification keywords postdkim does not act on: ignored with a warning. */
 static const char *const kw_verify[] = {
 	"ADSPAction", "ADSPNoSuchDomain", "AllowSHA1Only", "ClockDrift",
-	"DiagnosticDirectory", "DNSConnect", "DomainKeysCompat", "LogResults", "Minimum",
-	"MustBeSigned", "ResolverConfiguration", "ResolverTracing", "TestDNSData",
-	"TestPublicKeys", "TrustSignaturesFrom", "WeakSyntaxChecks",
+	"DiagnosticDirectory", "DNSConnect", "DomainKeysCompat", "LogResults", "MustBeSigned",
+	"ResolverConfiguration", "ResolverTracing", "TestDNSData", "TestPublicKeys",
+	"TrustSignaturesFrom", "WeakSyntaxChecks",
 	"AddAllSignatureResults", "LocalADSP", NULL
 };
 
