@@ -45,8 +45,7 @@ const char *const config_kw_names[K_COUNT] = {
 /* OpenDKIM verification keywords postdkim does not act on: ignored with a warning. */
 static const char *const kw_verify[] = {
 	"ADSPAction", "ADSPNoSuchDomain", "AllowSHA1Only",
-	"DiagnosticDirectory", "DNSConnect", "DomainKeysCompat", "Minimum",
-	"MustBeSigned", "TestDNSData",
+	"DiagnosticDirectory", "DNSConnect", "DomainKeysCompat", "MustBeSigned", "TestDNSData",
 	"TestPublicKeys", "TrustSignaturesFrom", "WeakSyntaxChecks",
 	"AddAllSignatureResults", "LocalADSP", NULL
 };

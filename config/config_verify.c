@@ -2,9 +2,10 @@
  * config_verify.c - Mode and the verification keywords of postdkim.conf.
  *
  * Defaults are OpenDKIM's: Mode sv, MaximumSignaturesToVerify 3,
- * MinimumKeyBits 1024, DNSTimeout 5 s, BogusKey fail, On-DNSError and
- * On-Security tempfail, the other On-* accept. The resolver these settings
- * ask for is verify/'s to build (verifier_resolver), as root at start-up.
+ * MinimumKeyBits 1024, no Minimum, DNSTimeout 5 s, BogusKey fail,
+ * On-DNSError and On-Security tempfail, the other On-* accept. The
+ * resolver these settings ask for is verify/'s to build (verifier_resolver),
+ * as root at start-up.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -22,10 +23,10 @@
 
 const char *const config_vkw_names[VK_COUNT] = {
 	"AlwaysAddARHeader", "AuthservID", "AuthservIDWithJobID", "BogusKey", "DNSTimeout",
-	"KeepAuthResults", "MaximumSignaturesToVerify", "MinimumKeyBits", "Nameservers",
-	"On-BadSignature", "On-DNSError", "On-KeyNotFound", "On-NoSignature", "On-Security",
-	"QueryCache", "RemoveARAll", "RemoveARFrom", "TrustAnchorFile", "UnprotectedKey",
-	"ResolverConfiguration", "LogResults", "ClockDrift",
+	"KeepAuthResults", "MaximumSignaturesToVerify", "Minimum", "MinimumKeyBits",
+	"Nameservers", "On-BadSignature", "On-DNSError", "On-KeyNotFound", "On-NoSignature",
+	"On-Security", "QueryCache", "RemoveARAll", "RemoveARFrom", "TrustAnchorFile",
+	"UnprotectedKey", "ResolverConfiguration", "LogResults", "ClockDrift",
 };
 
 /* Index of a verification keyword. */
@@ -103,6 +104,37 @@ vkw_keysec(struct load *ld, enum vkw k, enum keysec *out)
 	return 0;
 }
 
+/*
+ * Minimum, OpenDKIM's syntax: N (at least N bytes of the body signed, or
+ * all of a shorter one), N% (at least N percent) or N+ (at most N bytes
+ * unsigned after l=).
+ */
+static int
+vkw_minimum(struct load *ld, struct verify_cfg *v)
+{
+	const char *s = ld->vset[VK_MINIMUM].value;
+	unsigned long long n;
+	char *end;
+
+	if (s == NULL)
+		return 0;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (isdigit((unsigned char)*s) && errno == 0) {
+		v->min_body = n;
+		if (*end == '\0')
+			v->min_body_kind = DKIM_MINBODY_BYTES;
+		else if (strcmp(end, "%") == 0 && n <= 100)
+			v->min_body_kind = DKIM_MINBODY_PERCENT;
+		else if (strcmp(end, "+") == 0)
+			v->min_body_kind = DKIM_MINBODY_APPENDED;
+		if (v->min_body_kind != DKIM_MINBODY_NONE)
+			return 0;
+	}
+	return vkw_err(ld, VK_MINIMUM, "'%s' is not N (bytes signed), N%% (percent of the body "
+	    "signed, at most 100) or N+ (bytes left unsigned)", s);
+}
+
 /* A comma- or space-separated list into a NULL-terminated array. */
 static int
 vkw_list(struct load *ld, enum vkw k, char ***out, size_t *count)
@@ -176,6 +208,7 @@ config_verify(struct load *ld, struct config *cfg)
 	enum config_action *adst[5];
 	struct verify_cfg *v;
 	unsigned long n;
+	const char *mk;
 	char host[256];
 	int cache = 1;
 	size_t i;
@@ -202,7 +235,7 @@ config_verify(struct load *ld, struct config *cfg)
 	    config_bool(VKW(VK_QUERYCACHE), &cache) < 0 ||
 	    config_bool(VKW(VK_LOGRESULTS), &v->log_results) < 0 ||
 	    vkw_keysec(ld, VK_UNPROTECTED, &v->unprotected) < 0 ||
-	    vkw_keysec(ld, VK_BOGUSKEY, &v->bogus) < 0)
+	    vkw_keysec(ld, VK_BOGUSKEY, &v->bogus) < 0 || vkw_minimum(ld, v) < 0)
 		return -1;
 	/* QueryCache: libunbound's cache, honouring TTLs, is always on. */
 	adst[0] = &v->on_badsig;
@@ -223,8 +256,13 @@ config_verify(struct load *ld, struct config *cfg)
 	    &v->clock_drift) < 0)
 		return -1;
 	n = (unsigned long)v->min_key_bits;
-	if (config_number(VKW(VK_MINKEYBITS), 512, 16384, "a number", &n) < 0)
+	if (config_number(VKW(VK_MINKEYBITS), DKIM_RSA_MIN_BITS, 16384, "a number", &n) < 0) {
+		mk = ld->vset[VK_MINKEYBITS].value;
+		if (strspn(mk, "0123456789") == strlen(mk) && strlen(mk) < 5)
+			vkw_err(ld, VK_MINKEYBITS, "%s is under %d: RSA keys that small must not "
+			    "pass (RFC 8301)", mk, DKIM_RSA_MIN_BITS);
 		return -1;
+	}
 	v->min_key_bits = (int)n;
 	/*
 	 * OpenDKIM takes any number of seconds, 0 for no limit of its own.

@@ -1,8 +1,9 @@
 /*
  * config_verify.h - the verification half of postdkim.conf: Mode, the
  * Authentication-Results settings, DNS (Nameservers, DNSTimeout,
- * TrustAnchorFile) and the On-* actions for verified mail, with
- * OpenDKIM's names and defaults.
+ * TrustAnchorFile), what passes (MinimumKeyBits, Minimum, UnprotectedKey,
+ * BogusKey) and the On-* actions for verified mail, with OpenDKIM's names
+ * and defaults.
  */
 #ifndef POSTDKIM_CONFIG_VERIFY_H
 #define POSTDKIM_CONFIG_VERIFY_H
@@ -16,10 +17,10 @@ struct config;
 /* The verification keywords, in config_vkw_names order. */
 enum vkw {
 	VK_ALWAYSADDAR, VK_AUTHSERVID, VK_AUTHSERVJOBID, VK_BOGUSKEY, VK_DNSTIMEOUT,
-	VK_KEEPAR, VK_MAXSIGS, VK_MINKEYBITS, VK_NAMESERVERS, VK_ONBADSIG, VK_ONDNSERR,
-	VK_ONKEYNOTFOUND, VK_ONNOSIG, VK_ONSECURITY, VK_QUERYCACHE, VK_REMOVEARALL,
-	VK_REMOVEARFROM, VK_TRUSTANCHOR, VK_UNPROTECTED, VK_RESOLVERCONF, VK_LOGRESULTS,
-	VK_CLOCKDRIFT, VK_COUNT
+	VK_KEEPAR, VK_MAXSIGS, VK_MINIMUM, VK_MINKEYBITS, VK_NAMESERVERS, VK_ONBADSIG,
+	VK_ONDNSERR, VK_ONKEYNOTFOUND, VK_ONNOSIG, VK_ONSECURITY, VK_QUERYCACHE,
+	VK_REMOVEARALL, VK_REMOVEARFROM, VK_TRUSTANCHOR, VK_UNPROTECTED, VK_RESOLVERCONF,
+	VK_LOGRESULTS, VK_CLOCKDRIFT, VK_COUNT
 };
 
 extern const char *const config_vkw_names[VK_COUNT];
@@ -40,6 +41,8 @@ struct verify_cfg {
 	size_t nremove_ar_from;
 	size_t max_sigs;		/* MaximumSignaturesToVerify, default 3 */
 	int min_key_bits;		/* default 1024 */
+	int min_body_kind;		/* Minimum: enum dkim_minbody, default none */
+	unsigned long long min_body;
 	unsigned dns_timeout_ms;	/* DNSTimeout (seconds in the file), default 5 s */
 	enum keysec unprotected;	/* UnprotectedKey, default none */
 	enum keysec bogus;		/* BogusKey, default fail */

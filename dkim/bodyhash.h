@@ -1,8 +1,10 @@
 /*
  * bodyhash.h - one body hash: a streaming canonicalizer feeding SHA-256,
- * optionally cut at a byte count (l=). The signer and the verifier both
- * keep one per distinct (body canonicalization, l=) and feed every body
- * chunk to each, so any number of signatures sharing one cost one pass.
+ * optionally cut at a byte count (l=), with the digests of any number of
+ * shorter prefixes made in the same pass (cuts). The signer and the
+ * verifier keep one per body canonicalization and feed every body chunk
+ * to each: any number of signatures, whatever their l=, cost one pass per
+ * body canonicalization.
  */
 #ifndef DKIM_BODYHASH_H
 #define DKIM_BODYHASH_H
@@ -26,8 +28,14 @@ typedef struct dkim_bodyhash dkim_bodyhash;
  */
 int dkim_bodyhash_new(dkim_canon c, unsigned long long limit, const EVP_MD *md,
     dkim_bodyhash **out, dkim_err *err);
-/* Nonzero when this hash is the one for (c, limit). */
-int dkim_bodyhash_is(const dkim_bodyhash *b, dkim_canon c, unsigned long long limit);
+/*
+ * Before the body: also the digest of the first at canonical bytes
+ * (DKIM_BODYHASH_ALL: of the whole body). Returns its index for
+ * dkim_bodyhash_cut_digest (the limit given to _new is cut 0), the same
+ * index for the same at, or -1 (out of memory, too many cuts, or after
+ * body bytes).
+ */
+int dkim_bodyhash_cut(dkim_bodyhash *b, unsigned long long at);
 /* Body bytes in CRLF form, any chunking. */
 void dkim_bodyhash_update(dkim_bodyhash *b, const void *data, size_t len);
 /*
@@ -36,6 +44,8 @@ void dkim_bodyhash_update(dkim_bodyhash *b, const void *data, size_t len);
  */
 int dkim_bodyhash_final(dkim_bodyhash *b, unsigned char digest[32],
     unsigned long long *total, dkim_err *err);
+/* After final: cut i's digest, 0; -1 when the body was shorter than the cut. */
+int dkim_bodyhash_cut_digest(const dkim_bodyhash *b, int i, unsigned char digest[32]);
 void dkim_bodyhash_free(dkim_bodyhash *b);
 
 #endif

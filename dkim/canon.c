@@ -31,29 +31,51 @@ dkim_canon_name(dkim_canon c)
 	return c == DKIM_CANON_RELAXED ? "relaxed" : "simple";
 }
 
-/* Relaxed header value: unfold, squeeze WSP runs to one SP, trim both ends. */
+/* Bytes that end a run of ordinary bytes in a relaxed header value. */
+static const unsigned char header_special[256] = {
+	[' '] = 1, ['\t'] = 1, ['\r'] = 1,
+};
+
+/*
+ * Relaxed header value: unfold, squeeze WSP runs to one SP, trim both ends.
+ * A verifier canonicalizes what the sender chose, up to the whole header
+ * for each signature, so runs of ordinary bytes are copied whole: the
+ * canonical form is never longer than the value, which makes room for it
+ * and is then written over.
+ */
 static void
 canon_value_relaxed(dbuf *out, const char *v, size_t n)
 {
 	size_t i, start = out->len;
+	char *p, *first;
 	int wsp = 0;
 
+	if (dbuf_add(out, v, n) != 0)
+		return;
+	p = first = out->data + start;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)v[i];
 
-		if (c == '\r' && i + 1 < n && v[i + 1] == '\n') {
-			i++;		/* unfold: the CRLF goes, its WSP stays */
-			continue;
+		if (header_special[c]) {
+			if (c != '\r') {
+				wsp = 1;
+				continue;
+			}
+			if (i + 1 < n && v[i + 1] == '\n') {
+				i++;	/* unfold: the CRLF goes, its WSP stays */
+				continue;
+			}
+			/* A lone CR is an ordinary byte. */
 		}
-		if (c == ' ' || c == '\t') {
-			wsp = 1;
-			continue;
+		if (wsp) {
+			if (p > first)
+				*p++ = ' ';
+			wsp = 0;
 		}
-		if (wsp && out->len > start)
-			dbuf_addc(out, ' ');
-		wsp = 0;
-		dbuf_addc(out, c);
+		*p++ = (char)c;
 	}
+	out->len = (size_t)(p - out->data);
+	out->data[out->len] = '\0';
 }
 
 /* Append one canonical header field. */

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -29,6 +31,7 @@ struct dkim_key {
 	EVP_PKEY *pkey;
 	dkim_alg alg;
 	int bits;
+	int ebits;		/* RSA public exponent */
 	int priv;
 	atomic_int refs;
 };
@@ -37,12 +40,19 @@ struct dkim_key {
 int
 key_wrap(EVP_PKEY *pkey, int priv, dkim_key **out, dkim_err *err)
 {
+	BIGNUM *e = NULL;
 	dkim_key *k;
 	dkim_alg alg;
-	int bits = EVP_PKEY_get_bits(pkey);
+	int bits = EVP_PKEY_get_bits(pkey), ebits = 0;
 
 	switch (EVP_PKEY_get_base_id(pkey)) {
 	case EVP_PKEY_RSA:
+		if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1) {
+			EVP_PKEY_free(pkey);
+			return dkim_err_ssl(err, DKIM_ERR_KEY, "RSA key without a public exponent");
+		}
+		ebits = BN_num_bits(e);
+		BN_free(e);
 		/* Public keys of any size decode: the verifier's policy judges them. */
 		if (priv && bits < DKIM_RSA_MIN_BITS) {
 			EVP_PKEY_free(pkey);
@@ -67,6 +77,7 @@ key_wrap(EVP_PKEY *pkey, int priv, dkim_key **out, dkim_err *err)
 	k->pkey = pkey;
 	k->alg = alg;
 	k->bits = bits;
+	k->ebits = ebits;
 	k->priv = priv;
 	atomic_init(&k->refs, 1);
 	*out = k;
@@ -243,6 +254,12 @@ int
 dkim_key_bits(const dkim_key *k)
 {
 	return k->bits;
+}
+
+int
+dkim_key_exp_bits(const dkim_key *k)
+{
+	return k->ebits;
 }
 
 int

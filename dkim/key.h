@@ -18,6 +18,14 @@ typedef enum dkim_alg {
 } dkim_alg;
 
 #define DKIM_RSA_MIN_BITS 1024
+/*
+ * The most a verifier takes: RSA keys of 4096 bits (RFC 8301 asks
+ * verifiers for 1024 to 4096) and public exponents of 32 bits. A key the
+ * sender publishes must not cost more to use than the message: an 8192-bit
+ * key costs 8 RSA-2048 verifications, a 3070-bit exponent 200.
+ */
+#define DKIM_RSA_MAX_BITS 4096
+#define DKIM_RSA_MAX_EXP_BITS 32
 #define DKIM_KEY_FILE_MAX (64 * 1024)
 
 typedef struct dkim_key dkim_key;
@@ -41,6 +49,8 @@ void dkim_key_free(dkim_key *k);
 dkim_alg dkim_key_alg(const dkim_key *k);
 /* Key size in bits (256 for Ed25519). */
 int dkim_key_bits(const dkim_key *k);
+/* Bits of an RSA key's public exponent (17 for 65537); 0 for Ed25519. */
+int dkim_key_exp_bits(const dkim_key *k);
 /* Nonzero when the key holds a private part. */
 int dkim_key_is_private(const dkim_key *k);
 

@@ -19,12 +19,17 @@
 /*
  * Each status's name, and its RFC 8601 §2.7.1 word: a signature that does
  * not verify is fail; one that could not be evaluated for good is
- * permerror, for now temperror; expiry is neutral (the signature was good
- * once), and what verifies but is refused here (sha1, small keys, a From
- * field the signature leaves out) is policy. A verification never finished
- * found nothing final: temperror. (OpenDKIM says fail for a missing or
- * revoked key, and pass for rsa-sha1.) Indexed by status, so that no
- * reordering can shift a word onto another status.
+ * permerror, for now temperror; expiry is neutral (x= is read before any
+ * key is fetched: the signature is not verified), and what local policy
+ * refuses is policy: rsa-sha1 (refused right after v=, no key fetched) and
+ * keys under or over the sizes taken (refused when the key comes, the
+ * signature unchecked), or a signature that verifies but leaves out a From
+ * field or, by the caller's rule, too much of the body (l=). A key record
+ * the caller does not trust (DNSSEC, OpenDKIM's BogusKey/UnprotectedKey
+ * neutral) makes whatever the signature came to neutral. A verification
+ * never finished found nothing final: temperror. (OpenDKIM says fail for a
+ * missing or revoked key, and pass for rsa-sha1.) Indexed by status, so
+ * that no reordering can shift a word onto another status.
  */
 static const struct {
 	const char *name, *result;
@@ -49,9 +54,12 @@ static const struct {
 	[DKIM_V_KEYSTRICT] = { "strict key and subdomain identity", "permerror" },
 	[DKIM_V_INTERNAL] = { "internal error", "temperror" },
 	[DKIM_V_SHA1] = { "rsa-sha1 not accepted", "policy" },
-	[DKIM_V_KEYSIZE] = { "key too small", "policy" },
+	[DKIM_V_KEYSIZE] = { "key size not accepted", "policy" },
 	[DKIM_V_BODYLEN] = { "l= longer than the body", "permerror" },
 	[DKIM_V_FROMEXTRA] = { "unsigned From field", "policy" },
+	[DKIM_V_KEYUNTRUSTED] = { "key record not trusted", "neutral" },
+	[DKIM_V_PARTIAL] = { "body not all signed", "policy" },
+	[DKIM_V_HASHLIMIT] = { "header hashing limit", "permerror" },
 };
 
 #define VSTATUS_KNOWN(s) ((size_t)(s) < sizeof(vstatus) / sizeof(vstatus[0]) && \
@@ -89,6 +97,18 @@ dkim_keyrecord_check(const char *txt, size_t len, dkim_alg want, dkim_key **key,
 		snprintf(reason, rsize, "v= must be DKIM1 and come first");
 		return DKIM_V_KEYSYNTAX;
 	}
+	/*
+	 * p= first: a record without one is no key at all, and an empty one
+	 * is a revoked key whatever its k= (not a key of the wrong type).
+	 */
+	if ((p = dkim_taglist_get(&tl, "p")) == NULL) {
+		snprintf(reason, rsize, "key record has no p=");
+		return DKIM_V_KEYSYNTAX;
+	}
+	if (p->vlen == 0) {
+		snprintf(reason, rsize, "key revoked (empty p=)");
+		return DKIM_V_REVOKED;
+	}
 	k = dkim_taglist_get(&tl, "k");
 	if (k == NULL || dkim_tag_is(k, "rsa"))
 		alg = DKIM_ALG_RSA_SHA256;
@@ -117,14 +137,6 @@ dkim_keyrecord_check(const char *txt, size_t len, dkim_alg want, dkim_key **key,
 		*testing = t != NULL && dkim_tag_list_has(t->value, t->vlen, "y");
 	if (strict != NULL)
 		*strict = t != NULL && dkim_tag_list_has(t->value, t->vlen, "s");
-	if ((p = dkim_taglist_get(&tl, "p")) == NULL) {
-		snprintf(reason, rsize, "key record has no p=");
-		return DKIM_V_KEYSYNTAX;
-	}
-	if (p->vlen == 0) {
-		snprintf(reason, rsize, "key revoked (empty p=)");
-		return DKIM_V_REVOKED;
-	}
 	if (dkim_key_from_public(p->value, p->vlen, alg, &pk, &err) != DKIM_OK) {
 		snprintf(reason, rsize, "%s", err.msg);
 		return DKIM_V_KEYSYNTAX;

@@ -39,9 +39,12 @@ enum dkim_vstatus {
 	DKIM_V_KEYSTRICT,	/* t=s and i= domain differs from d= */
 	DKIM_V_INTERNAL,	/* allocation or crypto library failure */
 	DKIM_V_SHA1,		/* rsa-sha1: never a pass (RFC 8301) */
-	DKIM_V_KEYSIZE,		/* RSA key under the minimum size */
+	DKIM_V_KEYSIZE,		/* RSA key under the minimum size, or costlier than allowed */
 	DKIM_V_BODYLEN,		/* l= longer than the canonical body */
 	DKIM_V_FROMEXTRA,	/* verifies, but a From field is outside h= */
+	DKIM_V_KEYUNTRUSTED,	/* the caller does not trust the key record (DNSSEC) */
+	DKIM_V_PARTIAL,		/* verifies, but l= leaves more unsigned than allowed */
+	DKIM_V_HASHLIMIT,	/* h= would take the message past its header hashing limit */
 };
 
 const char *dkim_vstatus_name(enum dkim_vstatus s);
@@ -83,6 +86,8 @@ typedef struct dkim_vresult {
 	int bits;		/* key size, 0 when no key was decoded */
 	int testing;		/* key record has t=y */
 	int dnssec;		/* enum dkim_dnssec */
+	/* When l= left part of the body unsigned: l= and the canonical body length. */
+	unsigned long long signed_len, body_len;
 } dkim_vresult;
 
 /*

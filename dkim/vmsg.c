@@ -5,66 +5,17 @@
  * be named in some h=. At the end of the header only the first max_sigs
  * DKIM-Signature fields are parsed: the rest were counted while arriving,
  * by name, and cost nothing more. Everything that can be decided without
- * the body (tags, header hash, key) is decided then or when the key comes
- * in; the body goes through one dkim_bodyhash per (canonicalization, l=)
+ * the body (tags and header hash, in vsig.c; the key) is decided then or
+ * when the key comes in; the body goes through one dkim_bodyhash per (canonicalization, l=)
  * still needed, and finish compares body hashes and checks signatures.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include <openssl/evp.h>
-
-#include "base64.h"
-#include "bodyhash.h"
-#include "canon.h"
 #include "header.h"
-#include "taglist.h"
-#include "vmsg.h"
-
-/* Largest b= accepted: an RSA-8192 signature. */
-#define SIG_MAX 1024
-
-/* A kept header field: offsets into dkim_vmsg.store. */
-struct vhdr {
-	size_t name, nlen, rawlen, value, vlen;
-};
-
-enum sig_state { SIG_DONE, SIG_KEYWAIT, SIG_READY };
-
-struct vsig {
-	dkim_vresult r;
-	enum sig_state state;
-	size_t field;			/* index in hdrs */
-	size_t bh;			/* index in bhs */
-	unsigned long long l;		/* DKIM_BODYHASH_ALL when no l= */
-	int subdomain;			/* i= is below d= (matters for t=s) */
-	size_t from_signed;		/* From fields h= took */
-	unsigned char want[32];		/* bh= */
-	unsigned char digest[32];	/* header hash */
-	unsigned char sig[SIG_MAX];
-	size_t siglen;
-	dkim_key *key;
-};
-
-struct dkim_vmsg {
-	dkim_vopts o;
-	dbuf store;
-	struct vhdr *hdrs;
-	size_t nhdrs, caphdrs;
-	size_t sigfield[DKIM_VMSG_SIGS_MAX];
-	size_t nsigs;			/* every DKIM-Signature seen */
-	size_t nfrom;			/* every From seen */
-	struct vsig *sigs;
-	size_t nv;
-	dkim_bodyhash *bhs[DKIM_VMSG_SIGS_MAX];
-	unsigned char bhdone[DKIM_VMSG_SIGS_MAX][32];
-	unsigned long long bhtotal[DKIM_VMSG_SIGS_MAX];
-	size_t nbh;
-	int eoh, finished;
-};
+#include "vmsg_impl.h"
 
 /* The defaults: three signatures, 1024-bit keys, the current time. */
 void
@@ -74,6 +25,8 @@ dkim_vopts_default(dkim_vopts *o)
 	o->min_key_bits = DKIM_RSA_MIN_BITS;
 	o->now = time(NULL);
 	o->drift = 0;
+	o->min_body_kind = DKIM_MINBODY_NONE;
+	o->min_body = 0;
 }
 
 /* Start a message. */
@@ -87,6 +40,9 @@ dkim_vmsg_new(const dkim_vopts *o, dkim_vmsg **out, dkim_err *err)
 	m->o = *o;
 	if (m->o.max_sigs > DKIM_VMSG_SIGS_MAX)
 		m->o.max_sigs = DKIM_VMSG_SIGS_MAX;
+	/* RFC 8301: smaller RSA keys never pass, whatever the caller asks. */
+	if (m->o.min_key_bits < DKIM_RSA_MIN_BITS)
+		m->o.min_key_bits = DKIM_RSA_MIN_BITS;
 	dbuf_init(&m->store);
 	*out = m;
 	return DKIM_OK;
@@ -140,11 +96,8 @@ dkim_vmsg_header(dkim_vmsg *m, const char *name, size_t nlen, const char *value,
 }
 
 /* Decide a signature now, with a formatted reason. */
-static int sig_done(struct vsig *s, enum dkim_vstatus st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-sig_done(struct vsig *s, enum dkim_vstatus st, const char *fmt, ...)
+int
+vsig_done(struct vsig *s, enum dkim_vstatus st, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -156,254 +109,6 @@ sig_done(struct vsig *s, enum dkim_vstatus st, const char *fmt, ...)
 	dkim_key_free(s->key);
 	s->key = NULL;
 	return st;
-}
-
-/* Parse a decimal tag value (at most 19 digits). */
-static int
-tag_number(const dkim_tag *t, unsigned long long *out)
-{
-	unsigned long long v = 0;
-	size_t i;
-
-	if (t->vlen == 0 || t->vlen > 19)
-		return -1;
-	for (i = 0; i < t->vlen; i++) {
-		if (t->value[i] < '0' || t->value[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned long long)(t->value[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* Copy a tag value into a result string, truncating, FWS dropped. */
-static void
-copy_value(char *dst, size_t size, const char *v, size_t n)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n && o + 1 < size; i++)
-		if (v[i] != ' ' && v[i] != '\t' && v[i] != '\r' && v[i] != '\n')
-			dst[o++] = v[i];
-	dst[o] = '\0';
-}
-
-/* Nonzero when the domain part of i= (after its last '@') is d= or below it. */
-static int
-identity_in(const dkim_tag *i, const dkim_tag *d, int *subdomain)
-{
-	const char *at = NULL;
-	size_t k, il;
-
-	for (k = i->vlen; k-- > 0;)
-		if (i->value[k] == '@') {
-			at = i->value + k + 1;
-			break;
-		}
-	if (at == NULL)
-		return -1;
-	il = i->vlen - (size_t)(at - i->value);
-	*subdomain = il != d->vlen;
-	if (il == d->vlen)
-		return strncasecmp(at, d->value, il) == 0;
-	return il > d->vlen && at[il - d->vlen - 1] == '.' &&
-	    strncasecmp(at + il - d->vlen, d->value, d->vlen) == 0;
-}
-
-/* The signature field's value with the b= value (and FWS after it) removed. */
-static void
-strip_b(const char *v, size_t vlen, const dkim_tag *b, dbuf *out)
-{
-	const char *start = b->value, *end = b->value + b->vlen, *vend = v + vlen;
-
-	while (start > v && start[-1] != '=')
-		start--;
-	while (end < vend && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
-		end++;
-	dbuf_add(out, v, (size_t)(start - v));
-	dbuf_add(out, end, (size_t)(vend - end));
-}
-
-/*
- * The header hash of signature s: each h= name takes the bottom-most
- * instance not yet used (RFC 6376 §5.4.2), then the signature field itself
- * with b= empty and no final CRLF.
- */
-static int
-sig_header_hash(const dkim_vmsg *m, struct vsig *s, dkim_canon hc, const dkim_tag *h,
-    const dkim_tag *b)
-{
-	const struct vhdr *sf = &m->hdrs[s->field], *f;
-	const char *base = m->store.data;
-	unsigned char *used;
-	size_t k, j, hs, he;
-	dbuf data, stripped;
-	unsigned int mdlen;
-	int rc = -1;
-
-	if ((used = calloc(m->nhdrs + 1, 1)) == NULL)
-		return -1;
-	dbuf_init(&data);
-	dbuf_init(&stripped);
-	for (k = 0; k <= h->vlen;) {
-		hs = k;
-		while (k < h->vlen && h->value[k] != ':')
-			k++;
-		he = k++;
-		while (hs < he && strchr(" \t\r\n", h->value[hs]))
-			hs++;
-		while (he > hs && strchr(" \t\r\n", h->value[he - 1]))
-			he--;
-		for (j = m->nhdrs; j-- > 0;) {
-			f = &m->hdrs[j];
-			if (used[j] || f->nlen != he - hs ||
-			    strncasecmp(base + f->name, h->value + hs, he - hs) != 0)
-				continue;
-			used[j] = 1;
-			s->from_signed += dkim_header_name_is(base + f->name, f->nlen, "From");
-			canon_header(hc, &data, base + f->name, f->rawlen, base + f->value,
-			    f->vlen, 1);
-			break;
-		}
-	}
-	strip_b(base + sf->value, sf->vlen, b, &stripped);
-	canon_header(hc, &data, base + sf->name, sf->rawlen, stripped.data, stripped.len, 0);
-	if (!dbuf_failed(&data) && !dbuf_failed(&stripped) &&
-	    EVP_Digest(data.data, data.len, s->digest, &mdlen, EVP_sha256(), NULL) == 1)
-		rc = 0;
-	free(used);
-	dbuf_free(&data);
-	dbuf_free(&stripped);
-	return rc;
-}
-
-/* The body hash for (c, l), shared with earlier signatures when possible. */
-static int
-sig_bodyhash(dkim_vmsg *m, struct vsig *s, dkim_canon c)
-{
-	size_t i;
-
-	for (i = 0; i < m->nbh; i++)
-		if (dkim_bodyhash_is(m->bhs[i], c, s->l)) {
-			s->bh = i;
-			return 0;
-		}
-	if (dkim_bodyhash_new(c, s->l, NULL, &m->bhs[m->nbh], NULL) != DKIM_OK)
-		return -1;
-	s->bh = m->nbh++;
-	return 0;
-}
-
-/* The c= tag: header and body canonicalizations, simple by default. */
-static int
-parse_c(const dkim_tag *c, dkim_canon *hc, dkim_canon *bc)
-{
-	const char *slash;
-
-	*hc = *bc = DKIM_CANON_SIMPLE;
-	if (c == NULL)
-		return 0;
-	slash = memchr(c->value, '/', c->vlen);
-	if (dkim_canon_parse(c->value, slash ? (size_t)(slash - c->value) : c->vlen, hc) != 0)
-		return -1;
-	return slash && dkim_canon_parse(slash + 1, c->vlen - (size_t)(slash + 1 - c->value),
-	    bc) != 0 ? -1 : 0;
-}
-
-/* Parse and check one signature field; it ends waiting for its key, or decided. */
-static int
-sig_prepare(dkim_vmsg *m, struct vsig *s)
-{
-	const struct vhdr *sf = &m->hdrs[s->field];
-	const dkim_tag *v, *a, *b, *bh, *c, *d, *h, *i, *l, *q, *sel, *x, *t;
-	unsigned long long num, tnum = 0;
-	dkim_canon hc, bc;
-	dkim_taglist tl;
-	dkim_err err;
-	size_t n;
-	int in;
-
-	s->l = DKIM_BODYHASH_ALL;
-	if (dkim_taglist_parse(m->store.data + sf->value, sf->vlen, &tl, &err) != DKIM_OK)
-		return sig_done(s, DKIM_V_SIGSYNTAX, "%s", err.msg);
-	v = dkim_taglist_get(&tl, "v");
-	a = dkim_taglist_get(&tl, "a");
-	b = dkim_taglist_get(&tl, "b");
-	bh = dkim_taglist_get(&tl, "bh");
-	c = dkim_taglist_get(&tl, "c");
-	d = dkim_taglist_get(&tl, "d");
-	h = dkim_taglist_get(&tl, "h");
-	i = dkim_taglist_get(&tl, "i");
-	l = dkim_taglist_get(&tl, "l");
-	q = dkim_taglist_get(&tl, "q");
-	sel = dkim_taglist_get(&tl, "s");
-	x = dkim_taglist_get(&tl, "x");
-	t = dkim_taglist_get(&tl, "t");
-	/* What identifies the signature is copied first: results show it even on failure. */
-	if (d != NULL)
-		copy_value(s->r.domain, sizeof(s->r.domain), d->value, d->vlen);
-	if (sel != NULL)
-		copy_value(s->r.selector, sizeof(s->r.selector), sel->value, sel->vlen);
-	if (a != NULL)
-		copy_value(s->r.algname, sizeof(s->r.algname), a->value, a->vlen);
-	if (b != NULL)
-		copy_value(s->r.bprefix, sizeof(s->r.bprefix), b->value, b->vlen);
-	if (i != NULL)
-		copy_value(s->r.identity, sizeof(s->r.identity), i->value, i->vlen);
-	else if (d != NULL)
-		snprintf(s->r.identity, sizeof(s->r.identity), "@%s", s->r.domain);
-	if (!v || !a || !b || !bh || !d || !h || !sel)
-		return sig_done(s, DKIM_V_SIGSYNTAX, "missing one of v= a= b= bh= d= h= s=");
-	if (d->vlen == 0 || d->vlen >= sizeof(s->r.domain) || sel->vlen == 0 ||
-	    sel->vlen >= sizeof(s->r.selector) || strlen(s->r.domain) != d->vlen ||
-	    strlen(s->r.selector) != sel->vlen)
-		return sig_done(s, DKIM_V_SIGSYNTAX, "bad d= or s=");
-	if (!dkim_tag_is(v, "1"))
-		return sig_done(s, DKIM_V_VERSION, "v=%.*s is not 1",
-		    (int)(v->vlen > 16 ? 16 : v->vlen), v->value);
-	if (dkim_tag_is(a, "rsa-sha1"))
-		return sig_done(s, DKIM_V_SHA1, "rsa-sha1 is not accepted (RFC 8301)");
-	if (dkim_alg_parse(a->value, a->vlen, &s->r.alg) != 0)
-		return sig_done(s, DKIM_V_ALG, "unsupported algorithm a=%.*s",
-		    (int)(a->vlen > 32 ? 32 : a->vlen), a->value);
-	if (parse_c(c, &hc, &bc) != 0)
-		return sig_done(s, DKIM_V_SIGSYNTAX, "unknown c= canonicalization");
-	/*
-	 * RFC 6376 3.5: unrecognized query methods are ignored, and dns/txt is
-	 * the default only when q= is absent: a q= without dns/txt leaves no
-	 * way to fetch the key.
-	 */
-	if (q != NULL && !dkim_tag_list_has(q->value, q->vlen, "dns/txt"))
-		return sig_done(s, DKIM_V_SIGSYNTAX, "q= names no known query method (dns/txt)");
-	if (!dkim_tag_list_has(h->value, h->vlen, "from"))
-		return sig_done(s, DKIM_V_NOFROM, "h= does not include From");
-	if (i != NULL) {
-		if ((in = identity_in(i, d, &s->subdomain)) < 0)
-			return sig_done(s, DKIM_V_SIGSYNTAX, "i= has no '@'");
-		if (in == 0)
-			return sig_done(s, DKIM_V_IDENTITY, "i= is not in d=%.200s", s->r.domain);
-	}
-	if (t != NULL && tag_number(t, &tnum) != 0)
-		return sig_done(s, DKIM_V_SIGSYNTAX, "bad t= value");
-	if (x != NULL) {
-		if (tag_number(x, &num) != 0 || (t != NULL && num < tnum))
-			return sig_done(s, DKIM_V_SIGSYNTAX, "bad x= value");
-		/* Clocks differ: x= is passed only drift seconds after it (ClockDrift). */
-		if ((unsigned long long)m->o.now > num &&
-		    (unsigned long long)m->o.now - num > m->o.drift)
-			return sig_done(s, DKIM_V_EXPIRED, "signature expired (x=)");
-	}
-	if (l != NULL && tag_number(l, &s->l) != 0)
-		return sig_done(s, DKIM_V_SIGSYNTAX, "bad l= value");
-	if (base64_decode(bh->value, bh->vlen, s->want, sizeof(s->want), &n) != 0 || n != 32)
-		return sig_done(s, DKIM_V_SIGSYNTAX, "bh= is not a base64 SHA-256 digest");
-	if (base64_decode(b->value, b->vlen, s->sig, sizeof(s->sig), &s->siglen) != 0 ||
-	    s->siglen == 0)
-		return sig_done(s, DKIM_V_SIGSYNTAX, "b= is not valid base64");
-	if (sig_header_hash(m, s, hc, h, b) != 0 || sig_bodyhash(m, s, bc) != 0)
-		return sig_done(s, DKIM_V_INTERNAL, "out of memory");
-	s->state = SIG_KEYWAIT;
-	return 0;
 }
 
 /* End of header: prepare the signatures to verify. */
@@ -420,16 +125,24 @@ dkim_vmsg_eoh(dkim_vmsg *m, dkim_err *err)
 		return DKIM_OK;
 	if ((m->sigs = calloc(m->nv, sizeof(*m->sigs))) == NULL)
 		return dkim_err_set(err, DKIM_ERR_NOMEM, "out of memory");
+	m->hash_max = m->store.len + VMSG_HASH_EXTRA;
 	for (i = 0; i < m->nv; i++) {
 		m->sigs[i].field = m->sigfield[i];
-		sig_prepare(m, &m->sigs[i]);
+		vsig_prepare(m, &m->sigs[i]);
 	}
+	dkim_hindex_free(m->hx);	/* the body phase does not need it */
+	m->hx = NULL;
 	return DKIM_OK;
 }
 
 size_t dkim_vmsg_nsigs(const dkim_vmsg *m) { return m->nsigs; }
 size_t dkim_vmsg_nverify(const dkim_vmsg *m) { return m->nv; }
-size_t dkim_vmsg_nbodyhash(const dkim_vmsg *m) { return m->nbh; }
+
+size_t
+dkim_vmsg_nbodyhash(const dkim_vmsg *m)
+{
+	return (size_t)(m->bhs[0] != NULL) + (size_t)(m->bhs[1] != NULL);
+}
 
 /* Does signature i wait for its key? */
 int
@@ -451,13 +164,21 @@ sig_key(const dkim_vmsg *m, struct vsig *s, const char *txt, size_t len)
 	rc = dkim_keyrecord_check(txt, len, s->r.alg, &s->key, &s->r.testing, &strict,
 	    reason, sizeof(reason));
 	if (rc != DKIM_V_PASS)
-		return sig_done(s, (enum dkim_vstatus)rc, "%s", reason);
+		return vsig_done(s, (enum dkim_vstatus)rc, "%s", reason);
 	s->r.bits = dkim_key_bits(s->key);
 	if (strict && s->subdomain)
-		return sig_done(s, DKIM_V_KEYSTRICT, "key has t=s but i= is a subdomain");
-	if (dkim_key_alg(s->key) == DKIM_ALG_RSA_SHA256 && s->r.bits < m->o.min_key_bits)
-		return sig_done(s, DKIM_V_KEYSIZE, "%d-bit key, under the %d-bit minimum",
-		    s->r.bits, m->o.min_key_bits);
+		return vsig_done(s, DKIM_V_KEYSTRICT, "key has t=s but i= is a subdomain");
+	if (dkim_key_alg(s->key) == DKIM_ALG_RSA_SHA256) {
+		if (s->r.bits < m->o.min_key_bits)
+			return vsig_done(s, DKIM_V_KEYSIZE, "%d-bit key, under the %d-bit minimum",
+			    s->r.bits, m->o.min_key_bits);
+		if (s->r.bits > DKIM_RSA_MAX_BITS)
+			return vsig_done(s, DKIM_V_KEYSIZE, "%d-bit key, over the %d-bit maximum",
+			    s->r.bits, DKIM_RSA_MAX_BITS);
+		if (dkim_key_exp_bits(s->key) > DKIM_RSA_MAX_EXP_BITS)
+			return vsig_done(s, DKIM_V_KEYSIZE, "RSA public exponent of %d bits, over %d",
+			    dkim_key_exp_bits(s->key), DKIM_RSA_MAX_EXP_BITS);
+	}
 	s->state = SIG_READY;
 	return 0;
 }
@@ -479,11 +200,11 @@ dkim_vmsg_key_status(dkim_vmsg *m, size_t i, enum dkim_vstatus st, const char *r
 	if (i >= m->nv || (s = &m->sigs[i])->state != SIG_KEYWAIT)
 		return;
 	if (reason != NULL)
-		sig_done(s, st, "%s", reason);
+		vsig_done(s, st, "%s", reason);
 	else if (st == DKIM_V_NOKEY)
-		sig_done(s, st, "no key record %s._domainkey.%.180s", s->r.selector, s->r.domain);
+		vsig_done(s, st, "no key record %s._domainkey.%.180s", s->r.selector, s->r.domain);
 	else
-		sig_done(s, st, "key lookup failed for %s._domainkey.%.180s", s->r.selector,
+		vsig_done(s, st, "key lookup failed for %s._domainkey.%.180s", s->r.selector,
 		    s->r.domain);
 }
 
@@ -494,30 +215,85 @@ dkim_vmsg_key_dnssec(dkim_vmsg *m, size_t i, enum dkim_dnssec d)
 		m->sigs[i].r.dnssec = (int)d;
 }
 
+void
+dkim_vmsg_key_distrust(dkim_vmsg *m, size_t i, const char *why)
+{
+	if (i < m->nv && m->sigs[i].state == SIG_KEYWAIT)
+		snprintf(m->sigs[i].distrust, sizeof(m->sigs[i].distrust), "%s", why);
+}
+
+/* A decided signature whose key is not trusted: neutral, saying what it came to. */
+static void
+sig_untrusted(struct vsig *s)
+{
+	char was[sizeof(s->r.reason)];
+
+	if (s->distrust[0] == '\0' || s->r.status == DKIM_V_KEYFAIL ||
+	    s->r.status == DKIM_V_INTERNAL)
+		return;
+	snprintf(was, sizeof(was), "%s", s->r.status == DKIM_V_PASS ? "signature verifies" :
+	    s->r.reason);
+	vsig_done(s, DKIM_V_KEYUNTRUSTED, "%s; %s", s->distrust, was);
+}
+
 /* Feed body bytes to each body hash some undecided signature still needs. */
 int
 dkim_vmsg_body(dkim_vmsg *m, const void *data, size_t len, dkim_err *err)
 {
-	unsigned char live[DKIM_VMSG_SIGS_MAX] = { 0 };
+	int live[2] = { 0, 0 };
 	size_t i;
 
 	if (!m->eoh || m->finished)
 		return dkim_err_set(err, DKIM_ERR_STATE, "body out of order");
 	for (i = 0; i < m->nv; i++)
 		if (m->sigs[i].state != SIG_DONE)
-			live[m->sigs[i].bh] = 1;
-	for (i = 0; i < m->nbh; i++)
+			live[m->sigs[i].bc] = 1;
+	for (i = 0; i < 2; i++)
 		if (live[i])
 			dkim_bodyhash_update(m->bhs[i], data, len);
 	return DKIM_OK;
+}
+
+/*
+ * Does the caller's minimum refuse an l= that signs l of total canonical
+ * bytes? (OpenDKIM's rule for percentages: the signed part, in whole
+ * percent rounded down, below the minimum.)
+ */
+static int
+minbody_refuses(const dkim_vopts *o, unsigned long long l, unsigned long long total)
+{
+	if (l >= total)
+		return 0;
+	switch (o->min_body_kind) {
+	case DKIM_MINBODY_BYTES:
+		return l < (o->min_body < total ? o->min_body : total);
+	case DKIM_MINBODY_PERCENT:
+		return (long double)l * 100 < (long double)o->min_body * (long double)total;
+	case DKIM_MINBODY_APPENDED:
+		return total - l > o->min_body;
+	default:
+		return 0;
+	}
+}
+
+/* "Minimum" as it was written: 500, 80% or 0+. */
+static const char *
+minbody_name(const dkim_vopts *o, char *buf, size_t size)
+{
+	snprintf(buf, size, "%llu%s", o->min_body, o->min_body_kind == DKIM_MINBODY_PERCENT ?
+	    "%" : o->min_body_kind == DKIM_MINBODY_APPENDED ? "+" : "");
+	return buf;
 }
 
 /* Decide every signature. */
 int
 dkim_vmsg_finish(dkim_vmsg *m, dkim_err *err)
 {
+	unsigned long long total;
+	unsigned char got[32];
 	struct vsig *s;
 	dkim_err e;
+	char mb[32];
 	size_t i;
 	int rc;
 
@@ -530,44 +306,53 @@ dkim_vmsg_finish(dkim_vmsg *m, dkim_err *err)
 			dkim_vmsg_key_status(m, i, DKIM_V_KEYFAIL, "no answer for the key record");
 		if (s->state != SIG_READY)
 			continue;
-		/* Body hashes are finished on first use; later users share the result. */
-		if (m->bhs[s->bh] != NULL) {
-			rc = dkim_bodyhash_final(m->bhs[s->bh], m->bhdone[s->bh],
-			    &m->bhtotal[s->bh], &e);
-			dkim_bodyhash_free(m->bhs[s->bh]);
-			m->bhs[s->bh] = NULL;
-			if (rc != DKIM_OK)
-				m->bhtotal[s->bh] = DKIM_BODYHASH_ALL;	/* marks the failure */
-		}
-		if (m->bhtotal[s->bh] == DKIM_BODYHASH_ALL) {
-			sig_done(s, DKIM_V_INTERNAL, "body hash failed");
+		/* A body pass is finished on first use; its cuts serve the others. */
+		if (m->bhstate[s->bc] == 0)
+			m->bhstate[s->bc] = dkim_bodyhash_final(m->bhs[s->bc], NULL,
+			    &m->bhtotal[s->bc], &e) == DKIM_OK ? 1 : -1;
+		total = m->bhtotal[s->bc];
+		if (m->bhstate[s->bc] < 0) {
+			vsig_done(s, DKIM_V_INTERNAL, "body hash failed");
 			continue;
 		}
-		if (s->l != DKIM_BODYHASH_ALL && s->l > m->bhtotal[s->bh]) {
-			sig_done(s, DKIM_V_BODYLEN, "l=%llu but the body is %llu bytes", s->l,
-			    m->bhtotal[s->bh]);
+		if (s->l != DKIM_BODYHASH_ALL && s->l > total) {
+			vsig_done(s, DKIM_V_BODYLEN, "l=%llu but the body is %llu bytes", s->l,
+			    total);
 			continue;
 		}
-		if (memcmp(m->bhdone[s->bh], s->want, 32) != 0) {
-			sig_done(s, DKIM_V_BODYHASH, "body hash mismatch");
+		if (s->l < total) {	/* content follows the signed part */
+			s->r.signed_len = s->l;
+			s->r.body_len = total;
+		}
+		if (dkim_bodyhash_cut_digest(m->bhs[s->bc], s->cut, got) != 0) {
+			vsig_done(s, DKIM_V_INTERNAL, "body hash failed");
+			continue;
+		}
+		if (memcmp(got, s->want, 32) != 0) {
+			vsig_done(s, DKIM_V_BODYHASH, "body hash mismatch");
 			continue;
 		}
 		rc = dkim_key_verify(s->key, s->digest, s->sig, s->siglen, &e);
 		if (rc < 0)
-			sig_done(s, DKIM_V_INTERNAL, "%s", e.msg);
+			vsig_done(s, DKIM_V_INTERNAL, "%s", e.msg);
 		else if (rc == 0)
-			sig_done(s, DKIM_V_BADSIG, "signature does not verify");
+			vsig_done(s, DKIM_V_BADSIG, "signature does not verify");
 		else if (s->from_signed < m->nfrom)
 			/*
 			 * RFC 6376 §8.15: a From added to a signed message leaves the
 			 * signature valid unless the signer over-signed From; readers
 			 * may show the added one. The signer vouched only for the others.
 			 */
-			sig_done(s, DKIM_V_FROMEXTRA, "verifies, but signs only %zu of %zu From "
+			vsig_done(s, DKIM_V_FROMEXTRA, "verifies, but signs only %zu of %zu From "
 			    "fields", s->from_signed, m->nfrom);
+		else if (minbody_refuses(&m->o, s->l, total))
+			vsig_done(s, DKIM_V_PARTIAL, "verifies, but leaves more of the body unsigned "
+			    "than Minimum %s allows", minbody_name(&m->o, mb, sizeof(mb)));
 		else
-			sig_done(s, DKIM_V_PASS, "pass");
+			vsig_done(s, DKIM_V_PASS, "pass");
 	}
+	for (i = 0; i < m->nv; i++)
+		sig_untrusted(&m->sigs[i]);
 	return DKIM_OK;
 }
 
@@ -588,9 +373,10 @@ dkim_vmsg_free(dkim_vmsg *m)
 		return;
 	for (i = 0; i < m->nv; i++)
 		dkim_key_free(m->sigs[i].key);
-	for (i = 0; i < m->nbh; i++)
+	for (i = 0; i < 2; i++)
 		dkim_bodyhash_free(m->bhs[i]);
 	free(m->sigs);
+	dkim_hindex_free(m->hx);
 	free(m->hdrs);
 	dbuf_free(&m->store);
 	free(m);

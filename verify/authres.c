@@ -5,7 +5,8 @@
  * Values are written as tokens when they can be, otherwise as quoted
  * strings; header.b is base64 and so usually has a '/' or '+' in its first
  * characters: '/' is a tspecial, so such a prefix is quoted. Comments carry
- * the key size, DNSSEC state and, for anything but a pass, the reason,
+ * the key size, DNSSEC state, test mode, how much of the body l= left
+ * unsigned and, for anything but a pass, the reason,
  * with parentheses and backslashes escaped and control bytes replaced.
  */
 #include <stdio.h>
@@ -132,6 +133,11 @@ put_result(dbuf *out, const dkim_vresult *res, size_t n, size_t i)
 	}
 	if (r->testing) {
 		dbuf_printf(out, "%stest mode", *sep ? sep : " (");
+		sep = "; ";
+	}
+	if (r->body_len > r->signed_len) {	/* content after l= */
+		dbuf_printf(out, "%sbody truncated: l=%llu of %llu", *sep ? sep : " (",
+		    r->signed_len, r->body_len);
 		sep = "; ";
 	}
 	if (r->status != DKIM_V_PASS) {

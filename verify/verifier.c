@@ -63,6 +63,8 @@ verifier_new(const struct verify_cfg *vc, struct resolver *res, struct verifier 
 	o.max_sigs = vc->max_sigs;
 	o.drift = vc->clock_drift;
 	o.min_key_bits = vc->min_key_bits;
+	o.min_body_kind = (enum dkim_minbody)vc->min_body_kind;
+	o.min_body = vc->min_body;
 	if (dkim_vmsg_new(&o, &v->vm, NULL) != DKIM_OK) {
 		free(v);
 		return -1;
@@ -132,12 +134,16 @@ verifier_header(struct verifier *v, const char *name, size_t nlen, const char *v
 		verifier_fail(v, err.msg);
 }
 
-/* Hand one DNS answer to the core, applying UnprotectedKey and BogusKey. */
+/*
+ * Hand one DNS answer to the core, applying UnprotectedKey and BogusKey:
+ * fail refuses the record (permerror); neutral, as in OpenDKIM, lets the
+ * signature be verified but makes its result neutral, whatever it comes to.
+ */
 static void
 verifier_key(struct verifier *v, size_t i, const struct resolver_query *q)
 {
-	const char *name = q->dnssec == DKIM_DNSSEC_BOGUS ? "bogus" : "unprotected";
-	enum keysec policy = q->dnssec == DKIM_DNSSEC_BOGUS ? v->vc->bogus :
+	int bogus = q->dnssec == DKIM_DNSSEC_BOGUS;
+	enum keysec policy = bogus ? v->vc->bogus :
 	    q->dnssec == DKIM_DNSSEC_INSECURE ? v->vc->unprotected : KEYSEC_NONE;
 	char reason[512];
 
@@ -145,11 +151,16 @@ verifier_key(struct verifier *v, size_t i, const struct resolver_query *q)
 	switch (q->status) {
 	case RES_FOUND:
 		if (policy == KEYSEC_FAIL) {
-			snprintf(reason, sizeof(reason), "key record is DNSSEC %s", name);
+			snprintf(reason, sizeof(reason), "key record is DNSSEC %s",
+			    bogus ? "bogus" : "unprotected");
 			dkim_vmsg_key_status(v->vm, i, DKIM_V_KEYSYNTAX, reason);
-		} else {
-			dkim_vmsg_key(v->vm, i, q->txt, q->len);
+			break;
 		}
+		if (policy == KEYSEC_NEUTRAL)
+			dkim_vmsg_key_distrust(v->vm, i, bogus ?
+			    "DNSSEC bogus key record not trusted" :
+			    "key record without DNSSEC not trusted");
+		dkim_vmsg_key(v->vm, i, q->txt, q->len);
 		break;
 	case RES_NONE:
 		snprintf(reason, sizeof(reason), "no key record %s._domainkey.%.180s (%s)",
@@ -279,14 +290,29 @@ verifier_forged(const struct verifier *v, const char *ours, size_t *idx, size_t 
 	return n;
 }
 
+/*
+ * Signatures that count as none for the action: a failing one from a
+ * signer in testing mode (RFC 6376 §3.6.1: such mail must be treated as
+ * unsigned) and one whose key record is not trusted (neutral): either way
+ * the sender could as well have sent it unsigned.
+ */
+static int
+as_unsigned(const dkim_vresult *r)
+{
+	/* Not finished, or failed inside: our fault, never the sender's. */
+	if (r->status == DKIM_V_UNDECIDED || r->status == DKIM_V_INTERNAL)
+		return 0;
+	return r->testing || r->status == DKIM_V_KEYUNTRUSTED;
+}
+
 /* The action for the outcome, OpenDKIM's way: any pass accepts. */
 enum config_action
 verifier_action(const struct verifier *v, enum config_action internal, const char **what)
 {
 	const struct verify_cfg *vc = v->vc;
-	const dkim_vresult *r;
+	const dkim_vresult *r, *first = NULL;
 	size_t i, n = dkim_vmsg_nverify(v->vm);
-	int dns = 0, intern = 0, security = 0;
+	int dns = 0, intern = 0, security = 0, testing = 0;
 
 	if (v->failed) {
 		*what = "not verified";
@@ -302,6 +328,12 @@ verifier_action(const struct verifier *v, enum config_action internal, const cha
 			*what = "pass";
 			return ACTION_ACCEPT;
 		}
+		if (as_unsigned(r)) {
+			testing |= r->testing;
+			continue;
+		}
+		if (first == NULL)
+			first = r;
 		dns |= r->status == DKIM_V_KEYFAIL;
 		/* Not finished is our fault, never the sender's (nor a pass). */
 		intern |= r->status == DKIM_V_INTERNAL || r->status == DKIM_V_UNDECIDED;
@@ -309,6 +341,10 @@ verifier_action(const struct verifier *v, enum config_action internal, const cha
 	}
 	if (n == 0) {
 		*what = "no signature verified";
+		return vc->on_nosig;
+	}
+	if (first == NULL) {
+		*what = testing ? "test-mode key, as unsigned" : "untrusted key, as unsigned";
 		return vc->on_nosig;
 	}
 	if (intern) {
@@ -323,8 +359,7 @@ verifier_action(const struct verifier *v, enum config_action internal, const cha
 		*what = "DNSSEC bogus key";
 		return vc->on_security;
 	}
-	r = dkim_vmsg_result(v->vm, 0);
-	if (r->status == DKIM_V_NOKEY || r->status == DKIM_V_REVOKED) {
+	if (first->status == DKIM_V_NOKEY || first->status == DKIM_V_REVOKED) {
 		*what = "key not found";
 		return vc->on_keynotfound;
 	}
@@ -337,6 +372,7 @@ void
 verifier_describe(const struct verifier *v, dbuf *out)
 {
 	const dkim_vresult *r;
+	const char *sep;
 	size_t i, n;
 
 	if (v->failed) {
@@ -356,14 +392,26 @@ verifier_describe(const struct verifier *v, dbuf *out)
 		dbuf_adds(out, " s=");
 		dbuf_add_escaped(out, r->selector, strnlen(r->selector, 64));
 		dbuf_printf(out, " %s", dkim_vstatus_result(r->status));
+		sep = " (";
+		if (r->testing) {
+			dbuf_printf(out, "%stest mode", sep);
+			sep = "; ";
+		}
+		if (r->body_len > r->signed_len) {
+			dbuf_printf(out, "%sbody truncated: l=%llu of %llu", sep, r->signed_len,
+			    r->body_len);
+			sep = "; ";
+		}
 		if (r->status != DKIM_V_PASS) {
-			dbuf_adds(out, " (");
+			dbuf_adds(out, sep);
 			if (r->reason[0] != '\0')
 				dbuf_add_escaped(out, r->reason, strnlen(r->reason, 200));
 			else
 				dbuf_adds(out, dkim_vstatus_name(r->status));
-			dbuf_addc(out, ')');
+			sep = "; ";
 		}
+		if (sep[0] == ';')
+			dbuf_addc(out, ')');
 	}
 	if (dkim_vmsg_nsigs(v->vm) > n)
 		dbuf_printf(out, "%s%zu more not verified (MaximumSignaturesToVerify %zu)",

@@ -40,6 +40,7 @@ with open(t + "/dnszone", "w") as z:
     z.write("fresh._domainkey.sender.example v=DKIM1; k=rsa; p=%s\n" % rsa)
     z.write("ed._domainkey.sender.example v=DKIM1; k=ed25519; p=%s\n" % ed)
     z.write("revoked._domainkey.sender.example v=DKIM1; k=rsa; p=\n")
+    z.write("testing._domainkey.sender.example v=DKIM1; k=rsa; t=y; p=%s\n" % rsa)
     z.write("rsa._domainkey.secure.example v=DKIM1; k=rsa; p=%s\n" % rsa)
     z.write("bogus._domainkey.secure.example v=DKIM1; k=rsa; p=%s\n" % rsa)
 EOP
@@ -132,6 +133,19 @@ put("two", mdkim(both, "relaxed/relaxed"))
 put("unsigned", msg)
 put("secure", dkim.sign(msg, b"rsa", b"secure.example", rsa) + msg)
 put("bogus", dkim.sign(msg, b"bogus", b"secure.example", rsa) + msg)
+# l=: a signature of the whole body with l=, and the same with text appended
+# after signing (the known abuse); $T/len.want holds the comment expected.
+# Simple body canonicalization: l= counts the body as it is.
+SIMPLEBODY = (b"relaxed", b"simple")
+put("len-whole", dkim.sign(msg, b"rsa", D, rsa, length=True, canonicalize=SIMPLEBODY) + msg)
+extra = b"P.S. click http://phish.example/\r\n"
+put("len-appended", dkim.sign(msg, b"rsa", D, rsa, length=True, canonicalize=SIMPLEBODY) +
+    msg + extra)
+body = msg.split(b"\r\n\r\n", 1)[1]
+open(t + "/len.want", "w").write("body truncated: l=%d of %d" % (len(body), len(body) + len(extra)))
+# A signer in testing mode (t=y), and its message altered on the way.
+put("testing-tampered", (dkim.sign(msg, b"testing", D, rsa) + msg).replace(b"the  numbers",
+                                                                       b"the  numberz"))
 # 8 forged fields (our id in every spelling, and RemoveARFrom) among 10.
 ar = (b"Authentication-Results: mx.verify.example; dkim=pass header.d=sender.example\r\n"
       b"Authentication-Results: MX.Verify.Example; spf=pass\r\n"
@@ -227,6 +241,17 @@ grep -q 'dkim=policy (2048-bit key; unprotected; verifies, but signs only 1 of 2
     "$T/o-addedfrom/1.eml" || tl_fail "addedfrom: the comment does not say why"
 run two --client-addr 192.0.2.1
 expect two accept "^$ID; pass d=sender.example s=rsa b=8; pass d=sender.example s=ed b=8\$"
+# l= with content after the signed length: still a pass (RFC 6376), the
+# comment says how much was signed.
+run len-whole --client-addr 192.0.2.1
+expect len-whole accept "^$ID; pass d=sender.example s=rsa b=8\$"
+grep -q 'body truncated' "$T/o-len-whole/1.eml" && tl_fail "len-whole: said truncated"
+run len-appended --client-addr 192.0.2.1
+expect len-appended accept "^$ID; pass d=sender.example s=rsa b=8\$"
+grep -q "dkim=pass (2048-bit key; unprotected; $(cat "$T/len.want"))" "$T/o-len-appended/1.eml" ||
+	{ head -3 "$T/o-len-appended/1.eml" >&2; tl_fail "len-appended: the comment does not say '$(cat "$T/len.want")'"; }
+grep -q "Qlen-appended: .*verified: d=sender.example s=rsa pass ($(cat "$T/len.want"))" "$T/pd.log" ||
+	tl_fail "len-appended: the log line does not say the body is truncated"
 run unsigned --client-addr 192.0.2.1
 expect unsigned accept -
 grep -q ' ins=0 add=0 chg=0 del=0' "$T/o-unsigned.log" ||
@@ -345,6 +370,7 @@ head -1 "$T/o-outbound/1.eml" | grep -q '^DKIM-Signature:' || tl_fail "outbound:
 	echo "AuthservIDWithJobID yes"
 	echo "AlwaysAddARHeader yes"
 	echo "RemoveARAll yes"
+	echo "Minimum 0+"
 } > "$T/pd2.conf"
 pd_start pd2 "$T/pd2.conf"
 PD2_PID=$PD_PID
@@ -352,6 +378,7 @@ PD2_PID=$PD_PID
 	grep -v '^Socket' "$T/pd.conf"
 	echo "Socket local:$T/pd3.sock"
 	echo "KeepAuthResults yes"
+	echo "UnprotectedKey neutral"
 } > "$T/pd3.conf"
 pd_start pd3 "$T/pd3.conf"
 PD3_PID=$PD_PID
@@ -367,15 +394,65 @@ grep -A1 '^Authentication-Results: mx2' "$T/o-none/1.eml" | grep -q 'dkim=none' 
 cp "$T/forged.eml" "$T/all.eml"
 run all --client-addr 192.0.2.1 --hostname mx2.verify.example
 [ "$(grep -c '^Authentication-Results:' "$T/o-all/1.eml")" -eq 1 ] || tl_fail "RemoveARAll: A-R left"
+# Minimum 0+ (OpenDKIM's keyword): no unsigned content may follow l=, so
+# the appended message is policy; the whole one still passes.
+cp "$T/len-appended.eml" "$T/min-appended.eml"
+run min-appended --client-addr 192.0.2.1 --hostname mx2.verify.example
+expect min-appended accept "^mx2.verify.example/qmin-appended; policy d=sender.example s=rsa b=8\$"
+grep -q "dkim=policy (2048-bit key; unprotected; $(cat "$T/len.want"); verifies, but leaves more of the body unsigned than Minimum 0+ allows)" \
+    "$T/o-min-appended/1.eml" || { head -3 "$T/o-min-appended/1.eml" >&2; tl_fail "min-appended: the comment does not say why"; }
+cp "$T/len-whole.eml" "$T/min-whole.eml"
+run min-whole --client-addr 192.0.2.1 --hostname mx2.verify.example
+expect min-whole accept "^mx2.verify.example/qmin-whole; pass d=sender.example s=rsa b=8\$"
 S="unix:$T/pd3.sock"
 cp "$T/forged.eml" "$T/keep.eml"
 run keep --client-addr 192.0.2.1
 [ "$(grep -c '^Authentication-Results:' "$T/o-keep/1.eml")" -eq 11 ] ||
 	tl_fail "KeepAuthResults: not all 10 kept (+ ours)"
+# UnprotectedKey neutral (OpenDKIM's meaning): a key record without DNSSEC
+# gives neutral, not pass, and the comment says why.
+cp "$T/py-rsa-relaxed-relaxed.eml" "$T/unprot.eml"
+run unprot --client-addr 192.0.2.1
+expect unprot accept "^$ID; neutral d=sender.example s=rsa b=8\$"
+grep -q 'dkim=neutral (2048-bit key; unprotected; key record without DNSSEC not trusted; signature verifies)' \
+    "$T/o-unprot/1.eml" || tl_fail "unprot: the comment does not say why"
 S=$S0
 pd_stop "$PD2_PID" || tl_fail "postdkim (pd2) did not stop cleanly"
 pd_stop "$PD3_PID" || tl_fail "postdkim (pd3) did not stop cleanly"
-tl_note "AuthservIDWithJobID + j, AlwaysAddARHeader, RemoveARAll (10 of 10), KeepAuthResults (10 kept)"
+tl_note "AuthservIDWithJobID + j, AlwaysAddARHeader, RemoveARAll (10 of 10), KeepAuthResults (10 kept), Minimum 0+"
+
+# A fourth daemon rejects bad signatures and takes DNSSEC-bogus keys as
+# neutral (OpenDKIM's BogusKey neutral).
+{
+	grep -v '^Socket' "$T/pd.conf"
+	echo "Socket local:$T/pd4.sock"
+	echo "On-BadSignature reject"
+	echo "BogusKey neutral"
+} > "$T/pd4.conf"
+pd_start pd4 "$T/pd4.conf"
+PD4_PID=$PD_PID
+S0=$S
+S="unix:$T/pd4.sock"
+cp "$T/tampered.eml" "$T/rej-tampered.eml"
+run rej-tampered --client-addr 192.0.2.1
+expect rej-tampered reject -
+# RFC 6376 §3.6.1: a signer in testing mode is treated as unsigned mail,
+# even when its signature fails (On-NoSignature: accept).
+run testing-tampered --client-addr 192.0.2.1
+expect testing-tampered accept "^$ID; fail d=sender.example s=testing b=8\$"
+grep -q 'dkim=fail (2048-bit key; unprotected; test mode; body hash mismatch)' \
+    "$T/o-testing-tampered/1.eml" || tl_fail "testing-tampered: the comment does not say test mode"
+grep -q 'Qtesting-tampered: .*verified: d=sender.example s=testing fail (test mode; body hash mismatch)' \
+    "$T/pd4.log" || { tail -3 "$T/pd4.log" >&2; tl_fail "testing-tampered: the log line does not say test mode"; }
+# BogusKey neutral: neutral with the reason, accepted as unsigned mail.
+cp "$T/bogus.eml" "$T/bogus-neutral.eml"
+run bogus-neutral --client-addr 192.0.2.1
+expect bogus-neutral accept "^$ID; neutral d=secure.example s=bogus b=8\$"
+grep -q 'dkim=neutral (2048-bit key; bogus; DNSSEC bogus key record not trusted; signature verifies)' \
+    "$T/o-bogus-neutral/1.eml" || tl_fail "bogus-neutral: the comment does not say why"
+S=$S0
+pd_stop "$PD4_PID" || tl_fail "postdkim (pd4) did not stop cleanly"
+tl_note "On-BadSignature reject: a t=y signer's altered message accepted (as unsigned); BogusKey and UnprotectedKey neutral give neutral"
 
 # libunbound's context (its pipes, thread, sockets, caches) is made when a
 # first key is looked up, not at start: a Mode sv daemon that has only

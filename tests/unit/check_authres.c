@@ -160,6 +160,28 @@ START_TEST(build_many)
 }
 END_TEST
 
+/* l= that leaves content unsigned: the comment says how much was signed. */
+START_TEST(build_truncated)
+{
+	dkim_vresult r = res(DKIM_V_PASS, "example.com", "sel", "AbCdEfGhIjKl", 2048);
+	char *v;
+
+	r.signed_len = 120;
+	r.body_len = 4096;
+	v = build("mx", &r, 1);
+	ck_assert_ptr_nonnull(strstr(v, "dkim=pass (2048-bit key; body truncated: l=120 of 4096) "
+	    "header.d=example.com"));
+	free(v);
+	r.status = DKIM_V_PARTIAL;
+	snprintf(r.reason, sizeof(r.reason), "verifies, but leaves more of the body unsigned "
+	    "than Minimum 0+ allows");
+	v = build("mx", &r, 1);
+	ck_assert_ptr_nonnull(strstr(v, "dkim=policy (2048-bit key; body truncated: l=120 of "
+	    "4096; verifies, but leaves more of the body unsigned than Minimum 0+ allows)"));
+	free(v);
+}
+END_TEST
+
 /* Values from the network that are not tokens are quoted, never raw. */
 START_TEST(build_quoting)
 {
@@ -299,7 +321,7 @@ main(void)
 	Suite *s = suite_create("authres");
 	TCase *tc = tm_case(s, "authres", 30);
 
-	tm_add(tc, build_pass, build_none, build_many, build_quoting, parse_id, id_match,
-	    unfinished, NULL);
+	tm_add(tc, build_pass, build_none, build_many, build_truncated, build_quoting, parse_id,
+	    id_match, unfinished, NULL);
 	return tm_run(s, CK_FORK_GETENV);
 }

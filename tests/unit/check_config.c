@@ -18,6 +18,7 @@
 #include <check.h>
 
 #include "../../dkim/sign.h"
+#include "../../dkim/vmsg.h"
 #include "../../config/config.h"
 #include "../../config/config_verify.h"
 #include "../../milter/reload.h"
@@ -497,6 +498,51 @@ START_TEST(verify_keywords)
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nMinimumKeyBits 1k\n",
 	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: MinimumKeyBits: '1k' is not a number");
+	/* RFC 8301: a verifier must not accept RSA keys under 1024 bits. */
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nMinimumKeyBits 512\n",
+	    tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: MinimumKeyBits: 512 is under 1024: RSA keys that small "
+	    "must not pass (RFC 8301)");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nMinimumKeyBits 99999\n",
+	    tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: MinimumKeyBits: '99999' is not a number from 1024 to 16384");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nMinimumKeyBits 1024\n",
+	    tk_dir);
+	ck_loads(cfg);
+	config_free(cfg);
+	/* Minimum, in OpenDKIM's three forms; unset, any l= passes. */
+	{
+		static const struct {
+			const char *value;
+			enum dkim_minbody kind;
+			unsigned long long n;
+		} mins[] = {
+			{ "4096", DKIM_MINBODY_BYTES, 4096 }, { "80%", DKIM_MINBODY_PERCENT, 80 },
+			{ "0+", DKIM_MINBODY_APPENDED, 0 }, { "100%", DKIM_MINBODY_PERCENT, 100 },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(mins) / sizeof(mins[0]); i++) {
+			cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n"
+			    "Minimum %s\n", tk_dir, mins[i].value);
+			ck_loads(cfg);
+			ck_assert_int_eq(cfg->verify->min_body_kind, mins[i].kind);
+			ck_assert_uint_eq(cfg->verify->min_body, mins[i].n);
+			ck_assert_ptr_null(strstr(warnings, "ignored"));
+			config_free(cfg);
+		}
+	}
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n", tk_dir);
+	ck_loads(cfg);
+	ck_assert_int_eq(cfg->verify->min_body_kind, DKIM_MINBODY_NONE);
+	config_free(cfg);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nMinimum 101%%\n", tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: Minimum: '101%' is not N (bytes signed), N% (percent of "
+	    "the body signed, at most 100) or N+ (bytes left unsigned)");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nMinimum 5x\n", tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: Minimum: '5x' is not N");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nMinimum +5\n", tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: Minimum: '+5' is not N");
 	/* DNSTimeout: 0 is OpenDKIM's "no limit of its own", large values are capped. */
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nDNSTimeout 0\n", tk_dir);
 	ck_loads(cfg);

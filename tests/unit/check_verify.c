@@ -406,6 +406,80 @@ START_TEST(obsolete_colon_wsp)
 }
 END_TEST
 
+/*
+ * Each reason says what is wrong: an empty record has no p= (whatever
+ * the signature's algorithm), a missing tag is named, a d= or s= that is
+ * no DNS name is the signature's fault, not the key record's.
+ */
+START_TEST(reasons)
+{
+	dkim_signer_opts o = opts_for(ed_key, DKIM_CANON_RELAXED, DKIM_CANON_RELAXED);
+	static const struct {
+		const char *from, *to, *reason;
+		enum dkim_vstatus status;
+	} broken[] = {
+		{ "bh=", "xh=", "missing bh=", DKIM_V_SIGSYNTAX },
+		{ " s=ed;", " z=ed;", "missing s=", DKIM_V_SIGSYNTAX },
+		{ "d=example.com", "d=exampl..com", "d= has an empty label (two dots, or a dot "
+		    "at the start or end)", DKIM_V_SIGSYNTAX },
+		{ " s=ed;", " s=e!;", "s= contains '!': only letters, digits, '-', '_' and '.' "
+		    "are allowed", DKIM_V_SIGSYNTAX },
+	};
+	char *m, *m2, reason[256], *longd, label[50];
+	dbuf d;
+	size_t i;
+
+	zone_default();
+	m = sign_msg(&o, ed_key, WHEN, base_msg, strlen(base_msg));
+	zone_set(1, "ed", "");
+	ck_assert_int_eq(verify_at(m, WHEN + 10, reason, sizeof(reason)), DKIM_V_KEYSYNTAX);
+	ck_assert_str_eq(reason, "key record has no p=");
+	zone_set(1, "ed", "v=DKIM1; k=rsa; p=");
+	ck_assert_int_eq(verify_at(m, WHEN + 10, reason, sizeof(reason)), DKIM_V_REVOKED);
+	ck_assert_str_eq(reason, "key revoked (empty p=)");
+	zone_default();
+	for (i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+		m2 = strdup(m);
+		patch(m2, broken[i].from, broken[i].to);
+		ck_assert_int_eq(verify_at(m2, WHEN + 10, reason, sizeof(reason)),
+		    broken[i].status);
+		ck_assert_str_eq(reason, broken[i].reason);
+		free(m2);
+	}
+	/* Both missing: both named. */
+	m2 = strdup(m);
+	patch(m2, "bh=", "xh=");
+	patch(m2, " s=ed;", " z=ed;");
+	ck_assert_int_eq(verify_at(m2, WHEN + 10, reason, sizeof(reason)), DKIM_V_SIGSYNTAX);
+	ck_assert_str_eq(reason, "missing bh= s=");
+	free(m2);
+	/* A name too long for DNS: ed._domainkey. and a d= of five 49-byte labels. */
+	dbuf_init(&d);
+	for (i = 0; i < 5; i++) {
+		memset(label, (int)('a' + i), 49);
+		label[49] = '\0';
+		dbuf_printf(&d, "%s%s", i ? "." : "d=", label);
+	}
+	longd = strdup(d.data);
+	dbuf_free(&d);
+	m2 = strdup(m);
+	{
+		char *p = strstr(m2, "d=example.com"), *n;
+
+		ck_assert_ptr_nonnull(p);
+		*p = '\0';
+		ck_assert_int_gt(asprintf(&n, "%s%s%s", m2, longd, p + strlen("d=example.com")), 0);
+		free(m2);
+		m2 = n;
+	}
+	ck_assert_int_eq(verify_at(m2, WHEN + 10, reason, sizeof(reason)), DKIM_V_SIGSYNTAX);
+	ck_assert_str_eq(reason, "ed._domainkey.d= is longer than 253 bytes");
+	free(m2);
+	free(longd);
+	free(m);
+}
+END_TEST
+
 /* Verifier details: several signatures, broken signature fields, bad messages. */
 START_TEST(verify_details)
 {
@@ -482,5 +556,6 @@ main(void)
 	tcase_add_loop_test(tc, oversign, 0, 2);
 	tcase_add_loop_test(tc, unsigned_from, 0, 2);
 	tcase_add_test(tc, verify_details);
+	tcase_add_test(tc, reasons);
 	return tm_run(s, CK_FORK_GETENV);
 }
