@@ -2,7 +2,9 @@
 # postdkim-forged.sh - forged Authentication-Results fields (our authserv-id)
 # through the milter protocol, in messages the verifier cannot verify or the
 # A-R reader finds hard: more than 10,000 header fields, a header of about
-# 4 MiB, comments nested deeper than any fixed limit, an
+# 4 MiB, the same from a client of ours whose From domain has no key (the
+# signing side's path; our own domain's mail is still refused signing),
+# comments nested deeper than any fixed limit, an
 # authserv-id over 255 bytes. Each forged field is removed wherever it
 # stands, foreign ones are kept, a message that could not be verified gets
 # dkim=permerror in our field and a log line, and nothing is let go at the
@@ -52,6 +54,13 @@ put("many", base + "X-Pad: a\r\n" * 10001)
 # About 4.2 MiB of header in fields of 60,000 bytes (under Postfix's
 # header_size_limit of 100 KB).
 put("huge", base + ("X-Big: " + "b" * 60000 + "\r\n") * 70)
+# From a client of ours, in a domain without a key: not signed, verified.
+put("local", base.replace("paypal.com>", "elsewhere.example>") + "To: x@y.example\r\n" * 10001)
+# The same with From last, past the limits (and To in our own domain).
+put("latefrom", base.replace("From: Paypal <service@paypal.com>\r\n", "") +
+    "To: x@ours.example\r\n" * 10001 + "From: a@elsewhere.example\r\n")
+# Our own domain, with a key: signing fails (On-SignatureError), nothing verified.
+put("ourbig", base.replace("paypal.com>", "ours.example>") + "To: x@y.example\r\n" * 10001)
 # A-R fields the reader once gave up on: comments nested 9 and 2,000 deep,
 # an authserv-id of 300 bytes (AuthservIDWithJobID with a long job id),
 # and a field that names us but is otherwise malformed.
@@ -114,6 +123,21 @@ grep -q "^Authentication-Results: $ID; dkim=permerror (more than 10000 header fi
 grep -q "^Authentication-Results: $ID; dkim=permerror (header section exceeds 4194304 bytes)\$" \
     "$T/ars-huge" || tl_fail "huge: the permerror does not say why"
 tl_note "10,001 fields and 4.2 MiB of header: 2 forged fields removed, dkim=permerror added, logged"
+
+for m in local latefrom; do
+	run $m
+	expect $m "^Authentication-Results: $ID; dkim=permerror (more than 10000 header fields)" \
+	    "^Authentication-Results: other.example; spf=pass"
+	grep -q ": Q$m: not signed: no signing key for elsewhere.example; verified: not verified: " \
+	    "$T/pd.log" || { tail -3 "$T/pd.log" >&2; tl_fail "$m: no log line"; }
+done
+tl_note "a client of ours, no key for its domain, 10,001 To fields: verified, forged fields removed"
+STAGE=eoh
+run ourbig
+unset STAGE
+grep -q "^1 accept .* ins=0 add=0 chg=0 del=0" "$T/o-ourbig.log" || tl_fail "ourbig: changed"
+grep -q ": Qourbig: not signed: header: header section too large (action accept)" "$T/pd.log" ||
+	{ tail -3 "$T/pd.log" >&2; tl_fail "ourbig: no log line"; }
 
 run deep --client-addr 192.0.2.1
 expect deep "^Authentication-Results: other.example; spf=pass"
