@@ -29,7 +29,9 @@ struct resolver;
  * removed whatever its authserv-id (no mail carries so many), so that
  * memory stays bounded (16 bytes a field) and none of ours is ever kept.
  */
-#define VERIFIER_AR_MAX 10000
+#ifndef VERIFIER_AR_MAX
+#define VERIFIER_AR_MAX 10000	/* a fuzzer builds with a small one */
+#endif
 
 /* An arriving A-R field, as far as it can be judged before our id is known. */
 struct verifier_ar {

@@ -4,8 +4,8 @@
 # A-R reader finds hard: more than 10,000 header fields, a header of about
 # 4 MiB, the same from a client of ours whose From domain has no key (the
 # signing side's path; our own domain's mail is still refused signing),
-# comments nested deeper than any fixed limit, an
-# authserv-id over 255 bytes. Each forged field is removed wherever it
+# more than 10,000 A-R fields, comments nested deeper than any fixed limit,
+# an authserv-id over 255 bytes. Each forged field is removed wherever it
 # stands, foreign ones are kept, a message that could not be verified gets
 # dkim=permerror in our field and a log line, and nothing is let go at the
 # end of the header.
@@ -61,6 +61,10 @@ put("latefrom", base.replace("From: Paypal <service@paypal.com>\r\n", "") +
     "To: x@ours.example\r\n" * 10001 + "From: a@elsewhere.example\r\n")
 # Our own domain, with a key: signing fails (On-SignatureError), nothing verified.
 put("ourbig", base.replace("paypal.com>", "ours.example>") + "To: x@y.example\r\n" * 10001)
+# 10,003 A-R fields: past the 10,000th, every one goes (ours among them).
+with open("%s/manyar.eml" % t, "w") as f:
+    f.write("Authentication-Results: other.example; spf=pass\r\n" * 10000 + bottom +
+            "Authentication-Results: other.example; spf=pass\r\n" * 2 + base + body)
 # A-R fields the reader once gave up on: comments nested 9 and 2,000 deep,
 # an authserv-id of 300 bytes (AuthservIDWithJobID with a long job id),
 # and a field that names us but is otherwise malformed.
@@ -138,6 +142,15 @@ unset STAGE
 grep -q "^1 accept .* ins=0 add=0 chg=0 del=0" "$T/o-ourbig.log" || tl_fail "ourbig: changed"
 grep -q ": Qourbig: not signed: header: header section too large (action accept)" "$T/pd.log" ||
 	{ tail -3 "$T/pd.log" >&2; tl_fail "ourbig: no log line"; }
+
+run manyar --client-addr 192.0.2.1
+[ "$(grep -c '^Authentication-Results: other.example; spf=pass' "$T/o-manyar/1.eml")" -eq 10000 ] ||
+	tl_fail "manyar: not the first 10,000 foreign fields kept"
+[ "$(grep -c '^Authentication-Results:' "$T/o-manyar/1.eml")" -eq 10001 ] ||
+	tl_fail "manyar: fields past the 10,000th left"
+grep -q ": Qmanyar: not signed: .*\[removed 3 forged Authentication-Results of 3" "$T/pd.log" ||
+	{ tail -3 "$T/pd.log" >&2; tl_fail "manyar: not logged"; }
+tl_note "10,003 A-R fields: the 10,000 first kept (foreign), the 3 past them removed"
 
 run deep --client-addr 192.0.2.1
 expect deep "^Authentication-Results: other.example; spf=pass"
