@@ -91,7 +91,7 @@ void session_header(struct session *s, const char *name, size_t nlen,
     const char *value, size_t vlen)
 {
 	struct session_field *f;
-	int is_from;
+	int is_from, first_from;
 
 	/* From fields are counted even after an error: two From decide "skip". */
 	is_from = dkim_header_name_is(name, nlen, "From");
@@ -107,7 +107,14 @@ void session_header(struct session *s, const char *name, size_t nlen,
 		if (s->ver != NULL)
 			verifier_header(s->ver, name, nlen, value, vlen);
 	}
-	if (s->hdr_failed || !rules_wants(s->rc->cfg->rules, name, nlen))
+	/*
+	 * The first From decides what happens to the message: it is kept even
+	 * past the limits on the whole header (once, and at most
+	 * DKIM_HEADER_FIELD_MAX), so that mail of ours that cannot be signed
+	 * is still told from mail that is not signed by policy.
+	 */
+	first_from = is_from && s->nfrom == 1;
+	if ((s->hdr_failed && !first_from) || !rules_wants(s->rc->cfg->rules, name, nlen))
 		return;
 	if (nlen + 1 + vlen > DKIM_HEADER_FIELD_MAX) {
 		char msg[128];
@@ -117,7 +124,8 @@ void session_header(struct session *s, const char *name, size_t nlen,
 		session_hdr_fail(s, DKIM_ERR_TOOBIG, msg);
 		return;
 	}
-	if (s->store.len + nlen + vlen > DKIM_HEADER_TOTAL_MAX || s->nfields >= DKIM_HEADER_COUNT_MAX) {
+	if (!first_from &&
+	    (s->store.len + nlen + vlen > DKIM_HEADER_TOTAL_MAX || s->nfields >= DKIM_HEADER_COUNT_MAX)) {
 		session_hdr_fail(s, DKIM_ERR_TOOBIG, "header section too large");
 		return;
 	}
@@ -143,8 +151,10 @@ void session_header(struct session *s, const char *name, size_t nlen,
 		session_hdr_fail(s, DKIM_ERR_NOMEM, "out of memory");
 		return;
 	}
-	if (is_from && s->nfrom == 1)
+	if (first_from) {
 		s->from = s->nfields;
+		s->from_kept = 1;
+	}
 	s->nfields++;
 }
 
@@ -260,7 +270,8 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 		session_set(s, SESSION_SKIP, cfg->on_default, "%zu From fields", s->nfrom);
 		goto done;
 	}
-	if (s->hdr_failed) {
+	if (!s->from_kept) {
+		/* The From field itself could not be kept. */
 		session_fail(s, "header", &s->hdr_err);
 		goto done;
 	}
@@ -297,6 +308,16 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 	}
 	if (nbox > 1 && !session_same_signers(s, box, nbox))
 		goto done;
+	/*
+	 * A header too large to keep fails the signature only: checked once
+	 * the message is known to be signed, so that mail of ours that is not
+	 * signed (no key for its domain) is verified like any other, forged
+	 * Authentication-Results removed.
+	 */
+	if (s->hdr_failed) {
+		session_fail(s, "header", &s->hdr_err);
+		goto done;
+	}
 	memset(&err, 0, sizeof(err));
 	if (dkim_msg_new((const dkim_signer *const *)s->found.signer, s->found.n, when, &s->msg,
 	    &err) != 0) {

@@ -53,7 +53,8 @@ struct session {
 	struct session_field *fields;
 	size_t nfields, fieldcap;
 	size_t nfrom;		/* From fields seen */
-	size_t from;		/* index in fields of the (first) From */
+	size_t from;		/* index in fields of the (first) From, when from_kept */
+	int from_kept;
 	/* After the end of the header: this message's signers, built for it. */
 	struct rules_result found;
 	dkim_msg *msg;
