@@ -260,7 +260,7 @@ int
 verifier_idle(const struct verifier *v)
 {
 	return !v->failed && v->nar == 0 && dkim_vmsg_nsigs(v->vm) == 0 &&
-	    !v->vc->always_add_ar;
+	    !v->vc->always_add_ar && v->vc->on_nosig == ACTION_ACCEPT;
 }
 
 void

@@ -76,9 +76,9 @@ void verifier_eoh(struct verifier *v);
 /*
  * After verifier_eoh: nonzero when the end of the message can change
  * nothing (no signature, no A-R field, no dkim=none to add, nothing that
- * failed), so the message can be let go at the end of the header without
- * its body. A message with any A-R field waits for the end: whether it is
- * forged is known only then, with our authserv-id.
+ * failed, On-NoSignature accept), so the message can be let go at the end
+ * of the header without its body. A message with any A-R field waits for
+ * the end: whether it is forged is known only then, with our authserv-id.
  */
 int verifier_idle(const struct verifier *v);
 void verifier_body(struct verifier *v, const void *data, size_t len);
