@@ -530,8 +530,8 @@ static sfsistat cb_verified(SMFICTX *ctx, struct conn *c)
 	verdict_make(&vd, v, ours, dbuf_failed(&id) ? NULL : id.data, "\n\t", c->leadspc,
 	    cfg->on_internal_error);
 	for (i = 0; i < vd.nforged; i++)
-		removed += smfi_chgheader(ctx, "Authentication-Results", (int)vd.forged[i], NULL) ==
-		    MI_SUCCESS;
+		removed += smfi_chgheader(ctx, "Authentication-Results",
+		    (int)verdict_forged(&vd, i), NULL) == MI_SUCCESS;
 	if (vd.ar_rc > 0 &&
 	    smfi_insheader(ctx, 0, "Authentication-Results", vd.ar.data) != MI_SUCCESS)
 		vd.ar_rc = -1;
@@ -541,8 +541,7 @@ static sfsistat cb_verified(SMFICTX *ctx, struct conn *c)
 	verifier_logline(v, removed, vd.nforged, vd.unparsable, vd.ar_rc, a, vd.what, &line);
 	/* Unsigned mail is most mail: its line only with SyslogSuccess. */
 	if (cfg->syslog_success || vc->log_results || dkim_vmsg_nsigs(v->vm) > 0 ||
-	    a != ACTION_ACCEPT ||
-	    vd.ar_rc < 0 || vd.unparsable > 0 || removed > 0)
+	    a != ACTION_ACCEPT || vd.ar_rc < 0 || vd.unparsable > 0 || removed > 0 || v->failed)
 		log_msg(a != ACTION_ACCEPT || vd.ar_rc < 0 ? LOG_WARNING : LOG_INFO,
 		    "%s: not signed: %s; verified: %s", cb_qid(ctx), c->sess.why,
 		    dbuf_failed(&line) ? "(out of memory)" : line.data);

@@ -165,19 +165,19 @@ static void offline_body(struct session *s, const char *body, size_t len)
 }
 
 /*
- * Write the message less the forged A-R fields: forged holds their 1-based
- * numbers among the A-R fields (highest first, as verdict_make gives them).
+ * Write the message less the forged A-R fields. verdict_forged gives their
+ * 1-based numbers highest first, so walking it backwards meets them in the
+ * order of the message: one pass, whatever the number of fields.
  */
 static void offline_write(const dbuf *msg, const struct offline_ars *ars,
-    const size_t *forged, size_t nforged, FILE *out)
+    const struct verdict *vd, FILE *out)
 {
-	size_t i, k, pos = 0;
+	size_t i, k = vd->nforged, pos = 0;
 
-	for (i = 0; i < ars->n / 2; i++) {
-		for (k = 0; k < nforged && forged[k] != i + 1; k++)
-			;
-		if (k == nforged)
+	for (i = 0; i < ars->n / 2 && k > 0; i++) {
+		if (verdict_forged(vd, k - 1) != i + 1)
 			continue;
+		k--;
 		fwrite(msg->data + pos, 1, ars->off[2 * i] - pos, out);
 		pos = ars->off[2 * i + 1];
 	}
@@ -226,7 +226,7 @@ static int offline_verified(const struct session *s, const char *eol, const dbuf
 	if (rc == 0) {
 		if (vd.ar_rc > 0)
 			fprintf(out, "Authentication-Results: %s%s", vd.ar.data, eol);
-		offline_write(msg, ars, vd.forged, vd.nforged, out);
+		offline_write(msg, ars, &vd, out);
 	}
 	verdict_free(&vd);
 	dbuf_free(&id);

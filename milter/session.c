@@ -104,7 +104,7 @@ void session_header(struct session *s, const char *name, size_t nlen,
 {
 	struct session_field *f;
 	size_t rank;
-	int is_from;
+	int is_from, first_from, decides;
 
 	/* From fields are counted even after an error: two From decide "skip". */
 	is_from = dkim_header_name_is(name, nlen, "From");
@@ -124,7 +124,18 @@ void session_header(struct session *s, const char *name, size_t nlen,
 	rank = session_sender_rank(s, name, nlen);
 	if (rank != (size_t)-1 && s->sender != 0 && rank >= s->sender_rank)
 		rank = (size_t)-1;
-	if (s->hdr_failed || (rank == (size_t)-1 && !rules_wants(s->rc->cfg->rules, name, nlen)))
+	/*
+	 * The first From decides what happens to the message, and so does the
+	 * field SenderHeaders picks: they are kept even past the limits on the
+	 * whole header (each at most DKIM_HEADER_FIELD_MAX; the From once, a
+	 * sender field at most once per SenderHeaders entry, each one better
+	 * placed in the list), so that mail of ours that cannot be signed is
+	 * still told from mail that is not signed by policy.
+	 */
+	first_from = is_from && s->nfrom == 1;
+	decides = first_from || rank != (size_t)-1;
+	if ((s->hdr_failed && !decides) ||
+	    (rank == (size_t)-1 && !rules_wants(s->rc->cfg->rules, name, nlen)))
 		return;
 	if (nlen + 1 + vlen > DKIM_HEADER_FIELD_MAX) {
 		char msg[128];
@@ -134,7 +145,8 @@ void session_header(struct session *s, const char *name, size_t nlen,
 		session_hdr_fail(s, DKIM_ERR_TOOBIG, msg);
 		return;
 	}
-	if (s->store.len + nlen + vlen > DKIM_HEADER_TOTAL_MAX || s->nfields >= DKIM_HEADER_COUNT_MAX) {
+	if (!decides &&
+	    (s->store.len + nlen + vlen > DKIM_HEADER_TOTAL_MAX || s->nfields >= DKIM_HEADER_COUNT_MAX)) {
 		session_hdr_fail(s, DKIM_ERR_TOOBIG, "header section too large");
 		return;
 	}
@@ -160,8 +172,10 @@ void session_header(struct session *s, const char *name, size_t nlen,
 		session_hdr_fail(s, DKIM_ERR_NOMEM, "out of memory");
 		return;
 	}
-	if (is_from && s->nfrom == 1)
+	if (first_from) {
 		s->from = s->nfields;
+		s->from_kept = 1;
+	}
 	if (rank != (size_t)-1) {
 		s->sender = s->nfields + 1;
 		s->sender_rank = rank;
@@ -322,7 +336,8 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 		session_set(s, SESSION_SKIP, cfg->on_default, "%zu From fields", s->nfrom);
 		goto done;
 	}
-	if (s->hdr_failed) {
+	if (!s->from_kept) {
+		/* The From field itself could not be kept. */
 		session_fail(s, "header", &s->hdr_err);
 		goto done;
 	}
@@ -360,6 +375,16 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 	}
 	if (nbox > 1 && !session_same_signers(s, box, nbox))
 		goto done;
+	/*
+	 * A header too large to keep fails the signature only: checked once
+	 * the message is known to be signed, so that mail of ours that is not
+	 * signed (no key for its domain) is verified like any other, forged
+	 * Authentication-Results removed.
+	 */
+	if (s->hdr_failed) {
+		session_fail(s, "header", &s->hdr_err);
+		goto done;
+	}
 	memset(&err, 0, sizeof(err));
 	if (dkim_msg_new((const dkim_signer *const *)s->found.signer, s->found.n, when, &s->msg,
 	    &err) != 0) {

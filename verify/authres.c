@@ -9,14 +9,12 @@
  * unsigned and, for anything but a pass, the reason,
  * with parentheses and backslashes escaped and control bytes replaced.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "authres.h"
-
-/* Nesting of comments read before a field is called unparsable. */
-#define COMMENT_DEPTH_MAX 8
 
 /* RFC 2045 tspecials, plus SP and controls: what a token may not hold. */
 static int
@@ -217,72 +215,72 @@ authres_build(dbuf *out, const char *authserv_id, const dkim_vresult *res, size_
 	return dbuf_failed(out) ? -1 : 0;
 }
 
-/* Skip CFWS: whitespace, folds and (nested) comments. Returns -1 on a broken comment. */
+/* White space and the line breaks of folding. */
+static int
+is_wsp(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * Skip CFWS: white space, folds and comments, nested to any depth (a
+ * counter, not recursion: one pass over the bytes). A ')' that closes no
+ * comment is skipped too: it cannot hide the id that follows. Returns -1
+ * when a comment is still open at the end of the value.
+ */
 static int
 skip_cfws(const char *v, size_t len, size_t *pos)
 {
-	size_t i = *pos;
-	int depth = 0;
+	size_t i, depth = 0;
 
-	while (i < len) {
-		if (depth > 0 && v[i] == '\\' && i + 1 < len) {
-			i += 2;
-			continue;
-		}
-		if (v[i] == '(') {
-			if (++depth > COMMENT_DEPTH_MAX)
-				return -1;
-		} else if (v[i] == ')') {
-			if (depth-- == 0)
-				return -1;
-		} else if (depth == 0 && !strchr(" \t\r\n", v[i])) {
+	for (i = *pos; i < len; i++) {
+		if (depth > 0 && v[i] == '\\' && i + 1 < len)
+			i++;
+		else if (v[i] == '(')
+			depth++;
+		else if (v[i] == ')' && depth > 0)
+			depth--;
+		else if (v[i] == ')')
+			continue;	/* closes nothing */
+		else if (depth == 0 && !is_wsp(v[i]))
 			break;
-		}
-		i++;
 	}
 	*pos = i;
 	return depth == 0 ? 0 : -1;
 }
 
-/* Read an authserv-id and check what follows it. */
+/*
+ * Read the authserv-id a value starts with. What follows it is not
+ * checked: a reader that shows a malformed field names the same id, so the
+ * field is judged by it (a forged field that names us is removed even when
+ * the rest of it is junk).
+ */
 int
-authres_parse_id(const char *v, size_t len, char *id, size_t idsize)
+authres_parse_id(const char *v, size_t len, dbuf *id)
 {
-	size_t pos = 0, o = 0;
+	size_t pos = 0, start;
 
-	if (idsize == 0 || skip_cfws(v, len, &pos) != 0 || pos == len)
+	if (skip_cfws(v, len, &pos) != 0 || pos == len)
 		return -1;
 	if (v[pos] == '"') {
+		/* Up to the closing quote, or the end of an unterminated one. */
 		for (pos++; pos < len && v[pos] != '"'; pos++) {
 			if (v[pos] == '\\' && pos + 1 < len)
 				pos++;
 			if (v[pos] == '\r' || v[pos] == '\n')
 				continue;	/* folded inside the quotes */
-			if (o + 1 >= idsize)
-				return -1;
-			id[o++] = v[pos];
+			dbuf_addc(id, v[pos]);
 		}
-		if (pos++ == len)
-			return -1;	/* unterminated */
-	} else {
-		/* RFC 2045 token; '/' is tolerated so "host/jobid" reads as one id. */
-		for (; pos < len && (is_token_char((unsigned char)v[pos]) || v[pos] == '/' ||
-		    (unsigned char)v[pos] >= 0x80); pos++) {
-			if (o + 1 >= idsize)
-				return -1;
-			id[o++] = v[pos];
-		}
+		return 0;
 	}
-	id[o] = '\0';
-	if (o == 0 || skip_cfws(v, len, &pos) != 0)
+	/* RFC 2045 token; '/' is tolerated so "host/jobid" reads as one id. */
+	for (start = pos; pos < len && (is_token_char((unsigned char)v[pos]) || v[pos] == '/' ||
+	    (unsigned char)v[pos] >= 0x80); pos++)
+		;
+	if (pos == start)
 		return -1;
-	if (pos < len && v[pos] >= '0' && v[pos] <= '9') {	/* authres-version */
-		while (pos < len && v[pos] >= '0' && v[pos] <= '9')
-			pos++;
-		if (skip_cfws(v, len, &pos) != 0)
-			return -1;
-	}
-	return pos < len && v[pos] == ';' ? 0 : -1;
+	dbuf_add(id, v + start, pos - start);
+	return 0;
 }
 
 /* Length of an id up to its first '/'. */
@@ -294,13 +292,39 @@ id_len(const char *s)
 	return slash ? (size_t)(slash - s) : strlen(s);
 }
 
+/* ASCII lower case, whatever the locale: ids are compared and hashed alike. */
+static unsigned char
+lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
 /* Does id name us? */
 int
 authres_id_is(const char *id, const char *ours)
 {
-	size_t a = id_len(id), b = id_len(ours);
+	size_t a = id_len(id), b = id_len(ours), i;
 
-	return a == b && a > 0 && strncasecmp(id, ours, a) == 0;
+	if (a != b || a == 0)
+		return 0;
+	for (i = 0; i < a; i++)
+		if (lower((unsigned char)id[i]) != lower((unsigned char)ours[i]))
+			return 0;
+	return 1;
+}
+
+/* FNV-1a (64 bits) of an id up to its first '/', without case. */
+uint64_t
+authres_id_hash(const char *id)
+{
+	uint64_t h = 14695981039346656037ULL;
+	size_t i, n = id_len(id);
+
+	for (i = 0; i < n; i++) {
+		h ^= lower((unsigned char)id[i]);
+		h *= 1099511628211ULL;
+	}
+	return h;
 }
 
 /* Is id in the RemoveARFrom list? */

@@ -11,14 +11,13 @@
 #define POSTDKIM_AUTHRES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../dkim/dbuf.h"
 #include "../dkim/verify.h"
 
 /* Shortest header.b written; longer when needed to tell signatures apart. */
 #define AUTHRES_BMIN 8
-/* Longest authserv-id read or written. */
-#define AUTHRES_ID_MAX 255
 
 /*
  * Append the field value (no name, no leading space) for the results of one
@@ -31,18 +30,29 @@ int authres_build(dbuf *out, const char *authserv_id, const dkim_vresult *res, s
     const char *fold);
 
 /*
- * The authserv-id of an existing field's value (comments, quoted strings
- * and folding allowed around it) into id, unquoted. Returns 0, or -1 when
- * the value does not start with an authserv-id followed by ';' (after an
- * optional version number): such a field is left alone.
+ * Append to id the authserv-id an existing field's value starts with
+ * (after white space, folds and comments nested to any depth), unquoted,
+ * whatever its length; one pass over the value. What follows the id is
+ * not checked, so that a malformed field that names us is still found.
+ * Returns 0, or -1 when the value starts with no id (nothing but comments,
+ * an unterminated comment, a character no token starts with): such a
+ * field is left alone. Out of memory shows in dbuf_failed(id).
  */
-int authres_parse_id(const char *value, size_t len, char *id, size_t idsize);
+int authres_parse_id(const char *value, size_t len, dbuf *id);
 
 /*
- * Nonzero when an authserv-id names us: equal to ours ignoring case, each
- * compared up to a '/' (AuthservIDWithJobID adds "/queue-id").
+ * Nonzero when an authserv-id names us: equal to ours ignoring (ASCII)
+ * case, each compared up to a '/' (AuthservIDWithJobID adds "/queue-id").
  */
 int authres_id_is(const char *id, const char *ours);
+
+/*
+ * A 64-bit hash of an id as authres_id_is compares it (up to a '/', ASCII
+ * case folded): ids that authres_id_is calls equal hash alike. What a
+ * message's A-R fields need kept until our own id is known: a collision
+ * can only mark a foreign field as ours, never the reverse.
+ */
+uint64_t authres_id_hash(const char *id);
 
 /*
  * Nonzero when id is in a RemoveARFrom list: a name equal to id, or a name

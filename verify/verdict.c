@@ -12,15 +12,30 @@ void
 verdict_make(struct verdict *vd, const struct verifier *v, const char *ours, const char *id,
     const char *fold, int lead, enum config_action internal)
 {
+	size_t n = 0;
+
 	vd->forged = NULL;
-	vd->nforged = vd->unparsable = 0;
+	vd->nar = v->nar;
+	vd->past = vd->unparsable = 0;
 	dbuf_init(&vd->ar);
-	if (v->nar > 0 && (vd->forged = calloc(v->nar, sizeof(*vd->forged))) != NULL)
-		vd->nforged = verifier_forged(v, ours, vd->forged, v->nar, &vd->unparsable);
+	if (v->nkept > 0 && (vd->forged = calloc(v->nkept, sizeof(*vd->forged))) == NULL) {
+		/* Out of memory: every field goes, rather than one of ours stay. */
+		vd->past = v->vc->keep_ar ? 0 : v->nar;
+	} else {
+		n = verifier_forged(v, ours, vd->forged, v->nkept, &vd->past, &vd->unparsable);
+	}
+	vd->nforged = vd->past + n;
 	if (lead)
 		dbuf_addc(&vd->ar, ' ');
 	vd->ar_rc = id == NULL ? -1 : verifier_authres(v, id, fold, &vd->ar);
 	vd->action = verifier_action(v, internal, &vd->what);
+}
+
+/* The k-th field to remove: those past the kept ones first, from the last. */
+size_t
+verdict_forged(const struct verdict *vd, size_t k)
+{
+	return k < vd->past ? vd->nar - k : vd->forged[k - vd->past];
 }
 
 void

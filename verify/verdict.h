@@ -14,8 +14,10 @@
 #include "verifier.h"
 
 struct verdict {
-	size_t *forged;		/* 1-based indexes among the A-R fields, highest first */
-	size_t nforged;		/* to remove */
+	size_t nforged;		/* A-R fields to remove: see verdict_forged */
+	size_t nar;		/* A-R fields in the message */
+	size_t past;		/* of them, the last ones, past what the verifier kept */
+	size_t *forged;		/* the others, 1-based indexes among the A-R fields */
 	size_t unparsable;	/* A-R fields left: their authserv-id could not be read */
 	dbuf ar;		/* the A-R value to add, when ar_rc > 0 */
 	int ar_rc;		/* 1: add ar, 0: none due, -1: out of memory */
@@ -33,5 +35,12 @@ struct verdict {
 void verdict_make(struct verdict *vd, const struct verifier *v, const char *ours,
     const char *id, const char *fold, int lead, enum config_action internal);
 void verdict_free(struct verdict *vd);
+
+/*
+ * The k-th A-R field to remove (k < nforged), as a 1-based index among the
+ * message's A-R fields: highest first, the order in which deleting them
+ * leaves the indexes of the rest in place.
+ */
+size_t verdict_forged(const struct verdict *vd, size_t k);
 
 #endif

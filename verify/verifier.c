@@ -4,9 +4,11 @@
  * through the shared resolver (all at once, one deadline), and at the end
  * the results turned into an A-R value, an action and a log line.
  *
- * Authentication-Results fields are read as they arrive, but only their
- * authserv-ids are kept; which ones are forged is decided at the end, when
- * the caller knows our own authserv-id (the MTA's j macro by default).
+ * Authentication-Results fields are read as they arrive, whatever else
+ * happens to the message (a header too large to verify included), and
+ * only a hash of their authserv-ids is kept; which ones are forged is
+ * decided at the end, when the caller knows our own authserv-id (the MTA's
+ * j macro by default).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,12 @@
 #include "resolver.h"
 #include "verifier.h"
 
-#define AR_UNPARSABLE ((size_t)-1)
+/* What an arriving A-R field is, as far as known before our id is. */
+enum {
+	VAR_ID,		/* has an authserv-id: forged when it is ours */
+	VAR_REMOVE,	/* its authserv-id is in RemoveARFrom, or unreadable (memory): forged */
+	VAR_NOID,	/* starts with no authserv-id: left (unless RemoveARAll) */
+};
 
 /* The resolver of a configuration; errors name the keyword that caused them. */
 int
@@ -58,7 +65,7 @@ verifier_new(const struct verify_cfg *vc, struct resolver *res, struct verifier 
 		return -1;
 	v->vc = vc;
 	v->res = res;
-	dbuf_init(&v->arids);
+	dbuf_init(&v->arid);
 	dkim_vopts_default(&o);
 	o.max_sigs = vc->max_sigs;
 	o.drift = vc->clock_drift;
@@ -79,44 +86,84 @@ verifier_free(struct verifier *v)
 	if (v == NULL)
 		return;
 	dkim_vmsg_free(v->vm);
-	dbuf_free(&v->arids);
-	free(v->aroff);
+	dbuf_free(&v->arid);
+	free(v->ar);
 	free(v);
 }
 
-/* Stop verifying: the reason is logged, the message passes without A-R. */
+/*
+ * Stop verifying: the message gets a result of its own with the reason,
+ * permerror for a limit it exceeds, temperror when postdkim ran out of
+ * memory (or was called out of order), and On-InternalError.
+ */
 static void
-verifier_fail(struct verifier *v, const char *why)
+verifier_fail(struct verifier *v, const dkim_err *err)
 {
-	if (!v->failed)
-		snprintf(v->why, sizeof(v->why), "%s", why);
+	if (!v->failed) {
+		snprintf(v->why, sizeof(v->why), "%s", err->msg[0] ? err->msg : "error");
+		v->fail_status = err->code == DKIM_ERR_NOMEM || err->code == DKIM_ERR_STATE ||
+		    err->code == DKIM_ERR_IO ? DKIM_V_INTERNAL : DKIM_V_SIGSYNTAX;
+	}
 	v->failed = 1;
 }
 
-/* Keep the authserv-id of an arriving A-R field. */
+/* Out of memory, as verifier_fail sees it. */
+static void
+verifier_nomem(struct verifier *v)
+{
+	dkim_err e = { DKIM_ERR_NOMEM, "out of memory" };
+
+	verifier_fail(v, &e);
+}
+
+/*
+ * Note an arriving A-R field: whether it has an authserv-id, and if so
+ * whether RemoveARFrom lists it and the hash that tells at the end whether
+ * it is ours. Once VERIFIER_AR_MAX are kept (or memory runs out), further
+ * fields are only counted, and will be removed: removing a field is always
+ * safe, keeping one of ours never is.
+ */
 static void
 verifier_ar(struct verifier *v, const char *value, size_t vlen)
 {
-	char id[AUTHRES_ID_MAX + 1];
-	size_t *off, cap;
+	const struct verify_cfg *vc = v->vc;
+	struct verifier_ar *a, *na;
+	size_t cap;
 
-	if (v->nar == v->arcap) {
+	if (v->nar++ > v->nkept || v->nkept == VERIFIER_AR_MAX)
+		return;		/* past what is kept: removed */
+	if (v->nkept == v->arcap) {
 		cap = v->arcap ? v->arcap * 2 : 8;
-		if ((off = realloc(v->aroff, cap * sizeof(*off))) == NULL) {
-			verifier_fail(v, "out of memory");
+		if (cap > VERIFIER_AR_MAX)
+			cap = VERIFIER_AR_MAX;
+		if ((na = realloc(v->ar, cap * sizeof(*na))) == NULL) {
+			verifier_nomem(v);
 			return;
 		}
-		v->aroff = off;
+		v->ar = na;
 		v->arcap = cap;
 	}
-	if (authres_parse_id(value, vlen, id, sizeof(id)) != 0) {
-		v->aroff[v->nar++] = AR_UNPARSABLE;
-		return;
+	a = &v->ar[v->nkept++];
+	a->hash = 0;
+	dbuf_reset(&v->arid);
+	if (authres_parse_id(value, vlen, &v->arid) != 0)
+		a->kind = VAR_NOID;
+	else if (!dbuf_failed(&v->arid) && !authres_id_listed(v->arid.data,
+	    (const char *const *)vc->remove_ar_from, vc->nremove_ar_from)) {
+		a->kind = VAR_ID;
+		a->hash = authres_id_hash(v->arid.data);
+	} else {
+		a->kind = VAR_REMOVE;
 	}
-	v->aroff[v->nar++] = v->arids.len;
-	dbuf_add(&v->arids, id, strlen(id) + 1);
-	if (dbuf_failed(&v->arids))
-		verifier_fail(v, "out of memory");
+	if (dbuf_failed(&v->arid)) {
+		a->kind = VAR_REMOVE;	/* an id we could not read may be ours */
+		verifier_nomem(v);
+	}
+	/* A long id leaves no big buffer behind for the rest of the message. */
+	if (v->arid.cap > 4096) {
+		dbuf_free(&v->arid);
+		dbuf_init(&v->arid);
+	}
 }
 
 /* One header field. */
@@ -126,12 +173,13 @@ verifier_header(struct verifier *v, const char *name, size_t nlen, const char *v
 {
 	dkim_err err;
 
-	if (v->failed)
-		return;
+	/* First, and even when nothing more is verified: removal depends on it. */
 	if (dkim_header_name_is(name, nlen, "Authentication-Results"))
 		verifier_ar(v, value, vlen);
+	if (v->failed)
+		return;
 	if (dkim_vmsg_header(v->vm, name, nlen, value, vlen, &err) != DKIM_OK)
-		verifier_fail(v, err.msg);
+		verifier_fail(v, &err);
 }
 
 /*
@@ -191,7 +239,7 @@ verifier_eoh(struct verifier *v)
 	if (v->failed)
 		return;
 	if (dkim_vmsg_eoh(v->vm, &err) != DKIM_OK) {
-		verifier_fail(v, err.msg);
+		verifier_fail(v, &err);
 		return;
 	}
 	for (i = 0; i < dkim_vmsg_nverify(v->vm); i++) {
@@ -215,8 +263,8 @@ verifier_eoh(struct verifier *v)
 int
 verifier_idle(const struct verifier *v)
 {
-	return v->failed || (dkim_vmsg_nsigs(v->vm) == 0 && v->nar == 0 &&
-	    !v->vc->always_add_ar);
+	return !v->failed && v->nar == 0 && dkim_vmsg_nsigs(v->vm) == 0 &&
+	    !v->vc->always_add_ar && v->vc->on_nosig == ACTION_ACCEPT;
 }
 
 void
@@ -225,7 +273,7 @@ verifier_body(struct verifier *v, const void *data, size_t len)
 	dkim_err err;
 
 	if (!v->failed && dkim_vmsg_body(v->vm, data, len, &err) != DKIM_OK)
-		verifier_fail(v, err.msg);
+		verifier_fail(v, &err);
 }
 
 void
@@ -234,7 +282,7 @@ verifier_eom(struct verifier *v)
 	dkim_err err;
 
 	if (!v->failed && dkim_vmsg_finish(v->vm, &err) != DKIM_OK)
-		verifier_fail(v, err.msg);
+		verifier_fail(v, &err);
 }
 
 /* The A-R value to add, if any. */
@@ -245,8 +293,16 @@ verifier_authres(const struct verifier *v, const char *id, const char *fold, dbu
 	size_t i, n;
 	int rc;
 
-	if (v->failed)
-		return 0;
+	if (v->failed) {
+		/* One result with no signature named: what stopped the verifier. */
+		if ((res = calloc(1, sizeof(*res))) == NULL)
+			return -1;
+		res->status = (enum dkim_vstatus)v->fail_status;
+		snprintf(res->reason, sizeof(res->reason), "%s", v->why);
+		rc = authres_build(out, id, res, 1, fold) == 0 ? 1 : -1;
+		free(res);
+		return rc;
+	}
 	n = dkim_vmsg_nverify(v->vm);
 	if (n == 0) {
 		if (dkim_vmsg_nsigs(v->vm) > 0 || !v->vc->always_add_ar)
@@ -265,26 +321,33 @@ verifier_authres(const struct verifier *v, const char *id, const char *fold, dbu
 /* The forged A-R fields, highest index first. */
 size_t
 verifier_forged(const struct verifier *v, const char *ours, size_t *idx, size_t max,
-    size_t *unparsable)
+    size_t *past, size_t *unparsable)
 {
 	const struct verify_cfg *vc = v->vc;
-	const char *id;
 	size_t i, n = 0, bad = 0;
+	/* An empty id names nobody (authres_id_is). */
+	int have_ours = ours != NULL && *ours != '\0' && *ours != '/';
+	uint64_t h = have_ours ? authres_id_hash(ours) : 0;
 	int forged;
 
-	for (i = v->nar; i-- > 0;) {
-		if (v->aroff[i] == AR_UNPARSABLE) {
+	for (i = v->nkept; i-- > 0;) {
+		switch (v->ar[i].kind) {
+		case VAR_NOID:
 			bad++;
 			forged = vc->remove_ar_all;
-		} else {
-			id = v->arids.data + v->aroff[i];
-			forged = vc->remove_ar_all || (ours != NULL && authres_id_is(id, ours)) ||
-			    authres_id_listed(id, (const char *const *)vc->remove_ar_from,
-			    vc->nremove_ar_from);
+			break;
+		case VAR_REMOVE:
+			forged = 1;
+			break;
+		default:
+			forged = vc->remove_ar_all || (have_ours && v->ar[i].hash == h);
+			break;
 		}
 		if (forged && !vc->keep_ar && n < max)
 			idx[n++] = i + 1;
 	}
+	if (past != NULL)
+		*past = vc->keep_ar ? 0 : v->nar - v->nkept;
 	if (unparsable != NULL)
 		*unparsable = vc->remove_ar_all || vc->keep_ar ? 0 : bad;
 	return n;
@@ -316,7 +379,7 @@ verifier_action(const struct verifier *v, enum config_action internal, const cha
 
 	if (v->failed) {
 		*what = "not verified";
-		return ACTION_ACCEPT;
+		return internal;
 	}
 	if (dkim_vmsg_nsigs(v->vm) == 0) {
 		*what = "no signature";

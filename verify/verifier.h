@@ -15,6 +15,7 @@
 #define POSTDKIM_VERIFIER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../dkim/dbuf.h"
 #include "../dkim/vmsg.h"
@@ -23,17 +24,36 @@
 
 struct resolver;
 
+/*
+ * Authentication-Results fields remembered one by one; any further one is
+ * removed whatever its authserv-id (no mail carries so many), so that
+ * memory stays bounded (16 bytes a field) and none of ours is ever kept.
+ */
+#ifndef VERIFIER_AR_MAX
+#define VERIFIER_AR_MAX 10000	/* a fuzzer builds with a small one */
+#endif
+
+/* An arriving A-R field, as far as it can be judged before our id is known. */
+struct verifier_ar {
+	uint64_t hash;		/* authres_id_hash of its authserv-id */
+	unsigned char kind;	/* VAR_* in verifier.c */
+};
+
 struct verifier {
 	const struct verify_cfg *vc;
 	struct resolver *res;	/* the keys' lookups; owned by the caller */
 	dkim_vmsg *vm;
-	int failed;		/* a header could not be kept: nothing verified */
+	int failed;		/* nothing verified: a limit, or out of memory */
+	int fail_status;	/* enum dkim_vstatus of the A-R result then */
 	char why[256];
-	/* Authentication-Results fields seen: their authserv-ids (NUL-separated). */
-	size_t nar;
-	dbuf arids;
-	size_t *aroff;		/* offset of each id in arids, or (size_t)-1: unparsable */
+	/*
+	 * Authentication-Results fields: nar seen, the first nkept of them
+	 * (at most VERIFIER_AR_MAX) kept in ar; the others are removed.
+	 */
+	size_t nar, nkept;
+	struct verifier_ar *ar;
 	size_t arcap;
+	dbuf arid;		/* scratch: the id being read */
 };
 
 /*
@@ -55,8 +75,10 @@ void verifier_header(struct verifier *v, const char *name, size_t nlen, const ch
 void verifier_eoh(struct verifier *v);
 /*
  * After verifier_eoh: nonzero when the end of the message can change
- * nothing (no signature, no A-R field to look at, no dkim=none to add), so
- * the message can be let go at the end of the header without its body.
+ * nothing (no signature, no A-R field, no dkim=none to add, nothing that
+ * failed, On-NoSignature accept), so the message can be let go at the end
+ * of the header without its body. A message with any A-R field waits for
+ * the end: whether it is forged is known only then, with our authserv-id.
  */
 int verifier_idle(const struct verifier *v);
 void verifier_body(struct verifier *v, const void *data, size_t len);
@@ -65,23 +87,29 @@ void verifier_eom(struct verifier *v);
 
 /*
  * The A-R value to add (no name, no leading space), folded with fold, for
- * authserv-id id. Returns 1 when there is one, 0 when none is due
- * (unsigned mail without AlwaysAddARHeader, or nothing verified), -1 when
- * out of memory.
+ * authserv-id id: the results, or dkim=permerror (a limit) or temperror
+ * (out of memory) with the reason when nothing could be verified. Returns
+ * 1 when there is one, 0 when none is due (unsigned mail without
+ * AlwaysAddARHeader), -1 when out of memory.
  */
 int verifier_authres(const struct verifier *v, const char *id, const char *fold, dbuf *out);
 
 /*
  * The A-R fields to remove for authserv-id ours (forged: ours, RemoveARFrom,
  * RemoveARAll), as 1-based indexes among the message's A-R fields, highest
- * first, the order in which deleting them leaves the rest in place. Returns
- * how many were written (at most max); *unparsable counts fields left
- * because their authserv-id could not be read.
+ * first, the order in which deleting them leaves the rest in place. The
+ * fields past the first VERIFIER_AR_MAX are not listed: *past says how
+ * many (every one is removed, before the listed ones). Returns how many
+ * were written (at most max); *unparsable counts fields left because they
+ * start with no authserv-id.
  */
 size_t verifier_forged(const struct verifier *v, const char *ours, size_t *idx, size_t max,
-    size_t *unparsable);
+    size_t *past, size_t *unparsable);
 
-/* What to do with the message (On-* settings); *what names the case. */
+/*
+ * What to do with the message (On-* settings; internal, On-InternalError,
+ * when nothing could be verified); *what names the case.
+ */
 enum config_action verifier_action(const struct verifier *v, enum config_action internal,
     const char **what);
 

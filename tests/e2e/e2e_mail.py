@@ -111,6 +111,13 @@ def make_message(mid, kind, sender, rcpt):
     elif kind == "empty":
         hdr = [b"From: <" + frm + b">", b"Subject: empty body"]
         body = []
+    elif kind == "bighdr":
+        # More than the verifier keeps (10,000 fields, about 100 KB, which
+        # Postfix takes), under a forged Authentication-Results field with
+        # the authserv-id of phase 4 (AUTHSERV in postfix-e2e.sh).
+        hdr = [b"Authentication-Results: mx.e2e.test; dkim=pass header.d=paypal.com",
+               b"From: <" + frm + b">", b"Subject: 10,001 fields"] + [b"X-Pad: a"] * 10001
+        body = [b"A header too large to verify."]
     elif kind == "big":
         hdr = [b"From: Big <" + frm + b">", b"Subject: ten megabytes"]
         line = bytes(rnd.choice(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
@@ -513,7 +520,7 @@ def main():
     p.add_argument("--msgs", required=True)
     p.add_argument("--prefix", required=True)
     p.add_argument("--authserv", required=True)
-    p.add_argument("--want", choices=["pass", "fail", "none"], required=True)
+    p.add_argument("--want", choices=["pass", "fail", "none", "permerror"], required=True)
     p.add_argument("--count", type=int, default=0)
     p.add_argument("--signed", action="store_true")
     a = ap.parse_args()

@@ -14,7 +14,7 @@
 # of a run, reload under load; no message may be lost or leave unsigned.
 # Last, verification (Mode sv) against a private DNS server on loopback:
 # inbound mail signed by an outside signer gets our Authentication-Results,
-# submitted mail is signed and not verified, and with the DNS server down
+# a header too large to verify loses its forged one of ours, submitted mail is signed and not verified, and with the DNS server down
 # inbound mail is tempfailed, kept, and delivered once DNS answers again.
 # Then KeyTable and SigningTable in a private PostgreSQL server, stopped in
 # the middle of a run: a domain postdkim has looked up keeps signing, one it
@@ -626,6 +626,10 @@ if [ "$MILTER" = postdkim ]; then
 		--sign "$OUT/ed.seed:sender.example:ved:ed25519" --expect unsigned || die "phase 4: inbound Ed25519-signed mail refused"
 	send $MX --source 127.0.0.3 $SAM --prefix vbad --count 2 --kinds plain,dots --tamper \
 		--sign "$OUT/rsa.pem:sender.example:vrsa:rsa" --expect unsigned || die "phase 4: inbound tampered mail refused"
+	# A header too large to verify, with a forged field of ours: the forged
+	# field goes, ours says permerror (cmd_authres wants exactly one of ours).
+	send $MX --source 127.0.0.3 $SAM --prefix vbig --count 1 --kinds bighdr --expect unsigned ||
+		die "phase 4: inbound mail with 10,001 fields refused"
 	# (b) Authenticated submission: signed, not verified.
 	send --port "$PORT_SUB" --tls starttls --source 127.0.0.3 --auth "alice@example.org:$SASL_PW" \
 		--prefix vsub --count 3 --domains example.org --kinds plain,folded,mime || die "phase 4: submission refused"
@@ -636,6 +640,9 @@ if [ "$MILTER" = postdkim ]; then
 	authres --prefix ved --count 2 --want pass
 	authres --prefix vbad --count 2 --want fail
 	authres --prefix vsub --count 3 --want none --signed
+	authres --prefix vbig --count 1 --want permerror
+	grep -q 'verified: not verified: more than 10000 header fields \[removed 1 forged' "$WORK/milter.log" ||
+		die "phase 4: the message with 10,001 fields was not logged"
 	grep -q 'vrsa._domainkey.sender.example' "$WORK/dns.log" || die "phase 4: the DNS server was never asked"
 	# (c) DNS down: a key not in the cache is a temporary error (On-DNSError
 	# tempfail): the SMTP client gets 4xx, sendmail(1) mail stays in the queue.
@@ -671,7 +678,7 @@ if [ "$MILTER" = postdkim ]; then
 	$MAILPY collect --sink "$WORK/sink" --out "$WORK/msgs-v" >/dev/null
 	authres --prefix vdns --count 2 --want pass
 	authres --prefix vq --count 2 --want pass
-	VPHASE="phase 4 (verification, Mode sv): 5 inbound messages signed outside (3 RSA, 2 Ed25519) got dkim=pass, 2 tampered dkim=fail, 3 submitted were signed without our A-R; DNS down: 2 SMTP messages got 4xx, 2 sendmail(1) messages held ($queued in the queue); after DNS restart all 4 arrived with dkim=pass"
+	VPHASE="phase 4 (verification, Mode sv): 5 inbound messages signed outside (3 RSA, 2 Ed25519) got dkim=pass, 2 tampered dkim=fail, 10,001 fields under a forged A-R of ours dkim=permerror and the forged field removed, 3 submitted were signed without our A-R; DNS down: 2 SMTP messages got 4xx, 2 sendmail(1) messages held ($queued in the queue); after DNS restart all 4 arrived with dkim=pass"
 	say "$VPHASE"
 fi
 

@@ -32,12 +32,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *in = (const char *)data, *rec, *msg, *nul, *d, *s;
 	dkim_vresult res[DKIM_VMSG_SIGS_MAX];
-	char id[AUTHRES_ID_MAX + 1];
 	size_t reclen, msglen, body = 0, i, n, chunk, pos;
 	dkim_vmsg *vm;
 	dkim_vopts o;
 	unsigned flags;
-	dbuf ar;
+	dbuf ar, id;
 
 	if (size < 1)
 		return 0;
@@ -47,7 +46,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	reclen = nul ? (size_t)(nul - rec) : size - 1;
 	msg = nul ? nul + 1 : in + size;
 	msglen = (size_t)(in + size - msg);
-	(void)authres_parse_id(in, size, id, sizeof(id));
+	dbuf_init(&id);
+	(void)authres_parse_id(in, size, &id);
+	dbuf_free(&id);
 
 	dkim_vopts_default(&o);
 	o.now = 1700000000;

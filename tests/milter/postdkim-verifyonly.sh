@@ -151,4 +151,23 @@ grep -q '^1 accept .* ins=0 add=0 chg=0 del=0' "$T/out.log" ||
 pd_check 0 "$T/o-out/1.eml"
 tl_note "inbound: $(grep -o 'dkim=pass.*header.d=[a-z.]*' "$T/o-in/1.eml" | head -n 1); outbound untouched"
 pd_stop "$PD_PID" || tl_fail "postdkim did not stop cleanly"
+
+# On-NoSignature applies to unsigned mail even when no field is to be added
+# (no AlwaysAddARHeader, no Authentication-Results in the message): the
+# message is kept to its end, where the action is taken, by the milter and -t.
+printf 'Mode v\nSocket local:%s/nr.sock\nNameservers 127.0.0.1@%s\nOn-NoSignature reject\n' \
+    "$T" "$PORT" > "$T/nr.conf"
+pd_start nr "$T/nr.conf"
+printf 'From: Sam <sam@sender.example>\n'"$H"'\nnot signed\n' > "$T/unsigned.eml"
+mkdir "$T/o-nr"
+"$MCLIENT" -s "unix:$T/nr.sock" --client-addr 192.0.2.1 -o "$T/o-nr" "$T/unsigned.eml" \
+    > "$T/nr-m.log" || { cat "$T/nr-m.log" >&2; tl_fail "On-NoSignature: mclient failed"; }
+grep -q '^1 reject ' "$T/nr-m.log" ||
+	{ cat "$T/nr-m.log" "$T/nr.log" >&2; tl_fail "On-NoSignature reject: unsigned mail not rejected"; }
+"$POSTDKIM" -c "$T/nr.conf" -a 192.0.2.1 -t "$T/unsigned.eml" > /dev/null 2> "$T/nr-t.err" ||
+	{ cat "$T/nr-t.err" >&2; tl_fail "On-NoSignature: -t failed"; }
+grep -q 'action reject' "$T/nr-t.err" ||
+	{ cat "$T/nr-t.err" >&2; tl_fail "On-NoSignature reject: -t does not say reject"; }
+pd_stop "$PD_PID" || tl_fail "postdkim (On-NoSignature) did not stop cleanly"
+tl_note "On-NoSignature reject: unsigned mail rejected by the milter and by -t"
 tl_note "ok"

@@ -213,7 +213,7 @@ END_TEST
 START_TEST(parse_id)
 {
 	static const struct {
-		const char *value, *id;		/* id NULL: unparsable */
+		const char *value, *id;		/* id NULL: no id, the field is left */
 	} cases[] = {
 		{ " mx.example.org; dkim=pass header.d=x", "mx.example.org" },
 		{ "mx.example.org;dkim=none", "mx.example.org" },
@@ -222,32 +222,94 @@ START_TEST(parse_id)
 		{ " \"mx\\\".org\" ; none", "mx\".org" },
 		{ "\r\n\tmx.example.org/12345\r\n\t; dkim=fail", "mx.example.org/12345" },
 		{ " mx.example.org 1; none", "mx.example.org" },
-		{ " mx.example.org", NULL },
-		{ " mx.example.org dkim=pass", NULL },
+		/* RFC 8601 sets no limit to the nesting of comments. */
+		{ " ((((((((((deep)))))))))) mx; none", "mx" },
+		{ " (a\\) (b) c) mx; none", "mx" },
+		/* Malformed after the id: judged by the id it starts with. */
+		{ " mx.example.org", "mx.example.org" },
+		{ " mx.example.org dkim=pass", "mx.example.org" },
+		{ " mx.example.org) ; none", "mx.example.org" },
+		{ " mx.example.org, other; none", "mx.example.org" },
+		{ " ) mx.example.org; none", "mx.example.org" },
+		{ " \"mx.example.org", "mx.example.org" },
+		{ " \"unterminated; none", "unterminated; none" },
+		/* No id at all. */
 		{ " (unterminated mx.example.org; none", NULL },
-		{ " ((((((((((deep)))))))))) mx; none", NULL },
-		{ " \"unterminated; none", NULL },
+		{ " ((mx.example.org); none", NULL },
 		{ "", NULL },
+		{ " \r\n\t (only a comment) ", NULL },
 		{ " ; dkim=pass", NULL },
-		{ " mx.example.org) ; none", NULL },
+		{ " @mx.example.org; dkim=pass", NULL },
 	};
-	char id[AUTHRES_ID_MAX + 1], big[600];
+	dbuf id;
 	size_t i;
 	int rc;
 
+	dbuf_init(&id);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		rc = authres_parse_id(cases[i].value, strlen(cases[i].value), id, sizeof(id));
+		dbuf_reset(&id);
+		rc = authres_parse_id(cases[i].value, strlen(cases[i].value), &id);
 		if (cases[i].id == NULL) {
-			ck_assert_msg(rc == -1, "case %zu parsed as '%s'", i, id);
+			ck_assert_msg(rc == -1, "case %zu parsed as '%s'", i, id.data);
 		} else {
-			ck_assert_msg(rc == 0, "case %zu unparsable", i);
-			ck_assert_str_eq(id, cases[i].id);
+			ck_assert_msg(rc == 0, "case %zu: no id", i);
+			ck_assert_str_eq(id.data, cases[i].id);
 		}
 	}
-	/* An id longer than the buffer is unparsable, not truncated. */
-	memset(big, 'a', sizeof(big));
-	memcpy(big + sizeof(big) - 2, ";", 2);
-	ck_assert_int_eq(authres_parse_id(big, strlen(big), id, sizeof(id)), -1);
+	ck_assert(!dbuf_failed(&id));
+	dbuf_free(&id);
+}
+END_TEST
+
+/*
+ * Forged fields the reader once gave up on (RFC 8601 allows them): comments
+ * nested deeper than any fixed limit, and an authserv-id of any length
+ * (ours/queue-id with a long job id). Read in one pass, without recursion.
+ */
+START_TEST(parse_id_unbounded)
+{
+	static const size_t depths[] = { 9, 100, 100000 };
+	const char *ours = "mx.example.org";
+	dbuf v, id;
+	size_t i, k;
+
+	dbuf_init(&v);
+	dbuf_init(&id);
+	for (i = 0; i < sizeof(depths) / sizeof(depths[0]); i++) {
+		dbuf_reset(&v);
+		dbuf_reset(&id);
+		for (k = 0; k < depths[i]; k++)
+			dbuf_adds(&v, "(\\(");
+		for (k = 0; k < depths[i]; k++)
+			dbuf_addc(&v, ')');
+		dbuf_printf(&v, " %s; dkim=pass", ours);
+		ck_assert(!dbuf_failed(&v));
+		ck_assert_msg(authres_parse_id(v.data, v.len, &id) == 0, "depth %zu: no id",
+		    depths[i]);
+		ck_assert_str_eq(id.data, ours);
+		/* One comment left open: all of it is a comment, no id. */
+		dbuf_reset(&id);
+		v.data[v.len - strlen(ours) - 13] = 'x';	/* the last ')' */
+		ck_assert_int_eq(authres_parse_id(v.data, v.len, &id), -1);
+	}
+	/* ours/ + 300 bytes, bare and quoted; a 100,000-byte id that is not ours. */
+	for (i = 0; i < 3; i++) {
+		dbuf_reset(&v);
+		dbuf_reset(&id);
+		dbuf_adds(&v, i == 1 ? " \"" : " ");
+		dbuf_adds(&v, i == 2 ? "x" : ours);
+		dbuf_addc(&v, i == 2 ? 'x' : '/');
+		for (k = 0; k < (i == 2 ? 100000u : 300u); k++)
+			dbuf_addc(&v, 'a' + k % 26);
+		dbuf_adds(&v, i == 1 ? "\"; dkim=pass" : "; dkim=pass");
+		ck_assert(!dbuf_failed(&v));
+		ck_assert_int_eq(authres_parse_id(v.data, v.len, &id), 0);
+		ck_assert_uint_eq(id.len, i == 2 ? 100002u : strlen(ours) + 301);
+		ck_assert_int_eq(authres_id_is(id.data, ours), i != 2);
+		ck_assert_int_eq(authres_id_hash(id.data) == authres_id_hash(ours), i != 2);
+	}
+	dbuf_free(&v);
+	dbuf_free(&id);
 }
 END_TEST
 
@@ -262,6 +324,10 @@ START_TEST(id_match)
 	ck_assert(!authres_id_is("mx.example.com.evil", "mx.example.com"));
 	ck_assert(!authres_id_is("mx.example", "mx.example.com"));
 	ck_assert(!authres_id_is("", ""));
+	/* The hash compares as authres_id_is does. */
+	ck_assert(authres_id_hash("MX.example.com/ABC") == authres_id_hash("mx.example.com"));
+	ck_assert(authres_id_hash("mx.example.com.evil") != authres_id_hash("mx.example.com"));
+	ck_assert(authres_id_hash("mx.example") != authres_id_hash("mx.example.com"));
 	ck_assert(authres_id_listed("Relay.Example.Net", list, 2));
 	ck_assert(authres_id_listed("a.b.example.org", list, 2));
 	ck_assert(authres_id_listed("a.example.org/77", list, 2));
@@ -322,6 +388,6 @@ main(void)
 	TCase *tc = tm_case(s, "authres", 30);
 
 	tm_add(tc, build_pass, build_none, build_many, build_truncated, build_quoting, parse_id,
-	    id_match, unfinished, NULL);
+	    parse_id_unbounded, id_match, unfinished, NULL);
 	return tm_run(s, CK_FORK_GETENV);
 }
