@@ -113,6 +113,21 @@ printf 'From: Alice <alice@example.com>\nX-Long: %0400d\n'"$H"'\nbody\n' 0 > "$T
     || { cat "$T/to3.log" >&2; tl_fail "MaximumHeaders: mclient failed"; }
 grep -q '^1 reject ' "$T/to3.log" || { cat "$T/to3.log" >&2; tl_fail "MaximumHeaders: too much header not rejected"; }
 tl_note "DontSignMailTo, SenderHeaders, MaximumHeaders: as OpenDKIM"
+# SenderHeaders past the header limits (10,001 fields): the Sender field
+# still names the signer, as the From does without SenderHeaders. Its
+# domain has no key: not signed by policy, so the message is verified
+# (not refused signing for its size on the From's key).
+{ base shbig; printf 'SenderHeaders\tSender\nAuthservID\tmx.compat.example\n'; } > "$T/shbig.conf"
+$PY -c 'import sys; sys.stdout.write("From: Alice <alice@example.com>\r\n" + "To: x@y.example\r\n" * 10001 + "Sender: eve@other.example\r\nSubject: big\r\n\r\nbody\r\n")' > "$T/shbig.eml"
+pd_start shbig "$T/shbig.conf"
+mkdir "$T/shbig"
+"$MCLIENT" -s "unix:$T/shbig.sock" -o "$T/shbig" "$T/shbig.eml" > "$T/shbig-m.log" 2>&1 \
+    || { cat "$T/shbig-m.log" >&2; tl_fail "SenderHeaders, 10,001 fields: mclient failed"; }
+grep -q '^1 accept stage=eom ins=1 ' "$T/shbig-m.log" ||
+    { cat "$T/shbig-m.log" "$T/shbig.log" >&2; tl_fail "SenderHeaders, 10,001 fields: not verified (no A-R added)"; }
+grep -q 'not signed: no signing key for other.example; verified: ' "$T/shbig.log" ||
+    { cat "$T/shbig.log" >&2; tl_fail "SenderHeaders, 10,001 fields: the Sender did not decide"; }
+tl_note "SenderHeaders past the header limits: the Sender decides"
 # ResolverConfiguration: an unbound.conf that libunbound reads (OpenDKIM
 # passes it to ub_ctx_config). Here it forwards everything to a listener
 # of ours that writes down the names asked and never answers: the key
