@@ -35,40 +35,50 @@ const char *const config_kw_names[K_COUNT] = {
 	"Syslog", "SyslogFacility", "SyslogSuccess", "LogWhy", "RequireSafeKeys",
 	"On-Default", "On-SignatureError", "On-InternalError", "MultipleSignatures",
 	"Include", "KeyCacheSize", "On-KeyError", "CheckSigningTable", "DatabaseCacheTTL",
-	"DatabaseCacheSize"
+	"DatabaseCacheSize", "SyslogName", "PeerList", "RemoveOldSignatures", "SoftwareHeader",
+	"ExemptDomains", "DontSignMailTo", "SenderHeaders", "MaximumHeaders",
+	"LDAPBindUser", "LDAPBindPassword", "LDAPAuthMechanism", "LDAPAuthUser", "LDAPAuthName",
+	"LDAPAuthRealm", "LDAPUseTLS", "LDAPTimeout", "LDAPKeepaliveIdle", "LDAPKeepaliveProbes",
+	"LDAPKeepaliveInterval", "LDAPDisableCache"
 };
 
 /* OpenDKIM verification keywords postdkim does not act on: ignored with a warning. */
 static const char *const kw_verify[] = {
-	"ADSPAction", "ADSPNoSuchDomain", "AllowSHA1Only", "ClockDrift",
-	"DiagnosticDirectory", "DNSConnect", "DomainKeysCompat", "LogResults", "MustBeSigned",
-	"ResolverConfiguration", "ResolverTracing", "TestDNSData", "TestPublicKeys",
-	"TrustSignaturesFrom", "WeakSyntaxChecks",
+	"ADSPAction", "ADSPNoSuchDomain", "AllowSHA1Only",
+	"DiagnosticDirectory", "DNSConnect", "DomainKeysCompat", "MustBeSigned", "TestDNSData",
+	"TestPublicKeys", "TrustSignaturesFrom", "WeakSyntaxChecks",
 	"AddAllSignatureResults", "LocalADSP", NULL
 };
 
 /* OpenDKIM keywords for features postdkim does not have: ignored with a warning. */
 static const char *const kw_absent[] = {
-	"AutoRestart", "AutoRestartCount", "AutoRestartRate", "BaseDirectory",
+	"BaseDirectory",
 	"BodyLengthDB", "CaptureUnknownErrors", "ChangeRootDirectory", "Diagnostics",
-	"DisableCryptoInit", "DontSignMailTo", "EnableCoredumps", "ExemptDomains",
 	"FinalPolicyScript", "FixCRLF", "IdentityHeader", "IdentityHeaderRemove",
-	"IgnoreMalformedMail", "KeepTemporaryFiles", "LDAPAuthMechanism", "LDAPAuthName",
-	"LDAPAuthRealm", "LDAPAuthUser", "LDAPBindPassword", "LDAPBindUser",
-	"LDAPDisableCache", "LDAPKeepaliveIdle", "LDAPKeepaliveInterval",
-	"LDAPKeepaliveProbes", "LDAPTimeout", "LDAPUseTLS", "MaximumHeaders",
-	"MaximumSignedBytes", "MilterDebug", "MTACommand", "NoHeaderB", "PeerList",
-	"POPDBFile", "Quarantine", "RedirectFailuresTo", "RemoveOldSignatures",
+	"IgnoreMalformedMail", "MaximumSignedBytes", "MTACommand", "NoHeaderB",
+	"POPDBFile", "Quarantine", "RedirectFailuresTo",
 	"ReplaceHeaders", "ReplaceRules", "ReportAddress", "ReportBccAddress",
 	"RequestReports", "RequiredHeaders", "ResignAll", "ResignMailTo",
-	"ScreenPolicyScript", "SelectCanonicalizationHeader", "SenderHeaders",
+	"ScreenPolicyScript", "SelectCanonicalizationHeader",
 	"SenderMacro", "SendReports", "SetupPolicyScript", "SMTPURI", "SoftStart",
-	"SoftwareHeader", "Statistics", "StatisticsName", "StatisticsPolicyScript",
-	"StatisticsPrefix", "StrictHeaders", "StrictTestMode", "SyslogName",
-	"TemporaryDirectory", "VBR-Certifiers", "VBR-PurgeFields",
+	"Statistics", "StatisticsName", "StatisticsPolicyScript",
+	"StatisticsPrefix", "StrictHeaders", "StrictTestMode",
+	"VBR-Certifiers", "VBR-PurgeFields",
 	"VBR-TrustedCertifiers", "VBR-TrustedCertifiersOnly", "VBR-Type", "BodyLengths",
 	"AlwaysSignHeaders", "X-Header",
 	NULL
+};
+
+/*
+ * OpenDKIM keywords for what postdkim does otherwise by design: the service
+ * manager restarts it and sets core dumps, nothing is written to temporary
+ * files, OpenSSL initializes itself, and its logging is its own. Accepted
+ * with one line for all of them (config_moot_summary).
+ */
+const char *const config_kw_moot[CONFIG_MOOT_COUNT] = {
+	"AutoRestart", "AutoRestartCount", "AutoRestartRate", "EnableCoredumps",
+	"DisableCryptoInit", "TemporaryDirectory", "KeepTemporaryFiles", "MilterDebug",
+	"ResolverTracing"
 };
 
 /* Send a warning, if anyone listens; every warning of a load comes here. */
@@ -154,6 +164,11 @@ closest(const char *word)
 			bd = d;
 			best = kw_verify[i];
 		}
+	for (i = 0; i < CONFIG_MOOT_COUNT; i++)
+		if ((d = distance(word, config_kw_moot[i])) < bd) {
+			bd = d;
+			best = config_kw_moot[i];
+		}
 	for (i = 0; kw_absent[i]; i++)
 		if ((d = distance(word, kw_absent[i])) < bd) {
 			bd = d;
@@ -220,6 +235,18 @@ parse_line(struct load *ld, const char *file, unsigned line, const char *word,
 	}
 	if ((i = config_vkw_index(word)) < VK_COUNT)
 		return config_vkw_set(ld, i, file, line, value);
+	for (i = 0; i < CONFIG_MOOT_COUNT; i++)
+		if (strcasecmp(word, config_kw_moot[i]) == 0) {
+			if (ld->nmoot == 0) {
+				ld->moot_file = file;
+				ld->moot_line = line;
+			}
+			if (!(ld->moot_seen & (1u << i))) {
+				ld->moot_seen |= 1u << i;
+				ld->moot[ld->nmoot++] = (unsigned char)i;
+			}
+			return 0;
+		}
 	for (i = 0; kw_verify[i]; i++)
 		if (strcasecmp(word, kw_verify[i]) == 0) {
 			if (!ld->warned[i]++)
@@ -369,6 +396,24 @@ config_strv(struct load *ld, enum kw k, char ***out, size_t *count, int header_n
 	return 0;
 }
 
+/* One line for all the moot keywords of a load, at the first one's place. */
+static void
+moot_summary(struct load *ld)
+{
+	char names[CONFIG_MOOT_COUNT * 24] = "";
+	size_t i, n;
+
+	if (ld->nmoot == 0)
+		return;
+	for (i = 0; i < ld->nmoot; i++) {
+		n = strlen(names);
+		snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
+		    config_kw_moot[ld->moot[i]]);
+	}
+	config_warnf(ld, "%s:%u: %s: not needed by postdkim, ignored", ld->moot_file,
+	    ld->moot_line, names);
+}
+
 /* Free what a load collected. */
 static void
 load_free(struct load *ld)
@@ -394,6 +439,7 @@ config_read(const char *path, config_warn_fn warn, void *warn_arg, int check_key
 	struct load ld;
 	struct config *cfg;
 	uid_t uid = geteuid();
+	gid_t gid = getegid();
 	int rc;
 
 	memset(&ld, 0, sizeof(ld));
@@ -420,14 +466,16 @@ config_read(const char *path, config_warn_fn warn, void *warn_arg, int check_key
 	cfg->key_cache_size = KEYCACHE_DEFAULT_MAX;
 
 	rc = parse_file(&ld, path, 0);
+	if (rc == 0)
+		moot_summary(&ld);
 	if (rc == 0) {
 		config_secrets(&ld);
 		rc = config_mode(&ld);
 	}
 	if (rc == 0)
-		rc = config_daemon(&ld, cfg, &uid);
+		rc = config_daemon(&ld, cfg, &uid, &gid);
 	if (rc == 0)
-		rc = config_sign(&ld, cfg, uid);
+		rc = config_sign(&ld, cfg, uid, gid);
 	if (rc == 0)
 		rc = config_verify(&ld, cfg);
 	load_free(&ld);
@@ -465,6 +513,11 @@ config_free(struct config *cfg)
 	rules_free(cfg->rules);
 	cidr_free(&cfg->internal_hosts);
 	cidr_free(&cfg->external_ignore);
+	cidr_free(&cfg->peer_list);
+	dataset_close(cfg->exempt_domains);
+	dataset_close(cfg->dont_sign_to);
+	config_strv_free(cfg->sender_headers);
+	free(cfg->syslog_name);
 	config_strv_free(cfg->mta);
 	for (i = 0; i < cfg->nmacros; i++) {
 		free(cfg->macros[i].name);
@@ -482,7 +535,7 @@ config_free(struct config *cfg)
 	free(cfg);
 }
 
-/* "accept", "tempfail", "reject". */
+/* "accept", "tempfail", "reject", "discard", "quarantine". */
 const char *
 config_action_name(enum config_action a)
 {
@@ -491,6 +544,10 @@ config_action_name(enum config_action a)
 		return "tempfail";
 	case ACTION_REJECT:
 		return "reject";
+	case ACTION_DISCARD:
+		return "discard";
+	case ACTION_QUARANTINE:
+		return "quarantine";
 	case ACTION_ACCEPT:
 	default:
 		return "accept";

@@ -16,12 +16,19 @@
 #include <sys/types.h>
 #include "../dkim/sign.h"
 #include "../tables/cidr.h"
+#include "../tables/dataset.h"
 #include "../keys/rules.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/postdkim.conf"
 
-/* What to do with a message: On-Default, On-SignatureError, On-InternalError. */
-enum config_action { ACTION_ACCEPT = 0, ACTION_TEMPFAIL, ACTION_REJECT };
+/*
+ * What to do with a message (the On-* keywords). Discard accepts the
+ * message and throws it away; quarantine accepts it and asks the MTA to hold
+ * it (smfi_quarantine: Postfix's hold queue), as OpenDKIM does.
+ */
+enum config_action {
+	ACTION_ACCEPT = 0, ACTION_TEMPFAIL, ACTION_REJECT, ACTION_DISCARD, ACTION_QUARANTINE
+};
 
 /* A MacroList entry: macro name, and the values that count (none = any). */
 struct config_macro {
@@ -46,6 +53,15 @@ struct config {
 	size_t nmta;
 	struct config_macro *macros;
 	size_t nmacros;
+	struct cidr_list peer_list;	/* PeerList: clients passed on untouched */
+	struct dataset *exempt_domains;	/* ExemptDomains: From domains left alone, or NULL */
+	struct dataset *dont_sign_to;	/* DontSignMailTo: mail to them is not signed */
+	char **sender_headers;		/* SenderHeaders: fields naming the signer, or NULL */
+	size_t max_headers;		/* MaximumHeaders: header bytes, 0 for no limit */
+
+	/* What is added to or removed from the mail. */
+	int remove_old_signatures;	/* RemoveOldSignatures: signing removes earlier ones */
+	int software_header;		/* SoftwareHeader: add a DKIM-Filter field */
 
 	/* Per-message outcomes. */
 	enum config_action on_default;		/* message not signed by policy */
@@ -62,6 +78,7 @@ struct config {
 	int background;		/* default yes */
 	int syslog;		/* default yes */
 	int syslog_facility;	/* LOG_MAIL by default */
+	char *syslog_name;	/* SyslogName: the syslog ident, or NULL for "postdkim" */
 	int syslog_success;
 	int log_why;
 	int require_safe_keys;	/* default yes */

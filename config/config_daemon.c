@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <syslog.h>
 
+#include "../dkim/header.h"
 #include "config_impl.h"
 #include "sockspec.h"
 
@@ -52,13 +53,14 @@ get_socket(struct load *ld, struct config *cfg)
 	return 0;
 }
 
-/* UserID user[:group]: both must exist; returns the user's uid. */
+/* UserID user[:group]: both must exist; returns the uid and gid it runs as. */
 static int
-get_userid(struct load *ld, struct config *cfg, uid_t *uid)
+get_userid(struct load *ld, struct config *cfg, uid_t *uid, gid_t *gid)
 {
 	const char *v = ld->set[K_USERID].value;
 	const char *colon = strchr(v, ':');
 	struct passwd *pw;
+	struct group *gr;
 	size_t ul = colon ? (size_t)(colon - v) : strlen(v);
 
 	if (ul == 0 || (colon && colon[1] == '\0'))
@@ -69,8 +71,28 @@ get_userid(struct load *ld, struct config *cfg, uid_t *uid)
 	if ((pw = getpwnam(cfg->user)) == NULL)
 		return config_kwerr(ld, K_USERID, "no such user '%s'", cfg->user);
 	*uid = pw->pw_uid;
-	if (cfg->group && getgrnam(cfg->group) == NULL)
+	*gid = pw->pw_gid;
+	if (cfg->group && (gr = getgrnam(cfg->group)) == NULL)
 		return config_kwerr(ld, K_USERID, "no such group '%s'", cfg->group);
+	if (cfg->group)
+		*gid = gr->gr_gid;
+	return 0;
+}
+
+/* SyslogName: the ident of every syslog line (printable, no space). */
+static int
+get_syslog_name(struct load *ld, struct config *cfg)
+{
+	const char *v = ld->set[K_SYSLOGNAME].value, *p;
+
+	for (p = v; *p; p++)
+		if (*p <= ' ' || *p > '~')
+			return config_kwerr(ld, K_SYSLOGNAME, "'%s': printable characters only, "
+			    "no space", v);
+	if (strlen(v) > 31)
+		return config_kwerr(ld, K_SYSLOGNAME, "'%s': at most 31 characters", v);
+	if ((cfg->syslog_name = strdup(v)) == NULL)
+		return config_kwerr(ld, K_SYSLOGNAME, "out of memory");
 	return 0;
 }
 
@@ -208,15 +230,16 @@ config_mode(struct load *ld)
 
 /* The daemon's settings: socket, user, logging, actions, host lists. */
 int
-config_daemon(struct load *ld, struct config *cfg, uid_t *uid)
+config_daemon(struct load *ld, struct config *cfg, uid_t *uid, gid_t *gid)
 {
 	static const char *const localhost[] = { "127.0.0.1", "::1", NULL };
 	static const enum kw bools[] = { K_SUBDOMAINS, K_MULTI, K_BACKGROUND, K_SYSLOG,
-	    K_SYSLOGSUCCESS, K_LOGWHY, K_SAFEKEYS, K_CHECKST };
+	    K_SYSLOGSUCCESS, K_LOGWHY, K_SAFEKEYS, K_CHECKST, K_REMOVEOLDSIGS, K_SOFTWAREHEADER };
 	/* CheckSigningTable (OpenDKIM's development branch): postdkim -n does that check. */
 	int check_st = 0;
 	int *const bdst[] = { &cfg->subdomains, &cfg->multiple_signatures, &cfg->background,
-	    &cfg->syslog, &cfg->syslog_success, &cfg->log_why, &cfg->require_safe_keys, &check_st };
+	    &cfg->syslog, &cfg->syslog_success, &cfg->log_why, &cfg->require_safe_keys, &check_st,
+	    &cfg->remove_old_signatures, &cfg->software_header };
 	const char *v;
 	char *end;
 	unsigned long um, n;
@@ -225,7 +248,7 @@ config_daemon(struct load *ld, struct config *cfg, uid_t *uid)
 	for (i = 0; i < sizeof(bools) / sizeof(bools[0]); i++)
 		if (config_bool(KW(bools[i]), bdst[i]) < 0)
 			return -1;
-	if (get_db_cache(ld) < 0)
+	if (get_db_cache(ld) < 0 || config_ldap(ld) < 0)
 		return -1;
 	/* OpenDKIM: On-Default is the blanket setting the others override. */
 	if (ld->set[K_ONDEFAULT].value != NULL) {
@@ -258,7 +281,7 @@ config_daemon(struct load *ld, struct config *cfg, uid_t *uid)
 			return config_kwerr(ld, K_UMASK, "'%s' is not an octal mask such as 007", v);
 		cfg->umask = (mode_t)um;
 	}
-	if (ld->set[K_USERID].value && get_userid(ld, cfg, uid) < 0)
+	if (ld->set[K_USERID].value && get_userid(ld, cfg, uid, gid) < 0)
 		return -1;
 	if ((v = ld->set[K_PIDFILE].value) != NULL) {
 		if (v[0] != '/')
@@ -267,7 +290,23 @@ config_daemon(struct load *ld, struct config *cfg, uid_t *uid)
 			return config_kwerr(ld, K_PIDFILE, "out of memory");
 	}
 	if (get_hosts(ld, K_INTERNAL, &cfg->internal_hosts, localhost) < 0 ||
-	    get_hosts(ld, K_EXTIGNORE, &cfg->external_ignore, NULL) < 0)
+	    get_hosts(ld, K_EXTIGNORE, &cfg->external_ignore, NULL) < 0 ||
+	    get_hosts(ld, K_PEERLIST, &cfg->peer_list, NULL) < 0)
+		return -1;
+	if (ld->set[K_EXEMPTDOMAINS].value && config_list(ld, K_EXEMPTDOMAINS,
+	    &cfg->exempt_domains) < 0)
+		return -1;
+	if (ld->set[K_DONTSIGNTO].value && config_list(ld, K_DONTSIGNTO, &cfg->dont_sign_to) < 0)
+		return -1;
+	if (ld->set[K_SENDERHEADERS].value &&
+	    config_strv(ld, K_SENDERHEADERS, &cfg->sender_headers, NULL, 1) < 0)
+		return -1;
+	/* MaximumHeaders: OpenDKIM's bytes of header; over it, On-Security acts. */
+	n = 0;
+	if (config_number(KW(K_MAXHEADERS), 0, DKIM_HEADER_TOTAL_MAX, "a number of bytes", &n) < 0)
+		return -1;
+	cfg->max_headers = n;
+	if (ld->set[K_SYSLOGNAME].value && get_syslog_name(ld, cfg) < 0)
 		return -1;
 	if (ld->set[K_MTA].value && config_strv(ld, K_MTA, &cfg->mta, &cfg->nmta, 0) < 0)
 		return -1;

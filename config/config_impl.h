@@ -19,7 +19,11 @@ enum kw {
 	K_EXTIGNORE, K_MTA, K_MACROLIST, K_SOCKET, K_UMASK, K_USERID, K_PIDFILE,
 	K_BACKGROUND, K_SYSLOG, K_FACILITY, K_SYSLOGSUCCESS, K_LOGWHY, K_SAFEKEYS,
 	K_ONDEFAULT, K_ONSIGERR, K_ONINTERR, K_MULTI, K_INCLUDE, K_KEYCACHESIZE, K_ONKEYERR,
-	K_CHECKST, K_DBCACHETTL, K_DBCACHESIZE, K_COUNT
+	K_CHECKST, K_DBCACHETTL, K_DBCACHESIZE, K_SYSLOGNAME, K_PEERLIST, K_REMOVEOLDSIGS,
+	K_SOFTWAREHEADER, K_EXEMPTDOMAINS, K_DONTSIGNTO, K_SENDERHEADERS, K_MAXHEADERS,
+	K_LDAPBINDUSER, K_LDAPBINDPW, K_LDAPAUTHMECH, K_LDAPAUTHUSER, K_LDAPAUTHNAME,
+	K_LDAPAUTHREALM, K_LDAPUSETLS, K_LDAPTIMEOUT, K_LDAPKAIDLE, K_LDAPKAPROBES,
+	K_LDAPKAINTERVAL, K_LDAPNOCACHE, K_COUNT
 };
 
 extern const char *const config_kw_names[K_COUNT];
@@ -27,6 +31,10 @@ extern const char *const config_kw_names[K_COUNT];
 /* Room for "warned once" flags of ignored OpenDKIM keywords. */
 #define CONFIG_VERIFY_MAX 64
 #define CONFIG_IGNORED_MAX 192
+
+/* OpenDKIM keywords postdkim's design makes moot (config.c). */
+#define CONFIG_MOOT_COUNT 9
+extern const char *const config_kw_moot[CONFIG_MOOT_COUNT];
 
 /* Where a keyword was set. */
 struct setting {
@@ -42,6 +50,11 @@ struct load {
 	char **files;		/* every file read, for positions */
 	size_t nfiles;
 	unsigned char warned[CONFIG_IGNORED_MAX];	/* ignored keywords warned about */
+	unsigned moot_seen;	/* moot keywords met (bit per config_kw_moot entry) */
+	unsigned char moot[CONFIG_MOOT_COUNT];	/* ... in the order met */
+	size_t nmoot;
+	const char *moot_file;	/* where the first one is */
+	unsigned moot_line;
 	config_warn_fn warn;
 	void *warn_arg;
 	char *err;
@@ -77,9 +90,14 @@ void config_strv_free(char **v);
 void config_secrets(struct load *ld);
 /* Check Mode: postdkim only signs (config_daemon.c). */
 int config_mode(struct load *ld);
-/* Interpret the daemon's keywords; *uid becomes UserID's uid when set. */
-int config_daemon(struct load *ld, struct config *cfg, uid_t *uid);
-/* The signing rules from the signing keywords, none when none is set (config_sign.c). */
-int config_sign(struct load *ld, struct config *cfg, uid_t uid);
+/* Interpret the daemon's keywords; *uid, *gid become UserID's when set. */
+int config_daemon(struct load *ld, struct config *cfg, uid_t *uid, gid_t *gid);
+/* The LDAP* keywords: settings of ldap: data sets, before any is opened (config_ldap.c). */
+int config_ldap(struct load *ld);
+/*
+ * The signing rules from the signing keywords, none when none is set
+ * (config_sign.c); keys may belong to uid and be readable by group gid.
+ */
+int config_sign(struct load *ld, struct config *cfg, uid_t uid, gid_t gid);
 
 #endif

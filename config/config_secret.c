@@ -49,8 +49,8 @@ note_setting(struct load *ld, const struct setting *st, const char *name,
 {
 	size_t off, len, f;
 
-	if (st->value == NULL || st->file == NULL || !redact_find(st->value, &off, &len) ||
-	    len == 0)
+	if (st->value == NULL || st->file == NULL || ((!redact_find(st->value, &off, &len) ||
+	    len == 0) && st != &ld->set[K_LDAPBINDPW]))
 		return;
 	for (f = 0; f < ld->nfiles && ld->files[f] != st->file; f++)
 		;

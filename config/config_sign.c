@@ -75,6 +75,21 @@ struct domain_walk {
 	int failed;
 };
 
+/* A domain, or a refile: pattern of one checked with each '*' as a letter. */
+static int
+domain_pattern_check(const char *key, char *why, size_t whysize)
+{
+	char name[256];
+	size_t i;
+
+	if (strlen(key) >= sizeof(name))
+		return dkim_name_check(key, 253, why, whysize);
+	for (i = 0; key[i] != '\0'; i++)
+		name[i] = key[i] == '*' ? 'a' : key[i];
+	name[i] = '\0';
+	return dkim_name_check(name, 253, why, whysize);
+}
+
 /* Check one listed domain (a walk callback over Domain). */
 static int
 domain_check(void *arg, const struct dataset_row *row)
@@ -83,10 +98,11 @@ domain_check(void *arg, const struct dataset_row *row)
 	struct load *ld = w->ld;
 	char why[256];
 
-	if (strpbrk(row->key, "*%@") != NULL)
+	/* refile: domains are '*' patterns of domains, as in OpenDKIM. */
+	if (strpbrk(row->key, dataset_is_patterns(w->ds) ? "%@" : "*%@") != NULL)
 		snprintf(why, sizeof(why), ": wildcards, '%%' and addresses need KeyTable and "
 		    "SigningTable");
-	else if (dkim_name_check(row->key, 253, why + 33, sizeof(why) - 33) == 0)
+	else if (domain_pattern_check(row->key, why + 33, sizeof(why) - 33) == 0)
 		return 0;
 	else
 		memcpy(why, " is not a valid domain: it      ", 33);
@@ -165,12 +181,13 @@ build_tables(struct load *ld, struct config *cfg, const struct rules_settings *s
 	if (ld->set[K_SIGALG].value != NULL)
 		config_warnf(ld, "%s:%u: SignatureAlgorithm ignored with KeyTable: each key's type "
 		    "sets its algorithm", ld->set[K_SIGALG].file, ld->set[K_SIGALG].line);
+	/*
+	 * KeyTable refile: (Mail-in-a-Box, docker-mailserver) is taken as
+	 * OpenDKIM takes it: key names are patterns, which without '*' match
+	 * only themselves, so it reads like file:.
+	 */
 	if (open_map(ld, K_KEYTABLE, 0, &kt) < 0)
 		return -1;
-	if (dataset_is_patterns(kt)) {
-		dataset_close(kt);
-		return config_kwerr(ld, K_KEYTABLE, "refile: is for SigningTable only; use file:");
-	}
 	/* Addresses and domains compare without case, as in OpenDKIM. */
 	if (open_map(ld, K_SIGNINGTABLE, DATASET_ICASE | DATASET_IDNA, &st) < 0) {
 		dataset_close(kt);
@@ -204,10 +221,6 @@ build_single(struct load *ld, struct config *cfg, const struct rules_settings *s
 		return config_kwerr(ld, K_SELECTOR, "'%s' is not a valid selector: it %s", sel, why);
 	if (config_list(ld, K_DOMAIN, &dom) < 0)
 		return -1;
-	if (dataset_is_patterns(dom)) {
-		dataset_close(dom);
-		return config_kwerr(ld, K_DOMAIN, "refile: patterns need KeyTable and SigningTable");
-	}
 	memset(&w, 0, sizeof(w));
 	w.ld = ld;
 	w.ds = dom;
@@ -284,7 +297,7 @@ sign_nothing(struct load *ld, struct config *cfg)
 
 /* Build the signing rules from the signing keywords (none: nothing is signed). */
 int
-config_sign(struct load *ld, struct config *cfg, uid_t uid)
+config_sign(struct load *ld, struct config *cfg, uid_t uid, gid_t gid)
 {
 	struct rules_settings set;
 	struct check_report rep;
@@ -298,6 +311,7 @@ config_sign(struct load *ld, struct config *cfg, uid_t uid)
 	set.subdomains = cfg->subdomains;
 	set.multiple = cfg->multiple_signatures;
 	set.keys.uid = uid;
+	set.keys.gid = gid;
 	set.keys.require_safe = cfg->require_safe_keys;
 	if (ld->set[K_KEYTABLE].value || ld->set[K_SIGNINGTABLE].value)
 		rc = build_tables(ld, cfg, &set);

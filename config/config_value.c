@@ -69,32 +69,27 @@ config_number(struct load *ld, const struct setting *s, const char *name, unsign
 }
 
 /*
- * accept, tempfail or reject, in full. OpenDKIM's abbreviations are refused
- * (a typo could otherwise pick an action), and so are discard and
- * quarantine: postdkim never drops or holds mail.
+ * OpenDKIM's action values, in any case: accept, tempfail, reject, discard,
+ * quarantine, or their first letters.
  */
 int
 config_action(struct load *ld, const struct setting *s, const char *name,
     enum config_action *out)
 {
+	static const struct { const char *word; enum config_action a; } forms[] = {
+		{ "accept", ACTION_ACCEPT }, { "tempfail", ACTION_TEMPFAIL },
+		{ "reject", ACTION_REJECT }, { "discard", ACTION_DISCARD },
+		{ "quarantine", ACTION_QUARANTINE },
+	};
 	const char *v = s->value;
+	size_t i;
 
 	if (v == NULL)
 		return 0;
-	if (strcasecmp(v, "accept") == 0)
-		*out = ACTION_ACCEPT;
-	else if (strcasecmp(v, "tempfail") == 0)
-		*out = ACTION_TEMPFAIL;
-	else if (strcasecmp(v, "reject") == 0)
-		*out = ACTION_REJECT;
-	else if (strcasecmp(v, "a") == 0 || strcasecmp(v, "t") == 0 || strcasecmp(v, "r") == 0)
-		return config_seterr(ld, s, name, "abbreviation '%s' is not supported; write accept, "
-		    "tempfail or reject in full", v);
-	else if (strcasecmp(v, "discard") == 0 || strcasecmp(v, "d") == 0 ||
-	    strcasecmp(v, "quarantine") == 0 || strcasecmp(v, "q") == 0)
-		return config_seterr(ld, s, name, "'%s' is not supported (postdkim never drops or "
-		    "holds mail); use accept, tempfail or reject", v);
-	else
-		return config_seterr(ld, s, name, "'%s' is not accept, tempfail or reject", v);
-	return 0;
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+		if (strcasecmp(v, forms[i].word) == 0 || (v[0] != '\0' && v[1] == '\0' &&
+		    tolower((unsigned char)v[0]) == forms[i].word[0]))
+			return *out = forms[i].a, 0;
+	return config_seterr(ld, s, name, "'%s' is not accept, tempfail, reject, discard or "
+	    "quarantine", v);
 }

@@ -19,12 +19,14 @@
 #include "../dkim/vmsg.h"
 #include "config_impl.h"
 
+#define DNS_TIMEOUT_MAX 120	/* seconds: DNSTimeout 0 and larger values */
+
 const char *const config_vkw_names[VK_COUNT] = {
 	"AlwaysAddARHeader", "AuthservID", "AuthservIDWithJobID", "BogusKey", "DNSTimeout",
 	"KeepAuthResults", "MaximumSignaturesToVerify", "Minimum", "MinimumKeyBits",
 	"Nameservers", "On-BadSignature", "On-DNSError", "On-KeyNotFound", "On-NoSignature",
 	"On-Security", "QueryCache", "RemoveARAll", "RemoveARFrom", "TrustAnchorFile",
-	"UnprotectedKey",
+	"UnprotectedKey", "ResolverConfiguration", "LogResults", "ClockDrift",
 };
 
 /* Index of a verification keyword. */
@@ -231,6 +233,7 @@ config_verify(struct load *ld, struct config *cfg)
 	    config_bool(VKW(VK_KEEPAR), &v->keep_ar) < 0 ||
 	    config_bool(VKW(VK_REMOVEARALL), &v->remove_ar_all) < 0 ||
 	    config_bool(VKW(VK_QUERYCACHE), &cache) < 0 ||
+	    config_bool(VKW(VK_LOGRESULTS), &v->log_results) < 0 ||
 	    vkw_keysec(ld, VK_UNPROTECTED, &v->unprotected) < 0 ||
 	    vkw_keysec(ld, VK_BOGUSKEY, &v->bogus) < 0 || vkw_minimum(ld, v) < 0)
 		return -1;
@@ -247,6 +250,11 @@ config_verify(struct load *ld, struct config *cfg)
 	if (config_number(VKW(VK_MAXSIGS), 0, DKIM_VMSG_SIGS_MAX, "a number", &n) < 0)
 		return -1;
 	v->max_sigs = n;
+	/* ClockDrift: OpenDKIM's tolerance on x=, 300 s unless set. */
+	v->clock_drift = 300;
+	if (config_number(VKW(VK_CLOCKDRIFT), 0, 31536000, "a number of seconds",
+	    &v->clock_drift) < 0)
+		return -1;
 	n = (unsigned long)v->min_key_bits;
 	if (config_number(VKW(VK_MINKEYBITS), DKIM_RSA_MIN_BITS, 16384, "a number", &n) < 0) {
 		mk = ld->vset[VK_MINKEYBITS].value;
@@ -256,9 +264,19 @@ config_verify(struct load *ld, struct config *cfg)
 		return -1;
 	}
 	v->min_key_bits = (int)n;
+	/*
+	 * OpenDKIM takes any number of seconds, 0 for no limit of its own.
+	 * A message waits at most DNS_TIMEOUT_MAX s here: beyond that Postfix
+	 * (milter_content_timeout) would give up on the filter first.
+	 */
 	n = 5;
-	if (config_number(VKW(VK_DNSTIMEOUT), 1, 25, "a number", &n) < 0)
+	if (config_number(VKW(VK_DNSTIMEOUT), 0, 1000000, "a number of seconds", &n) < 0)
 		return -1;
+	if (n > DNS_TIMEOUT_MAX)
+		config_warnf(ld, "%s:%u: DNSTimeout %lu lowered to %u seconds",
+		    ld->vset[VK_DNSTIMEOUT].file, ld->vset[VK_DNSTIMEOUT].line, n, DNS_TIMEOUT_MAX);
+	if (n == 0 || n > DNS_TIMEOUT_MAX)
+		n = DNS_TIMEOUT_MAX;
 	v->dns_timeout_ms = (unsigned)n * 1000;
 	if (vkw_list(ld, VK_NAMESERVERS, &v->nameservers, &v->nnameservers) < 0 ||
 	    vkw_list(ld, VK_REMOVEARFROM, &v->remove_ar_from, &v->nremove_ar_from) < 0)
@@ -268,6 +286,12 @@ config_verify(struct load *ld, struct config *cfg)
 		return vkw_err(ld, VK_TRUSTANCHOR, "out of memory");
 	if (v->trust_anchor_file != NULL && access(v->trust_anchor_file, R_OK) != 0)
 		return vkw_err(ld, VK_TRUSTANCHOR, "%s: %s", v->trust_anchor_file, strerror(errno));
+	/* ResolverConfiguration: libunbound reads it; verify/ checks it with libunbound. */
+	if (ld->vset[VK_RESOLVERCONF].value != NULL &&
+	    (v->resolver_config = strdup(ld->vset[VK_RESOLVERCONF].value)) == NULL)
+		return vkw_err(ld, VK_RESOLVERCONF, "out of memory");
+	if (v->resolver_config != NULL && access(v->resolver_config, R_OK) != 0)
+		return vkw_err(ld, VK_RESOLVERCONF, "%s: %s", v->resolver_config, strerror(errno));
 	if (ld->vset[VK_AUTHSERVID].value != NULL) {
 		const char *id = ld->vset[VK_AUTHSERVID].value;
 
@@ -294,6 +318,7 @@ config_verify_free(struct verify_cfg *v)
 	config_strv_free(v->nameservers);
 	config_strv_free(v->remove_ar_from);
 	free(v->trust_anchor_file);
+	free(v->resolver_config);
 	free(v->authserv_id);
 	for (k = 0; k < VK_COUNT; k++)
 		free(v->where[k]);

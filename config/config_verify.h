@@ -19,7 +19,8 @@ enum vkw {
 	VK_ALWAYSADDAR, VK_AUTHSERVID, VK_AUTHSERVJOBID, VK_BOGUSKEY, VK_DNSTIMEOUT,
 	VK_KEEPAR, VK_MAXSIGS, VK_MINIMUM, VK_MINKEYBITS, VK_NAMESERVERS, VK_ONBADSIG,
 	VK_ONDNSERR, VK_ONKEYNOTFOUND, VK_ONNOSIG, VK_ONSECURITY, VK_QUERYCACHE,
-	VK_REMOVEARALL, VK_REMOVEARFROM, VK_TRUSTANCHOR, VK_UNPROTECTED, VK_COUNT
+	VK_REMOVEARALL, VK_REMOVEARFROM, VK_TRUSTANCHOR, VK_UNPROTECTED, VK_RESOLVERCONF,
+	VK_LOGRESULTS, VK_CLOCKDRIFT, VK_COUNT
 };
 
 extern const char *const config_vkw_names[VK_COUNT];
@@ -32,6 +33,8 @@ struct verify_cfg {
 	char *authserv_id;		/* NULL: the MTA's j macro */
 	int authserv_jobid;		/* append "/queue-id" */
 	int always_add_ar;		/* dkim=none on unsigned mail */
+	int log_results;		/* LogResults: log every verified message's results */
+	unsigned long clock_drift;	/* ClockDrift: seconds x= may be past, default 300 */
 	int keep_ar;			/* KeepAuthResults: remove nothing */
 	int remove_ar_all;
 	char **remove_ar_from;		/* NULL-terminated */
@@ -48,6 +51,7 @@ struct verify_cfg {
 	char **nameservers;		/* NULL-terminated */
 	size_t nnameservers;
 	char *trust_anchor_file;
+	char *resolver_config;		/* ResolverConfiguration (an unbound.conf) */
 	/*
 	 * "FILE:LINE: Keyword" of each keyword set (NULL when unset), for the
 	 * errors found after the load, as when verify/ builds the resolver.

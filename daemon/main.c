@@ -301,7 +301,8 @@ static int run_daemon(struct runcfg *rc, int foreground, int log_stderr)
 	signals_block();
 	snprintf(sock, sizeof(sock), "%s", cfg->socket ? cfg->socket : "?");
 	if (!log_stderr && cfg->syslog)
-		log_to_syslog("postdkim", cfg->syslog_facility);
+		log_to_syslog(cfg->syslog_name ? cfg->syslog_name : "postdkim",
+		    cfg->syslog_facility);
 	if (cfg->user != NULL) {
 		if (privs_lookup(&pv, cfg->user, cfg->group, err, sizeof(err)) != 0) {
 			log_msg(LOG_ERR, "%s: %s", conf_path, err);

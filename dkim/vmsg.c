@@ -24,6 +24,7 @@ dkim_vopts_default(dkim_vopts *o)
 	o->max_sigs = 3;
 	o->min_key_bits = DKIM_RSA_MIN_BITS;
 	o->now = time(NULL);
+	o->drift = 0;
 	o->min_body_kind = DKIM_MINBODY_NONE;
 	o->min_body = 0;
 }

@@ -40,6 +40,7 @@ typedef struct dkim_vopts {
 	size_t max_sigs;	/* signatures verified, top-down (default 3) */
 	int min_key_bits;	/* smaller RSA keys are not a pass (default and least 1024) */
 	time_t now;		/* x= is checked against this (default: time(NULL)) */
+	unsigned long drift;	/* x= counts as passed this many seconds late (default 0) */
 	enum dkim_minbody min_body_kind;	/* default DKIM_MINBODY_NONE */
 	unsigned long long min_body;
 } dkim_vopts;

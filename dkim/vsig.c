@@ -321,7 +321,9 @@ vsig_prepare(dkim_vmsg *m, struct vsig *s)
 	if (x != NULL) {
 		if (tag_number(x, &num) != 0 || (t != NULL && num < tnum))
 			return vsig_done(s, DKIM_V_SIGSYNTAX, "bad x= value");
-		if ((unsigned long long)m->o.now > num)
+		/* Clocks differ: x= is passed only drift seconds after it (ClockDrift). */
+		if ((unsigned long long)m->o.now > num &&
+		    (unsigned long long)m->o.now - num > m->o.drift)
 			return vsig_done(s, DKIM_V_EXPIRED, "signature expired (x=)");
 	}
 	if (l != NULL && tag_number(l, &s->l) != 0)

@@ -348,7 +348,8 @@ keycache_file(struct keycache *kc, const char *path, const struct keycache_polic
 		return rc;
 
 	if (stale != NULL && kc_stat(path, &fid) == 0 && kc_same_file(&sid, &fid) &&
-	    (!pol->require_safe || keysafe_check(path, pol->uid, why, sizeof(why)) == 0)) {
+	    (!pol->require_safe ||
+	    keysafe_check(path, pol->uid, pol->gid, why, sizeof(why)) == 0)) {
 		/*
 		 * Unchanged since it was decoded, and its path still safe: kept
 		 * without reading it, which the run-time user may not be allowed
@@ -358,7 +359,7 @@ keycache_file(struct keycache *kc, const char *path, const struct keycache_polic
 		stale = NULL;
 	} else if (stale != NULL && why[0] != '\0') {
 		snprintf(msg, sizeof(msg), "%s", why);
-	} else if ((safe = keysafe_open(path, pol->uid, &fd, &st, why, sizeof(why))) < 0 ||
+	} else if ((safe = keysafe_open(path, pol->uid, pol->gid, &fd, &st, why, sizeof(why))) < 0 ||
 	    (safe == 1 && pol->require_safe)) {
 		/* The file checked is the file read: one open, checked on the descriptor. */
 		snprintf(msg, sizeof(msg), "%s", why);

@@ -32,6 +32,7 @@ struct keycache;
 struct keycache_policy {
 	uid_t uid;		/* run-time user: may own keys besides root */
 	int require_safe;	/* an unsafe key is an error (else a warning) */
+	gid_t gid;		/* run-time group: may read keys */
 };
 
 /* Receives warnings (a key used although unsafe). */

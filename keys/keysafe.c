@@ -13,10 +13,13 @@
  * following a link (the name is final by then) and without blocking (a FIFO
  * must not hang the daemon), and its type, owner and mode are those of the
  * open file: a regular file, owned by root or the run-time user, with no
- * group or other permission bits.
+ * permission bits for others and none for its group but read, and that only
+ * when the group is the run-time group (the daemon's own: whoever is in it
+ * may read the key as the daemon does).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -43,6 +46,7 @@
 /* One resolution: the first problem found, and where the walk is. */
 struct walk {
 	uid_t uid;
+	gid_t gid;		/* run-time group: may read keys */
 	char *why;
 	size_t whysize;
 	int unsafe;		/* why holds a safety problem */
@@ -60,6 +64,17 @@ static void owner_name(uid_t uid, char *buf, size_t size)
 		snprintf(buf, size, "uid %lu (%s)", (unsigned long)uid, pw->pw_name);
 	else
 		snprintf(buf, size, "uid %lu", (unsigned long)uid);
+}
+
+/* Name a group for messages: "opendkim" or "gid 1000". */
+static void group_name(gid_t gid, char *buf, size_t size)
+{
+	struct group *gr = getgrgid(gid);
+
+	if (gr != NULL)
+		snprintf(buf, size, "%s", gr->gr_name);
+	else
+		snprintf(buf, size, "gid %lu", (unsigned long)gid);
 }
 
 /* dir + "/" + name, for messages (no doubled slash under the root). */
@@ -129,15 +144,20 @@ static void check_dir(struct walk *w, const struct stat *st, int own)
 static void check_file(struct walk *w, const char *name, const struct stat *st)
 {
 	mode_t mode = st->st_mode & 07777;
-	char who[128];
+	char who[128], ours[128];
 
 	if (mode & (S_IROTH | S_IWOTH))
 		walk_unsafe(w, "%s: %s by others (mode %04o); chmod 600 it", name,
 		    (mode & S_IROTH) ? "readable" : "writable", (unsigned)mode);
-	else if (mode & (S_IRGRP | S_IWGRP))
-		walk_unsafe(w, "%s: %s by group (mode %04o); chmod 600 it", name,
-		    (mode & S_IRGRP) ? "readable" : "writable", (unsigned)mode);
-	else if (st->st_uid != 0 && st->st_uid != w->uid) {
+	else if (mode & S_IWGRP)
+		walk_unsafe(w, "%s: writable by group (mode %04o); chmod 600 it", name,
+		    (unsigned)mode);
+	else if ((mode & S_IRGRP) && st->st_gid != w->gid) {
+		group_name(st->st_gid, who, sizeof(who));
+		group_name(w->gid, ours, sizeof(ours));
+		walk_unsafe(w, "%s: readable by group %s (mode %04o), not the run-time group %s; "
+		    "chmod 600 it", name, who, (unsigned)mode, ours);
+	} else if (st->st_uid != 0 && st->st_uid != w->uid) {
 		owner_name(st->st_uid, who, sizeof(who));
 		walk_unsafe(w, "%s: owned by %s, not root or the run-time user; chown it",
 		    name, who);
@@ -248,8 +268,8 @@ static int walk_link(struct walk *w, const char *comp, const struct stat *lst,
 }
 
 /* Resolve path, checking everything on the way, and open the key with oflags. */
-static int keysafe_walk(const char *path, uid_t uid, int oflags, int *fdp, struct stat *st,
-    char *why, size_t whysize)
+static int keysafe_walk(const char *path, uid_t uid, gid_t gid, int oflags, int *fdp,
+    struct stat *st, char *why, size_t whysize)
 {
 	char todo[PATH_MAX], cwd[PATH_MAX], comp[NAME_MAX + 1], name[PATH_MAX + NAME_MAX + 2];
 	struct stat lst, dst;
@@ -260,6 +280,7 @@ static int keysafe_walk(const char *path, uid_t uid, int oflags, int *fdp, struc
 	why[0] = '\0';
 	memset(&w, 0, sizeof(w));
 	w.uid = uid;
+	w.gid = gid;
 	w.why = why;
 	w.whysize = whysize;
 	w.dfd = -1;
@@ -324,23 +345,23 @@ static int keysafe_walk(const char *path, uid_t uid, int oflags, int *fdp, struc
 	return rc;
 }
 
-/* Open a key file for a daemon running as uid, checking everything on the way. */
-int keysafe_open(const char *path, uid_t uid, int *fdp, struct stat *st, char *why,
+/* Open a key file for a daemon running as uid:gid, checking everything on the way. */
+int keysafe_open(const char *path, uid_t uid, gid_t gid, int *fdp, struct stat *st, char *why,
     size_t whysize)
 {
-	return keysafe_walk(path, uid, O_RDONLY | O_NONBLOCK | O_NOCTTY, fdp, st, why, whysize);
+	return keysafe_walk(path, uid, gid, O_RDONLY | O_NONBLOCK | O_NOCTTY, fdp, st, why, whysize);
 }
 
 /*
  * Check a key file without reading it: a reload runs as the run-time user,
  * who may check a key of root's that the cache keeps without reading it.
  */
-int keysafe_check(const char *path, uid_t uid, char *err, size_t errsize)
+int keysafe_check(const char *path, uid_t uid, gid_t gid, char *err, size_t errsize)
 {
 	struct stat st;
 	int fd, r;
 
-	r = keysafe_walk(path, uid, KEYSAFE_CHECKFLAGS, &fd, &st, err, errsize);
+	r = keysafe_walk(path, uid, gid, KEYSAFE_CHECKFLAGS, &fd, &st, err, errsize);
 	if (fd >= 0)
 		close(fd);
 	return r == 0 ? 0 : -1;

@@ -701,7 +701,8 @@ walk_kt(void *arg, const struct dataset_row *row)
 	if (!w->kt_safe_checked && dataset_is_file(r->kt) && !key_is_path(k.key)) {
 		/* The key itself is in the table, so the table must be as safe as a key. */
 		w->kt_safe_checked = 1;
-		if (keysafe_check(dataset_name(r->kt), r->set.keys.uid, why, sizeof(why)) < 0) {
+		if (keysafe_check(dataset_name(r->kt), r->set.keys.uid, r->set.keys.gid, why,
+		    sizeof(why)) < 0) {
 			if (r->set.keys.require_safe) {
 				walk_report(w, "%s holds a key: %s", where, why);
 				return w->err != NULL;
@@ -855,7 +856,8 @@ walk_domain(void *arg, const struct dataset_row *row)
 {
 	struct walk *w = arg;
 
-	if (!dkim_name_ok(row->key))
+	/* refile: patterns were checked at load (config_sign.c). */
+	if (!dataset_is_patterns(w->r->domains) && !dkim_name_ok(row->key))
 		walk_report(w, "%s:%u: Domain '%s' is not a valid domain",
 		    dataset_name(w->r->domains), row->line, row->key);
 	return 0;
@@ -878,7 +880,8 @@ check_database(struct walk *w, const char *what, struct dataset *ds, rules_repor
 		return -1;
 	}
 	if (warn != NULL &&
-	    strncmp(dataset_name(ds), "dsn:", 4) == 0) {
+	    (strncmp(dataset_name(ds), "dsn:", 4) == 0 ||
+	    strncasecmp(dataset_name(ds), "ldap", 4) == 0)) {
 		snprintf(msg, sizeof(msg), "%s %s: %s answers", what, dataset_name(ds), info);
 		warn(w->arg, msg);
 	}

@@ -12,8 +12,11 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libmilter/mfapi.h>
 
@@ -25,6 +28,10 @@
 #include "log.h"
 #include "reload.h"
 #include "session.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
 
 struct conn {
 	struct runcfg *rc;		/* configuration for this connection */
@@ -41,6 +48,11 @@ struct conn {
 	char *auth_authen;
 	int in_msg;			/* session holds a message */
 	int signing;			/* past the end of header, counted in cb_busy */
+	int hold;			/* quarantine decided before the end of message */
+	int peer;			/* client in PeerList: passed on untouched */
+	unsigned ndkim;			/* DKIM-Signature fields in the message */
+	size_t hdrbytes;		/* header bytes, for MaximumHeaders */
+	char *nosign_rcpt;		/* a recipient in DontSignMailTo, or NULL */
 	struct session sess;
 	dbuf hval;			/* header value with the space restored */
 };
@@ -110,6 +122,8 @@ static void cb_begin_message(struct conn *c)
 	if (!c->in_msg) {
 		session_init(&c->sess, c->rc);
 		c->in_msg = 1;
+		c->ndkim = 0;
+		c->hdrbytes = 0;
 	}
 }
 
@@ -123,6 +137,7 @@ static void cb_end_message(struct conn *c)
 	c->in_msg = 0;
 	c->signing = 0;
 	c->internal = 0;
+	cb_setstr(&c->nosign_rcpt, NULL);
 	cb_setstr(&c->auth_type, NULL);
 	cb_setstr(&c->auth_authen, NULL);
 }
@@ -133,13 +148,39 @@ static sfsistat cb_continue(const struct conn *c, unsigned long nr_bit)
 	return c != NULL && (c->pflags & nr_bit) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
+static const char *cb_qid(SMFICTX *ctx);
+static void cb_software_header(SMFICTX *ctx, const struct conn *c);
+
+/*
+ * Quarantine: accept and ask the MTA to hold the message (Postfix's hold
+ * queue). libmilter allows this only at the end of the message.
+ */
+static sfsistat cb_quarantine(SMFICTX *ctx, const char *reason)
+{
+	if (smfi_quarantine(ctx, (char *)reason) != MI_SUCCESS)
+		log_msg(LOG_WARNING, "%s: the MTA refused to quarantine the message; accepted",
+		    cb_qid(ctx));
+	return SMFIS_ACCEPT;
+}
+
 /*
  * The libmilter status for a configured action. skipped: the message is
  * not one postdkim signs (On-Default), rather than one it failed to sign.
+ * c, when not NULL, is the connection: a quarantine decided before the end
+ * of the message is carried out there (cb_eom).
  */
-static sfsistat cb_action(SMFICTX *ctx, enum config_action a, int skipped)
+static sfsistat cb_action(SMFICTX *ctx, struct conn *c, enum config_action a, int skipped,
+    int eom)
 {
 	switch (a) {
+	case ACTION_DISCARD:
+		return SMFIS_DISCARD;
+	case ACTION_QUARANTINE:
+		if (eom || c == NULL)
+			return cb_quarantine(ctx, skipped ? "DKIM: not signed" :
+			    "DKIM signing failed");
+		c->hold = 1 + skipped;
+		return SMFIS_CONTINUE;
 	case ACTION_TEMPFAIL:
 		(void)smfi_setreply(ctx, "451", "4.7.0", skipped ?
 		    "Message not accepted for DKIM signing, try again later" :
@@ -203,25 +244,31 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long *pf2, unsigned long *pf3)
 {
 	/* Stages postdkim has no use for. */
-	const unsigned long skip = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	unsigned long skip = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA;
 	/*
 	 * Stages where postdkim only ever says "continue": connect, MAIL, each
 	 * header and body chunk. Not the end of the header, where it accepts
 	 * mail it does not sign.
 	 */
-	const unsigned long noreply = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_BODY;
+	unsigned long noreply = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_BODY;
 	struct conn *c;
 
 	(void)f2;
 	(void)f3;
 	if ((c = cb_conn(ctx)) == NULL)
 		return SMFIS_REJECT;	/* libmilter drops the connection */
+	/* DontSignMailTo needs the recipients. */
+	if (c->rc->cfg->dont_sign_to != NULL) {
+		skip &= ~(unsigned long)SMFIP_NORCPT;
+		noreply |= SMFIP_NR_RCPT;
+	}
 	if ((f0 & SMFIF_ADDHDRS) == 0) {
 		log_msg(LOG_ERR, "the MTA does not allow adding header fields; cannot sign");
 		return SMFIS_REJECT;
 	}
 	/* CHGHDRS: forged Authentication-Results fields are removed (Mode v/sv). */
-	*pf0 = SMFIF_ADDHDRS | (f0 & (SMFIF_SETSYMLIST | SMFIF_CHGHDRS));
+	/* QUARANTINE: for the On-* action quarantine (Postfix's hold queue). */
+	*pf0 = SMFIF_ADDHDRS | (f0 & (SMFIF_SETSYMLIST | SMFIF_CHGHDRS | SMFIF_QUARANTINE));
 	c->pflags = (skip | noreply) & f1;
 	/* Simple header canonicalization needs the value exactly as written. */
 	if (f1 & SMFIP_HDR_LEADSPC)
@@ -257,6 +304,10 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, struct sockaddr *sa)
 	    cb_setstr(&c->client_addr, smfi_getsymval(ctx, "{client_addr}")) != 0 ||
 	    cb_setstr(&c->daemon_name, smfi_getsymval(ctx, "{daemon_name}")) != 0)
 		c->conn_internal = 1;
+	/* PeerList (OpenDKIM): neither signed nor verified, said at the end of the header. */
+	c->peer = c->rc->cfg->peer_list.n > 0 && cidr_match(&c->rc->cfg->peer_list,
+	    c->have_sa ? (const struct sockaddr *)&c->sa : NULL,
+	    hostname != NULL && hostname[0] != '[' ? hostname : NULL);
 	return cb_continue(c, SMFIP_NR_CONN);
 }
 
@@ -276,14 +327,43 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 	return cb_continue(c, SMFIP_NR_MAIL);
 }
 
+/* RCPT TO: with DontSignMailTo, remember the first listed recipient. */
+static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	const struct config *cfg;
+	char addr[512], err[256];
+	size_t n;
+
+	if (c == NULL || c->nosign_rcpt != NULL || argv == NULL || argv[0] == NULL)
+		return cb_continue(c, SMFIP_NR_RCPT);
+	cfg = c->rc->cfg;
+	if (cfg->dont_sign_to == NULL)
+		return cb_continue(c, SMFIP_NR_RCPT);
+	/* "<user@domain>" as the MTA passes it. */
+	snprintf(addr, sizeof(addr), "%s", argv[0][0] == '<' ? argv[0] + 1 : argv[0]);
+	n = strlen(addr);
+	if (n > 0 && addr[n - 1] == '>')
+		addr[--n] = '\0';
+	if (n > 0 && dataset_has(cfg->dont_sign_to, addr, err, sizeof(err)) > 0 &&
+	    cb_setstr(&c->nosign_rcpt, addr) != 0)
+		c->internal = 1;
+	return cb_continue(c, SMFIP_NR_RCPT);
+}
+
 /* One header field. */
 static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct conn *c = smfi_getpriv(ctx);
 
-	if (c == NULL)
-		return SMFIS_CONTINUE;
+	if (c == NULL || c->peer)
+		return cb_continue(c, SMFIP_NR_HDR);
 	cb_begin_message(c);
+	/* MaximumHeaders (OpenDKIM): counted as name, value and ": ". */
+	c->hdrbytes += strlen(name) + strlen(value) + 2;
+	/* RemoveOldSignatures: how many there are to remove. */
+	if (strcasecmp(name, "DKIM-Signature") == 0 && c->ndkim < UINT_MAX)
+		c->ndkim++;
 	if (c->leadspc) {
 		session_header(&c->sess, name, strlen(name), value, strlen(value));
 		return cb_continue(c, SMFIP_NR_HDR);
@@ -314,8 +394,8 @@ static const char *cb_macro(void *arg, const char *name)
 	return smfi_getsymval(arg, (char *)name);
 }
 
-/* Log and act on a message that will not be signed. */
-static sfsistat cb_not_signed(SMFICTX *ctx, struct conn *c)
+/* Log and act on a message that will not be signed (eom: at its end). */
+static sfsistat cb_not_signed(SMFICTX *ctx, struct conn *c, int eom)
 {
 	const struct session *s = &c->sess;
 	sfsistat r;
@@ -333,7 +413,7 @@ static sfsistat cb_not_signed(SMFICTX *ctx, struct conn *c)
 		log_msg(s->verdict == SESSION_SKIP ? LOG_INFO : LOG_WARNING,
 		    "%s: not signed: %s (action %s)%s", cb_qid(ctx), s->why,
 		    config_action_name(s->action), facts);
-	r = cb_action(ctx, s->action, s->verdict == SESSION_SKIP);
+	r = cb_action(ctx, c, s->action, s->verdict == SESSION_SKIP, eom);
 	cb_end_message(c);
 	return r;
 }
@@ -346,6 +426,11 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 	sfsistat r;
 	enum config_action a;
 
+	if (c != NULL && c->peer) {
+		log_msg(LOG_DEBUG, "%s: not signed or verified: client in PeerList", cb_qid(ctx));
+		cb_end_message(c);
+		return SMFIS_ACCEPT;
+	}
 	if (c == NULL || c->internal || c->conn_internal) {
 		struct runcfg *rc = c != NULL ? c->rc : reload_acquire();
 
@@ -356,9 +441,17 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 			reload_release(rc);
 		else
 			cb_end_message(c);
-		return cb_action(ctx, a, 0);
+		return cb_action(ctx, c, a, 0, 0);
 	}
 	cb_begin_message(c);
+	if (c->rc->cfg->max_headers > 0 && c->hdrbytes > c->rc->cfg->max_headers) {
+		a = c->rc->cfg->verify->on_security;
+		log_msg(LOG_NOTICE, "%s: not signed or verified: %zu bytes of header, over "
+		    "MaximumHeaders %zu (action %s)", cb_qid(ctx), c->hdrbytes,
+		    c->rc->cfg->max_headers, config_action_name(a));
+		cb_end_message(c);
+		return cb_action(ctx, c, a, 1, 0);
+	}
 	/*
 	 * While stopping, a connection may keep sending messages; start no
 	 * new signature, so that the process can exit once the messages
@@ -371,7 +464,7 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 		/* Tempfail, not accept: the MTA retries and the message leaves signed. */
 		log_msg(LOG_INFO, "%s: not signed: postdkim is stopping (tempfail)", cb_qid(ctx));
 		cb_end_message(c);
-		return cb_action(ctx, ACTION_TEMPFAIL, 0);
+		return cb_action(ctx, c, ACTION_TEMPFAIL, 0, 0);
 	}
 	memset(&f, 0, sizeof(f));
 	f.client_sa = c->have_sa ? (const struct sockaddr *)&c->sa : NULL;
@@ -384,12 +477,20 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 	f.macro_arg = ctx;
 	switch (session_eoh(&c->sess, &f, cb_fixed_time ? cb_fixed_time : time(NULL))) {
 	case SESSION_CONTINUE:
+		/* DontSignMailTo (OpenDKIM): mail it would sign goes on untouched. */
+		if (c->nosign_rcpt != NULL) {
+			log_msg(LOG_INFO, "%s: not signed: recipient %s in DontSignMailTo",
+			    cb_qid(ctx), c->nosign_rcpt);
+			cb_end_message(c);
+			return SMFIS_ACCEPT;
+		}
+		return SMFIS_CONTINUE;
 	case SESSION_VERIFY:
 		return SMFIS_CONTINUE;
 	default:
 		break;
 	}
-	r = cb_not_signed(ctx, c);
+	r = cb_not_signed(ctx, c, 0);
 	return r;
 }
 
@@ -434,11 +535,13 @@ static sfsistat cb_verified(SMFICTX *ctx, struct conn *c)
 	if (vd.ar_rc > 0 &&
 	    smfi_insheader(ctx, 0, "Authentication-Results", vd.ar.data) != MI_SUCCESS)
 		vd.ar_rc = -1;
+	if (cfg->software_header)
+		cb_software_header(ctx, c);
 	a = vd.action;
 	verifier_logline(v, removed, vd.nforged, vd.unparsable, vd.ar_rc, a, vd.what, &line);
 	/* Unsigned mail is most mail: its line only with SyslogSuccess. */
-	if (cfg->syslog_success || dkim_vmsg_nsigs(v->vm) > 0 || a != ACTION_ACCEPT ||
-	    vd.ar_rc < 0 || vd.unparsable > 0 || removed > 0 || v->failed)
+	if (cfg->syslog_success || vc->log_results || dkim_vmsg_nsigs(v->vm) > 0 ||
+	    a != ACTION_ACCEPT || vd.ar_rc < 0 || vd.unparsable > 0 || removed > 0 || v->failed)
 		log_msg(a != ACTION_ACCEPT || vd.ar_rc < 0 ? LOG_WARNING : LOG_INFO,
 		    "%s: not signed: %s; verified: %s", cb_qid(ctx), c->sess.why,
 		    dbuf_failed(&line) ? "(out of memory)" : line.data);
@@ -447,6 +550,10 @@ static sfsistat cb_verified(SMFICTX *ctx, struct conn *c)
 	dbuf_free(&line);
 	cb_end_message(c);
 	switch (a) {
+	case ACTION_DISCARD:
+		return SMFIS_DISCARD;
+	case ACTION_QUARANTINE:
+		return cb_quarantine(ctx, "DKIM verification failed");
 	case ACTION_TEMPFAIL:
 		(void)smfi_setreply(ctx, "451", "4.7.5", "DKIM verification: try again later");
 		return SMFIS_TEMPFAIL;
@@ -456,6 +563,32 @@ static sfsistat cb_verified(SMFICTX *ctx, struct conn *c)
 	default:
 		return SMFIS_ACCEPT;
 	}
+}
+
+/*
+ * SoftwareHeader: "DKIM-Filter: postdkim vVERSION HOST QUEUE-ID" at the top,
+ * above the signatures, as OpenDKIM adds its own. The MTA's macros are
+ * kept to visible ASCII: nothing else belongs in a header field.
+ */
+static void cb_software_header(SMFICTX *ctx, const struct conn *c)
+{
+	const char *j = smfi_getsymval(ctx, "j");
+	char host[256], v[600];
+	size_t i;
+
+	if (j == NULL || *j == '\0') {
+		if (gethostname(host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		j = host;
+	}
+	snprintf(v, sizeof(v), "%spostdkim v%s %.253s %.64s", c->leadspc ? " " : "",
+	    PACKAGE_VERSION, j, cb_qid(ctx));
+	for (i = c->leadspc; v[i] != '\0'; i++)
+		if ((unsigned char)v[i] < ' ' || (unsigned char)v[i] > '~')
+			v[i] = '?';
+	if (smfi_insheader(ctx, 0, "DKIM-Filter", v) != MI_SUCCESS)
+		log_msg(LOG_WARNING, "%s: the MTA refused the DKIM-Filter field", cb_qid(ctx));
 }
 
 /* Free the signature fields built for one message. */
@@ -480,10 +613,16 @@ static sfsistat cb_eom(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
 	const struct config *cfg;
+	sfsistat r;
 	char desc[512];
 	size_t i, n;
 	char **v;
 
+	if (c != NULL && c->hold) {	/* quarantine decided at the end of the header */
+		r = cb_quarantine(ctx, c->hold > 1 ? "DKIM: not signed" : "DKIM signing failed");
+		c->hold = 0;
+		return r;
+	}
 	if (c == NULL || !c->in_msg)
 		return SMFIS_CONTINUE;
 	cfg = c->rc->cfg;
@@ -493,7 +632,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	case SESSION_VERIFY:
 		return cb_verified(ctx, c);
 	default:
-		return cb_not_signed(ctx, c);
+		return cb_not_signed(ctx, c, 1);
 	}
 	n = session_nsignatures(&c->sess);
 	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL)
@@ -503,6 +642,15 @@ static sfsistat cb_eom(SMFICTX *ctx)
 			cb_free_fields(v, n);
 			goto nomem;
 		}
+	/*
+	 * RemoveOldSignatures (OpenDKIM): the message's own DKIM-Signature
+	 * fields go, last first (each deletion shifts the later indexes).
+	 */
+	if (cfg->remove_old_signatures)
+		for (i = c->ndkim; i > 0; i--)
+			if (smfi_chgheader(ctx, "DKIM-Signature", (int)i, NULL) != MI_SUCCESS)
+				log_msg(LOG_WARNING, "%s: the MTA refused to remove DKIM-Signature "
+				    "%zu", cb_qid(ctx), i);
 	/*
 	 * Each insertion goes to the very top (RFC 6376 5.6 wants signatures
 	 * above the fields they cover): insert the last first, so the final
@@ -517,13 +665,15 @@ static sfsistat cb_eom(SMFICTX *ctx)
 			log_msg(LOG_ERR, "%s: the MTA refused signature %zu of %zu after accepting "
 			    "the others (action tempfail: no partial set of signatures)",
 			    cb_qid(ctx), n - i, n);
-			return cb_action(ctx, ACTION_TEMPFAIL, 0);
+			return cb_action(ctx, c, ACTION_TEMPFAIL, 0, 1);
 		}
 		log_msg(LOG_ERR, "%s: not signed: the MTA refused the header (action %s)",
 		    cb_qid(ctx), config_action_name(cfg->on_internal_error));
-		return cb_action(ctx, cfg->on_internal_error, 0);
+		return cb_action(ctx, c, cfg->on_internal_error, 0, 1);
 	}
 	cb_free_fields(v, n);
+	if (cfg->software_header)
+		cb_software_header(ctx, c);
 	/* On-KeyError accept: signed with the keys that worked; say which did not. */
 	if (c->sess.found.failed)
 		log_msg(LOG_WARNING, "%s: not signed with every key: %s", cb_qid(ctx),
@@ -540,7 +690,7 @@ nomem:
 	log_msg(LOG_ERR, "%s: not signed: out of memory (action %s)", cb_qid(ctx),
 	    config_action_name(cfg->on_internal_error));
 	cb_end_message(c);
-	return cb_action(ctx, cfg->on_internal_error, 0);
+	return cb_action(ctx, c, cfg->on_internal_error, 0, 1);
 }
 
 /* The MTA abandoned the message (RSET, error, end of transaction). */
@@ -548,8 +698,10 @@ static sfsistat cb_abort(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
 
-	if (c != NULL)
+	if (c != NULL) {
 		cb_end_message(c);
+		c->hold = 0;
+	}
 	return SMFIS_CONTINUE;
 }
 
@@ -564,6 +716,7 @@ static sfsistat cb_close(SMFICTX *ctx)
 	free(c->client_name);
 	free(c->client_addr);
 	free(c->daemon_name);
+	free(c->nosign_rcpt);
 	dbuf_free(&c->hval);
 	reload_release(c->rc);
 	free(c);
@@ -579,9 +732,10 @@ int callbacks_register(const char *name)
 	memset(&desc, 0, sizeof(desc));
 	desc.xxfi_name = (char *)name;
 	desc.xxfi_version = SMFI_VERSION;
-	desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+	desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
 	desc.xxfi_connect = cb_connect;
 	desc.xxfi_envfrom = cb_envfrom;
+	desc.xxfi_envrcpt = cb_envrcpt;
 	desc.xxfi_header = cb_header;
 	desc.xxfi_eoh = cb_eoh;
 	desc.xxfi_body = cb_body;

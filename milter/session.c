@@ -86,12 +86,25 @@ static void session_hdr_fail(struct session *s, int code, const char *msg)
 	snprintf(s->hdr_err.msg, sizeof(s->hdr_err.msg), "%s", msg);
 }
 
+/* Place of name in SenderHeaders, or (size_t)-1. */
+static size_t session_sender_rank(const struct session *s, const char *name, size_t nlen)
+{
+	char *const *sh = s->rc->cfg->sender_headers;
+	size_t i;
+
+	for (i = 0; sh != NULL && sh[i] != NULL; i++)
+		if (dkim_header_name_is(name, nlen, sh[i]))
+			return i;
+	return (size_t)-1;
+}
+
 /* Remember a header field for the decision and the signature. */
 void session_header(struct session *s, const char *name, size_t nlen,
     const char *value, size_t vlen)
 {
 	struct session_field *f;
-	int is_from, first_from;
+	size_t rank;
+	int is_from, first_from, decides;
 
 	/* From fields are counted even after an error: two From decide "skip". */
 	is_from = dkim_header_name_is(name, nlen, "From");
@@ -107,14 +120,22 @@ void session_header(struct session *s, const char *name, size_t nlen,
 		if (s->ver != NULL)
 			verifier_header(s->ver, name, nlen, value, vlen);
 	}
+	/* SenderHeaders: the first of the listed fields present names the signer. */
+	rank = session_sender_rank(s, name, nlen);
+	if (rank != (size_t)-1 && s->sender != 0 && rank >= s->sender_rank)
+		rank = (size_t)-1;
 	/*
-	 * The first From decides what happens to the message: it is kept even
-	 * past the limits on the whole header (once, and at most
-	 * DKIM_HEADER_FIELD_MAX), so that mail of ours that cannot be signed
-	 * is still told from mail that is not signed by policy.
+	 * The first From decides what happens to the message, and so does the
+	 * field SenderHeaders picks: they are kept even past the limits on the
+	 * whole header (each at most DKIM_HEADER_FIELD_MAX; the From once, a
+	 * sender field at most once per SenderHeaders entry, each one better
+	 * placed in the list), so that mail of ours that cannot be signed is
+	 * still told from mail that is not signed by policy.
 	 */
 	first_from = is_from && s->nfrom == 1;
-	if ((s->hdr_failed && !first_from) || !rules_wants(s->rc->cfg->rules, name, nlen))
+	decides = first_from || rank != (size_t)-1;
+	if ((s->hdr_failed && !decides) ||
+	    (rank == (size_t)-1 && !rules_wants(s->rc->cfg->rules, name, nlen)))
 		return;
 	if (nlen + 1 + vlen > DKIM_HEADER_FIELD_MAX) {
 		char msg[128];
@@ -124,7 +145,7 @@ void session_header(struct session *s, const char *name, size_t nlen,
 		session_hdr_fail(s, DKIM_ERR_TOOBIG, msg);
 		return;
 	}
-	if (!first_from &&
+	if (!decides &&
 	    (s->store.len + nlen + vlen > DKIM_HEADER_TOTAL_MAX || s->nfields >= DKIM_HEADER_COUNT_MAX)) {
 		session_hdr_fail(s, DKIM_ERR_TOOBIG, "header section too large");
 		return;
@@ -154,6 +175,10 @@ void session_header(struct session *s, const char *name, size_t nlen,
 	if (first_from) {
 		s->from = s->nfields;
 		s->from_kept = 1;
+	}
+	if (rank != (size_t)-1) {
+		s->sender = s->nfields + 1;
+		s->sender_rank = rank;
 	}
 	s->nfields++;
 }
@@ -240,6 +265,45 @@ _Static_assert(sizeof(((struct from_box *)0)->local) <= RULES_LOCAL_MAX + 1 &&
     sizeof(((struct from_box *)0)->domain) <= RULES_DOMAIN_MAX + 1,
     "from_box is longer than rules_lookup takes");
 
+/*
+ * ExemptDomains (OpenDKIM): mail whose From domain is listed is neither
+ * signed nor verified. Returns 1 when the message is settled here (exempt,
+ * or the list could not answer: tempfail, as OpenDKIM), else 0.
+ */
+static int session_exempt(struct session *s)
+{
+	struct dataset *ex = s->rc->cfg->exempt_domains;
+	struct from_box box;
+	const struct session_field *f;
+	const char *why = NULL, *d;
+	char a[sizeof(box.domain)], err[256];
+	size_t n = 0;
+	int has;
+
+	/* An unusable From is for the signing path to report. */
+	if (s->nfrom != 1)
+		return 0;
+	f = &s->fields[s->sender ? s->sender - 1 : s->from];
+	if (from_addresses(s->store.data + f->value, f->vlen, &box, 1, &n, &why) != 0 || n == 0)
+		return 0;
+	d = box.domain;
+	if (dkim_idna_utf8(d, strlen(d))) {
+		if (dkim_idna_alabel(d, strlen(d), a, sizeof(a), err, sizeof(err)) < 0)
+			return 0;
+		d = a;
+	}
+	if ((has = dataset_has(ex, d, err, sizeof(err))) == 0)
+		return 0;
+	if (has < 0)
+		session_set(s, SESSION_SKIP, ACTION_TEMPFAIL, "ExemptDomains %s: %s",
+		    dataset_name(ex), err);
+	else
+		session_set(s, SESSION_SKIP, ACTION_ACCEPT, "From domain %s in ExemptDomains", d);
+	verifier_free(s->ver);
+	s->ver = NULL;
+	return 1;
+}
+
 /* End of header: decide whether and how to sign, start the signatures. */
 enum session_verdict session_eoh(struct session *s, const struct policy_facts *facts,
     time_t when)
@@ -253,6 +317,8 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 
 	if (s->verdict != SESSION_CONTINUE)
 		return s->verdict;
+	if (cfg->exempt_domains != NULL && session_exempt(s))
+		goto done;
 	if (!cfg->verify->sign) {
 		session_set(s, SESSION_SKIP, ACTION_ACCEPT, "Mode v: verifying only");
 		goto done;
@@ -275,7 +341,8 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 		session_fail(s, "header", &s->hdr_err);
 		goto done;
 	}
-	f = &s->fields[s->from];
+	/* SenderHeaders (OpenDKIM): the signer comes from that field; From is still signed. */
+	f = &s->fields[s->sender ? s->sender - 1 : s->from];
 	if ((box = malloc(FROM_MAILBOXES_MAX * sizeof(*box))) == NULL) {
 		dkim_err e = { DKIM_ERR_NOMEM, "out of memory" };
 

@@ -55,6 +55,8 @@ struct session {
 	size_t nfrom;		/* From fields seen */
 	size_t from;		/* index in fields of the (first) From, when from_kept */
 	int from_kept;
+	size_t sender;		/* SenderHeaders: index in fields + 1 of the field used, or 0 */
+	size_t sender_rank;	/* ... its place in SenderHeaders */
 	/* After the end of the header: this message's signers, built for it. */
 	struct rules_result found;
 	dkim_msg *msg;

@@ -13,6 +13,8 @@
  *	/path, file:PATH	one entry per line: the key, then the value
  *	refile:PATH		keys are '*' wildcard patterns, tried in file order
  *	dsn:BACKEND://...	a table in a database (dataset_dsn.c)
+ *	ldap://HOST/BASE?ATTRS?SCOPE?FILTER	entries in a directory (dataset_ldap.c;
+ *				also ldaps: and ldapi:)
  *
  * File data sets are read once and indexed, so a lookup costs the same for
  * ten entries as for a million. A data set is read-only once open: any
@@ -128,6 +130,32 @@ void dataset_set_db_settings(const struct dataset_db_settings *s);
 /* Shorthands for the two an administrator sets (DatabaseCacheTTL, DatabaseCacheSize). */
 void dataset_set_cache_ttl(unsigned seconds);
 void dataset_set_cache_size(size_t answers);
+
+/* The settings that data sets opened now get (the defaults changed by the setters). */
+void dataset_db_current(struct dataset_db_settings *s);
+
+/*
+ * Settings of the LDAP data sets (ldap:, ldaps:, ldapi:) opened after they
+ * are set: OpenDKIM's LDAP* keywords. Strings are copied; NULL: not set.
+ */
+struct dataset_ldap_settings {
+	const char *bind_user;		/* LDAPBindUser: a DN, or the SASL identity */
+	const char *bind_password;	/* LDAPBindPassword */
+	const char *auth_mech;		/* LDAPAuthMechanism: NULL/"simple": a simple bind */
+	const char *auth_user;		/* LDAPAuthUser: SASL authorization identity */
+	const char *auth_name;		/* LDAPAuthName: SASL authentication name */
+	const char *auth_realm;		/* LDAPAuthRealm */
+	int use_tls;			/* LDAPUseTLS: StartTLS on ldap: */
+	unsigned timeout_s;		/* LDAPTimeout: connect, bind, search */
+	int ka_idle, ka_probes, ka_interval;	/* LDAPKeepalive*: -1 for the system's */
+	int disable_cache;		/* LDAPDisableCache */
+};
+
+#define DATASET_LDAP_TIMEOUT 5		/* seconds, as OpenDKIM */
+
+void dataset_ldap_defaults(struct dataset_ldap_settings *s);
+/* -1 when out of memory. */
+int dataset_set_ldap_settings(const struct dataset_ldap_settings *s);
 
 /*
  * Close the data set's connections to its server (those in use close when

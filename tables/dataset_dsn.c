@@ -1,7 +1,8 @@
 /*
  * dataset_dsn.c - dsn: data sets, tables in a database (OpenDKIM's
  * syntax, dsn.c), read through a back end (dataset_pgsql.c,
- * dataset_mysql.c) behind a lookup cache (dscache.c).
+ * dataset_mysql.c) behind a lookup cache (dscache.c). ldap: data sets
+ * (dataset_ldap.c) are a back end too, attached with dataset_dsn_attach().
  *
  * The milter's threads look up concurrently: each data set keeps a small
  * pool of connections, opened on demand. A connection that breaks (the
@@ -372,9 +373,12 @@ dsn_check(struct dataset *ds, char *info, size_t infosize, char *err, size_t err
 		snprintf(err, errsize, "%s: %s: %s", s->dsn.name, srv, why);
 		return -1;
 	}
-	snprintf(info, infosize, "%s %s at %s%s%.0u, database %s, table %s", s->be->product,
-	    version, s->dsn.host, s->dsn.port ? " port " : "", s->dsn.port, s->dsn.dbase,
-	    s->dsn.table);
+	if (s->be->info != NULL)
+		s->be->info(&s->dsn, version, info, infosize);
+	else
+		snprintf(info, infosize, "%s %s at %s%s%.0u, database %s, table %s",
+		    s->be->product, version, s->dsn.host, s->dsn.port ? " port " : "",
+		    s->dsn.port, s->dsn.dbase, s->dsn.table);
 	return 0;
 }
 
@@ -427,40 +431,22 @@ static const struct dataset_ops dsn_ops = {
 	.disconnect = dsn_disconnect
 };
 
-/* dsn:BACKEND://... */
+/* Take over d as data set ds, read through be. */
 int
-dataset_dsn_open(struct dataset *ds, const char *spec, char *err, size_t errsize)
+dataset_dsn_attach(struct dataset *ds, struct dsn *d, const struct dsn_backend *be,
+    const struct dataset_db_settings *set, char *err, size_t errsize)
 {
 	struct dsnset *s;
-	char why[512];
-	size_t i;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		dsn_free(d);
 		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
-	if (dsn_parse(&s->dsn, spec, why, sizeof(why)) < 0) {
-		dsn_free(&s->dsn);
-		free(s);
-		snprintf(err, errsize, "dsn: %s", why);
-		return -1;
-	}
-	for (i = 0; dsn_backends[i] != NULL; i++)
-		if (strcasecmp(dsn_backends[i]->name, s->dsn.backend) == 0)
-			s->be = dsn_backends[i];
-	if (s->be == NULL) {
-		int known = strcasecmp(s->dsn.backend, "pgsql") == 0 ||
-		    strcasecmp(s->dsn.backend, "mysql") == 0;
-
-		snprintf(err, errsize, "%s: %s back end '%s'%s", s->dsn.name,
-		    known ? "this build of postdkim has no" : "unknown", s->dsn.backend,
-		    known ? " (configure --with-pgsql / --with-mysql)" :
-		    " (pgsql and mysql are known)");
-		dsn_free(&s->dsn);
-		free(s);
-		return -1;
-	}
-	s->set = dsn_settings;
+	s->dsn = *d;
+	memset(d, 0, sizeof(*d));
+	s->be = be;
+	s->set = *set;
 	if (pthread_mutex_init(&s->lock, NULL) != 0 || pthread_cond_init(&s->freed, NULL) != 0 ||
 	    (s->set.cache_ttl_ms > 0 &&
 	    (s->cache = dscache_new(s->set.cache_ttl_ms, s->set.cache_size)) == NULL)) {
@@ -476,4 +462,42 @@ dataset_dsn_open(struct dataset *ds, const char *spec, char *err, size_t errsize
 		return -1;
 	}
 	return 0;
+}
+
+/* The settings data sets opened now get. */
+void
+dataset_db_current(struct dataset_db_settings *s)
+{
+	*s = dsn_settings;
+}
+
+/* dsn:BACKEND://... */
+int
+dataset_dsn_open(struct dataset *ds, const char *spec, char *err, size_t errsize)
+{
+	const struct dsn_backend *be = NULL;
+	struct dsn d;
+	char why[512];
+	size_t i;
+
+	if (dsn_parse(&d, spec, why, sizeof(why)) < 0) {
+		dsn_free(&d);
+		snprintf(err, errsize, "dsn: %s", why);
+		return -1;
+	}
+	for (i = 0; dsn_backends[i] != NULL; i++)
+		if (strcasecmp(dsn_backends[i]->name, d.backend) == 0)
+			be = dsn_backends[i];
+	if (be == NULL) {
+		int known = strcasecmp(d.backend, "pgsql") == 0 ||
+		    strcasecmp(d.backend, "mysql") == 0;
+
+		snprintf(err, errsize, "%s: %s back end '%s'%s", d.name,
+		    known ? "this build of postdkim has no" : "unknown", d.backend,
+		    known ? " (configure --with-pgsql / --with-mysql)" :
+		    " (pgsql and mysql are known)");
+		dsn_free(&d);
+		return -1;
+	}
+	return dataset_dsn_attach(ds, &d, be, &dsn_settings, err, errsize);
 }

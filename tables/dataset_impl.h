@@ -42,5 +42,7 @@ int dataset_file_open(struct dataset *ds, const char *path, char *err, size_t er
 int dataset_refile_open(struct dataset *ds, const char *path, char *err, size_t errsize);
 /* dsn:BACKEND://... (the part after "dsn:"; dataset_dsn.c). */
 int dataset_dsn_open(struct dataset *ds, const char *dsn, char *err, size_t errsize);
+/* ldap://, ldaps://, ldapi:// URLs, several separated by blanks (dataset_ldap.c). */
+int dataset_ldap_open(struct dataset *ds, const char *urls, char *err, size_t errsize);
 
 #endif

@@ -258,5 +258,5 @@ my_version(void *conn, char *buf, size_t size)
 }
 
 const struct dsn_backend dsn_backend_mysql = {
-	"mysql", "MariaDB", my_connect, my_query, my_version, my_disconnect
+	"mysql", "MariaDB", my_connect, my_query, my_version, my_disconnect, NULL
 };

@@ -266,5 +266,5 @@ pg_version(void *conn, char *buf, size_t size)
 }
 
 const struct dsn_backend dsn_backend_pgsql = {
-	"pgsql", "PostgreSQL", pg_connect, pg_query, pg_version, pg_disconnect
+	"pgsql", "PostgreSQL", pg_connect, pg_query, pg_version, pg_disconnect, NULL
 };

@@ -312,6 +312,8 @@ dsn_free(struct dsn *d)
 		free(d->datacol[i]);
 	free(d->filter);
 	free(d->name);
+	if (d->ext_free != NULL)
+		d->ext_free(d->ext);
 	memset(d, 0, sizeof(*d));
 }
 

@@ -27,6 +27,8 @@ struct dsn {
 	size_t ndatacol;
 	char *filter;		/* NULL when absent */
 	char *name;		/* for messages: the DSN without its password */
+	void *ext;		/* a back end's own description (ldap:), freed by ext_free */
+	void (*ext_free)(void *);
 };
 
 /* Parse s (the part after "dsn:"). 0, or -1 with a message in err (never the password). */

@@ -1,8 +1,8 @@
 /*
  * dsn_backend.h - what a database back end (dataset_pgsql.c,
- * dataset_mysql.c) provides to dataset_dsn.c: connect, run the lookup or
- * the walk query with the key as a parameter, name the server,
- * disconnect. A connection is used by one thread at a time.
+ * dataset_mysql.c, and the LDAP one, dataset_ldap.c) provides to
+ * dataset_dsn.c: connect, run the lookup or the walk query with the key as
+ * a parameter, name the server, disconnect. A connection is used by one thread at a time.
  */
 #ifndef POSTDKIM_DSN_BACKEND_H
 #define POSTDKIM_DSN_BACKEND_H
@@ -32,6 +32,8 @@ struct dsn_backend {
 	/* The server's version, e.g. "15.4". */
 	void (*version)(void *conn, char *buf, size_t size);
 	void (*disconnect)(void *conn);
+	/* May be NULL. What postdkim -n says was checked, instead of database and table. */
+	void (*info)(const struct dsn *d, const char *version, char *buf, size_t size);
 };
 
 #ifdef HAVE_PGSQL
@@ -40,5 +42,16 @@ extern const struct dsn_backend dsn_backend_pgsql;
 #ifdef HAVE_MYSQL
 extern const struct dsn_backend dsn_backend_mysql;
 #endif
+#ifdef HAVE_LDAP
+extern const struct dsn_backend dsn_backend_ldap;
+#endif
+
+/*
+ * Make ds a data set of d read through be, with the pool, cache and
+ * outage rules of dataset_dsn.c and the settings set (d's parts are taken
+ * over and freed with it, also on failure). 0, or -1 with err.
+ */
+int dataset_dsn_attach(struct dataset *ds, struct dsn *d, const struct dsn_backend *be,
+    const struct dataset_db_settings *set, char *err, size_t errsize);
 
 #endif

@@ -4,11 +4,24 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "redact.h"
 
 /* Characters that end a word in a message: a quote or a blank. */
 #define REDACT_WORDEND " \t\r\n'\""
+
+/* Nonzero when the URL scheme ending at colon (in s) is ldap, ldaps or ldapi. */
+static int
+redact_ldap(const char *s, const char *colon)
+{
+	const char *b = colon;
+
+	while (b > s && strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", b[-1]))
+		b--;
+	return (colon - b == 4 && strncasecmp(b, "ldap", 4) == 0) ||
+	    (colon - b == 5 && (strncasecmp(b, "ldaps", 5) == 0 || strncasecmp(b, "ldapi", 5) == 0));
+}
 
 /* The first URL password. */
 int
@@ -22,6 +35,10 @@ redact_find(const char *s, size_t *off, size_t *len)
 		if (*pw != ':')
 			continue;
 		pw++;
+		/* An LDAP URL's HOST:PORT, not USER:PASSWORD. */
+		if (redact_ldap(s, p) && strspn(pw, "0123456789") > 0 &&
+		    pw[strspn(pw, "0123456789")] != '@')
+			continue;
 		if ((at = strchr(pw, '@')) == NULL)
 			end = pw + strcspn(pw, "/" REDACT_WORDEND);
 		else {

@@ -17,7 +17,8 @@
  * The first URL password in s: after "SCHEME:" and its slashes, USER then
  * ':' and the password, which runs to the last '@' before the first '/'
  * that follows an '@' (a password may hold ':' and '@', and a mistyped
- * one '/'); without any '@' after it, to the end of the word. Returns 1
+ * one '/'); without any '@' after it, to the end of the word. In an
+ * ldap:, ldaps: or ldapi: URL, digits after the ':' are a port. Returns 1
  * with its offset and length (which may be 0), or 0 when s has none.
  */
 int redact_find(const char *s, size_t *off, size_t *len);

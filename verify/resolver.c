@@ -184,6 +184,12 @@ resolver_start(struct resolver *r, char *err, size_t errsize)
 	    (rc = ub_ctx_set_option(r->ctx, "infra-host-ttl:", "5")) != 0 ||
 	    (rc = ub_ctx_set_option(r->ctx, "outgoing-range:", "256")) != 0)
 		goto ubfail;
+	/* ResolverConfiguration, as OpenDKIM passes it: its settings win over ours. */
+	if (r->conf.config_file != NULL && (rc = ub_ctx_config(r->ctx, r->conf.config_file)) != 0) {
+		snprintf(err, errsize, "ResolverConfiguration %s: %s", r->conf.config_file,
+		    ub_strerror(rc));
+		goto fail;
+	}
 	/* Checked when read (resolver_conf.c): a failure here is out of memory. */
 	for (i = 0; i < r->conf.nfwd; i++)
 		if ((rc = ub_ctx_set_fwd(r->ctx, r->conf.fwd[i])) != 0)
@@ -222,6 +228,18 @@ resolver_new(const struct resolver_opts *o, struct resolver **out, char *err, si
 		snprintf(err, errsize, "out of memory");
 		resolver_free(r);
 		return -1;
+	}
+	/*
+	 * ResolverConfiguration only libunbound can read: a context made and
+	 * dropped now checks it, so that a mistake shows at start and in -n.
+	 */
+	if (o->config_file != NULL && o->trust_anchor_file == NULL) {
+		if (resolver_start(r, err, errsize) != 0) {
+			resolver_free(r);
+			return -1;
+		}
+		ub_ctx_delete(r->ctx);
+		r->ctx = NULL;
 	}
 	if (o->trust_anchor_file != NULL) {
 		if (resolver_start(r, err, errsize) != 0 ||

@@ -21,6 +21,7 @@ struct resolver_opts {
 	size_t nnameservers;
 	const char *resolv_conf;	/* NULL: /etc/resolv.conf */
 	const char *trust_anchor_file;	/* DNSSEC validation when set */
+	const char *config_file;	/* an unbound.conf for libunbound (ub_ctx_config), or NULL */
 	unsigned timeout_ms;		/* one message's whole wait */
 };
 

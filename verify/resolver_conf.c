@@ -218,6 +218,8 @@ built_from(const struct resolver_opts *o)
 		built_from_file(buf, sizeof(buf), resolv_conf(o));
 	if (o->trust_anchor_file != NULL)
 		built_from_file(buf, sizeof(buf), o->trust_anchor_file);
+	if (o->config_file != NULL)
+		built_from_file(buf, sizeof(buf), o->config_file);
 	return strdup(buf);
 }
 
@@ -244,10 +246,16 @@ resolver_conf_read(const struct resolver_opts *o, struct resolver_conf *c, char 
 			goto fail;
 		}
 	}
-	if (o->nnameservers == 0 && conf_resolv(resolv_conf(o), c, err, errsize) != 0)
+	/* With a ResolverConfiguration, that file says where to ask (as in OpenDKIM). */
+	if (o->nnameservers == 0 && o->config_file == NULL &&
+	    conf_resolv(resolv_conf(o), c, err, errsize) != 0)
 		goto fail;
 	if (o->trust_anchor_file != NULL && conf_ta(o->trust_anchor_file, c, err, errsize) != 0)
 		goto fail;
+	if (o->config_file != NULL && (c->config_file = strdup(o->config_file)) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		goto fail;
+	}
 	return 0;
 fail:
 	resolver_conf_free(c);
@@ -259,6 +267,7 @@ resolver_conf_free(struct resolver_conf *c)
 {
 	strv_free(c->fwd, c->nfwd);
 	strv_free(c->ta, c->nta);
+	free(c->config_file);
 	free(c->built_from);
 	memset(c, 0, sizeof(*c));
 }

@@ -23,6 +23,7 @@ struct resolver_conf {
 	size_t nfwd;
 	char **ta;		/* trust anchor records, one DS or DNSKEY each */
 	size_t nta;
+	char *config_file;	/* ResolverConfiguration, or NULL */
 	char *built_from;	/* what resolver_keep compares */
 };
 

@@ -31,7 +31,7 @@ int
 verifier_resolver(const struct verify_cfg *vc, struct resolver **out, char *err,
     size_t errsize)
 {
-	static const char ta[] = "TrustAnchorFile ";
+	static const char ta[] = "TrustAnchorFile ", rc[] = "ResolverConfiguration ";
 	struct resolver_opts o;
 	char msg[512];
 
@@ -39,11 +39,14 @@ verifier_resolver(const struct verify_cfg *vc, struct resolver **out, char *err,
 	o.nameservers = (const char *const *)vc->nameservers;
 	o.nnameservers = vc->nnameservers;
 	o.trust_anchor_file = vc->trust_anchor_file;
+	o.config_file = vc->resolver_config;
 	o.timeout_ms = vc->dns_timeout_ms;
 	if (resolver_new(&o, out, msg, sizeof(msg)) == 0)
 		return 0;
 	if (vc->where[VK_TRUSTANCHOR] != NULL && strncmp(msg, ta, sizeof(ta) - 1) == 0)
 		snprintf(err, errsize, "%s: %s", vc->where[VK_TRUSTANCHOR], msg + sizeof(ta) - 1);
+	else if (vc->where[VK_RESOLVERCONF] != NULL && strncmp(msg, rc, sizeof(rc) - 1) == 0)
+		snprintf(err, errsize, "%s: %s", vc->where[VK_RESOLVERCONF], msg + sizeof(rc) - 1);
 	else if (vc->where[VK_NAMESERVERS] != NULL)
 		snprintf(err, errsize, "%s: %s", vc->where[VK_NAMESERVERS], msg);
 	else
@@ -65,6 +68,7 @@ verifier_new(const struct verify_cfg *vc, struct resolver *res, struct verifier 
 	dbuf_init(&v->arid);
 	dkim_vopts_default(&o);
 	o.max_sigs = vc->max_sigs;
+	o.drift = vc->clock_drift;
 	o.min_key_bits = vc->min_key_bits;
 	o.min_body_kind = (enum dkim_minbody)vc->min_body_kind;
 	o.min_body = vc->min_body;

@@ -50,25 +50,26 @@ for t in $targets; do
 		extra="$top/verify/dnscache.c $top/verify/resolver_conf.c -lunbound -lpthread"
 	# fuzz_session drives the milter's message path: the session, From and
 	# policy (milter/), configuration (config/), verification (verify/) and
-	# the tables, file tables only (no database back ends in this build).
+	# the tables, file tables only (no database or LDAP back ends in this build).
 	if [ "$t" = fuzz_session ]; then
 		for f in milter/session milter/from milter/policy verify/verifier verify/resolver \
 		    verify/resolver_conf verify/dnscache; do
 			extra="$extra $top/$f.c"
 		done
 		for f in "$top"/config/*.c "$top"/keys/*.c "$top"/tables/*.c; do
-			case $f in */dataset_pgsql.c|*/dataset_mysql.c) ;; *) extra="$extra $f" ;; esac
+			case $f in */dataset_pgsql.c|*/dataset_mysql.c|*/dataset_ldap.c) ;; *) extra="$extra $f" ;; esac
 		done
 		extra="$extra -lunbound -lpthread"
 	fi
 	# fuzz_verifier: the milter's verification and verdict (verify/), with
 	# the configuration code for the names of actions; it answers the key
 	# lookups itself (no resolver.c, no network), and keeps 8 A-R fields
-	# per message, not 10,000, so that inputs get past the ones kept.
+	# per message, not 10,000, so that inputs get past the ones kept; file
+	# tables only, as for fuzz_session.
 	if [ "$t" = fuzz_verifier ]; then
 		extra="-DVERIFIER_AR_MAX=8 $top/verify/verifier.c $top/verify/verdict.c"
 		for f in "$top"/config/*.c "$top"/keys/*.c "$top"/tables/*.c; do
-			case $f in */dataset_pgsql.c|*/dataset_mysql.c) ;; *) extra="$extra $f" ;; esac
+			case $f in */dataset_pgsql.c|*/dataset_mysql.c|*/dataset_ldap.c) ;; *) extra="$extra $f" ;; esac
 		done
 	fi
 	# shellcheck disable=SC2086

@@ -108,8 +108,11 @@ tl_note "tables: -n refuses the dangling entry; the daemon signs example.com, de
 # Features postdkim does not have are refused, not ignored.
 { good k1 s1; echo "Mode sr"; } > "$T/mode.conf"
 bad mode "$T/mode.conf:6" "Mode"
-{ good k1 s1; echo "On-Default discard"; } > "$T/discard.conf"
-bad discard "$T/discard.conf:6" "discard"
+{ good k1 s1; echo "On-Default bounce"; } > "$T/action.conf"
+bad action "$T/action.conf:6" "On-Default: 'bounce' is not accept, tempfail, reject, discard"
+# OpenDKIM's action forms load: abbreviations, discard, quarantine.
+{ good k1 s1; printf 'On-Default q\nOn-SignatureError discard\nOn-KeyError T\n'; } > "$T/forms.conf"
+"$POSTDKIM" -n -c "$T/forms.conf" > "$T/forms.out" 2>&1 || { cat "$T/forms.out" >&2; tl_fail "On-* forms refused"; }
 # OpenDKIM's verifier-only keywords: a warning, not an error.
 { good k1 s1; echo "TrustAnchorFile /usr/share/dns/root.key"; } > "$T/ta.conf"
 "$POSTDKIM" -n -c "$T/ta.conf" > "$T/ta.out" 2>&1 || { cat "$T/ta.out" >&2; tl_fail "TrustAnchorFile refused"; }

@@ -5,7 +5,8 @@
 # and two From fields do not, the message is still accepted, and the log
 # says why with the queue id. A From with several mailboxes (and a Sender)
 # is signed when every mailbox gets the same keys, not otherwise. On-Default
-# tempfail defers our mail that cannot be signed, never mail that is not ours.
+# tempfail defers our mail that cannot be signed, never mail that is not ours;
+# quarantine holds it and discard drops it, as OpenDKIM does.
 # A 445-byte From address matches a full-address and a *@domain entry.
 set -eu
 . "${TESTS_SRCDIR:-$(dirname "$0")}/testlib.sh"
@@ -180,4 +181,30 @@ grep -q '^1 accept .* ins=0 ' "$T/tf1.log" || { cat "$T/tf1.log" >&2; tl_fail "O
 "$MCLIENT" -s "unix:$T/pd2.sock" -o "$T" --queue-id TF2 "$T/ours.eml" > "$T/tf2.log" \
     || tl_fail "On-Default tempfail: mclient failed"
 grep -q '^1 accept .* ins=1 ' "$T/tf2.log" || tl_fail "On-Default tempfail: ours not signed"
+
+# OpenDKIM's other actions. On-Default quarantine: our unsignable mail is
+# accepted and held (smfi_quarantine at the end of the message, although the
+# decision is taken at the end of the header); ours with a key is signed and
+# not held. On-NoSignature q (OpenDKIM's abbreviation): unsigned inbound mail
+# is verified (AlwaysAddARHeader: unsigned mail is let go at the end of the
+# header otherwise) and held. On-Default d: our unsignable mail is discarded.
+sed -e "s|$T/pd.sock|$T/pq.sock|" "$T/pd.conf" > "$T/pq.conf"
+printf 'On-Default\tquarantine\nOn-NoSignature\tq\nAlwaysAddARHeader\tyes\n' >> "$T/pq.conf"
+pd_start pq "$T/pq.conf"
+"$MCLIENT" -s "unix:$T/pq.sock" "$T/foreign.eml" "$T/ours.eml" > "$T/q.log" 2>&1 \
+    || { cat "$T/q.log" >&2; tl_fail "On-Default quarantine: mclient failed"; }
+grep -q '^1 accept .* ins=0 .*quarantine=.' "$T/q.log" && grep -q '^2 accept .* ins=1 ' "$T/q.log" \
+    && ! grep -q '^2 .*quarantine=' "$T/q.log" \
+    || { cat "$T/q.log" "$T/pq.log" >&2; tl_fail "On-Default quarantine: unsignable mail of ours not held"; }
+"$MCLIENT" -s "unix:$T/pq.sock" --client-addr 192.0.2.1 "$T/ours.eml" > "$T/q2.log" 2>&1 \
+    || { cat "$T/q2.log" >&2; tl_fail "On-NoSignature q: mclient failed"; }
+grep -q '^1 accept .* ins=1 .*quarantine=.' "$T/q2.log" \
+    || { cat "$T/q2.log" >&2; tl_fail "On-NoSignature q: unsigned inbound mail not held"; }
+sed -e "s|$T/pd.sock|$T/pdd.sock|" "$T/pd.conf" > "$T/pdd.conf"
+printf 'On-Default\td\n' >> "$T/pdd.conf"
+pd_start pdd "$T/pdd.conf"
+"$MCLIENT" -s "unix:$T/pdd.sock" "$T/foreign.eml" "$T/ours.eml" > "$T/d.log" 2>&1 \
+    || { cat "$T/d.log" >&2; tl_fail "On-Default d: mclient failed"; }
+grep -q '^1 discard ' "$T/d.log" && grep -q '^2 accept .* ins=1 ' "$T/d.log" \
+    || { cat "$T/d.log" >&2; tl_fail "On-Default d: unsignable mail of ours not discarded"; }
 tl_note "ok"

@@ -4,7 +4,8 @@
 # here) with no way back (real, effective and saved IDs, no supplementary
 # groups left), a socket of mode 0770 in the group Postfix is in, so the
 # postfix user can connect and sign while an unrelated user cannot, and a
-# PidFile that goes away on SIGTERM.
+# PidFile that goes away on SIGTERM. A key readable by the run-time group
+# is used; readable by another group, or group-writable, it is refused.
 set -eu
 . "${TESTS_SRCDIR:-$(dirname "$0")}/testlib.sh"
 . "$TESTS_SRCDIR/pdlib.sh"
@@ -67,3 +68,44 @@ pd_stop "$PID" || tl_fail "postdkim did not stop cleanly"
 [ ! -e "$T/run/postdkim.pid" ] || tl_fail "PidFile left behind"
 [ ! -e "$T/run/pd.sock" ] || tl_fail "socket left behind"
 tl_note "ok: runs as nobody:postfix, socket 0770 for group postfix"
+
+# Keys as installers leave them (0640 root:opendkim, the daemon running as
+# opendkim): a key readable by the run-time group is used, here from a
+# KeyTable, read by the daemon as nobody:postfix when the message comes;
+# the same key readable by another group is refused, naming both groups.
+mkdir -m 711 "$T/keys"
+cp "$T/k.key" "$T/keys/g.key"
+chown root:postfix "$T/keys/g.key"
+chmod 640 "$T/keys/g.key"
+printf 'g example.com:sel:%s\n' "$T/keys/g.key" > "$T/kt"
+printf '*@example.com g\n' > "$T/st"
+chmod 644 "$T/kt" "$T/st"
+mkdir -m 755 "$T/run2"
+chown nobody "$T/run2"
+cat > "$T/g.conf" <<EOF2
+KeyTable	$T/kt
+SigningTable	refile:$T/st
+Socket		local:$T/run2/pd.sock
+UserID		nobody:postfix
+Syslog		no
+EOF2
+"$POSTDKIM" -n -c "$T/g.conf" > "$T/g-n.out" 2>&1 || { cat "$T/g-n.out" >&2; tl_fail "0640 root:postfix key refused for UserID nobody:postfix"; }
+pd_start pg "$T/g.conf"
+su -s /bin/sh postfix -c "'$T/mclient' -s 'unix:$T/run2/pd.sock' '$T/m.eml'" > "$T/2.eml" 2> "$T/g.log" \
+    || { cat "$T/g.log" "$T/pg.log" >&2; tl_fail "0640 root:postfix key: mclient failed"; }
+grep -q '^1 accept .* ins=1 ' "$T/g.log" || { cat "$T/g.log" "$T/pg.log" >&2; tl_fail "0640 root:postfix key: not signed"; }
+pd_check 1 "$T/2.eml"
+pd_stop "$PD_PID" || tl_fail "postdkim (pg) did not stop cleanly"
+chgrp daemon "$T/keys/g.key"
+if "$POSTDKIM" -n -c "$T/g.conf" > "$T/g-bad.out" 2>&1; then
+	tl_fail "0640 root:daemon key accepted for UserID nobody:postfix"
+fi
+grep -qF "$T/keys/g.key: readable by group daemon (mode 0640), not the run-time group postfix" \
+    "$T/g-bad.out" || { cat "$T/g-bad.out" >&2; tl_fail "0640 root:daemon key: wrong message"; }
+chgrp postfix "$T/keys/g.key"
+chmod 660 "$T/keys/g.key"
+if "$POSTDKIM" -n -c "$T/g.conf" > "$T/g-w.out" 2>&1; then
+	tl_fail "0660 root:postfix key accepted"
+fi
+grep -qF "writable by group (mode 0660)" "$T/g-w.out" || { cat "$T/g-w.out" >&2; tl_fail "0660 key: wrong message"; }
+tl_note "ok: 0640 root:postfix key used by nobody:postfix; root:daemon and 0660 refused"

@@ -317,8 +317,111 @@ START_TEST(ignored_keywords)
 	ck_assert_ptr_null(strstr(p + 1, "AllowSHA1Only ignored"));	/* once */
 	ck_assert_ptr_nonnull(strstr(warnings, "postdkim.conf:4: AllowSHA1Only ignored: "
 	    "postdkim's verifier does not have this setting"));
-	ck_assert_ptr_nonnull(strstr(warnings, "AutoRestart ignored: postdkim does not have"));
 	config_free(cfg);
+	/* Keywords postdkim's design makes moot: one line for all, naming the first. */
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n"
+	    "AutoRestart yes\nAutoRestartRate 10/1h\nAutoRestartCount 5\nEnableCoredumps yes\n"
+	    "DisableCryptoInit no\nTemporaryDirectory /var/tmp\nKeepTemporaryFiles no\n"
+	    "MilterDebug 6\nResolverTracing yes\nautorestart no\n", tk_dir);
+	ck_loads(cfg);
+	ck_assert_ptr_nonnull(p = strstr(warnings, "postdkim.conf:4: AutoRestart, AutoRestartRate, "
+	    "AutoRestartCount, EnableCoredumps, DisableCryptoInit, TemporaryDirectory, "
+	    "KeepTemporaryFiles, MilterDebug, ResolverTracing: not needed by postdkim, ignored"));
+	ck_assert_ptr_null(strchr(p, '\n') ? strstr(strchr(p, '\n'), "AutoRestart") : NULL);
+	ck_assert_ptr_null(strstr(warnings, "does not have this feature"));
+	ck_assert_ptr_null(strstr(warnings, "does not have this setting"));
+	config_free(cfg);
+}
+END_TEST
+
+/* OpenDKIM settings installers' files use, read with OpenDKIM's meaning. */
+START_TEST(opendkim_settings)
+{
+	struct config *cfg;
+
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n", tk_dir);
+	ck_loads(cfg);
+	ck_assert_ptr_null(cfg->syslog_name);
+	ck_assert_int_eq(cfg->remove_old_signatures, 0);
+	ck_assert_int_eq(cfg->software_header, 0);
+	ck_assert_uint_eq(cfg->peer_list.n, 0);
+	ck_assert_ptr_null(cfg->exempt_domains);
+	config_free(cfg);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nSyslogName dkim-out\n"
+	    "RemoveOldSignatures yes\nSoftwareHeader true\nPeerList 192.0.2.0/24, relay.example\n"
+	    "ExemptDomains exempt.example\n", tk_dir);
+	ck_loads(cfg);
+	ck_assert_str_eq(cfg->syslog_name, "dkim-out");
+	ck_assert_int_eq(cfg->remove_old_signatures, 1);
+	ck_assert_int_eq(cfg->software_header, 1);
+	ck_assert(cidr_match_str(&cfg->peer_list, "192.0.2.9", NULL));
+	ck_assert(cidr_match_str(&cfg->peer_list, "198.51.100.1", "Relay.example"));
+	ck_assert(!cidr_match_str(&cfg->peer_list, "198.51.100.1", NULL));
+	ck_assert_int_eq(dataset_has(cfg->exempt_domains, "exempt.example", errbuf,
+	    sizeof(errbuf)), 1);
+	ck_assert_int_eq(dataset_has(cfg->exempt_domains, "domain.fr", errbuf, sizeof(errbuf)), 0);
+	ck_assert_ptr_null(strstr(warnings, "ignored"));
+	config_free(cfg);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nSyslogName a b\n",
+	    tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: SyslogName: 'a b': printable characters only");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nPeerList 10.0.0.0/99\n",
+	    tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: PeerList: ");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nRemoveOldSignatures 2\n",
+	    tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: RemoveOldSignatures: '2' is not yes or no");
+	/* DontSignMailTo, SenderHeaders, MaximumHeaders, LogResults. */
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n"
+	    "DontSignMailTo list@example.net, *@lists.example\nSenderHeaders Sender, From\n"
+	    "MaximumHeaders 65536\nLogResults yes\n", tk_dir);
+	ck_loads(cfg);
+	ck_assert_int_eq(dataset_has(cfg->dont_sign_to, "LIST@example.net", errbuf,
+	    sizeof(errbuf)), 1);
+	ck_assert_int_eq(dataset_has(cfg->dont_sign_to, "bob@example.net", errbuf,
+	    sizeof(errbuf)), 0);
+	ck_assert_str_eq(cfg->sender_headers[0], "Sender");
+	ck_assert_str_eq(cfg->sender_headers[1], "From");
+	ck_assert_ptr_null(cfg->sender_headers[2]);
+	ck_assert_uint_eq(cfg->max_headers, 65536);
+	ck_assert_int_eq(cfg->verify->log_results, 1);
+	ck_assert_uint_eq(cfg->verify->clock_drift, 300);	/* OpenDKIM's default */
+	ck_assert_ptr_null(strstr(warnings, "ignored"));
+	config_free(cfg);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nSenderHeaders Sen:der\n",
+	    tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: SenderHeaders: 'Sen:der' is not a header field name");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nClockDrift 60\n", tk_dir);
+	ck_loads(cfg);
+	ck_assert_uint_eq(cfg->verify->clock_drift, 60);
+	config_free(cfg);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nClockDrift -1\n", tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: ClockDrift: '-1' is not a number of seconds");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nMaximumHeaders lots\n",
+	    tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: MaximumHeaders: 'lots' is not a number of bytes");
+	/* ResolverConfiguration: read at load, checked by libunbound when the resolver is built. */
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n"
+	    "ResolverConfiguration /nonexistent/unbound.conf\n", tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: ResolverConfiguration: /nonexistent/unbound.conf: No such file");
+	tk_put("unbound-bad.conf", 0644, "server:\n\tno-such-option: 1\n");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n"
+	    "ResolverConfiguration %s/unbound-bad.conf\n", tk_dir, tk_dir);
+	ck_loads(cfg);
+	ck_assert_ptr_null(strstr(warnings, "ResolverConfiguration ignored"));
+	ck_fails(prepare(cfg), "postdkim.conf:4: ResolverConfiguration: ");
+	ck_assert_ptr_nonnull(strstr(errbuf, "unbound-bad.conf: syntax error"));
+	tk_put("unbound.conf", 0644, "server:\n\tedns-buffer-size: 1232\n");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n"
+	    "ResolverConfiguration %s/unbound.conf\n", tk_dir, tk_dir);
+	ck_loads(cfg);
+	ck_assert_str_eq(cfg->verify->resolver_config, tk_at("unbound.conf"));
+	{
+		struct runcfg *rc = prepare(cfg);
+
+		ck_assert_ptr_nonnull(rc);
+		runcfg_free(rc);
+	}
 }
 END_TEST
 
@@ -378,12 +481,15 @@ START_TEST(verify_keywords)
 	    tk_dir);
 	ck_loads(cfg);
 	ck_fails(prepare(cfg), "postdkim.conf:4: Nameservers: Nameservers 'nowhere'");
-	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nOn-Security discard\n",
-	    tk_dir);
-	ck_fails(cfg, "postdkim.conf:4: On-Security: 'discard' is not supported");
-	/* Verification keywords read their values as the others do. */
-	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nOn-BadSignature r\n", tk_dir);
-	ck_fails(cfg, "postdkim.conf:4: On-BadSignature: abbreviation 'r' is not supported");
+	/* Verification keywords read their values as the others do (OpenDKIM's forms). */
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nOn-Security discard\n"
+	    "On-BadSignature r\nOn-NoSignature Q\nOn-DNSError a\n", tk_dir);
+	ck_loads(cfg);
+	ck_assert_int_eq(cfg->verify->on_security, ACTION_DISCARD);
+	ck_assert_int_eq(cfg->verify->on_badsig, ACTION_REJECT);
+	ck_assert_int_eq(cfg->verify->on_nosig, ACTION_QUARANTINE);
+	ck_assert_int_eq(cfg->verify->on_dnserr, ACTION_ACCEPT);
+	config_free(cfg);
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nKeepAuthResults maybe\n",
 	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: KeepAuthResults: 'maybe' is not yes or no");
@@ -437,8 +543,24 @@ START_TEST(verify_keywords)
 	ck_fails(cfg, "postdkim.conf:4: Minimum: '5x' is not N");
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nMinimum +5\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: Minimum: '+5' is not N");
+	/* DNSTimeout: 0 is OpenDKIM's "no limit of its own", large values are capped. */
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nDNSTimeout 0\n", tk_dir);
-	ck_fails(cfg, "DNSTimeout: '0' is not a number from 1 to 25");
+	ck_loads(cfg);
+	ck_assert_uint_eq(cfg->verify->dns_timeout_ms, 120000);
+	ck_assert_ptr_null(strstr(warnings, "DNSTimeout"));
+	config_free(cfg);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nDNSTimeout 60\n", tk_dir);
+	ck_loads(cfg);
+	ck_assert_uint_eq(cfg->verify->dns_timeout_ms, 60000);
+	config_free(cfg);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nDNSTimeout 3600\n",
+	    tk_dir);
+	ck_loads(cfg);
+	ck_assert_uint_eq(cfg->verify->dns_timeout_ms, 120000);
+	ck_assert_ptr_nonnull(strstr(warnings, "postdkim.conf:4: DNSTimeout 3600 lowered to 120"));
+	config_free(cfg);
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nDNSTimeout -1\n", tk_dir);
+	ck_fails(cfg, "DNSTimeout: '-1' is not a number of seconds");
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nBogusKey maybe\n", tk_dir);
 	ck_fails(cfg, "BogusKey: 'maybe' is not none, neutral or fail");
 	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\nAuthservIDs x\n", tk_dir);
@@ -481,9 +603,13 @@ START_TEST(errors_name_place)
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSignHeaders From,Bad Name:\n",
 	    tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: SignHeaders: 'Name:' is not a header field name");
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nInternalHosts ldap://x/\n",
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nInternalHosts redis://x/\n",
 	    tk_dir);
-	ck_fails(cfg, "postdkim.conf:4: InternalHosts: data set type 'ldap:' is not supported");
+	ck_fails(cfg, "postdkim.conf:4: InternalHosts: data set type 'redis:' is not supported");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nLDAPTimeout 0\n", tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: LDAPTimeout: '0' is not a number of seconds from 1 to 300");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nLDAPUseTLS maybe\n", tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: LDAPUseTLS: 'maybe' is not yes or no");
 	cfg = load("Domain bad..example\nKeyFile %s/rsa.key\nSelector s\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:1: Domain: 'bad..example' is not a valid domain");
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s;x\n", tk_dir);
@@ -651,7 +777,12 @@ END_TEST
 START_TEST(mode_and_actions)
 {
 	struct runcfg *rc;
-	static const char *const bad[] = { "a", "t", "r" };
+	/* OpenDKIM's values, abbreviations included. */
+	static const struct { const char *v; enum config_action a; } forms[] = {
+		{ "a", ACTION_ACCEPT }, { "t", ACTION_TEMPFAIL }, { "r", ACTION_REJECT },
+		{ "d", ACTION_DISCARD }, { "q", ACTION_QUARANTINE }, { "Discard", ACTION_DISCARD },
+		{ "quarantine", ACTION_QUARANTINE }, { "T", ACTION_TEMPFAIL },
+	};
 	struct config *cfg;
 	size_t i;
 
@@ -674,20 +805,22 @@ START_TEST(mode_and_actions)
 	ck_fails(cfg, "Mode: 'x'");
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMode svx\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: Mode: 'svx': the modes are s (sign), v (verify)");
-	for (i = 0; i < 3; i++) {
-		cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-SignatureError %s\n",
-		    tk_dir, bad[i]);
-		ck_fails(cfg, "postdkim.conf:4: On-SignatureError: abbreviation");
-		ck_assert_ptr_nonnull(strstr(errbuf, "in full"));
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-SignatureError %s\n"
+		    "On-KeyError %s\n", tk_dir, forms[i].v, forms[i].v);
+		ck_loads(cfg);
+		ck_assert_int_eq(cfg->on_signature_error, forms[i].a);
+		ck_assert_int_eq(cfg->on_key_error, forms[i].a);
+		config_free(cfg);
 	}
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-Default discard\n", tk_dir);
-	ck_fails(cfg, "postdkim.conf:4: On-Default: 'discard' is not supported");
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-InternalError quarantine\n",
-	    tk_dir);
-	ck_fails(cfg, "On-InternalError: 'quarantine' is not supported");
+	ck_assert_str_eq(config_action_name(ACTION_DISCARD), "discard");
+	ck_assert_str_eq(config_action_name(ACTION_QUARANTINE), "quarantine");
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-InternalError bounce\n",
 	    tk_dir);
-	ck_fails(cfg, "'bounce' is not accept, tempfail or reject");
+	ck_fails(cfg, "'bounce' is not accept, tempfail, reject, discard or quarantine");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nOn-InternalError x\n",
+	    tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: On-InternalError: 'x' is not accept");
 }
 END_TEST
 
@@ -947,6 +1080,46 @@ START_TEST(refile_globs)
 	ck_assert_str_eq(dkim_signer_selector(s[0]), "news");
 	ck_assert_str_eq(dkim_signer_selector(s[1]), "main");
 	config_free(cfg);
+	/* KeyTable refile: (Mail-in-a-Box, docker-mailserver) reads as file:. */
+	cfg = load("KeyTable refile:%s\nSigningTable refile:%s\n", kt, st);
+	ck_loads(cfg);
+	ck_assert_uint_eq(signers(cfg, "newsletter-2026", "example.com", s, 4), 1);
+	ck_assert_str_eq(dkim_signer_selector(s[0]), "news");
+	ck_assert_uint_eq(signers(cfg, "alice", "mx.example.org", s, 4), 1);
+	ck_assert_str_eq(dkim_signer_selector(s[0]), "org");
+	config_free(cfg);
+}
+END_TEST
+
+/* Domain and the host lists as refile: data sets, as OpenDKIM takes them. */
+START_TEST(refile_domain_hosts)
+{
+	const char *dom = tk_put("dom-re", 0644, "example.com\n*.example.org\n");
+	const char *hosts = tk_put("hosts-re", 0644, "10.0.0.0/8\n*.example.net\n");
+	const dkim_signer *s[4];
+	struct config *cfg;
+
+	cfg = load("Domain refile:%s\nKeyFile %s/rsa.key\nSelector s\n"
+	    "InternalHosts refile:%s\nExternalIgnoreList refile:%s\n", dom, tk_dir, hosts, hosts);
+	ck_loads(cfg);
+	ck_assert_uint_eq(signers(cfg, "u", "example.com", s, 4), 1);
+	ck_assert_uint_eq(signers(cfg, "u", "mx.example.org", s, 4), 1);
+	ck_assert_str_eq(dkim_signer_domain(s[0]), "mx.example.org");
+	ck_assert_uint_eq(signers(cfg, "u", "example.org", s, 4), 0);
+	ck_assert_uint_eq(signers(cfg, "u", "sub.example.com", s, 4), 0);
+	ck_assert(cidr_match_str(&cfg->internal_hosts, "10.1.2.3", NULL));
+	ck_assert(cidr_match_str(&cfg->internal_hosts, "192.0.2.1", "mx.example.net"));
+	ck_assert(!cidr_match_str(&cfg->internal_hosts, "192.0.2.1", "example.net"));
+	ck_assert(cidr_match_str(&cfg->external_ignore, "10.0.0.1", NULL));
+	config_free(cfg);
+	/* '%' and addresses still need KeyTable and SigningTable. */
+	dom = tk_put("dom-re2", 0644, "example.com\n*@example.org\n");
+	cfg = load("Domain refile:%s\nKeyFile %s/rsa.key\nSelector s\n", dom, tk_dir);
+	ck_fails(cfg, "dom-re2:2: Domain: '*@example.org': wildcards, '%' and addresses");
+	/* In a plain file, '*' is no pattern. */
+	dom = tk_put("dom-re3", 0644, "*.example.org\n");
+	cfg = load("Domain %s\nKeyFile %s/rsa.key\nSelector s\n", dom, tk_dir);
+	ck_fails(cfg, "dom-re3:1: Domain: '*.example.org': wildcards");
 }
 END_TEST
 
@@ -994,8 +1167,8 @@ START_TEST(unsafe_key_modes)
 		{ 0644, "readable by others (mode 0644); chmod 600 it" },
 		{ 0604, "readable by others (mode 0604); chmod 600 it" },
 		{ 0602, "writable by others (mode 0602); chmod 600 it" },
-		{ 0640, "readable by group (mode 0640); chmod 600 it" },
 		{ 0620, "writable by group (mode 0620); chmod 600 it" },
+		{ 0660, "writable by group (mode 0660); chmod 600 it" },
 	};
 	struct config *cfg;
 	const char *key;
@@ -1007,6 +1180,18 @@ START_TEST(unsafe_key_modes)
 		snprintf(want, sizeof(want), "postdkim.conf:2: KeyFile: %s: %s", key, bad[i].what);
 		cfg = load("Domain d.example\nKeyFile %s\nSelector s\n", key);
 		ck_fails(cfg, want);
+	}
+	/* Readable by the run-time group (here ours, without UserID): as installers leave keys. */
+	key = tk_put("loose.key", 0640, "%s", rsa_pem);
+	cfg = load("Domain d.example\nKeyFile %s\nSelector s\n", key);
+	ck_loads(cfg);
+	ck_assert_ptr_null(strstr(warnings, "loose.key"));
+	config_free(cfg);
+	/* ... but not by the group of another run-time user (UserID nobody: nogroup). */
+	if (getpwnam("nobody") != NULL && getpwnam("nobody")->pw_gid != getegid()) {
+		cfg = load("Domain d.example\nKeyFile %s\nSelector s\nUserID nobody\n", key);
+		ck_fails(cfg, "loose.key: readable by group ");
+		ck_assert_ptr_nonnull(strstr(errbuf, "(mode 0640), not the run-time group "));
 	}
 	/* RequireSafeKeys no: a warning, and the key is used. */
 	key = tk_put("loose.key", 0644, "%s", rsa_pem);
@@ -1166,12 +1351,13 @@ main(void)
 	ed_pem = tk_shared(TK_ED25519_PKCS8, 0);
 	tk_dir_fixture(tc, "postdkim-cfg", 0);
 	tcase_add_unchecked_fixture(tc, put_keys, NULL);
+	tm_add(tc, opendkim_settings, NULL);
 	tm_add(tc, five_lines, every_keyword, on_default_blanket, unknown_keyword,
 	    ignored_keywords, verify_keywords, errors_name_place, password_never_shown,
 	    nothing_to_sign,
 	    mode_and_actions, canonicalization, signature_algorithm, include_and_repeat, tables,
 	    tables_subdomains_and_wildcards, tables_errors, inline_key, identity_percent,
-	    refile_globs, dual_signing, unsafe_key_modes, unsafe_key_dirs, unsafe_key_owner,
+	    refile_globs, refile_domain_hosts, dual_signing, unsafe_key_modes, unsafe_key_dirs, unsafe_key_owner,
 	    shared_key_loaded_once, example_config, NULL);
 	return tm_run(s, CK_FORK_GETENV);
 }

@@ -172,9 +172,26 @@ START_TEST(errors)
 	ck_assert_int_eq(dataset_open(&ds, "file:/nonexistent/x", DATASET_MAP, 0, "/etc/p.conf",
 	    3, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "/nonexistent/x: No such file") != NULL, "%s", err);
-	ck_assert_int_eq(dataset_open(&ds, "ldap://x", DATASET_MAP, 0, "/etc/p.conf", 3, err,
+	ck_assert_int_eq(dataset_open(&ds, "memcache://x", DATASET_MAP, 0, "/etc/p.conf", 3, err,
 	    sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "'ldap:' is not supported") != NULL, "%s", err);
+	ck_assert_msg(strstr(err, "'memcache:' is not supported") != NULL, "%s", err);
+#ifdef HAVE_LDAP
+	/* LDAP URLs: no password in them (LDAPBindPassword), nor in the message. */
+	ck_assert_int_eq(dataset_open(&ds, "ldap://u:s3cr3t@h/dc=x?a", DATASET_MAP, 0,
+	    "/etc/p.conf", 3, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "LDAPBindPassword") != NULL && strstr(err, "s3cr3t") == NULL,
+	    "%s", err);
+	ck_assert_int_eq(dataset_open(&ds, "ldap://h/dc=x?a?nosuchscope", DATASET_MAP, 0,
+	    "/etc/p.conf", 3, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "is not an LDAP URL") != NULL, "%s", err);
+	ck_assert_int_eq(dataset_open(&ds, "ldap://h/dc=x?a,b,c,d,e,f,g,h,i", DATASET_MAP, 0,
+	    "/etc/p.conf", 3, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "more than 8 attributes") != NULL, "%s", err);
+	ck_assert_int_eq(dataset_open(&ds, "ldap://h/dc=x?a ldapi:///dc=y", DATASET_MAP, 0,
+	    "/etc/p.conf", 3, err, sizeof(err)), 0);
+	ck_assert_str_eq(dataset_name(ds), "ldap://h/dc=x?a ldapi:///dc=y");
+	dataset_close(ds);
+#endif
 	ck_assert_int_eq(dataset_open(&ds, "a,b", DATASET_MAP, 0, "/etc/p.conf", 3, err,
 	    sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "must be a file") != NULL, "%s", err);

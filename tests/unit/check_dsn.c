@@ -136,6 +136,12 @@ START_TEST(redaction)
 		{ "a://u:1@h, b://v:2@k/", "a://u:***@h, b://v:***@k/" },
 		{ "pgsql://u:@h/db", "pgsql://u:***@h/db" },
 		{ "dsn:pgsql://u:***@h/db", "dsn:pgsql://u:***@h/db" },
+		/* An LDAP URL's port is not a password; its user's password is. */
+		{ "ldap://u:pw@h/dc=x", "ldap://u:***@h/dc=x" },
+		{ "LDAPS://u:123@h/", "LDAPS://u:***@h/" },
+		{ "ldap://127.0.0.1:389/o=x?a?sub?(m=a@b)", "ldap://127.0.0.1:389/o=x?a?sub?(m=a@b)" },
+		{ "ldapi://h:636, base", "ldapi://h:636, base" },
+		{ "pgsql://u:389/db", "pgsql://u:***/db" },
 		/* Nothing that looks like a password. */
 		{ "dsn:pgsql://h/db/table=t?filter=a:b@c", "dsn:pgsql://h/db/table=t?filter=a:b@c" },
 		{ "/etc/kt:3: KeyTable entry 'k': u@x:y", "/etc/kt:3: KeyTable entry 'k': u@x:y" },

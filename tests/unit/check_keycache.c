@@ -22,7 +22,7 @@
 #include "testmain.h"
 
 static char *pem[3];		/* three RSA keys, PKCS#8 */
-static const struct keycache_policy pol = { 0, 1 };
+static const struct keycache_policy pol = { 0, 1, 0 };
 
 /* Path of key file i. */
 static const char *
@@ -227,7 +227,7 @@ count_warning(void *arg, const char *msg)
 
 START_TEST(unsafe_allowed)
 {
-	static const struct keycache_policy lax = { 0, 0 };
+	static const struct keycache_policy lax = { 0, 0, 0 };
 	struct keycache *kc = keycache_new(8, count_warning, NULL);
 	char err[1024];
 	dkim_key *k;

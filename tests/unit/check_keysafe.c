@@ -26,6 +26,9 @@
 
 static char *rsa_pem;		/* made once, before the tests fork */
 
+/* The run-time user and group of these tests: ourselves. */
+#define ME getuid(), getegid()
+
 /* Write the test key to tk_dir/name with the given mode. */
 static void put_key(const char *name, mode_t mode)
 {
@@ -44,10 +47,43 @@ static void ck_unsafe(const char *path, const char *want)
 {
 	char why[1024];
 
-	ck_assert_msg(keysafe_check(path, getuid(), why, sizeof(why)) < 0,
+	ck_assert_msg(keysafe_check(path, ME, why, sizeof(why)) < 0,
 	    "%s accepted, expected '%s'", path, want);
 	ck_assert_msg(strstr(why, want) != NULL, "'%s' lacks '%s'", why, want);
 }
+
+/*
+ * Group read: allowed for the run-time group only (0640 root:opendkim for a
+ * daemon running as opendkim), never group write, never others.
+ */
+START_TEST(group_readable)
+{
+	static const struct { mode_t mode; const char *what; } bad[] = {
+		{ 0660, "writable by group (mode 0660); chmod 600 it" },
+		{ 0620, "writable by group (mode 0620); chmod 600 it" },
+		{ 0644, "readable by others (mode 0644); chmod 600 it" },
+		{ 0642, "writable by others (mode 0642)" },
+	};
+	char why[1024], want[600];
+	size_t i;
+
+	tk_mkdir("g", 0750);
+	put_key("g/k", 0640);
+	ck_assert_msg(keysafe_check(tk_at("g/k"), ME, why, sizeof(why)) == 0, "%s", why);
+	chmod(tk_at("g/k"), 0440);
+	ck_assert_msg(keysafe_check(tk_at("g/k"), ME, why, sizeof(why)) == 0, "%s", why);
+	/* The same key for a daemon of another group. */
+	chmod(tk_at("g/k"), 0640);
+	ck_assert(keysafe_check(tk_at("g/k"), getuid(), getegid() + 1, why, sizeof(why)) < 0);
+	snprintf(want, sizeof(want), "%s: readable by group ", tk_at("g/k"));
+	ck_assert_msg(strstr(why, want) != NULL && strstr(why, "not the run-time group") != NULL,
+	    "%s", why);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		chmod(tk_at("g/k"), bad[i].mode);
+		ck_unsafe(tk_at("g/k"), bad[i].what);
+	}
+}
+END_TEST
 
 /* safe/link1 -> open/link2 -> safe2/key: the middle directory is checked. */
 START_TEST(chain_middle)
@@ -78,7 +114,7 @@ START_TEST(chain_middle)
 	{
 		char why[1024];
 
-		ck_assert_msg(keysafe_check(tk_at("safe/link1"), getuid(), why, sizeof(why)) == 0,
+		ck_assert_msg(keysafe_check(tk_at("safe/link1"), ME, why, sizeof(why)) == 0,
 		    "%s", why);
 	}
 }
@@ -144,7 +180,7 @@ START_TEST(open_reads_checked_file)
 	tk_mkdir("keys", 0700);
 	put_key("keys/k", 0600);
 	link_to("keys/k", "lk");
-	ck_assert_int_eq(keysafe_open(tk_at("lk"), getuid(), &fd, &st, why, sizeof(why)), 0);
+	ck_assert_int_eq(keysafe_open(tk_at("lk"), ME, &fd, &st, why, sizeof(why)), 0);
 	ck_assert_int_eq(stat(tk_at("keys/k"), &want), 0);
 	ck_assert(st.st_ino == want.st_ino && st.st_dev == want.st_dev);
 	ck_assert_int_eq(dkim_key_load_fd(fd, "lk", &k, &err), DKIM_OK);
@@ -153,17 +189,19 @@ START_TEST(open_reads_checked_file)
 	close(fd);
 	/* Unsafe: opened all the same (1), the caller decides. */
 	chmod(tk_at("keys/k"), 0640);
-	ck_assert_int_eq(keysafe_open(tk_at("lk"), getuid(), &fd, &st, why, sizeof(why)), 1);
+	ck_assert_int_eq(keysafe_open(tk_at("lk"), getuid(), getegid() + 1, &fd, &st, why,
+	    sizeof(why)), 1);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_msg(strstr(why, "keys/k: readable by group (mode 0640)") != NULL, "%s", why);
+	ck_assert_msg(strstr(why, "keys/k: readable by group ") != NULL &&
+	    strstr(why, "(mode 0640), not the run-time group ") != NULL, "%s", why);
 	close(fd);
 	/* Cannot open: -1 and no descriptor. */
-	ck_assert_int_eq(keysafe_open(tk_at("none"), getuid(), &fd, &st, why, sizeof(why)), -1);
+	ck_assert_int_eq(keysafe_open(tk_at("none"), ME, &fd, &st, why, sizeof(why)), -1);
 	ck_assert_int_eq(fd, -1);
 	/* Relative paths and "..": resolved from the current directory. */
 	chmod(tk_at("keys/k"), 0600);
 	ck_assert_int_eq(chdir(tk_at("keys")), 0);
-	ck_assert_int_eq(keysafe_open("../keys/./k", getuid(), &fd, &st, why, sizeof(why)), 0);
+	ck_assert_int_eq(keysafe_open("../keys/./k", ME, &fd, &st, why, sizeof(why)), 0);
 	close(fd);
 	ck_assert_int_eq(chdir("/"), 0);
 	/* A file larger than a key is refused by the bounded read. */
@@ -202,7 +240,7 @@ START_TEST(link_owner_in_sticky_dir)
 	{
 		char why[1024];
 
-		ck_assert_msg(keysafe_check(tk_at("shared/lk"), getuid(), why, sizeof(why)) == 0,
+		ck_assert_msg(keysafe_check(tk_at("shared/lk"), ME, why, sizeof(why)) == 0,
 		    "%s", why);
 	}
 }
@@ -229,12 +267,12 @@ START_TEST(check_without_reading)
 	if (pid == 0) {
 		if (setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
 			_exit(2);
-		if (keysafe_check(tk_at("keys/k"), pw->pw_uid, why, sizeof(why)) != 0) {
+		if (keysafe_check(tk_at("keys/k"), pw->pw_uid, pw->pw_gid, why, sizeof(why)) != 0) {
 			fprintf(stderr, "keysafe_check as nobody: %s\n", why);
 			r |= 4;
 		}
 		/* Opening it to read is another matter. */
-		if (keysafe_open(tk_at("keys/k"), pw->pw_uid, &fd, &st, why, sizeof(why)) != -1 ||
+		if (keysafe_open(tk_at("keys/k"), pw->pw_uid, pw->pw_gid, &fd, &st, why, sizeof(why)) != -1 ||
 		    strstr(why, strerror(EACCES)) == NULL) {
 			fprintf(stderr, "keysafe_open as nobody: %s\n", why);
 			r |= 8;
@@ -257,7 +295,7 @@ main(void)
 
 	rsa_pem = tk_shared(TK_RSA_PKCS8, 1024);
 	tk_dir_fixture(tc, "postdkim-ks", 1);
-	tm_add(tc, chain_middle, not_regular, fifo_keyfile_config, NULL);
+	tm_add(tc, chain_middle, not_regular, fifo_keyfile_config, group_readable, NULL);
 #ifndef KEYSAFE_OLD_API
 	tm_add(tc, open_reads_checked_file, link_owner_in_sticky_dir, check_without_reading,
 	    NULL);

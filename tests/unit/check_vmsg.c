@@ -164,6 +164,32 @@ START_TEST(stream_matrix)
 }
 END_TEST
 
+/* ClockDrift: x= counts as passed only drift seconds after it (OpenDKIM's rule). */
+START_TEST(clock_drift)
+{
+	dkim_signer_opts so = opts_for(rsa_key, DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE);
+	dkim_vopts o = opts_at(WHEN + 3601);
+	dkim_vmsg *m;
+	char *msg;
+
+	zone_default();
+	so.ttl = 3600;
+	msg = sign_msg(&so, rsa_key, WHEN, base_msg, strlen(base_msg));
+	m = stream(msg, &o, KEYS_AT_EOH, 1, NULL);
+	assert_res(m, 0, DKIM_V_EXPIRED);
+	dkim_vmsg_free(m);
+	o.drift = 300;
+	m = stream(msg, &o, KEYS_AT_EOH, 1, NULL);
+	assert_res(m, 0, DKIM_V_PASS);
+	dkim_vmsg_free(m);
+	o.now = WHEN + 3600 + 301;
+	m = stream(msg, &o, KEYS_AT_EOH, 1, NULL);
+	assert_res(m, 0, DKIM_V_EXPIRED);
+	dkim_vmsg_free(m);
+	free(msg);
+}
+END_TEST
+
 /* Result fields: d, s, i, a, b= prefix, bits, testing, the result word. */
 START_TEST(result_fields)
 {
@@ -832,6 +858,7 @@ main(void)
 	ts_init();
 	tc = tm_case(s, "stream", 60);
 	tcase_add_loop_test(tc, stream_matrix, 0, 16);
+	tm_add(tc, clock_drift, NULL);
 	tm_add(tc, result_fields, rfc8301, key_answers, many_signatures, body_length,
 	    body_length_shared, unfinished, call_order, NULL);
 	tc = tm_case(s, "cost", 120);
