@@ -280,8 +280,8 @@ static int session_exempt(struct session *s)
 	size_t n = 0;
 	int has;
 
-	/* An unusable From is for the signing path to report. */
-	if (s->nfrom != 1)
+	/* An unusable From, or one not kept, is for the signing path to report. */
+	if (s->nfrom != 1 || !s->from_kept)
 		return 0;
 	f = &s->fields[s->sender ? s->sender - 1 : s->from];
 	if (from_addresses(s->store.data + f->value, f->vlen, &box, 1, &n, &why) != 0 || n == 0)
