@@ -111,3 +111,37 @@ for path in sys.argv[1:]:
 sys.exit(1 if bad else 0)
 EOF
 }
+
+# pd_send NAME DAEMON MSG [MCLIENT-ARGS...]: $T/MSG through the daemon whose
+# socket is $T/DAEMON.sock; the verdict line in $T/NAME.log, the message as
+# passed on in $T/o-NAME/1.eml.
+pd_send() {
+	_n=$1 _d=$2 _m=$3
+	shift 3
+	rm -rf "$T/o-$_n"
+	mkdir -p "$T/o-$_n"
+	"$MCLIENT" -s "unix:$T/$_d.sock" -o "$T/o-$_n" "$@" "$T/$_m" > "$T/$_n.log" 2>&1 ||
+	    { cat "$T/$_n.log" "$T/$_d.log" >&2; tl_fail "$_n: mclient failed"; }
+}
+
+# pd_signed NAME DAEMON MSG SELECTOR [DOMAIN]: pd_send, then one signature
+# with s=SELECTOR (and d=DOMAIN) that pd_check verifies.
+pd_signed() {
+	pd_send "$1" "$2" "$3"
+	grep -q '^1 accept .* ins=1 ' "$T/$1.log" || { cat "$T/$1.log" "$T/$2.log" >&2; tl_fail "$1: not signed"; }
+	grep -q "s=$4;" "$T/o-$1/1.eml" || { head -5 "$T/o-$1/1.eml" >&2; tl_fail "$1: not s=$4"; }
+	[ -z "${5:-}" ] || grep -q "d=$5;" "$T/o-$1/1.eml" ||
+	    { head -5 "$T/o-$1/1.eml" >&2; tl_fail "$1: not d=$5"; }
+	pd_check 1 "$T/o-$1/1.eml"
+}
+
+# pd_unsigned NAME DAEMON MSG, pd_tempfailed NAME DAEMON MSG: pd_send, then
+# accepted with nothing added, or tempfailed.
+pd_unsigned() {
+	pd_send "$1" "$2" "$3"
+	grep -q '^1 accept .* ins=0 ' "$T/$1.log" || { cat "$T/$1.log" >&2; tl_fail "$1: signed"; }
+}
+pd_tempfailed() {
+	pd_send "$1" "$2" "$3"
+	grep -q '^1 tempfail ' "$T/$1.log" || { cat "$T/$1.log" "$T/$2.log" >&2; tl_fail "$1: not tempfailed"; }
+}

@@ -103,30 +103,9 @@ printf 'From: other@example.net\n'"$H1"'\nhello\n' > "$T/net.eml"
 printf 'From: x@uncached.example\n'"$H1"'\nhello\n' > "$T/unc.eml"
 printf 'From: eve@elsewhere.org\n'"$H1"'\nhello\n' > "$T/ext.eml"
 
-# send NAME DAEMON MSG [MCLIENT-ARGS...]: one message; the verdict line in $T/NAME.log.
-send() {
-	_n=$1 _d=$2 _m=$3
-	shift 3
-	rm -rf "$T/o-$_n"
-	mkdir -p "$T/o-$_n"
-	"$MCLIENT" -s "unix:$T/$_d.sock" -o "$T/o-$_n" "$@" "$T/$_m" > "$T/$_n.log" 2>&1 ||
-	    { cat "$T/$_n.log" >&2; tl_fail "$_n: mclient failed"; }
-}
-# signed NAME DAEMON MSG SELECTOR: signed with that selector and verified.
-signed() {
-	send "$1" "$2" "$3"
-	grep -q '^1 accept .* ins=1 ' "$T/$1.log" || { cat "$T/$1.log" "$T/$2.log" >&2; tl_fail "$1: not signed"; }
-	grep -q "s=$4;" "$T/o-$1/1.eml" || { head -5 "$T/o-$1/1.eml" >&2; tl_fail "$1: not s=$4"; }
-	pd_check 1 "$T/o-$1/1.eml"
-}
-unsigned() {
-	send "$1" "$2" "$3"
-	grep -q '^1 accept .* ins=0 ' "$T/$1.log" || { cat "$T/$1.log" >&2; tl_fail "$1: signed"; }
-}
-
-signed a-com a com.eml mail
+pd_signed a-com a com.eml mail
 # A wrong password: our mail is tempfailed, the log has the server's reason only.
-send e-com e com.eml
+pd_send e-com e com.eml
 grep -q '^1 tempfail ' "$T/e-com.log" || { cat "$T/e-com.log" >&2; tl_fail "wrong password: not tempfailed"; }
 grep -q 'SigningTable dsn:pgsql://postdkim@.*password authentication failed' "$T/e.log" ||
 	{ cat "$T/e.log" >&2; tl_fail "wrong password: the log does not say why"; }
@@ -140,8 +119,8 @@ until grep -q "reload failed.*KeyTable: 'dns:pgsql://postdkim:\*\*\*@" "$T/b.log
 done
 cp "$T/b.good" "$T/b.conf"
 kill -HUP "$PD_B"
-signed b-com b com.eml mail
-signed c-net c net.eml sql
+pd_signed b-com b com.eml mail
+pd_signed c-net c net.eml sql
 # The daemon is not linked with the client libraries: each opens its own
 # when a data set first connects (postdkim-sign.sh: a daemon without dsn: maps neither).
 grep -q '/libpq\.so' "/proc/$PDA/maps" || tl_fail "pgsql daemon: libpq not loaded"
@@ -149,45 +128,45 @@ grep -q '/libpq\.so' "/proc/$PDA/maps" || tl_fail "pgsql daemon: libpq not loade
 grep -q '/libmariadb\.so' "/proc/$PDC/maps" || tl_fail "mysql daemon: libmariadb not loaded"
 ! grep -q '/libpq\.so\|/libgnutls' "/proc/$PDC/maps" || tl_fail "mysql daemon: libpq loaded"
 tl_note "each daemon maps the one client library its tables need"
-unsigned a-new0 a new.eml
-unsigned b-new0 b new.eml
+pd_unsigned a-new0 a new.eml
+pd_unsigned b-new0 b new.eml
 
 # The panel adds a domain: both MTAs sign it within the TTL.
 pg "INSERT INTO admin_domain (name, enable_dkim, dkim_key_selector, dkim_private_key_path)
     VALUES ('new.example', TRUE, 'mail', '$T/k1.key')"
 sleep 1.3
-signed a-new1 a new.eml mail
-signed b-new1 b new.eml mail
+pd_signed a-new1 a new.eml mail
+pd_signed b-new1 b new.eml mail
 # The key of example.com is replaced (new selector, new file).
 pg "UPDATE admin_domain SET dkim_key_selector = 'rot', dkim_private_key_path = '$T/k2.key'
     WHERE name = 'example.com'"
 sleep 1.3
-signed a-rot a com.eml rot
-signed b-rot b com.eml rot
+pd_signed a-rot a com.eml rot
+pd_signed b-rot b com.eml rot
 # The domain is deleted: no more signatures.
 pg "DELETE FROM admin_domain WHERE name = 'new.example'"
 sleep 1.3
-unsigned a-del a new.eml
-unsigned b-del b new.eml
+pd_unsigned a-del a new.eml
+pd_unsigned b-del b new.eml
 
 # The server goes down: what is cached keeps signing (the TTL has passed:
 # stale answers), what is not is tempfailed, mail from outside passes.
 "$H" stop-pgsql "$DB"
 sleep 1.3
-signed a-down a com.eml rot
-send a-unc a unc.eml
+pd_signed a-down a com.eml rot
+pd_send a-unc a unc.eml
 grep -q '^1 tempfail ' "$T/a-unc.log" || { cat "$T/a-unc.log" >&2; tl_fail "uncached domain with the database down: not tempfailed"; }
-send a-ext a ext.eml --client-addr 192.0.2.1
+pd_send a-ext a ext.eml --client-addr 192.0.2.1
 grep -q '^1 accept .* ins=0 ' "$T/a-ext.log" || { cat "$T/a-ext.log" >&2; tl_fail "foreign mail affected by the database"; }
 "$H" start-pgsql "$DB"
 n=0
-until send a-back a com.eml && grep -q '^1 accept .* ins=1 ' "$T/a-back.log" &&
-    send a-unc2 a unc.eml && grep -q '^1 accept .* ins=0 ' "$T/a-unc2.log"; do
+until pd_send a-back a com.eml && grep -q '^1 accept .* ins=1 ' "$T/a-back.log" &&
+    pd_send a-unc2 a unc.eml && grep -q '^1 accept .* ins=0 ' "$T/a-unc2.log"; do
 	n=$((n + 1))
 	[ $n -le 30 ] || { cat "$T/a-unc2.log" "$T/a.log" >&2; tl_fail "no recovery after the restart"; }
 	sleep 0.5
 done
-signed b-back b com.eml rot
+pd_signed b-back b com.eml rot
 
 # The list data sets from the database too: Domain (asked per message) and
 # InternalHosts (read at start), with one KeyFile.
@@ -203,11 +182,11 @@ Socket	local:$T/d.sock
 Syslog	no
 EOF
 pd_start d "$T/d.conf"
-send d-relay d com.eml --client-addr 192.0.2.7
+pd_send d-relay d com.eml --client-addr 192.0.2.7
 grep -q '^1 accept .* ins=1 ' "$T/d-relay.log" || { cat "$T/d-relay.log" "$T/d.log" >&2; tl_fail "Domain/InternalHosts from the database: not signed"; }
 pd_check 1 "$T/o-d-relay/1.eml"
-send d-other d com.eml --client-addr 192.0.2.8
+pd_send d-other d com.eml --client-addr 192.0.2.8
 grep -q '^1 accept .* ins=0 ' "$T/d-other.log" || tl_fail "InternalHosts from the database: an outside host's mail signed"
-unsigned d-unc d unc.eml
+pd_unsigned d-unc d unc.eml
 nopw "$T"/[a-e].log "$T"/*-*.log
 tl_note "ok"

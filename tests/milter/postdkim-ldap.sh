@@ -210,54 +210,28 @@ printf 'From: y@late.example\n'"$H1"'\nhello\n' > "$T/late.eml"
 printf 'From: x@uncached.example\n'"$H1"'\nhello\n' > "$T/unc.eml"
 printf 'From: eve@elsewhere.org\n'"$H1"'\nhello\n' > "$T/ext.eml"
 
-# send NAME DAEMON MSG [MCLIENT-ARGS...]: one message; the verdict line in $T/NAME.log.
-send() {
-	_n=$1 _d=$2 _m=$3
-	shift 3
-	rm -rf "$T/o-$_n"
-	mkdir -p "$T/o-$_n"
-	"$MCLIENT" -s "unix:$T/$_d.sock" -o "$T/o-$_n" "$@" "$T/$_m" > "$T/$_n.log" 2>&1 ||
-	    { cat "$T/$_n.log" "$T/$_d.log" >&2; tl_fail "$_n: mclient failed"; }
-}
-# signed NAME DAEMON MSG SELECTOR DOMAIN: signed d=DOMAIN s=SELECTOR, verified.
-signed() {
-	send "$1" "$2" "$3"
-	grep -q '^1 accept .* ins=1 ' "$T/$1.log" || { cat "$T/$1.log" "$T/$2.log" >&2; tl_fail "$1: not signed"; }
-	grep -q "s=$4;" "$T/o-$1/1.eml" || { head -5 "$T/o-$1/1.eml" >&2; tl_fail "$1: not s=$4"; }
-	grep -q "d=$5;" "$T/o-$1/1.eml" || { head -5 "$T/o-$1/1.eml" >&2; tl_fail "$1: not d=$5"; }
-	pd_check 1 "$T/o-$1/1.eml"
-}
-unsigned() {
-	send "$1" "$2" "$3"
-	grep -q '^1 accept .* ins=0 ' "$T/$1.log" || { cat "$T/$1.log" >&2; tl_fail "$1: signed"; }
-}
-tempfailed() {
-	send "$1" "$2" "$3"
-	grep -q '^1 tempfail ' "$T/$1.log" || { cat "$T/$1.log" "$T/$2.log" >&2; tl_fail "$1: not tempfailed"; }
-}
-
-signed a-alice a alice.eml alice-2011 bar.example.com
-signed a-foo a foo.eml foo-2011 foo.example.com
-unsigned a-carol a carol.eml
+pd_signed a-alice a alice.eml alice-2011 bar.example.com
+pd_signed a-foo a foo.eml foo-2011 foo.example.com
+pd_unsigned a-carol a carol.eml
 # "*" from the sender is a character, not a wildcard of the filter.
-unsigned a-star a star.eml
-signed z-zim z zim.eml 4d2c1f0e zimbra.example
+pd_unsigned a-star a star.eml
+pd_signed z-zim z zim.eml 4d2c1f0e zimbra.example
 start b
 printf 'From: x@base.example\n'"$H1"'\nhello\n' > "$T/base.eml"
-signed b-base b base.eml b1 base.example
-unsigned b-other b foo.eml
+pd_signed b-base b base.eml b1 base.example
+pd_unsigned b-other b foo.eml
 start u
 start d
-signed d-foo d foo.eml foo-2011 foo.example.com
-unsigned d-carol d carol.eml
-signed u-zim u zim.eml 4d2c1f0e zimbra.example
+pd_signed d-foo d foo.eml foo-2011 foo.example.com
+pd_unsigned d-carol d carol.eml
+pd_signed u-zim u zim.eml 4d2c1f0e zimbra.example
 start t
-signed t-alice t alice.eml alice-2011 bar.example.com
+pd_signed t-alice t alice.eml alice-2011 bar.example.com
 start s
-signed s-foo s foo.eml foo-2011 foo.example.com
+pd_signed s-foo s foo.eml foo-2011 foo.example.com
 tl_note "OpenDKIM's layout over ldap: (also StartTLS, ldaps:), Zimbra's over ldapi: with SASL EXTERNAL: signed"
 # A wrong password: our mail is tempfailed, the log has the server's reason.
-tempfailed e-alice e alice.eml
+pd_tempfailed e-alice e alice.eml
 grep -q 'Invalid credentials' "$T/e.log" || { cat "$T/e.log" >&2; tl_fail "wrong password: the log does not say why"; }
 # libldap is opened at first use: a daemon with file: tables does not map it.
 grep -q '/libldap' "/proc/$PDA/maps" || tl_fail "ldap: daemon: libldap not loaded"
@@ -270,33 +244,33 @@ Socket	local:$T/p.sock
 Syslog	no
 EOF
 start p
-signed p-alice p alice.eml alice-2011 bar.example.com
+pd_signed p-alice p alice.eml alice-2011 bar.example.com
 ! grep -q '/libldap' "/proc/$PD_PID/maps" || tl_fail "file: daemon: libldap loaded"
 tl_note "libldap is mapped by the daemon whose tables need it only: VmRSS $(sed -n 's/^VmRSS:[^0-9]*//p' "/proc/$PD_PID/status") with file: tables, $(sed -n 's/^VmRSS:[^0-9]*//p' "/proc/$PDA/status") with ldap: ones"
 
 # A domain added to the directory: z caches for 60 s (the default), so
 # still "no entry"; a (TTL 1 s) sees entries added within the TTL.
-unsigned z-late0 z late.eml
-unsigned a-late0 a late.eml
+pd_unsigned z-late0 z late.eml
+pd_unsigned a-late0 a late.eml
 zdomain late 9a8b7c6d > "$T/late.ldif"
 ldif "$T/late.ldif"
 sleep 1.3
-unsigned z-late1 z late.eml
+pd_unsigned z-late1 z late.eml
 # Without a cache: at once.
-signed u-late u late.eml 9a8b7c6d late.example
+pd_signed u-late u late.eml 9a8b7c6d late.example
 
 # slapd goes down: what is cached keeps signing (the TTL has passed: stale
 # answers), what is not is tempfailed, mail from outside passes.
 "$H" stop-slapd "$LD"
 sleep 1.3
-signed a-down a alice.eml alice-2011 bar.example.com
-signed a-down2 a foo.eml foo-2011 foo.example.com
-signed z-down z zim.eml 4d2c1f0e zimbra.example
-tempfailed a-unc a unc.eml
-tempfailed z-unc z unc.eml
+pd_signed a-down a alice.eml alice-2011 bar.example.com
+pd_signed a-down2 a foo.eml foo-2011 foo.example.com
+pd_signed z-down z zim.eml 4d2c1f0e zimbra.example
+pd_tempfailed a-unc a unc.eml
+pd_tempfailed z-unc z unc.eml
 # Without a cache nothing is kept for the outage: tempfailed, never unsigned.
-tempfailed u-down u zim.eml
-send a-ext a ext.eml --client-addr 192.0.2.1
+pd_tempfailed u-down u zim.eml
+pd_send a-ext a ext.eml --client-addr 192.0.2.1
 grep -q '^1 accept .* ins=0 ' "$T/a-ext.log" || { cat "$T/a-ext.log" >&2; tl_fail "foreign mail affected by the outage"; }
 # -n with the server down names why.
 "$POSTDKIM" -n -c "$T/a.conf" > "$T/n-down.log" 2>&1 && tl_fail "-n passes with slapd down"
@@ -304,23 +278,23 @@ grep -q "Can't contact LDAP server" "$T/n-down.log" || { cat "$T/n-down.log" >&2
 tl_note "slapd down: cached entries sign, uncached domains are tempfailed"
 "$H" start-slapd "$LD"
 n=0
-until send a-back a carol.eml && grep -q '^1 accept .* ins=0 ' "$T/a-back.log" &&
-    send a-unc2 a unc.eml && grep -q '^1 accept .* ins=0 ' "$T/a-unc2.log"; do
+until pd_send a-back a carol.eml && grep -q '^1 accept .* ins=0 ' "$T/a-back.log" &&
+    pd_send a-unc2 a unc.eml && grep -q '^1 accept .* ins=0 ' "$T/a-unc2.log"; do
 	n=$((n + 1))
 	[ $n -le 30 ] || { cat "$T/a-unc2.log" "$T/a.log" >&2; tl_fail "no recovery after the restart"; }
 	sleep 0.5
 done
-signed a-back2 a alice.eml alice-2011 bar.example.com
+pd_signed a-back2 a alice.eml alice-2011 bar.example.com
 
 # slapd hangs (stopped, its sockets still open): a lookup gives up after
 # LDAPTimeout (2 s for z) and the mail is tempfailed, not held; cached
 # domains still sign.
-signed z-pre z zim.eml 4d2c1f0e zimbra.example
+pd_signed z-pre z zim.eml 4d2c1f0e zimbra.example
 kill -STOP "$(cat "$LD/slapd.run")"
 t0=$(date +%s)
-tempfailed z-hang z unc.eml
+pd_tempfailed z-hang z unc.eml
 t1=$(date +%s)
-signed z-hang2 z zim.eml 4d2c1f0e zimbra.example
+pd_signed z-hang2 z zim.eml 4d2c1f0e zimbra.example
 kill -CONT "$(cat "$LD/slapd.run")"
 [ $((t1 - t0)) -le 6 ] || tl_fail "a hung slapd held a lookup for $((t1 - t0)) s"
 tl_note "slapd hung: lookups give up after LDAPTimeout ($((t1 - t0)) s)"
