@@ -72,10 +72,11 @@ get_userid(struct load *ld, struct config *cfg, uid_t *uid, gid_t *gid)
 		return config_kwerr(ld, K_USERID, "no such user '%s'", cfg->user);
 	*uid = pw->pw_uid;
 	*gid = pw->pw_gid;
-	if (cfg->group && (gr = getgrnam(cfg->group)) == NULL)
+	if (cfg->group == NULL)
+		return 0;
+	if ((gr = getgrnam(cfg->group)) == NULL)
 		return config_kwerr(ld, K_USERID, "no such group '%s'", cfg->group);
-	if (cfg->group)
-		*gid = gr->gr_gid;
+	*gid = gr->gr_gid;
 	return 0;
 }
 
