@@ -1,0 +1,300 @@
+#!/bin/sh
+# postdkim-equiv.sh - the opendkim.conf files that installers write, run by
+# Debian's OpenDKIM and by postdkim with the same file, keys and tables:
+# the same messages (outbound from InternalHosts and from an authenticated
+# client, one of them already signed; inbound signed by dkimpy with RSA,
+# Ed25519 and rsa-sha1, unsigned, altered) must come out with the same
+# signatures added (d=, s=, a=, c=, the fields in h=, x= or not), the same
+# fields removed and the same dkim= verdicts per header.d/header.s in
+# Authentication-Results (equiv-norm.py says what is compared). Each
+# difference that is not listed in EXPECTED below fails the test; each listed
+# one is explained in doc/migrating.md ("Differences from OpenDKIM, checked")
+# and must still occur, so that the list stays true.
+set -eu
+. "${TESTS_SRCDIR:-$(dirname "$0")}/testlib.sh"
+. "$TESTS_SRCDIR/pdlib.sh"
+command -v opendkim >/dev/null 2>&1 || tl_skip "opendkim is needed (apt-get install opendkim)"
+$PY -c 'import dns.message, nacl.signing' 2>/dev/null ||
+	tl_skip "python3-dnspython and python3-nacl are needed"
+
+NORM="$PY $TESTS_SRCDIR/equiv-norm.py"
+DNSPY="$TESTS_SRCDIR/../dns/hostile-dns.py"
+PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+ME=$(id -un)
+MYGROUP=$(id -gn)
+START=$(date +%s)
+# OpenDKIM refuses (RequireSafeKeys) a key below a directory others may
+# write, such as /tmp even with its sticky bit: the keys go in a private
+# directory here, in the build tree, removed on exit with $T.
+KD=$(mktemp -d "$PWD/equiv-keys.XXXXXX")
+trap 'rm -rf "$KD"; lib_cleanup' EXIT
+_p=$KD
+while [ "$_p" != / ]; do
+	_p=$(dirname "$_p")
+	case $(stat -c %A "$_p") in
+	????????w?) tl_fail "$_p is writable by others: OpenDKIM would refuse the keys below it (build elsewhere)" ;;
+	esac
+done
+
+# Keys: ours (two domains) and a sender's; the zone publishes all of them.
+pd_key ours rsa
+pd_key other rsa
+openssl genrsa -traditional -out "$T/sender.pem" 2048 2>/dev/null
+$PY - "$T" <<'EOP'
+import base64, os, subprocess, sys
+import nacl.signing
+t = sys.argv[1]
+seed = os.urandom(32)
+open(t + "/ed.seed", "wb").write(base64.b64encode(seed))
+ed = base64.b64encode(nacl.signing.SigningKey(seed).verify_key.encode()).decode()
+def rsa(path):
+    der = subprocess.run(["openssl", "pkey", "-in", path, "-pubout", "-outform", "DER"],
+                         capture_output=True, check=True).stdout
+    return base64.b64encode(der).decode()
+with open(t + "/dnszone", "w") as z:
+    z.write("rsa._domainkey.sender.example v=DKIM1; k=rsa; p=%s\n" % rsa(t + "/sender.pem"))
+    z.write("ed._domainkey.sender.example v=DKIM1; k=ed25519; p=%s\n" % ed)
+    z.write("mail._domainkey.ours.example v=DKIM1; k=rsa; p=%s\n" % rsa(t + "/ours.key"))
+    z.write("mail._domainkey.other.example v=DKIM1; k=rsa; p=%s\n" % rsa(t + "/other.key"))
+EOP
+$PY "$DNSPY" "$PORT" "$T/dns.log" "$T/dnszone" secure.example "$T/ta" > "$T/dns.out" 2>&1 &
+TL_PIDS="$TL_PIDS $!"
+n=0
+until grep -q ready "$T/dns.out" 2>/dev/null; do
+	n=$((n + 1)); [ $n -le 100 ] || tl_fail "DNS server did not start"; sleep 0.1
+done
+
+# The messages: NAME.eml and how each is sent (mclient options).
+H='To: bob@example.net\r\nSubject: equivalence\r\nDate: Mon, 23 Nov 2026 19:00:00 +0000\r\n'
+printf 'From: Alice <alice@ours.example>\r\n'"$H"'Message-ID: <o1@ours.example>\r\n\r\nHello Bob,\r\n\r\nthe  numbers \t are in.\r\n' > "$T/out.eml"
+printf 'From: Olga <olga@other.example>\r\n'"$H"'Message-ID: <o2@other.example>\r\n\r\nfrom the other domain\r\n' > "$T/out-other.eml"
+printf 'From: Sam <sam@sender.example>\r\n'"$H"'Message-ID: <i1@sender.example>\r\nReceived: from relay.example by mx.example; Mon, 23 Nov 2026 19:00:00 +0000\r\n\r\nHello Bob,\r\n\r\nthe  numbers \t are in.\r\n' > "$T/in-unsigned.eml"
+$PY - "$T" <<'EOP'
+import sys
+import dkim
+t = sys.argv[1]
+msg = open(t + "/in-unsigned.eml", "rb").read()
+rsa = open(t + "/sender.pem", "rb").read()
+seed = open(t + "/ed.seed", "rb").read()
+D = b"sender.example"
+def put(name, data):
+    open("%s/%s.eml" % (t, name), "wb").write(data)
+put("in-rsa", dkim.sign(msg, b"rsa", D, rsa, canonicalize=(b"relaxed", b"simple")) + msg)
+put("in-simple", dkim.sign(msg, b"rsa", D, rsa, canonicalize=(b"simple", b"simple")) + msg)
+put("in-ed", dkim.sign(msg, b"ed", D, seed, signature_algorithm=b"ed25519-sha256") + msg)
+put("in-sha1", dkim.sign(msg, b"rsa", D, rsa, signature_algorithm=b"rsa-sha1") + msg)
+put("in-altered", (dkim.sign(msg, b"rsa", D, rsa) + msg).replace(b"the  numbers", b"the  numberz"))
+put("in-nokey", dkim.sign(msg, b"missing", D, rsa) + msg)
+# Our own mail that already carries a signature (a list, a forwarder): for
+# RemoveOldSignatures.
+out = open(t + "/out.eml", "rb").read()
+put("out-presigned", dkim.sign(out, b"rsa", D, rsa) + out)
+EOP
+# NAME|MESSAGE|MCLIENT OPTIONS
+cat > "$T/cases" <<EOF
+int|out|--client-addr 127.0.0.1
+int-other|out-other|--client-addr 127.0.0.1
+int-presigned|out-presigned|--client-addr 127.0.0.1
+auth|out|--client-addr 198.51.100.7 --auth alice --auth-type PLAIN
+auth-other|out-other|--client-addr 198.51.100.7 --auth olga --auth-type PLAIN
+ext-ours|out|--client-addr 192.0.2.1
+in-rsa|in-rsa|--client-addr 192.0.2.1
+in-simple|in-simple|--client-addr 192.0.2.1
+in-ed|in-ed|--client-addr 192.0.2.1
+in-sha1|in-sha1|--client-addr 192.0.2.1
+in-altered|in-altered|--client-addr 192.0.2.1
+in-nokey|in-nokey|--client-addr 192.0.2.1
+in-unsigned|in-unsigned|--client-addr 192.0.2.1
+EOF
+
+# Differences known and explained in doc/migrating.md: CONFIG:CASE:WHAT,
+# CONFIG "*" for every configuration; WHAT is a line of equiv-norm.py's
+# output that only OpenDKIM ("od>") or only postdkim ("pd>") prints.
+cat > "$T/expected" <<'EOF'
+*:in-sha1:od> ar dkim=pass d=sender.example s=rsa
+*:in-sha1:pd> ar dkim=policy d=sender.example s=rsa
+*:in-nokey:od> ar dkim=fail d=sender.example s=missing
+*:in-nokey:pd> ar dkim=permerror d=sender.example s=missing
+EOF
+# hfields CONF OD-H PD-H CASE:DOMAIN...: where postdkim's defaults sign
+# other fields than OpenDKIM's (h= as equiv-norm.py prints it): its
+# OversignHeaders defaults to From where OpenDKIM's is empty, and its
+# SignHeaders to RFC 6376 section 5.4.1's list, which has Message-ID,
+# MIME-Version and Content-*, where OpenDKIM's does not.
+hfields() {
+	_oc=$1 _oh=$2 _ph=$3
+	shift 3
+	for _ocd in "$@"; do
+		printf '%s:od> sig d=%s s=mail a=rsa-sha256 c=relaxed/simple h=%s x=no\n' \
+		    "$_oc:${_ocd%:*}" "${_ocd#*:}" "$_oh"
+		printf '%s:pd> sig d=%s s=mail a=rsa-sha256 c=relaxed/simple h=%s x=no\n' \
+		    "$_oc:${_ocd%:*}" "${_ocd#*:}" "$_ph"
+	done >> "$T/expected"
+}
+# The outbound cases signed by the configurations that sign.
+SIGNED="int:ours.example int-other:other.example int-presigned:ours.example auth:ours.example auth-other:other.example"
+
+# run DAEMON CONF: every case through the daemon (od: Debian's opendkim,
+# pd: postdkim), normalized into $T/res-CONF-DAEMON.
+run() {
+	_d=$1 _c=$2
+	: > "$T/res-$_c-$_d"
+	while IFS='|' read -r _name _msg _opts; do
+		rm -rf "$T/o"
+		mkdir "$T/o"
+		# shellcheck disable=SC2086 # the options are words
+		"$MCLIENT" -s "unix:$T/$_c.sock" --hostname mx.ours.example $_opts -o "$T/o" \
+		    "$T/$_msg.eml" > "$T/m.log" 2>&1 ||
+			{ cat "$T/m.log" >&2; tl_fail "$_c/$_d/$_name: mclient failed"; }
+		_v=$(sed -n 's/^1 \([a-z]*\) .*/\1/p' "$T/m.log")
+		_o=-
+		[ -f "$T/o/1.eml" ] && _o="$T/o/1.eml"
+		cp "$T/m.log" "$T/log-$_c-$_d-$_name"
+		[ "$_o" = - ] || cp "$_o" "$T/out-$_c-$_d-$_name.eml"
+		$NORM "$_v" "$T/$_msg.eml" "$_o" | sed "s/^/$_name /" >> "$T/res-$_c-$_d"
+	done < "$T/cases"
+}
+
+# compare CONF: both daemons on $T/CONF.conf (its tables and keys in
+# place), one after the other, then their difference against the expected.
+compare() {
+	_c=$1
+	rm -f "$T/$_c.sock" "$T/$_c.pid"
+	opendkim -f -x "$T/$_c.conf" > "$T/od-$_c.log" 2>&1 &
+	_odpid=$!
+	TL_PIDS="$TL_PIDS $_odpid"
+	tl_wait_socket "$T/$_c.sock" "$_odpid" || { cat "$T/od-$_c.log" >&2; tl_fail "$_c: opendkim did not start"; }
+	run od "$_c"
+	tl_kill "$_odpid"
+	rm -f "$T/$_c.sock" "$T/$_c.pid"
+	"$POSTDKIM" -n -c "$T/$_c.conf" > "$T/n-$_c.log" 2>&1 ||
+		{ cat "$T/n-$_c.log" >&2; tl_fail "$_c: postdkim -n refuses the file"; }
+	pd_start "pd-$_c" "$T/$_c.conf"
+	run pd "$_c"
+	pd_stop "$PD_PID" || tl_fail "$_c: postdkim did not stop cleanly"
+	diff "$T/res-$_c-od" "$T/res-$_c-pd" | sed -n 's/^< /od> /p; s/^> /pd> /p' |
+	    while IFS= read -r _l; do
+		_who=${_l%%> *}
+		_rest=${_l#*> }
+		echo "${_rest%% *}:$_who> ${_rest#* }"
+	done | sort > "$T/diff-$_c"
+	sed -n "s/^[*]://p; s/^$_c://p" "$T/expected" | sort > "$T/want-$_c"
+	if ! cmp -s "$T/diff-$_c" "$T/want-$_c"; then
+		echo "$_c: differences found (<) and expected (>):" >&2
+		diff "$T/diff-$_c" "$T/want-$_c" >&2 || true
+		tl_fail "$_c: OpenDKIM and postdkim differ"
+	fi
+	tl_note "$_c: $(wc -l < "$T/res-$_c-od") result lines, $(grep -c . "$T/diff-$_c" || true) expected differences"
+}
+
+# localize NAME < FILE > $T/NAME.conf: the installer's file with one socket
+# (its Socket lines replaced) and the PID file in $T, the test's user, the test's DNS server and trust
+# anchor; @ETC@ is the configuration directory ($T/etc-NAME).
+localize() {
+	mkdir -p "$T/etc-$1"
+	sed -e '/^Socket[ 	]/d' \
+	    -e "s|^\(PidFile[ 	]*\).*|\1$T/$1.pid|" \
+	    -e "s|^\(UserID[ 	]*\).*|\1$ME|" \
+	    -e "s|^\(TrustAnchorFile[ 	]*\).*|\1$T/ta|" \
+	    -e "s|@ETC@|$T/etc-$1|g" > "$T/$1.conf"
+	printf 'Socket\t\t\tlocal:%s\nNameservers\t\t127.0.0.1@%s\n' "$T/$1.sock" "$PORT" >> "$T/$1.conf"
+}
+
+# keys NAME [MODE]: our two keys in $KD/NAME as the installer leaves them.
+keys() {
+	mkdir -m 700 "$KD/$1"
+	cp "$T/ours.key" "$KD/$1/ours.private"
+	cp "$T/other.key" "$KD/$1/other.private"
+	chmod "${2:-600}" "$KD/$1/ours.private" "$KD/$1/other.private"
+}
+
+[ -r /etc/opendkim.conf ] || tl_fail "/etc/opendkim.conf missing (apt-get install opendkim)"
+
+# Debian's stock file: no key, a verifier (Mode sv by default).
+localize debian < /etc/opendkim.conf
+compare debian
+
+# docker-mailserver (target/opendkim/opendkim.conf, with its setup's tables).
+localize dms <<'EOF'
+AutoRestart             Yes
+AutoRestartRate         10/1h
+UMask                   002
+Syslog                  yes
+SyslogSuccess           Yes
+LogWhy                  Yes
+RemoveOldSignatures     Yes
+
+Canonicalization        relaxed/simple
+
+ExternalIgnoreList      refile:@ETC@/TrustedHosts
+InternalHosts           refile:@ETC@/TrustedHosts
+KeyTable                refile:@ETC@/KeyTable
+SigningTable            refile:@ETC@/SigningTable
+
+Mode                    sv
+PidFile                 /var/run/opendkim/opendkim.pid
+SignatureAlgorithm      rsa-sha256
+
+UserID                  opendkim:opendkim
+
+Socket                  inet:8891@localhost
+OmitHeaders             Message-ID, Date, Return-Path, Bounces-To, Received, Comments, Keywords, Bcc, Resent-Bcc, DKIM-Signature<Paste>
+EOF
+keys dms
+printf '127.0.0.1\nlocalhost\n' > "$T/etc-dms/TrustedHosts"
+printf 'mail._domainkey.ours.example ours.example:mail:%s\nmail._domainkey.other.example other.example:mail:%s\n' \
+    "$KD/dms/ours.private" "$KD/dms/other.private" > "$T/etc-dms/KeyTable"
+printf '*@ours.example mail._domainkey.ours.example\n*@other.example mail._domainkey.other.example\n' \
+    > "$T/etc-dms/SigningTable"
+# OmitHeaders takes Message-ID and Date out; From is oversigned by postdkim only.
+# shellcheck disable=SC2086 # SIGNED is a list
+hfields dms from:subject:to from:from:subject:to $SIGNED
+compare dms
+
+# Mail-in-a-Box (setup/dkim.sh appends to Debian's stock file; its
+# management daemon writes the tables keyed by domain).
+{
+	cat /etc/opendkim.conf
+	cat <<'EOF'
+MinimumKeyBits          1024
+ExternalIgnoreList      refile:@ETC@/TrustedHosts
+InternalHosts           refile:@ETC@/TrustedHosts
+KeyTable                refile:@ETC@/KeyTable
+SigningTable            refile:@ETC@/SigningTable
+Socket                  inet:8891@localhost
+RequireSafeKeys         false
+EOF
+} | localize miab
+keys miab
+printf '127.0.0.1\n' > "$T/etc-miab/TrustedHosts"
+printf 'ours.example ours.example:mail:%s\nother.example other.example:mail:%s\n' \
+    "$KD/miab/ours.private" "$KD/miab/other.private" > "$T/etc-miab/KeyTable"
+printf '*@ours.example ours.example\n*@other.example other.example\n' > "$T/etc-miab/SigningTable"
+# Debian's OversignHeaders From: both oversign it; postdkim signs Message-ID too.
+# shellcheck disable=SC2086 # SIGNED is a list
+hfields miab date:from:from:subject:to date:from:from:message-id:subject:to $SIGNED
+compare miab
+
+# emailwiz (emailwiz.sh edits Debian's stock file: Socket lines commented
+# out, its own appended; keys 0640 root:opendkim, here the test's user and group).
+{
+	sed -e '/Socket/s/^#*/#/' /etc/opendkim.conf
+	cat <<'EOF'
+KeyTable file:@ETC@/keytable
+SigningTable refile:@ETC@/signingtable
+InternalHosts refile:@ETC@/trustedhosts
+Socket inet:12301@localhost
+EOF
+} | localize emailwiz
+keys emailwiz 640
+chgrp "$MYGROUP" "$KD/emailwiz/ours.private" "$KD/emailwiz/other.private"
+printf 'mail._domainkey.ours.example ours.example:mail:%s\nmail._domainkey.other.example other.example:mail:%s\n' \
+    "$KD/emailwiz/ours.private" "$KD/emailwiz/other.private" > "$T/etc-emailwiz/keytable"
+printf '*@ours.example mail._domainkey.ours.example\n*@other.example mail._domainkey.other.example\n' \
+    > "$T/etc-emailwiz/signingtable"
+printf '127.0.0.1\n10.1.0.0/16\n' > "$T/etc-emailwiz/trustedhosts"
+# shellcheck disable=SC2086 # SIGNED is a list
+hfields emailwiz date:from:from:subject:to date:from:from:message-id:subject:to $SIGNED
+compare emailwiz
+
+tl_note "ok: 4 configurations, $(wc -l < "$T/cases") messages each, $(($(date +%s) - START)) s"
