@@ -6,8 +6,10 @@ on (or "-" when the milter did not accept it), VERDICT mclient's verdict.
 Prints one line per added DKIM-Signature ("sig d= s= a= c= h= x=": c with
 RFC 6376's defaults filled in, h as the sorted list of field names, lower
 case, repeats kept, x as present or absent) and one per dkim result in an
-added Authentication-Results field ("ar dkim=RESULT d= s="), sorted; the
-authserv-id, comments, header.b and header.i are left out on purpose.
+added Authentication-Results field ("ar dkim=RESULT d= s="; other methods as
+"ar METHOD=RESULT"), one per other field added ("field NAME") or removed
+("removed NAME"), sorted; the authserv-id, comments, header.b, header.i and
+header.a are left out on purpose.
 
 usage: equiv-norm.py VERDICT IN OUT
 """
@@ -67,12 +69,15 @@ if outp != "-":
         elif name == "authentication-results":
             body = comments_out(val).split(";")[1:]
             for res in body:
-                m = re.match(r"\s*dkim\s*=\s*([a-z]+)", res)
+                m = re.match(r"\s*([a-z0-9-]+)\s*=\s*([a-z]+)", res)
                 if not m:
+                    continue
+                if m.group(1) != "dkim":
+                    lines.append("ar %s=%s" % (m.group(1), m.group(2)))
                     continue
                 d = re.search(r"header\.d\s*=\s*([^\s;]+)", res)
                 s = re.search(r"header\.s\s*=\s*([^\s;]+)", res)
-                lines.append("ar dkim=%s d=%s s=%s" % (m.group(1),
+                lines.append("ar dkim=%s d=%s s=%s" % (m.group(2),
                              d.group(1).lower() if d else "-", s.group(1) if s else "-"))
         else:
             lines.append("field " + name)
