@@ -196,14 +196,15 @@ compare() {
 
 # localize NAME < FILE > $T/NAME.conf: the installer's file with one socket
 # (its Socket lines replaced) and the PID file in $T, the test's user, the test's DNS server and trust
-# anchor; @ETC@ is the configuration directory ($T/etc-NAME).
+# anchor; @ETC@ is the configuration directory ($T/etc-NAME), @KEYS@ the
+# key directory ($KD/NAME).
 localize() {
 	mkdir -p "$T/etc-$1"
 	sed -e '/^Socket[ 	]/d' \
 	    -e "s|^\(PidFile[ 	]*\).*|\1$T/$1.pid|" \
 	    -e "s|^\(UserID[ 	]*\).*|\1$ME|" \
 	    -e "s|^\(TrustAnchorFile[ 	]*\).*|\1$T/ta|" \
-	    -e "s|@ETC@|$T/etc-$1|g" > "$T/$1.conf"
+	    -e "s|@ETC@|$T/etc-$1|g" -e "s|@KEYS@|$KD/$1|g" > "$T/$1.conf"
 	printf 'Socket\t\t\tlocal:%s\nNameservers\t\t127.0.0.1@%s\n' "$T/$1.sock" "$PORT" >> "$T/$1.conf"
 }
 
@@ -304,4 +305,17 @@ printf '127.0.0.1\n10.1.0.0/16\n' > "$T/etc-emailwiz/trustedhosts"
 hfields emailwiz date:from:from:subject:to date:from:from:message-id:subject:to $SIGNED
 compare emailwiz
 
-tl_note "ok: 4 configurations, $(wc -l < "$T/cases") messages each, $(($(date +%s) - START)) s"
+# Virtualmin (dkim-lib.pl: save_debian_dkim_config sets Domain to a comma
+# list of its domains, Selector and KeyFile in Debian's file, in place of the
+# commented-out lines; one key for every domain, made with mode 0700).
+sed -e "s|^#Domain.*|Domain ours.example,other.example|" -e 's|^#Selector.*|Selector mail|' \
+    -e "s|^#KeyFile.*|KeyFile @KEYS@/dkim.key|" /etc/opendkim.conf | localize virtualmin
+keys virtualmin
+cp "$T/ours.key" "$KD/virtualmin/dkim.key"
+chmod 700 "$KD/virtualmin/dkim.key"
+grep -q "^Domain ours.example,other.example" "$T/virtualmin.conf" || tl_fail "virtualmin: Domain not set"
+# shellcheck disable=SC2086 # SIGNED is a list
+hfields virtualmin date:from:from:subject:to date:from:from:message-id:subject:to $SIGNED
+compare virtualmin
+
+tl_note "ok: 5 configurations, $(wc -l < "$T/cases") messages each, $(($(date +%s) - START)) s"
