@@ -27,7 +27,10 @@ START=$(date +%s)
 # write, such as /tmp even with its sticky bit: the keys go in a private
 # directory here, in the build tree, removed on exit with $T.
 KD=$(mktemp -d "$PWD/equiv-keys.XXXXXX")
-trap 'rm -rf "$KD"; lib_cleanup' EXIT
+# modoboa's tables are in a private PostgreSQL (tests/db/dbharness.sh).
+DBH=$(cd "$TESTS_SRCDIR/../db" && pwd)/dbharness.sh
+DB=
+trap 'rm -rf "$KD"; [ -z "$DB" ] || "$DBH" stop "$DB"; lib_cleanup' EXIT
 _p=$KD
 while [ "$_p" != / ]; do
 	_p=$(dirname "$_p")
@@ -123,19 +126,19 @@ for c in in-rsa in-simple in-ed in-sha1 in-altered in-nokey; do
 	echo "*:$c:od> ar dkim-atps=neutral"
 done >> "$T/expected"
 echo "debian:int-presigned:od> ar dkim-atps=neutral" >> "$T/expected"
-# hfields CONF OD-H PD-H CASE:DOMAIN...: where postdkim's defaults sign
+# hfields CONF C OD-H PD-H CASE:DOMAIN...: where postdkim's defaults sign
 # other fields than OpenDKIM's (h= as equiv-norm.py prints it): its
 # OversignHeaders defaults to From where OpenDKIM's is empty, and its
 # SignHeaders to RFC 6376 section 5.4.1's list, which has Message-ID,
 # MIME-Version and Content-*, where OpenDKIM's does not.
 hfields() {
-	_oc=$1 _oh=$2 _ph=$3
-	shift 3
+	_oc=$1 _cc=$2 _oh=$3 _ph=$4
+	shift 4
 	for _ocd in "$@"; do
-		printf '%s:od> sig d=%s s=mail a=rsa-sha256 c=relaxed/simple h=%s x=no\n' \
-		    "$_oc:${_ocd%:*}" "${_ocd#*:}" "$_oh"
-		printf '%s:pd> sig d=%s s=mail a=rsa-sha256 c=relaxed/simple h=%s x=no\n' \
-		    "$_oc:${_ocd%:*}" "${_ocd#*:}" "$_ph"
+		printf '%s:od> sig d=%s s=mail a=rsa-sha256 c=%s h=%s x=no\n' \
+		    "$_oc:${_ocd%:*}" "${_ocd#*:}" "$_cc" "$_oh"
+		printf '%s:pd> sig d=%s s=mail a=rsa-sha256 c=%s h=%s x=no\n' \
+		    "$_oc:${_ocd%:*}" "${_ocd#*:}" "$_cc" "$_ph"
 	done >> "$T/expected"
 }
 # The outbound cases signed by the configurations that sign.
@@ -210,7 +213,7 @@ localize() {
 
 # keys NAME [MODE]: our two keys in $KD/NAME as the installer leaves them.
 keys() {
-	mkdir -m 700 "$KD/$1"
+	mkdir -p -m 700 "$KD/$1"
 	cp "$T/ours.key" "$KD/$1/ours.private"
 	cp "$T/other.key" "$KD/$1/other.private"
 	chmod "${2:-600}" "$KD/$1/ours.private" "$KD/$1/other.private"
@@ -256,7 +259,7 @@ printf '*@ours.example mail._domainkey.ours.example\n*@other.example mail._domai
     > "$T/etc-dms/SigningTable"
 # OmitHeaders takes Message-ID and Date out; From is oversigned by postdkim only.
 # shellcheck disable=SC2086 # SIGNED is a list
-hfields dms from:subject:to from:from:subject:to $SIGNED
+hfields dms relaxed/simple from:subject:to from:from:subject:to $SIGNED
 compare dms
 
 # Mail-in-a-Box (setup/dkim.sh appends to Debian's stock file; its
@@ -280,7 +283,7 @@ printf 'ours.example ours.example:mail:%s\nother.example other.example:mail:%s\n
 printf '*@ours.example ours.example\n*@other.example other.example\n' > "$T/etc-miab/SigningTable"
 # Debian's OversignHeaders From: both oversign it; postdkim signs Message-ID too.
 # shellcheck disable=SC2086 # SIGNED is a list
-hfields miab date:from:from:subject:to date:from:from:message-id:subject:to $SIGNED
+hfields miab relaxed/simple date:from:from:subject:to date:from:from:message-id:subject:to $SIGNED
 compare miab
 
 # emailwiz (emailwiz.sh edits Debian's stock file: Socket lines commented
@@ -302,7 +305,7 @@ printf '*@ours.example mail._domainkey.ours.example\n*@other.example mail._domai
     > "$T/etc-emailwiz/signingtable"
 printf '127.0.0.1\n10.1.0.0/16\n' > "$T/etc-emailwiz/trustedhosts"
 # shellcheck disable=SC2086 # SIGNED is a list
-hfields emailwiz date:from:from:subject:to date:from:from:message-id:subject:to $SIGNED
+hfields emailwiz relaxed/simple date:from:from:subject:to date:from:from:message-id:subject:to $SIGNED
 compare emailwiz
 
 # Virtualmin (dkim-lib.pl: save_debian_dkim_config sets Domain to a comma
@@ -315,7 +318,61 @@ cp "$T/ours.key" "$KD/virtualmin/dkim.key"
 chmod 700 "$KD/virtualmin/dkim.key"
 grep -q "^Domain ours.example,other.example" "$T/virtualmin.conf" || tl_fail "virtualmin: Domain not set"
 # shellcheck disable=SC2086 # SIGNED is a list
-hfields virtualmin date:from:from:subject:to date:from:from:message-id:subject:to $SIGNED
+hfields virtualmin relaxed/simple date:from:from:subject:to date:from:from:message-id:subject:to $SIGNED
 compare virtualmin
 
-tl_note "ok: 5 configurations, $(wc -l < "$T/cases") messages each, $(($(date +%s) - START)) s"
+# modoboa (modoboa-installer's opendkim.conf.tpl and opendkim.hosts.tpl;
+# the dkim view over its domain table, tests/db/schema-modoboa.sql), with
+# the database tests only (configure --disable-db-tests, as distcheck, has none).
+ncomp=5
+if [ "${EQUIV_DB:-no}" = yes ]; then
+	DB=$(mktemp -d "${TMPDIR:-/tmp}/postdkim-db.XXXXXX")
+	"$DBH" start "$DB" pgsql || tl_fail "PostgreSQL did not start"
+	. "$DB/env"
+	mkdir -m 700 "$KD/modoboa"
+	psql -X -q -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d modoboa -v ON_ERROR_STOP=1 <<EOF ||
+CREATE ROLE equiv LOGIN PASSWORD 'equivpw';
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO equiv;
+DELETE FROM admin_domain;
+INSERT INTO admin_domain (name, enable_dkim, dkim_key_selector, dkim_private_key_path) VALUES
+	('ours.example', TRUE, 'mail', '$KD/modoboa/ours.private'),
+	('other.example', TRUE, 'mail', '$KD/modoboa/other.private');
+EOF
+		tl_fail "psql: modoboa's domains"
+	localize modoboa <<EOF
+Syslog			yes
+SyslogSuccess   	Yes
+LogWhy			Yes
+LogResults  Yes
+UMask			007
+#Domain			example.com
+#KeyFile		/etc/dkimkeys/dkim.key
+#Selector		2007
+KeyTable		dsn:pgsql://equiv:equivpw@$PG_PORT+127.0.0.1/modoboa/table=dkim?keycol=id?datacol=domain_name,selector,private_key_path
+SigningTable		dsn:pgsql://equiv:equivpw@$PG_PORT+127.0.0.1/modoboa/table=dkim?keycol=domain_name?datacol=id
+#Canonicalization	simple
+#Mode			sv
+SubDomains		yes
+Canonicalization        relaxed/relaxed
+Socket                  inet:10027@localhost
+#Socket			local:/var/run/opendkim/opendkim.sock
+PidFile               /var/run/opendkim/opendkim.pid
+OversignHeaders		From
+# ResolverConfiguration     /etc/unbound/unbound.conf
+# TrustAnchorFile       /usr/share/dns/root.key
+UserID                opendkim
+ExternalIgnoreList      @ETC@/opendkim.hosts
+InternalHosts           @ETC@/opendkim.hosts
+EOF
+	chmod 640 "$T/modoboa.conf"
+	keys modoboa
+	printf '127.0.0.1\n::1\nlocalhost\n' > "$T/etc-modoboa/opendkim.hosts"
+	# shellcheck disable=SC2086 # SIGNED is a list
+	hfields modoboa relaxed/relaxed date:from:from:subject:to date:from:from:message-id:subject:to $SIGNED
+	compare modoboa
+	ncomp=6
+else
+	tl_note "modoboa (dsn:) not compared: the database tests are off (configure --disable-db-tests)"
+fi
+
+tl_note "ok: $ncomp configurations, $(wc -l < "$T/cases") messages each, $(($(date +%s) - START)) s"
