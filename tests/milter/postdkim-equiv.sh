@@ -71,6 +71,8 @@ done
 H='To: bob@example.net\r\nSubject: equivalence\r\nDate: Mon, 23 Nov 2026 19:00:00 +0000\r\n'
 printf 'From: Alice <alice@ours.example>\r\n'"$H"'Message-ID: <o1@ours.example>\r\n\r\nHello Bob,\r\n\r\nthe  numbers \t are in.\r\n' > "$T/out.eml"
 printf 'From: Olga <olga@other.example>\r\n'"$H"'Message-ID: <o2@other.example>\r\n\r\nfrom the other domain\r\n' > "$T/out-other.eml"
+printf 'From: Sue <sue@mail.ours.example>\r\n'"$H"'Message-ID: <o3@mail.ours.example>\r\n\r\nfrom a subdomain\r\n' > "$T/out-sub.eml"
+printf 'From: Fay <fay@foreign.example>\r\n'"$H"'Message-ID: <o4@foreign.example>\r\n\r\nnot one of ours\r\n' > "$T/out-foreign.eml"
 printf 'From: Sam <sam@sender.example>\r\n'"$H"'Message-ID: <i1@sender.example>\r\nReceived: from relay.example by mx.example; Mon, 23 Nov 2026 19:00:00 +0000\r\n\r\nHello Bob,\r\n\r\nthe  numbers \t are in.\r\n' > "$T/in-unsigned.eml"
 $PY - "$T" <<'EOP'
 import sys
@@ -98,6 +100,8 @@ cat > "$T/cases" <<EOF
 int|out|--client-addr 127.0.0.1
 int-other|out-other|--client-addr 127.0.0.1
 int-presigned|out-presigned|--client-addr 127.0.0.1
+int-sub|out-sub|--client-addr 127.0.0.1
+int-foreign|out-foreign|--client-addr 127.0.0.1
 auth|out|--client-addr 198.51.100.7 --auth alice --auth-type PLAIN
 auth-other|out-other|--client-addr 198.51.100.7 --auth olga --auth-type PLAIN
 ext-ours|out|--client-addr 192.0.2.1
