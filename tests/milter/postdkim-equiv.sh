@@ -30,7 +30,10 @@ KD=$(mktemp -d "$PWD/equiv-keys.XXXXXX")
 # modoboa's tables are in a private PostgreSQL (tests/db/dbharness.sh).
 DBH=$(cd "$TESTS_SRCDIR/../db" && pwd)/dbharness.sh
 DB=
-trap 'rm -rf "$KD"; [ -z "$DB" ] || "$DBH" stop "$DB"; lib_cleanup' EXIT
+# Zimbra's tables are in a private slapd (tests/ldap/ldapharness.sh).
+LDH=$(cd "$TESTS_SRCDIR/../ldap" && pwd)/ldapharness.sh
+LD=
+trap 'rm -rf "$KD"; [ -z "$DB" ] || "$DBH" stop "$DB"; [ -z "$LD" ] || "$LDH" stop "$LD"; lib_cleanup' EXIT
 _p=$KD
 while [ "$_p" != / ]; do
 	_p=$(dirname "$_p")
@@ -377,6 +380,60 @@ EOF
 	ncomp=6
 else
 	tl_note "modoboa (dsn:) not compared: the database tests are off (configure --disable-db-tests)"
+fi
+
+# Zimbra-style: KeyTable and SigningTable in LDAP, Zimbra's attribute
+# layout (the domain entry carries DKIMSelector, DKIMDomain, DKIMIdentity
+# and the key itself in DKIMKey), searched from the root with $d. Over
+# ldap: with a simple bind: OpenDKIM ignores an ldapi: URL's socket path.
+# With the LDAP tests only (configure --disable-ldap-tests has none).
+if [ "${EQUIV_LDAP:-no}" = yes ]; then
+	LD=$(mktemp -d "${TMPDIR:-/tmp}/postdkim-ldap.XXXXXX")
+	"$LDH" start "$LD" || tl_fail "slapd did not start"
+	. "$LD/env"
+	cat > "$T/zimbra.ldif" <<EOF
+dn: dc=ours,ou=domains,dc=example,dc=com
+objectClass: dcObject
+objectClass: organizationalUnit
+objectClass: dkimTestDomain
+dc: ours
+ou: ours
+dkimTestDomainName: ours.example
+DKIMSelector: mail
+DKIMDomain: ours.example
+DKIMIdentity: ours.example
+DKIMKey:: $(base64 -w 0 < "$T/ours.key")
+EOF
+	ldapadd -x -H "$LDAPI_URI" -D "$LDAP_ROOTDN" -w "$LDAP_ROOTPW" -f "$T/zimbra.ldif" \
+	    > "$T/ldapadd.log" 2>&1 || { cat "$T/ldapadd.log" >&2; tl_fail "ldapadd"; }
+	localize zimbra <<EOF
+Syslog			yes
+SyslogSuccess		yes
+LogWhy			yes
+Canonicalization	relaxed/relaxed
+Mode			sv
+KeyTable		$LDAP_URI/?DKIMDomain,DKIMSelector,DKIMKey?sub?(DKIMSelector=\$d)
+SigningTable		$LDAP_URI/?DKIMSelector?sub?(DKIMIdentity=\$d)
+LDAPBindUser		$LDAP_BINDDN
+LDAPBindPassword	$LDAP_BINDPW
+LDAPUseTLS		no
+InternalHosts		refile:@ETC@/TrustedHosts
+ExternalIgnoreList	refile:@ETC@/TrustedHosts
+OversignHeaders		From
+AutoRestart		yes
+UMask			007
+PidFile			/opt/zimbra/log/opendkim.pid
+UserID			zimbra:zimbra
+Socket			inet:8465@localhost
+EOF
+	chmod 640 "$T/zimbra.conf"
+	printf '127.0.0.1\n::1\nlocalhost\n' > "$T/etc-zimbra/TrustedHosts"
+	hfields zimbra relaxed/relaxed date:from:from:subject:to date:from:from:message-id:subject:to \
+	    int:ours.example int-presigned:ours.example auth:ours.example
+	compare zimbra
+	ncomp=$((ncomp + 1))
+else
+	tl_note "Zimbra (ldap:) not compared: the LDAP tests are off (configure --disable-ldap-tests)"
 fi
 
 tl_note "ok: $ncomp configurations, $(wc -l < "$T/cases") messages each, $(($(date +%s) - START)) s"
