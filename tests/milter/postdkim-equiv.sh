@@ -1,15 +1,18 @@
 #!/bin/sh
 # postdkim-equiv.sh - the opendkim.conf files that installers write, run by
 # Debian's OpenDKIM and by postdkim with the same file, keys and tables:
-# the same messages (outbound from InternalHosts and from an authenticated
-# client, one of them already signed; inbound signed by dkimpy with RSA,
-# Ed25519 and rsa-sha1, unsigned, altered) must come out with the same
-# signatures added (d=, s=, a=, c=, the fields in h=, x= or not), the same
-# fields removed and the same dkim= verdicts per header.d/header.s in
-# Authentication-Results (equiv-norm.py says what is compared). Each
-# difference that is not listed in EXPECTED below fails the test; each listed
-# one is explained in doc/migrating.md ("Differences from OpenDKIM, checked")
-# and must still occur, so that the list stays true.
+# Debian's stock file, docker-mailserver's, Mail-in-a-Box's, emailwiz's,
+# Virtualmin's, modoboa's (dsn:, with the database tests) and a Zimbra-style
+# one (ldap:, with the LDAP tests). The same 15 messages (outbound from
+# InternalHosts and from an authenticated client, from two domains, a
+# subdomain and a foreign one, one already signed; inbound signed by dkimpy
+# with RSA, Ed25519 and rsa-sha1, altered, with no key record, unsigned)
+# must come out with the same verdict, the same signatures added (d=, s=,
+# a=, c=, the fields in h=, x= or not), the same fields added or removed and
+# the same Authentication-Results verdicts (equiv-norm.py says what is
+# compared). Each difference that is not listed as expected below fails the
+# test; each listed one is explained in doc/migrating.md ("Differences from
+# OpenDKIM, checked") and must still occur, so that the list stays true.
 set -eu
 . "${TESTS_SRCDIR:-$(dirname "$0")}/testlib.sh"
 . "$TESTS_SRCDIR/pdlib.sh"
@@ -220,7 +223,8 @@ localize() {
 
 # keys NAME [MODE]: our two keys in $KD/NAME as the installer leaves them.
 keys() {
-	mkdir -p -m 700 "$KD/$1"
+	mkdir -p "$KD/$1"
+	chmod 700 "$KD/$1"
 	cp "$T/ours.key" "$KD/$1/ours.private"
 	cp "$T/other.key" "$KD/$1/other.private"
 	chmod "${2:-600}" "$KD/$1/ours.private" "$KD/$1/other.private"
@@ -310,7 +314,7 @@ printf 'mail._domainkey.ours.example ours.example:mail:%s\nmail._domainkey.other
     "$KD/emailwiz/ours.private" "$KD/emailwiz/other.private" > "$T/etc-emailwiz/keytable"
 printf '*@ours.example mail._domainkey.ours.example\n*@other.example mail._domainkey.other.example\n' \
     > "$T/etc-emailwiz/signingtable"
-printf '127.0.0.1\n10.1.0.0/16\n' > "$T/etc-emailwiz/trustedhosts"
+printf '127.0.0.1\n10.1.0.0/16\n1.2.3.4/24\n' > "$T/etc-emailwiz/trustedhosts"
 # shellcheck disable=SC2086 # SIGNED is a list
 hfields emailwiz relaxed/simple date:from:from:subject:to date:from:from:message-id:subject:to $SIGNED
 compare emailwiz
@@ -384,8 +388,10 @@ fi
 
 # Zimbra-style: KeyTable and SigningTable in LDAP, Zimbra's attribute
 # layout (the domain entry carries DKIMSelector, DKIMDomain, DKIMIdentity
-# and the key itself in DKIMKey), searched from the root with $d. Over
-# ldap: with a simple bind: OpenDKIM ignores an ldapi: URL's socket path.
+# and the key itself in DKIMKey), searched from the root with $d by the
+# URIs zmconfigd derives from ldap_url (the KeyTable's trailing comma
+# included). Over ldap: with a simple bind (Zimbra binds as its zmpostfix
+# account; here the harness's service account).
 # With the LDAP tests only (configure --disable-ldap-tests has none).
 if [ "${EQUIV_LDAP:-no}" = yes ]; then
 	LD=$(mktemp -d "${TMPDIR:-/tmp}/postdkim-ldap.XXXXXX")
@@ -412,7 +418,7 @@ SyslogSuccess		yes
 LogWhy			yes
 Canonicalization	relaxed/relaxed
 Mode			sv
-KeyTable		$LDAP_URI/?DKIMDomain,DKIMSelector,DKIMKey?sub?(DKIMSelector=\$d)
+KeyTable		$LDAP_URI/?DKIMDomain,DKIMSelector,DKIMKey,?sub?(DKIMSelector=\$d)
 SigningTable		$LDAP_URI/?DKIMSelector?sub?(DKIMIdentity=\$d)
 LDAPBindUser		$LDAP_BINDDN
 LDAPBindPassword	$LDAP_BINDPW
