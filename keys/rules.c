@@ -527,8 +527,9 @@ st_try(struct st_search *s, const char *key)
 /*
  * The SigningTable search. refile: one match of the address, in file
  * order. Otherwise OpenDKIM's order: user@host, host, user@.parent and
- * .parent for each parent, then (SubDomains) each bare parent, then
- * user@* and *.
+ * .parent for each parent, then user@* and *. SubDomains plays no part:
+ * OpenDKIM applies it to Domain only, and a bare parent here would sign
+ * mail that OpenDKIM leaves to "*" or unsigned.
  */
 static void
 st_search(struct st_search *s, const char *local)
@@ -545,14 +546,12 @@ st_search(struct st_search *s, const char *local)
 	}
 	if (st_try(s, addr) || st_try(s, domain))
 		return;
-	for (pass = 0; pass < 3; pass++) {
-		if (pass == 2 && !s->r->set.subdomains)
-			break;
+	for (pass = 0; pass < 2; pass++) {
 		for (p = strchr(domain, '.'); p != NULL && p[1] != '\0'; p = strchr(p + 1, '.')) {
 			if (pass == 0)
 				snprintf(key, sizeof(key), "%s@%s", local, p);
 			else
-				snprintf(key, sizeof(key), "%s", pass == 1 ? p : p + 1);
+				snprintf(key, sizeof(key), "%s", p);
 			if (st_try(s, key))
 				return;
 		}

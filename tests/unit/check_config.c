@@ -949,10 +949,14 @@ START_TEST(tables_subdomains_and_wildcards)
 	ck_assert_uint_eq(signers(cfg, "u", "sub.example.com", s, 4), 1);
 	ck_assert_str_eq(dkim_signer_domain(s[0]), "example.net");	/* only "*" */
 	config_free(cfg);
+	/*
+	 * SubDomains is for Domain only: OpenDKIM (Debian's 2.11) does not
+	 * look the bare parent up in a SigningTable, the "*" entry still decides.
+	 */
 	cfg = load("KeyTable file:%s\nSigningTable %s\nSubDomains yes\n", kt, st);
 	ck_loads(cfg);
 	ck_assert_uint_eq(signers(cfg, "u", "sub.example.com", s, 4), 1);
-	ck_assert_str_eq(dkim_signer_domain(s[0]), "example.com");
+	ck_assert_str_eq(dkim_signer_domain(s[0]), "example.net");
 	config_free(cfg);
 }
 END_TEST
