@@ -65,7 +65,7 @@ while [ $# -gt 0 ]; do
 	-d) secs=$2; shift ;;
 	-w) w=$2; shift ;;
 	-r) reps=$2; shift ;;
-	-h|--help) sed -n '2,45p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,46p' "$0"; exit 0 ;;
 	*) echo "ldap.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
