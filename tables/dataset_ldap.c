@@ -11,7 +11,9 @@
  * "" when it has none): a KeyTable reads domain, selector and key from
  * three attributes. No entry, or no such base, is no row. A walk (postdkim
  * -n, host lists) takes "$d" as "" in BASE and "*" in FILTER, every entry
- * a row keyed by the value of its DN's first RDN. Further URLs name more
+ * a row keyed by the value of its DN's first RDN, read in pages (RFC 2696
+ * paged results) so that a server's size limit per search (slapd's 500 by
+ * default) does not cut it short. Further URLs name more
  * servers, tried in turn; base, attributes, scope and filter are the
  * first URL's. An ldapi: URL's socket path is used (OpenDKIM ignores it).
  *
@@ -42,13 +44,15 @@
 
 #define LDAP_URLS_MAX 8		/* as OpenDKIM */
 #define LDAP_KEY_MAX 1024	/* longer keys (addresses) have no entry */
+#define LDAP_PAGE 500		/* entries a page of a walk: slapd's default size limit */
 
 #define LD_FUNCS(X) X(ldap_initialize) X(ldap_set_option) X(ldap_get_option) \
 	X(ldap_start_tls_s) X(ldap_sasl_bind_s) X(ldap_sasl_interactive_bind_s) \
 	X(ldap_search_ext_s) X(ldap_first_entry) X(ldap_next_entry) X(ldap_get_values_len) \
 	X(ldap_value_free_len) X(ldap_msgfree) X(ldap_unbind_ext_s) X(ldap_err2string) \
 	X(ldap_url_parse) X(ldap_free_urldesc) X(ldap_get_dn) X(ldap_str2dn) X(ldap_dnfree) \
-	X(ldap_memfree)
+	X(ldap_memfree) X(ldap_create_page_control) X(ldap_parse_pageresponse_control) \
+	X(ldap_parse_result) X(ldap_control_find) X(ldap_control_free) X(ldap_controls_free)
 #define LD_MEMBER(f) __typeof__(f) *f;
 static struct {
 	LD_FUNCS(LD_MEMBER)
@@ -437,6 +441,86 @@ ld_rdn_value(LDAP *l, LDAPMessage *e)
 	return v;
 }
 
+/* The rows of a search's result: its first entry for key, every entry for a walk. */
+static size_t
+ld_rows(LDAP *l, const struct ldapspec *sp, LDAPMessage *res, const char *key,
+    struct dsrows *out)
+{
+	LDAPMessage *e;
+	size_t n = 0;
+	char *k;
+
+	for (e = ld.ldap_first_entry(l, res); e != NULL; e = ld.ldap_next_entry(l, e)) {
+		n++;
+		if (key != NULL) {
+			ld_row(l, sp, e, key, out);
+			break;
+		}
+		if ((k = ld_rdn_value(l, e)) != NULL) {
+			ld_row(l, sp, e, k, out);
+			free(k);
+		}
+	}
+	return n;
+}
+
+/*
+ * A walk, page after page until the server's cookie is empty. The control
+ * is not critical: a server without it answers the whole search at once,
+ * within its size limit. A server that refuses the page size (slapd's
+ * size.pr below it) is asked for half as many. The search's result code.
+ */
+static int
+ld_walk(LDAP *l, const struct ldapspec *sp, const char *base, const char *filter,
+    struct timeval *tv, struct dsrows *out)
+{
+	struct berval cookie = { 0, NULL };
+	LDAPControl *page, *req[2] = { NULL, NULL }, **resp;
+	LDAPMessage *res;
+	ber_int_t size = LDAP_PAGE, estimate;
+	size_t n;
+	int rc, code;
+
+	for (;;) {
+		if ((rc = ld.ldap_create_page_control(l, size, &cookie, 0, &req[0])) !=
+		    LDAP_SUCCESS)
+			break;
+		res = NULL;
+		rc = ld.ldap_search_ext_s(l, base, sp->scope, filter, (char **)sp->attrs, 0, req,
+		    NULL, tv, 0, &res);
+		ld.ldap_control_free(req[0]);
+		if (rc == LDAP_ADMINLIMIT_EXCEEDED && cookie.bv_len == 0 && size > 1) {
+			ld.ldap_msgfree(res);
+			size /= 2;
+			continue;
+		}
+		if (rc != LDAP_SUCCESS) {
+			ld.ldap_msgfree(res);
+			break;
+		}
+		n = ld_rows(l, sp, res, NULL, out);
+		ld.ldap_memfree(cookie.bv_val);
+		cookie.bv_val = NULL;
+		cookie.bv_len = 0;
+		resp = NULL;
+		rc = ld.ldap_parse_result(l, res, &code, NULL, NULL, NULL, &resp, 0);
+		ld.ldap_msgfree(res);
+		if (rc == LDAP_SUCCESS &&
+		    (page = ld.ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, resp, NULL)) != NULL)
+			rc = ld.ldap_parse_pageresponse_control(l, page, &estimate, &cookie);
+		ld.ldap_controls_free(resp);
+		if (rc != LDAP_SUCCESS || cookie.bv_len == 0)
+			break;
+		/* A further page after an empty one would go round for ever. */
+		if (n == 0) {
+			rc = LDAP_LOOP_DETECT;
+			break;
+		}
+	}
+	ld.ldap_memfree(cookie.bv_val);
+	return rc;
+}
+
 /* Search for key (NULL: walk). */
 static int
 ld_query(void *conn, const struct dsn *d, const char *key, unsigned timeout_ms,
@@ -444,8 +528,9 @@ ld_query(void *conn, const struct dsn *d, const char *key, unsigned timeout_ms,
 {
 	const struct ldapspec *sp = d->ext;
 	struct timeval tv = { (time_t)(timeout_ms / 1000), (suseconds_t)(timeout_ms % 1000) * 1000 };
-	LDAPMessage *res = NULL, *e;
-	char *base, *filter, *k;
+	LDAPMessage *res = NULL;
+	char *base, *filter;
+	size_t len;
 	int rc;
 
 	if (key != NULL && strlen(key) > LDAP_KEY_MAX)
@@ -459,8 +544,11 @@ ld_query(void *conn, const struct dsn *d, const char *key, unsigned timeout_ms,
 		return -1;
 	}
 	/* A lookup reads the first entry only: the server need send no more. */
-	rc = ld.ldap_search_ext_s(conn, base, sp->scope, filter, (char **)sp->attrs, 0, NULL,
-	    NULL, &tv, key != NULL ? 1 : 0, &res);
+	if (key != NULL)
+		rc = ld.ldap_search_ext_s(conn, base, sp->scope, filter, (char **)sp->attrs, 0,
+		    NULL, NULL, &tv, 1, &res);
+	else
+		rc = ld_walk(conn, sp, base, filter, &tv, out);
 	free(base);
 	free(filter);
 	if (rc == LDAP_NO_SUCH_OBJECT || (key != NULL && LDAP_NAME_ERROR(rc))) {
@@ -472,19 +560,23 @@ ld_query(void *conn, const struct dsn *d, const char *key, unsigned timeout_ms,
 		if (rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT || rc == LDAP_CONNECT_ERROR ||
 		    rc == LDAP_UNAVAILABLE || rc == LDAP_BUSY)
 			*broken = 1;
+		/*
+		 * Paged, the total is still capped by the server's hard size
+		 * limit (slapd's 500 by default) unless it allows more.
+		 */
+		if (key == NULL && (rc == LDAP_SIZELIMIT_EXCEEDED ||
+		    rc == LDAP_ADMINLIMIT_EXCEEDED) && (len = strlen(err)) < errsize)
+			snprintf(err + len, errsize - len, ": the server returns fewer entries "
+			    "than the table has to %s; let it page past its size limit "
+			    "(OpenLDAP: limits dn.exact=\"%s\" size.prtotal=unlimited, "
+			    "olcLimits in cn=config) or raise the limit",
+			    d->user != NULL ? d->user : "this identity",
+			    d->user != NULL ? d->user : "DN");
 		ld.ldap_msgfree(res);
 		return -1;
 	}
-	for (e = ld.ldap_first_entry(conn, res); e != NULL; e = ld.ldap_next_entry(conn, e)) {
-		if (key != NULL) {
-			ld_row(conn, sp, e, key, out);
-			break;
-		}
-		if ((k = ld_rdn_value(conn, e)) != NULL) {
-			ld_row(conn, sp, e, k, out);
-			free(k);
-		}
-	}
+	if (key != NULL)
+		ld_rows(conn, sp, res, key, out);
 	ld.ldap_msgfree(res);
 	return 0;
 }

@@ -16,6 +16,10 @@
 # Entries under dc=example,dc=com are readable by bound users only (the
 # service account uid=dkim,ou=services and SASL EXTERNAL identities over
 # ldapi:), not anonymously: a missing bind shows.
+# With LDAP_SIZELIMIT=N in the environment at start, a search returns at
+# most N entries (sizelimit N), except that the service account may page
+# past it in pages of at most 4 (size.pr=4 size.prtotal=unlimited, as an
+# administrator would allow).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -109,6 +113,10 @@ directory $dir/data
 access to attrs=userPassword by anonymous auth by * none
 access to * by users read by * none
 EOC
+	if [ -n "${LDAP_SIZELIMIT:-}" ]; then
+		printf 'sizelimit %s\nlimits dn.exact="%s" size.pr=4 size.prtotal=unlimited\n' \
+		    "$LDAP_SIZELIMIT" "$LDAP_BINDDN" >> "$dir/slapd.conf"
+	fi
 	cat > "$dir/base.ldif" <<EOL
 dn: dc=example,dc=com
 objectClass: dcObject

@@ -9,6 +9,9 @@
 # signing, uncached domains are tempfailed, foreign mail passes; after the
 # restart everything signs. -n binds and names the server; with a wrong
 # password it names the server's error, and the password is in no output.
+# slapd returns at most 5 entries a search (sizelimit 5, as its default
+# 500 on a large directory): -n reads a larger table page by page (RFC 2696)
+# where the server lets it, and otherwise names the setting to change.
 set -eu
 . "${TESTS_SRCDIR:-$(dirname "$0")}/testlib.sh"
 . "$TESTS_SRCDIR/pdlib.sh"
@@ -18,7 +21,7 @@ H=$(cd "$TESTS_SRCDIR/../ldap" && pwd)/ldapharness.sh
 command -v ldapadd >/dev/null 2>&1 || tl_skip "ldapadd not installed (apt-get install ldap-utils)"
 LD=$(mktemp -d "${TMPDIR:-/tmp}/postdkim-ldap.XXXXXX")
 trap '"$H" stop "$LD"; lib_cleanup' EXIT
-"$H" start "$LD" || tl_fail "slapd did not start"
+LDAP_SIZELIMIT=5 "$H" start "$LD" || tl_fail "slapd did not start"
 . "$LD/env"
 
 # ldif FILE: add entries as the directory's administrator.
@@ -179,8 +182,41 @@ export LDAPTLS_CACERT
 "$POSTDKIM" -n -c "$T/t.conf" > "$T/n-t.log" 2>&1 || { cat "$T/n-t.log" >&2; tl_fail "postdkim -n (StartTLS)"; }
 "$POSTDKIM" -n -c "$T/s.conf" > "$T/n-s.log" 2>&1 || { cat "$T/n-s.log" >&2; tl_fail "postdkim -n (ldaps:)"; }
 grep -q "LDAP server $LDAPS_URI" "$T/n-s.log" || { cat "$T/n-s.log" >&2; tl_fail "-n (ldaps:): no server named"; }
+# More entries than the server returns to one search: -n reads them all,
+# in pages, as the service account (allowed to page past the limit).
+bulk() {
+	printf '\ndn: ou=d%s.bulk.example,ou=bulk,dc=example,dc=com\n' $1
+	printf 'objectClass: organizationalUnit\nobjectClass: DKIM\nou: d%s.bulk.example\n' $1
+	printf 'DKIMSelector: s%s\nDKIMDomain: d%s.bulk.example\nDKIMIdentity: d%s.bulk.example\n' $1 $1 $1
+	printf 'DKIMKey:: %s\n' "$2"
+}
+{ printf 'dn: ou=bulk,dc=example,dc=com\nobjectClass: organizationalUnit\nou: bulk\n'
+  for i in 1 2 3 4 5 6 7 8; do bulk $i "$(b64 "$T/k1.key")"; done; } > "$T/bulk.ldif"
+ldif "$T/bulk.ldif"
+cat > "$T/big.conf" <<EOF
+SigningTable	$LDAP_URI/ou=bulk,dc=example,dc=com?DKIMSelector?sub?(DKIMIdentity=\$d)
+KeyTable	$LDAP_URI/ou=bulk,dc=example,dc=com?DKIMDomain,DKIMSelector,DKIMKey?sub?(DKIMSelector=\$d)
+LDAPBindUser	$LDAP_BINDDN
+LDAPBindPassword	$LDAP_BINDPW
+Socket	local:$T/big.sock
+Syslog	no
+EOF
+"$POSTDKIM" -n -c "$T/big.conf" > "$T/n-big.log" 2>&1 || { cat "$T/n-big.log" >&2; tl_fail "postdkim -n (8 entries, size limit 5)"; }
+# A broken key in the last page is found: every entry was read.
+bulk 9 "$(printf 'not a key' | base64)" > "$T/bulk9.ldif"
+ldif "$T/bulk9.ldif"
+"$POSTDKIM" -n -c "$T/big.conf" > "$T/n-big9.log" 2>&1 && tl_fail "-n (9 entries): the broken key is not found"
+grep -q "d9.bulk.example.*key" "$T/n-big9.log" && ! grep -q "Size limit" "$T/n-big9.log" ||
+	{ cat "$T/n-big9.log" >&2; tl_fail "-n (9 entries): the broken entry not named"; }
+# An identity the server does not let page past the limit (SASL EXTERNAL
+# here): -n fails, naming the server setting to change.
+sed "s|$LDAP_URI/|$LDAPI_URI/|; /^LDAPBind/d; s/big.sock/bigx.sock/" "$T/big.conf" > "$T/bigx.conf"
+printf 'LDAPAuthMechanism\tEXTERNAL\n' >> "$T/bigx.conf"
+"$POSTDKIM" -n -c "$T/bigx.conf" > "$T/n-bigx.log" 2>&1 && tl_fail "-n passes past the server's size limit"
+grep -q "Size limit exceeded (4).*limits dn.exact=.*size.prtotal=unlimited" "$T/n-bigx.log" ||
+	{ cat "$T/n-bigx.log" >&2; tl_fail "-n: size limit: no setting named"; }
 nopw "$T"/n*.log
-tl_note "-n binds and names the server, or its error"
+tl_note "-n binds and names the server, or its error; reads 9 entries past a size limit of 5"
 
 # start NAME: pd_start, then wait until the daemon accepts connections (its
 # socket file appears before it listens).
