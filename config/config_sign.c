@@ -41,6 +41,83 @@ get_canon(struct load *ld, dkim_signer_opts *o)
 	return 0;
 }
 
+/*
+ * OpenDKIM's "*,+name,-name" form of SignHeaders, OversignHeaders and
+ * OmitHeaders: a first entry "*" makes the rest a change to the default
+ * list (base) instead of a list of its own; "+name" or a bare name adds,
+ * "-name" takes away. OmitHeaders' default omits nothing that the default
+ * SignHeaders signs, so its base is empty, and "-name" there asks for the
+ * field to be signed (added to *sign when that is a change too, or when
+ * SignHeaders is unset).
+ */
+static int
+header_delta(struct load *ld, enum kw k, char ***v, const char *const *base)
+{
+	char **in = *v, **out;
+	size_t n = 0, i, j, cap;
+
+	if (in == NULL || in[0] == NULL || strcmp(in[0], "*") != 0)
+		return 0;
+	for (cap = 1; in[cap]; cap++)
+		;
+	for (i = 0; base != NULL && base[i]; i++)
+		cap++;
+	if ((out = calloc(cap + 1, sizeof(*out))) == NULL)
+		return config_kwerr(ld, k, "out of memory");
+	for (i = 0; base != NULL && base[i]; i++)
+		if ((out[n++] = strdup(base[i])) == NULL)
+			goto nomem;
+	for (i = 1; in[i]; i++) {
+		const char *name = in[i] + (in[i][0] == '+' || in[i][0] == '-');
+
+		for (j = 0; j < n && strcasecmp(out[j], name) != 0; j++)
+			;
+		if (in[i][0] == '-' && j < n) {
+			free(out[j]);
+			out[j] = out[--n];
+			out[n] = NULL;
+		} else if (in[i][0] != '-' && j == n && *name != '\0' &&
+		    (out[n++] = strdup(name)) == NULL) {
+			goto nomem;
+		}
+	}
+	config_strv_free(in);
+	*v = out;
+	return 0;
+nomem:
+	config_strv_free(out);
+	return config_kwerr(ld, k, "out of memory");
+}
+
+/* OmitHeaders "*,-name": name is to be signed; added to a SignHeaders change or the default. */
+static int
+unomit(struct load *ld, char ***sign, char **omit)
+{
+	size_t i, n = 0;
+	char **v;
+
+	if (omit == NULL || omit[0] == NULL || strcmp(omit[0], "*") != 0)
+		return 0;
+	for (i = 1; omit[i]; i++)
+		n += omit[i][0] == '-' && omit[i][1] != '\0';
+	if (n == 0 || (*sign != NULL && strcmp((*sign)[0] ? (*sign)[0] : "", "*") != 0))
+		return 0;	/* a SignHeaders list of its own is what is signed */
+	if (*sign == NULL) {
+		if ((*sign = calloc(2, sizeof(**sign))) == NULL || ((*sign)[0] = strdup("*")) == NULL)
+			return config_kwerr(ld, K_OMIT, "out of memory");
+	}
+	for (i = 0; (*sign)[i]; i++)
+		;
+	if ((v = realloc(*sign, (i + n + 1) * sizeof(*v))) == NULL)
+		return config_kwerr(ld, K_OMIT, "out of memory");
+	*sign = v;
+	for (n = 1; omit[n]; n++)
+		if (omit[n][0] == '-' && omit[n][1] != '\0' && (v[i++] = strdup(omit[n] + 1)) == NULL)
+			return v[i - 1] = NULL, config_kwerr(ld, K_OMIT, "out of memory");
+	v[i] = NULL;
+	return 0;
+}
+
 /* The settings every signer shares. */
 static int
 get_signer_opts(struct load *ld, dkim_signer_opts *o)
@@ -56,6 +133,11 @@ get_signer_opts(struct load *ld, dkim_signer_opts *o)
 	for (i = 0; i < 3; i++)
 		if (ld->set[lk[i]].value && config_strv(ld, lk[i], &ld->lists[i], NULL, 1) < 0)
 			return -1;
+	if (unomit(ld, &ld->lists[0], ld->lists[2]) < 0 ||
+	    header_delta(ld, K_SIGNHEADERS, &ld->lists[0], dkim_default_sign_headers) < 0 ||
+	    header_delta(ld, K_OVERSIGN, &ld->lists[1], dkim_default_oversign_headers) < 0 ||
+	    header_delta(ld, K_OMIT, &ld->lists[2], NULL) < 0)
+		return -1;
 	o->sign_headers = (const char *const *)ld->lists[0];
 	o->oversign_headers = (const char *const *)ld->lists[1];
 	o->omit_headers = (const char *const *)ld->lists[2];

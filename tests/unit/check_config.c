@@ -8,6 +8,7 @@
  */
 #include <pwd.h>
 #include <stdarg.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +276,76 @@ START_TEST(every_keyword)
 	/* On-Default other than accept is worth a warning: it covers our unsignable mail. */
 	ck_assert_ptr_nonnull(strstr(warnings, "On-Default tempfail"));
 	config_free(cfg);
+}
+END_TEST
+
+/* The h= list (up to ';') of a signature, lower-cased, with ':' around each name. */
+static char *
+h_list(const char *sig)
+{
+	const char *h = strstr(sig, "h=");
+	size_t n, i, k = 0;
+	char *out;
+
+	ck_assert_ptr_nonnull(h);
+	h += 2;
+	n = strcspn(h, ";");
+	out = malloc(n + 3);
+	ck_assert_ptr_nonnull(out);
+	out[k++] = ':';
+	for (i = 0; i < n; i++)
+		if (!isspace((unsigned char)h[i]))
+			out[k++] = (char)tolower((unsigned char)h[i]);
+	out[k++] = ':';
+	out[k] = '\0';
+	return out;
+}
+
+/* How many times name is in the h= list h (as made by h_list). */
+static int
+h_count(const char *h, const char *name)
+{
+	char pat[64];
+	int n = 0;
+
+	snprintf(pat, sizeof(pat), ":%s:", name);
+	for (h = strstr(h, pat); h != NULL; h = strstr(h + 1, pat))
+		n++;
+	return n;
+}
+
+/* OpenDKIM's "*,+name,-name": the default list changed, not replaced. */
+START_TEST(header_list_deltas)
+{
+	/* Times each name of the test message (and x-extra) is in h=. */
+	static const struct {
+		const char *lines;
+		int from, to, date, subject, extra;
+	} c[] = {
+		{ "SignHeaders *,-Subject\n", 2, 1, 1, 0, 0 },
+		{ "SignHeaders *,+X-Extra\nOversignHeaders *,+X-Extra\n", 2, 1, 1, 1, 1 },
+		{ "OversignHeaders *,+Subject\n", 2, 1, 1, 2, 0 },
+		{ "OmitHeaders *,+To\n", 2, 0, 1, 1, 0 },
+		{ "OmitHeaders *,-Bcc\n", 2, 1, 1, 1, 0 },
+	};
+	struct config *cfg;
+	char *sig, *h;
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		cfg = load("Domain a.example\nKeyFile %s/rsa.key\nSelector s\n%s", tk_dir, c[i].lines);
+		ck_loads(cfg);
+		sig = sign_one(cfg, "x", "a.example", 1, 0);
+		h = h_list(sig);
+		ck_assert_msg(h_count(h, "from") == c[i].from && h_count(h, "to") == c[i].to &&
+		    h_count(h, "date") == c[i].date && h_count(h, "subject") == c[i].subject &&
+		    h_count(h, "x-extra") == c[i].extra, "%s: h=%s", c[i].lines, h);
+		ck_assert_msg(strchr(h, '*') == NULL && strchr(h, '+') == NULL &&
+		    strstr(h, ":-") == NULL, "%s: h=%s", c[i].lines, h);
+		free(h);
+		free(sig);
+		config_free(cfg);
+	}
 }
 END_TEST
 
@@ -1356,6 +1427,7 @@ main(void)
 	tk_dir_fixture(tc, "postdkim-cfg", 0);
 	tcase_add_unchecked_fixture(tc, put_keys, NULL);
 	tm_add(tc, opendkim_settings, NULL);
+	tm_add(tc, header_list_deltas, NULL);
 	tm_add(tc, five_lines, every_keyword, on_default_blanket, unknown_keyword,
 	    ignored_keywords, verify_keywords, errors_name_place, password_never_shown,
 	    nothing_to_sign,
