@@ -28,8 +28,27 @@ MYGROUP=$(id -gn)
 START=$(date +%s)
 # OpenDKIM refuses (RequireSafeKeys) a key below a directory others may
 # write, such as /tmp even with its sticky bit: the keys go in a private
-# directory here, in the build tree, removed on exit with $T.
-KD=$(mktemp -d "$PWD/equiv-keys.XXXXXX")
+# directory below the first of /run (as root), the build tree and $HOME
+# whose parents only their owners may write; removed on exit.
+safe_base() {
+	for _b in "$@"; do
+		[ -d "$_b" ] && [ -w "$_b" ] || continue
+		_p=$(cd "$_b" && pwd -P)
+		_ok=1
+		while :; do
+			case $(stat -c %A "$_p") in ????????w?) _ok=0 ;; esac
+			[ "$_p" != / ] || break
+			_p=$(dirname "$_p")
+		done
+		[ $_ok = 0 ] || { echo "$_b"; return 0; }
+	done
+	return 1
+}
+_run=/nonexistent
+[ "$(id -u)" != 0 ] || _run=/run
+_base=$(safe_base "$_run" "$PWD" "${HOME:-/nonexistent}") ||
+	tl_fail "no directory for the keys whose parents only their owners may write (OpenDKIM would refuse them): run as root, or build below such a directory"
+KD=$(mktemp -d "$_base/postdkim-equiv-keys.XXXXXX")
 # modoboa's tables are in a private PostgreSQL (tests/db/dbharness.sh).
 DBH=$(cd "$TESTS_SRCDIR/../db" && pwd)/dbharness.sh
 DB=
@@ -37,13 +56,6 @@ DB=
 LDH=$(cd "$TESTS_SRCDIR/../ldap" && pwd)/ldapharness.sh
 LD=
 trap 'rm -rf "$KD"; [ -z "$DB" ] || "$DBH" stop "$DB"; [ -z "$LD" ] || "$LDH" stop "$LD"; lib_cleanup' EXIT
-_p=$KD
-while [ "$_p" != / ]; do
-	_p=$(dirname "$_p")
-	case $(stat -c %A "$_p") in
-	????????w?) tl_fail "$_p is writable by others: OpenDKIM would refuse the keys below it (build elsewhere)" ;;
-	esac
-done
 
 # Keys: ours (two domains) and a sender's; the zone publishes all of them.
 pd_key ours rsa
