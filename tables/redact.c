@@ -39,9 +39,12 @@ redact_find(const char *s, size_t *off, size_t *len)
 		if (redact_ldap(s, p) && strspn(pw, "0123456789") > 0 &&
 		    pw[strspn(pw, "0123456789")] != '@')
 			continue;
-		if ((at = strchr(pw, '@')) == NULL)
+		if ((at = strchr(pw, '@')) == NULL) {
 			end = pw + strcspn(pw, "/" REDACT_WORDEND);
-		else {
+			/* "URL: text": the message's own colon, no password. */
+			if (end == pw)
+				continue;
+		} else {
 			/* The host follows the last '@' before the next '/'. */
 			slash = at + strcspn(at, "/");
 			for (end = at; (at = memchr(at + 1, '@', (size_t)(slash - at - 1))) != NULL;)

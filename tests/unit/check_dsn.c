@@ -142,6 +142,9 @@ START_TEST(redaction)
 		{ "ldap://127.0.0.1:389/o=x?a?sub?(m=a@b)", "ldap://127.0.0.1:389/o=x?a?sub?(m=a@b)" },
 		{ "ldapi://h:636, base", "ldapi://h:636, base" },
 		{ "pgsql://u:389/db", "pgsql://u:***/db" },
+		/* A message's own ": " after a URL with no password in it. */
+		{ "LDAP at ldapi://%2Frun%2Fs%2Fldapi: Size limit exceeded (4)",
+		    "LDAP at ldapi://%2Frun%2Fs%2Fldapi: Size limit exceeded (4)" },
 		/* Nothing that looks like a password. */
 		{ "dsn:pgsql://h/db/table=t?filter=a:b@c", "dsn:pgsql://h/db/table=t?filter=a:b@c" },
 		{ "/etc/kt:3: KeyTable entry 'k': u@x:y", "/etc/kt:3: KeyTable entry 'k': u@x:y" },
