@@ -17,7 +17,7 @@ SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 
 # Build and test dependencies, all from Debian's archive.
-PACKAGES="build-essential autoconf automake pkg-config libssl-dev libmilter-dev libidn2-dev check
+PACKAGES="build-essential autoconf automake pkg-config libssl-dev libmilter-dev libidn2-dev libsystemd-dev check
  clang libclang-rt-14-dev python3 python3-dkim python3-nacl python3-dnspython python3-cryptography python3-authres libmail-dkim-perl libunbound-dev
  opendkim opendkim-tools miltertest dnsmasq-base postfix dovecot-core swaks valgrind
  openssl procps iproute2 util-linux libpq-dev libmariadb-dev postgresql mariadb-server

@@ -35,8 +35,12 @@
 #include "../milter/offline.h"
 #include "../milter/reload.h"
 #include "listen.h"
+#include "loaded.h"
+#include "notify.h"
 #include "pidfile.h"
+#include "probe.h"
 #include "privs.h"
+#include "reloadwait.h"
 #include "signals.h"
 
 #ifndef PACKAGE_VERSION
@@ -46,6 +50,10 @@
 #define EXIT_CONFIG 1
 #define EXIT_USAGE 2
 #define EXIT_RUNTIME 3
+
+/* How long start-up waits for the socket to answer, and postdkim -r for a reload. */
+#define READY_TIMEOUT_MS 30000
+#define RELOAD_WAIT_S 60
 
 /* How long a stop waits for messages in progress before exiting anyway. */
 #define STOP_TIMEOUT_MS 15000
@@ -59,10 +67,13 @@ static void usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: postdkim [-fn] [-c FILE] [-F UNIXTIME]\n"
+	    "       postdkim -r [-c FILE]\n"
 	    "       postdkim [-c FILE] [-F UNIXTIME] [-a ADDR] [-u USER] [-d NAME] -t MESSAGE\n"
 	    "       postdkim -V | -h\n"
 	    "  -c FILE      configuration file (default " CONFIG_DEFAULT_PATH ")\n"
 	    "  -n           check the configuration and keys, then exit\n"
+	    "  -r           reload the running postdkim (PidFile) and wait until it has\n"
+	    "               loaded the new configuration\n"
 	    "  -f           stay in the foreground and log to standard error\n"
 	    "  -t MESSAGE   sign MESSAGE (\"-\" = stdin) as the milter would, print it\n"
 	    "  -a ADDR      with -t: client address (default 127.0.0.1)\n"
@@ -102,15 +113,20 @@ static struct config *conf_load(int check_keys, char *err, size_t errsize)
 	    config_open(conf_path, conf_warn, NULL, err, errsize);
 }
 
-/* Reload configuration and keys; on any error keep the one in force. */
-static void conf_reload(const struct config *cur)
+/*
+ * Reload configuration and keys; on any error keep the one in force and
+ * say why in why (which stays "" on success).
+ */
+static void conf_reload(const struct config *cur, char *why, size_t whysize)
 {
 	struct config *cfg;
 	struct runcfg *rc;
 	char err[1024];
 
 	log_msg(LOG_INFO, "reloading %s", conf_path);
+	why[0] = '\0';
 	if ((cfg = conf_load(0, err, sizeof(err))) == NULL) {
+		snprintf(why, whysize, "%s", err);
 		/* After start-up keys are read as the run-time user, not as root. */
 		log_msg(LOG_ERR, "reload failed, keeping the configuration in force: %s%s", err,
 		    geteuid() != 0 && strstr(err, "ermission denied") != NULL ?
@@ -118,6 +134,7 @@ static void conf_reload(const struct config *cur)
 		return;
 	}
 	if ((rc = reload_prepare(cfg, err, sizeof(err))) == NULL) {
+		snprintf(why, whysize, "%s", err);
 		log_msg(LOG_ERR, "reload failed, keeping the configuration in force: %s%s", err,
 		    geteuid() != 0 && strstr(err, "ermission denied") != NULL ?
 		    " (reloads run as the UserID user: it must be able to read the KeyFile)" : "");
@@ -206,6 +223,7 @@ static int signal_loop(pthread_t tid, int *mresult)
 	long busy;
 	ssize_t n;
 	struct runcfg *rc;
+	char why[1024];
 
 	for (;;) {
 		pfd.fd = sig_pipe[0];
@@ -250,8 +268,12 @@ static int signal_loop(pthread_t tid, int *mresult)
 		case SIGHUP:
 		case SIGUSR1:
 			if (!stopping) {
+				loaded_reloading();
 				rc = reload_acquire();
-				conf_reload(rc ? rc->cfg : NULL);
+				conf_reload(rc ? rc->cfg : NULL, why, sizeof(why));
+				reload_release(rc);
+				rc = reload_acquire();
+				loaded_reloaded(rc, why[0] ? why : NULL);
 				reload_release(rc);
 			}
 			break;
@@ -259,6 +281,7 @@ static int signal_loop(pthread_t tid, int *mresult)
 		case SIGINT:
 			if (!stopping) {
 				stopping = 1;
+				loaded_stopping();
 				callbacks_stopping();
 				if ((busy = callbacks_busy()) > 0)
 					log_msg(LOG_INFO, "stopping on signal %d, %ld message(s) in progress",
@@ -279,6 +302,28 @@ static int signal_loop(pthread_t tid, int *mresult)
 			break;
 		}
 	}
+}
+
+/*
+ * Wait until the socket answers as it will answer the MTA: ready means
+ * that libmilter accepts connections and runs callbacks, not only that
+ * the socket exists.
+ */
+static int await_socket(const char *spec)
+{
+	struct timespec ts = { 0, 20000000L };
+	char err[512];
+	time_t until = time(NULL) + READY_TIMEOUT_MS / 1000;
+
+	while (probe_milter(spec, 1000, err, sizeof(err)) != 0) {
+		if (time(NULL) >= until) {
+			log_msg(LOG_ERR, "the milter socket %s does not answer after %d s: %s", spec,
+			    READY_TIMEOUT_MS / 1000, err);
+			return -1;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return 0;
 }
 
 /* Start the daemon and run until stopped. */
@@ -352,6 +397,7 @@ static int run_daemon(struct runcfg *rc, int foreground, int log_stderr)
 		goto fail;
 	}
 	privs_free(&pv);
+	loaded_start(cfg->pidfile, rc);
 	reload_install(rc);
 	rc = NULL;
 	cfg = NULL;
@@ -379,17 +425,24 @@ static int run_daemon(struct runcfg *rc, int foreground, int log_stderr)
 	if (signals_libmilter_parked(2000) != 0)
 		log_msg(LOG_WARNING, "libmilter's signal thread was not seen: SIGHUP may stop "
 		    "the filter instead of reloading it");
+	if (await_socket(sock) != 0)
+		goto fail;
 	log_msg(LOG_INFO, "postdkim %s started on %s", PACKAGE_VERSION, sock);
 	report_ready(&ready, 0);
+	loaded_ready();
+	if (notify_watchdog_start(sock, err, sizeof(err)) != 0)
+		log_msg(LOG_WARNING, "%s", err);
 
 	status = signal_loop(tid, &mresult);
 	listen_remove();
+	loaded_remove();
 	pidfile_remove();
 	log_msg(LOG_INFO, "stopped");
 	return status;
 fail:
 	report_ready(&ready, EXIT_RUNTIME);
 	listen_remove();
+	loaded_remove();
 	pidfile_remove();
 	privs_free(&pv);
 	return EXIT_RUNTIME;
@@ -459,13 +512,13 @@ int main(int argc, char **argv)
 	struct config *cfg;
 	struct runcfg *rc;
 	char err[1024];
-	int c, check = 0, foreground = 0, status;
+	int c, check = 0, foreground = 0, reload = 0, status;
 	time_t fixed = 0;
 
 	memset(&oo, 0, sizeof(oo));
 	log_to_stderr("postdkim");
 	resolver_log_to(unbound_log);
-	while ((c = getopt(argc, argv, "a:c:d:fF:hnt:u:V")) != -1) {
+	while ((c = getopt(argc, argv, "a:c:d:fF:hnrt:u:V")) != -1) {
 		switch (c) {
 		case 'a': oo.client_addr = optarg; break;
 		case 'c': conf = optarg; break;
@@ -479,6 +532,7 @@ int main(int argc, char **argv)
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'n': check = 1; break;
+		case 'r': reload = 1; break;
 		case 't': tfile = optarg; break;
 		case 'u': oo.auth_user = optarg; break;
 		case 'V': version(); return 0;
@@ -503,6 +557,11 @@ int main(int argc, char **argv)
 	if ((cfg = conf_load(check, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "postdkim: %s\n", err);
 		return EXIT_CONFIG;
+	}
+	if (reload) {
+		status = reloadwait_run(cfg->pidfile, RELOAD_WAIT_S);
+		config_free(cfg);
+		return status;
 	}
 	if (check) {
 		status = check_daemon(cfg);

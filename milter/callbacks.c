@@ -26,6 +26,7 @@
 #include "../verify/verifier.h"
 #include "callbacks.h"
 #include "log.h"
+#include "progress.h"
 #include "reload.h"
 #include "session.h"
 
@@ -743,5 +744,7 @@ int callbacks_register(const char *name)
 	desc.xxfi_abort = cb_abort;
 	desc.xxfi_close = cb_close;
 	desc.xxfi_negotiate = cb_negotiate;
+	/* The watchdog's view of the message path (daemon/notify.c). */
+	progress_wrap(&desc);
 	return smfi_register(desc) == MI_SUCCESS ? 0 : -1;
 }
