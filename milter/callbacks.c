@@ -26,6 +26,7 @@
 #include "../verify/verifier.h"
 #include "callbacks.h"
 #include "log.h"
+#include "logpolicy.h"
 #include "progress.h"
 #include "reload.h"
 #include "session.h"
@@ -408,9 +409,10 @@ static sfsistat cb_not_signed(SMFICTX *ctx, struct conn *c, int eom)
 		snprintf(facts, sizeof(facts), " [client %s %s, daemon %s, auth %s]",
 		    c->client_name ? c->client_name : "-", c->client_addr ? c->client_addr : "-",
 		    c->daemon_name ? c->daemon_name : "-", c->auth_authen ? c->auth_authen : "-");
-	if (s->verdict == SESSION_SKIP && s->action == ACTION_ACCEPT)
-		log_msg(LOG_INFO, "%s: not signed: %s%s", cb_qid(ctx), s->why, facts);
-	else
+	if (s->verdict == SESSION_SKIP && s->action == ACTION_ACCEPT) {
+		if (logpolicy_skipped(c->rc->cfg, s->not_ours))
+			log_msg(LOG_INFO, "%s: not signed: %s%s", cb_qid(ctx), s->why, facts);
+	} else
 		log_msg(s->verdict == SESSION_SKIP ? LOG_INFO : LOG_WARNING,
 		    "%s: not signed: %s (action %s)%s", cb_qid(ctx), s->why,
 		    config_action_name(s->action), facts);
@@ -480,8 +482,9 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 	case SESSION_CONTINUE:
 		/* DontSignMailTo (OpenDKIM): mail it would sign goes on untouched. */
 		if (c->nosign_rcpt != NULL) {
-			log_msg(LOG_INFO, "%s: not signed: recipient %s in DontSignMailTo",
-			    cb_qid(ctx), c->nosign_rcpt);
+			if (logpolicy_skipped(c->rc->cfg, 1))
+				log_msg(LOG_INFO, "%s: not signed: recipient %s in DontSignMailTo",
+				    cb_qid(ctx), c->nosign_rcpt);
 			cb_end_message(c);
 			return SMFIS_ACCEPT;
 		}
@@ -520,6 +523,7 @@ static sfsistat cb_verified(SMFICTX *ctx, struct conn *c)
 	size_t i, removed = 0;
 	enum config_action a;
 	dbuf id, line;
+	int prio, why;
 
 	ours = vc->authserv_id ? vc->authserv_id : j != NULL && *j ? j : "localhost";
 	dbuf_init(&id);
@@ -539,13 +543,14 @@ static sfsistat cb_verified(SMFICTX *ctx, struct conn *c)
 	if (cfg->software_header)
 		cb_software_header(ctx, c);
 	a = vd.action;
-	verifier_logline(v, removed, vd.nforged, vd.unparsable, vd.ar_rc, a, vd.what, &line);
-	/* Unsigned mail is most mail: its line only with SyslogSuccess. */
-	if (cfg->syslog_success || vc->log_results || dkim_vmsg_nsigs(v->vm) > 0 ||
-	    a != ACTION_ACCEPT || vd.ar_rc < 0 || vd.unparsable > 0 || removed > 0 || v->failed)
-		log_msg(a != ACTION_ACCEPT || vd.ar_rc < 0 ? LOG_WARNING : LOG_INFO,
-		    "%s: not signed: %s; verified: %s", cb_qid(ctx), c->sess.why,
+	/* Problems always; the rest as LogResults, SyslogSuccess and LogWhy ask (logpolicy.c). */
+	if ((prio = logpolicy_verified(cfg, c->sess.not_ours, v, &vd, removed, &why)) >= 0) {
+		verifier_logline(v, removed, vd.nforged, vd.unparsable, vd.ar_rc, a, vd.what,
+		    &line);
+		log_msg(prio, "%s: %s%s%sverified: %s", cb_qid(ctx), why ? "not signed: " : "",
+		    why ? c->sess.why : "", why ? "; " : "",
 		    dbuf_failed(&line) ? "(out of memory)" : line.data);
+	}
 	verdict_free(&vd);
 	dbuf_free(&id);
 	dbuf_free(&line);

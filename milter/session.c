@@ -294,11 +294,13 @@ static int session_exempt(struct session *s)
 	}
 	if ((has = dataset_has(ex, d, err, sizeof(err))) == 0)
 		return 0;
-	if (has < 0)
+	if (has < 0) {
 		session_set(s, SESSION_SKIP, ACTION_TEMPFAIL, "ExemptDomains %s: %s",
 		    dataset_name(ex), err);
-	else
+	} else {
 		session_set(s, SESSION_SKIP, ACTION_ACCEPT, "From domain %s in ExemptDomains", d);
+		s->not_ours = 1;
+	}
 	verifier_free(s->ver);
 	s->ver = NULL;
 	return 1;
@@ -321,11 +323,13 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 		goto done;
 	if (!cfg->verify->sign) {
 		session_set(s, SESSION_SKIP, ACTION_ACCEPT, "Mode v: verifying only");
+		s->not_ours = 1;
 		goto done;
 	}
 	if (!policy_is_ours(cfg, facts, &why)) {
 		/* Mail that is not ours passes untouched, whatever On-Default says. */
 		session_set(s, SESSION_SKIP, ACTION_ACCEPT, "%s", why ? why : "not ours");
+		s->not_ours = 1;
 		goto done;
 	}
 	if (s->nfrom == 0) {
@@ -371,6 +375,8 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 	if (s->found.n == 0) {
 		session_set(s, SESSION_SKIP, cfg->on_default, "no signing key for %s",
 		    s->from_domain);
+		/* A domain not signed here (OpenDKIM: "no signing table match"). */
+		s->not_ours = 1;
 		goto done;
 	}
 	if (nbox > 1 && !session_same_signers(s, box, nbox))

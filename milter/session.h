@@ -66,6 +66,7 @@ struct session {
 	int hdr_failed;			/* a kept header field was refused */
 	dkim_err hdr_err;		/* why, acted on at the end of the header */
 	char why[512];
+	int not_ours;			/* SKIP: not ours to sign (its line only with LogWhy) */
 	char from_domain[256];
 	/* Mode v/sv: every field also goes to the verifier until the decision. */
 	struct verifier *ver;

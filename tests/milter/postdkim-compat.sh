@@ -92,7 +92,7 @@ tl_note "PeerList and ExemptDomains: passed on untouched"
 # DontSignMailTo: mail to a listed recipient (any of them) is not signed.
 # SenderHeaders Sender: the Sender field, when present, picks the key.
 # MaximumHeaders: over it, On-Security acts (here reject).
-{ base to; printf 'DontSignMailTo\tlist@example.net\nSenderHeaders\tSender\nMaximumHeaders\t400\nOn-Security\treject\nKeyTable\t%s/kt\nSigningTable\trefile:%s/st\n' "$T" "$T"; } > "$T/to.conf"
+{ base to; printf 'LogWhy\tyes\nDontSignMailTo\tlist@example.net\nSenderHeaders\tSender\nMaximumHeaders\t400\nOn-Security\treject\nKeyTable\t%s/kt\nSigningTable\trefile:%s/st\n' "$T" "$T"; } > "$T/to.conf"
 sed -i -e '/^Domain/d' -e '/^KeyFile/d' -e '/^Selector/d' "$T/to.conf"
 printf 'k example.com:sel:%s\n' "$T/k.key" > "$T/kt"
 printf '*@example.com k\n' > "$T/st"
@@ -117,7 +117,7 @@ tl_note "DontSignMailTo, SenderHeaders, MaximumHeaders: as OpenDKIM"
 # still names the signer, as the From does without SenderHeaders. Its
 # domain has no key: not signed by policy, so the message is verified
 # (not refused signing for its size on the From's key).
-{ base shbig; printf 'SenderHeaders\tSender\nAuthservID\tmx.compat.example\n'; } > "$T/shbig.conf"
+{ base shbig; printf 'SenderHeaders\tSender\nAuthservID\tmx.compat.example\nLogWhy\tyes\n'; } > "$T/shbig.conf"
 $PY -c 'import sys; sys.stdout.write("From: Alice <alice@example.com>\r\n" + "To: x@y.example\r\n" * 10001 + "Sender: eve@other.example\r\nSubject: big\r\n\r\nbody\r\n")' > "$T/shbig.eml"
 pd_start shbig "$T/shbig.conf"
 mkdir "$T/shbig"

@@ -26,6 +26,8 @@ pd_key k rsa
 	echo "Nameservers 127.0.0.1@$PORT"
 	echo "DNSTimeout 1"
 	echo "AuthservID $ID"
+	# The lines below check why mail was not signed: LogWhy.
+	echo "LogWhy yes"
 } > "$T/pd.conf"
 pd_start pd "$T/pd.conf"
 PD1_PID=$PD_PID
