@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -17,6 +18,30 @@
 
 #define RW_POLL_MS 20
 
+/*
+ * No PidFile, so no load record: under systemd ($MAINPID, set for
+ * ExecReload) the signal is sent as before, without waiting.
+ */
+static int reloadwait_blind(void)
+{
+	const char *m = getenv("MAINPID");
+	char *end;
+	long pid;
+
+	if (m == NULL || (pid = strtol(m, &end, 10)) <= 1 || *end != '\0') {
+		fprintf(stderr, "postdkim -r: no PidFile in the configuration: nothing says "
+		    "which process to reload or where its load record is\n");
+		return 1;
+	}
+	if (kill((pid_t)pid, SIGUSR1) != 0) {
+		fprintf(stderr, "postdkim -r: kill %ld: %s\n", pid, strerror(errno));
+		return 3;
+	}
+	fprintf(stderr, "postdkim -r: reload sent to %ld; without a PidFile there is no load "
+	    "record to wait for\n", pid);
+	return 0;
+}
+
 int reloadwait_run(const char *pidfile, int timeout_s)
 {
 	struct loadrec before, now;
@@ -24,11 +49,8 @@ int reloadwait_run(const char *pidfile, int timeout_s)
 	char path[4096], err[1024];
 	long waited = 0;
 
-	if (pidfile == NULL) {
-		fprintf(stderr, "postdkim -r: no PidFile in the configuration: nothing says "
-		    "which process to reload or where its load record is\n");
-		return 1;
-	}
+	if (pidfile == NULL)
+		return reloadwait_blind();
 	if (loadrec_path(pidfile, path, sizeof(path)) != 0 ||
 	    loadrec_read(path, &before, err, sizeof(err)) != 0) {
 		fprintf(stderr, "postdkim -r: %s (is postdkim running?)\n", err);

@@ -4,6 +4,9 @@
 # with Postfix, nothing runs before a key is configured, then sign mail through
 # Postfix (sendmail and SMTP), check the unit's hardening, reload under load,
 # stop, upgrade (the conffile's mode fixed or kept), reboot, remove, purge.
+# Type=notify: start returns once the socket answers, reload once the new
+# generation is loaded (and fails when the reload failed), and the watchdog
+# restarts a daemon stopped with SIGSTOP.
 #
 #   tests/systemd/deb-systemd.sh [DEBDIR]    (default: _deb, from build.sh deb)
 #
@@ -52,6 +55,7 @@ expect() {
 KEYDIR=/etc/postdkim/keys
 SOCK=/var/spool/postfix/var/run/postdkim/postdkim.sock
 PIDF=/run/postdkim/postdkim.pid
+LOADED=/run/postdkim/postdkim.loaded
 SINK=/var/tmp/sink
 
 step "lintian, and the conffile's mode in the package"
@@ -146,7 +150,27 @@ ct mkdir -p $SINK
 ct chown nobody $SINK
 ct systemd-run -q --unit=sink /usr/sbin/smtp-sink -u nobody -d "$SINK/%H%M%S." 127.0.0.1:2526 20
 ct systemctl enable -q --now postdkim
+# Type=notify: start has returned, so the socket answers a milter now.
+optneg || ct_fail "systemctl start returned before the milter socket answered"
+ok "systemctl start returned with the milter socket answering an option negotiation"
 ct systemctl restart postfix
+
+# optneg: the milter socket answers an option negotiation (as Postfix opens).
+optneg() {
+	ct python3 - "$SOCK" <<'EOF'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(2)
+s.connect(sys.argv[1])
+s.sendall(struct.pack(">IcIII", 13, b"O", 6, 0x1FF, 0x1FFFFF))
+sys.exit(0 if s.recv(5)[4:5] == b"O" else 1)
+EOF
+}
+
+# generation: the configuration generation in the daemon's load record.
+generation() {
+	ct sed -n 's/^generation //p' $LOADED
+}
 
 # send HOW N TAG: N messages from alice@example.test, by sendmail or SMTP.
 send() {
@@ -207,6 +231,14 @@ expect "CapEff after the drop" "$(field CapEff)" 0000000000000000
 expect "running as" "$(field Uid | cut -d' ' -f1)" "$(ct id -u postdkim)"
 expect "socket" "$(ct stat -c '%U:%G %a %F' $SOCK)" "postdkim:postdkim 770 socket"
 expect "PidFile" "$(ct cat $PIDF)" "$pid"
+expect "Type" "$(ct systemctl show -P Type postdkim)" notify
+expect "load record's pid" "$(ct sed -n 's/^pid //p' $LOADED)" "$pid"
+expect "load record's mode" "$(ct stat -c '%U %a' $LOADED)" "postdkim 644"
+expect "generation at start" "$(generation)" 1
+case "$(ct systemctl show -P StatusText postdkim)" in
+*"generation 1 loaded"*) ok "status: $(ct systemctl show -P StatusText postdkim)" ;;
+*) ct_fail "StatusText: $(ct systemctl show -P StatusText postdkim)" ;;
+esac
 
 step "mail through Postfix"
 send sendmail 1 viasendmail
@@ -218,19 +250,64 @@ step "systemctl reload under load"
 send smtp 30 reload &
 sender=$!
 sleep 0.3
+gen=$(generation)
 ct systemctl reload postdkim
+# Returned: the new generation is already loaded.
+expect "generation when systemctl reload returns" "$(generation)" $((gen + 1))
 wait "$sender" || ct_fail "a message was refused during the reload"
 arrived reload 30
 expect "MainPID after reload" "$(ct systemctl show -P MainPID postdkim)" "$pid"
 ct journalctl -q -u postdkim | grep -q 'configuration reloaded from /etc/postdkim.conf' ||
 	ct_fail "no 'configuration reloaded' in the journal"
 ok "the journal says: configuration reloaded"
+# A reload that fails (the key gone): systemctl reload fails, the generation
+# in force stays and keeps signing.
+ct mv $KEYDIR/mail.private $KEYDIR/mail.away
+ct systemctl reload postdkim 2>/dev/null && ct_fail "systemctl reload succeeded with the key gone"
+ct mv $KEYDIR/mail.away $KEYDIR/mail.private
+expect "generation after a failed reload" "$(generation)" $((gen + 1))
+expect "active after a failed reload" "$(ct systemctl is-active postdkim)" active
+case "$(ct systemctl show -P StatusText postdkim)" in
+*"reload failed"*) ok "status: $(ct systemctl show -P StatusText postdkim)" ;;
+*) ct_fail "StatusText after a failed reload: $(ct systemctl show -P StatusText postdkim)" ;;
+esac
+send smtp 1 afterfailedreload
+arrived afterfailedreload 1
+
+step "the watchdog restarts a stopped daemon (WatchdogSec=2s in a drop-in)"
+expect "WatchdogUSec of the unit" "$(ct systemctl show -P WatchdogUSec postdkim)" 30s
+mkdir -p "$ROOT/etc/systemd/system/postdkim.service.d"
+printf '[Service]\nWatchdogSec=2s\n' > "$ROOT/etc/systemd/system/postdkim.service.d/watchdog.conf"
+ct systemctl daemon-reload
+ct systemctl restart postdkim
+expect "WatchdogUSec with the drop-in" "$(ct systemctl show -P WatchdogUSec postdkim)" 2s
+sleep 3
+expect "active with a 2 s watchdog, after 3 s" "$(ct systemctl is-active postdkim)" active
+old=$(ct systemctl show -P MainPID postdkim)
+ct kill -STOP "$old"
+i=0
+while :; do
+	new=$(ct systemctl show -P MainPID postdkim)
+	[ "$new" != "$old" ] && [ "$new" != 0 ] && [ "$(ct systemctl is-active postdkim)" = active ] && break
+	[ $i -lt 400 ] || ct_fail "the stopped daemon ($old) was not restarted within 40 s"
+	sleep 0.1
+	i=$((i + 1))
+done
+ct journalctl -q -u postdkim | grep -q 'Watchdog timeout' || ct_fail "no watchdog timeout in the journal"
+ok "watchdog timeout: restarted (pid $old -> $new) in about $((i / 10)) s"
+optneg || ct_fail "the restarted daemon's socket does not answer"
+send smtp 1 afterwatchdog
+arrived afterwatchdog 1
+rm -r "$ROOT/etc/systemd/system/postdkim.service.d"
+ct systemctl daemon-reload
+ct systemctl restart postdkim
 
 step "systemctl stop"
 ct systemctl stop postdkim
 ct test ! -e $SOCK || ct_fail "the socket is left after stop"
 ct test ! -e $PIDF || ct_fail "the PID file is left after stop"
-ok "stop removed the socket and the PID file"
+ct test ! -e $LOADED || ct_fail "the load record is left after stop"
+ok "stop removed the socket, the PID file and the load record"
 ct systemctl start postdkim
 
 step "upgrade (reinstall of the same package): configuration kept, restarted"
