@@ -58,6 +58,23 @@ PIDF=/run/postdkim/postdkim.pid
 LOADED=/run/postdkim/postdkim.loaded
 SINK=/var/tmp/sink
 
+# optneg: the milter socket answers an option negotiation (as Postfix opens).
+optneg() {
+	ct python3 - "$SOCK" <<'EOF'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(2)
+s.connect(sys.argv[1])
+s.sendall(struct.pack(">IcIII", 13, b"O", 6, 0x1FF, 0x1FFFFF))
+sys.exit(0 if s.recv(5)[4:5] == b"O" else 1)
+EOF
+}
+
+# generation: the configuration generation in the daemon's load record.
+generation() {
+	ct sed -n 's/^generation //p' $LOADED
+}
+
 step "lintian, and the conffile's mode in the package"
 # /etc/postdkim.conf may hold a database password: 0640 in the package
 # (group postdkim is given at install: the group does not exist at build).
@@ -154,23 +171,6 @@ ct systemctl enable -q --now postdkim
 optneg || ct_fail "systemctl start returned before the milter socket answered"
 ok "systemctl start returned with the milter socket answering an option negotiation"
 ct systemctl restart postfix
-
-# optneg: the milter socket answers an option negotiation (as Postfix opens).
-optneg() {
-	ct python3 - "$SOCK" <<'EOF'
-import socket, struct, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(2)
-s.connect(sys.argv[1])
-s.sendall(struct.pack(">IcIII", 13, b"O", 6, 0x1FF, 0x1FFFFF))
-sys.exit(0 if s.recv(5)[4:5] == b"O" else 1)
-EOF
-}
-
-# generation: the configuration generation in the daemon's load record.
-generation() {
-	ct sed -n 's/^generation //p' $LOADED
-}
 
 # send HOW N TAG: N messages from alice@example.test, by sendmail or SMTP.
 send() {
