@@ -145,3 +145,13 @@ pd_tempfailed() {
 	pd_send "$1" "$2" "$3"
 	grep -q '^1 tempfail ' "$T/$1.log" || { cat "$T/$1.log" "$T/$2.log" >&2; tl_fail "$1: not tempfailed"; }
 }
+
+# pd_dns ZONEFILE [SECZONE TAFILE]: tests/dns/hostile-dns.py serving
+# ZONEFILE ("NAME TEXT" lines) on a free loopback port, PD_DNS_PORT; its
+# queries in $T/dns.log.
+pd_dns() {
+	PD_DNS_PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	$PY "$TESTS_SRCDIR/../dns/hostile-dns.py" "$PD_DNS_PORT" "$T/dns.log" "$@" > "$T/dns.out" 2>&1 &
+	TL_PIDS="$TL_PIDS $!"
+	wait_until 100 grep -q ready "$T/dns.out" || tl_fail "the DNS server did not start"
+}

@@ -16,28 +16,23 @@ set -eu
 . "$TESTS_SRCDIR/pdlib.sh"
 
 N=${LOGLINES_N:-1}
-DNSPY="$TESTS_SRCDIR/../dns/hostile-dns.py"
-PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 pd_key k ed25519
-openssl genrsa -traditional -out "$T/rsa.pem" 2048 2>/dev/null
+pd_key rsa rsa
 # sender.example's key in the DNS server's zone; s=servfail is answered
 # SERVFAIL by the server (a temperror).
+echo "rsa._domainkey.sender.example v=DKIM1; k=rsa; p=$(lib_pubkey rsa "$T/rsa.key")" > "$T/dnszone"
+pd_dns "$T/dnszone"
 $PY - "$T" <<'EOP'
-import base64, subprocess, sys
+import sys
 import dkim
 t = sys.argv[1]
-der = subprocess.run(["openssl", "rsa", "-in", t + "/rsa.pem", "-pubout", "-outform", "DER"],
-                     capture_output=True, check=True).stdout
-with open(t + "/dnszone", "w") as z:
-    z.write("rsa._domainkey.sender.example v=DKIM1; k=rsa; p=%s\n" % base64.b64encode(der).decode())
 head = (b"To: bob@example.com\r\nSubject: log lines\r\nDate: Mon, 07 Dec 2026 10:00:00 +0000\r\n"
         b"Message-ID: <%s@sender.example>\r\n")
-key = open(t + "/rsa.pem", "rb").read()
+key = open(t + "/rsa.key", "rb").read()
 def msg(frm, tag, body=b"Hello Bob.\r\n"):
     return b"From: " + frm + b"\r\n" + head % tag + b"\r\n" + body
-out = msg(b"Alice <alice@example.com>", b"out")
-open(t + "/out.eml", "wb").write(out)
+open(t + "/out.eml", "wb").write(msg(b"Alice <alice@example.com>", b"out"))
 m = msg(b"Sam <sam@sender.example>", b"pass")
 open(t + "/pass.eml", "wb").write(dkim.sign(m, b"rsa", b"sender.example", key) + m)
 m = msg(b"Sam <sam@sender.example>", b"fail")
@@ -47,12 +42,6 @@ m = msg(b"Sam <sam@sender.example>", b"temp")
 open(t + "/temp.eml", "wb").write(dkim.sign(m, b"servfail", b"sender.example", key) + m)
 open(t + "/none.eml", "wb").write(msg(b"Sam <sam@sender.example>", b"none"))
 EOP
-$PY "$DNSPY" "$PORT" "$T/dns.log" "$T/dnszone" > "$T/dns.out" 2>&1 &
-TL_PIDS="$TL_PIDS $!"
-n=0
-until grep -q ready "$T/dns.out" 2>/dev/null; do
-	n=$((n + 1)); [ $n -le 100 ] || tl_fail "DNS server did not start"; sleep 0.1
-done
 
 # The kinds of message: name, file, client address. "out" comes from
 # 127.0.0.1 (InternalHosts: ours), the others from outside.
@@ -93,7 +82,7 @@ for mode in s v sv; do
 			echo "Selector sel"
 			echo "Socket local:$T/$c.sock"
 			echo "Syslog no"
-			echo "Nameservers 127.0.0.1@$PORT"
+			echo "Nameservers 127.0.0.1@$PD_DNS_PORT"
 			echo "DNSTimeout 3"
 			[ "$sw" = default ] || echo "$sw yes"
 		} > "$T/$c.conf"
