@@ -47,6 +47,7 @@ int reloadwait_run(const char *pidfile, int timeout_s)
 	struct loadrec before, now;
 	struct timespec ts = { 0, RW_POLL_MS * 1000000L };
 	char path[4096], err[1024];
+	const char *m;
 	long waited = 0;
 
 	if (pidfile == NULL)
@@ -54,6 +55,12 @@ int reloadwait_run(const char *pidfile, int timeout_s)
 	if (loadrec_path(pidfile, path, sizeof(path)) != 0 ||
 	    loadrec_read(path, &before, err, sizeof(err)) != 0) {
 		fprintf(stderr, "postdkim -r: %s (is postdkim running?)\n", err);
+		return 3;
+	}
+	/* Under systemd a record from a killed daemon must not aim the signal elsewhere. */
+	if ((m = getenv("MAINPID")) != NULL && *m != '\0' && strtol(m, NULL, 10) != before.pid) {
+		fprintf(stderr, "postdkim -r: %s names process %ld, not the service's %s: a stale "
+		    "record\n", path, before.pid, m);
 		return 3;
 	}
 	if (kill((pid_t)before.pid, SIGUSR1) != 0) {

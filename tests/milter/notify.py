@@ -165,7 +165,14 @@ try:
     if rec.get("generation") != "2" or rec.get("failed") != "1" or not rec.get("error"):
         fail("load record after a failed reload: %s" % rec)
     print("ok: failed reload: postdkim -r exit 1 (%s), generation 2 kept" % r.stderr.strip())
-    r = subprocess.run([postdkim, "-r", "-c", conf], capture_output=True, text=True)
+    # Under systemd, a record naming another process than the service's is stale.
+    r = subprocess.run([postdkim, "-r", "-c", conf], capture_output=True, text=True,
+                       env=dict(os.environ, MAINPID="1"))
+    if r.returncode != 3 or "stale" not in r.stderr:
+        fail("postdkim -r with another MAINPID: exit %d: %s" % (r.returncode, r.stderr))
+    print("ok: postdkim -r refuses a record of another process than MAINPID")
+    r = subprocess.run([postdkim, "-r", "-c", conf], capture_output=True, text=True,
+                       env=dict(os.environ, MAINPID=str(p.pid)))
     if r.returncode != 0 or "generation 3 loaded" not in r.stdout:
         fail("postdkim -r: exit %d: %s %s" % (r.returncode, r.stdout, r.stderr))
     wait_for("RELOADING")
@@ -211,11 +218,24 @@ try:
         fail("TCP: READY=1 before the socket answered")
     if recv(time.monotonic() + 0.5) is not None:
         fail("a notification without WATCHDOG_USEC")
+    # No PidFile, no record: postdkim -r signals $MAINPID and does not wait.
+    r = subprocess.run([postdkim, "-r", "-c", tcp_conf], capture_output=True, text=True,
+                       env=dict(os.environ, MAINPID=str(p.pid)))
+    if r.returncode != 0 or "no load record to wait for" not in r.stderr:
+        fail("postdkim -r without PidFile: exit %d: %s" % (r.returncode, r.stderr))
+    wait_for("RELOADING")
+    if "generation 2 " not in wait_for("READY").get("STATUS", ""):
+        fail("no generation 2 after postdkim -r without PidFile")
+    r = subprocess.run([postdkim, "-r", "-c", tcp_conf], capture_output=True, text=True,
+                       env={k: v for k, v in os.environ.items() if k != "MAINPID"})
+    if r.returncode != 1 or "no PidFile" not in r.stderr:
+        fail("postdkim -r without PidFile or MAINPID: exit %d: %s" % (r.returncode, r.stderr))
     os.kill(p.pid, signal.SIGTERM)
     wait_for("STOPPING")
     if p.wait(15) != 0:
         fail("TCP: exit status %d" % p.returncode)
-    print("ok: inet socket: READY=1 once it answers, no watchdog ping when none is asked")
+    print("ok: inet socket: READY=1 once it answers, no watchdog ping when none is asked; "
+          "without PidFile postdkim -r signals MAINPID")
 finally:
     for q in procs:
         if q.poll() is None:
