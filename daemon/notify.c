@@ -94,9 +94,15 @@ static void *notify_watchdog(void *arg)
 	timeout = period / 2 > 10000 ? 10000 : (int)(period / 2);
 	for (;;) {
 		why[0] = '\0';
+		/*
+		 * Stopping: the socket is gone on purpose, and systemd watches no
+		 * service that said STOPPING=1; the stop itself is bounded.
+		 */
 		if (atomic_load(&notify_is_stopping)) {
-			/* The socket is gone on purpose; the stop itself is bounded. */
-		} else if ((oldest = progress_oldest_ms()) >= NOTIFY_STUCK_MS) {
+			notify_sleep(period);
+			continue;
+		}
+		if ((oldest = progress_oldest_ms()) >= NOTIFY_STUCK_MS) {
 			snprintf(why, sizeof(why), "a libmilter callback has been running for %ld s",
 			    oldest / 1000);
 		} else if (probe_milter(notify_spec, timeout, err, sizeof(err)) != 0) {

@@ -192,16 +192,32 @@ try:
         fail("no WATCHDOG=1 after SIGCONT")
     print("ok: no WATCHDOG=1 while stopped, pings again after SIGCONT")
 
-    # 6. SIGTERM: STOPPING=1, exit 0, the record removed.
+    # 6. The socket file removed (by mistake, by a cleaner): the MTA cannot
+    # reach the daemon, so the pings stop and say why (systemd would restart it).
+    os.unlink(spec[6:])
+    while recv(time.monotonic() + 0.3) is not None:
+        pass            # a ping that was on its way
+    m = recv(time.monotonic() + 1.0)
+    if m is not None:
+        fail("a notification with the socket gone: %s" % m)
+    log.flush()
+    if "watchdog pings stopped: the milter socket does not answer" not in \
+            open(os.path.join(tmp, "notify-pd.log")).read():
+        fail("the log does not say why the pings stopped")
+    print("ok: socket removed: no WATCHDOG=1, the log says why")
+
+    # 7. SIGTERM: STOPPING=1, exit 0, the record removed.
     os.kill(p.pid, signal.SIGTERM)
     wait_for("STOPPING")
     if p.wait(15) != 0:
         fail("exit status %d" % p.returncode)
     if os.path.exists(record):
         fail("load record left after the stop")
+    while recv(time.monotonic() + 0.3) is not None:
+        pass            # a ping sent before the stop: the next daemon starts afresh
     print("ok: SIGTERM: STOPPING=1, exit 0, load record removed")
 
-    # 7. A TCP socket, without watchdog: READY=1 once it answers, no ping.
+    # 8. A TCP socket, without watchdog: READY=1 once it answers, no ping.
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
