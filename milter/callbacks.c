@@ -412,10 +412,11 @@ static sfsistat cb_not_signed(SMFICTX *ctx, struct conn *c, int eom)
 	if (s->verdict == SESSION_SKIP && s->action == ACTION_ACCEPT) {
 		if (logpolicy_skipped(c->rc->cfg, s->not_ours))
 			log_msg(LOG_INFO, "%s: not signed: %s%s", cb_qid(ctx), s->why, facts);
-	} else
+	} else {
 		log_msg(s->verdict == SESSION_SKIP ? LOG_INFO : LOG_WARNING,
 		    "%s: not signed: %s (action %s)%s", cb_qid(ctx), s->why,
 		    config_action_name(s->action), facts);
+	}
 	r = cb_action(ctx, c, s->action, s->verdict == SESSION_SKIP, eom);
 	cb_end_message(c);
 	return r;
