@@ -249,6 +249,14 @@ printf 'From: eve@elsewhere.org\n'"$H1"'\nhello\n' > "$T/ext.eml"
 pd_signed a-alice a alice.eml alice-2011 bar.example.com
 pd_signed a-foo a foo.eml foo-2011 foo.example.com
 pd_unsigned a-carol a carol.eml
+# LDAPKeepaliveIdle 60: the daemon's connections to slapd probe after 60 s
+# idle (the kernel's default is 7200 s): the socket's keepalive timer says so.
+ka=$(ss -tnoH state established "( dport = :$LDAP_PORT )" | grep -o 'timer:(keepalive,[^)]*)' | head -n 1)
+case "$ka" in
+'timer:(keepalive,'[0-9]sec*|'timer:(keepalive,'[1-5][0-9]sec*|'timer:(keepalive,1min'*) ;;
+*) ss -tnoH state established "( dport = :$LDAP_PORT )" >&2; tl_fail "LDAPKeepaliveIdle 60: keepalive timer '$ka'" ;;
+esac
+tl_note "LDAPKeepaliveIdle: the daemon's connection to slapd has $ka"
 # "*" from the sender is a character, not a wildcard of the filter.
 pd_unsigned a-star a star.eml
 pd_signed z-zim z zim.eml 4d2c1f0e zimbra.example
