@@ -104,7 +104,7 @@ vmsg_hindex(dkim_vmsg *m)
 static int
 hash_field(const dkim_vmsg *m, size_t j, dkim_canon hc, dbuf *scratch, EVP_MD_CTX *md)
 {
-	const struct vhdr *f = &m->hdrs[j];
+	const struct dkim_hfield *f = &m->hdrs[j];
 	const char *base = m->store.data;
 
 	if (hc == DKIM_CANON_SIMPLE)
@@ -130,7 +130,7 @@ static int
 sig_header_hash(dkim_vmsg *m, struct vsig *s, dkim_canon hc, const dkim_tag *h,
     const dkim_tag *b)
 {
-	const struct vhdr *sf = &m->hdrs[s->field], *f;
+	const struct dkim_hfield *sf = &m->hdrs[s->field], *f;
 	const char *base = m->store.data;
 	dkim_hindex *hx;
 	EVP_MD_CTX *md;
@@ -251,7 +251,7 @@ sig_names(struct vsig *s, const dkim_tag *d, const dkim_tag *sel)
 int
 vsig_prepare(dkim_vmsg *m, struct vsig *s)
 {
-	const struct vhdr *sf = &m->hdrs[s->field];
+	const struct dkim_hfield *sf = &m->hdrs[s->field];
 	const dkim_tag *v, *a, *b, *bh, *c, *d, *h, *i, *l, *q, *sel, *x, *t;
 	unsigned long long num, tnum = 0;
 	dkim_canon hc, bc;
