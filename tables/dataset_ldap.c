@@ -509,9 +509,14 @@ ld_info(const struct dsn *d, const char *version, char *buf, size_t size)
 	const struct ldapspec *sp = d->ext;
 
 	(void)version;
-	snprintf(buf, size, "LDAP server %s, bound as %s%s%s, base \"%s\"", sp->uris,
-	    d->user ? d->user : "anonymous", sp->mech ? " with SASL " : "",
-	    sp->mech ? sp->mech : "", sp->base);
+	/* A SASL bind is by its authentication name (none for EXTERNAL). */
+	if (sp->mech != NULL)
+		snprintf(buf, size, "LDAP server %s, bound with SASL %s%s%s, base \"%s\"",
+		    sp->uris, sp->mech, sp->authname ? " as " : "",
+		    sp->authname ? sp->authname : "", sp->base);
+	else
+		snprintf(buf, size, "LDAP server %s, bound as %s, base \"%s\"", sp->uris,
+		    d->user ? d->user : "anonymous", sp->base);
 }
 
 /* Nonzero when the URL's host part (after "://") holds a user or password. */

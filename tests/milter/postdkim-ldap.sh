@@ -166,6 +166,20 @@ sed "s/^LDAPBindPassword.*/LDAPBindPassword	Wr0ng:pw/; s/a.sock/e.sock/" "$T/a.c
 "$POSTDKIM" -n -c "$T/bad.conf" > "$T/n-bad.log" 2>&1 && tl_fail "-n accepts a wrong password"
 grep -q "Invalid credentials (49)" "$T/n-bad.log" || { cat "$T/n-bad.log" >&2; tl_fail "-n: no server error"; }
 grep -q "$LDAP_URI" "$T/n-bad.log" || { cat "$T/n-bad.log" >&2; tl_fail "-n: the server is not named"; }
+# SASL binds with a password (DIGEST-MD5, SCRAM-SHA-256): the SASL name
+# (LDAPAuthName) maps to the service account, whose password checks it;
+# the wrong password is the server's error.
+for m in DIGEST-MD5 SCRAM-SHA-256; do
+	{ grep -v '^LDAPBindUser' "$T/a.conf" | sed "s/a.sock/g.sock/"
+	  printf 'LDAPAuthMechanism\t%s\nLDAPAuthName\tdkim\n' "$m"; } > "$T/g-$m.conf"
+	"$POSTDKIM" -n -c "$T/g-$m.conf" > "$T/n-g-$m.log" 2>&1 || { cat "$T/n-g-$m.log" >&2; tl_fail "postdkim -n (SASL $m)"; }
+	grep -q "bound with SASL $m as dkim" "$T/n-g-$m.log" || { cat "$T/n-g-$m.log" >&2; tl_fail "-n (SASL $m): no bind named"; }
+	sed "s/^LDAPBindPassword.*/LDAPBindPassword	Wr0ng:pw/" "$T/g-$m.conf" > "$T/gbad.conf"
+	"$POSTDKIM" -n -c "$T/gbad.conf" > "$T/n-gbad-$m.log" 2>&1 && tl_fail "-n (SASL $m) accepts a wrong password"
+	grep -q "Invalid credentials (49)" "$T/n-gbad-$m.log" || { cat "$T/n-gbad-$m.log" >&2; tl_fail "-n (SASL $m): no server error"; }
+	nopw "$T/n-g-$m.log" "$T/n-gbad-$m.log"
+done
+cp "$T/g-SCRAM-SHA-256.conf" "$T/g.conf"
 # A password in the URL is refused, and not shown.
 sed "s|^KeyTable	ldap://|KeyTable	ldap://u:Wr0ng:pw@|" "$T/a.conf" > "$T/urlpw.conf"
 "$POSTDKIM" -n -c "$T/urlpw.conf" > "$T/n-urlpw.log" 2>&1 && tl_fail "-n accepts a password in an LDAP URL"
@@ -273,7 +287,9 @@ start t
 pd_signed t-alice t alice.eml alice-2011 bar.example.com
 start s
 pd_signed s-foo s foo.eml foo-2011 foo.example.com
-tl_note "OpenDKIM's layout over ldap: (also StartTLS, ldaps:), Zimbra's over ldapi: with SASL EXTERNAL: signed"
+start g
+pd_signed g-alice g alice.eml alice-2011 bar.example.com
+tl_note "OpenDKIM's layout over ldap: (also StartTLS, ldaps:, SASL DIGEST-MD5 and SCRAM-SHA-256), Zimbra's over ldapi: with SASL EXTERNAL: signed"
 # A wrong password: our mail is tempfailed, the log has the server's reason.
 pd_tempfailed e-alice e alice.eml
 grep -q 'Invalid credentials' "$T/e.log" || { cat "$T/e.log" >&2; tl_fail "wrong password: the log does not say why"; }
