@@ -67,6 +67,9 @@ bench_build() {
 	builddir=$(cd "$builddir" && pwd)
 	DRV=$builddir/bench/benchdrv
 	PD=$builddir/daemon/postdkim
+	# The database and LDAP back ends: the build's modules.
+	POSTDKIM_MODULE_DIR=$builddir/tables
+	export POSTDKIM_MODULE_DIR
 	local f
 	for f in "$DRV" "$PD"; do
 		[ -x "$f" ] || die "$f not built (make -C $builddir/bench bench-progs)"
@@ -196,10 +199,53 @@ bench_footer() {
 }
 
 # drive_before, drive_extra LINE: hooks around each run; drive_extra prints
-# more ,"key":value pairs for its JSON line (dsn.sh: the database server's
-# CPU). Nothing by default.
+# more ,"key":value pairs for its JSON line. Nothing by default; tables on a
+# server (dsn.sh, ldap.sh) call table_hooks for the repetition and the
+# server's CPU per message, read by their own dbcpu (0 for file tables).
 drive_before() { :; }
 drive_extra() { :; }
+table_hooks() {
+	drive_before() { db0=$(dbcpu); }
+	drive_extra() {
+		local msgs
+		msgs=$(echo "$1" | sed 's/.*"msgs":\([0-9]*\).*/\1/')
+		printf ',"rep":%d' "$rep"
+		[ "$tk" = file ] && return 0
+		awk -v a="$(dbcpu)" -v b="$db0" -v m="$msgs" \
+			'BEGIN { if (m > 0) printf ",\"db_cpu_ms_per_msg\":%.4f", (a - b) * 1000 / m }'
+	}
+}
+
+# table_cell [FILLTK]: for dsn.sh and ldap.sh (which define conf, and set
+# kind, tk, rep, w, n, fill, secs): one process of milter $kind with tables
+# $tk, every phase: the working set, then cold lookups; postdkim's first
+# repetition (with tables FILLTK only, when given) also fills the cache
+# past its size.
+table_cell() {
+	local c
+	c=$(conf)
+	sock=$work/$kind.sock
+	log=$work/$kind-$tk.log
+	say "  $tk $kind (repetition $rep)"
+	if [ "$rep" -gt 1 ]; then
+		:
+	elif [ "$kind" = postdkim ]; then
+		"$PD" -n -c "$c" > "$log.n" 2>&1 || { tail -5 "$log.n" >&2; die "postdkim -n failed"; }
+	else
+		opendkim -n -x "$c" > "$log.n" 2>&1 || { tail -5 "$log.n" >&2; die "opendkim -n failed"; }
+	fi
+	bench_start "$c"
+	emit what=start rep="$rep" s="$start_s" rss_kb="$(rss "$mpid")"
+	drive ws-fill -n "$w" -d 600 -q -f 'user@d%u.example' -u "0:$w"
+	drive ws-warmup -d 2 -f 'user@d%u.example' -u "0:$w"
+	drive ws -d "$secs" -f 'user@d%u.example' -u "0:$w"
+	drive cold -d "$secs" -q -f 'user@d%u.example' -u "$w:$n"
+	if [ "$kind" = postdkim ] && [ "$rep" = 1 ] && { [ -z "${1:-}" ] || [ "$tk" = "$1" ]; }; then
+		drive fill1 -n "$fill" -d 900 -q -f 'user@d%u.example' -u "$w:$n"
+		drive fill2 -n "$fill" -d 900 -q -f 'user@d%u.example' -u "$((w + fill)):$n"
+	fi
+	stop
+}
 
 # drive PHASE ARGS...: one benchdrv run against the milter, one JSON line.
 drive() {

@@ -192,53 +192,18 @@ dbcpu() {
 	*) echo 0 ;;
 	esac
 }
-drive_before() { db0=$(dbcpu); }
-drive_extra() {
-	local msgs
-	msgs=$(echo "$1" | sed 's/.*"msgs":\([0-9]*\).*/\1/')
-	printf ',"rep":%d' "$rep"
-	[ "$tk" = file ] && return 0
-	awk -v a="$(dbcpu)" -v b="$db0" -v m="$msgs" \
-		'BEGIN { if (m > 0) printf ",\"db_cpu_ms_per_msg\":%.4f", (a - b) * 1000 / m }'
-}
-
-# cell: one process of milter $kind with tables $tk, every phase.
-cell() {
-	local c
-	c=$(conf)
-	sock=$work/$kind.sock
-	log=$work/$kind-$tk.log
-	say "  $tk $kind (repetition $rep)"
-	if [ "$rep" -gt 1 ]; then
-		:
-	elif [ "$kind" = postdkim ]; then
-		"$PD" -n -c "$c" > "$log.n" 2>&1 || { tail -5 "$log.n" >&2; die "postdkim -n failed"; }
-	else
-		opendkim -n -x "$c" > "$log.n" 2>&1 || { tail -5 "$log.n" >&2; die "opendkim -n failed"; }
-	fi
-	bench_start "$c"
-	emit what=start rep="$rep" s="$start_s" rss_kb="$(rss "$mpid")"
-	drive ws-fill -n "$w" -d 600 -q -f 'user@d%u.example' -u "0:$w"
-	drive ws-warmup -d 2 -f 'user@d%u.example' -u "0:$w"
-	drive ws -d "$secs" -f 'user@d%u.example' -u "0:$w"
-	drive cold -d "$secs" -q -f 'user@d%u.example' -u "$w:$n"
-	if [ "$kind" = postdkim ] && [ "$rep" = 1 ]; then
-		drive fill1 -n "$fill" -d 900 -q -f 'user@d%u.example' -u "$w:$n"
-		drive fill2 -n "$fill" -d 900 -q -f 'user@d%u.example' -u "$((w + fill)):$n"
-	fi
-	stop
-}
+table_hooks
 
 t0run=$(date +%s)
 say "N = $n, W = $w, $secs s per timed run, $reps repetitions, back ends: $backends; results in $results"
 uptime | sed 's/^/dsn.sh: before: /' >&2
 for rep in $(seq 1 "$reps"); do
-	tk=file kind=postdkim cell
+	tk=file kind=postdkim table_cell
 	i=$rep
 	for tk in $backends; do
 		if [ $((i % 2)) = 1 ]; then order="postdkim opendkim"; else order="opendkim postdkim"; fi
 		for kind in $order; do
-			cell
+			table_cell
 		done
 		i=$((i + 1))
 	done

@@ -168,52 +168,17 @@ dbcpu() {
 	if [ "$tk" = file ]; then echo 0; return; fi
 	sed 's/^.*) //' "/proc/$(cat "$LD/slapd.run")/stat" | awk -v hz="$clk" '{ printf "%.3f", ($12 + $13) / hz }'
 }
-drive_before() { db0=$(dbcpu); }
-drive_extra() {
-	local msgs
-	msgs=$(echo "$1" | sed 's/.*"msgs":\([0-9]*\).*/\1/')
-	printf ',"rep":%d' "$rep"
-	[ "$tk" = file ] && return 0
-	awk -v a="$(dbcpu)" -v b="$db0" -v m="$msgs" \
-		'BEGIN { if (m > 0) printf ",\"db_cpu_ms_per_msg\":%.4f", (a - b) * 1000 / m }'
-}
-
-# cell: one process of milter $kind with tables $tk, every phase.
-cell() {
-	local c
-	c=$(conf)
-	sock=$work/$kind.sock
-	log=$work/$kind-$tk.log
-	say "  $tk $kind (repetition $rep)"
-	if [ "$rep" -gt 1 ]; then
-		:
-	elif [ "$kind" = postdkim ]; then
-		"$PD" -n -c "$c" > "$log.n" 2>&1 || { tail -5 "$log.n" >&2; die "postdkim -n failed"; }
-	else
-		opendkim -n -x "$c" > "$log.n" 2>&1 || { tail -5 "$log.n" >&2; die "opendkim -n failed"; }
-	fi
-	bench_start "$c"
-	emit what=start rep="$rep" s="$start_s" rss_kb="$(rss "$mpid")"
-	drive ws-fill -n "$w" -d 600 -q -f 'user@d%u.example' -u "0:$w"
-	drive ws-warmup -d 2 -f 'user@d%u.example' -u "0:$w"
-	drive ws -d "$secs" -f 'user@d%u.example' -u "0:$w"
-	drive cold -d "$secs" -q -f 'user@d%u.example' -u "$w:$n"
-	if [ "$kind" = postdkim ] && [ "$tk" = ldap ] && [ "$rep" = 1 ]; then
-		drive fill1 -n "$fill" -d 900 -q -f 'user@d%u.example' -u "$w:$n"
-		drive fill2 -n "$fill" -d 900 -q -f 'user@d%u.example' -u "$((w + fill)):$n"
-	fi
-	stop
-}
+table_hooks
 
 t0run=$(date +%s)
 say "N = $n, W = $w, $secs s per timed run, $reps repetitions; results in $results"
 uptime | sed 's/^/ldap.sh: before: /' >&2
 for rep in $(seq 1 "$reps"); do
-	tk=file kind=postdkim cell
+	tk=file kind=postdkim table_cell ldap
 	tk=ldap
 	if [ $((rep % 2)) = 1 ]; then order="postdkim opendkim"; else order="opendkim postdkim"; fi
 	for kind in $order; do
-		cell
+		table_cell ldap
 	done
 	uptime | sed "s/^/ldap.sh: after repetition $rep: /" >&2
 done

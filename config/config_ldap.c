@@ -30,12 +30,7 @@ config_ldap(struct load *ld)
 	struct dataset_ldap_settings s;
 	unsigned long n;
 
-#ifdef HAVE_LDAP
 	dataset_ldap_defaults(&s);
-#else
-	memset(&s, 0, sizeof(s));
-	s.timeout_s = DATASET_LDAP_TIMEOUT;
-#endif
 	s.bind_user = ld->set[K_LDAPBINDUSER].value;
 	s.bind_password = ld->set[K_LDAPBINDPW].value;
 	s.auth_mech = ld->set[K_LDAPAUTHMECH].value;
@@ -53,13 +48,7 @@ config_ldap(struct load *ld)
 	    ka_setting(ld, K_LDAPKAPROBES, &s.ka_probes) < 0 ||
 	    ka_setting(ld, K_LDAPKAINTERVAL, &s.ka_interval) < 0)
 		return -1;
-#ifndef HAVE_LDAP
-	if (s.bind_user != NULL || s.bind_password != NULL)
-		config_warnf(ld, "LDAP* settings: this build of postdkim has no ldap: data sets");
-	return 0;
-#else
 	if (dataset_set_ldap_settings(&s) < 0)
 		return config_kwerr(ld, K_LDAPBINDUSER, "out of memory");
 	return 0;
-#endif
 }

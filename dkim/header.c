@@ -9,6 +9,20 @@
 
 #include "header.h"
 
+int
+dkim_hfield_keep(dbuf *store, struct dkim_hfield *f, const char *name, size_t nlen,
+    size_t rawlen, const char *value, size_t vlen)
+{
+	f->name = store->len;
+	f->nlen = nlen;
+	f->rawlen = rawlen;
+	dbuf_add(store, name, rawlen);
+	f->value = store->len;
+	dkim_header_add_value(store, value, vlen);
+	f->vlen = store->len - f->value;
+	return dbuf_failed(store) ? -1 : 0;
+}
+
 /* A field value with every bare LF made CRLF, copied a line at a time. */
 void
 dkim_header_add_value(dbuf *out, const char *value, size_t vlen)

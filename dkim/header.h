@@ -31,6 +31,22 @@ int dkim_header_split(const char *raw, size_t len, size_t *namelen,
  */
 void dkim_header_add_value(dbuf *out, const char *value, size_t vlen);
 
+/*
+ * A field kept for signing or verifying: offsets into the buffer its bytes
+ * went to (the name as received, white space before the colon included,
+ * then the value as signed).
+ */
+struct dkim_hfield {
+	size_t name, nlen, rawlen, value, vlen;
+};
+
+/*
+ * Append a field to store and describe it in f: nlen is the name's length,
+ * rawlen the name as received. 0, or -1 when store is out of memory.
+ */
+int dkim_hfield_keep(dbuf *store, struct dkim_hfield *f, const char *name, size_t nlen,
+    size_t rawlen, const char *value, size_t vlen);
+
 /* Nonzero when a field name is well formed: 1*(%x21-39 / %x3B-7E). */
 int dkim_header_name_ok(const char *name, size_t len);
 

@@ -51,18 +51,12 @@ struct dkim_signer {
 	EVP_MD *sha256;		/* fetched once, not per message */
 };
 
-/* A kept header field: offsets into dkim_msg.store. */
-struct msg_hdr {
-	size_t name, nlen, value, vlen;
-	size_t rawlen;		/* name as received: WSP before the colon included */
-};
-
 struct dkim_msg {
 	const dkim_signer *signers[DKIM_MSG_SIGNERS_MAX];
 	size_t nsigners;
 	time_t when;
 	dbuf store;
-	struct msg_hdr *hdrs;
+	struct dkim_hfield *hdrs;
 	size_t nhdrs, caphdrs;
 	size_t seen;		/* every field offered, kept or not */
 	dkim_bodyhash *bh[2];	/* per body canonicalization, NULL if unused */
@@ -277,7 +271,7 @@ int
 dkim_msg_header(dkim_msg *m, const char *name, size_t nlen, const char *value,
     size_t vlen, dkim_err *err)
 {
-	struct msg_hdr *h;
+	struct dkim_hfield *h;
 	size_t i, wanted = 0, grow, rawlen = nlen;
 
 	if (m->finished)
@@ -309,14 +303,7 @@ dkim_msg_header(dkim_msg *m, const char *name, size_t nlen, const char *value,
 		m->caphdrs = grow;
 	}
 	h = &m->hdrs[m->nhdrs];
-	h->name = m->store.len;
-	h->nlen = nlen;
-	h->rawlen = rawlen;
-	dbuf_add(&m->store, name, rawlen);
-	h->value = m->store.len;
-	dkim_header_add_value(&m->store, value, vlen);
-	h->vlen = m->store.len - h->value;
-	if (dbuf_failed(&m->store))
+	if (dkim_hfield_keep(&m->store, h, name, nlen, rawlen, value, vlen) < 0)
 		return dkim_err_set(err, DKIM_ERR_NOMEM, "out of memory");
 	m->nhdrs++;
 	return DKIM_OK;
@@ -343,7 +330,7 @@ dkim_msg_body(dkim_msg *m, const void *data, size_t len, dkim_err *err)
 static int
 msg_select(const dkim_msg *m, const dkim_signer *s, size_t *sel, size_t *nsel, dbuf *hlist)
 {
-	const struct msg_hdr *h;
+	const struct dkim_hfield *h;
 	size_t k, j, n = 0, count;
 	int from = 0;
 
@@ -419,7 +406,7 @@ msg_sign_one(dkim_msg *m, const dkim_signer *s, const unsigned char bh[32],
 
 	/* Header hash input: the selected fields, then this field with b= empty. */
 	for (j = 0; j < nsel; j++) {
-		const struct msg_hdr *h;
+		const struct dkim_hfield *h;
 
 		if (sel[j] == NO_FIELD)
 			continue;	/* over-signed: absent field, hashes nothing */

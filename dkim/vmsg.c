@@ -53,7 +53,7 @@ int
 dkim_vmsg_header(dkim_vmsg *m, const char *name, size_t nlen, const char *value,
     size_t vlen, dkim_err *err)
 {
-	struct vhdr *h;
+	struct dkim_hfield *h;
 	size_t grow, rawlen = nlen;
 
 	if (m->eoh)
@@ -82,14 +82,7 @@ dkim_vmsg_header(dkim_vmsg *m, const char *name, size_t nlen, const char *value,
 	if (dkim_header_name_is(name, nlen, "DKIM-Signature") && m->nsigs++ < m->o.max_sigs)
 		m->sigfield[m->nsigs - 1] = m->nhdrs;
 	h = &m->hdrs[m->nhdrs];
-	h->name = m->store.len;
-	h->nlen = nlen;
-	h->rawlen = rawlen;
-	dbuf_add(&m->store, name, rawlen);
-	h->value = m->store.len;
-	dkim_header_add_value(&m->store, value, vlen);
-	h->vlen = m->store.len - h->value;
-	if (dbuf_failed(&m->store))
+	if (dkim_hfield_keep(&m->store, h, name, nlen, rawlen, value, vlen) < 0)
 		return dkim_err_set(err, DKIM_ERR_NOMEM, "out of memory");
 	m->nhdrs++;
 	return DKIM_OK;

@@ -7,6 +7,7 @@
 
 #include "bodyhash.h"
 #include "dbuf.h"
+#include "header.h"
 #include "hindex.h"
 #include "vmsg.h"
 
@@ -21,11 +22,6 @@
  * few fields, kilobytes, and never come near it.
  */
 #define VMSG_HASH_EXTRA (64 * 1024)
-
-/* A kept header field: offsets into dkim_vmsg.store. */
-struct vhdr {
-	size_t name, nlen, rawlen, value, vlen;
-};
 
 enum sig_state { SIG_DONE, SIG_KEYWAIT, SIG_READY };
 
@@ -49,7 +45,7 @@ struct vsig {
 struct dkim_vmsg {
 	dkim_vopts o;
 	dbuf store;
-	struct vhdr *hdrs;
+	struct dkim_hfield *hdrs;
 	size_t nhdrs, caphdrs;
 	dkim_hindex *hx;		/* the fields by name, while signatures are prepared */
 	size_t hashed, hash_max;	/* header bytes hashed for all signatures, limit */

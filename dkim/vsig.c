@@ -104,7 +104,7 @@ vmsg_hindex(dkim_vmsg *m)
 static int
 hash_field(const dkim_vmsg *m, size_t j, dkim_canon hc, dbuf *scratch, EVP_MD_CTX *md)
 {
-	const struct vhdr *f = &m->hdrs[j];
+	const struct dkim_hfield *f = &m->hdrs[j];
 	const char *base = m->store.data;
 
 	if (hc == DKIM_CANON_SIMPLE)
@@ -130,7 +130,7 @@ static int
 sig_header_hash(dkim_vmsg *m, struct vsig *s, dkim_canon hc, const dkim_tag *h,
     const dkim_tag *b)
 {
-	const struct vhdr *sf = &m->hdrs[s->field], *f;
+	const struct dkim_hfield *sf = &m->hdrs[s->field], *f;
 	const char *base = m->store.data;
 	dkim_hindex *hx;
 	EVP_MD_CTX *md;
@@ -210,6 +210,25 @@ parse_c(const dkim_tag *c, dkim_canon *hc, dkim_canon *bc)
 }
 
 /*
+ * One name of the signature (d= or s=, copied into v of size bytes): a
+ * tag whose value does not fit, holds a NUL or is not a DNS name decides
+ * the signature. Returns nonzero when it did.
+ */
+static int
+sig_name(struct vsig *s, const char *v, size_t size, const dkim_tag *t, const char *tag,
+    const char *what)
+{
+	char why[128];
+
+	if (t->vlen >= size || strlen(v) != t->vlen)
+		snprintf(why, sizeof(why), "is not %s", what);
+	else if (dkim_name_check(v, 253, why, sizeof(why)) == 0)
+		return 0;
+	vsig_done(s, DKIM_V_SIGSYNTAX, "%s %s", tag, why);
+	return -1;
+}
+
+/*
  * d= and s= must make a DNS name, selector._domainkey.domain: otherwise the
  * signature is malformed (there is no key record to blame). Returns
  * nonzero when s was decided.
@@ -217,24 +236,9 @@ parse_c(const dkim_tag *c, dkim_canon *hc, dkim_canon *bc)
 static int
 sig_names(struct vsig *s, const dkim_tag *d, const dkim_tag *sel)
 {
-	char why[128];
-
-	if (d->vlen >= sizeof(s->r.domain) || strlen(s->r.domain) != d->vlen)
-		snprintf(why, sizeof(why), "is not a domain name");
-	else if (dkim_name_check(s->r.domain, 253, why, sizeof(why)) == 0)
-		why[0] = '\0';
-	if (why[0] != '\0') {
-		vsig_done(s, DKIM_V_SIGSYNTAX, "d= %s", why);
+	if (sig_name(s, s->r.domain, sizeof(s->r.domain), d, "d=", "a domain name") ||
+	    sig_name(s, s->r.selector, sizeof(s->r.selector), sel, "s=", "a selector"))
 		return -1;
-	}
-	if (sel->vlen >= sizeof(s->r.selector) || strlen(s->r.selector) != sel->vlen)
-		snprintf(why, sizeof(why), "is not a selector");
-	else if (dkim_name_check(s->r.selector, 253, why, sizeof(why)) == 0)
-		why[0] = '\0';
-	if (why[0] != '\0') {
-		vsig_done(s, DKIM_V_SIGSYNTAX, "s= %s", why);
-		return -1;
-	}
 	if (sel->vlen + sizeof("._domainkey.") - 1 + d->vlen > 253) {
 		vsig_done(s, DKIM_V_SIGSYNTAX, "%s._domainkey.d= is longer than 253 bytes",
 		    s->r.selector);
@@ -247,7 +251,7 @@ sig_names(struct vsig *s, const dkim_tag *d, const dkim_tag *sel)
 int
 vsig_prepare(dkim_vmsg *m, struct vsig *s)
 {
-	const struct vhdr *sf = &m->hdrs[s->field];
+	const struct dkim_hfield *sf = &m->hdrs[s->field];
 	const dkim_tag *v, *a, *b, *bh, *c, *d, *h, *i, *l, *q, *sel, *x, *t;
 	unsigned long long num, tnum = 0;
 	dkim_canon hc, bc;

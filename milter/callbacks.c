@@ -31,10 +31,6 @@
 #include "reload.h"
 #include "session.h"
 
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "unknown"
-#endif
-
 struct conn {
 	struct runcfg *rc;		/* configuration for this connection */
 	unsigned long pflags;		/* protocol flags we asked for */
@@ -572,16 +568,11 @@ static sfsistat cb_verified(SMFICTX *ctx, struct conn *c)
 	}
 }
 
-/*
- * SoftwareHeader: "DKIM-Filter: postdkim vVERSION HOST QUEUE-ID" at the top,
- * above the signatures, as OpenDKIM adds its own. The MTA's macros are
- * kept to visible ASCII: nothing else belongs in a header field.
- */
+/* SoftwareHeader: a DKIM-Filter field at the top, as OpenDKIM adds its own. */
 static void cb_software_header(SMFICTX *ctx, const struct conn *c)
 {
 	const char *j = smfi_getsymval(ctx, "j");
 	char host[256], v[600];
-	size_t i;
 
 	if (j == NULL || *j == '\0') {
 		if (gethostname(host, sizeof(host)) != 0)
@@ -589,11 +580,7 @@ static void cb_software_header(SMFICTX *ctx, const struct conn *c)
 		host[sizeof(host) - 1] = '\0';
 		j = host;
 	}
-	snprintf(v, sizeof(v), "%spostdkim v%s %.253s %.64s", c->leadspc ? " " : "",
-	    PACKAGE_VERSION, j, cb_qid(ctx));
-	for (i = c->leadspc; v[i] != '\0'; i++)
-		if ((unsigned char)v[i] < ' ' || (unsigned char)v[i] > '~')
-			v[i] = '?';
+	session_filter_value(v, sizeof(v), j, cb_qid(ctx), c->leadspc);
 	if (smfi_insheader(ctx, 0, "DKIM-Filter", v) != MI_SUCCESS)
 		log_msg(LOG_WARNING, "%s: the MTA refused the DKIM-Filter field", cb_qid(ctx));
 }

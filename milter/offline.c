@@ -7,7 +7,9 @@
  * bytes, or, for a verified message, our Authentication-Results field
  * above the original bytes less the forged fields the milter removes.
  * The steps and their order are those of callbacks.c: a message that is
- * verified gets its body and end of message exactly as one that is signed.
+ * verified gets its body and end of message exactly as one that is signed;
+ * RemoveOldSignatures and SoftwareHeader change the output as they change
+ * what the MTA delivers.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,7 +28,10 @@
 
 #define OFFLINE_CHUNK 65535	/* the MTA's largest body chunk */
 
-/* Where the Authentication-Results fields are in the input, in order. */
+/*
+ * Where the fields of one name (Authentication-Results, DKIM-Signature) are
+ * in the input, in order; also used for the fields to leave out.
+ */
 struct offline_ars {
 	size_t *off;		/* start of each field, and its end after it */
 	size_t n, cap;
@@ -96,10 +101,11 @@ static void offline_note_ar(struct offline_ars *a, size_t start, size_t end)
 /*
  * Feed the header fields to the session; returns the offset of the body.
  * A line that is neither a field nor a continuation ends the header, as
- * it does for the MTA. The Authentication-Results fields are noted in ars.
+ * it does for the MTA. The Authentication-Results fields are noted in ars,
+ * the DKIM-Signature fields in sigs.
  */
 static size_t offline_headers(struct session *s, const char *msg, size_t len, dbuf *val,
-    struct offline_ars *ars)
+    struct offline_ars *ars, struct offline_ars *sigs)
 {
 	const char *p = msg, *end = msg + len, *colon, *q;
 	size_t l, fl, nlen;
@@ -135,6 +141,8 @@ static size_t offline_headers(struct session *s, const char *msg, size_t len, db
 			session_header(s, p, nlen, val->data ? val->data : "", val->len);
 		if (dkim_header_name_is(p, nlen, "Authentication-Results"))
 			offline_note_ar(ars, (size_t)(p - msg), (size_t)(p + fl - msg));
+		else if (dkim_header_name_is(p, nlen, "DKIM-Signature"))
+			offline_note_ar(sigs, (size_t)(p - msg), (size_t)(p + fl - msg));
 		p += fl;
 	}
 	return len;
@@ -164,25 +172,49 @@ static void offline_body(struct session *s, const char *body, size_t len)
 		session_body(s, chunk, n);
 }
 
-/*
- * Write the message less the forged A-R fields. verdict_forged gives their
- * 1-based numbers highest first, so walking it backwards meets them in the
- * order of the message: one pass, whatever the number of fields.
- */
-static void offline_write(const dbuf *msg, const struct offline_ars *ars,
-    const struct verdict *vd, FILE *out)
+/* Write the message less the fields in skip (in the order of the message). */
+static void offline_write(const dbuf *msg, const struct offline_ars *skip, FILE *out)
 {
-	size_t i, k = vd->nforged, pos = 0;
+	size_t i, pos = 0;
+
+	for (i = 0; i + 1 < skip->n; i += 2) {
+		fwrite(msg->data + pos, 1, skip->off[i] - pos, out);
+		pos = skip->off[i + 1];
+	}
+	if (msg->len > pos)
+		fwrite(msg->data + pos, 1, msg->len - pos, out);
+}
+
+/*
+ * The forged A-R fields, in the order of the message. verdict_forged gives
+ * their 1-based numbers highest first, so walking it backwards meets them
+ * in order: one pass, whatever the number of fields.
+ */
+static void offline_forged(const struct offline_ars *ars, const struct verdict *vd,
+    struct offline_ars *skip)
+{
+	size_t i, k = vd->nforged;
 
 	for (i = 0; i < ars->n / 2 && k > 0; i++) {
 		if (verdict_forged(vd, k - 1) != i + 1)
 			continue;
 		k--;
-		fwrite(msg->data + pos, 1, ars->off[2 * i] - pos, out);
-		pos = ars->off[2 * i + 1];
+		offline_note_ar(skip, ars->off[2 * i], ars->off[2 * i + 1]);
 	}
-	if (msg->len > pos)
-		fwrite(msg->data + pos, 1, msg->len - pos, out);
+}
+
+/* SoftwareHeader: the DKIM-Filter field the milter puts at the top. */
+static void offline_software(const struct session *s, const char *eol, FILE *out)
+{
+	char host[256], v[600];
+
+	if (!s->rc->cfg->software_header)
+		return;
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	session_filter_value(v, sizeof(v), host, "NOQUEUE", 1);
+	fprintf(out, "DKIM-Filter:%s%s", v, eol);
 }
 
 /*
@@ -194,6 +226,7 @@ static int offline_verified(const struct session *s, const char *eol, const dbuf
     const struct offline_ars *ars, FILE *out)
 {
 	const struct verify_cfg *vc = s->rc->cfg->verify;
+	struct offline_ars skip = { NULL, 0, 0, 0 };
 	char host[256], fold[8];
 	const char *ours;
 	struct verdict vd;
@@ -222,12 +255,15 @@ static int offline_verified(const struct session *s, const char *eol, const dbuf
 	if (vd.nforged > 0 || vd.unparsable > 0)
 		fprintf(stderr, "postdkim: removed %zu forged Authentication-Results "
 		    "field(s); %zu unparsable left\n", vd.nforged, vd.unparsable);
-	rc = vd.ar_rc < 0 || ars->failed ? -1 : 0;
+	offline_forged(ars, &vd, &skip);
+	rc = vd.ar_rc < 0 || ars->failed || skip.failed ? -1 : 0;
 	if (rc == 0) {
+		offline_software(s, eol, out);
 		if (vd.ar_rc > 0)
 			fprintf(out, "Authentication-Results: %s%s", vd.ar.data, eol);
-		offline_write(msg, ars, &vd, out);
+		offline_write(msg, &skip, out);
 	}
+	free(skip.off);
 	verdict_free(&vd);
 	dbuf_free(&id);
 	dbuf_free(&line);
@@ -242,7 +278,7 @@ static int offline_verified(const struct session *s, const char *eol, const dbuf
 int offline_sign(const struct runcfg *rc, const char *file,
     const struct offline_opts *o, FILE *out)
 {
-	struct offline_ars ars = { NULL, 0, 0, 0 };
+	struct offline_ars ars = { NULL, 0, 0, 0 }, sigs = { NULL, 0, 0, 0 }, keep = sigs;
 	struct policy_facts f;
 	struct session s;
 	const char *nl, *eol;
@@ -260,7 +296,7 @@ int offline_sign(const struct runcfg *rc, const char *file,
 	nl = msg.len > 0 ? memchr(msg.data, '\n', msg.len) : NULL;
 	eol = nl != NULL && nl > msg.data && nl[-1] == '\r' ? "\r\n" : "\n";
 
-	body = offline_headers(&s, msg.data ? msg.data : "", msg.len, &val, &ars);
+	body = offline_headers(&s, msg.data ? msg.data : "", msg.len, &val, &ars, &sigs);
 	memset(&f, 0, sizeof(f));
 	f.client_addr = o->client_addr ? o->client_addr : "127.0.0.1";
 	f.client_name = o->client_name ? o->client_name : "localhost";
@@ -289,6 +325,12 @@ int offline_sign(const struct runcfg *rc, const char *file,
 		    config_action_name(s.action));
 		goto out;
 	}
+	if (sigs.failed) {
+		fprintf(stderr, "postdkim: out of memory\n");
+		goto out;
+	}
+	if (s.verdict == SESSION_SIGNED)
+		offline_software(&s, eol, out);
 	n = session_nsignatures(&s);
 	for (i = 0; i < n; i++) {
 		/* The same value the milter inserts when SMFIP_HDR_LEADSPC is on. */
@@ -299,8 +341,9 @@ int offline_sign(const struct runcfg *rc, const char *file,
 		fprintf(out, "DKIM-Signature:%s%s", sig, eol);
 		free(sig);
 	}
-	if (msg.len > 0)
-		fwrite(msg.data, 1, msg.len, out);
+	/* RemoveOldSignatures: the message's own signatures go when it is signed. */
+	offline_write(&msg, s.verdict == SESSION_SIGNED && rc->cfg->remove_old_signatures ?
+	    &sigs : &keep, out);
 	if (fflush(out) != 0 || ferror(out)) {
 		fprintf(stderr, "postdkim: write error: %s\n", strerror(errno));
 		ret = 3;
@@ -309,6 +352,7 @@ int offline_sign(const struct runcfg *rc, const char *file,
 	ret = 0;
 out:
 	free(ars.off);
+	free(sigs.off);
 	session_reset(&s);
 	dbuf_free(&msg);
 	dbuf_free(&val);

@@ -14,6 +14,10 @@
 #include "../verify/verifier.h"
 #include "session.h"
 
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
 /* Start a session for a message. */
 void session_init(struct session *s, const struct runcfg *rc)
 {
@@ -513,4 +517,16 @@ void session_describe(const struct session *s, size_t i, char *buf, size_t size)
 	sg = s->found.signer[i];
 	snprintf(buf, size, "d=%s s=%s a=%s", dkim_signer_domain(sg), dkim_signer_selector(sg),
 	    dkim_alg_name(dkim_signer_alg(sg)));
+}
+
+void
+session_filter_value(char *v, size_t size, const char *host, const char *qid, int leadspc)
+{
+	size_t i;
+
+	snprintf(v, size, "%spostdkim v%s %.253s %.64s", leadspc ? " " : "", PACKAGE_VERSION,
+	    host, qid);
+	for (i = leadspc ? 1 : 0; v[i] != '\0'; i++)
+		if ((unsigned char)v[i] < ' ' || (unsigned char)v[i] > '~')
+			v[i] = '?';
 }

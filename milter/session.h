@@ -109,5 +109,12 @@ size_t session_nsignatures(const struct session *s);
 char *session_signature(const struct session *s, size_t i, const char *eol, int leadspc);
 /* "d=example.com s=mail a=rsa-sha256" of the i-th signer, for the log. */
 void session_describe(const struct session *s, size_t i, char *buf, size_t size);
+/*
+ * SoftwareHeader: the value of the DKIM-Filter field, "postdkim vVERSION
+ * HOST QUEUE-ID" (a leading space when leadspc), kept to visible ASCII:
+ * the MTA's macros may hold anything, a header field must not.
+ */
+void session_filter_value(char *v, size_t size, const char *host, const char *qid,
+    int leadspc);
 
 #endif

@@ -11,11 +11,7 @@
 
 /* Data set types of OpenDKIM that postdkim does not read. */
 static const char *const dataset_unsupported[] = {
-	"db",
-#ifndef HAVE_LDAP
-	"ldap", "ldaps", "ldapi",
-#endif
-	"lua", "memcache", "redis", "mdb", "erlang", "rep",
+	"db", "lua", "memcache", "redis", "mdb", "erlang", "rep",
 	"socket", NULL
 };
 
@@ -86,11 +82,9 @@ dataset_open(struct dataset **out, const char *spec, enum dataset_kind kind, uns
 		file = spec;
 	if (strncasecmp(spec, "dsn:", 4) == 0)
 		rc = dataset_dsn_open(ds, spec + 4, err, errsize);
-#ifdef HAVE_LDAP
 	else if (strncasecmp(spec, "ldap:", 5) == 0 || strncasecmp(spec, "ldaps:", 6) == 0 ||
 	    strncasecmp(spec, "ldapi:", 6) == 0)
 		rc = dataset_ldap_open(ds, spec, err, errsize);
-#endif
 	else if (file == NULL && kind == DATASET_MAP) {
 		snprintf(err, errsize, "'%s' must be a file (file:PATH or an absolute path) or a "
 		    "database (dsn:)", spec);

@@ -28,6 +28,7 @@
 #include "dataset_impl.h"
 #include "dscache.h"
 #include "dsn_backend.h"
+#include "dsn_module.h"
 #include "redact.h"
 
 #define DSN_POOL_MAX 16
@@ -56,16 +57,6 @@ struct dsn_handle {
 };
 
 static void dsn_flush(struct dsnset *s);
-
-static const struct dsn_backend *const dsn_backends[] = {
-#ifdef HAVE_PGSQL
-	&dsn_backend_pgsql,
-#endif
-#ifdef HAVE_MYSQL
-	&dsn_backend_mysql,
-#endif
-	NULL
-};
 
 static struct dataset_db_settings dsn_settings = {
 	DATASET_CACHE_TTL * 1000UL, DATASET_CACHE_SIZE, 4, 2000, 2000, 10000
@@ -124,14 +115,14 @@ dsn_server(const struct dsnset *s, char *buf, size_t size)
 static int
 dsn_acquire(struct dsnset *s, struct dsn_handle *h, char *err, size_t errsize)
 {
-	unsigned long long now, deadline = dscache_now() + s->set.query_timeout_ms;
+	unsigned long long now, deadline = dsn_now() + s->set.query_timeout_ms;
 	struct timespec ts;
 	char why[512];
 	void *c;
 
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
-		now = dscache_now();
+		now = dsn_now();
 		if (s->nidle > 0) {
 			h->conn = s->idle[--s->nidle];
 			h->generation = s->generation;
@@ -158,7 +149,7 @@ dsn_acquire(struct dsnset *s, struct dsn_handle *h, char *err, size_t errsize)
 				s->backoff = s->backoff ? s->backoff * 2 : DSN_BACKOFF_MIN;
 				if (s->backoff > s->set.backoff_max_ms)
 					s->backoff = s->set.backoff_max_ms;
-				s->retry_at = dscache_now() + s->backoff;
+				s->retry_at = dsn_now() + s->backoff;
 				snprintf(s->lasterr, sizeof(s->lasterr), "%s", why);
 				pthread_cond_broadcast(&s->freed);
 				pthread_mutex_unlock(&s->lock);
@@ -478,24 +469,20 @@ dataset_dsn_open(struct dataset *ds, const char *spec, char *err, size_t errsize
 	const struct dsn_backend *be = NULL;
 	struct dsn d;
 	char why[512];
-	size_t i;
 
 	if (dsn_parse(&d, spec, why, sizeof(why)) < 0) {
 		dsn_free(&d);
 		snprintf(err, errsize, "dsn: %s", why);
 		return -1;
 	}
-	for (i = 0; dsn_backends[i] != NULL; i++)
-		if (strcasecmp(dsn_backends[i]->name, d.backend) == 0)
-			be = dsn_backends[i];
+	/* The ldap module reads ldap: URLs (dataset_ldapcfg.c), not DSNs. */
+	if (strcasecmp(d.backend, "ldap") == 0)
+		snprintf(why, sizeof(why), "unknown back end 'ldap' (pgsql and mysql are known; "
+		    "LDAP tables are ldap:// URLs)");
+	else
+		be = dsn_module(d.backend, why, sizeof(why));
 	if (be == NULL) {
-		int known = strcasecmp(d.backend, "pgsql") == 0 ||
-		    strcasecmp(d.backend, "mysql") == 0;
-
-		snprintf(err, errsize, "%s: %s back end '%s'%s", d.name,
-		    known ? "this build of postdkim has no" : "unknown", d.backend,
-		    known ? " (configure --with-pgsql / --with-mysql)" :
-		    " (pgsql and mysql are known)");
+		snprintf(err, errsize, "%s: %s", d.name, why);
 		dsn_free(&d);
 		return -1;
 	}

@@ -23,9 +23,11 @@
  * LDAPTimeout.
  *
  * The connections, the cache and the outage rules are those of dsn: data
- * sets (dataset_dsn.c): this file is a back end to it. libldap is opened
- * when a first ldap: data set is (dsn_dl.h), so that a daemon without one
- * does not map it and what it pulls in (GnuTLS, SASL).
+ * sets (dataset_dsn.c): this file is a back end to it, built as the module
+ * ldap.so (Debian package postdkim-ldap) that dsn_module.c loads when a
+ * configuration names an ldap: table, so that a daemon without one does
+ * not map libldap and what it pulls in (GnuTLS, SASL). The LDAP* settings
+ * are kept by dataset_ldapcfg.c and handed to ld_make with each URL list.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -39,41 +41,11 @@
 
 #include "dataset_impl.h"
 #include "dsn_backend.h"
-#include "dsn_dl.h"
 #include "redact.h"
 
 #define LDAP_URLS_MAX 8		/* as OpenDKIM */
 #define LDAP_KEY_MAX 1024	/* longer keys (addresses) have no entry */
 #define LDAP_PAGE 500		/* entries a page of a walk: slapd's default size limit */
-
-#define LD_FUNCS(X) X(ldap_initialize) X(ldap_set_option) X(ldap_get_option) \
-	X(ldap_start_tls_s) X(ldap_sasl_bind_s) X(ldap_sasl_interactive_bind_s) \
-	X(ldap_search_ext_s) X(ldap_first_entry) X(ldap_next_entry) X(ldap_get_values_len) \
-	X(ldap_value_free_len) X(ldap_msgfree) X(ldap_unbind_ext_s) X(ldap_err2string) \
-	X(ldap_url_parse) X(ldap_free_urldesc) X(ldap_get_dn) X(ldap_str2dn) X(ldap_dnfree) \
-	X(ldap_memfree) X(ldap_create_page_control) X(ldap_parse_pageresponse_control) \
-	X(ldap_parse_result) X(ldap_control_find) X(ldap_control_free) X(ldap_controls_free)
-#define LD_MEMBER(f) __typeof__(f) *f;
-static struct {
-	LD_FUNCS(LD_MEMBER)
-} ld;
-static pthread_once_t ld_once = PTHREAD_ONCE_INIT;
-static char ld_error[256];	/* why libldap cannot be used; empty when it can */
-
-/* Open libldap and find its functions. */
-static void
-ld_open(void)
-{
-	void *h;
-
-	if ((h = dsn_dlopen(LDAP_SONAME, "LDAP", ld_error, sizeof(ld_error))) == NULL)
-		return;
-#define LD_FIND(f) \
-	if ((ld.f = (__typeof__(ld.f))dsn_dlsym(h, LDAP_SONAME, #f, ld_error, \
-	    sizeof(ld_error))) == NULL) \
-		return;
-	LD_FUNCS(LD_FIND)
-}
 
 /* What a data set is: its URLs and the LDAP* settings at its opening. */
 struct ldapspec {
@@ -89,29 +61,6 @@ struct ldapspec {
 	int ka_idle, ka_probes, ka_interval;
 };
 
-static struct dataset_ldap_settings ldap_settings = {
-	NULL, NULL, NULL, NULL, NULL, NULL, 0, DATASET_LDAP_TIMEOUT, -1, -1, -1, 0
-};
-
-/* The defaults: anonymous simple bind, no StartTLS, 5 s, the cache on. */
-void
-dataset_ldap_defaults(struct dataset_ldap_settings *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->timeout_s = DATASET_LDAP_TIMEOUT;
-	s->ka_idle = s->ka_probes = s->ka_interval = -1;
-}
-
-/* Free a string that may be a password. */
-static void
-ld_wipe(char *p)
-{
-	if (p != NULL) {
-		explicit_bzero(p, strlen(p));
-		free(p);
-	}
-}
-
 /* A copy of s (NULL stays NULL); *nomem set when out of memory. */
 static char *
 ld_dup(const char *s, int *nomem)
@@ -123,38 +72,6 @@ ld_dup(const char *s, int *nomem)
 	if ((p = strdup(s)) == NULL)
 		*nomem = 1;
 	return p;
-}
-
-/* Keep the settings for data sets opened from now on. */
-int
-dataset_set_ldap_settings(const struct dataset_ldap_settings *s)
-{
-	static char *owned[6];
-	const char *in[6] = { s->bind_user, s->bind_password, s->auth_mech, s->auth_user,
-	    s->auth_name, s->auth_realm };
-	char *copy[6];
-	int nomem = 0;
-	size_t i;
-
-	for (i = 0; i < 6; i++)
-		copy[i] = ld_dup(in[i], &nomem);
-	if (nomem) {
-		for (i = 0; i < 6; i++)
-			ld_wipe(copy[i]);
-		return -1;
-	}
-	for (i = 0; i < 6; i++) {
-		ld_wipe(owned[i]);
-		owned[i] = copy[i];
-	}
-	ldap_settings = *s;
-	ldap_settings.bind_user = owned[0];
-	ldap_settings.bind_password = owned[1];
-	ldap_settings.auth_mech = owned[2];
-	ldap_settings.auth_user = owned[3];
-	ldap_settings.auth_name = owned[4];
-	ldap_settings.auth_realm = owned[5];
-	return 0;
 }
 
 /* Free a spec. */
@@ -273,13 +190,13 @@ ld_error_text(LDAP *l, int rc, char *err, size_t errsize)
 	char *diag = NULL, text[512];
 
 	if (l != NULL)
-		(void)ld.ldap_get_option(l, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+		(void)ldap_get_option(l, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
 	if (diag != NULL && *diag != '\0')
-		snprintf(text, sizeof(text), "%s (%d): %s", ld.ldap_err2string(rc), rc, diag);
+		snprintf(text, sizeof(text), "%s (%d): %s", ldap_err2string(rc), rc, diag);
 	else
-		snprintf(text, sizeof(text), "%s (%d)", ld.ldap_err2string(rc), rc);
+		snprintf(text, sizeof(text), "%s (%d)", ldap_err2string(rc), rc);
 	if (diag != NULL)
-		ld.ldap_memfree(diag);
+		ldap_memfree(diag);
 	dsn_escape(err, errsize, text);
 }
 
@@ -323,14 +240,14 @@ static void
 ld_disconnect(void *conn)
 {
 	if (conn != NULL)
-		ld.ldap_unbind_ext_s(conn, NULL, NULL);
+		ldap_unbind_ext_s(conn, NULL, NULL);
 }
 
 /* Set an option, or say which could not be. */
 static int
 ld_option(LDAP *l, int opt, const void *v, const char *name, char *err, size_t errsize)
 {
-	if (ld.ldap_set_option(l, opt, v) == LDAP_OPT_SUCCESS)
+	if (ldap_set_option(l, opt, v) == LDAP_OPT_SUCCESS)
 		return 0;
 	snprintf(err, errsize, "cannot set %s", name);
 	return -1;
@@ -348,12 +265,7 @@ ld_connect(const struct dsn *d, unsigned timeout_ms, unsigned query_ms, char *er
 	LDAP *l = NULL;
 
 	(void)query_ms;
-	pthread_once(&ld_once, ld_open);
-	if (ld_error[0] != '\0') {
-		snprintf(err, errsize, "%s", ld_error);
-		return NULL;
-	}
-	if ((rc = ld.ldap_initialize(&l, sp->uris)) != LDAP_SUCCESS) {
+	if ((rc = ldap_initialize(&l, sp->uris)) != LDAP_SUCCESS) {
 		ld_error_text(NULL, rc, err, errsize);
 		return NULL;
 	}
@@ -368,13 +280,13 @@ ld_connect(const struct dsn *d, unsigned timeout_ms, unsigned query_ms, char *er
 	    "LDAPKeepaliveProbes", err, errsize) < 0) ||
 	    (sp->ka_interval >= 0 && ld_option(l, LDAP_OPT_X_KEEPALIVE_INTERVAL,
 	    &sp->ka_interval, "LDAPKeepaliveInterval", err, errsize) < 0)) {
-		ld.ldap_unbind_ext_s(l, NULL, NULL);
+		ldap_unbind_ext_s(l, NULL, NULL);
 		return NULL;
 	}
 	if (sp->use_tls && !sp->ldaps &&
-	    (rc = ld.ldap_start_tls_s(l, NULL, NULL)) != LDAP_SUCCESS) {
+	    (rc = ldap_start_tls_s(l, NULL, NULL)) != LDAP_SUCCESS) {
 		ld_error_text(l, rc, err, errsize);
-		ld.ldap_unbind_ext_s(l, NULL, NULL);
+		ldap_unbind_ext_s(l, NULL, NULL);
 		return NULL;
 	}
 	/* Always bind (anonymously without LDAPBindUser): it is what connects. */
@@ -382,13 +294,13 @@ ld_connect(const struct dsn *d, unsigned timeout_ms, unsigned query_ms, char *er
 	    strcasecmp(sp->mech, "none") == 0) {
 		pw.bv_val = d->password;
 		pw.bv_len = d->password != NULL ? strlen(d->password) : 0;
-		rc = ld.ldap_sasl_bind_s(l, d->user, LDAP_SASL_SIMPLE, &pw, NULL, NULL, NULL);
+		rc = ldap_sasl_bind_s(l, d->user, LDAP_SASL_SIMPLE, &pw, NULL, NULL, NULL);
 	} else
-		rc = ld.ldap_sasl_interactive_bind_s(l, d->user, sp->mech, NULL, NULL,
+		rc = ldap_sasl_interactive_bind_s(l, d->user, sp->mech, NULL, NULL,
 		    LDAP_SASL_QUIET, ld_interact, (void *)d);
 	if (rc != LDAP_SUCCESS) {
 		ld_error_text(l, rc, err, errsize);
-		ld.ldap_unbind_ext_s(l, NULL, NULL);
+		ldap_unbind_ext_s(l, NULL, NULL);
 		return NULL;
 	}
 	return l;
@@ -404,7 +316,7 @@ ld_row(LDAP *l, const struct ldapspec *sp, LDAPMessage *e, const char *key, stru
 
 	for (i = 0; i < sp->nattrs; i++) {
 		f[i] = NULL;
-		vals[i] = ld.ldap_get_values_len(l, e, sp->attrs[i]);
+		vals[i] = ldap_get_values_len(l, e, sp->attrs[i]);
 		if (vals[i] != NULL && vals[i][0] != NULL &&
 		    (f[i] = malloc(vals[i][0]->bv_len + 1)) == NULL)
 			out->nomem = 1;
@@ -413,7 +325,7 @@ ld_row(LDAP *l, const struct ldapspec *sp, LDAPMessage *e, const char *key, stru
 			f[i][vals[i][0]->bv_len] = '\0';
 		}
 		if (vals[i] != NULL)
-			ld.ldap_value_free_len(vals[i]);
+			ldap_value_free_len(vals[i]);
 	}
 	dsrows_add(out, key, sp->nattrs, (const char *const *)f);
 	for (i = 0; i < sp->nattrs; i++)
@@ -427,17 +339,17 @@ ld_rdn_value(LDAP *l, LDAPMessage *e)
 	char *dnstr, *v = NULL;
 	LDAPDN dn = NULL;
 
-	if ((dnstr = ld.ldap_get_dn(l, e)) == NULL)
+	if ((dnstr = ldap_get_dn(l, e)) == NULL)
 		return NULL;
-	if (ld.ldap_str2dn(dnstr, &dn, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS && dn != NULL &&
+	if (ldap_str2dn(dnstr, &dn, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS && dn != NULL &&
 	    dn[0] != NULL && dn[0][0] != NULL &&
 	    (v = malloc(dn[0][0]->la_value.bv_len + 1)) != NULL) {
 		memcpy(v, dn[0][0]->la_value.bv_val, dn[0][0]->la_value.bv_len);
 		v[dn[0][0]->la_value.bv_len] = '\0';
 	}
 	if (dn != NULL)
-		ld.ldap_dnfree(dn);
-	ld.ldap_memfree(dnstr);
+		ldap_dnfree(dn);
+	ldap_memfree(dnstr);
 	return v;
 }
 
@@ -450,7 +362,7 @@ ld_rows(LDAP *l, const struct ldapspec *sp, LDAPMessage *res, const char *key,
 	size_t n = 0;
 	char *k;
 
-	for (e = ld.ldap_first_entry(l, res); e != NULL; e = ld.ldap_next_entry(l, e)) {
+	for (e = ldap_first_entry(l, res); e != NULL; e = ldap_next_entry(l, e)) {
 		n++;
 		if (key != NULL) {
 			ld_row(l, sp, e, key, out);
@@ -482,33 +394,33 @@ ld_walk(LDAP *l, const struct ldapspec *sp, const char *base, const char *filter
 	int rc, code;
 
 	for (;;) {
-		if ((rc = ld.ldap_create_page_control(l, size, &cookie, 0, &req[0])) !=
+		if ((rc = ldap_create_page_control(l, size, &cookie, 0, &req[0])) !=
 		    LDAP_SUCCESS)
 			break;
 		res = NULL;
-		rc = ld.ldap_search_ext_s(l, base, sp->scope, filter, (char **)sp->attrs, 0, req,
+		rc = ldap_search_ext_s(l, base, sp->scope, filter, (char **)sp->attrs, 0, req,
 		    NULL, tv, 0, &res);
-		ld.ldap_control_free(req[0]);
+		ldap_control_free(req[0]);
 		if (rc == LDAP_ADMINLIMIT_EXCEEDED && cookie.bv_len == 0 && size > 1) {
-			ld.ldap_msgfree(res);
+			ldap_msgfree(res);
 			size /= 2;
 			continue;
 		}
 		if (rc != LDAP_SUCCESS) {
-			ld.ldap_msgfree(res);
+			ldap_msgfree(res);
 			break;
 		}
 		n = ld_rows(l, sp, res, NULL, out);
-		ld.ldap_memfree(cookie.bv_val);
+		ldap_memfree(cookie.bv_val);
 		cookie.bv_val = NULL;
 		cookie.bv_len = 0;
 		resp = NULL;
-		rc = ld.ldap_parse_result(l, res, &code, NULL, NULL, NULL, &resp, 0);
-		ld.ldap_msgfree(res);
+		rc = ldap_parse_result(l, res, &code, NULL, NULL, NULL, &resp, 0);
+		ldap_msgfree(res);
 		if (rc == LDAP_SUCCESS &&
-		    (page = ld.ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, resp, NULL)) != NULL)
-			rc = ld.ldap_parse_pageresponse_control(l, page, &estimate, &cookie);
-		ld.ldap_controls_free(resp);
+		    (page = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, resp, NULL)) != NULL)
+			rc = ldap_parse_pageresponse_control(l, page, &estimate, &cookie);
+		ldap_controls_free(resp);
 		if (rc != LDAP_SUCCESS || cookie.bv_len == 0)
 			break;
 		/* A further page after an empty one would go round for ever. */
@@ -517,7 +429,7 @@ ld_walk(LDAP *l, const struct ldapspec *sp, const char *base, const char *filter
 			break;
 		}
 	}
-	ld.ldap_memfree(cookie.bv_val);
+	ldap_memfree(cookie.bv_val);
 	return rc;
 }
 
@@ -545,14 +457,14 @@ ld_query(void *conn, const struct dsn *d, const char *key, unsigned timeout_ms,
 	}
 	/* A lookup reads the first entry only: the server need send no more. */
 	if (key != NULL)
-		rc = ld.ldap_search_ext_s(conn, base, sp->scope, filter, (char **)sp->attrs, 0,
+		rc = ldap_search_ext_s(conn, base, sp->scope, filter, (char **)sp->attrs, 0,
 		    NULL, NULL, &tv, 1, &res);
 	else
 		rc = ld_walk(conn, sp, base, filter, &tv, out);
 	free(base);
 	free(filter);
 	if (rc == LDAP_NO_SUCH_OBJECT || (key != NULL && LDAP_NAME_ERROR(rc))) {
-		ld.ldap_msgfree(res);
+		ldap_msgfree(res);
 		return 0;
 	}
 	if (rc != LDAP_SUCCESS && !(key != NULL && rc == LDAP_SIZELIMIT_EXCEEDED)) {
@@ -572,12 +484,12 @@ ld_query(void *conn, const struct dsn *d, const char *key, unsigned timeout_ms,
 			    "olcLimits in cn=config) or raise the limit",
 			    d->user != NULL ? d->user : "this identity",
 			    d->user != NULL ? d->user : "DN");
-		ld.ldap_msgfree(res);
+		ldap_msgfree(res);
 		return -1;
 	}
 	if (key != NULL)
 		ld_rows(conn, sp, res, key, out);
-	ld.ldap_msgfree(res);
+	ldap_msgfree(res);
 	return 0;
 }
 
@@ -597,14 +509,15 @@ ld_info(const struct dsn *d, const char *version, char *buf, size_t size)
 	const struct ldapspec *sp = d->ext;
 
 	(void)version;
-	snprintf(buf, size, "LDAP server %s, bound as %s%s%s, base \"%s\"", sp->uris,
-	    d->user ? d->user : "anonymous", sp->mech ? " with SASL " : "",
-	    sp->mech ? sp->mech : "", sp->base);
+	/* A SASL bind is by its authentication name (none for EXTERNAL). */
+	if (sp->mech != NULL)
+		snprintf(buf, size, "LDAP server %s, bound with SASL %s%s%s, base \"%s\"",
+		    sp->uris, sp->mech, sp->authname ? " as " : "",
+		    sp->authname ? sp->authname : "", sp->base);
+	else
+		snprintf(buf, size, "LDAP server %s, bound as %s, base \"%s\"", sp->uris,
+		    d->user ? d->user : "anonymous", sp->base);
 }
-
-const struct dsn_backend dsn_backend_ldap = {
-	"ldap", "LDAP", ld_connect, ld_query, ld_version, ld_disconnect, ld_info
-};
 
 /* Nonzero when the URL's host part (after "://") holds a user or password. */
 static int
@@ -637,7 +550,7 @@ ld_parse(struct ldapspec *sp, char *urls, char *err, size_t errsize)
 			    "LDAPBindUser and LDAPBindPassword");
 			return -1;
 		}
-		if ((rc = ld.ldap_url_parse(url, &u)) != LDAP_URL_SUCCESS) {
+		if ((rc = ldap_url_parse(url, &u)) != LDAP_URL_SUCCESS) {
 			snprintf(err, errsize, "'%.200s' is not an LDAP URL (ldap://HOST[:PORT]/"
 			    "BASE?ATTRIBUTES?SCOPE?FILTER; error %d)", url, rc);
 			return -1;
@@ -654,7 +567,7 @@ ld_parse(struct ldapspec *sp, char *urls, char *err, size_t errsize)
 				if (u->lud_attrs[i][0] == '\0')
 					continue;
 				if (sp->nattrs == DATASET_FIELDS_MAX) {
-					ld.ldap_free_urldesc(u);
+					ldap_free_urldesc(u);
 					snprintf(err, errsize, "more than %d attributes",
 					    DATASET_FIELDS_MAX);
 					return -1;
@@ -663,12 +576,12 @@ ld_parse(struct ldapspec *sp, char *urls, char *err, size_t errsize)
 				sp->nattrs += !rc;
 			}
 			if (rc) {
-				ld.ldap_free_urldesc(u);
+				ldap_free_urldesc(u);
 				snprintf(err, errsize, "out of memory");
 				return -1;
 			}
 		}
-		ld.ldap_free_urldesc(u);
+		ldap_free_urldesc(u);
 		/* The server part as written: scheme://hostport, an ldapi: socket path kept. */
 		h = strstr(url, "://") + 3;
 		h += strcspn(h, "/?");
@@ -686,33 +599,27 @@ ld_parse(struct ldapspec *sp, char *urls, char *err, size_t errsize)
 	return 0;
 }
 
-/* ldap://... [ldap://...] */
-int
-dataset_ldap_open(struct dataset *ds, const char *urls, char *err, size_t errsize)
+/*
+ * Fill d for the URLs with the settings ls (what dataset_ldapcfg.c keeps).
+ * 0, or -1 with err; d is freed by the caller either way.
+ */
+static int
+ld_make(struct dsn *d, const char *urls, const struct dataset_ldap_settings *ls, char *err,
+    size_t errsize)
 {
-	const struct dataset_ldap_settings *ls = &ldap_settings;
-	struct dataset_db_settings set;
 	struct ldapspec *sp;
-	struct dsn d;
 	char *copy;
 	int nomem = 0;
 
-	pthread_once(&ld_once, ld_open);
-	if (ld_error[0] != '\0') {
-		snprintf(err, errsize, "%s", ld_error);
-		return -1;
-	}
-	memset(&d, 0, sizeof(d));
 	if ((sp = calloc(1, sizeof(*sp))) == NULL || (copy = strdup(urls)) == NULL) {
 		free(sp);
 		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
-	d.ext = sp;
-	d.ext_free = ld_spec_free;
+	d->ext = sp;
+	d->ext_free = ld_spec_free;
 	if (ld_parse(sp, copy, err, errsize) < 0) {
 		free(copy);
-		dsn_free(&d);
 		return -1;
 	}
 	free(copy);
@@ -724,19 +631,19 @@ dataset_ldap_open(struct dataset *ds, const char *urls, char *err, size_t errsiz
 	sp->ka_idle = ls->ka_idle;
 	sp->ka_probes = ls->ka_probes;
 	sp->ka_interval = ls->ka_interval;
-	d.backend = ld_dup("ldap", &nomem);
-	d.user = ld_dup(ls->bind_user, &nomem);
-	d.password = ld_dup(ls->bind_password, &nomem);
-	d.host = ld_dup(sp->uris, &nomem);
-	d.name = ld_dup(urls, &nomem);
+	d->backend = ld_dup("ldap", &nomem);
+	d->user = ld_dup(ls->bind_user, &nomem);
+	d->password = ld_dup(ls->bind_password, &nomem);
+	d->host = ld_dup(sp->uris, &nomem);
+	d->name = ld_dup(urls, &nomem);
 	if (nomem) {
-		dsn_free(&d);
 		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
-	dataset_db_current(&set);
-	set.connect_timeout_ms = set.query_timeout_ms = ls->timeout_s * 1000;
-	if (ls->disable_cache)
-		set.cache_ttl_ms = 0;
-	return dataset_dsn_attach(ds, &d, &dsn_backend_ldap, &set, err, errsize);
+	return 0;
 }
+
+static const struct dsn_backend ld_backend = {
+	"ldap", "LDAP", ld_connect, ld_query, ld_version, ld_disconnect, ld_info, ld_make
+};
+DSN_MODULE(ld_backend)

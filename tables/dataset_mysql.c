@@ -11,6 +11,9 @@
  * Keys compare with the column's collation (MariaDB's default is case
  * insensitive and pads spaces), and an integer key column turns '12abc'
  * into 12: both are the server's rules, left as they are.
+ *
+ * Built as the module mysql.so (Debian package postdkim-mysql), loaded by
+ * dsn_module.c when a configuration names a dsn:mysql table.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -23,23 +26,6 @@
 #include <mysqld_error.h>
 
 #include "dsn_backend.h"
-#include "dsn_dl.h"
-
-/*
- * The connector is opened when a first data set connects (dsn_dl.h), its
- * functions called through the table my (mysql_library_init is a macro
- * for mysql_server_init).
- */
-#define MY_FUNCS(X) X(mysql_server_init) X(mysql_close) X(mysql_error) \
-	X(mysql_get_server_info) X(mysql_init) X(mysql_optionsv) X(mysql_real_connect) \
-	X(mysql_stmt_bind_param) X(mysql_stmt_bind_result) X(mysql_stmt_close) \
-	X(mysql_stmt_errno) X(mysql_stmt_error) X(mysql_stmt_execute) X(mysql_stmt_fetch) \
-	X(mysql_stmt_fetch_column) X(mysql_stmt_field_count) X(mysql_stmt_free_result) \
-	X(mysql_stmt_init) X(mysql_stmt_prepare) X(mysql_stmt_store_result)
-#define MY_MEMBER(f) __typeof__(f) *f;
-static struct {
-	MY_FUNCS(MY_MEMBER)
-} my;
 
 struct myconn {
 	MYSQL *m;
@@ -47,24 +33,14 @@ struct myconn {
 	char *sql[2];
 };
 
+/* mysql_library_init is not thread-safe: once, before the first connection. */
 static pthread_once_t my_once = PTHREAD_ONCE_INIT;
-static char my_error[256];	/* why the connector cannot be used; empty when it can */
+static int my_failed;
 
-/* Open the connector, find its functions, and its global set-up (not thread-safe): once. */
 static void
 my_library_init(void)
 {
-	void *h;
-
-	if ((h = dsn_dlopen(MYSQL_SONAME, "MariaDB", my_error, sizeof(my_error))) == NULL)
-		return;
-#define MY_FIND(f) \
-	if ((my.f = (__typeof__(my.f))dsn_dlsym(h, MYSQL_SONAME, #f, my_error, \
-	    sizeof(my_error))) == NULL) \
-		return;
-	MY_FUNCS(MY_FIND)
-	if (my.mysql_server_init(0, NULL, NULL) != 0)
-		snprintf(my_error, sizeof(my_error), "the MariaDB client library cannot start");
+	my_failed = mysql_library_init(0, NULL, NULL) != 0;
 }
 
 /* Free a connection. */
@@ -78,11 +54,11 @@ my_disconnect(void *conn)
 		return;
 	for (i = 0; i < 2; i++) {
 		if (c->stmt[i] != NULL)
-			my.mysql_stmt_close(c->stmt[i]);
+			mysql_stmt_close(c->stmt[i]);
 		free(c->sql[i]);
 	}
 	if (c->m != NULL)
-		my.mysql_close(c->m);
+		mysql_close(c->m);
 	free(c);
 }
 
@@ -96,26 +72,26 @@ my_connect(const struct dsn *d, unsigned timeout_ms, unsigned query_ms, char *er
 	struct myconn *c;
 
 	pthread_once(&my_once, my_library_init);
-	if (my_error[0] != '\0') {
-		snprintf(err, errsize, "%s", my_error);
+	if (my_failed) {
+		snprintf(err, errsize, "the MariaDB client library cannot start");
 		return NULL;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->sql[0] = dsn_sql(d, 0, '`', 0, "?")) == NULL || (c->sql[1] = dsn_sql(d, 1, '`', 0, "?")) == NULL ||
-	    (c->m = my.mysql_init(NULL)) == NULL) {
+	    (c->m = mysql_init(NULL)) == NULL) {
 		my_disconnect(c);
 		snprintf(err, errsize, "out of memory");
 		return NULL;
 	}
-	my.mysql_optionsv(c->m, MYSQL_OPT_CONNECT_TIMEOUT, &cto);
-	my.mysql_optionsv(c->m, MYSQL_OPT_READ_TIMEOUT, &qto);
-	my.mysql_optionsv(c->m, MYSQL_OPT_WRITE_TIMEOUT, &qto);
-	my.mysql_optionsv(c->m, MYSQL_OPT_RECONNECT, &off);	/* dataset_dsn.c reconnects */
-	my.mysql_optionsv(c->m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	mysql_optionsv(c->m, MYSQL_OPT_CONNECT_TIMEOUT, &cto);
+	mysql_optionsv(c->m, MYSQL_OPT_READ_TIMEOUT, &qto);
+	mysql_optionsv(c->m, MYSQL_OPT_WRITE_TIMEOUT, &qto);
+	mysql_optionsv(c->m, MYSQL_OPT_RECONNECT, &off);	/* dataset_dsn.c reconnects */
+	mysql_optionsv(c->m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	/* No option file: the DSN says everything. */
-	if (my.mysql_real_connect(c->m, d->host, d->user, d->password ? d->password : "",
+	if (mysql_real_connect(c->m, d->host, d->user, d->password ? d->password : "",
 	    d->dbase, d->port, NULL, 0) == NULL) {
-		dsn_escape(err, errsize, my.mysql_error(c->m));
+		dsn_escape(err, errsize, mysql_error(c->m));
 		my_disconnect(c);
 		return NULL;
 	}
@@ -140,7 +116,7 @@ my_fetch(MYSQL_STMT *st, const char *key, size_t ndata, struct dsrows *out)
 	my_bool isnull[DATASET_FIELDS_MAX + 1], trunc[DATASET_FIELDS_MAX + 1];
 	const char *f[DATASET_FIELDS_MAX + 1];
 	size_t cap[DATASET_FIELDS_MAX + 1];
-	size_t ncol = my.mysql_stmt_field_count(st), i;
+	size_t ncol = mysql_stmt_field_count(st), i;
 	int rc = 0, fr;
 	char *nb;
 
@@ -158,9 +134,9 @@ my_fetch(MYSQL_STMT *st, const char *key, size_t ndata, struct dsrows *out)
 		b[i].is_null = &isnull[i];
 		b[i].error = &trunc[i];
 	}
-	if (my.mysql_stmt_bind_result(st, b) != 0)
+	if (mysql_stmt_bind_result(st, b) != 0)
 		goto fail;
-	while ((fr = my.mysql_stmt_fetch(st)) == 0 || fr == MYSQL_DATA_TRUNCATED) {
+	while ((fr = mysql_stmt_fetch(st)) == 0 || fr == MYSQL_DATA_TRUNCATED) {
 		for (i = 0; i < ncol; i++) {
 			/* A long value (a PEM key): a bigger buffer, then fetch it again. */
 			if (fr == MYSQL_DATA_TRUNCATED && trunc[i] && !isnull[i]) {
@@ -170,13 +146,13 @@ my_fetch(MYSQL_STMT *st, const char *key, size_t ndata, struct dsrows *out)
 				cap[i] = (size_t)len[i] + 1;
 				b[i].buffer = nb;
 				b[i].buffer_length = cap[i] - 1;
-				if (my.mysql_stmt_fetch_column(st, &b[i], (unsigned)i, 0) != 0)
+				if (mysql_stmt_fetch_column(st, &b[i], (unsigned)i, 0) != 0)
 					goto fail;
 			}
 			buf[i][len[i] < cap[i] ? len[i] : cap[i] - 1] = '\0';
 			f[i] = isnull[i] ? NULL : buf[i];
 		}
-		if (fr == MYSQL_DATA_TRUNCATED && my.mysql_stmt_bind_result(st, b) != 0)
+		if (fr == MYSQL_DATA_TRUNCATED && mysql_stmt_bind_result(st, b) != 0)
 			goto fail;
 		if (key != NULL)
 			dsrows_add(out, key, ndata, f);
@@ -194,7 +170,7 @@ fail:
 done:
 	for (i = 0; i < ncol; i++)
 		free(buf[i]);
-	my.mysql_stmt_free_result(st);
+	mysql_stmt_free_result(st);
 	return rc;
 }
 
@@ -212,14 +188,14 @@ my_query(void *conn, const struct dsn *d, const char *key, unsigned timeout_ms,
 
 	(void)timeout_ms;	/* set on the connection */
 	if (c->stmt[w] == NULL) {
-		if ((st = my.mysql_stmt_init(c->m)) == NULL) {
+		if ((st = mysql_stmt_init(c->m)) == NULL) {
 			out->nomem = 1;
 			return 0;
 		}
-		if (my.mysql_stmt_prepare(st, c->sql[w], strlen(c->sql[w])) != 0) {
-			e = my.mysql_stmt_errno(st);
-			dsn_escape(err, errsize, my.mysql_stmt_error(st));
-			my.mysql_stmt_close(st);
+		if (mysql_stmt_prepare(st, c->sql[w], strlen(c->sql[w])) != 0) {
+			e = mysql_stmt_errno(st);
+			dsn_escape(err, errsize, mysql_stmt_error(st));
+			mysql_stmt_close(st);
 			*broken = my_lost(e);
 			return -1;
 		}
@@ -233,17 +209,17 @@ my_query(void *conn, const struct dsn *d, const char *key, unsigned timeout_ms,
 		p.buffer = (void *)(uintptr_t)key;
 		p.buffer_length = klen;
 		p.length = &klen;
-		if (my.mysql_stmt_bind_param(st, &p) != 0)
+		if (mysql_stmt_bind_param(st, &p) != 0)
 			goto fail;
 	}
-	if (my.mysql_stmt_execute(st) != 0 || my.mysql_stmt_store_result(st) != 0)
+	if (mysql_stmt_execute(st) != 0 || mysql_stmt_store_result(st) != 0)
 		goto fail;
 	if (my_fetch(st, key, d->ndatacol, out) < 0)
 		goto fail;
 	return 0;
 fail:
-	e = my.mysql_stmt_errno(st);
-	dsn_escape(err, errsize, e ? my.mysql_stmt_error(st) : "cannot fetch the rows");
+	e = mysql_stmt_errno(st);
+	dsn_escape(err, errsize, e ? mysql_stmt_error(st) : "cannot fetch the rows");
 	*broken = e == 0 || my_lost(e);
 	return -1;
 }
@@ -254,9 +230,10 @@ my_version(void *conn, char *buf, size_t size)
 {
 	struct myconn *c = conn;
 
-	dsn_escape(buf, size, my.mysql_get_server_info(c->m));
+	dsn_escape(buf, size, mysql_get_server_info(c->m));
 }
 
-const struct dsn_backend dsn_backend_mysql = {
-	"mysql", "MariaDB", my_connect, my_query, my_version, my_disconnect, NULL
+static const struct dsn_backend my_backend = {
+	"mysql", "MariaDB", my_connect, my_query, my_version, my_disconnect, NULL, NULL
 };
+DSN_MODULE(my_backend)

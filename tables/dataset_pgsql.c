@@ -8,8 +8,9 @@
  * names, so that "table=DKIM" means what it meant to OpenDKIM.
  * Everything runs on non-blocking calls with poll(), so that no connect or
  * query waits longer than its timeout, whatever the network does.
- * libpq is opened when a first data set connects (dsn_dl.h), its
- * functions called through the table pq.
+ * Built as the module pgsql.so (Debian package postdkim-pgsql), loaded by
+ * dsn_module.c when a configuration names a dsn:pgsql table: only then is
+ * libpq, with all it pulls in, in the daemon's memory.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -19,36 +20,7 @@
 
 #include <libpq-fe.h>
 
-#include "dscache.h"
 #include "dsn_backend.h"
-#include "dsn_dl.h"
-
-#define PQ_FUNCS(X) X(PQclear) X(PQconnectPoll) X(PQconnectStartParams) X(PQconsumeInput) \
-	X(PQerrorMessage) X(PQfinish) X(PQflush) X(PQgetResult) X(PQgetisnull) X(PQgetvalue) \
-	X(PQisBusy) X(PQnfields) X(PQntuples) X(PQparameterStatus) X(PQresultErrorField) \
-	X(PQresultErrorMessage) X(PQresultStatus) X(PQsendQueryParams) \
-	X(PQsetNoticeProcessor) X(PQsetnonblocking) X(PQsocket) X(PQstatus)
-#define PQ_MEMBER(f) __typeof__(f) *f;
-static struct {
-	PQ_FUNCS(PQ_MEMBER)
-} pq;
-static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
-static char pq_error[256];	/* why libpq cannot be used; empty when it can */
-
-/* Open libpq and find its functions. */
-static void
-pq_open(void)
-{
-	void *h;
-
-	if ((h = dsn_dlopen(PGSQL_SONAME, "PostgreSQL", pq_error, sizeof(pq_error))) == NULL)
-		return;
-#define PQ_FIND(f) \
-	if ((pq.f = (__typeof__(pq.f))dsn_dlsym(h, PGSQL_SONAME, #f, pq_error, \
-	    sizeof(pq_error))) == NULL) \
-		return;
-	PQ_FUNCS(PQ_FIND)
-}
 
 struct pgconn {
 	PGconn *pg;
@@ -64,7 +36,7 @@ pg_wait(int fd, short events, unsigned long long deadline)
 	int rc;
 
 	for (;;) {
-		now = dscache_now();
+		now = dsn_now();
 		if (now >= deadline)
 			return -1;
 		p.fd = fd;
@@ -95,7 +67,7 @@ pg_disconnect(void *conn)
 	if (c == NULL)
 		return;
 	if (c->pg != NULL)
-		pq.PQfinish(c->pg);
+		PQfinish(c->pg);
 	free(c->lookup_sql);
 	free(c->walk_sql);
 	free(c);
@@ -108,16 +80,11 @@ pg_connect(const struct dsn *d, unsigned timeout_ms, unsigned query_ms, char *er
 {
 	const char *kw[10], *val[10];
 	char port[16], opts[64];
-	unsigned long long deadline = dscache_now() + timeout_ms;
+	unsigned long long deadline = dsn_now() + timeout_ms;
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 	struct pgconn *c;
 	size_t n = 0;
 
-	pthread_once(&pq_once, pq_open);
-	if (pq_error[0] != '\0') {
-		snprintf(err, errsize, "%s", pq_error);
-		return NULL;
-	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->lookup_sql = dsn_sql(d, 0, '"', 1, "$1")) == NULL || (c->walk_sql = dsn_sql(d, 1, '"', 1, "$1")) == NULL) {
 		pg_disconnect(c);
@@ -142,29 +109,29 @@ pg_connect(const struct dsn *d, unsigned timeout_ms, unsigned query_ms, char *er
 	kw[n] = "application_name"; val[n++] = "postdkim";
 	kw[n] = "options"; val[n++] = opts;
 	kw[n] = NULL; val[n] = NULL;
-	if ((c->pg = pq.PQconnectStartParams(kw, val, 0)) == NULL) {
+	if ((c->pg = PQconnectStartParams(kw, val, 0)) == NULL) {
 		pg_disconnect(c);
 		snprintf(err, errsize, "out of memory");
 		return NULL;
 	}
-	while (pq.PQstatus(c->pg) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
+	while (PQstatus(c->pg) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
 	    st != PGRES_POLLING_FAILED) {
-		if (pg_wait(pq.PQsocket(c->pg), st == PGRES_POLLING_READING ? POLLIN : POLLOUT,
+		if (pg_wait(PQsocket(c->pg), st == PGRES_POLLING_READING ? POLLIN : POLLOUT,
 		    deadline) < 0) {
 			snprintf(err, errsize, "no connection within %u ms", timeout_ms);
 			pg_disconnect(c);
 			return NULL;
 		}
-		st = pq.PQconnectPoll(c->pg);
+		st = PQconnectPoll(c->pg);
 	}
-	if (pq.PQstatus(c->pg) != CONNECTION_OK) {
-		dsn_escape(err, errsize, pq.PQerrorMessage(c->pg));
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		dsn_escape(err, errsize, PQerrorMessage(c->pg));
 		pg_disconnect(c);
 		return NULL;
 	}
-	pq.PQsetNoticeProcessor(c->pg, pg_quiet, NULL);
-	if (pq.PQsetnonblocking(c->pg, 1) != 0) {
-		dsn_escape(err, errsize, pq.PQerrorMessage(c->pg));
+	PQsetNoticeProcessor(c->pg, pg_quiet, NULL);
+	if (PQsetnonblocking(c->pg, 1) != 0) {
+		dsn_escape(err, errsize, PQerrorMessage(c->pg));
 		pg_disconnect(c);
 		return NULL;
 	}
@@ -176,11 +143,11 @@ static void
 pg_rows(const PGresult *res, const char *key, size_t nfields, struct dsrows *out)
 {
 	const char *f[DATASET_FIELDS_MAX + 1];
-	int r, i, nt = pq.PQntuples(res);
+	int r, i, nt = PQntuples(res);
 
 	for (r = 0; r < nt; r++) {
-		for (i = 0; i < pq.PQnfields(res) && i <= DATASET_FIELDS_MAX; i++)
-			f[i] = pq.PQgetisnull(res, r, i) ? NULL : pq.PQgetvalue(res, r, i);
+		for (i = 0; i < PQnfields(res) && i <= DATASET_FIELDS_MAX; i++)
+			f[i] = PQgetisnull(res, r, i) ? NULL : PQgetvalue(res, r, i);
 		if (key != NULL)
 			dsrows_add(out, key, nfields, f);
 		else
@@ -200,44 +167,44 @@ pg_query(void *conn, const struct dsn *d, const char *key, unsigned timeout_ms,
     struct dsrows *out, int *broken, char *err, size_t errsize)
 {
 	struct pgconn *c = conn;
-	unsigned long long deadline = dscache_now() + timeout_ms;
+	unsigned long long deadline = dsn_now() + timeout_ms;
 	const char *sqlstate;
 	PGresult *res;
 	int rc = 0, f;
 
-	if (!pq.PQsendQueryParams(c->pg, key ? c->lookup_sql : c->walk_sql, key ? 1 : 0, NULL,
+	if (!PQsendQueryParams(c->pg, key ? c->lookup_sql : c->walk_sql, key ? 1 : 0, NULL,
 	    key ? &key : NULL, NULL, NULL, 0))
 		goto lost;
-	while ((f = pq.PQflush(c->pg)) == 1)
-		if (pg_wait(pq.PQsocket(c->pg), POLLOUT, deadline) < 0)
+	while ((f = PQflush(c->pg)) == 1)
+		if (pg_wait(PQsocket(c->pg), POLLOUT, deadline) < 0)
 			goto slow;
 	if (f < 0)
 		goto lost;
 	for (;;) {
-		while (pq.PQisBusy(c->pg)) {
-			if (pg_wait(pq.PQsocket(c->pg), POLLIN, deadline) < 0)
+		while (PQisBusy(c->pg)) {
+			if (pg_wait(PQsocket(c->pg), POLLIN, deadline) < 0)
 				goto slow;
-			if (!pq.PQconsumeInput(c->pg))
+			if (!PQconsumeInput(c->pg))
 				goto lost;
 		}
-		if ((res = pq.PQgetResult(c->pg)) == NULL)
+		if ((res = PQgetResult(c->pg)) == NULL)
 			break;
-		if (pq.PQresultStatus(res) == PGRES_TUPLES_OK)
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
 			pg_rows(res, key, d->ndatacol, out);
 		else if (rc == 0) {
-			sqlstate = pq.PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 			/*
 			 * Class 22 (data exception): the key is not of the key
 			 * column's type (a name for an integer id), so no row has it.
 			 */
 			if (key == NULL || sqlstate == NULL || strncmp(sqlstate, "22", 2) != 0) {
-				dsn_escape(err, errsize, pq.PQresultErrorMessage(res));
+				dsn_escape(err, errsize, PQresultErrorMessage(res));
 				rc = -1;
 			}
 		}
-		pq.PQclear(res);
+		PQclear(res);
 	}
-	if (pq.PQstatus(c->pg) != CONNECTION_OK) {
+	if (PQstatus(c->pg) != CONNECTION_OK) {
 		*broken = 1;
 		if (rc == 0)
 			goto lost;
@@ -249,7 +216,7 @@ slow:
 	return -1;
 lost:
 	*broken = 1;
-	dsn_escape(err, errsize, pq.PQerrorMessage(c->pg));
+	dsn_escape(err, errsize, PQerrorMessage(c->pg));
 	if (err[0] == '\0')
 		snprintf(err, errsize, "connection lost");
 	return -1;
@@ -260,11 +227,12 @@ static void
 pg_version(void *conn, char *buf, size_t size)
 {
 	struct pgconn *c = conn;
-	const char *v = pq.PQparameterStatus(c->pg, "server_version");
+	const char *v = PQparameterStatus(c->pg, "server_version");
 
 	dsn_escape(buf, size, v ? v : "?");
 }
 
-const struct dsn_backend dsn_backend_pgsql = {
-	"pgsql", "PostgreSQL", pg_connect, pg_query, pg_version, pg_disconnect, NULL
+static const struct dsn_backend pg_backend = {
+	"pgsql", "PostgreSQL", pg_connect, pg_query, pg_version, pg_disconnect, NULL, NULL
 };
+DSN_MODULE(pg_backend)

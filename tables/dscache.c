@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "dscache.h"
+#include "dsn.h"
 #include "lruindex.h"
 
 struct dsentry {
@@ -26,16 +27,6 @@ struct dscache {
 	size_t max;
 	unsigned long long ttl;
 };
-
-/* Milliseconds since some fixed point. */
-unsigned long long
-dscache_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
-}
 
 /* A cache for max answers. */
 struct dscache *
@@ -78,7 +69,7 @@ dscache_get(struct dscache *c, const char *key, int stale_ok, char **buf, size_t
 	*len = 0;
 	pthread_mutex_lock(&c->lock);
 	if ((e = (struct dsentry *)lru_find(&c->idx, key, h)) != NULL) {
-		rc = e->expires > dscache_now() ? DSCACHE_FRESH : DSCACHE_STALE;
+		rc = e->expires > dsn_now() ? DSCACHE_FRESH : DSCACHE_STALE;
 		if (rc == DSCACHE_STALE && !stale_ok)
 			rc = DSCACHE_MISS;
 		else if (e->buf != NULL) {
@@ -115,7 +106,7 @@ dscache_put(struct dscache *c, const char *key, const char *buf, size_t len)
 	e->len = len;
 	memcpy(e->key, key, klen + 1);
 	pthread_mutex_lock(&c->lock);
-	e->expires = dscache_now() + c->ttl;
+	e->expires = dsn_now() + c->ttl;
 	if ((old = (struct dsentry *)lru_find(&c->idx, key, h)) != NULL)
 		dscache_drop(c, old);
 	while (c->idx.n >= c->max && c->idx.tail != NULL)

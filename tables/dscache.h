@@ -35,7 +35,4 @@ int dscache_put(struct dscache *c, const char *key, const char *buf, size_t len)
 void dscache_clear(struct dscache *c);
 /* How many answers are kept. */
 size_t dscache_count(struct dscache *c);
-/* Milliseconds on a clock that never goes back. */
-unsigned long long dscache_now(void);
-
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include "dsn.h"
@@ -403,4 +404,13 @@ dsn_sql(const struct dsn *d, int walk, char quote, int lower, const char *placeh
 		strcat(q, ")");
 	}
 	return q;
+}
+
+unsigned long long
+dsn_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
 }

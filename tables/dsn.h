@@ -34,6 +34,8 @@ struct dsn {
 /* Parse s (the part after "dsn:"). 0, or -1 with a message in err (never the password). */
 int dsn_parse(struct dsn *d, const char *s, char *err, size_t errsize);
 void dsn_free(struct dsn *d);
+/* Milliseconds on a clock that never goes back (timeouts, cache expiry). */
+unsigned long long dsn_now(void);
 /*
  * The query of a data set: "SELECT [key,]cols FROM table [WHERE key =
  * PLACEHOLDER] [AND (filter)]" (walk: every row, the key first, no

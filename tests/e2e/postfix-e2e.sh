@@ -55,6 +55,8 @@ done
 case $MILTER in
 postdkim)
 	MILTER_BIN="$top_builddir/daemon/postdkim"
+	POSTDKIM_MODULE_DIR=${POSTDKIM_MODULE_DIR:-$top_builddir/tables}
+	export POSTDKIM_MODULE_DIR
 	[ -x "$MILTER_BIN" ] || die "$MILTER_BIN not built"
 	RELOAD_SIG=HUP ;;
 opendkim)

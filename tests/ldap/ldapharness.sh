@@ -110,7 +110,11 @@ suffix "dc=example,dc=com"
 rootdn "$LDAP_ROOTDN"
 rootpw $LDAP_ROOTPW
 directory $dir/data
+# SASL binds (DIGEST-MD5, SCRAM-SHA-*) check the password kept in the entry of
+# the account that the SASL user name maps to.
+authz-regexp "uid=([^,]*),(cn=[^,]*,)?cn=[^,]*,cn=auth" "uid=\$1,ou=services,dc=example,dc=com"
 access to attrs=userPassword by anonymous auth by * none
+access to attrs=entry,objectClass,uid by anonymous auth by users read by * none
 access to * by users read by * none
 EOC
 	if [ -n "${LDAP_SIZELIMIT:-}" ]; then

@@ -66,6 +66,21 @@ head -1 "$T/sw/1.eml" | tr -d '\r' | grep -q '^DKIM-Filter: postdkim v[^ ]* [^ ]
 pd_check 1 "$T/sw/1.eml"
 tl_note "SoftwareHeader: $(head -1 "$T/sw/1.eml")"
 
+# postdkim -t prints what the milter delivers: the same fields removed
+# and added (line ends, host name and queue id aside).
+tcmp() {	# tcmp NAME CONF MILTER-OUTPUT INPUT
+	"$POSTDKIM" -c "$2" -F "$PD_TIME" -t "$4" > "$T/$1.t" 2> "$T/$1.terr" \
+	    || { cat "$T/$1.terr" >&2; tl_fail "$1: postdkim -t failed"; }
+	tr -d '\r' < "$T/$1.t" | sed 's/^\(DKIM-Filter: postdkim v[^ ]*\) .*/\1 HOST QID/' > "$T/$1.tn"
+	tr -d '\r' < "$3" | sed 's/^\(DKIM-Filter: postdkim v[^ ]*\) .*/\1 HOST QID/' > "$T/$1.mn"
+	diff "$T/$1.mn" "$T/$1.tn" >&2 || tl_fail "$1: postdkim -t differs from the milter"
+}
+tcmp t-rm "$T/rm.conf" "$T/rm/2.eml" "$T/old2.eml"
+tcmp t-sw "$T/sw.conf" "$T/sw/1.eml" "$T/plain.eml"
+grep -q 's=old' "$T/t-rm.t" && tl_fail "postdkim -t: RemoveOldSignatures not applied"
+head -1 "$T/t-sw.t" | grep -q '^DKIM-Filter: postdkim ' || tl_fail "postdkim -t: no DKIM-Filter field"
+tl_note "postdkim -t: RemoveOldSignatures and SoftwareHeader as the milter"
+
 # PeerList: by address and by name; ExemptDomains: by From domain.
 { base peer; printf 'PeerList\t192.0.2.7, relay.example.net\nExemptDomains\texempt.example\nAlwaysAddARHeader\tyes\n'; } > "$T/peer.conf"
 pd_start peer "$T/peer.conf"

@@ -2,17 +2,18 @@
 # postdkim-equiv.sh - the opendkim.conf files that installers write, run by
 # Debian's OpenDKIM and by postdkim with the same file, keys and tables:
 # Debian's stock file, docker-mailserver's, Mail-in-a-Box's, emailwiz's,
-# Virtualmin's, modoboa's (dsn:, with the database tests) and a Zimbra-style
-# one (ldap:, with the LDAP tests). The same 15 messages (outbound from
-# InternalHosts and from an authenticated client, from two domains, a
-# subdomain and a foreign one, one already signed; inbound signed by dkimpy
-# with RSA, Ed25519 and rsa-sha1, altered, with no key record, unsigned)
-# must come out with the same verdict, the same signatures added (d=, s=,
-# a=, c=, the fields in h=, x= or not), the same fields added or removed and
-# the same Authentication-Results verdicts (equiv-norm.py says what is
-# compared). Each difference that is not listed as expected below fails the
-# test; each listed one is explained in doc/migrating.md ("Differences from
-# OpenDKIM, checked") and must still occur, so that the list stays true.
+# Virtualmin's (also with an Ed25519 key), modoboa's (dsn:, with the
+# database tests) and a Zimbra-style one (ldap:, with the LDAP tests). The
+# same 15 messages (outbound from InternalHosts and from an authenticated
+# client, from two domains, a subdomain and a foreign one, one already
+# signed; inbound signed by dkimpy with RSA, Ed25519 and rsa-sha1, altered,
+# with no key record, unsigned) must come out with the same verdict, the
+# same signatures added (d=, s=, a=, c=, the fields in h=, x= or not), the
+# same fields added or removed and the same Authentication-Results verdicts
+# (equiv-norm.py says what is compared). Each difference that is not listed
+# as expected below fails the test; each listed one is explained in
+# doc/migrating.md ("Differences from OpenDKIM, checked") and must still
+# occur, so that the list stays true.
 set -eu
 . "${TESTS_SRCDIR:-$(dirname "$0")}/testlib.sh"
 . "$TESTS_SRCDIR/pdlib.sh"
@@ -153,14 +154,15 @@ echo "debian:int-presigned:od> ar dkim-atps=neutral" >> "$T/expected"
 # OversignHeaders defaults to From where OpenDKIM's is empty, and its
 # SignHeaders to RFC 6376 section 5.4.1's list, which has Message-ID,
 # MIME-Version and Content-*, where OpenDKIM's does not.
+# The signatures are s=$HSEL a=$HALG (mail and rsa-sha256 unless set).
 hfields() {
 	_oc=$1 _cc=$2 _oh=$3 _ph=$4
 	shift 4
 	for _ocd in "$@"; do
-		printf '%s:od> sig d=%s s=mail a=rsa-sha256 c=%s h=%s x=no\n' \
-		    "$_oc:${_ocd%:*}" "${_ocd#*:}" "$_cc" "$_oh"
-		printf '%s:pd> sig d=%s s=mail a=rsa-sha256 c=%s h=%s x=no\n' \
-		    "$_oc:${_ocd%:*}" "${_ocd#*:}" "$_cc" "$_ph"
+		printf '%s:od> sig d=%s s=%s a=%s c=%s h=%s x=no\n' \
+		    "$_oc:${_ocd%:*}" "${_ocd#*:}" "${HSEL:-mail}" "${HALG:-rsa-sha256}" "$_cc" "$_oh"
+		printf '%s:pd> sig d=%s s=%s a=%s c=%s h=%s x=no\n' \
+		    "$_oc:${_ocd%:*}" "${_ocd#*:}" "${HSEL:-mail}" "${HALG:-rsa-sha256}" "$_cc" "$_ph"
 	done >> "$T/expected"
 }
 # The outbound cases signed by the configurations that sign.
@@ -344,10 +346,25 @@ grep -q "^Domain ours.example,other.example" "$T/virtualmin.conf" || tl_fail "vi
 hfields virtualmin relaxed/simple date:from:from:subject:to date:from:from:message-id:subject:to $SIGNED
 compare virtualmin
 
+# Ed25519 (RFC 8463): Virtualmin's layout with an Ed25519 key, which
+# OpenDKIM signs with only when told SignatureAlgorithm ed25519-sha256
+# (postdkim takes the algorithm from the key and accepts the setting).
+sed -e "s|^#Domain.*|Domain ours.example,other.example|" -e 's|^#Selector.*|Selector ed|' \
+    -e "s|^#KeyFile.*|KeyFile @KEYS@/ed.key|" /etc/opendkim.conf | localize ed25519
+printf 'SignatureAlgorithm\ted25519-sha256\n' >> "$T/ed25519.conf"
+mkdir -m 700 "$KD/ed25519"
+openssl genpkey -algorithm ed25519 -out "$KD/ed25519/ed.key" 2>/dev/null || tl_fail "openssl: no Ed25519 key"
+chmod 600 "$KD/ed25519/ed.key"
+HSEL=ed HALG=ed25519-sha256
+# shellcheck disable=SC2086 # SIGNED is a list
+hfields ed25519 relaxed/simple date:from:from:subject:to date:from:from:message-id:subject:to $SIGNED
+HSEL= HALG=
+compare ed25519
+
 # modoboa (modoboa-installer's opendkim.conf.tpl and opendkim.hosts.tpl;
 # the dkim view over its domain table, tests/db/schema-modoboa.sql), with
 # the database tests only (configure --disable-db-tests, as distcheck, has none).
-ncomp=5
+ncomp=6
 if [ "${EQUIV_DB:-no}" = yes ]; then
 	DB=$(mktemp -d "${TMPDIR:-/tmp}/postdkim-db.XXXXXX")
 	"$DBH" start "$DB" pgsql || tl_fail "PostgreSQL did not start"
@@ -393,7 +410,7 @@ EOF
 	# shellcheck disable=SC2086 # SIGNED is a list
 	hfields modoboa relaxed/relaxed date:from:from:subject:to date:from:from:message-id:subject:to $SIGNED
 	compare modoboa
-	ncomp=6
+	ncomp=7
 else
 	tl_note "modoboa (dsn:) not compared: the database tests are off (configure --disable-db-tests)"
 fi

@@ -166,6 +166,20 @@ sed "s/^LDAPBindPassword.*/LDAPBindPassword	Wr0ng:pw/; s/a.sock/e.sock/" "$T/a.c
 "$POSTDKIM" -n -c "$T/bad.conf" > "$T/n-bad.log" 2>&1 && tl_fail "-n accepts a wrong password"
 grep -q "Invalid credentials (49)" "$T/n-bad.log" || { cat "$T/n-bad.log" >&2; tl_fail "-n: no server error"; }
 grep -q "$LDAP_URI" "$T/n-bad.log" || { cat "$T/n-bad.log" >&2; tl_fail "-n: the server is not named"; }
+# SASL binds with a password (DIGEST-MD5, SCRAM-SHA-256): the SASL name
+# (LDAPAuthName) maps to the service account, whose password checks it;
+# the wrong password is the server's error.
+for m in DIGEST-MD5 SCRAM-SHA-256; do
+	{ grep -v '^LDAPBindUser' "$T/a.conf" | sed "s/a.sock/g.sock/"
+	  printf 'LDAPAuthMechanism\t%s\nLDAPAuthName\tdkim\n' "$m"; } > "$T/g-$m.conf"
+	"$POSTDKIM" -n -c "$T/g-$m.conf" > "$T/n-g-$m.log" 2>&1 || { cat "$T/n-g-$m.log" >&2; tl_fail "postdkim -n (SASL $m)"; }
+	grep -q "bound with SASL $m as dkim" "$T/n-g-$m.log" || { cat "$T/n-g-$m.log" >&2; tl_fail "-n (SASL $m): no bind named"; }
+	sed "s/^LDAPBindPassword.*/LDAPBindPassword	Wr0ng:pw/" "$T/g-$m.conf" > "$T/gbad.conf"
+	"$POSTDKIM" -n -c "$T/gbad.conf" > "$T/n-gbad-$m.log" 2>&1 && tl_fail "-n (SASL $m) accepts a wrong password"
+	grep -q "Invalid credentials (49)" "$T/n-gbad-$m.log" || { cat "$T/n-gbad-$m.log" >&2; tl_fail "-n (SASL $m): no server error"; }
+	nopw "$T/n-g-$m.log" "$T/n-gbad-$m.log"
+done
+cp "$T/g-SCRAM-SHA-256.conf" "$T/g.conf"
 # A password in the URL is refused, and not shown.
 sed "s|^KeyTable	ldap://|KeyTable	ldap://u:Wr0ng:pw@|" "$T/a.conf" > "$T/urlpw.conf"
 "$POSTDKIM" -n -c "$T/urlpw.conf" > "$T/n-urlpw.log" 2>&1 && tl_fail "-n accepts a password in an LDAP URL"
@@ -249,6 +263,14 @@ printf 'From: eve@elsewhere.org\n'"$H1"'\nhello\n' > "$T/ext.eml"
 pd_signed a-alice a alice.eml alice-2011 bar.example.com
 pd_signed a-foo a foo.eml foo-2011 foo.example.com
 pd_unsigned a-carol a carol.eml
+# LDAPKeepaliveIdle 60: the daemon's connections to slapd probe after 60 s
+# idle (the kernel's default is 7200 s): the socket's keepalive timer says so.
+ka=$(ss -tnoH state established "( dport = :$LDAP_PORT )" | grep -o 'timer:(keepalive,[^)]*)' | head -n 1)
+case "$ka" in
+'timer:(keepalive,'[0-9]sec*|'timer:(keepalive,'[1-5][0-9]sec*|'timer:(keepalive,1min'*) ;;
+*) ss -tnoH state established "( dport = :$LDAP_PORT )" >&2; tl_fail "LDAPKeepaliveIdle 60: keepalive timer '$ka'" ;;
+esac
+tl_note "LDAPKeepaliveIdle: the daemon's connection to slapd has $ka"
 # "*" from the sender is a character, not a wildcard of the filter.
 pd_unsigned a-star a star.eml
 pd_signed z-zim z zim.eml 4d2c1f0e zimbra.example
@@ -265,7 +287,9 @@ start t
 pd_signed t-alice t alice.eml alice-2011 bar.example.com
 start s
 pd_signed s-foo s foo.eml foo-2011 foo.example.com
-tl_note "OpenDKIM's layout over ldap: (also StartTLS, ldaps:), Zimbra's over ldapi: with SASL EXTERNAL: signed"
+start g
+pd_signed g-alice g alice.eml alice-2011 bar.example.com
+tl_note "OpenDKIM's layout over ldap: (also StartTLS, ldaps:, SASL DIGEST-MD5 and SCRAM-SHA-256), Zimbra's over ldapi: with SASL EXTERNAL: signed"
 # A wrong password: our mail is tempfailed, the log has the server's reason.
 pd_tempfailed e-alice e alice.eml
 grep -q 'Invalid credentials' "$T/e.log" || { cat "$T/e.log" >&2; tl_fail "wrong password: the log does not say why"; }

@@ -89,10 +89,15 @@ ct_prepare "$work"
 mkdir -p "$ROOT/root/pkg"
 cp "$deb" "$ROOT/root/pkg/"
 debname=$(basename "$deb")
+# The PostgreSQL back end, a package of its own, installed later.
+pgdeb=$(find "$debdir" -maxdepth 1 -name 'postdkim-pgsql_*.deb' | head -n 1)
+[ -n "$pgdeb" ] || ct_fail "no postdkim-pgsql_*.deb in $debdir"
+cp "$pgdeb" "$ROOT/root/pkg/"
+pgdebname=$(basename "$pgdeb")
 # The booted container has no network: apt fetches what the test installs
 # now, on the host's network, into the root's own archive cache.
 ct_chroot apt-get install -q -y --download-only --no-install-recommends \
-	"/root/pkg/$debname" postfix > "$work/download.log" 2>&1 ||
+	"/root/pkg/$debname" "/root/pkg/$pgdebname" postfix > "$work/download.log" 2>&1 ||
 	{ tail -n 20 "$work/download.log"; ct_fail "apt-get --download-only failed"; }
 echo "postfix postfix/main_mailer_type select Local only
 postfix postfix/mailname string mx.example.test" > "$ROOT/root/preseed"
@@ -238,6 +243,32 @@ expect "generation at start" "$(generation)" 1
 case "$(ct systemctl show -P StatusText postdkim)" in
 *"generation 1 loaded"*) ok "status: $(ct systemctl show -P StatusText postdkim)" ;;
 *) ct_fail "StatusText: $(ct systemctl show -P StatusText postdkim)" ;;
+esac
+
+step "back ends: modules in packages of their own"
+# The base package maps no database or directory client library.
+maps=$(ct cat /proc/"$pid"/maps)
+for lib in libpq libmariadb libldap; do
+	case "$maps" in *"/$lib"*) ct_fail "postdkim maps $lib without a table that needs it" ;; esac
+done
+ok "no libpq, libmariadb or libldap in the daemon's memory"
+printf '*@domain.fr domain.fr\n' > "$ROOT/root/dsn.st"
+printf 'Syslog no\nSocket local:/root/dsn.sock\nSigningTable refile:/root/dsn.st\n%s\n' \
+	'KeyTable dsn:pgsql://postdkim@127.0.0.1/mail/table=dkim?keycol=d?datacol=k' \
+	> "$ROOT/root/dsn.conf"
+out=$(ct postdkim -n -c /root/dsn.conf 2>&1) && ct_fail "postdkim -n accepted a pgsql table without its module"
+case "$out" in
+*"install the package postdkim-pgsql"*) ok "without the module: $out" ;;
+*) ct_fail "without the module, postdkim -n says: $out" ;;
+esac
+ct sh -c "cd /root/pkg && apt-get install -q -y --no-install-recommends ./$pgdebname" \
+	> "$work/install-pg.log" 2>&1 || { cat "$work/install-pg.log"; ct_fail "installing $pgdebname failed"; }
+out=$(ct postdkim -n -c /root/dsn.conf 2>&1) || true
+case "$out" in
+*"install the package"*|*"not loaded"*|*"cannot be loaded"*|*"another version"*)
+	ct_fail "with the module installed, postdkim -n says: $out" ;;
+*PostgreSQL*) ok "with postdkim-pgsql: $(printf '%s' "$out" | grep PostgreSQL | head -n 1)" ;;
+*) ct_fail "with the module installed, postdkim -n does not reach the back end: $out" ;;
 esac
 
 step "mail through Postfix"

@@ -366,7 +366,7 @@ START_TEST(server_down)
 	ck_assert_str_eq(look(st, "unsigned.example"), "");
 	server(_i, "stop");
 	nap(400);
-	t0 = dscache_now();
+	t0 = dsn_now();
 	ck_assert_str_eq(look(st, "example.com"), "1");
 	ck_assert_str_eq(look(st, "unsigned.example"), "");
 	ck_assert_str_eq(look(st, "uncached.example"), "ERROR");
@@ -374,7 +374,7 @@ START_TEST(server_down)
 	    lasterr);
 	ck_assert_str_eq(look(st, "uncached.example"), "ERROR");
 	/* Well within a milter timeout, even with three lookups. */
-	ck_assert_uint_lt(dscache_now() - t0, 2500);
+	ck_assert_uint_lt(dsn_now() - t0, 2500);
 	server(_i, "start");
 	for (i = 0; i < 100 && strcmp(r, "ERROR") == 0; i++) {
 		r = look(st, "uncached.example");
@@ -402,10 +402,10 @@ START_TEST(slow)
 	snprintf(spec, sizeof(spec), "%s?filter=%s", MODOBOA_SIGN,
 	    strcmp(be[_i].name, "pgsql") == 0 ? "pg_sleep(3) IS NOT NULL" : "SLEEP(3) IS NOT NULL");
 	st = open_ok(dsn(_i, getenv("DB_PASSWORD"), "modoboa", spec));
-	t0 = dscache_now();
+	t0 = dsn_now();
 	ck_assert_str_eq(look(st, "example.com"), "ERROR");
-	ck_assert_msg(dscache_now() - t0 >= 900 && dscache_now() - t0 < 2500, "%llu ms: %s",
-	    dscache_now() - t0, lasterr);
+	ck_assert_msg(dsn_now() - t0 >= 900 && dsn_now() - t0 < 2500, "%llu ms: %s",
+	    dsn_now() - t0, lasterr);
 	dataset_close(st);
 }
 END_TEST
