@@ -124,7 +124,6 @@ static void *notify_watchdog(void *arg)
 
 int notify_watchdog_start(const char *spec, char *err, size_t errsize)
 {
-	pthread_attr_t attr;
 	pthread_t tid;
 	int r;
 
@@ -134,11 +133,9 @@ int notify_watchdog_start(const char *spec, char *err, size_t errsize)
 		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
-	if ((r = pthread_attr_init(&attr)) == 0) {
-		if ((r = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED)) == 0)
-			r = pthread_create(&tid, &attr, notify_watchdog, NULL);
-		pthread_attr_destroy(&attr);
-	}
+	/* Never joined: it lives as long as the process. */
+	if ((r = pthread_create(&tid, NULL, notify_watchdog, NULL)) == 0)
+		(void)pthread_detach(tid);
 	if (r != 0) {
 		snprintf(err, errsize, "watchdog thread: %s", strerror(r));
 		return -1;
