@@ -103,7 +103,7 @@ def wait_for(key, seconds=10, skip=("WATCHDOG",)):
 procs = []
 try:
     # 1. Start-up: the first message is READY=1, and by then the socket answers.
-    p = start(conf, watchdog_usec=400000)
+    p = start(conf, watchdog_usec=1000000)
     procs.append(p)
     m = wait_for("READY", skip=())
     if not optneg(spec, 0.5):
@@ -118,13 +118,14 @@ try:
         fail("load record mode %o" % (os.stat(record).st_mode & 0o777))
     print("ok: load record %s: generation 1, pid %d" % (record, p.pid))
 
-    # 2. The watchdog pings every half period (0.2 s).
-    n, until = 0, time.monotonic() + 1.5
+    # 2. The watchdog pings every half period (0.5 s), each after a probe of
+    # at most 0.25 s: on a loaded machine a probe may miss, hence at least 3 of 6.
+    n, until = 0, time.monotonic() + 3
     while (m := recv(until)) is not None:
         n += m.get("WATCHDOG") == "1"
-    if n < 4:
-        fail("%d WATCHDOG=1 in 1.5 s with WATCHDOG_USEC=400000" % n)
-    print("ok: %d WATCHDOG=1 in 1.5 s" % n)
+    if n < 3:
+        fail("%d WATCHDOG=1 in 3 s with WATCHDOG_USEC=1000000" % n)
+    print("ok: %d WATCHDOG=1 in 3 s" % n)
 
     # 3. SIGUSR1: RELOADING=1, then READY=1 with generation 2.
     os.kill(p.pid, signal.SIGUSR1)
@@ -185,25 +186,27 @@ try:
     os.kill(p.pid, signal.SIGSTOP)
     while recv(time.monotonic() + 0.3) is not None:
         pass            # what was sent before the stop
-    if recv(time.monotonic() + 1.0) is not None:
+    if recv(time.monotonic() + 1.5) is not None:
         fail("a notification from a stopped process")
     os.kill(p.pid, signal.SIGCONT)
-    if wait_for("WATCHDOG", 2, skip=()).get("WATCHDOG") != "1":
+    if wait_for("WATCHDOG", 5, skip=()).get("WATCHDOG") != "1":
         fail("no WATCHDOG=1 after SIGCONT")
     print("ok: no WATCHDOG=1 while stopped, pings again after SIGCONT")
 
     # 6. The socket file removed (by mistake, by a cleaner): the MTA cannot
     # reach the daemon, so the pings stop and say why (systemd would restart it).
     os.unlink(spec[6:])
+    until = time.monotonic() + 5
+    while "watchdog pings stopped: the milter socket does not answer" not in \
+            open(os.path.join(tmp, "notify-pd.log")).read():
+        if time.monotonic() > until:
+            fail("the log does not say why the pings stopped")
+        time.sleep(0.05)
     while recv(time.monotonic() + 0.3) is not None:
         pass            # a ping that was on its way
-    m = recv(time.monotonic() + 1.0)
+    m = recv(time.monotonic() + 1.5)
     if m is not None:
         fail("a notification with the socket gone: %s" % m)
-    log.flush()
-    if "watchdog pings stopped: the milter socket does not answer" not in \
-            open(os.path.join(tmp, "notify-pd.log")).read():
-        fail("the log does not say why the pings stopped")
     print("ok: socket removed: no WATCHDOG=1, the log says why")
 
     # 7. SIGTERM: STOPPING=1, exit 0, the record removed.
