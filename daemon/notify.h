@@ -6,8 +6,12 @@
 #ifndef POSTDKIM_NOTIFY_H
 #define POSTDKIM_NOTIFY_H
 
-/* The message path is stuck when a callback has run this long (ms). */
-#define NOTIFY_STUCK_MS 60000
+/*
+ * The message path is stuck when a callback has run this long (ms): twice
+ * Postfix's milter_content_timeout (300 s). By then the MTA has given up on
+ * it, whatever DNSTimeout (at most 120 s) or LDAPTimeout allow.
+ */
+#define NOTIFY_STUCK_MS 600000
 
 /* READY=1 with a STATUS= line. */
 void notify_ready(const char *status);
