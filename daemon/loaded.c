@@ -42,7 +42,7 @@ static void loaded_describe(const struct runcfg *rc)
 	keycache_stats(rc->keys, &ks);
 	localtime_r(&loaded_rec.loaded, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	snprintf(loaded_line, sizeof(loaded_line), "Mode %s, %s, %zu key(s) loaded; "
+	snprintf(loaded_line, sizeof(loaded_line), "Mode %s, %s, %zu key(s) in the cache; "
 	    "generation %lu loaded %s", mode, cfg->rules == NULL ? "nothing to sign" :
 	    rules_from_tables(cfg->rules) ? "signing by KeyTable and SigningTable" :
 	    "signing with one KeyFile", ks.entries, loaded_rec.generation, when);
