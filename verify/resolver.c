@@ -34,6 +34,7 @@
 #include <unbound.h>
 
 #include "../dkim/dbuf.h"
+#include "../tables/stats.h"
 #include "dnscache.h"
 #include "resolver.h"
 #include "resolver_conf.h"
@@ -69,6 +70,7 @@ struct ticket {
 	int id;
 	int done;
 	unsigned ttl;			/* of the answer, seconds */
+	unsigned long long sent_ns, done_ns;	/* for the latency histogram */
 };
 
 static void (*unbound_log)(const char *line);
@@ -395,6 +397,7 @@ resolver_cb(void *arg, int err, struct ub_result *res)
 		free(t);	/* abandoned, and its cancel failed: ours to free */
 	} else {
 		answer_take(t->q, err, res, r->validating);
+		t->done_ns = stats_now_ns();
 		t->ttl = err == 0 && res != NULL && res->ttl > 0 ? (unsigned)res->ttl : 0;
 		t->done = 1;
 		(*t->pending)--;
@@ -453,6 +456,18 @@ resolver_wait(struct resolver *r, size_t *pending, long long deadline)
 	}
 }
 
+/* Count a lookup answered by the network, by outcome, with its latency. */
+static void
+resolver_count(const struct resolver_query *q, unsigned long long ns)
+{
+	switch (q->status) {
+	case RES_FOUND: stats_dns(STATS_DNS_FOUND, ns); break;
+	case RES_NONE: stats_dns(STATS_DNS_NONE, ns); break;
+	case RES_BAD: stats_dns(STATS_DNS_BAD, ns); break;
+	default: stats_dns(STATS_DNS_SERVFAIL, ns); break;
+	}
+}
+
 /* Look up n key records at once, bounded by the timeout. */
 void
 resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
@@ -484,8 +499,10 @@ resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
 			continue;
 		}
 		snprintf(name, sizeof(name), "%s._domainkey.%s", q[i].selector, q[i].domain);
-		if (dnscache_get(r->cache, name, &q[i]))
+		if (dnscache_get(r->cache, name, &q[i])) {
+			stats_add(STATS_DNS_CACHE_HITS, 1);
 			continue;	/* answered: no ticket, no query */
+		}
 		if ((t[i] = calloc(1, sizeof(**t))) == NULL) {
 			snprintf(q[i].reason, sizeof(q[i].reason), "out of memory");
 			continue;
@@ -512,6 +529,7 @@ resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
 		if (t[i] == NULL)
 			continue;
 		snprintf(name, sizeof(name), "%s._domainkey.%s", q[i].selector, q[i].domain);
+		t[i]->sent_ns = stats_now_ns();
 		rc = ub_resolve_async(r->ctx, name, TYPE_TXT, CLASS_IN, t[i], resolver_cb,
 		    &t[i]->id);
 		if (rc != 0) {
@@ -542,9 +560,11 @@ resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
 			snprintf(name, sizeof(name), "%s._domainkey.%s", q[i].selector,
 			    q[i].domain);
 			dnscache_put(r->cache, name, &q[i], t[i]->ttl);
+			resolver_count(&q[i], t[i]->done_ns - t[i]->sent_ns);
 			free(t[i]);
 			continue;
 		}
+		stats_dns(STATS_DNS_TIMEOUT, stats_now_ns() - t[i]->sent_ns);
 		snprintf(q[i].reason, sizeof(q[i].reason), "DNS timeout after %u ms",
 		    r->timeout_ms);
 		if (ub_cancel(r->ctx, t[i]->id) == 0)
