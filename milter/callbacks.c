@@ -26,6 +26,7 @@
 #include "../verify/verifier.h"
 #include "callbacks.h"
 #include "log.h"
+#include "msgstats.h"
 #include "reload.h"
 #include "session.h"
 
@@ -113,6 +114,8 @@ static struct conn *cb_conn(SMFICTX *ctx)
 		free(c);
 		return NULL;
 	}
+	stats_add(STATS_CONN_TOTAL, 1);
+	stats_gauge_add(STATS_G_CONN_OPEN, 1);
 	return c;
 }
 
@@ -413,6 +416,7 @@ static sfsistat cb_not_signed(SMFICTX *ctx, struct conn *c, int eom)
 		log_msg(s->verdict == SESSION_SKIP ? LOG_INFO : LOG_WARNING,
 		    "%s: not signed: %s (action %s)%s", cb_qid(ctx), s->why,
 		    config_action_name(s->action), facts);
+	msgstats_not_signed(s, s->action);
 	r = cb_action(ctx, c, s->action, s->verdict == SESSION_SKIP, eom);
 	cb_end_message(c);
 	return r;
@@ -428,6 +432,7 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 
 	if (c != NULL && c->peer) {
 		log_msg(LOG_DEBUG, "%s: not signed or verified: client in PeerList", cb_qid(ctx));
+		msgstats_early(STATS_MODE_NONE, ACTION_ACCEPT, STATS_NS_NONE);
 		cb_end_message(c);
 		return SMFIS_ACCEPT;
 	}
@@ -437,6 +442,7 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 		a = rc != NULL ? rc->cfg->on_internal_error : ACTION_TEMPFAIL;
 		log_msg(LOG_ERR, "%s: not signed: out of memory (action %s)", cb_qid(ctx),
 		    config_action_name(a));
+		msgstats_early(STATS_MODE_SIGN, a, STATS_NS_INTERNAL);
 		if (c == NULL)
 			reload_release(rc);
 		else
@@ -449,6 +455,7 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 		log_msg(LOG_NOTICE, "%s: not signed or verified: %zu bytes of header, over "
 		    "MaximumHeaders %zu (action %s)", cb_qid(ctx), c->hdrbytes,
 		    c->rc->cfg->max_headers, config_action_name(a));
+		msgstats_early(STATS_MODE_NONE, a, STATS_NS_NONE);
 		cb_end_message(c);
 		return cb_action(ctx, c, a, 1, 0);
 	}
@@ -463,6 +470,7 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 	if (atomic_load(&cb_stopping)) {
 		/* Tempfail, not accept: the MTA retries and the message leaves signed. */
 		log_msg(LOG_INFO, "%s: not signed: postdkim is stopping (tempfail)", cb_qid(ctx));
+		msgstats_early(STATS_MODE_NONE, ACTION_TEMPFAIL, STATS_NS_NONE);
 		cb_end_message(c);
 		return cb_action(ctx, c, ACTION_TEMPFAIL, 0, 0);
 	}
@@ -481,6 +489,7 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 		if (c->nosign_rcpt != NULL) {
 			log_msg(LOG_INFO, "%s: not signed: recipient %s in DontSignMailTo",
 			    cb_qid(ctx), c->nosign_rcpt);
+			msgstats_ours_failed(&c->sess, STATS_NS_DONT_SIGN_TO, ACTION_ACCEPT);
 			cb_end_message(c);
 			return SMFIS_ACCEPT;
 		}
@@ -545,6 +554,7 @@ static sfsistat cb_verified(SMFICTX *ctx, struct conn *c)
 		log_msg(a != ACTION_ACCEPT || vd.ar_rc < 0 ? LOG_WARNING : LOG_INFO,
 		    "%s: not signed: %s; verified: %s", cb_qid(ctx), c->sess.why,
 		    dbuf_failed(&line) ? "(out of memory)" : line.data);
+	msgstats_verified(&c->sess, v, removed, a);
 	verdict_free(&vd);
 	dbuf_free(&id);
 	dbuf_free(&line);
@@ -660,6 +670,8 @@ static sfsistat cb_eom(SMFICTX *ctx)
 		if (smfi_insheader(ctx, 0, "DKIM-Signature", v[i]) == MI_SUCCESS)
 			continue;
 		cb_free_fields(v, n);
+		msgstats_ours_failed(&c->sess, STATS_NS_INTERNAL, i + 1 < n ? ACTION_TEMPFAIL :
+		    cfg->on_internal_error);
 		cb_end_message(c);
 		if (i + 1 < n) {
 			log_msg(LOG_ERR, "%s: the MTA refused signature %zu of %zu after accepting "
@@ -684,11 +696,13 @@ static sfsistat cb_eom(SMFICTX *ctx)
 			log_msg(LOG_INFO, "%s: signed %s", cb_qid(ctx), desc);
 		}
 	}
+	msgstats_signed(&c->sess, n);
 	cb_end_message(c);
 	return SMFIS_CONTINUE;
 nomem:
 	log_msg(LOG_ERR, "%s: not signed: out of memory (action %s)", cb_qid(ctx),
 	    config_action_name(cfg->on_internal_error));
+	msgstats_ours_failed(&c->sess, STATS_NS_INTERNAL, cfg->on_internal_error);
 	cb_end_message(c);
 	return cb_action(ctx, c, cfg->on_internal_error, 0, 1);
 }
@@ -699,6 +713,8 @@ static sfsistat cb_abort(SMFICTX *ctx)
 	struct conn *c = smfi_getpriv(ctx);
 
 	if (c != NULL) {
+		if (c->in_msg)
+			stats_add(STATS_CONN_ABORTED, 1);
 		cb_end_message(c);
 		c->hold = 0;
 	}
@@ -712,6 +728,9 @@ static sfsistat cb_close(SMFICTX *ctx)
 
 	if (c == NULL)
 		return SMFIS_CONTINUE;
+	if (c->in_msg)
+		stats_add(STATS_CONN_ABORTED, 1);
+	stats_gauge_add(STATS_G_CONN_OPEN, -1);
 	cb_end_message(c);
 	free(c->client_name);
 	free(c->client_addr);
