@@ -198,11 +198,11 @@ int metrics_start(char *err, size_t errsize)
 		return 0;
 	m_httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
 	    MHD_USE_POLL, 0, NULL, NULL, metrics_request, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, metrics_mhd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)m_fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_CONN_MAX,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-	    MHD_OPTION_EXTERNAL_LOGGER, metrics_mhd_log, NULL,
 	    MHD_OPTION_END);
 	if (m_httpd == NULL) {
 		snprintf(err, errsize, "MetricsSocket: the HTTP server did not start");

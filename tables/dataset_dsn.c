@@ -289,7 +289,6 @@ dsn_query(struct dsnset *s, const char *key, struct dsrows *rows, char *err, siz
 	dsn_server(s, srv, sizeof(srv));
 	snprintf(err, errsize, "%s: %s", srv, why);
 	dsn_health(s, 0, err);
-	stats_db(s->be->name, STATS_DB_ERRORS);
 	return -1;
 }
 
@@ -358,6 +357,7 @@ dsn_lookup(struct dataset *ds, const char *key, dataset_row_fn fn, void *arg, ch
 	dsrows_init(&rows);
 	if (dsn_query(s, key, &rows, err, errsize) < 0) {
 		dsrows_free(&rows);
+		stats_db(s->be->name, STATS_DB_ERRORS);
 		if (s->cache != NULL && dscache_get(s->cache, key, 1, &buf, &len) > 0) {
 			stats_db(s->be->name, STATS_DB_CACHE_HITS);
 			return dsn_cached(buf, len, fn, arg);
