@@ -12,7 +12,6 @@ set -eu
 command -v promtool >/dev/null 2>&1 || tl_skip "promtool is needed (apt-get install prometheus)"
 
 H=$(cd "$TESTS_SRCDIR/../db" && pwd)/dbharness.sh
-MGET="$PY $TESTS_SRCDIR/metrics.py"
 DB=$(mktemp -d "${TMPDIR:-/tmp}/postdkim-db.XXXXXX")
 trap '"$H" stop "$DB"; lib_cleanup' EXIT
 "$H" start "$DB" pgsql || tl_fail "the database server did not start"
@@ -35,22 +34,11 @@ END
 chmod 0600 "$T/pd.conf"
 pd_start pd "$T/pd.conf"
 
-# mget PATH: the answer in $T/http.out (status on the first line).
-mget() {
-	$MGET "$T/metrics.sock" "$1" > "$T/http.out" 2> "$T/http.err" ||
-		{ cat "$T/http.err" "$T/pd.log" >&2; tl_fail "GET $1 failed"; }
-}
+mget() { pd_mget "$T/metrics.sock" "$1"; }
 # want SERIES VALUE...: exact values on /metrics (promtool-checked).
 want() {
-	mget /metrics
-	sed 1d "$T/http.out" > "$T/m.txt"
-	promtool check metrics < "$T/m.txt" > "$T/promtool.out" 2>&1 ||
-		{ cat "$T/promtool.out" >&2; tl_fail "promtool check metrics refuses the exposition"; }
-	while [ $# -ge 2 ]; do
-		got=$(awk -v k="$1" '$1 == k { print $2 }' "$T/m.txt")
-		[ "$got" = "$2" ] || { grep "^${1%%\{*}" "$T/m.txt" >&2; tl_fail "$1 is '$got', not $2"; }
-		shift 2
-	done
+	pd_scrape "$T/metrics.sock"
+	pd_want "$@"
 }
 # health_within CODE: /healthz answers CODE within 10 s; the seconds it took in $HW.
 health_within() {

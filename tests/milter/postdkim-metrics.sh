@@ -19,7 +19,6 @@ command -v promtool >/dev/null 2>&1 || tl_skip "promtool is needed (apt-get inst
 command -v ss >/dev/null 2>&1 || tl_skip "ss is needed (apt-get install iproute2)"
 
 DNSPY="$TESTS_SRCDIR/../dns/hostile-dns.py"
-MGET="$PY $TESTS_SRCDIR/metrics.py"
 freeport() {
 	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -84,27 +83,9 @@ EOF
 pd_start pd "$T/pd.conf"
 PDP=$PD_PID
 
-# mget PATH: the endpoint's answer in $T/http.out (status on the first line).
-mget() {
-	$MGET "127.0.0.1:$MPORT" "$1" > "$T/http.out" 2> "$T/http.err" ||
-		{ cat "$T/http.err" "$T/pd.log" >&2; tl_fail "GET $1 failed"; }
-}
-# scrape: /metrics into $T/m.txt, checked by promtool.
-scrape() {
-	mget /metrics
-	head -1 "$T/http.out" | grep -qx 200 || { cat "$T/http.out" >&2; tl_fail "/metrics: not 200"; }
-	sed 1d "$T/http.out" > "$T/m.txt"
-	promtool check metrics < "$T/m.txt" > "$T/promtool.out" 2>&1 ||
-		{ cat "$T/promtool.out" >&2; tl_fail "promtool check metrics refuses the exposition"; }
-}
-# want SERIES VALUE...: each series has exactly its value in $T/m.txt.
-want() {
-	while [ $# -ge 2 ]; do
-		got=$(awk -v k="$1" '$1 == k { print $2 }' "$T/m.txt")
-		[ "$got" = "$2" ] || { grep "^${1%%\{*}" "$T/m.txt" >&2; tl_fail "$1 is '$got', not $2"; }
-		shift 2
-	done
-}
+mget() { pd_mget "127.0.0.1:$MPORT" "$1"; }
+scrape() { pd_scrape "127.0.0.1:$MPORT"; }
+want() { pd_want "$@"; }
 # health CODE: /healthz answers CODE.
 health() {
 	mget /healthz
