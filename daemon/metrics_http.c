@@ -9,8 +9,9 @@
  * /healthz is 503 with one line when a database or LDAP server did not
  * answer its last query (dataset_dsn_health, asked again by the probe
  * every METRICS_PROBE_S seconds) or, when postdkim verifies, when DNS
- * left the last METRICS_DNS_UNANSWERED key lookups unanswered. A broken
- * key is no ill health: it is a counter.
+ * left the last METRICS_DNS_UNANSWERED key lookups unanswered (the probe
+ * then asks again for the last of them). A broken key is no ill health:
+ * it is a counter.
  */
 #include <sys/types.h>
 #include <errno.h>
@@ -29,6 +30,7 @@
 #include "../tables/dataset.h"
 #include "../tables/stats.h"
 #include "../config/sockspec.h"
+#include "../verify/resolver.h"
 #include "metrics_http.h"
 #include "metrics_sock.h"
 
@@ -171,7 +173,22 @@ static void metrics_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_msg(LOG_WARNING, "metrics: %s", msg);
 }
 
-/* Ask the database and LDAP servers every METRICS_PROBE_S seconds, until stopped. */
+/*
+ * While DNS is marked unhealthy, ask it again for the last key record that
+ * got no answer: an outage's end shows without waiting for mail to verify.
+ */
+static void metrics_dns_probe(void)
+{
+	struct runcfg *rc;
+
+	if (stats_dns_unanswered() < METRICS_DNS_UNANSWERED || (rc = reload_acquire()) == NULL)
+		return;
+	if (rc->resolver != NULL && resolver_probe(rc->resolver) == 1)
+		stats_dns_answered();
+	reload_release(rc);
+}
+
+/* Ask the database, LDAP and DNS servers every METRICS_PROBE_S seconds, until stopped. */
 static void *metrics_probe(void *arg)
 {
 	struct timespec ts;
@@ -181,6 +198,7 @@ static void *metrics_probe(void *arg)
 	while (!m_stopping) {
 		pthread_mutex_unlock(&m_lock);
 		dataset_dsn_probe();
+		metrics_dns_probe();
 		pthread_mutex_lock(&m_lock);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += METRICS_PROBE_S;

@@ -144,6 +144,11 @@ unsigned long stats_dns_unanswered(void)
 	return atomic_load_explicit(&st_dns_unanswered, memory_order_relaxed);
 }
 
+void stats_dns_answered(void)
+{
+	atomic_store_explicit(&st_dns_unanswered, 0, memory_order_relaxed);
+}
+
 void stats_db(const char *backend, enum stats_db_event e)
 {
 	size_t i;

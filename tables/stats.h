@@ -127,6 +127,8 @@ enum stats_vresult stats_vresult_of(const char *word);
  * (timeout, SERVFAIL); any answer resets it.
  */
 unsigned long stats_dns_unanswered(void);
+/* DNS answered again (a probe of the health check). */
+void stats_dns_answered(void);
 
 /*
  * MetricsDomains: replace the list (at start and at each reload). A name
