@@ -1,7 +1,8 @@
 /*
  * metrics_http.c - the HTTP side of the metrics endpoint. libmicrohttpd
- * parses the requests (bounded by its connection, memory and time limits
- * set below) and runs one thread; every request is answered from the
+ * (opened only when MetricsSocket is set: mhd_dl.h) parses the requests
+ * (bounded by its connection, memory and time limits set below) and runs
+ * one thread; every request is answered from the
  * counters (tables/stats.c), which take no lock on a message's path, and
  * from a few numbers read at scrape time: the key cache's key ages and
  * the health kept by the probe thread.
@@ -22,8 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
-
 #include "../config/config_verify.h"
 #include "../milter/log.h"
 #include "../milter/reload.h"
@@ -33,6 +32,7 @@
 #include "../verify/resolver.h"
 #include "metrics_http.h"
 #include "metrics_sock.h"
+#include "mhd_dl.h"
 
 #define METRICS_PROBE_S 3		/* the health probe's period */
 #define METRICS_DNS_UNANSWERED 3	/* key lookups in a row without an answer */
@@ -42,6 +42,7 @@
 static int m_fd = -1;
 static char m_path[4096];		/* a UNIX socket's file, to remove at exit */
 static struct MHD_Daemon *m_httpd;
+static struct mhd_fns mhd;		/* libmicrohttpd, opened by metrics_start */
 static pthread_t m_probe_tid;
 static int m_probe_running;
 static pthread_mutex_t m_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -109,13 +110,13 @@ static enum MHD_Result metrics_reply(struct MHD_Connection *conn, unsigned statu
 	struct MHD_Response *r;
 	enum MHD_Result rc;
 
-	if ((r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY)) ==
+	if ((r = mhd.create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY)) ==
 	    NULL)
 		return MHD_NO;
-	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	rc = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
+	(void)mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	(void)mhd.add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	rc = mhd.queue_response(conn, status, r);
+	mhd.destroy_response(r);
 	return rc;
 }
 
@@ -214,7 +215,9 @@ int metrics_start(char *err, size_t errsize)
 {
 	if (m_fd < 0)
 		return 0;
-	m_httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+	if (mhd_dl_open(&mhd, err, errsize) != 0)
+		return -1;
+	m_httpd = mhd.start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
 	    MHD_USE_POLL, 0, NULL, NULL, metrics_request, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, metrics_mhd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)m_fd,
@@ -246,7 +249,7 @@ void metrics_stop(void)
 		m_probe_running = 0;
 	}
 	if (m_httpd != NULL) {
-		MHD_stop_daemon(m_httpd);
+		mhd.stop_daemon(m_httpd);
 		m_httpd = NULL;
 		m_fd = -1;	/* closed by libmicrohttpd */
 	}

@@ -304,6 +304,9 @@ scrape
 want 'postdkim_reloads_total{outcome="ok"}' 1 'postdkim_reloads_total{outcome="failed"}' 1
 last=$(awk '$1 == "postdkim_last_reload_success_timestamp_seconds" { print $2 }' "$T/m.txt")
 [ "$last" -ge "$start" ] || tl_fail "reload timestamp went back"
+# libmicrohttpd is opened for MetricsSocket only (postdkim-sign.sh: a daemon
+# without it maps neither it nor GnuTLS).
+grep -q '/libmicrohttpd\.so' "/proc/$PDP/maps" || tl_fail "MetricsSocket: libmicrohttpd not loaded"
 mget /nothing
 head -1 "$T/http.out" | grep -qx 404 || tl_fail "/nothing: not 404"
 pd_stop "$PDP" || tl_fail "postdkim did not stop cleanly"
