@@ -22,6 +22,7 @@ static void *mhd_sym(void *h, const char *name, char *err, size_t errsize)
 	return p;
 }
 
+/* Open libmicrohttpd and look its functions up. */
 int mhd_dl_open(struct mhd_fns *fns, char *err, size_t errsize)
 {
 	const char *why;

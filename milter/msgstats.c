@@ -10,6 +10,7 @@
 #include "../verify/verifier.h"
 #include "msgstats.h"
 
+/* The action label of a configured action. */
 enum stats_action msgstats_action(enum config_action a)
 {
 	switch (a) {

@@ -93,16 +93,19 @@ static unsigned long long ctr_get(size_t i)
 	return atomic_load_explicit(&st_ctr[i], memory_order_relaxed);
 }
 
+/* A plain counter. */
 void stats_add(enum stats_counter c, unsigned long n)
 {
 	ctr_add(OFF_PLAIN + (size_t)c, n);
 }
 
+/* A message, by how it was handled and what became of it. */
 void stats_message(enum stats_mode m, enum stats_action a)
 {
 	ctr_add(OFF_MSG + (size_t)m * STATS_NACTIONS + (size_t)a, 1);
 }
 
+/* A signature made. */
 void stats_signature(const char *alg)
 {
 	size_t i;
@@ -112,23 +115,27 @@ void stats_signature(const char *alg)
 			ctr_add(OFF_SIG + i, 1);
 }
 
+/* Mail of ours not signed, by reason. */
 void stats_not_signed(enum stats_reason r)
 {
 	if (r > STATS_NS_NONE && r < STATS_NREASONS)
 		ctr_add(OFF_NS + (size_t)r, 1);
 }
 
+/* A verification result. */
 void stats_verify_result(enum stats_vresult r)
 {
 	ctr_add(OFF_VR + (size_t)r, 1);
 }
 
+/* The DNSSEC state of a verified signature's key record. */
 void stats_dnssec(int state)
 {
 	if (state >= 0 && (size_t)state < NDNSSEC)
 		ctr_add(OFF_DNSSEC + (size_t)state, 1);
 }
 
+/* A key lookup on the network: outcome, latency, and the health count. */
 void stats_dns(enum stats_dns outcome, unsigned long long ns)
 {
 	ctr_add(OFF_DNS + (size_t)outcome, 1);
@@ -139,16 +146,19 @@ void stats_dns(enum stats_dns outcome, unsigned long long ns)
 		atomic_store_explicit(&st_dns_unanswered, 0, memory_order_relaxed);
 }
 
+/* Network lookups in a row without an answer. */
 unsigned long stats_dns_unanswered(void)
 {
 	return atomic_load_explicit(&st_dns_unanswered, memory_order_relaxed);
 }
 
+/* DNS answered a probe: healthy again. */
 void stats_dns_answered(void)
 {
 	atomic_store_explicit(&st_dns_unanswered, 0, memory_order_relaxed);
 }
 
+/* A database or LDAP event, by back end. */
 void stats_db(const char *backend, enum stats_db_event e)
 {
 	size_t i;
@@ -158,6 +168,7 @@ void stats_db(const char *backend, enum stats_db_event e)
 			ctr_add(OFF_DB + i * STATS_NDBEVENTS + (size_t)e, 1);
 }
 
+/* One observation of a histogram. */
 void stats_observe(enum stats_hist h, unsigned long long ns)
 {
 	size_t b = 0;
@@ -168,21 +179,25 @@ void stats_observe(enum stats_hist h, unsigned long long ns)
 	atomic_fetch_add_explicit(&st_hist[h].sum_ns, ns, memory_order_relaxed);
 }
 
+/* Move a gauge. */
 void stats_gauge_add(enum stats_gauge g, long long delta)
 {
 	atomic_fetch_add_explicit(&st_gauge[g], delta, memory_order_relaxed);
 }
 
+/* Set a gauge. */
 void stats_gauge_set(enum stats_gauge g, long long v)
 {
 	atomic_store_explicit(&st_gauge[g], v, memory_order_relaxed);
 }
 
+/* Read a gauge. */
 long long stats_gauge_get(enum stats_gauge g)
 {
 	return atomic_load_explicit(&st_gauge[g], memory_order_relaxed);
 }
 
+/* Nanoseconds on the monotonic clock. */
 unsigned long long stats_now_ns(void)
 {
 	struct timespec ts;
@@ -191,6 +206,7 @@ unsigned long long stats_now_ns(void)
 	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
 }
 
+/* The counter of an RFC 8601 result word. */
 enum stats_vresult stats_vresult_of(const char *word)
 {
 	size_t i;
@@ -227,6 +243,7 @@ int stats_domains_set(char *const *names, size_t n)
 	return rc;
 }
 
+/* A message of a MetricsDomains domain, signed or not (others are not counted). */
 void stats_domain(const char *domain, int signed_ok)
 {
 	size_t i, n = atomic_load_explicit(&st_ndomains, memory_order_acquire);
@@ -382,6 +399,7 @@ static void expose_domains(dbuf *out)
 	}
 }
 
+/* The whole exposition: counters, histograms, gauges, per-domain series. */
 void stats_expose(dbuf *out)
 {
 	const struct family *f;
@@ -459,6 +477,7 @@ static void log_series(dbuf *out, size_t idx, const char *full, const char *l1,
 	    l2 ? l2 : "", d);
 }
 
+/* The changes since the previous line, for the log. */
 void stats_log_line(dbuf *out)
 {
 	const struct family *f;
