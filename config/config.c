@@ -39,7 +39,8 @@ const char *const config_kw_names[K_COUNT] = {
 	"ExemptDomains", "DontSignMailTo", "SenderHeaders", "MaximumHeaders",
 	"LDAPBindUser", "LDAPBindPassword", "LDAPAuthMechanism", "LDAPAuthUser", "LDAPAuthName",
 	"LDAPAuthRealm", "LDAPUseTLS", "LDAPTimeout", "LDAPKeepaliveIdle", "LDAPKeepaliveProbes",
-	"LDAPKeepaliveInterval", "LDAPDisableCache"
+	"LDAPKeepaliveInterval", "LDAPDisableCache", "MetricsSocket", "MetricsDomains",
+	"RotateInterval"
 };
 
 /* OpenDKIM verification keywords postdkim does not act on: ignored with a warning. */
@@ -475,6 +476,8 @@ config_read(const char *path, config_warn_fn warn, void *warn_arg, int check_key
 	if (rc == 0)
 		rc = config_daemon(&ld, cfg, &uid, &gid);
 	if (rc == 0)
+		rc = config_metrics(&ld, cfg);
+	if (rc == 0)
 		rc = config_sign(&ld, cfg, uid, gid);
 	if (rc == 0)
 		rc = config_verify(&ld, cfg);
@@ -530,6 +533,8 @@ config_free(struct config *cfg)
 	free(cfg->user);
 	free(cfg->group);
 	free(cfg->pidfile);
+	free(cfg->metrics_socket);
+	config_strv_free(cfg->metrics_domains);
 	free(cfg->path);
 	config_verify_free(cfg->verify);
 	free(cfg);

@@ -83,6 +83,12 @@ struct config {
 	int log_why;
 	int require_safe_keys;	/* default yes */
 
+	/* Monitoring (config_metrics.c). */
+	char *metrics_socket;	/* MetricsSocket, canonical, with an address; NULL: off */
+	char **metrics_domains;	/* MetricsDomains, lower case; NULL: none */
+	size_t nmetrics_domains;
+	unsigned long rotate_interval;	/* RotateInterval, seconds; 0: not set */
+
 	/* Verification: Mode, Authentication-Results, DNS (config_verify.h). */
 	struct verify_cfg *verify;
 };

@@ -23,7 +23,8 @@ enum kw {
 	K_SOFTWAREHEADER, K_EXEMPTDOMAINS, K_DONTSIGNTO, K_SENDERHEADERS, K_MAXHEADERS,
 	K_LDAPBINDUSER, K_LDAPBINDPW, K_LDAPAUTHMECH, K_LDAPAUTHUSER, K_LDAPAUTHNAME,
 	K_LDAPAUTHREALM, K_LDAPUSETLS, K_LDAPTIMEOUT, K_LDAPKAIDLE, K_LDAPKAPROBES,
-	K_LDAPKAINTERVAL, K_LDAPNOCACHE, K_COUNT
+	K_LDAPKAINTERVAL, K_LDAPNOCACHE, K_METRICSSOCKET, K_METRICSDOMAINS, K_ROTATEINTERVAL,
+	K_COUNT
 };
 
 extern const char *const config_kw_names[K_COUNT];
@@ -90,6 +91,10 @@ void config_strv_free(char **v);
 void config_secrets(struct load *ld);
 /* Check Mode: postdkim only signs (config_daemon.c). */
 int config_mode(struct load *ld);
+/* MetricsSocket, MetricsDomains, RotateInterval (config_metrics.c). */
+int config_metrics(struct load *ld, struct config *cfg);
+/* Keyword k as a duration (s, m, h, d; seconds without a unit); unset leaves *out. */
+int config_duration(struct load *ld, enum kw k, unsigned long *out);
 /* Interpret the daemon's keywords; *uid, *gid become UserID's when set. */
 int config_daemon(struct load *ld, struct config *cfg, uid_t *uid, gid_t *gid);
 /* The LDAP* keywords: settings of ldap: data sets, before any is opened (config_ldap.c). */

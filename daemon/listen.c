@@ -34,7 +34,7 @@ const char *listen_unix_path(const char *spec)
  * Remove a socket file left by a postdkim that died: only a socket, and
  * only when nobody accepts connections on it any more.
  */
-static int listen_stale(const char *path, char *err, size_t errsize)
+int listen_stale(const char *path, char *err, size_t errsize)
 {
 	struct sockaddr_un sun;
 	struct stat st;

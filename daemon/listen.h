@@ -17,6 +17,11 @@ int listen_open(const char *spec, mode_t mask, char *err, size_t errsize);
 int listen_chown(const char *spec, uid_t uid, gid_t gid, char *err, size_t errsize);
 /* Remove a UNIX socket at exit, when it is still the one we made. */
 void listen_remove(void);
+/*
+ * Remove a socket file left by a process that died (only a socket nobody
+ * accepts on); 0 when there is none now, or -1 with err.
+ */
+int listen_stale(const char *path, char *err, size_t errsize);
 /* The file of a UNIX socket spec, or NULL for TCP. */
 const char *listen_unix_path(const char *spec);
 

@@ -34,9 +34,11 @@
 #include "../milter/log.h"
 #include "../milter/offline.h"
 #include "../milter/reload.h"
+#include "../tables/stats.h"
 #include "listen.h"
 #include "loaded.h"
 #include "notify.h"
+#include "metrics_http.h"
 #include "pidfile.h"
 #include "probe.h"
 #include "privs.h"
@@ -113,6 +115,27 @@ static struct config *conf_load(int check_keys, char *err, size_t errsize)
 	    config_open(conf_path, conf_warn, NULL, err, errsize);
 }
 
+/* The counters since the last such line, for those without Prometheus (at reloads and exit). */
+static void log_counters(void)
+{
+	dbuf b;
+
+	dbuf_init(&b);
+	stats_log_line(&b);
+	if (!dbuf_failed(&b))
+		log_msg(LOG_INFO, "since the last count: %s", b.data);
+	dbuf_free(&b);
+}
+
+/* A configuration now in force: the metrics' per-domain series and reload time. */
+static void conf_metrics(const struct config *cfg)
+{
+	stats_gauge_set(STATS_G_LAST_RELOAD, (long long)time(NULL));
+	if (stats_domains_set(cfg->metrics_domains, cfg->nmetrics_domains) != 0)
+		log_msg(LOG_WARNING, "MetricsDomains: more than %d domains since start-up; "
+		    "restart for the new ones to get series", STATS_DOMAINS_MAX);
+}
+
 /*
  * Reload configuration and keys; on any error keep the one in force and
  * say why in why (which stays "" on success).
@@ -123,10 +146,12 @@ static void conf_reload(const struct config *cur, char *why, size_t whysize)
 	struct runcfg *rc;
 	char err[1024];
 
+	log_counters();
 	log_msg(LOG_INFO, "reloading %s", conf_path);
 	why[0] = '\0';
 	if ((cfg = conf_load(0, err, sizeof(err))) == NULL) {
 		snprintf(why, whysize, "%s", err);
+		stats_add(STATS_RELOAD_FAILED, 1);
 		/* After start-up keys are read as the run-time user, not as root. */
 		log_msg(LOG_ERR, "reload failed, keeping the configuration in force: %s%s", err,
 		    geteuid() != 0 && strstr(err, "ermission denied") != NULL ?
@@ -139,12 +164,19 @@ static void conf_reload(const struct config *cur, char *why, size_t whysize)
 		    geteuid() != 0 && strstr(err, "ermission denied") != NULL ?
 		    " (reloads run as the UserID user: it must be able to read the KeyFile)" : "");
 		config_free(cfg);
+		stats_add(STATS_RELOAD_FAILED, 1);
 		return;
 	}
 	/* These were used at start-up, as root; they need a restart. */
 	if (cur != NULL && ((cfg->socket && cur->socket && strcmp(cfg->socket, cur->socket)) ||
 	    (cfg->user && cur->user && strcmp(cfg->user, cur->user))))
 		log_msg(LOG_WARNING, "Socket and UserID changes take effect only at restart");
+	if (cur != NULL && (cfg->metrics_socket || cur->metrics_socket) &&
+	    (!cfg->metrics_socket || !cur->metrics_socket ||
+	    strcmp(cfg->metrics_socket, cur->metrics_socket) != 0))
+		log_msg(LOG_WARNING, "MetricsSocket changes take effect only at restart");
+	conf_metrics(cfg);
+	stats_add(STATS_RELOAD_OK, 1);
 	reload_install(rc);
 	log_msg(LOG_INFO, "configuration reloaded from %s", conf_path);
 }
@@ -383,7 +415,17 @@ static int run_daemon(struct runcfg *rc, int foreground, int log_stderr)
 		pidfile_remove();
 		return EXIT_RUNTIME;
 	}
+	/* MetricsSocket: bound now, as root; served once privileges are dropped. */
+	if (cfg->metrics_socket != NULL && metrics_open(cfg->metrics_socket, cfg->umask,
+	    have_user && root, pv.uid, pv.gid, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "%s", err);
+		metrics_stop();
+		listen_remove();
+		pidfile_remove();
+		return EXIT_RUNTIME;
+	}
 	if (!foreground && daemonize(&ready) != 0) {
+		metrics_stop();
 		listen_remove();
 		pidfile_remove();
 		return EXIT_RUNTIME;
@@ -398,9 +440,14 @@ static int run_daemon(struct runcfg *rc, int foreground, int log_stderr)
 	}
 	privs_free(&pv);
 	loaded_start(cfg->pidfile, rc);
+	conf_metrics(cfg);
 	reload_install(rc);
 	rc = NULL;
 	cfg = NULL;
+	if (metrics_start(err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "%s", err);
+		goto fail;
+	}
 
 	/* Signals: see signal_loop(). */
 	if (pipe(sig_pipe) != 0) {
@@ -436,11 +483,14 @@ static int run_daemon(struct runcfg *rc, int foreground, int log_stderr)
 	status = signal_loop(tid, &mresult);
 	listen_remove();
 	loaded_remove();
+	metrics_stop();
 	pidfile_remove();
+	log_counters();
 	log_msg(LOG_INFO, "stopped");
 	return status;
 fail:
 	report_ready(&ready, EXIT_RUNTIME);
+	metrics_stop();
 	listen_remove();
 	loaded_remove();
 	pidfile_remove();

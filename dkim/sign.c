@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -62,6 +63,7 @@ struct dkim_msg {
 	dkim_bodyhash *bh[2];	/* per body canonicalization, NULL if unused */
 	int finished;
 	char *sigs[DKIM_MSG_SIGNERS_MAX];
+	unsigned long long sign_ns[DKIM_MSG_SIGNERS_MAX];	/* time each signature took */
 };
 
 static int
@@ -459,6 +461,7 @@ int
 dkim_msg_finish(dkim_msg *m, dkim_err *err)
 {
 	unsigned char bh[2][32];
+	struct timespec t0, t1;
 	size_t i;
 	int c, rc;
 
@@ -471,11 +474,22 @@ dkim_msg_finish(dkim_msg *m, dkim_err *err)
 			return rc;
 	}
 	for (i = 0; i < m->nsigners; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		rc = msg_sign_one(m, m->signers[i], bh[m->signers[i]->bcanon], &m->sigs[i], err);
 		if (rc != DKIM_OK)
 			return rc;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		m->sign_ns[i] = (unsigned long long)(t1.tv_sec - t0.tv_sec) * 1000000000ULL +
+		    (unsigned long long)t1.tv_nsec - (unsigned long long)t0.tv_nsec;
 	}
 	return DKIM_OK;
+}
+
+/* How long the i-th signature took to compute, in nanoseconds (0 before finish). */
+unsigned long long
+dkim_msg_sign_ns(const dkim_msg *m, size_t i)
+{
+	return m->finished && i < m->nsigners ? m->sign_ns[i] : 0;
 }
 
 /* The i-th signature value, or NULL. */

@@ -85,6 +85,8 @@ int dkim_msg_finish(dkim_msg *m, dkim_err *err);
  */
 const char *dkim_msg_signature(const dkim_msg *m, size_t i);
 size_t dkim_msg_nsignatures(const dkim_msg *m);
+/* After finish: how long the i-th signature took to compute, in nanoseconds. */
+unsigned long long dkim_msg_sign_ns(const dkim_msg *m, size_t i);
 void dkim_msg_free(dkim_msg *m);
 
 /* Sign a whole message (CRLF form) held in memory; convenience for -t and tests. */

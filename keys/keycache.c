@@ -22,6 +22,7 @@
 
 #include "../dkim/keyload.h"
 #include "../tables/lruindex.h"
+#include "../tables/stats.h"
 #include "keycache.h"
 #include "keysafe.h"
 
@@ -38,6 +39,7 @@ struct kc_entry {
 	char *id;			/* "f:PATH" or "t:SHA256-HEX" */
 	dkim_key *key;			/* NULL: loading failed, err says why */
 	char *err;
+	enum stats_reason reason;	/* why it failed, for the counters */
 	time_t failed_at;
 	unsigned gen;			/* generation it was last checked in */
 	struct kc_ident fid;		/* the file it was read from */
@@ -90,6 +92,8 @@ kc_entry_free(struct kc_entry *e)
 static void
 kc_remove(struct keycache *kc, struct kc_entry *e)
 {
+	if (e->key != NULL)
+		stats_gauge_add(STATS_G_KEYS, -1);
 	lru_remove(&kc->idx, &e->node);
 	kc_entry_free(e);
 }
@@ -101,6 +105,7 @@ kc_trim(struct keycache *kc)
 	while (kc->idx.n > kc->max && kc->idx.tail != NULL) {
 		kc_remove(kc, (struct kc_entry *)kc->idx.tail);
 		kc->st.evictions++;
+		stats_add(STATS_KEY_EVICTIONS, 1);
 	}
 }
 
@@ -152,6 +157,38 @@ keycache_stats(struct keycache *kc, struct keycache_stats *st)
 	pthread_mutex_lock(&kc->lock);
 	*st = kc->st;
 	st->entries = kc->idx.n;
+	pthread_mutex_unlock(&kc->lock);
+}
+
+/*
+ * The ages of the key files held (from their modification times): the
+ * oldest in *oldest (-1 when none), and in *overdue how many are older
+ * than interval seconds (when interval > 0). A walk over at most
+ * KeyCacheSize entries, for a scrape, never for a message.
+ */
+void
+keycache_ages(struct keycache *kc, time_t now, long long interval, long long *oldest,
+    long long *overdue)
+{
+	const struct lru_node *n;
+	const struct kc_entry *e;
+	long long age;
+
+	*oldest = -1;
+	*overdue = 0;
+	pthread_mutex_lock(&kc->lock);
+	for (n = kc->idx.head; n != NULL; n = n->next) {
+		e = (const struct kc_entry *)n;
+		if (e->key == NULL || e->id[0] != 'f')
+			continue;
+		age = (long long)(now - e->fid.mtime.tv_sec);
+		if (age < 0)
+			age = 0;
+		if (age > *oldest)
+			*oldest = age;
+		if (interval > 0 && age > interval)
+			(*overdue)++;
+	}
 	pthread_mutex_unlock(&kc->lock);
 }
 
@@ -237,7 +274,7 @@ kc_same_file(const struct kc_ident *a, const struct kc_ident *b)
  */
 static int
 kc_store(struct keycache *kc, const char *id, uint32_t h, dkim_key *key, const char *why,
-    const struct kc_ident *fid, int loaded, dkim_key **out)
+    enum stats_reason reason, const struct kc_ident *fid, int loaded, dkim_key **out)
 {
 	struct kc_entry *e = kc_find(kc, id, h);
 
@@ -249,10 +286,12 @@ kc_store(struct keycache *kc, const char *id, uint32_t h, dkim_key *key, const c
 		lru_insert(&kc->idx, &e->node, e->id, h);
 	} else
 		lru_touch(&kc->idx, &e->node);
+	stats_gauge_add(STATS_G_KEYS, (key != NULL) - (e->key != NULL));
 	dkim_key_free(e->key);
 	free(e->err);
 	e->key = key;
 	e->err = why ? strdup(why) : NULL;
+	e->reason = reason;
 	e->failed_at = key ? 0 : time(NULL);
 	e->gen = kc->gen;
 	if (fid != NULL)
@@ -271,14 +310,16 @@ kc_store(struct keycache *kc, const char *id, uint32_t h, dkim_key *key, const c
  */
 static int
 kc_remember(struct keycache *kc, const char *id, uint32_t h, dkim_key *key, const char *why,
-    const struct kc_ident *fid, int loaded, dkim_key **out, char *err, size_t errsize)
+    enum stats_reason reason, const struct kc_ident *fid, int loaded, dkim_key **out,
+    char *err, size_t errsize)
 {
 	int rc;
 
 	pthread_mutex_lock(&kc->lock);
-	rc = kc_store(kc, id, h, key, key ? NULL : why, fid, loaded, out);
+	rc = kc_store(kc, id, h, key, key ? NULL : why, reason, fid, loaded, out);
 	pthread_mutex_unlock(&kc->lock);
 	if (key == NULL) {
+		stats_add(STATS_KEY_LOAD_FAILURES, 1);
 		snprintf(err, errsize, "%s", why);
 		return -1;
 	}
@@ -294,7 +335,8 @@ kc_remember(struct keycache *kc, const char *id, uint32_t h, dkim_key *key, cons
  */
 static int
 kc_lookup(struct keycache *kc, const char *id, uint32_t h, dkim_key **out, int *rc,
-    dkim_key **stale, struct kc_ident *sid, char *err, size_t errsize)
+    dkim_key **stale, struct kc_ident *sid, char *err, size_t errsize,
+    enum stats_reason *reason)
 {
 	struct kc_entry *e;
 	int answered = 0;
@@ -312,6 +354,7 @@ kc_lookup(struct keycache *kc, const char *id, uint32_t h, dkim_key **out, int *
 		lru_touch(&kc->idx, &e->node);
 		kc->st.hits++;
 		answered = 1;
+		*reason = e->reason;
 		if (e->key != NULL) {
 			*out = dkim_key_ref(e->key);
 			*rc = 0;
@@ -321,13 +364,35 @@ kc_lookup(struct keycache *kc, const char *id, uint32_t h, dkim_key **out, int *
 		}
 	}
 	pthread_mutex_unlock(&kc->lock);
+	stats_add(answered ? STATS_KEY_HITS : STATS_KEY_MISSES, 1);
 	return answered;
+}
+
+/* Why a key file could not be used: missing, or there but unsafe (unsafe) or unreadable. */
+static enum stats_reason
+kc_file_reason(const char *path, int unsafe)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0 && errno == ENOENT)
+		return STATS_NS_KEY_MISSING;
+	return unsafe ? STATS_NS_KEY_UNSAFE : STATS_NS_KEY_UNREADABLE;
 }
 
 /* The key in file path. */
 int
 keycache_file(struct keycache *kc, const char *path, const struct keycache_policy *pol,
     dkim_key **out, char *err, size_t errsize)
+{
+	enum stats_reason r;
+
+	return keycache_file_r(kc, path, pol, out, err, errsize, &r);
+}
+
+/* The key in file path, and why it failed. */
+int
+keycache_file_r(struct keycache *kc, const char *path, const struct keycache_policy *pol,
+    dkim_key **out, char *err, size_t errsize, enum stats_reason *reason)
 {
 	char id[4096 + 3], why[1024], buf[DKIM_KEY_FILE_MAX + 1], msg[1200];
 	struct kc_ident fid, sid;
@@ -339,12 +404,14 @@ keycache_file(struct keycache *kc, const char *path, const struct keycache_polic
 
 	*out = NULL;
 	why[0] = '\0';
+	*reason = STATS_NS_KEY_UNREADABLE;
 	if ((size_t)snprintf(id, sizeof(id), "f:%s", path) >= sizeof(id)) {
 		snprintf(err, errsize, "%.200s...: path too long", path);
 		return -1;
 	}
 	h = lru_hash(id);
-	if (kc_lookup(kc, id, h, out, &rc, &stale, &sid, err, errsize))
+	*reason = STATS_NS_NONE;
+	if (kc_lookup(kc, id, h, out, &rc, &stale, &sid, err, errsize, reason))
 		return rc;
 
 	if (stale != NULL && kc_stat(path, &fid) == 0 && kc_same_file(&sid, &fid) &&
@@ -359,17 +426,21 @@ keycache_file(struct keycache *kc, const char *path, const struct keycache_polic
 		stale = NULL;
 	} else if (stale != NULL && why[0] != '\0') {
 		snprintf(msg, sizeof(msg), "%s", why);
+		*reason = kc_file_reason(path, 1);
 	} else if ((safe = keysafe_open(path, pol->uid, pol->gid, &fd, &st, why, sizeof(why))) < 0 ||
 	    (safe == 1 && pol->require_safe)) {
 		/* The file checked is the file read: one open, checked on the descriptor. */
 		snprintf(msg, sizeof(msg), "%s", why);
+		*reason = kc_file_reason(path, safe == 1);
 	} else if (kc_read(fd, &st, &fid, buf, sizeof(buf), &len, why, sizeof(why)) < 0) {
 		snprintf(msg, sizeof(msg), "%s: %s", path, why);
+		*reason = STATS_NS_KEY_UNREADABLE;
 	} else if (stale != NULL && kc_same_file(&sid, &fid)) {
 		key = stale;
 		stale = NULL;
 	} else if (kc_decode(kc, buf, len, &key, why, sizeof(why)) < 0) {
 		snprintf(msg, sizeof(msg), "%s: %s", path, why);
+		*reason = STATS_NS_KEY_UNREADABLE;
 	} else {
 		loaded = 1;
 		if (safe == 1 && kc->warn != NULL) {
@@ -383,13 +454,24 @@ keycache_file(struct keycache *kc, const char *path, const struct keycache_polic
 		close(fd);
 	OPENSSL_cleanse(buf, len);
 	dkim_key_free(stale);
-	return kc_remember(kc, id, h, key, msg, key ? &fid : NULL, loaded, out, err, errsize);
+	return kc_remember(kc, id, h, key, msg, *reason, key ? &fid : NULL, loaded, out, err,
+	    errsize);
 }
 
 /* The key written in text. */
 int
 keycache_text(struct keycache *kc, const char *text, size_t len, dkim_key **out, char *err,
     size_t errsize)
+{
+	enum stats_reason r;
+
+	return keycache_text_r(kc, text, len, out, err, errsize, &r);
+}
+
+/* The key written in text, and why it failed. */
+int
+keycache_text_r(struct keycache *kc, const char *text, size_t len, dkim_key **out, char *err,
+    size_t errsize, enum stats_reason *reason)
 {
 	unsigned char md[32];
 	char id[2 + 64 + 1], why[600];
@@ -415,13 +497,14 @@ keycache_text(struct keycache *kc, const char *text, size_t len, dkim_key **out,
 	}
 	id[66] = '\0';
 	h = lru_hash(id);
-	if (kc_lookup(kc, id, h, out, &rc, &stale, &sid, err, errsize))
+	*reason = STATS_NS_KEY_UNREADABLE;
+	if (kc_lookup(kc, id, h, out, &rc, &stale, &sid, err, errsize, reason))
 		return rc;
 	/* The same text is the same key, whatever the generation. */
 	if (stale != NULL)
 		key = stale;
 	else if (kc_decode(kc, text, len, &key, why, sizeof(why)) < 0)
 		key = NULL;
-	return kc_remember(kc, id, h, key, why, NULL, stale == NULL && key != NULL, out, err,
-	    errsize);
+	return kc_remember(kc, id, h, key, why, *reason, NULL, stale == NULL && key != NULL, out,
+	    err, errsize);
 }

@@ -20,8 +20,10 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "../dkim/key.h"
+#include "../tables/stats.h"
 
 #define KEYCACHE_DEFAULT_MAX 4096	/* keys kept at most, by default */
 #define KEYCACHE_RETRY_SECONDS 60	/* a failed key is tried again after this */
@@ -53,6 +55,18 @@ int keycache_file(struct keycache *kc, const char *path, const struct keycache_p
 /* The key written in text (PEM, or base64 of an Ed25519 seed); as keycache_file. */
 int keycache_text(struct keycache *kc, const char *text, size_t len, dkim_key **out,
     char *err, size_t errsize);
+/* The same, with why a key failed (missing, unsafe, unreadable) in *reason. */
+int keycache_file_r(struct keycache *kc, const char *path, const struct keycache_policy *pol,
+    dkim_key **out, char *err, size_t errsize, enum stats_reason *reason);
+int keycache_text_r(struct keycache *kc, const char *text, size_t len, dkim_key **out,
+    char *err, size_t errsize, enum stats_reason *reason);
+
+/*
+ * The ages of the key files held, from their modification times: the
+ * oldest (-1: none) and how many are older than interval seconds (> 0).
+ */
+void keycache_ages(struct keycache *kc, time_t now, long long interval, long long *oldest,
+    long long *overdue);
 
 /* A reload: check every file key against its file at its next use. */
 void keycache_new_generation(struct keycache *kc);

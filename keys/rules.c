@@ -156,7 +156,7 @@ rules_wants(const struct rules *r, const char *name, size_t nlen)
 }
 
 static int single_key(struct rules *r, struct keycache *kc, dkim_key **key, char *why,
-    size_t whysize);
+    size_t whysize, enum stats_reason *reason);
 
 /* Read the KeyFile now. */
 int
@@ -166,7 +166,7 @@ rules_warm(struct rules *r, struct keycache *kc, char *err, size_t errsize)
 
 	if (r == NULL || r->kt != NULL)
 		return 0;
-	if (single_key(r, kc, &key, err, errsize) < 0)
+	if (single_key(r, kc, &key, err, errsize, NULL) < 0)
 		return -1;
 	dkim_key_free(key);
 	return 0;
@@ -205,15 +205,20 @@ rules_new_single(struct rules **out, const struct rules_settings *set,
 
 /* The KeyFile's key, of the algorithm SignatureAlgorithm asks for; 0 or -1 with why. */
 static int
-single_key(struct rules *r, struct keycache *kc, dkim_key **key, char *why, size_t whysize)
+single_key(struct rules *r, struct keycache *kc, dkim_key **key, char *why, size_t whysize,
+    enum stats_reason *reason)
 {
+	enum stats_reason dummy;
 	char msg[700];
 
-	if (keycache_file(kc, r->keyfile, &r->set.keys, key, msg, sizeof(msg)) < 0) {
+	if (reason == NULL)
+		reason = &dummy;
+	if (keycache_file_r(kc, r->keyfile, &r->set.keys, key, msg, sizeof(msg), reason) < 0) {
 		snprintf(why, whysize, "%s: %s", r->keyfile_where, msg);
 		return -1;
 	}
 	if (r->has_alg && dkim_key_alg(*key) != r->alg) {
+		*reason = STATS_NS_NO_KEY_ENTRY;
 		snprintf(why, whysize, "%s: %s does not match the %s key in %s", r->alg_where,
 		    dkim_alg_name(r->alg), dkim_alg_keytype(dkim_key_alg(*key)), r->keyfile);
 		dkim_key_free(*key);
@@ -335,12 +340,16 @@ key_is_path(const char *s)
 /* The key of a KeyTable entry, from its file or its text. */
 static int
 rules_key(struct rules *r, struct keycache *kc, const struct ktent *k, dkim_key **key,
-    char *why, size_t whysize)
+    char *why, size_t whysize, enum stats_reason *reason)
 {
 	const char *s = k->key;
+	enum stats_reason dummy;
 	char *path;
 	int rc;
 
+	if (reason == NULL)
+		reason = &dummy;
+	*reason = STATS_NS_INTERNAL;
 	if (key_is_path(s)) {
 		/* Relative key paths are taken from the KeyTable's directory. */
 		if ((path = dataset_path(s, dataset_is_file(r->kt) ? dataset_name(r->kt) : "/")) ==
@@ -348,11 +357,11 @@ rules_key(struct rules *r, struct keycache *kc, const struct ktent *k, dkim_key 
 			snprintf(why, whysize, "out of memory");
 			return -1;
 		}
-		rc = keycache_file(kc, path, &r->set.keys, key, why, whysize);
+		rc = keycache_file_r(kc, path, &r->set.keys, key, why, whysize, reason);
 		free(path);
 		return rc;
 	}
-	return keycache_text(kc, s, strlen(s), key, why, whysize);
+	return keycache_text_r(kc, s, strlen(s), key, why, whysize, reason);
 }
 
 /* Resolve '%' in an identity to the sender's domain. */
@@ -398,17 +407,18 @@ rules_signer(struct rules *r, const char *domain, const char *selector, const ch
 
 /* Record a failure in the result (the first one is kept). */
 static void
-res_fail(struct rules_result *res, int temporary, const char *fmt, ...)
+res_fail(struct rules_result *res, enum stats_reason reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void
-res_fail(struct rules_result *res, int temporary, const char *fmt, ...)
+res_fail(struct rules_result *res, enum stats_reason reason, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (res->failed)
 		return;
 	res->failed = 1;
-	res->temporary = temporary;
+	res->reason = reason;
+	res->temporary = reason == STATS_NS_TABLE_UNAVAILABLE;
 	va_start(ap, fmt);
 	vsnprintf(res->why, sizeof(res->why), fmt, ap);
 	va_end(ap);
@@ -437,11 +447,12 @@ st_take(void *arg, const struct dataset_row *row)
 	const char *v = row->nfields ? row->field[0] : "";
 	dkim_signer *signer;
 	dkim_key *key;
+	enum stats_reason kr;
 	size_t i, nl;
 
 	nl = strcspn(v, " \t");
 	if (nl == 0 || nl >= sizeof(name)) {
-		res_fail(s->res, 0, "%s:%u: SigningTable entry '%s' names no KeyTable key",
+		res_fail(s->res, STATS_NS_NO_KEY_ENTRY, "%s:%u: SigningTable entry '%s' names no KeyTable key",
 		    dataset_name(r->st), row->line, row->key);
 		return 0;
 	}
@@ -463,34 +474,36 @@ st_take(void *arg, const struct dataset_row *row)
 			return 0;	/* the same key twice: one signature */
 	memset(&f, 0, sizeof(f));
 	if (dataset_lookup(r->kt, name, kt_take, &f, why, sizeof(why)) < 0) {
-		res_fail(s->res, 1, "KeyTable %s: %s", dataset_name(r->kt), why);
+		res_fail(s->res, STATS_NS_TABLE_UNAVAILABLE, "KeyTable %s: %s", dataset_name(r->kt), why);
 		return 0;
 	}
 	if (!f.found) {
-		res_fail(s->res, 0, "%s:%u: SigningTable entry '%s' names key '%s', which is not "
+		res_fail(s->res, STATS_NS_NO_KEY_ENTRY,
+		    "%s:%u: SigningTable entry '%s' names key '%s', which is not "
 		    "in KeyTable %s", dataset_name(r->st), row->line, row->key, name,
 		    dataset_name(r->kt));
 		return 0;
 	}
 	kt_where(r, f.k.line, name, where, sizeof(where));
 	if (f.bad) {
-		res_fail(s->res, 0, "%s: %s", where, f.why);
+		res_fail(s->res, STATS_NS_NO_KEY_ENTRY, "%s: %s", where, f.why);
 		return 0;
 	}
 	if (strcmp(f.k.domain, "%") == 0)
 		snprintf(f.k.domain, sizeof(f.k.domain), "%s", s->domain);
-	if (rules_key(r, s->kc, &f.k, &key, why, sizeof(why)) < 0) {
-		res_fail(s->res, 0, "%s: %s", where, why);
+	if (rules_key(r, s->kc, &f.k, &key, why, sizeof(why), &kr) < 0) {
+		res_fail(s->res, kr, "%s: %s", where, why);
 		return 0;
 	}
 	if (f.k.has_alg && dkim_key_alg(key) != f.k.alg) {
-		res_fail(s->res, 0, "%s: the key is %s, the entry says %s", where,
+		res_fail(s->res, STATS_NS_NO_KEY_ENTRY, "%s: the key is %s, the entry says %s", where,
 		    dkim_alg_name(dkim_key_alg(key)), dkim_alg_name(f.k.alg));
 		dkim_key_free(key);
 		return 0;
 	}
 	if (rules_signer(r, f.k.domain, f.k.selector, ident, key, &signer, why, sizeof(why)) < 0) {
-		res_fail(s->res, 0, "%s:%u: SigningTable entry '%s' (%s): %s", dataset_name(r->st),
+		res_fail(s->res, STATS_NS_INTERNAL, "%s:%u: SigningTable entry '%s' (%s): %s",
+		    dataset_name(r->st),
 		    row->line, row->key, where, why);
 		dkim_key_free(key);
 		return 0;
@@ -515,7 +528,7 @@ st_try(struct st_search *s, const char *key)
 	if (s->done)
 		return 1;
 	if ((n = dataset_lookup(s->r->st, key, st_take, s, why, sizeof(why))) < 0) {
-		res_fail(s->res, 1, "SigningTable %s: %s", dataset_name(s->r->st), why);
+		res_fail(s->res, STATS_NS_TABLE_UNAVAILABLE, "SigningTable %s: %s", dataset_name(s->r->st), why);
 		s->done = 1;
 	}
 	/* Without MultipleSignatures the first entry found decides, usable or not. */
@@ -571,11 +584,12 @@ single_lookup(struct rules *r, struct keycache *kc, const char *domain,
 	char why[1024];
 	dkim_signer *signer;
 	dkim_key *key;
+	enum stats_reason kr;
 	int has;
 
 	for (;;) {
 		if ((has = dataset_has(r->domains, d, why, sizeof(why))) < 0) {
-			res_fail(res, 1, "Domain %s: %s", dataset_name(r->domains), why);
+			res_fail(res, STATS_NS_TABLE_UNAVAILABLE, "Domain %s: %s", dataset_name(r->domains), why);
 			return;
 		}
 		if (has)
@@ -583,12 +597,12 @@ single_lookup(struct rules *r, struct keycache *kc, const char *domain,
 		if (!r->set.subdomains || (d = strchr(d, '.')) == NULL || *++d == '\0')
 			return;
 	}
-	if (single_key(r, kc, &key, why, sizeof(why)) < 0) {
-		res_fail(res, 0, "%s", why);
+	if (single_key(r, kc, &key, why, sizeof(why), &kr) < 0) {
+		res_fail(res, kr, "%s", why);
 		return;
 	}
 	if (rules_signer(r, d, r->selector, NULL, key, &signer, why, sizeof(why)) < 0)
-		res_fail(res, 0, "Domain %s: %s", d, why);
+		res_fail(res, STATS_NS_INTERNAL, "Domain %s: %s", d, why);
 	else
 		res->signer[res->n++] = signer;
 	dkim_key_free(key);
@@ -607,7 +621,7 @@ rules_lookup(struct rules *r, struct keycache *kc, const char *local, const char
 	/* Longer than the From parser takes: our caller's mistake, said as it is. */
 	if ((local != NULL && strlen(local) > RULES_LOCAL_MAX) ||
 	    strlen(domain) > RULES_DOMAIN_MAX) {
-		res_fail(res, 0, "From address longer than %d@%d bytes", RULES_LOCAL_MAX,
+		res_fail(res, STATS_NS_BAD_FROM, "From address longer than %d@%d bytes", RULES_LOCAL_MAX,
 		    RULES_DOMAIN_MAX);
 		return;
 	}
@@ -712,7 +726,7 @@ walk_kt(void *arg, const struct dataset_row *row)
 	}
 	if (w->kc == NULL)
 		return 0;
-	if (rules_key(r, w->kc, &k, &key, why, sizeof(why)) < 0) {
+	if (rules_key(r, w->kc, &k, &key, why, sizeof(why), NULL) < 0) {
 		walk_report(w, "%s: %s", where, why);
 		return 0;
 	}
@@ -905,7 +919,7 @@ rules_check_all(struct rules *r, rules_report_fn report, rules_report_fn warn, v
 		return 1;
 	}
 	if (r->kt == NULL) {
-		if (single_key(r, w.kc, &key, err, sizeof(err)) < 0)
+		if (single_key(r, w.kc, &key, err, sizeof(err), NULL) < 0)
 			walk_report(&w, "%s", err);
 		else
 			dkim_key_free(key);

@@ -74,6 +74,7 @@ struct rules_result {
 	size_t n;
 	int failed;		/* an entry matched but cannot sign; why says why */
 	int temporary;		/* ... because a data set did not answer */
+	enum stats_reason reason;	/* ... for the counters */
 	char why[1024];
 };
 

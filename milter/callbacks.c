@@ -28,11 +28,13 @@
 #include "log.h"
 #include "logpolicy.h"
 #include "progress.h"
+#include "msgstats.h"
 #include "reload.h"
 #include "session.h"
 
 struct conn {
 	struct runcfg *rc;		/* configuration for this connection */
+	int counted;			/* in the connection metrics (an MTA's, not a probe) */
 	unsigned long pflags;		/* protocol flags we asked for */
 	int leadspc;			/* SMFIP_HDR_LEADSPC negotiated */
 	int conn_internal;		/* a copy failed at connect: every message fails */
@@ -288,6 +290,15 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, struct sockaddr *sa)
 
 	if ((c = cb_conn(ctx)) == NULL)
 		return SMFIS_CONTINUE;	/* nothing to reply with a NR stage; EOH acts */
+	/*
+	 * Counted here, not at the negotiation: the daemon's own probes
+	 * (readiness, watchdog) negotiate and quit, and are no MTA connection.
+	 */
+	if (!c->counted) {
+		c->counted = 1;
+		stats_add(STATS_CONN_TOTAL, 1);
+		stats_gauge_add(STATS_G_CONN_OPEN, 1);
+	}
 	if (sa != NULL) {
 		if (sa->sa_family == AF_INET)
 			salen = sizeof(struct sockaddr_in);
@@ -413,6 +424,7 @@ static sfsistat cb_not_signed(SMFICTX *ctx, struct conn *c, int eom)
 		    "%s: not signed: %s (action %s)%s", cb_qid(ctx), s->why,
 		    config_action_name(s->action), facts);
 	}
+	msgstats_not_signed(s, s->action);
 	r = cb_action(ctx, c, s->action, s->verdict == SESSION_SKIP, eom);
 	cb_end_message(c);
 	return r;
@@ -428,6 +440,7 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 
 	if (c != NULL && c->peer) {
 		log_msg(LOG_DEBUG, "%s: not signed or verified: client in PeerList", cb_qid(ctx));
+		msgstats_early(STATS_MODE_NONE, ACTION_ACCEPT, STATS_NS_NONE);
 		cb_end_message(c);
 		return SMFIS_ACCEPT;
 	}
@@ -437,6 +450,7 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 		a = rc != NULL ? rc->cfg->on_internal_error : ACTION_TEMPFAIL;
 		log_msg(LOG_ERR, "%s: not signed: out of memory (action %s)", cb_qid(ctx),
 		    config_action_name(a));
+		msgstats_early(STATS_MODE_SIGN, a, STATS_NS_INTERNAL);
 		if (c == NULL)
 			reload_release(rc);
 		else
@@ -449,6 +463,7 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 		log_msg(LOG_NOTICE, "%s: not signed or verified: %zu bytes of header, over "
 		    "MaximumHeaders %zu (action %s)", cb_qid(ctx), c->hdrbytes,
 		    c->rc->cfg->max_headers, config_action_name(a));
+		msgstats_early(STATS_MODE_NONE, a, STATS_NS_NONE);
 		cb_end_message(c);
 		return cb_action(ctx, c, a, 1, 0);
 	}
@@ -463,6 +478,7 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 	if (atomic_load(&cb_stopping)) {
 		/* Tempfail, not accept: the MTA retries and the message leaves signed. */
 		log_msg(LOG_INFO, "%s: not signed: postdkim is stopping (tempfail)", cb_qid(ctx));
+		msgstats_early(STATS_MODE_NONE, ACTION_TEMPFAIL, STATS_NS_NONE);
 		cb_end_message(c);
 		return cb_action(ctx, c, ACTION_TEMPFAIL, 0, 0);
 	}
@@ -482,6 +498,7 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 			if (logpolicy_skipped(c->rc->cfg, 1))
 				log_msg(LOG_INFO, "%s: not signed: recipient %s in DontSignMailTo",
 				    cb_qid(ctx), c->nosign_rcpt);
+			msgstats_ours_failed(&c->sess, STATS_NS_DONT_SIGN_TO, ACTION_ACCEPT);
 			cb_end_message(c);
 			return SMFIS_ACCEPT;
 		}
@@ -548,6 +565,7 @@ static sfsistat cb_verified(SMFICTX *ctx, struct conn *c)
 		    why ? c->sess.why : "", why ? "; " : "",
 		    dbuf_failed(&line) ? "(out of memory)" : line.data);
 	}
+	msgstats_verified(&c->sess, v, removed, a);
 	verdict_free(&vd);
 	dbuf_free(&id);
 	dbuf_free(&line);
@@ -654,6 +672,8 @@ static sfsistat cb_eom(SMFICTX *ctx)
 		if (smfi_insheader(ctx, 0, "DKIM-Signature", v[i]) == MI_SUCCESS)
 			continue;
 		cb_free_fields(v, n);
+		msgstats_ours_failed(&c->sess, STATS_NS_INTERNAL, i + 1 < n ? ACTION_TEMPFAIL :
+		    cfg->on_internal_error);
 		cb_end_message(c);
 		if (i + 1 < n) {
 			log_msg(LOG_ERR, "%s: the MTA refused signature %zu of %zu after accepting "
@@ -678,11 +698,13 @@ static sfsistat cb_eom(SMFICTX *ctx)
 			log_msg(LOG_INFO, "%s: signed %s", cb_qid(ctx), desc);
 		}
 	}
+	msgstats_signed(&c->sess, n);
 	cb_end_message(c);
 	return SMFIS_CONTINUE;
 nomem:
 	log_msg(LOG_ERR, "%s: not signed: out of memory (action %s)", cb_qid(ctx),
 	    config_action_name(cfg->on_internal_error));
+	msgstats_ours_failed(&c->sess, STATS_NS_INTERNAL, cfg->on_internal_error);
 	cb_end_message(c);
 	return cb_action(ctx, c, cfg->on_internal_error, 0, 1);
 }
@@ -693,6 +715,8 @@ static sfsistat cb_abort(SMFICTX *ctx)
 	struct conn *c = smfi_getpriv(ctx);
 
 	if (c != NULL) {
+		if (c->in_msg)
+			stats_add(STATS_CONN_ABORTED, 1);
 		cb_end_message(c);
 		c->hold = 0;
 	}
@@ -706,6 +730,10 @@ static sfsistat cb_close(SMFICTX *ctx)
 
 	if (c == NULL)
 		return SMFIS_CONTINUE;
+	if (c->in_msg)
+		stats_add(STATS_CONN_ABORTED, 1);
+	if (c->counted)
+		stats_gauge_add(STATS_G_CONN_OPEN, -1);
 	cb_end_message(c);
 	free(c->client_name);
 	free(c->client_addr);

@@ -72,10 +72,13 @@ static void session_fail(struct session *s, const char *what, const dkim_err *er
 	enum config_action a;
 
 	/* Memory and state errors are ours; the rest is about this message. */
-	if (err->code == DKIM_ERR_NOMEM || err->code == DKIM_ERR_IO || err->code == DKIM_ERR_STATE)
+	if (err->code == DKIM_ERR_NOMEM || err->code == DKIM_ERR_IO || err->code == DKIM_ERR_STATE) {
 		a = cfg->on_internal_error;
-	else
+		s->reason = STATS_NS_INTERNAL;
+	} else {
 		a = cfg->on_signature_error;
+		s->reason = STATS_NS_SIGNATURE_ERROR;
+	}
 	session_set(s, SESSION_FAIL, a, "%s: %s", what, err->msg[0] ? err->msg : "error");
 }
 
@@ -219,6 +222,7 @@ static int session_same_signers(struct session *s, const struct from_box *box, s
 	for (i = 1; i < nbox; i++) {
 		rules_lookup(cfg->rules, s->rc->keys, box[i].local, box[i].domain, &other);
 		if (other.failed && (other.n == 0 || cfg->on_key_error != ACTION_ACCEPT)) {
+			s->reason = other.reason;
 			session_set(s, SESSION_FAIL, other.temporary ? ACTION_TEMPFAIL :
 			    cfg->on_key_error, "%s", other.why);
 			rules_result_free(&other);
@@ -227,6 +231,7 @@ static int session_same_signers(struct session *s, const struct from_box *box, s
 		same = session_same_set(&s->found, &other);
 		rules_result_free(&other);
 		if (!same) {
+			s->reason = STATS_NS_BAD_FROM;
 			if (strcmp(box[i].domain, box[0].domain) == 0)
 				session_set(s, SESSION_SKIP, cfg->on_default,
 				    "From has mailboxes with different keys in %s", box[0].domain);
@@ -255,6 +260,7 @@ static int session_alabels(struct session *s, struct from_box *box, size_t nbox)
 			continue;
 		if (dkim_idna_alabel(box[i].domain, strlen(box[i].domain), a, sizeof(a), why,
 		    sizeof(why)) < 0) {
+			s->reason = STATS_NS_BAD_FROM;
 			session_set(s, SESSION_SKIP, s->rc->cfg->on_default,
 			    "From domain %s", why);
 			return -1;
@@ -336,6 +342,9 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 		s->not_ours = 1;
 		goto done;
 	}
+	/* From here on a message left unsigned is mail of ours, with a reason. */
+	s->ours = 1;
+	s->reason = STATS_NS_BAD_FROM;
 	if (s->nfrom == 0) {
 		session_set(s, SESSION_SKIP, cfg->on_default, "no From field");
 		goto done;
@@ -357,6 +366,7 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 		session_fail(s, "From", &e);
 		goto done;
 	}
+	s->reason = STATS_NS_BAD_FROM;
 	if (from_addresses(s->store.data + f->value, f->vlen, box, FROM_MAILBOXES_MAX, &nbox,
 	    &why) != 0) {
 		session_set(s, SESSION_SKIP, cfg->on_default, "%s",
@@ -371,12 +381,15 @@ enum session_verdict session_eoh(struct session *s, const struct policy_facts *f
 	 * A key that cannot be used hurts its own mail only: tempfailed by
 	 * default, so it leaves signed once the key is fixed.
 	 */
+	if (s->found.failed)
+		s->reason = s->found.reason;
 	if (s->found.failed && (s->found.n == 0 || cfg->on_key_error != ACTION_ACCEPT)) {
 		session_set(s, SESSION_FAIL, s->found.temporary ? ACTION_TEMPFAIL :
 		    cfg->on_key_error, "%s", s->found.why);
 		goto done;
 	}
 	if (s->found.n == 0) {
+		s->reason = STATS_NS_NO_SIGNING_RULE;
 		session_set(s, SESSION_SKIP, cfg->on_default, "no signing key for %s",
 		    s->from_domain);
 		/* A domain not signed here (OpenDKIM: "no signing table match"). */
@@ -419,10 +432,15 @@ done:
 	 * unless On-Default holds our unsignable mail back.
 	 */
 	if (s->verdict == SESSION_SKIP && s->action == ACTION_ACCEPT && s->ver != NULL) {
+		unsigned long long t0 = stats_now_ns();
+
 		verifier_eoh(s->ver);
+		s->verify_ns += stats_now_ns() - t0;
 		/* Unsigned mail with no A-R field: let it go now, as before. */
 		if (!verifier_idle(s->ver))
 			s->verdict = SESSION_VERIFY;
+		else
+			s->ver_idle = 1;
 	}
 	if (s->verdict != SESSION_VERIFY) {
 		verifier_free(s->ver);
@@ -450,8 +468,12 @@ enum session_verdict session_eom(struct session *s)
 {
 	dkim_err err;
 
-	if (s->verdict == SESSION_VERIFY)
+	if (s->verdict == SESSION_VERIFY) {
+		unsigned long long t0 = stats_now_ns();
+
 		verifier_eom(s->ver);
+		s->verify_ns += stats_now_ns() - t0;
+	}
 	if (s->verdict != SESSION_CONTINUE)
 		return s->verdict;
 	if (s->msg == NULL) {

@@ -24,6 +24,7 @@
 #include "../dkim/dbuf.h"
 #include "../dkim/sign.h"
 #include "../config/config.h"
+#include "../tables/stats.h"
 #include "from.h"
 #include "policy.h"
 #include "reload.h"
@@ -71,6 +72,11 @@ struct session {
 	/* Mode v/sv: every field also goes to the verifier until the decision. */
 	struct verifier *ver;
 	int ver_tried;
+	/* For the counters: */
+	int ours;			/* policy said ours (SKIP and FAIL: left unsigned) */
+	enum stats_reason reason;	/* why mail of ours was not signed */
+	int ver_idle;			/* Mode v/sv, nothing to verify: an unsigned message */
+	unsigned long long verify_ns;	/* time spent verifying */
 };
 
 /* Start a session for a message, under a configuration. */

@@ -135,6 +135,15 @@ void dataset_set_cache_size(size_t answers);
 void dataset_db_current(struct dataset_db_settings *s);
 
 /*
+ * The health check of the database and LDAP data sets open now: each
+ * one's server asked again (past cache and back-off; blocks up to a query
+ * timeout per data set), and whether every one answered its last query
+ * (0), or -1 with the first that did not and why, on one line.
+ */
+void dataset_dsn_probe(void);
+int dataset_dsn_health(char *why, size_t whysize);
+
+/*
  * Settings of the LDAP data sets (ldap:, ldaps:, ldapi:) opened after they
  * are set: OpenDKIM's LDAP* keywords. Strings are copied; NULL: not set.
  */

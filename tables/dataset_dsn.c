@@ -18,6 +18,12 @@
  *
  * What a back end says goes through redact() with the password first: the
  * client libraries' messages are theirs, and may quote what they were given.
+ *
+ * Every open data set is listed, for the health check of the metrics
+ * endpoint: whether its last query reached the server, and a probe that
+ * asks each one again (dataset_dsn_probe) so that an outage and its end
+ * are seen without waiting for mail. Lookups, errors, reconnections and
+ * cache hits are counted (stats.h) by back end.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -30,6 +36,7 @@
 #include "dsn_backend.h"
 #include "dsn_module.h"
 #include "redact.h"
+#include "stats.h"
 
 #define DSN_POOL_MAX 16
 #define DSN_BACKOFF_MIN 250	/* ms */
@@ -47,7 +54,18 @@ struct dsnset {
 	unsigned long long retry_at;	/* no connection attempt before (ms) */
 	unsigned long backoff;		/* ms, 0 after a success */
 	char lasterr[512];		/* why the last connection attempt failed */
+	int lost;			/* a connection broke or failed: the next is a reconnect */
+	/* The health check (registry lock): */
+	struct dsnset *reg_prev, *reg_next;
+	int probing;			/* a probe uses it: closing waits */
+	int down;			/* its last query did not reach the server */
+	char downwhy[300];
 };
+
+/* Every open data set, for the health check. */
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t reg_cond = PTHREAD_COND_INITIALIZER;
+static struct dsnset *reg_head;
 
 /* A pooled connection and the generation it belongs to. */
 struct dsn_handle {
@@ -151,6 +169,7 @@ dsn_acquire(struct dsnset *s, struct dsn_handle *h, char *err, size_t errsize)
 					s->backoff = s->set.backoff_max_ms;
 				s->retry_at = dsn_now() + s->backoff;
 				snprintf(s->lasterr, sizeof(s->lasterr), "%s", why);
+				s->lost = 1;
 				pthread_cond_broadcast(&s->freed);
 				pthread_mutex_unlock(&s->lock);
 				snprintf(err, errsize, "cannot connect: %s", why);
@@ -158,6 +177,9 @@ dsn_acquire(struct dsnset *s, struct dsn_handle *h, char *err, size_t errsize)
 			}
 			s->backoff = 0;
 			s->retry_at = 0;
+			if (s->lost)
+				stats_db(s->be->name, STATS_DB_RECONNECTS);
+			s->lost = 0;
 			pthread_mutex_unlock(&s->lock);
 			h->conn = c;
 			h->fresh = 1;
@@ -186,6 +208,8 @@ static void
 dsn_release(struct dsnset *s, struct dsn_handle *h, int broken)
 {
 	pthread_mutex_lock(&s->lock);
+	if (broken)
+		s->lost = 1;
 	if (broken || h->generation != s->generation || s->nidle >= DSN_POOL_MAX) {
 		s->nconn--;
 		pthread_cond_broadcast(&s->freed);
@@ -197,6 +221,23 @@ dsn_release(struct dsnset *s, struct dsn_handle *h, int broken)
 		pthread_mutex_unlock(&s->lock);
 	}
 	h->conn = NULL;
+}
+
+/* Record whether the server answered, for the health check (one line, no secrets). */
+static void
+dsn_health(struct dsnset *s, int ok, const char *why)
+{
+	size_t i;
+
+	pthread_mutex_lock(&reg_lock);
+	s->down = !ok;
+	if (!ok) {
+		snprintf(s->downwhy, sizeof(s->downwhy), "%s: %s", s->dsn.name, why);
+		for (i = 0; s->downwhy[i] != '\0'; i++)
+			if ((unsigned char)s->downwhy[i] < ' ' || s->downwhy[i] == 0x7f)
+				s->downwhy[i] = ' ';
+	}
+	pthread_mutex_unlock(&reg_lock);
 }
 
 /*
@@ -227,8 +268,10 @@ dsn_query(struct dsnset *s, const char *key, struct dsrows *rows, char *err, siz
 			snprintf(err, errsize, "out of memory");
 			return -1;
 		}
-		if (rc == 0)
+		if (rc == 0) {
+			dsn_health(s, 1, NULL);
 			return 0;
+		}
 		if (!broken || h.fresh)
 			break;
 		/* The server went away: the other pooled connections are dead too. */
@@ -236,6 +279,7 @@ dsn_query(struct dsnset *s, const char *key, struct dsrows *rows, char *err, siz
 	}
 	dsn_server(s, srv, sizeof(srv));
 	snprintf(err, errsize, "%s: %s", srv, why);
+	dsn_health(s, 0, err);
 	return -1;
 }
 
@@ -293,16 +337,22 @@ dsn_lookup(struct dataset *ds, const char *key, dataset_row_fn fn, void *arg, ch
 	 */
 	if (!dsn_utf8((const unsigned char *)key))
 		return 0;
+	stats_db(s->be->name, STATS_DB_LOOKUPS);
 	if (s->cache != NULL) {
 		rc = dscache_get(s->cache, key, 0, &buf, &len);
-		if (rc == DSCACHE_FRESH)
+		if (rc == DSCACHE_FRESH) {
+			stats_db(s->be->name, STATS_DB_CACHE_HITS);
 			return dsn_cached(buf, len, fn, arg);
+		}
 	}
 	dsrows_init(&rows);
 	if (dsn_query(s, key, &rows, err, errsize) < 0) {
 		dsrows_free(&rows);
-		if (s->cache != NULL && dscache_get(s->cache, key, 1, &buf, &len) > 0)
+		stats_db(s->be->name, STATS_DB_ERRORS);
+		if (s->cache != NULL && dscache_get(s->cache, key, 1, &buf, &len) > 0) {
+			stats_db(s->be->name, STATS_DB_CACHE_HITS);
 			return dsn_cached(buf, len, fn, arg);
+		}
 		return -1;
 	}
 	/* Not cached for want of memory: the answer is still right. */
@@ -408,6 +458,17 @@ dsn_close(struct dataset *ds)
 
 	if (s == NULL)
 		return;
+	/* Off the list; a probe in progress finishes first (at most a query timeout). */
+	pthread_mutex_lock(&reg_lock);
+	while (s->probing)
+		pthread_cond_wait(&reg_cond, &reg_lock);
+	if (s->reg_prev != NULL)
+		s->reg_prev->reg_next = s->reg_next;
+	else if (reg_head == s)
+		reg_head = s->reg_next;
+	if (s->reg_next != NULL)
+		s->reg_next->reg_prev = s->reg_prev;
+	pthread_mutex_unlock(&reg_lock);
 	dsn_disconnect(ds);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->freed);
@@ -448,6 +509,12 @@ dataset_dsn_attach(struct dataset *ds, struct dsn *d, const struct dsn_backend *
 	}
 	ds->ops = &dsn_ops;
 	ds->impl = s;
+	pthread_mutex_lock(&reg_lock);
+	s->reg_next = reg_head;
+	if (reg_head != NULL)
+		reg_head->reg_prev = s;
+	reg_head = s;
+	pthread_mutex_unlock(&reg_lock);
 	if ((ds->name = strdup(s->dsn.name)) == NULL) {
 		snprintf(err, errsize, "out of memory");
 		return -1;
@@ -487,4 +554,52 @@ dataset_dsn_open(struct dataset *ds, const char *spec, char *err, size_t errsize
 		return -1;
 	}
 	return dataset_dsn_attach(ds, &d, be, &dsn_settings, err, errsize);
+}
+
+/*
+ * Ask every open data set's server again, past the cache and the back-off
+ * (the probe of the health check, a few seconds apart): the query of a key
+ * no table holds. One data set at a time, each marked so that closing it
+ * waits for its probe.
+ */
+void
+dataset_dsn_probe(void)
+{
+	struct dsnset *s, *next;
+	struct dsrows rows;
+	char why[768];
+
+	pthread_mutex_lock(&reg_lock);
+	for (s = reg_head; s != NULL; s = next) {
+		s->probing = 1;
+		pthread_mutex_unlock(&reg_lock);
+		pthread_mutex_lock(&s->lock);
+		s->retry_at = 0;
+		pthread_mutex_unlock(&s->lock);
+		dsrows_init(&rows);
+		(void)dsn_query(s, "postdkim-check.invalid", &rows, why, sizeof(why));
+		dsrows_free(&rows);
+		pthread_mutex_lock(&reg_lock);
+		s->probing = 0;
+		next = s->reg_next;
+		pthread_cond_broadcast(&reg_cond);
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+/* 0 when every open data set's server answered its last query, else -1 and why. */
+int
+dataset_dsn_health(char *why, size_t whysize)
+{
+	struct dsnset *s;
+	int rc = 0;
+
+	pthread_mutex_lock(&reg_lock);
+	for (s = reg_head; s != NULL && rc == 0; s = s->reg_next)
+		if (s->down) {
+			snprintf(why, whysize, "%s", s->downwhy);
+			rc = -1;
+		}
+	pthread_mutex_unlock(&reg_lock);
+	return rc;
 }

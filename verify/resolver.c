@@ -34,6 +34,7 @@
 #include <unbound.h>
 
 #include "../dkim/dbuf.h"
+#include "../tables/stats.h"
 #include "dnscache.h"
 #include "resolver.h"
 #include "resolver_conf.h"
@@ -59,6 +60,8 @@ struct resolver {
 	size_t linelen;
 	char first_error[256];		/* for an error at start-up */
 	int starting;			/* the start-up check: keep, do not log */
+	/* The last key record asked for that got no answer (mu), for resolver_probe. */
+	char unanswered_sel[64], unanswered_dom[254];
 };
 
 /* One query in flight; shared by the waiter and the callback. */
@@ -69,6 +72,7 @@ struct ticket {
 	int id;
 	int done;
 	unsigned ttl;			/* of the answer, seconds */
+	unsigned long long sent_ns, done_ns;	/* for the latency histogram */
 };
 
 static void (*unbound_log)(const char *line);
@@ -395,6 +399,7 @@ resolver_cb(void *arg, int err, struct ub_result *res)
 		free(t);	/* abandoned, and its cancel failed: ours to free */
 	} else {
 		answer_take(t->q, err, res, r->validating);
+		t->done_ns = stats_now_ns();
 		t->ttl = err == 0 && res != NULL && res->ttl > 0 ? (unsigned)res->ttl : 0;
 		t->done = 1;
 		(*t->pending)--;
@@ -453,9 +458,29 @@ resolver_wait(struct resolver *r, size_t *pending, long long deadline)
 	}
 }
 
-/* Look up n key records at once, bounded by the timeout. */
-void
-resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
+/* Count a lookup answered by the network, by outcome, with its latency. */
+static void
+resolver_count(const struct resolver_query *q, unsigned long long ns)
+{
+	switch (q->status) {
+	case RES_FOUND: stats_dns(STATS_DNS_FOUND, ns); break;
+	case RES_NONE: stats_dns(STATS_DNS_NONE, ns); break;
+	case RES_BAD: stats_dns(STATS_DNS_BAD, ns); break;
+	default: stats_dns(STATS_DNS_SERVFAIL, ns); break;
+	}
+}
+
+/* Remember a lookup that got no answer (mu held), for resolver_probe. */
+static void
+resolver_unanswered(struct resolver *r, const struct resolver_query *q)
+{
+	snprintf(r->unanswered_sel, sizeof(r->unanswered_sel), "%s", q->selector);
+	snprintf(r->unanswered_dom, sizeof(r->unanswered_dom), "%s", q->domain);
+}
+
+/* Look up n key records at once, bounded by the timeout; counted when counted. */
+static void
+resolver_lookup_n(struct resolver *r, struct resolver_query *q, size_t n, int counted)
 {
 	struct ticket **t;
 	char name[600], why[256];
@@ -484,8 +509,11 @@ resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
 			continue;
 		}
 		snprintf(name, sizeof(name), "%s._domainkey.%s", q[i].selector, q[i].domain);
-		if (dnscache_get(r->cache, name, &q[i]))
+		if (dnscache_get(r->cache, name, &q[i])) {
+			if (counted)
+				stats_add(STATS_DNS_CACHE_HITS, 1);
 			continue;	/* answered: no ticket, no query */
+		}
 		if ((t[i] = calloc(1, sizeof(**t))) == NULL) {
 			snprintf(q[i].reason, sizeof(q[i].reason), "out of memory");
 			continue;
@@ -512,6 +540,7 @@ resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
 		if (t[i] == NULL)
 			continue;
 		snprintf(name, sizeof(name), "%s._domainkey.%s", q[i].selector, q[i].domain);
+		t[i]->sent_ns = stats_now_ns();
 		rc = ub_resolve_async(r->ctx, name, TYPE_TXT, CLASS_IN, t[i], resolver_cb,
 		    &t[i]->id);
 		if (rc != 0) {
@@ -542,9 +571,16 @@ resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
 			snprintf(name, sizeof(name), "%s._domainkey.%s", q[i].selector,
 			    q[i].domain);
 			dnscache_put(r->cache, name, &q[i], t[i]->ttl);
+			if (counted)
+				resolver_count(&q[i], t[i]->done_ns - t[i]->sent_ns);
+			if (q[i].status == RES_TEMPFAIL)
+				resolver_unanswered(r, &q[i]);
 			free(t[i]);
 			continue;
 		}
+		if (counted)
+			stats_dns(STATS_DNS_TIMEOUT, stats_now_ns() - t[i]->sent_ns);
+		resolver_unanswered(r, &q[i]);
 		snprintf(q[i].reason, sizeof(q[i].reason), "DNS timeout after %u ms",
 		    r->timeout_ms);
 		if (ub_cancel(r->ctx, t[i]->id) == 0)
@@ -554,6 +590,37 @@ resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
 	}
 	pthread_mutex_unlock(&r->mu);
 	free(t);
+}
+
+void
+resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
+{
+	resolver_lookup_n(r, q, n, 1);
+}
+
+/*
+ * Ask again for the last key record that got no answer, past the
+ * counters: 1 when DNS answers now (the record, or that there is none),
+ * 0 when it still does not, -1 when every lookup so far was answered.
+ */
+int
+resolver_probe(struct resolver *r)
+{
+	struct resolver_query q;
+	char sel[64], dom[254];
+
+	pthread_mutex_lock(&r->mu);
+	snprintf(sel, sizeof(sel), "%s", r->unanswered_sel);
+	snprintf(dom, sizeof(dom), "%s", r->unanswered_dom);
+	pthread_mutex_unlock(&r->mu);
+	if (sel[0] == '\0' || dom[0] == '\0')
+		return -1;
+	memset(&q, 0, sizeof(q));
+	q.selector = sel;
+	q.domain = dom;
+	resolver_lookup_n(r, &q, 1, 0);
+	resolver_query_clear(&q);
+	return q.status != RES_TEMPFAIL;
 }
 
 void

@@ -79,4 +79,12 @@ void resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n);
 /* Free what a lookup left in q. */
 void resolver_query_clear(struct resolver_query *q);
 
+/*
+ * The health check of the metrics endpoint: ask again for the last key
+ * record that got no answer (timeout, SERVFAIL), not counted in the
+ * metrics. 1 when DNS answers it now, 0 when it still does not, -1 when
+ * nothing went unanswered.
+ */
+int resolver_probe(struct resolver *r);
+
 #endif

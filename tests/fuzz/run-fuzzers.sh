@@ -44,10 +44,10 @@ ssl_cflags=$(pkg-config --cflags libcrypto 2>/dev/null || true)
 ssl_libs="$(pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto) $(pkg-config --libs libidn2 2>/dev/null || echo -lidn2)"
 for t in $targets; do
 	extra=
-	# fuzz_dns includes verify/resolver.c itself, and needs the answer cache
-	# and the settings reader.
+	# fuzz_dns includes verify/resolver.c itself, and needs the answer cache,
+	# the settings reader and the counters.
 	[ "$t" = fuzz_dns ] &&
-		extra="$top/verify/dnscache.c $top/verify/resolver_conf.c -lunbound -lpthread"
+		extra="$top/verify/dnscache.c $top/verify/resolver_conf.c $top/tables/stats.c -lunbound -lpthread"
 	# fuzz_session drives the milter's message path: the session, From and
 	# policy (milter/), configuration (config/), verification (verify/) and
 	# the tables, file tables only (no database or LDAP back ends in this build).

@@ -155,3 +155,29 @@ pd_dns() {
 	TL_PIDS="$TL_PIDS $!"
 	wait_until 100 grep -q ready "$T/dns.out" || tl_fail "the DNS server did not start"
 }
+
+# pd_mget ADDR PATH: GET PATH from a metrics endpoint (HOST:PORT, or the
+# path of a UNIX socket) into $T/http.out: the HTTP status on the first
+# line, then the body.
+pd_mget() {
+	$PY "$TESTS_SRCDIR/metrics.py" "$1" "$2" > "$T/http.out" 2> "$T/http.err" ||
+		{ cat "$T/http.err" "$T/pd.log" >&2; tl_fail "GET $2 failed"; }
+}
+
+# pd_scrape ADDR: /metrics into $T/m.txt; promtool must accept it.
+pd_scrape() {
+	pd_mget "$1" /metrics
+	head -1 "$T/http.out" | grep -qx 200 || { cat "$T/http.out" >&2; tl_fail "/metrics: not 200"; }
+	sed 1d "$T/http.out" > "$T/m.txt"
+	promtool check metrics < "$T/m.txt" > "$T/promtool.out" 2>&1 ||
+		{ cat "$T/promtool.out" >&2; tl_fail "promtool check metrics refuses the exposition"; }
+}
+
+# pd_want SERIES VALUE...: each series has exactly its value in $T/m.txt.
+pd_want() {
+	while [ $# -ge 2 ]; do
+		_wv=$(awk -v k="$1" '$1 == k { print $2 }' "$T/m.txt")
+		[ "$_wv" = "$2" ] || { grep "^${1%%\{*}" "$T/m.txt" >&2; tl_fail "$1 is '$_wv', not $2"; }
+		shift 2
+	done
+}

@@ -1415,6 +1415,52 @@ START_TEST(example_config)
 }
 END_TEST
 
+/* MetricsSocket (loopback by default), MetricsDomains, RotateInterval, and their errors. */
+START_TEST(monitoring)
+{
+	struct config *cfg;
+	char doms[2048] = "MetricsDomains d0.example";
+	int i;
+
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMetricsSocket inet:9469\n"
+	    "MetricsDomains Example.COM, example.org\nRotateInterval 90d\n", tk_dir);
+	ck_loads(cfg);
+	ck_assert_str_eq(cfg->metrics_socket, "inet:9469@127.0.0.1");
+	ck_assert_uint_eq(cfg->nmetrics_domains, 2);
+	ck_assert_str_eq(cfg->metrics_domains[0], "example.com");
+	ck_assert_uint_eq(cfg->rotate_interval, 90UL * 86400);
+	config_free(cfg);
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMetricsSocket inet6:9469\n"
+	    "RotateInterval 3600\n", tk_dir);
+	ck_loads(cfg);
+	ck_assert_str_eq(cfg->metrics_socket, "inet6:9469@::1");
+	ck_assert_uint_eq(cfg->rotate_interval, 3600);
+	ck_assert_ptr_null(cfg->metrics_domains);
+	config_free(cfg);
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMetricsSocket local:/run/m.sock\n",
+	    tk_dir);
+	ck_loads(cfg);
+	ck_assert_str_eq(cfg->metrics_socket, "local:/run/m.sock");
+	config_free(cfg);
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMetricsSocket bogus:1\n",
+	    tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: MetricsSocket: ");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nSocket inet:8891@127.0.0.1\n"
+	    "MetricsSocket inet:8891\n", tk_dir);
+	ck_fails(cfg, "postdkim.conf:5: MetricsSocket: 'inet:8891' is the milter's Socket");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nRotateInterval 3w\n", tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: RotateInterval: '3w' is not a duration");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nRotateInterval 0d\n", tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: RotateInterval: '0d' is not a duration");
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMetricsDomains a b/c\n", tk_dir);
+	ck_fails(cfg, "postdkim.conf:4: MetricsDomains: 'b/c' is not a domain name");
+	for (i = 1; i <= 32; i++)
+		snprintf(doms + strlen(doms), sizeof(doms) - strlen(doms), ",d%d.example", i);
+	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\n%s\n", tk_dir, doms);
+	ck_fails(cfg, "postdkim.conf:4: MetricsDomains: 33 domains: at most 32");
+}
+END_TEST
+
 /* Every test of this program, in one suite. */
 int
 main(void)
@@ -1434,6 +1480,6 @@ main(void)
 	    mode_and_actions, canonicalization, signature_algorithm, include_and_repeat, tables,
 	    tables_subdomains_and_wildcards, tables_errors, inline_key, identity_percent,
 	    refile_globs, refile_domain_hosts, dual_signing, unsafe_key_modes, unsafe_key_dirs, unsafe_key_owner,
-	    shared_key_loaded_once, example_config, NULL);
+	    shared_key_loaded_once, example_config, monitoring, NULL);
 	return tm_run(s, CK_FORK_GETENV);
 }
