@@ -334,7 +334,7 @@ kc_remember(struct keycache *kc, const char *id, uint32_t h, dkim_key *key, cons
  * be reused if the file is unchanged).
  */
 static int
-kc_lookup(struct keycache *kc, const char *id, uint32_t h, dkim_key **out, int *rc,
+kc_lookup(struct keycache *kc, const char *id, uint32_t h, int force, dkim_key **out, int *rc,
     dkim_key **stale, struct kc_ident *sid, char *err, size_t errsize,
     enum stats_reason *reason)
 {
@@ -344,7 +344,7 @@ kc_lookup(struct keycache *kc, const char *id, uint32_t h, dkim_key **out, int *
 	*stale = NULL;
 	pthread_mutex_lock(&kc->lock);
 	e = kc_find(kc, id, h);
-	if (e != NULL && e->gen != kc->gen) {
+	if (e != NULL && (force || e->gen != kc->gen)) {
 		if (e->key != NULL) {
 			*stale = dkim_key_ref(e->key);
 			*sid = e->fid;
@@ -364,7 +364,8 @@ kc_lookup(struct keycache *kc, const char *id, uint32_t h, dkim_key **out, int *
 		}
 	}
 	pthread_mutex_unlock(&kc->lock);
-	stats_add(answered ? STATS_KEY_HITS : STATS_KEY_MISSES, 1);
+	if (!force)
+		stats_add(answered ? STATS_KEY_HITS : STATS_KEY_MISSES, 1);
 	return answered;
 }
 
@@ -389,10 +390,13 @@ keycache_file(struct keycache *kc, const char *path, const struct keycache_polic
 	return keycache_file_r(kc, path, pol, out, err, errsize, &r);
 }
 
-/* The key in file path, and why it failed. */
-int
-keycache_file_r(struct keycache *kc, const char *path, const struct keycache_policy *pol,
-    dkim_key **out, char *err, size_t errsize, enum stats_reason *reason)
+/*
+ * The key in file path, and why it failed. probe: check the file whatever
+ * the cache holds, and change nothing in the cache (keycache_file_probe).
+ */
+static int
+kc_file(struct keycache *kc, const char *path, const struct keycache_policy *pol,
+    dkim_key **out, char *err, size_t errsize, enum stats_reason *reason, int probe)
 {
 	char id[4096 + 3], why[1024], buf[DKIM_KEY_FILE_MAX + 1], msg[1200];
 	struct kc_ident fid, sid;
@@ -411,7 +415,7 @@ keycache_file_r(struct keycache *kc, const char *path, const struct keycache_pol
 	}
 	h = lru_hash(id);
 	*reason = STATS_NS_NONE;
-	if (kc_lookup(kc, id, h, out, &rc, &stale, &sid, err, errsize, reason))
+	if (kc_lookup(kc, id, h, probe, out, &rc, &stale, &sid, err, errsize, reason))
 		return rc;
 
 	if (stale != NULL && kc_stat(path, &fid) == 0 && kc_same_file(&sid, &fid) &&
@@ -454,8 +458,29 @@ keycache_file_r(struct keycache *kc, const char *path, const struct keycache_pol
 		close(fd);
 	OPENSSL_cleanse(buf, len);
 	dkim_key_free(stale);
+	if (probe) {
+		if ((*out = key) == NULL)
+			snprintf(err, errsize, "%s", msg);
+		return key != NULL ? 0 : -1;
+	}
 	return kc_remember(kc, id, h, key, msg, *reason, key ? &fid : NULL, loaded, out, err,
 	    errsize);
+}
+
+int
+keycache_file_r(struct keycache *kc, const char *path, const struct keycache_policy *pol,
+    dkim_key **out, char *err, size_t errsize, enum stats_reason *reason)
+{
+	return kc_file(kc, path, pol, out, err, errsize, reason, 0);
+}
+
+int
+keycache_file_probe(struct keycache *kc, const char *path, const struct keycache_policy *pol,
+    dkim_key **out, char *err, size_t errsize)
+{
+	enum stats_reason r;
+
+	return kc_file(kc, path, pol, out, err, errsize, &r, 1);
 }
 
 /* The key written in text. */
@@ -498,7 +523,7 @@ keycache_text_r(struct keycache *kc, const char *text, size_t len, dkim_key **ou
 	id[66] = '\0';
 	h = lru_hash(id);
 	*reason = STATS_NS_KEY_UNREADABLE;
-	if (kc_lookup(kc, id, h, out, &rc, &stale, &sid, err, errsize, reason))
+	if (kc_lookup(kc, id, h, 0, out, &rc, &stale, &sid, err, errsize, reason))
 		return rc;
 	/* The same text is the same key, whatever the generation. */
 	if (stale != NULL)

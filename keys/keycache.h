@@ -58,6 +58,15 @@ int keycache_text(struct keycache *kc, const char *text, size_t len, dkim_key **
 /* The same, with why a key failed (missing, unsafe, unreadable) in *reason. */
 int keycache_file_r(struct keycache *kc, const char *path, const struct keycache_policy *pol,
     dkim_key **out, char *err, size_t errsize, enum stats_reason *reason);
+/*
+ * Whether the key in file path can be used now (a reload checks the
+ * KeyFile before it is installed): the file is checked whatever the cache
+ * holds, and the cache is left as it is, so that a reload that fails does
+ * not take a working key away from the configuration in force. As
+ * keycache_file otherwise.
+ */
+int keycache_file_probe(struct keycache *kc, const char *path, const struct keycache_policy *pol,
+    dkim_key **out, char *err, size_t errsize);
 int keycache_text_r(struct keycache *kc, const char *text, size_t len, dkim_key **out,
     char *err, size_t errsize, enum stats_reason *reason);
 
@@ -68,7 +77,11 @@ int keycache_text_r(struct keycache *kc, const char *text, size_t len, dkim_key 
 void keycache_ages(struct keycache *kc, time_t now, long long interval, long long *oldest,
     long long *overdue);
 
-/* A reload: check every file key against its file at its next use. */
+/*
+ * A reload installed: check every file key against its file at its next
+ * use. Called once the new configuration is in force, not before: until
+ * then the keys are the old configuration's.
+ */
 void keycache_new_generation(struct keycache *kc);
 
 /* Counters, for tests and the log. */

@@ -156,17 +156,17 @@ rules_wants(const struct rules *r, const char *name, size_t nlen)
 }
 
 static int single_key(struct rules *r, struct keycache *kc, dkim_key **key, char *why,
-    size_t whysize, enum stats_reason *reason);
+    size_t whysize, enum stats_reason *reason, int probe);
 
 /* Read the KeyFile now. */
 int
-rules_warm(struct rules *r, struct keycache *kc, char *err, size_t errsize)
+rules_warm(struct rules *r, struct keycache *kc, int reload, char *err, size_t errsize)
 {
 	dkim_key *key;
 
 	if (r == NULL || r->kt != NULL)
 		return 0;
-	if (single_key(r, kc, &key, err, errsize, NULL) < 0)
+	if (single_key(r, kc, &key, err, errsize, NULL, reload) < 0)
 		return -1;
 	dkim_key_free(key);
 	return 0;
@@ -203,17 +203,21 @@ rules_new_single(struct rules **out, const struct rules_settings *set,
 	return 0;
 }
 
-/* The KeyFile's key, of the algorithm SignatureAlgorithm asks for; 0 or -1 with why. */
+/*
+ * The KeyFile's key, of the algorithm SignatureAlgorithm asks for; 0 or -1
+ * with why. probe: checked without changing the cache (rules_warm).
+ */
 static int
 single_key(struct rules *r, struct keycache *kc, dkim_key **key, char *why, size_t whysize,
-    enum stats_reason *reason)
+    enum stats_reason *reason, int probe)
 {
 	enum stats_reason dummy;
 	char msg[700];
 
 	if (reason == NULL)
 		reason = &dummy;
-	if (keycache_file_r(kc, r->keyfile, &r->set.keys, key, msg, sizeof(msg), reason) < 0) {
+	if ((probe ? keycache_file_probe(kc, r->keyfile, &r->set.keys, key, msg, sizeof(msg)) :
+	    keycache_file_r(kc, r->keyfile, &r->set.keys, key, msg, sizeof(msg), reason)) < 0) {
 		snprintf(why, whysize, "%s: %s", r->keyfile_where, msg);
 		return -1;
 	}
@@ -597,7 +601,7 @@ single_lookup(struct rules *r, struct keycache *kc, const char *domain,
 		if (!r->set.subdomains || (d = strchr(d, '.')) == NULL || *++d == '\0')
 			return;
 	}
-	if (single_key(r, kc, &key, why, sizeof(why), &kr) < 0) {
+	if (single_key(r, kc, &key, why, sizeof(why), &kr, 0) < 0) {
 		res_fail(res, kr, "%s", why);
 		return;
 	}
@@ -919,7 +923,7 @@ rules_check_all(struct rules *r, rules_report_fn report, rules_report_fn warn, v
 		return 1;
 	}
 	if (r->kt == NULL) {
-		if (single_key(r, w.kc, &key, err, sizeof(err), NULL) < 0)
+		if (single_key(r, w.kc, &key, err, sizeof(err), NULL, 0) < 0)
 			walk_report(&w, "%s", err);
 		else
 			dkim_key_free(key);

@@ -103,9 +103,11 @@ size_t rules_check_all(struct rules *r, rules_report_fn report, rules_report_fn 
 /*
  * Read now the keys that must not wait for a message: the KeyFile of the
  * Domain/KeyFile/Selector form (one key, read as root at start-up, so that
- * it may stay root's). 0, or -1 with err. Tables are read when needed.
+ * it may stay root's). At a reload (reload nonzero) the KeyFile is only
+ * checked, the cache left to the configuration in force until the new one
+ * is installed. 0, or -1 with err. Tables are read when needed.
  */
-int rules_warm(struct rules *r, struct keycache *kc, char *err, size_t errsize);
+int rules_warm(struct rules *r, struct keycache *kc, int reload, char *err, size_t errsize);
 
 /* Nonzero when the rules came from KeyTable + SigningTable. */
 int rules_from_tables(const struct rules *r);

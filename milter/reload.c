@@ -64,6 +64,7 @@ static int reload_resolver(struct runcfg *rc, char *err, size_t errsize)
 struct runcfg *reload_prepare(struct config *cfg, char *err, size_t errsize)
 {
 	struct runcfg *rc;
+	int reload = reload_keys != NULL;
 
 	if ((rc = calloc(1, sizeof(*rc))) == NULL) {
 		snprintf(err, errsize, "out of memory");
@@ -77,13 +78,16 @@ struct runcfg *reload_prepare(struct config *cfg, char *err, size_t errsize)
 			snprintf(err, errsize, "out of memory");
 			goto fail;
 		}
-	} else {
-		keycache_set_max(reload_keys, cfg->key_cache_size);
-		keycache_new_generation(reload_keys);
 	}
 	rc->keys = reload_keys;
+	/*
+	 * A reload checks the KeyFile without touching the cache: if it fails,
+	 * the configuration in force keeps the keys it has. The cache's new
+	 * generation (files checked again at their next use) and its new size
+	 * come with the installation.
+	 */
 	if (reload_resolver(rc, err, errsize) != 0 ||
-	    rules_warm(cfg->rules, reload_keys, err, errsize) != 0)
+	    rules_warm(cfg->rules, reload_keys, reload, err, errsize) != 0)
 		goto fail;
 	return rc;
 fail:
@@ -100,8 +104,13 @@ void reload_install(struct runcfg *rc)
 	pthread_mutex_lock(&reload_lock);
 	old = reload_current;
 	reload_current = rc;
-	if (old != NULL && --old->refs > 0)
-		old = NULL;
+	if (old != NULL) {
+		/* A reload: its key cache size, and every key file checked at next use. */
+		keycache_set_max(rc->keys, rc->cfg->key_cache_size);
+		keycache_new_generation(rc->keys);
+		if (--old->refs > 0)
+			old = NULL;
+	}
 	pthread_mutex_unlock(&reload_lock);
 	runcfg_free(old);
 }

@@ -232,5 +232,30 @@ chmod 600 "$T/keys/k3.key"
 kill -USR1 "$PD_PID"
 wait_sel s3
 tl_note "reload: s1 -> SIGHUP s2 -> broken config kept s2 -> unsafe key kept s2 -> SIGUSR1 s3"
+# The KeyFile in force disappears and a reload fails: the configuration in
+# force keeps signing with the key it holds (a failed reload must not take
+# it away); once the file is back, mail is signed at once and a reload works.
+# wait_count TEXT N: N log lines with TEXT within 5 s.
+wait_count() {
+	n=0
+	until [ "$(grep -cF -- "$1" "$T/rl.log")" -ge "$2" ]; do
+		n=$((n + 1))
+		[ $n -le 50 ] || { cat "$T/rl.log" >&2; tl_fail "reload: no log line with '$1'"; }
+		sleep 0.1
+	done
+}
+failed=$(grep -c "reload failed" "$T/rl.log" || true)
+mv "$T/keys/k3.key" "$T/k3.moved"
+kill -USR1 "$PD_PID"
+wait_count "reload failed" $((failed + 1))
+[ "$(sign_sel)" = s3 ] || { cat "$T/r.eml" "$T/rl.log" >&2; tl_fail "a failed reload took the key in force away"; }
+pd_check 1 "$T/r.eml"
+mv "$T/k3.moved" "$T/keys/k3.key"
+[ "$(sign_sel)" = s3 ] || { cat "$T/r.eml" >&2; tl_fail "the key file is back: not signed"; }
+done_n=$(grep -c "configuration reloaded" "$T/rl.log" || true)
+kill -USR1 "$PD_PID"
+wait_count "configuration reloaded" $((done_n + 1))
+wait_sel s3
+tl_note "the KeyFile gone, a reload failed: still signed with the key in force; back: reloaded"
 pd_stop "$PD_PID" || tl_fail "postdkim did not stop cleanly"
 tl_note "ok"
