@@ -20,6 +20,9 @@
 #ifndef MODULEDIR
 #define MODULEDIR "/usr/lib/postdkim"
 #endif
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
 
 static const struct {
 	const char *name, *package;
