@@ -140,5 +140,7 @@ struct config *config_open_rotate(const char *path, config_warn_fn warn, void *w
     char *err, size_t errsize);
 
 const char *config_action_name(enum config_action a);
+/* A duration: seconds, or a number with s, m, h or d (at most 3650d); 0, or -1. */
+int config_parse_duration(const char *v, unsigned long *out);
 
 #endif
