@@ -26,6 +26,7 @@
 #include "../dkim/key.h"
 #include "../verify/resolver.h"
 #include "../verify/verifier.h"
+#include "keyprobe.h"
 #include "rotctx.h"
 
 #define EXIT_USAGE 2
@@ -111,25 +112,21 @@ rot_resolver(struct rotctx *c, char *err, size_t errsize)
 	return c->res;
 }
 
-/* Algorithm, size and age of a key file; "?" when it cannot be read. */
+/*
+ * Algorithm, size and age of a key file ("?" when it cannot be read),
+ * from the head of its PEM: status reads every domain's key.
+ */
 void
 rot_keyinfo(const char *path, struct rotkey *k)
 {
 	struct stat sb;
-	dkim_key *key;
-	dkim_err err;
 
 	if (stat(path, &sb) == 0)
 		k->created = (long long)sb.st_mtime;
-	if (dkim_key_load_file(path, &key, &err) != DKIM_OK) {
+	if (keyprobe_file(path, k->alg, sizeof(k->alg), &k->bits) < 0) {
 		snprintf(k->alg, sizeof(k->alg), "?");
 		k->bits = 0;
-		return;
 	}
-	snprintf(k->alg, sizeof(k->alg), "%s", dkim_key_alg(key) == DKIM_ALG_ED25519_SHA256 ?
-	    "ed25519" : "rsa");
-	k->bits = dkim_key_bits(key);
-	dkim_key_free(key);
 }
 
 /* What start and emergency were asked. */

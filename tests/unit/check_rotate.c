@@ -18,10 +18,12 @@
 #include <check.h>
 
 #include "../../config/config.h"
+#include "../../keygen/keyprobe.h"
 #include "../../keygen/rotsel.h"
 #include "../../keygen/rotstate.h"
 #include "../../keygen/rottable.h"
 #include "../../keygen/tsigkey.h"
+#include "testkeys.h"
 #include "testmain.h"
 
 static char dir[256];
@@ -413,6 +415,37 @@ START_TEST(durations)
 }
 END_TEST
 
+/* Type and size from the head of the PEM, for every form and size. */
+START_TEST(key_probe)
+{
+	static const int sizes[] = { 1024, 1025, 2048, 3072, 4096 };
+	char alg[16], *pem;
+	size_t i;
+	int bits;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		pem = tk_private(TK_RSA_PKCS8, sizes[i]);
+		ck_assert_int_eq(keyprobe_pem(pem, strlen(pem), alg, sizeof(alg), &bits), 0);
+		ck_assert_str_eq(alg, "rsa");
+		ck_assert_int_eq(bits, sizes[i]);
+		free(pem);
+		pem = tk_private(TK_RSA_PKCS1, sizes[i]);
+		ck_assert_int_eq(keyprobe_pem(pem, strlen(pem), alg, sizeof(alg), &bits), 0);
+		ck_assert_int_eq(bits, sizes[i]);
+		free(pem);
+	}
+	pem = tk_private(TK_ED25519_PKCS8, 0);
+	ck_assert_int_eq(keyprobe_pem(pem, strlen(pem), alg, sizeof(alg), &bits), 0);
+	ck_assert_str_eq(alg, "ed25519");
+	ck_assert_int_eq(bits, 256);
+	free(pem);
+	ck_assert_int_eq(keyprobe_pem("garbage", 7, alg, sizeof(alg), &bits), -1);
+	ck_assert_int_eq(keyprobe_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n", 33, alg,
+	    sizeof(alg), &bits), -1);
+	ck_assert_int_eq(keyprobe_file("/nonexistent/key", alg, sizeof(alg), &bits), -1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -422,6 +455,6 @@ main(void)
 	tcase_add_checked_fixture(tc, mkdir_fixture, rmdir_fixture);
 	tm_add(tc, state_round_trip, state_strict, state_atomic_under_kill,
 	    table_rewrite_keeps_the_rest, table_errors, selector_names, tsig_key_files,
-	    tsig_key_file_safety, durations, NULL);
+	    tsig_key_file_safety, durations, key_probe, NULL);
 	return tm_run(s, CK_FORK_GETENV);
 }
