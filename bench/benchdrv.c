@@ -12,7 +12,7 @@
  *
  *	benchdrv -s SOCKET [-c CONNS] [-n MSGS] [-d SECONDS] [-g SIZE] [-r]
  *	    [-p PID] [-D DIR -k COUNT] [-l LABEL] [-t TIMEOUT_MS]
- *	    [-f FROM [-u LO:HI] [-q]] [-L LOGFILE]
+ *	    [-f FROM [-u LO:HI] [-q]] [-L LOGFILE] [-i MS]
  *	benchdrv -s SOCKET -m FILE -a ADDR -v ...	(verification: see below)
  *	benchdrv -M FILE [-g SIZE]	(write the generated message, for other tools)
  *	benchdrv -s SOCKET -W MS [-p PID]	(wait until the milter answers; print when)
@@ -34,7 +34,9 @@
  * (tests/rotate/sigcheck.py): the wall-clock times (seconds since 1970) at
  * which it was handed to the milter and its last reply came, the verdict,
  * and the header as the milter left it, CR, LF and backslash written as
- * \r, \n and \\ (the body is the generated one, -M). SIGTERM or SIGINT
+ * \r, \n and \\ (the body is the generated one, -M). -i MS paces each
+ * connection: one message every MS milliseconds at most (a steady load
+ * whose log stays small, rather than the most the milter can take). SIGTERM or SIGINT
  * ends the run early, as a time limit would: the summary is still printed.
  */
 #include <errno.h>
@@ -62,6 +64,7 @@ struct run {
 	double secs;		/* seconds; 0 = no limit */
 	int reconnect;
 	int timeout_ms;
+	double pace;		/* -i: seconds between a connection's messages */
 	mclient_mail mail;
 	atomic_long tickets;	/* messages handed out so far */
 	atomic_long saved;	/* sample messages kept so far */
@@ -96,6 +99,7 @@ struct worker {
 	mclient_mail mail;	/* own copy when the From varies */
 	size_t from_at;		/* index of the From field in mail */
 	uint64_t rng;		/* xorshift64* state */
+	double next_at;		/* -i: when the next message may start */
 };
 
 /* Monotonic time in seconds. */
@@ -406,6 +410,16 @@ worker_main(void *arg)
 		double t0 = now(), w0 = r->log != NULL ? wallclock() : 0;
 		int rc;
 
+		if (r->pace > 0 && w->done > 0 && t0 < w->next_at) {
+			double d = w->next_at - t0;
+			struct timespec ts = { (time_t)d, (long)((d - (double)(time_t)d) * 1e9) };
+
+			nanosleep(&ts, NULL);
+			t0 = now();
+			w0 = r->log != NULL ? wallclock() : 0;
+		}
+		w->next_at = t0 + r->pace;
+
 		memset(&res, 0, sizeof(res));
 		if (r->from != NULL && set_from(w) != 0) {
 			w->errors++;
@@ -636,7 +650,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: benchdrv -s SOCKET [-c CONNS] [-n MSGS] [-d SECONDS]"
 	    " [-g SIZE] [-r] [-p PID] [-D DIR -k COUNT] [-l LABEL] [-t TIMEOUT_MS]\n"
-	    "           [-f FROM [-u LO:HI] [-q]] [-m FILE] [-a ADDR] [-v] [-L LOGFILE]\n"
+	    "           [-f FROM [-u LO:HI] [-q]] [-m FILE] [-a ADDR] [-v] [-L LOGFILE] [-i MS]\n"
 	    "       benchdrv -M FILE [-g SIZE]\n"
 	    "       benchdrv -s SOCKET -W MS [-p PID]\n");
 	exit(2);
@@ -719,7 +733,7 @@ main(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	r.conns = 1;
 	r.timeout_ms = 60000;
-	while ((ch = getopt(argc, argv, "a:c:d:D:f:g:k:l:L:m:M:n:p:qrs:t:u:vW:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:c:d:D:f:g:i:k:l:L:m:M:n:p:qrs:t:u:vW:")) != -1) {
 		switch (ch) {
 		case 'a': r.client_addr = optarg; break;
 		case 'c': r.conns = strtoul(optarg, NULL, 10); break;
@@ -740,6 +754,7 @@ main(int argc, char **argv)
 		case 'k': r.nsave = strtol(optarg, NULL, 10); break;
 		case 'l': label = optarg; break;
 		case 'L': logpath = optarg; break;
+		case 'i': r.pace = strtod(optarg, NULL) / 1000.0; break;
 		case 'M': dump = optarg; break;
 		case 'n': r.nmax = strtol(optarg, NULL, 10); break;
 		case 'p': pid = strtol(optarg, NULL, 10); break;
