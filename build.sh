@@ -21,7 +21,7 @@ PACKAGES="build-essential autoconf automake pkg-config libssl-dev libmilter-dev 
  clang libclang-rt-14-dev python3 python3-dkim python3-nacl python3-dnspython python3-cryptography python3-authres libmail-dkim-perl libunbound-dev
  opendkim opendkim-tools miltertest dnsmasq-base postfix dovecot-core swaks valgrind
  openssl procps iproute2 util-linux libpq-dev libmariadb-dev postgresql mariadb-server
- mariadb-client libldap-dev libsasl2-dev slapd ldap-utils knot knot-dnsutils"
+ mariadb-client libldap-dev libsasl2-dev slapd ldap-utils libldns-dev knot knot-dnsutils"
 # For the Debian package (deb) and its test under systemd (.ci/run).
 DEB_PACKAGES="debhelper dpkg-dev fakeroot lintian python3-nacl debootstrap
  systemd-container"

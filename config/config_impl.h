@@ -23,7 +23,12 @@ enum kw {
 	K_SOFTWAREHEADER, K_EXEMPTDOMAINS, K_DONTSIGNTO, K_SENDERHEADERS, K_MAXHEADERS,
 	K_LDAPBINDUSER, K_LDAPBINDPW, K_LDAPAUTHMECH, K_LDAPAUTHUSER, K_LDAPAUTHNAME,
 	K_LDAPAUTHREALM, K_LDAPUSETLS, K_LDAPTIMEOUT, K_LDAPKAIDLE, K_LDAPKAPROBES,
-	K_LDAPKAINTERVAL, K_LDAPNOCACHE, K_COUNT
+	K_LDAPKAINTERVAL, K_LDAPNOCACHE,
+	/* dkimrotate's settings: the daemon reads none of them (config_rotate.c). */
+	K_ROTATEPUBLISH, K_ROTATETSIGKEY, K_ROTATEAUTH, K_ROTATESTATEDIR, K_ROTATESELFMT,
+	K_ROTATEVISIBLE, K_ROTATERETIRE, K_ROTATEREVOKEHOLD, K_ROTATEINTERVAL, K_ROTATERATE,
+	K_ROTATERELOAD, K_ROTATERELOADTIMEOUT, K_ROTATEDELEGATE, K_ROTATEKEYDIR,
+	K_ROTATEARCHIVEDIR, K_COUNT
 };
 
 extern const char *const config_kw_names[K_COUNT];
@@ -61,6 +66,7 @@ struct load {
 	size_t errsize;
 	char **lists[3];	/* SignHeaders, OversignHeaders, OmitHeaders */
 	int check_keys;		/* read every table entry and key now (postdkim -n) */
+	int rotate;		/* for dkimrotate: Rotate* read, tables left unopened */
 };
 
 /* Send a warning to the caller's function, if any. */
@@ -99,5 +105,11 @@ int config_ldap(struct load *ld);
  * (config_sign.c); keys may belong to uid and be readable by group gid.
  */
 int config_sign(struct load *ld, struct config *cfg, uid_t uid, gid_t gid);
+/* A duration: seconds, or a number with s, m, h or d (config_value.c). */
+int config_duration(struct load *ld, const struct setting *s, const char *name,
+    unsigned long *out);
+/* The Rotate* keywords and the tables' specifications, for dkimrotate (config_rotate.c). */
+int config_rotate(struct load *ld, struct config *cfg);
+void config_rotate_free(struct rotate_cfg *r);
 
 #endif

@@ -35,6 +35,7 @@
 #include "../milter/offline.h"
 #include "../milter/reload.h"
 #include "listen.h"
+#include "loaded.h"
 #include "pidfile.h"
 #include "privs.h"
 #include "signals.h"
@@ -129,6 +130,7 @@ static void conf_reload(const struct config *cur)
 	    (cfg->user && cur->user && strcmp(cfg->user, cur->user))))
 		log_msg(LOG_WARNING, "Socket and UserID changes take effect only at restart");
 	reload_install(rc);
+	loaded_record();
 	log_msg(LOG_INFO, "configuration reloaded from %s", conf_path);
 }
 
@@ -352,7 +354,9 @@ static int run_daemon(struct runcfg *rc, int foreground, int log_stderr)
 		goto fail;
 	}
 	privs_free(&pv);
+	loaded_init(cfg->pidfile);
 	reload_install(rc);
+	loaded_record();
 	rc = NULL;
 	cfg = NULL;
 

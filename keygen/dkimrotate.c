@@ -1,0 +1,433 @@
+/*
+ * dkimrotate.c - the key rotation command (dkimrotate(8)):
+ *
+ *	dkimrotate [-c FILE] [--now EPOCH] status [--json] [DOMAIN...]
+ *	dkimrotate [-c FILE] start [-a rsa|ed25519] [-b BITS] DOMAIN... | --all | --older-than AGE
+ *	dkimrotate [-c FILE] run
+ *	dkimrotate [-c FILE] emergency DOMAIN...
+ *
+ * Options may come before or after the command and its operands. The
+ * settings are the Rotate* keywords of postdkim.conf; the daemon is only
+ * touched through the KeyTable it reads and one reload per run.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../dkim/key.h"
+#include "../verify/resolver.h"
+#include "../verify/verifier.h"
+#include "rotctx.h"
+
+#define EXIT_USAGE 2
+
+/* Add a copy of s. */
+int
+strlist_add(struct strlist *l, const char *s)
+{
+	char **nv;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		if ((nv = realloc(l->v, l->cap * sizeof(*nv))) == NULL)
+			return -1;
+		l->v = nv;
+	}
+	if ((l->v[l->n] = strdup(s)) == NULL)
+		return -1;
+	l->n++;
+	return 0;
+}
+
+void
+strlist_free(struct strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* "DOMAIN: what happened", one line. */
+void
+rot_say(struct rotctx *c, const char *domain, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (domain != NULL)
+		fprintf(c->out, "%s: ", domain);
+	va_start(ap, fmt);
+	vfprintf(c->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', c->out);
+}
+
+/* "dkimrotate: DOMAIN: what failed", on standard error; the run fails. */
+void
+rot_fail(struct rotctx *c, const char *domain, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(c->out);
+	fprintf(stderr, "dkimrotate: ");
+	if (domain != NULL)
+		fprintf(stderr, "%s: ", domain);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	c->failed = 1;
+}
+
+/* The stub resolver, with postdkim's Nameservers and DNSTimeout. */
+struct rotdns *
+rot_dns(struct rotctx *c, char *err, size_t errsize)
+{
+	const struct verify_cfg *v = c->cfg->verify;
+
+	if (c->dns == NULL && rotdns_new((const char *const *)v->nameservers, v->nnameservers,
+	    v->dns_timeout_ms, &c->dns, err, errsize) < 0)
+		return NULL;
+	return c->dns;
+}
+
+/* postdkim's own resolver, built by the code the daemon uses. */
+struct resolver *
+rot_resolver(struct rotctx *c, char *err, size_t errsize)
+{
+	if (c->res == NULL && verifier_resolver(c->cfg->verify, &c->res, err, errsize) < 0)
+		return NULL;
+	return c->res;
+}
+
+/* Algorithm, size and age of a key file; "?" when it cannot be read. */
+void
+rot_keyinfo(const char *path, struct rotkey *k)
+{
+	struct stat sb;
+	dkim_key *key;
+	dkim_err err;
+
+	if (stat(path, &sb) == 0)
+		k->created = (long long)sb.st_mtime;
+	if (dkim_key_load_file(path, &key, &err) != DKIM_OK) {
+		snprintf(k->alg, sizeof(k->alg), "?");
+		k->bits = 0;
+		return;
+	}
+	snprintf(k->alg, sizeof(k->alg), "%s", dkim_key_alg(key) == DKIM_ALG_ED25519_SHA256 ?
+	    "ed25519" : "rsa");
+	k->bits = dkim_key_bits(key);
+	dkim_key_free(key);
+}
+
+/* What start and emergency were asked. */
+struct start_opts {
+	char **domains;
+	size_t n;
+	unsigned char *seen;
+	int all;
+	unsigned long older_than;	/* 0: not asked */
+	const char *alg;
+	int bits;
+	int emergency;
+};
+
+struct start_walk {
+	struct rotctx *c;
+	const struct start_opts *o;
+};
+
+/* One entry for start or emergency. */
+static int
+start_entry(void *arg, const struct rotentry *e)
+{
+	struct start_walk *w = arg;
+	struct rotctx *c = w->c;
+	const struct start_opts *o = w->o;
+	struct rotstate st;
+	struct rotkey k;
+	char err[512];
+	size_t i = 0;
+	int found;
+
+	if (!o->all && o->older_than == 0) {
+		for (i = 0; i < o->n && strcasecmp(o->domains[i], e->domain) != 0; i++)
+			;
+		if (i == o->n || o->seen[i])
+			return 0;
+		o->seen[i] = 1;
+	}
+	if (!rotstate_domain_ok(e->domain)) {
+		rot_fail(c, e->domain, "not a domain name dkimrotate can keep state for");
+		return 0;
+	}
+	if ((found = rotstate_load(c->rc->state_dir, e->domain, &st, err, sizeof(err))) < 0) {
+		rot_fail(c, e->domain, "%s", err);
+		return 0;
+	}
+	if (found && st.entry[0] != '\0' && strcmp(st.entry, e->name) != 0)
+		return 0;
+	if (o->older_than != 0) {
+		memset(&k, 0, sizeof(k));
+		rot_keyinfo(e->key, &k);
+		if (st.state != RS_IDLE || k.created == 0 ||
+		    c->now - k.created < (long long)o->older_than)
+			return 0;
+	}
+	if (st.state != RS_IDLE) {
+		if (o->emergency && !st.emergency) {
+			st.emergency = 1;
+			if (rotstate_save(c->rc->state_dir, &st, err, sizeof(err)) < 0)
+				rot_fail(c, e->domain, "cannot save the rotation state: %s", err);
+			else
+				rot_say(c, e->domain, "emergency: rotation to %s (%s) goes on without "
+				    "waiting but for visibility", st.new.sel, rotstate_name(st.state));
+		} else
+			rot_say(c, e->domain, "already rotating: %s -> %s (%s)", st.old.sel,
+			    st.new.sel, rotstate_name(st.state));
+		return 0;
+	}
+	rot_begin(c, e, &st, o->alg, o->bits, o->emergency);
+	return 0;
+}
+
+/* dkimrotate start / emergency. */
+static int
+cmd_start(struct rotctx *c, struct start_opts *o)
+{
+	struct start_walk w = { c, o };
+	char err[1024];
+	size_t i;
+
+	if (o->n > 0 && (o->seen = calloc(o->n, 1)) == NULL) {
+		fprintf(stderr, "dkimrotate: out of memory\n");
+		return 1;
+	}
+	if (rottable_walk(c->ktpath, start_entry, &w, err, sizeof(err)) < 0)
+		rot_fail(c, NULL, "%s", err);
+	for (i = 0; i < o->n; i++)
+		if (!o->seen[i])
+			rot_fail(c, o->domains[i], "not in the KeyTable %s", c->ktpath);
+	free(o->seen);
+	if (o->emergency && !c->failed)
+		return rot_run(c);
+	return c->failed ? 1 : 0;
+}
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: dkimrotate [-c FILE] [--now EPOCH] COMMAND ...\n"
+	    "  status [--json] [DOMAIN...]   keys, rotations and what they wait for\n"
+	    "  start [-a rsa|ed25519] [-b BITS] DOMAIN... | --all | --older-than AGE\n"
+	    "                                begin rotations\n"
+	    "  run                           advance every rotation as far as it can go\n"
+	    "  emergency DOMAIN...           rotate a compromised key as fast as is safe\n"
+	    "options:\n"
+	    "  -c, --config FILE   postdkim.conf (default " CONFIG_DEFAULT_PATH ")\n"
+	    "      --now EPOCH     the time to act at (for tests)\n"
+	    "see dkimrotate(8)\n");
+}
+
+/* Warnings of the configuration load (keywords postdkim ignores, ...). */
+static void
+warn(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "dkimrotate: warning: %s\n", msg);
+}
+
+/* Take the state directory's lock: one dkimrotate at a time changes states. */
+static int
+lock_state(const char *dir, int *fd)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/.lock", dir);
+	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+		fprintf(stderr, "dkimrotate: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+		fprintf(stderr, "dkimrotate: another dkimrotate is working (%s is locked)\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_NOW = 256, O_JSON, O_ALL, O_OLDER, O_ADD, O_DROP };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "now", required_argument, NULL, O_NOW },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "all", no_argument, NULL, O_ALL },
+		{ "older-than", required_argument, NULL, O_OLDER },
+		{ "add", required_argument, NULL, O_ADD },
+		{ "drop", required_argument, NULL, O_DROP },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conf = CONFIG_DEFAULT_PATH, *cmd;
+	struct start_opts so;
+	struct rotctx c;
+	char err[2048], *end;
+	int ch, json = 0, rc, lockfd = -1;
+	unsigned long ul;
+	long long now = (long long)time(NULL);
+
+	memset(&so, 0, sizeof(so));
+	while ((ch = getopt_long(argc, argv, "c:a:b:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			conf = optarg;
+			break;
+		case O_NOW:
+			errno = 0;
+			now = strtoll(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || errno != 0 || now < 0) {
+				fprintf(stderr, "dkimrotate: --now '%s': not a time in seconds since "
+				    "1970\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case O_JSON:
+			json = 1;
+			break;
+		case O_ALL:
+			so.all = 1;
+			break;
+		case O_OLDER:
+			if (config_parse_duration(optarg, &ul) < 0 || ul == 0) {
+				fprintf(stderr, "dkimrotate: --older-than '%s': not a duration (180d, "
+				    "12h, ...)\n", optarg);
+				return EXIT_USAGE;
+			}
+			so.older_than = ul;
+			break;
+		case 'a':
+			if (strcmp(optarg, "rsa") != 0 && strcmp(optarg, "ed25519") != 0) {
+				fprintf(stderr, "dkimrotate: -a '%s': rsa or ed25519\n", optarg);
+				return EXIT_USAGE;
+			}
+			so.alg = optarg;
+			break;
+		case 'b':
+			ul = strtoul(optarg, &end, 10);
+			if (*end != '\0' || ul < 1024 || ul > 4096) {
+				fprintf(stderr, "dkimrotate: -b '%s': RSA bits from 1024 to 4096\n",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			so.bits = (int)ul;
+			break;
+		case O_ADD:
+		case O_DROP:
+			fprintf(stderr, "dkimrotate: --add and --drop (a second, Ed25519 signature) "
+			    "are not supported by this version; add the KeyTable and SigningTable "
+			    "lines by hand (dkimgen -a ed25519)\n");
+			return EXIT_USAGE;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[optind++];
+	so.domains = argv + optind;
+	so.n = (size_t)(argc - optind);
+	if (strcmp(cmd, "status") != 0 && strcmp(cmd, "start") != 0 && strcmp(cmd, "run") != 0 &&
+	    strcmp(cmd, "emergency") != 0) {
+		fprintf(stderr, "dkimrotate: unknown command '%s'\n", cmd);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((strcmp(cmd, "run") == 0 && so.n > 0) ||
+	    (strcmp(cmd, "emergency") == 0 && so.n == 0) ||
+	    (strcmp(cmd, "start") == 0 && (so.n > 0) + so.all + (so.older_than != 0) != 1)) {
+		fprintf(stderr, "dkimrotate: %s: wrong operands\n", cmd);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+
+	memset(&c, 0, sizeof(c));
+	c.now = now;
+	c.out = stdout;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
+	if ((c.cfg = config_open_rotate(conf, warn, NULL, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "dkimrotate: %s\n", err);
+		return 1;
+	}
+	c.rc = c.cfg->rotate;
+	memtable_init(&c.changes, 0);
+	memtable_init(&c.release, 0);
+	if (rottable_path(c.rc->keytable, c.ktpath, sizeof(c.ktpath), err, sizeof(err)) < 0) {
+		fprintf(stderr, "dkimrotate: %s: %s\n", c.rc->keytable_where, err);
+		config_free(c.cfg);
+		return 1;
+	}
+	if (strcmp(cmd, "status") == 0) {
+		rc = rot_status(&c, so.domains, so.n, json);
+		goto out;
+	}
+	if (rotstate_mkdir(c.rc->state_dir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "dkimrotate: %s\n", err);
+		rc = 1;
+		goto out;
+	}
+	if (lock_state(c.rc->state_dir, &lockfd) < 0) {
+		rc = 1;
+		goto out;
+	}
+	if (strcmp(cmd, "start") != 0) {
+		if (rotpub_init(&c.pub, c.rc->publish, c.rc->tsig_key, c.rc->rate, c.out, err,
+		    sizeof(err)) < 0) {
+			fprintf(stderr, "dkimrotate: %s\n", err);
+			rc = 1;
+			goto out;
+		}
+		c.pub_ready = 1;
+	}
+	if (strcmp(cmd, "run") == 0)
+		rc = rot_run(&c);
+	else {
+		so.emergency = strcmp(cmd, "emergency") == 0;
+		rc = cmd_start(&c, &so);
+	}
+out:
+	if (c.pub_ready)
+		rotpub_fini(&c.pub);
+	if (lockfd >= 0)
+		close(lockfd);
+	memtable_free(&c.changes);
+	memtable_free(&c.release);
+	strlist_free(&c.switching);
+	strlist_free(&c.resend);
+	rotdns_free(c.dns);
+	if (c.res != NULL)
+		resolver_free(c.res);
+	config_free(c.cfg);
+	return rc;
+}
