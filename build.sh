@@ -43,7 +43,7 @@ deps() {
 	# shellcheck disable=SC2086
 	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 	# The packages' own daemons are not used: the tests start private instances.
-	for s in postfix opendkim dovecot postgresql mariadb slapd; do
+	for s in postfix opendkim dovecot postgresql mariadb slapd knot; do
 		$SUDO systemctl stop "$s" >/dev/null 2>&1 ||
 			$SUDO service "$s" stop >/dev/null 2>&1 || true
 	done

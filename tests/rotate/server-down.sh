@@ -1,0 +1,40 @@
+#!/bin/sh
+# server-down.sh - the primary down when dkimrotate publishes: run exits
+# non-zero, nothing switches; the secondary down while the record is
+# checked: runs exit 0 and wait (status names the server); both back, the
+# rotation completes. The old key signs throughout.
+set -eu
+. "${TESTS_SRCDIR:-$(dirname "$0")}/rotlib.sh"
+
+rot_key example.test old
+rot_conf
+rot_daemon
+rot_load_start sender@example.test
+"$H" stop-primary "$T/dns"
+rot_ok start example.test
+rot_err run
+[ "$(rot_table_selector example.test)" = old ] || rot_fail "switched with the primary down"
+"$H" start-primary "$T/dns"
+rot_adv 1h
+rot_ok run
+new=$(rot_new_selector example.test old)
+[ -n "$new" ] || rot_fail "nothing published once the primary is back"
+"$H" stop-secondary "$T/dns"
+for i in 1 2 3 4; do
+	rot_adv 6h
+	rot_ok run
+	[ "$(rot_table_selector example.test)" = old ] || rot_fail "switched while the secondary is down"
+done
+rot_status_has example.test "$DNS_SECONDARY_PORT|secondary|down|timeout|wait|unreach"
+rot_signs_with old example.test
+"$H" start-secondary "$T/dns"
+"$H" sync "$T/dns"
+rot_adv 1h
+rot_ok run
+rot_adv 1h
+rot_ok run
+[ "$(rot_table_selector example.test)" = "$new" ] || rot_fail "no switch once both servers are back"
+rot_signs_with "$new" example.test
+sleep 1
+rot_load_stop --expect-switch
+rot_note ok

@@ -1,0 +1,58 @@
+#!/bin/sh
+# wrong-key.sh - RotatePublish exec:PROGRAM, and a provider that publishes
+# another key than the one sent: the record answered is not the new key's,
+# so runs exit 0, switch nothing, and status says the record is wrong;
+# once the right record is answered, 2 runs switch. The program gets the
+# action, the zone, the name and the record.
+set -eu
+. "${TESTS_SRCDIR:-$(dirname "$0")}/rotlib.sh"
+
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/other.key" 2>/dev/null
+cat > "$T/publish" <<EOS
+#!/bin/sh
+# The provider: records every call; while $T/wrong exists, publishes the
+# p= of another key.
+printf '%s\n' "\$*" >> "$T/exec.log"
+action=\$1 zone=\$2 name=\${3%.} record=\$4
+[ "\$zone" = example.test ] || [ "\$zone" = example.test. ] || exit 3
+if [ -f "$T/wrong" ]; then
+	record=\$(printf '%s' "\$record" | sed "s|p=[^;]*|p=$(lib_pubkey rsa "$T/other.key")|")
+fi
+case \$action in
+*del* | *remove*) exec "$H" txt "$T/dns" "\$name" ;;
+*) exec "$H" txt "$T/dns" "\$name" "\$record" ;;
+esac
+EOS
+chmod 700 "$T/publish"
+touch "$T/wrong"
+ROT_PUBLISH="exec:$T/publish"
+rot_key example.test old
+rot_conf
+rot_daemon
+rot_load_start sender@example.test
+rot_ok start example.test
+rot_ok run
+[ -s "$T/exec.log" ] || rot_fail "the exec: program was not run"
+grep -q 'example.test.*_domainkey.example.test.*v=DKIM1' "$T/exec.log" ||
+    rot_fail "the exec: program did not get action, zone, name and record: $(cat "$T/exec.log")"
+new=$(rot_new_selector example.test old)
+[ -n "$new" ] || rot_fail "nothing published through exec:"
+for i in 1 2 3 4; do
+	rot_adv 6h
+	rot_ok run
+	[ "$(rot_table_selector example.test)" = old ] || rot_fail "switched to $new whose record holds another key"
+done
+rot_status_has example.test "wrong|differ|match|expect|wait"
+rm -f "$T/wrong"
+key=$(rot_new_key example.test "$T/keys/example.test/old.private")
+"$H" txt "$T/dns" "$new._domainkey.example.test" "v=DKIM1; k=rsa; p=$(lib_pubkey rsa "$key")"
+"$H" sync "$T/dns"
+rot_adv 1h
+rot_ok run
+rot_adv 1h
+rot_ok run
+[ "$(rot_table_selector example.test)" = "$new" ] || rot_fail "no switch once the right record is answered"
+rot_signs_with "$new" example.test
+sleep 1
+rot_load_stop --expect-switch
+rot_note ok
