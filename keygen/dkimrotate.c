@@ -422,6 +422,7 @@ out:
 	memtable_free(&c.release);
 	strlist_free(&c.switching);
 	strlist_free(&c.resend);
+	strlist_free(&c.fresh);
 	rotdns_free(c.dns);
 	if (c.res != NULL)
 		resolver_free(c.res);

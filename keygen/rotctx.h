@@ -44,6 +44,8 @@ struct rotctx {
 	struct memtable changes;	/* KeyTable entry name -> new value */
 	struct strlist switching;	/* domains whose tables switch now */
 	struct strlist resend;		/* domains whose reload went unconfirmed */
+	struct strlist fresh;		/* entries published by this run (rotrun.c) */
+	int quiet;			/* not the last look: no "waiting" line */
 	struct memtable release;	/* old key path -> domain, once no server answers */
 	char loaded[64];		/* the daemon's load record at the start of the run */
 };
@@ -79,7 +81,7 @@ int rot_everywhere(struct rotctx *c, const char *zone, const char *name, const c
 /* 1 when postdkim's resolver answers want for sel._domainkey.domain; 0 with why. */
 int rot_resolver_sees(struct rotctx *c, const char *domain, const char *sel, const char *want,
     char *why, size_t whysize);
-/* Nonzero when two key records have the same p=, k= and h=. */
+/* Nonzero when record got carries the key of want: same p= and k=, an h= allowing sha256. */
 int rot_record_match(const char *got, const char *want);
 
 /* rotstart.c: begin a rotation of entry e (alg NULL / bits 0: keep the key's). */

@@ -30,6 +30,18 @@
 #include "rotreload.h"
 
 #define CONFIRM_WAIT_MS 10000	/* how long a run waits for the daemon's load record */
+#define FRESH_WAIT_MS 10000	/* ... and for servers to answer what it published */
+#define FRESH_STEP_MS 500
+
+/* Sleep for ms milliseconds. */
+static void
+nap(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
 
 /* Save, reporting a failure (a state that cannot be saved stops the domain). */
 static int
@@ -169,7 +181,8 @@ put(struct rotctx *c, const char *domain, const char *sel, const char *record,
 	char name[600], zone[512] = "";
 
 	rot_record_name(c, domain, sel, name, sizeof(name));
-	if (rotpub_needs_zone(&c->pub) && rot_zone(c, name, zone, sizeof(zone), why, whysize) < 0)
+	if (rotpub_needs_zone(&c->pub) && (rot_dns(c, why, whysize) == NULL ||
+	    rot_zone(c, name, zone, sizeof(zone), why, whysize) < 0))
 		return -1;
 	return rotpub_put(&c->pub, c->dns, zone, name, record, zone_form, why, whysize);
 }
@@ -209,6 +222,17 @@ queue_switch(struct rotctx *c, const struct rotstate *st, const struct rotentry 
 		rot_fail(c, st->domain, "out of memory");
 }
 
+/* Remember an entry published in this run, for fresh_checks. */
+static int
+fresh_add(struct rotctx *c, const struct rotentry *e)
+{
+	char v[ROT_PATH_MAX + 1024];
+
+	snprintf(v, sizeof(v), "%s\t%s\t%s\t%s\t%s", e->name, e->domain, e->selector, e->key,
+	    e->alg);
+	return strlist_add(&c->fresh, v);
+}
+
 /*
  * One step of the lifecycle: 1 when the state changed and the next step
  * may follow now, 0 when the domain waits (or failed: c->failed says).
@@ -245,7 +269,13 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 		if (enter(c, st, RS_VISIBLE) < 0)
 			return 0;
 		rot_say(c, st->domain, "published %s", st->new.sel);
-		return 1;
+		/*
+		 * Checked once the run's other updates are out, when the
+		 * secondaries had time to transfer it (fresh_checks).
+		 */
+		if (fresh_add(c, e) < 0)
+			rot_fail(c, st->domain, "out of memory");
+		return 0;
 	case RS_VISIBLE:
 		/* A run died after switching the table: carry on with the reload. */
 		if (strcmp(e->selector, st->new.sel) == 0) {
@@ -267,6 +297,8 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 		}
 		need = st->emergency ? 1 : c->rc->visible_checks;
 		if (save(c, st) < 0)
+			return 0;
+		if (st->checks == 0 && c->quiet)
 			return 0;
 		if (st->checks == 0)
 			rot_say(c, st->domain, "waiting: %s", st->wait);
@@ -306,7 +338,9 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 		if (enter(c, st, RS_REVOKED) < 0)
 			return 0;
 		rot_say(c, st->domain, "revoked %s (empty p=)", st->old.sel);
-		return 1;
+		if (fresh_add(c, e) < 0)
+			rot_fail(c, st->domain, "out of memory");
+		return 0;
 	case RS_REVOKED:
 		if (st->revoke_seen == 0) {
 			if (rot_record_of(c, &st->old, st->domain, 1, rec, sizeof(rec), zf, sizeof(zf),
@@ -315,7 +349,8 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 			if (!everywhere(c, st->domain, st->old.sel, rec, why, sizeof(why))) {
 				set_wait(st, why);
 				save(c, st);
-				rot_say(c, st->domain, "waiting: %s", st->wait);
+				if (!c->quiet)
+					rot_say(c, st->domain, "waiting: %s", st->wait);
 				return 0;
 			}
 			st->revoke_seen = c->now;
@@ -332,12 +367,15 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 		if (enter(c, st, RS_DELETED) < 0)
 			return 0;
 		rot_say(c, st->domain, "removed the record of %s", st->old.sel);
-		return 1;
+		if (fresh_add(c, e) < 0)
+			rot_fail(c, st->domain, "out of memory");
+		return 0;
 	case RS_DELETED:
 		if (!everywhere(c, st->domain, st->old.sel, NULL, why, sizeof(why))) {
 			set_wait(st, why);
 			save(c, st);
-			rot_say(c, st->domain, "waiting: %s", st->wait);
+			if (!c->quiet)
+				rot_say(c, st->domain, "waiting: %s", st->wait);
 			return 0;
 		}
 		if (memtable_add(&c->release, st->old.path, strlen(st->old.path), st->domain,
@@ -404,6 +442,71 @@ run_entry(void *arg, const struct rotentry *e)
 	return 0;
 }
 
+/*
+ * The domains whose records this run changed (published, revoked,
+ * removed): looked at again once all the run's updates went out, and
+ * again for up to FRESH_WAIT_MS while a server has not caught up, so that
+ * with healthy servers the run that publishes counts as one of
+ * RotateVisibleChecks, and a revocation or removal is seen in its own run.
+ */
+static void
+fresh_checks(struct rotctx *c)
+{
+	struct rotstate st;
+	struct rotentry e;
+	char err[512], *f[5], *p;
+	size_t i, pending, n, released;
+	unsigned waited = 0;
+	enum rot_state before;
+	long long seen;
+	int k;
+
+	for (;;) {
+		c->quiet = waited + FRESH_STEP_MS <= FRESH_WAIT_MS;
+		for (i = pending = 0; i < c->fresh.n; i++) {
+			if (c->fresh.v[i][0] == '\0')
+				continue;
+			for (p = c->fresh.v[i], k = 0; k < 5; k++) {
+				f[k] = p;
+				n = strcspn(p, "\t");
+				p += n + (p[n] != '\0');
+				if (k < 4)
+					f[k][n] = '\0';
+			}
+			e.name = f[0];
+			e.domain = f[1];
+			e.selector = f[2];
+			e.key = f[3];
+			e.alg = f[4];
+			e.line = 0;
+			if (rotstate_load(c->rc->state_dir, e.domain, &st, err, sizeof(err)) <= 0) {
+				c->fresh.v[i][0] = '\0';
+				continue;
+			}
+			before = st.state;
+			seen = st.revoke_seen;
+			released = c->release.n;
+			advance(c, &st, &e);
+			if (st.state != before || (st.state == RS_VISIBLE && st.checks > 0) ||
+			    st.revoke_seen != seen ||
+			    c->release.n != released || (st.state != RS_VISIBLE &&
+			    st.state != RS_REVOKED && st.state != RS_DELETED))
+				c->fresh.v[i][0] = '\0';
+			else {
+				/* Put the tabs back for the next round. */
+				for (k = 0; k < 4; k++)
+					f[k][strlen(f[k])] = '\t';
+				pending++;
+			}
+		}
+		if (pending == 0 || !c->quiet)
+			break;
+		nap(FRESH_STEP_MS);
+		waited += FRESH_STEP_MS;
+	}
+	c->quiet = 0;
+}
+
 /* Switching domain i: its new value, if queued. */
 static const char *
 change_of(void *arg, const char *name)
@@ -452,16 +555,6 @@ mark(struct rotctx *c, const struct strlist *l, const char *before, int confirme
 		else
 			save(c, &st);
 	}
-}
-
-/* Sleep for ms milliseconds. */
-static void
-nap(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 /* Rewrite the tables once, reload once, and wait a little for the daemon to confirm. */
@@ -609,6 +702,7 @@ rot_run(struct rotctx *c)
 		rot_fail(c, NULL, "%s", err);
 		return 1;
 	}
+	fresh_checks(c);
 	switch_and_reload(c);
 	release_keys(c);
 	return c->failed ? 1 : 0;
