@@ -8,23 +8,23 @@ set -eu
 ROT_NO_TOOL=1
 . "${TESTS_SRCDIR:-$(dirname "$0")}/rotlib.sh"
 
-rot_key example.test old
+rot_key example.com old
 rot_conf
 rot_daemon
 rot_invariants
-rot_load_start sender@example.test
+rot_load_start sender@example.com
 sleep 2
 
 # switch_to SEL: the KeyTable and SigningTable name SEL's key, postdkim reloads.
 switch_to() {
-	sed -i "s|:old:.*|:$1:$T/keys/example.test/$1.private|; s|^old\._domainkey|$1._domainkey|" "$T/keytable"
+	sed -i "s|:old:.*|:$1:$T/keys/example.com/$1.private|; s|^old\._domainkey|$1._domainkey|" "$T/keytable"
 	sed -i "s/ old\._domainkey/ $1._domainkey/" "$T/signingtable"
 	kill -USR1 "$PD_PID"
-	rot_signs_with "$1" example.test
+	rot_signs_with "$1" example.com
 }
 
 # The right way.
-ROT_NOTABLES=1 rot_key example.test good
+ROT_NOTABLES=1 rot_key example.com good
 "$H" sync "$T/dns"
 sleep 0.5
 switch_to good
@@ -37,16 +37,16 @@ sed -i "s/:good:/:old:/; s/^good\._domainkey/old._domainkey/; s/ good\._domainke
     "$T/keytable" "$T/signingtable"
 kill -USR1 "$PD_PID"
 "$H" lag "$T/dns"
-rot_load_start sender@example.test
-rot_signs_with old example.test
+rot_load_start sender@example.com
+rot_signs_with old example.com
 sleep 1
-ROT_NOTABLES=1 rot_key example.test bad
+ROT_NOTABLES=1 rot_key example.com bad
 switch_to bad
 sleep 1
 if (rot_invariants) > "$T/inv.out" 2>&1; then
 	rot_fail "rot_invariants passed a switch to a selector the secondary does not serve"
 fi
-grep -q "bad._domainkey.example.test, which secondary does not answer" "$T/inv.out" ||
+grep -q "bad._domainkey.example.com, which secondary does not answer" "$T/inv.out" ||
     rot_fail "rot_invariants: $(cat "$T/inv.out")"
 rot_load_end
 if rot_sigcheck; then

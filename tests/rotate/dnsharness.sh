@@ -34,19 +34,21 @@
 # key "NAME" { algorithm hmac-sha256; secret "..."; };), DNS_TSIG_NAME,
 # DNS_TSIG_WRONG (the same name with another secret), DNS_ZONES.
 #
-# Zones (DNS_ZONES, default below): example.test, sub.example.test
+# Zones (DNS_ZONES, default below): example.com, sub.example.com
 # (delegated from it: a _domainkey name whose zone is not the domain's),
-# provider.test (a RotateDelegate zone) and customer.test (whose CNAMEs
-# point into it). More: DNS_EXTRA_ZONES="a.test b.test" at start, or a zone
+# provider.net (a RotateDelegate zone) and customer.org (whose CNAMEs
+# point into it). More: DNS_EXTRA_ZONES="a.org b.org" at start, or a zone
 # file of your own as DIR/seed/ZONE.zone made before start (records
-# appended to the SOA and NS written here).
+# appended to the SOA and NS written here). Not .test names: libunbound,
+# which postdkim and dkimrotate resolve with, answers test. itself (RFC 6761)
+# and never asks a server.
 set -eu
 
 cmd=${1:?usage: dnsharness.sh start|stop|...|txt|cname|get|sync DIR}
 dir=${2:?DIR}
 KNOTD=${KNOTD:-/usr/sbin/knotd}
 KNOTC=${KNOTC:-/usr/sbin/knotc}
-DEFAULT_ZONES="example.test sub.example.test provider.test customer.test"
+DEFAULT_ZONES="example.com sub.example.com provider.net customer.org"
 
 # A free TCP port on 127.0.0.1 whose UDP twin is free too.
 freeport() {
@@ -150,18 +152,18 @@ EOC
 }
 
 # Zone files: SOA (short timers: a secondary that was away refreshes within
-# seconds), NS, the delegation of sub.example.test, and any DIR/seed/Z.zone.
+# seconds), NS, the delegation of sub.example.com, and any DIR/seed/Z.zone.
 write_zones() {
 	. "$dir/env"
 	mkdir -p "$dir/primary/zones" "$dir/secondary/zones"
 	for _z in $DNS_ZONES; do
 		{
 			printf '$ORIGIN %s.\n$TTL 60\n' "$_z"
-			printf '@ SOA ns1.example.test. hostmaster.example.test. 1 2 1 3600 5\n'
-			printf '@ NS ns1.example.test.\n@ NS ns2.example.test.\n'
-			if [ "$_z" = example.test ]; then
+			printf '@ SOA ns1.example.com. hostmaster.example.com. 1 2 1 3600 5\n'
+			printf '@ NS ns1.example.com.\n@ NS ns2.example.com.\n'
+			if [ "$_z" = example.com ]; then
 				printf 'ns1 A 127.0.0.1\nns2 A 127.0.0.1\n'
-				printf 'sub NS ns1.example.test.\nsub NS ns2.example.test.\n'
+				printf 'sub NS ns1.example.com.\nsub NS ns2.example.com.\n'
 			fi
 			[ ! -f "$dir/seed/$_z.zone" ] || cat "$dir/seed/$_z.zone"
 		} > "$dir/primary/zones/$_z.zone"

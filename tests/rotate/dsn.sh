@@ -15,11 +15,11 @@ pg() {
 	psql -X -q -t -A -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d modoboa -v ON_ERROR_STOP=1 \
 	    -c "$1" || rot_fail "psql: $1"
 }
-ROT_NOTABLES=1 rot_key example.test old
-ROT_NOTABLES=1 rot_key other.example.test mail
+ROT_NOTABLES=1 rot_key example.com old
+ROT_NOTABLES=1 rot_key other.example.com mail
 pg "INSERT INTO admin_domain (name, enable_dkim, dkim_key_selector, dkim_private_key_path) VALUES
-    ('example.test', TRUE, 'old', '$T/keys/example.test/old.private'),
-    ('other.example.test', TRUE, 'mail', '$T/keys/other.example.test/mail.private')"
+    ('example.com', TRUE, 'old', '$T/keys/example.com/old.private'),
+    ('other.example.com', TRUE, 'mail', '$T/keys/other.example.com/mail.private')"
 # dkimrotate writes the rows postdkim reads: the same user, allowed to update them.
 pg "GRANT UPDATE ON dkim, admin_domain TO $DB_USER"
 pg "SELECT id, name, dkim_key_selector, dkim_private_key_path FROM admin_domain ORDER BY id" > "$T/rows.before"
@@ -28,25 +28,28 @@ ROT_SIGNINGTABLE="dsn:pgsql://$auth@$PG_PORT+127.0.0.1/modoboa/table=dkim?keycol
 ROT_KEYTABLE="dsn:pgsql://$auth@$PG_PORT+127.0.0.1/modoboa/table=dkim?keycol=id?datacol=domain_name,selector,private_key_path"
 rot_conf "DatabaseCacheTTL	1"
 rot_daemon
-rot_load_start sender@example.test
-rot_ok start example.test
+rot_load_start sender@example.com
+rot_ok start example.com
 rot_ok run
-new=$(rot_new_selector example.test old)
+new=$(rot_new_selector example.com old)
 [ -n "$new" ] || rot_fail "nothing published"
-[ "$(pg "SELECT dkim_key_selector FROM admin_domain WHERE name = 'example.test'")" = old ] ||
+[ "$(pg "SELECT dkim_key_selector FROM admin_domain WHERE name = 'example.com'")" = old ] ||
     rot_fail "the row switched after one check"
-rot_adv 1h
-rot_ok run
-[ "$(pg "SELECT dkim_key_selector FROM admin_domain WHERE name = 'example.test'")" = "$new" ] ||
-    rot_fail "the row does not name $new"
-path=$(pg "SELECT dkim_private_key_path FROM admin_domain WHERE name = 'example.test'")
+for i in 1 2 3; do
+	rot_adv 1h
+	rot_ok run
+	[ "$(pg "SELECT dkim_key_selector FROM admin_domain WHERE name = 'example.com'")" != "$new" ] || break
+done
+[ "$(pg "SELECT dkim_key_selector FROM admin_domain WHERE name = 'example.com'")" = "$new" ] ||
+    rot_fail "the row does not name $new after 3 runs"
+path=$(pg "SELECT dkim_private_key_path FROM admin_domain WHERE name = 'example.com'")
 [ -f "$path" ] && [ "$(stat -c %a "$path")" = 600 ] || rot_fail "the row names $path, not a 0600 key"
-[ "$(rot_p secondary "$new._domainkey.example.test")" = "$(lib_pubkey rsa "$path")" ] ||
+[ "$(rot_p secondary "$new._domainkey.example.com")" = "$(lib_pubkey rsa "$path")" ] ||
     rot_fail "the row's key is not the published one"
 pg "SELECT id, name, dkim_key_selector, dkim_private_key_path FROM admin_domain ORDER BY id" |
-    grep -v '|example.test|' > "$T/rows.after"
-grep -v '|example.test|' "$T/rows.before" | cmp -s - "$T/rows.after" || rot_fail "other rows changed"
-rot_signs_with "$new" example.test
+    grep -v '|example.com|' > "$T/rows.after"
+grep -v '|example.com|' "$T/rows.before" | cmp -s - "$T/rows.after" || rot_fail "other rows changed"
+rot_signs_with "$new" example.com
 sleep 1
 rot_load_stop --expect-switch
 rot_note ok

@@ -38,42 +38,42 @@ get() {
 }
 
 long="v=DKIM1; k=rsa; p=$(head -c 750 /dev/urandom | base64 -w0)"
-"$H" txt "$T/dns" sel1._domainkey.example.test "$long" || fail "signed update refused"
-[ "$(get primary sel1._domainkey.example.test)" = "$long" ] || fail "primary: record not as sent"
-kdig @127.0.0.1 -p "$DNS_PRIMARY_PORT" +tcp TXT sel1._domainkey.example.test > "$T/kdig.out"
+"$H" txt "$T/dns" sel1._domainkey.example.com "$long" || fail "signed update refused"
+[ "$(get primary sel1._domainkey.example.com)" = "$long" ] || fail "primary: record not as sent"
+kdig @127.0.0.1 -p "$DNS_PRIMARY_PORT" +tcp TXT sel1._domainkey.example.com > "$T/kdig.out"
 n=$(grep -o '" "' "$T/kdig.out" | wc -l)
 [ "$n" -eq 3 ] || fail "a record of ${#long} bytes in $((n + 1)) strings, not 4"
 "$H" sync "$T/dns"
-[ "$(get secondary sel1._domainkey.example.test)" = "$long" ] || fail "secondary did not get the update"
+[ "$(get secondary sel1._domainkey.example.com)" = "$long" ] || fail "secondary did not get the update"
 
 # The other zones: the delegated sub-zone and the provider's zone.
-"$H" txt "$T/dns" s._domainkey.sub.example.test "v=DKIM1; p=sub" || fail "update of sub.example.test"
-"$H" cname "$T/dns" selector1._domainkey.customer.test selector1.customer.test.provider.test. ||
+"$H" txt "$T/dns" s._domainkey.sub.example.com "v=DKIM1; p=sub" || fail "update of sub.example.com"
+"$H" cname "$T/dns" selector1._domainkey.customer.org selector1.customer.org.provider.net. ||
     fail "CNAME update"
-kdig +short @127.0.0.1 -p "$DNS_PRIMARY_PORT" SOA s._domainkey.sub.example.test > "$T/soa" 2>&1 || :
-kdig @127.0.0.1 -p "$DNS_PRIMARY_PORT" SOA _domainkey.sub.example.test | grep -q 'sub.example.test.*SOA' ||
-    fail "the SOA of _domainkey.sub.example.test is not sub.example.test's"
+kdig +short @127.0.0.1 -p "$DNS_PRIMARY_PORT" SOA s._domainkey.sub.example.com > "$T/soa" 2>&1 || :
+kdig @127.0.0.1 -p "$DNS_PRIMARY_PORT" SOA _domainkey.sub.example.com | grep -q 'sub.example.com.*SOA' ||
+    fail "the SOA of _domainkey.sub.example.com is not sub.example.com's"
 
 # Lag: the secondary keeps the old answer until it catches up.
 "$H" lag "$T/dns"
-"$H" txt "$T/dns" sel2._domainkey.example.test "v=DKIM1; p=new"
+"$H" txt "$T/dns" sel2._domainkey.example.com "v=DKIM1; p=new"
 sleep 3
-[ "$(get primary sel2._domainkey.example.test)" = "v=DKIM1; p=new" ] || fail "primary lost the update"
-[ -z "$(get secondary sel2._domainkey.example.test)" ] || fail "the lagging secondary got the update"
+[ "$(get primary sel2._domainkey.example.com)" = "v=DKIM1; p=new" ] || fail "primary lost the update"
+[ -z "$(get secondary sel2._domainkey.example.com)" ] || fail "the lagging secondary got the update"
 "$H" catchup "$T/dns"
-[ "$(get secondary sel2._domainkey.example.test)" = "v=DKIM1; p=new" ] || fail "the secondary did not catch up"
+[ "$(get secondary sel2._domainkey.example.com)" = "v=DKIM1; p=new" ] || fail "the secondary did not catch up"
 
 # A refused key: the update fails with BADSIG and changes nothing.
 "$H" refuse-tsig "$T/dns"
-if "$H" txt "$T/dns" sel3._domainkey.example.test "v=DKIM1; p=refused" 2>"$T/refused"; then
+if "$H" txt "$T/dns" sel3._domainkey.example.com "v=DKIM1; p=refused" 2>"$T/refused"; then
 	fail "an update was taken with a key the server does not know"
 fi
 grep -q BADSIG "$T/refused" || fail "refused, but not for the key: $(cat "$T/refused")"
-[ -z "$(get primary sel3._domainkey.example.test)" ] || fail "the refused update is published"
+[ -z "$(get primary sel3._domainkey.example.com)" ] || fail "the refused update is published"
 "$H" accept-tsig "$T/dns"
-"$H" txt "$T/dns" sel3._domainkey.example.test "v=DKIM1; p=ok" || fail "key not accepted again"
+"$H" txt "$T/dns" sel3._domainkey.example.com "v=DKIM1; p=ok" || fail "key not accepted again"
 # The wrong key file names the same key with another secret.
-printf 'server 127.0.0.1 %s\nzone example.test.\nadd x.example.test. 60 TXT "x"\nsend\n' \
+printf 'server 127.0.0.1 %s\nzone example.com.\nadd x.example.com. 60 TXT "x"\nsend\n' \
     "$DNS_PRIMARY_PORT" > "$T/upd"
 wrong=$(sed -n 's/.*secret "\(.*\)";/\1/p' "$DNS_TSIG_WRONG")
 if knsupdate -y "hmac-sha256:$DNS_TSIG_NAME:$wrong" -t 5 < "$T/upd" > "$T/wrong" 2>&1; then
@@ -82,17 +82,17 @@ fi
 
 # Server down, then back with its zones and updates.
 "$H" stop-secondary "$T/dns"
-[ -z "$(get secondary sel1._domainkey.example.test)" ] || fail "a stopped server answered"
+[ -z "$(get secondary sel1._domainkey.example.com)" ] || fail "a stopped server answered"
 "$H" start-secondary "$T/dns"
 "$H" stop-primary "$T/dns"
 "$H" start-primary "$T/dns"
 "$H" sync "$T/dns"
 for s in primary secondary; do
-	[ "$(get $s sel3._domainkey.example.test)" = "v=DKIM1; p=ok" ] || fail "$s lost an update across a restart"
+	[ "$(get $s sel3._domainkey.example.com)" = "v=DKIM1; p=ok" ] || fail "$s lost an update across a restart"
 done
 # A wrong record (someone else's key) replaces the right one.
-"$H" txt "$T/dns" sel3._domainkey.example.test "v=DKIM1; p=wrong"
-[ "$(get primary sel3._domainkey.example.test)" = "v=DKIM1; p=wrong" ] || fail "the wrong record is not served"
-"$H" txt "$T/dns" sel3._domainkey.example.test
-[ -z "$(get primary sel3._domainkey.example.test)" ] || fail "a deleted record is served"
+"$H" txt "$T/dns" sel3._domainkey.example.com "v=DKIM1; p=wrong"
+[ "$(get primary sel3._domainkey.example.com)" = "v=DKIM1; p=wrong" ] || fail "the wrong record is not served"
+"$H" txt "$T/dns" sel3._domainkey.example.com
+[ -z "$(get primary sel3._domainkey.example.com)" ] || fail "a deleted record is served"
 echo "$NAME: ok"

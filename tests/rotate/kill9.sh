@@ -9,11 +9,11 @@ set -eu
 . "${TESTS_SRCDIR:-$(dirname "$0")}/rotlib.sh"
 
 for d in d0 d1 d2; do
-	rot_key $d.example.test old
+	rot_key $d.example.com old
 done
 rot_conf
 rot_daemon
-rot_load_start 'sender@d%u.example.test' 0:3
+rot_load_start 'sender@d%u.example.com' 0:3
 KILLS=0
 
 # killed_runs: dkimrotate run killed after 0 to 400 ms, several times,
@@ -33,10 +33,10 @@ killed_runs() {
 	rot_ok run
 }
 
-rot_ok start d0.example.test d1.example.test d2.example.test
+rot_ok start d0.example.com d1.example.com d2.example.com
 killed_runs
 for d in d0 d1 d2; do
-	[ -n "$(rot_new_selector $d.example.test old)" ] || rot_fail "$d: nothing published"
+	[ -n "$(rot_new_selector $d.example.com old)" ] || rot_fail "$d: nothing published"
 done
 "$H" sync "$T/dns"
 rot_adv 1h
@@ -44,10 +44,10 @@ killed_runs
 rot_adv 1h
 killed_runs
 for d in d0 d1 d2; do
-	new=$(rot_new_selector $d.example.test old)
-	[ "$(rot_table_selector $d.example.test)" = "$new" ] || rot_fail "$d: no switch to $new"
+	new=$(rot_new_selector $d.example.com old)
+	[ "$(rot_table_selector $d.example.com)" = "$new" ] || rot_fail "$d: no switch to $new"
 done
-rot_signs_with "$(rot_new_selector d0.example.test old)" d0.example.test
+rot_signs_with "$(rot_new_selector d0.example.com old)" d0.example.com
 rot_adv 8d
 killed_runs
 "$H" sync "$T/dns"
@@ -58,9 +58,11 @@ killed_runs
 rot_adv 1h
 killed_runs
 "$H" sync "$T/dns"
+rot_adv 1h
+rot_ok run
 for d in d0 d1 d2; do
-	rot_wait_p primary old._domainkey.$d.example.test -
-	[ ! -f "$T/keys/$d.example.test/old.private" ] || rot_fail "$d: old key never deleted"
+	rot_wait_p primary old._domainkey.$d.example.com -
+	[ ! -f "$T/keys/$d.example.com/old.private" ] || rot_fail "$d: old key never deleted"
 done
 rot_note "$KILLS runs killed"
 [ "$KILLS" -gt 0 ] || rot_fail "no run was killed (all ended within 0 ms?)"

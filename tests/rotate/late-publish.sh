@@ -7,41 +7,41 @@ set -eu
 . "${TESTS_SRCDIR:-$(dirname "$0")}/rotlib.sh"
 
 ROT_PUBLISH=manual
-rot_key example.test old
+rot_key example.com old
 rot_conf
 rot_daemon
-rot_load_start sender@example.test
-rot_ok start example.test
+rot_load_start sender@example.com
+rot_ok start example.com
 rot_ok run
 grep -q 'v=DKIM1' "$T/rot.log" || rot_fail "manual: no record printed"
-new=$(grep -o '[A-Za-z0-9_-]*\._domainkey\.example\.test' "$T/rot.log" | grep -v '^old\.' | head -n 1)
+new=$(grep -o '[A-Za-z0-9_-]*\._domainkey\.example\.com' "$T/rot.log" | grep -v '^old\.' | head -n 1)
 new=${new%%.*}
 [ -n "$new" ] || rot_fail "manual: the record printed names no new selector"
-[ -z "$(rot_new_selector example.test old)" ] || rot_fail "manual mode published by itself"
+[ -z "$(rot_new_selector example.com old)" ] || rot_fail "manual mode published by itself"
 for i in 1 2 3 4; do
 	rot_adv 12h
 	rot_ok run
-	[ "$(rot_table_selector example.test)" = old ] || rot_fail "switched to $new, which nobody published"
+	[ "$(rot_table_selector example.com)" = old ] || rot_fail "switched to $new, which nobody published"
 done
-rot_status_has example.test "$new|wait|publish"
-rot_signs_with old example.test
+rot_status_has example.com "$new|wait|publish"
+rot_signs_with old example.com
 # Published at last (the key dkimrotate made beside the old one).
-key=$(rot_new_key example.test "$T/keys/example.test/old.private")
+key=$(rot_new_key example.com "$T/keys/example.com/old.private")
 [ -n "$key" ] || rot_fail "no new key beside the old one"
 [ "$(stat -c %a "$key")" = 600 ] || rot_fail "new key $key is mode $(stat -c %a "$key")"
 case $(openssl pkey -in "$key" -noout -text 2>/dev/null | head -1) in
 *ED25519*) alg=ed25519 ;;
 *) alg=rsa ;;
 esac
-"$H" txt "$T/dns" "$new._domainkey.example.test" "v=DKIM1; k=$alg; p=$(lib_pubkey $alg "$key")"
+"$H" txt "$T/dns" "$new._domainkey.example.com" "v=DKIM1; k=$alg; p=$(lib_pubkey $alg "$key")"
 "$H" sync "$T/dns"
 rot_adv 1h
 rot_ok run
-[ "$(rot_table_selector example.test)" = old ] || rot_fail "switched after one check of the late record"
+[ "$(rot_table_selector example.com)" = old ] || rot_fail "switched after one check of the late record"
 rot_adv 1h
 rot_ok run
-[ "$(rot_table_selector example.test)" = "$new" ] || rot_fail "no switch after 2 checks of the late record"
-rot_signs_with "$new" example.test
+[ "$(rot_table_selector example.com)" = "$new" ] || rot_fail "no switch after 2 checks of the late record"
+rot_signs_with "$new" example.com
 sleep 1
 rot_load_stop --expect-switch
 rot_note ok

@@ -6,20 +6,20 @@
 set -eu
 . "${TESTS_SRCDIR:-$(dirname "$0")}/rotlib.sh"
 
-ROT_NOTABLES=1 rot_key example.test old
-ROT_NOTABLES=1 rot_key other.example.test mail
+ROT_NOTABLES=1 rot_key example.com old
+ROT_NOTABLES=1 rot_key other.example.com mail
 cat > "$T/keytable" <<EOT
 # KeyTable: two domains
 
-k-other other.example.test:mail:$T/keys/other.example.test/mail.private
+k-other other.example.com:mail:$T/keys/other.example.com/mail.private
 # the domain being rotated
-k-example example.test:old:$T/keys/example.test/old.private
+k-example example.com:old:$T/keys/example.com/old.private
 EOT
 cat > "$T/signingtable" <<EOT
 # SigningTable (refile:): patterns
-*@other.example.test	k-other
+*@other.example.com	k-other
 
-*@example.test	k-example
+*@example.com	k-example
 # the end
 EOT
 ROT_SIGNINGTABLE="refile:$T/signingtable"
@@ -27,27 +27,26 @@ rot_conf
 rot_daemon
 cp "$T/keytable" "$T/kt.before"
 cp "$T/signingtable" "$T/st.before"
-rot_load_start sender@example.test
-rot_ok start example.test
+rot_load_start sender@example.com
+rot_ok start example.com
 rot_ok run
-new=$(rot_new_selector example.test old)
+new=$(rot_new_selector example.com old)
 [ -n "$new" ] || rot_fail "nothing published"
-rot_adv 1h
-rot_ok run
-grep -q "example.test:$new:" "$T/keytable" || rot_fail "the KeyTable does not name $new: $(cat "$T/keytable")"
-rot_signs_with "$new" example.test
+rot_until_switch example.com "$new"
+grep -q "example.com:$new:" "$T/keytable" || rot_fail "the KeyTable does not name $new: $(cat "$T/keytable")"
+rot_signs_with "$new" example.com
 # Everything but the rotated domain's own lines, as it was, in order.
 for f in kt st; do
 	case $f in kt) cur=$T/keytable ;; *) cur=$T/signingtable ;; esac
-	grep -v 'example.test:old:\|k-example\|@example.test' "$T/$f.before" > "$T/$f.a"
-	grep -v "example.test:$new:\|example.test:old:\|k-example\|@example.test" "$cur" > "$T/$f.b"
+	grep -v 'example.com:old:\|k-example\|@example.com' "$T/$f.before" > "$T/$f.a"
+	grep -v "example.com:$new:\|example.com:old:\|k-example\|@example.com" "$cur" > "$T/$f.b"
 	cmp -s "$T/$f.a" "$T/$f.b" || { diff "$T/$f.a" "$T/$f.b" >&2; rot_fail "$cur: other lines changed"; }
 done
-grep -q '^\*@example.test' "$T/signingtable" || rot_fail "the SigningTable lost example.test's pattern"
+grep -q '^\*@example.com' "$T/signingtable" || rot_fail "the SigningTable lost example.com's pattern"
 sleep 1
 rot_load_stop --expect-switch
 # The other domain still signs with its own key.
-"$BENCHDRV" -s "unix:$T/pd.sock" -n 1 -f sender@other.example.test -L "$T/other.log" > /dev/null ||
+"$BENCHDRV" -s "unix:$T/pd.sock" -n 1 -f sender@other.example.com -L "$T/other.log" > /dev/null ||
     rot_fail "benchdrv"
-grep -q 's=mail;' "$T/other.log" || rot_fail "other.example.test no longer signed with s=mail"
+grep -q 's=mail;' "$T/other.log" || rot_fail "other.example.com no longer signed with s=mail"
 rot_note ok

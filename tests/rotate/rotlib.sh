@@ -148,7 +148,7 @@ rot_load_start() {
 	    --server "secondary=$DNS_SECONDARY" $_zargs > "$T/mon.out" 2>&1 &
 	MON_PID=$!
 	ROT_PIDS="$ROT_PIDS $MON_PID"
-	wait_until 200 grep -q ready "$T/mon.out" || { cat "$T/mon.out" >&2; rot_fail "dnsmon.py did not start"; }
+	wait_until 200 grep -qs ready "$T/mon.out" || { cat "$T/mon.out" >&2; rot_fail "dnsmon.py did not start"; }
 	"$BENCHDRV" -s "unix:$T/pd.sock" -c "${ROT_CONNS:-4}" -r -i "${ROT_PACE_MS:-10}" -d 100000 -t 20000 -f "$1" -u "${2:-0:1}" \
 	    -L "$T/load.log" > "$T/load.json" 2> "$T/load.err" &
 	LOAD_PID=$!
@@ -382,4 +382,16 @@ rot_no_secret() {
 		_sec=$(sed -n 's/.*secret "\(.*\)";/\1/p' "$_k")
 		! grep -qF "$_sec" "$T/rot.log" "$T/pd.log" || rot_fail "a TSIG secret shows in the output"
 	done
+}
+
+# rot_until_switch DOMAIN SELECTOR [WHY]: runs an hour apart (at most 3:
+# RotateVisibleChecks is 2, and the publishing run may have been too early
+# for the secondary) until the KeyTable names SELECTOR for DOMAIN.
+rot_until_switch() {
+	for _i in 1 2 3; do
+		rot_adv 1h
+		rot_ok run
+		[ "$(rot_table_selector "$1")" != "$2" ] || return 0
+	done
+	rot_fail "${3:-no switch of $1 to $2} after 3 runs"
 }

@@ -6,35 +6,31 @@
 set -eu
 . "${TESTS_SRCDIR:-$(dirname "$0")}/rotlib.sh"
 
-rot_key example.test old
+rot_key example.com old
 rot_conf
 rot_daemon
-rot_load_start sender@example.test
+rot_load_start sender@example.com
 "$H" stop-primary "$T/dns"
-rot_ok start example.test
+rot_ok start example.com
 rot_err run
-[ "$(rot_table_selector example.test)" = old ] || rot_fail "switched with the primary down"
+[ "$(rot_table_selector example.com)" = old ] || rot_fail "switched with the primary down"
 "$H" start-primary "$T/dns"
 rot_adv 1h
 rot_ok run
-new=$(rot_new_selector example.test old)
+new=$(rot_new_selector example.com old)
 [ -n "$new" ] || rot_fail "nothing published once the primary is back"
 "$H" stop-secondary "$T/dns"
 for i in 1 2 3 4; do
 	rot_adv 6h
 	rot_ok run
-	[ "$(rot_table_selector example.test)" = old ] || rot_fail "switched while the secondary is down"
+	[ "$(rot_table_selector example.com)" = old ] || rot_fail "switched while the secondary is down"
 done
-rot_status_has example.test "$DNS_SECONDARY_PORT|secondary|down|timeout|wait|unreach"
-rot_signs_with old example.test
+rot_status_has example.com "$DNS_SECONDARY_PORT|secondary|down|timeout|wait|unreach"
+rot_signs_with old example.com
 "$H" start-secondary "$T/dns"
 "$H" sync "$T/dns"
-rot_adv 1h
-rot_ok run
-rot_adv 1h
-rot_ok run
-[ "$(rot_table_selector example.test)" = "$new" ] || rot_fail "no switch once both servers are back"
-rot_signs_with "$new" example.test
+rot_until_switch example.com "$new" "no switch once both servers are back"
+rot_signs_with "$new" example.com
 sleep 1
 rot_load_stop --expect-switch
 rot_note ok

@@ -14,7 +14,7 @@ cat > "$T/publish" <<EOS
 # p= of another key.
 printf '%s\n' "\$*" >> "$T/exec.log"
 action=\$1 zone=\$2 name=\${3%.} record=\$4
-[ "\$zone" = example.test ] || [ "\$zone" = example.test. ] || exit 3
+[ "\$zone" = example.com ] || [ "\$zone" = example.com. ] || exit 3
 if [ -f "$T/wrong" ]; then
 	record=\$(printf '%s' "\$record" | sed "s|p=[^;]*|p=$(lib_pubkey rsa "$T/other.key")|")
 fi
@@ -26,33 +26,29 @@ EOS
 chmod 700 "$T/publish"
 touch "$T/wrong"
 ROT_PUBLISH="exec:$T/publish"
-rot_key example.test old
+rot_key example.com old
 rot_conf
 rot_daemon
-rot_load_start sender@example.test
-rot_ok start example.test
+rot_load_start sender@example.com
+rot_ok start example.com
 rot_ok run
 [ -s "$T/exec.log" ] || rot_fail "the exec: program was not run"
-grep -q 'example.test.*_domainkey.example.test.*v=DKIM1' "$T/exec.log" ||
+grep -q 'example.com.*_domainkey.example.com.*v=DKIM1' "$T/exec.log" ||
     rot_fail "the exec: program did not get action, zone, name and record: $(cat "$T/exec.log")"
-new=$(rot_new_selector example.test old)
+new=$(rot_new_selector example.com old)
 [ -n "$new" ] || rot_fail "nothing published through exec:"
 for i in 1 2 3 4; do
 	rot_adv 6h
 	rot_ok run
-	[ "$(rot_table_selector example.test)" = old ] || rot_fail "switched to $new whose record holds another key"
+	[ "$(rot_table_selector example.com)" = old ] || rot_fail "switched to $new whose record holds another key"
 done
-rot_status_has example.test "wrong|differ|match|expect|wait"
+rot_status_has example.com "wrong|differ|match|expect|wait"
 rm -f "$T/wrong"
-key=$(rot_new_key example.test "$T/keys/example.test/old.private")
-"$H" txt "$T/dns" "$new._domainkey.example.test" "v=DKIM1; k=rsa; p=$(lib_pubkey rsa "$key")"
+key=$(rot_new_key example.com "$T/keys/example.com/old.private")
+"$H" txt "$T/dns" "$new._domainkey.example.com" "v=DKIM1; k=rsa; p=$(lib_pubkey rsa "$key")"
 "$H" sync "$T/dns"
-rot_adv 1h
-rot_ok run
-rot_adv 1h
-rot_ok run
-[ "$(rot_table_selector example.test)" = "$new" ] || rot_fail "no switch once the right record is answered"
-rot_signs_with "$new" example.test
+rot_until_switch example.com "$new" "no switch once the right record is answered"
+rot_signs_with "$new" example.com
 sleep 1
 rot_load_stop --expect-switch
 rot_note ok
