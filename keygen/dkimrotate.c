@@ -174,7 +174,8 @@ start_entry(void *arg, const struct rotentry *e)
 		rot_fail(c, e->domain, "%s", err);
 		return 0;
 	}
-	if (found && st.entry[0] != '\0' && strcmp(st.entry, e->name) != 0)
+	if (found && st.state != RS_IDLE && st.entry[0] != '\0' &&
+	    strcmp(st.entry, e->name) != 0)
 		return 0;
 	if (o->older_than != 0) {
 		memset(&k, 0, sizeof(k));
@@ -212,11 +213,11 @@ cmd_start(struct rotctx *c, struct start_opts *o)
 		fprintf(stderr, "dkimrotate: out of memory\n");
 		return 1;
 	}
-	if (rottable_walk(c->ktpath, start_entry, &w, err, sizeof(err)) < 0)
+	if (rotkt_walk(&c->kt, start_entry, &w, err, sizeof(err)) < 0)
 		rot_fail(c, NULL, "%s", err);
 	for (i = 0; i < o->n; i++)
 		if (!o->seen[i])
-			rot_fail(c, o->domains[i], "not in the KeyTable %s", c->ktpath);
+			rot_fail(c, o->domains[i], "not in the KeyTable %s", c->kt.name);
 	free(o->seen);
 	if (o->emergency && !c->failed)
 		return rot_run(c);
@@ -380,7 +381,7 @@ main(int argc, char **argv)
 	c.rc = c.cfg->rotate;
 	memtable_init(&c.changes, 0);
 	memtable_init(&c.release, 0);
-	if (rottable_path(c.rc->keytable, c.ktpath, sizeof(c.ktpath), err, sizeof(err)) < 0) {
+	if (rotkt_open(&c.kt, c.rc->keytable, err, sizeof(err)) < 0) {
 		fprintf(stderr, "dkimrotate: %s: %s\n", c.rc->keytable_where, err);
 		config_free(c.cfg);
 		return 1;
@@ -426,6 +427,7 @@ out:
 	rotdns_free(c.dns);
 	if (c.res != NULL)
 		resolver_free(c.res);
+	rotkt_close(&c.kt);
 	config_free(c.cfg);
 	return rc;
 }

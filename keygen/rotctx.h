@@ -15,7 +15,7 @@
 #include "rotdns.h"
 #include "rotpub.h"
 #include "rotstate.h"
-#include "rottable.h"
+#include "rotkt.h"
 
 struct resolver;
 
@@ -31,7 +31,7 @@ struct rotctx {
 	struct config *cfg;
 	const struct rotate_cfg *rc;
 	long long now;		/* the clock: time(), or --now */
-	char ktpath[4096];	/* the KeyTable file */
+	struct rotkt kt;	/* the KeyTable */
 	FILE *out;		/* one line per action */
 	int failed;		/* an action failed: non-zero exit */
 

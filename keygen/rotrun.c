@@ -431,7 +431,8 @@ run_entry(void *arg, const struct rotentry *e)
 		rot_fail(c, e->domain, "%s", err);
 		return 0;
 	}
-	if (found && st.entry[0] != '\0' && strcmp(st.entry, e->name) != 0)
+	if (found && st.state != RS_IDLE && st.entry[0] != '\0' &&
+	    strcmp(st.entry, e->name) != 0)
 		return 0;	/* the domain's other entry rotates */
 	if (st.state == RS_IDLE) {
 		memset(&k, 0, sizeof(k));
@@ -507,20 +508,6 @@ fresh_checks(struct rotctx *c)
 	c->quiet = 0;
 }
 
-/* Switching domain i: its new value, if queued. */
-static const char *
-change_of(void *arg, const char *name)
-{
-	struct rotctx *c = arg;
-	struct dataset_row r;
-	uint32_t i;
-
-	if ((i = memtable_find(&c->changes, name, strlen(name))) == MEMTABLE_NONE)
-		return NULL;
-	memtable_row(&c->changes, i, &r);
-	return r.field[0];
-}
-
 /* Mark the domains of list with a sent reload (or confirm them). */
 static void
 mark(struct rotctx *c, const struct strlist *l, const char *before, int confirmed)
@@ -569,11 +556,11 @@ switch_and_reload(struct rotctx *c)
 			rot_fail(c, NULL, "out of memory");
 			return;
 		}
-		if (rottable_rewrite(c->ktpath, change_of, c, &changed, err, sizeof(err)) < 0) {
+		if (rotkt_rewrite(&c->kt, &c->changes, &changed, err, sizeof(err)) < 0) {
 			rot_fail(c, NULL, "cannot rewrite the KeyTable: %s", err);
 			return;
 		}
-		rot_say(c, NULL, "KeyTable %s: %zu entries switched", c->ktpath, changed);
+		rot_say(c, NULL, "KeyTable %s: %zu entries switched", c->kt.name, changed);
 	}
 	if (c->switching.n == 0 && c->resend.n == 0)
 		return;
@@ -662,7 +649,7 @@ release_keys(struct rotctx *c)
 		return;
 	}
 	r.c = c;
-	if (rottable_walk(c->ktpath, ref_entry, &r, err, sizeof(err)) < 0) {
+	if (rotkt_walk(&c->kt, ref_entry, &r, err, sizeof(err)) < 0) {
 		rot_fail(c, NULL, "%s", err);
 		free(r.used);
 		return;
@@ -698,7 +685,7 @@ rot_run(struct rotctx *c)
 	char err[1024];
 
 	rotreload_loaded(c->cfg->pidfile, c->loaded, sizeof(c->loaded));
-	if (rottable_walk(c->ktpath, run_entry, c, err, sizeof(err)) < 0) {
+	if (rotkt_walk(&c->kt, run_entry, c, err, sizeof(err)) < 0) {
 		rot_fail(c, NULL, "%s", err);
 		return 1;
 	}

@@ -147,7 +147,8 @@ status_entry(void *arg, const struct rotentry *e)
 		c->failed = 1;
 		return 0;
 	}
-	if (found && st.entry[0] != '\0' && strcmp(st.entry, e->name) != 0)
+	if (found && st.state != RS_IDLE && st.entry[0] != '\0' &&
+	    strcmp(st.entry, e->name) != 0)
 		found = 0, st.state = RS_IDLE;
 	memset(&k, 0, sizeof(k));
 	/* The key the table names: the state knows it, or its file does. */
@@ -212,7 +213,7 @@ rot_status(struct rotctx *c, char **domains, size_t n, int json)
 		fprintf(stderr, "dkimrotate: out of memory\n");
 		return 1;
 	}
-	if (rottable_walk(c->ktpath, status_entry, &w, err, sizeof(err)) < 0) {
+	if (rotkt_walk(&c->kt, status_entry, &w, err, sizeof(err)) < 0) {
 		fprintf(stderr, "dkimrotate: %s\n", err);
 		rc = 1;
 	}
