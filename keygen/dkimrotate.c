@@ -129,6 +129,27 @@ rot_keyinfo(const char *path, struct rotkey *k)
 	}
 }
 
+/*
+ * The state of entry e's domain into st: 1 when e is the entry it concerns
+ * (a domain rotates one KeyTable entry at a time), 0 when it is another
+ * entry's, -1 when unreadable (reported).
+ */
+int
+rot_entry_state(struct rotctx *c, const struct rotentry *e, struct rotstate *st)
+{
+	char err[512];
+	int found;
+
+	if ((found = rotstate_load(c->rc->state_dir, e->domain, st, err, sizeof(err))) < 0) {
+		rot_fail(c, e->domain, "%s", err);
+		return -1;
+	}
+	if (found && st->state != RS_IDLE && st->entry[0] != '\0' &&
+	    strcmp(st->entry, e->name) != 0)
+		return 0;
+	return 1;
+}
+
 /* What start and emergency were asked. */
 struct start_opts {
 	char **domains;
@@ -157,7 +178,6 @@ start_entry(void *arg, const struct rotentry *e)
 	struct rotkey k;
 	char err[512];
 	size_t i = 0;
-	int found;
 
 	if (!o->all && o->older_than == 0) {
 		for (i = 0; i < o->n && strcasecmp(o->domains[i], e->domain) != 0; i++)
@@ -170,12 +190,7 @@ start_entry(void *arg, const struct rotentry *e)
 		rot_fail(c, e->domain, "not a domain name dkimrotate can keep state for");
 		return 0;
 	}
-	if ((found = rotstate_load(c->rc->state_dir, e->domain, &st, err, sizeof(err))) < 0) {
-		rot_fail(c, e->domain, "%s", err);
-		return 0;
-	}
-	if (found && st.state != RS_IDLE && st.entry[0] != '\0' &&
-	    strcmp(st.entry, e->name) != 0)
+	if (rot_entry_state(c, e, &st) <= 0)
 		return 0;
 	if (o->older_than != 0) {
 		memset(&k, 0, sizeof(k));

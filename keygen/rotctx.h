@@ -61,6 +61,9 @@ void rot_fail(struct rotctx *c, const char *domain, const char *fmt, ...)
 struct rotdns *rot_dns(struct rotctx *c, char *err, size_t errsize);
 struct resolver *rot_resolver(struct rotctx *c, char *err, size_t errsize);
 
+/* The state of entry e's domain: 1 when it concerns e, 0 another entry's, -1 unreadable. */
+int rot_entry_state(struct rotctx *c, const struct rotentry *e, struct rotstate *st);
+
 /* Fill k's algorithm, size and age from its file (age from the file's time). */
 void rot_keyinfo(const char *path, struct rotkey *k);
 

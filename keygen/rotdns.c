@@ -200,29 +200,45 @@ stub_query(struct rotdns *d, const char *name, ldns_rr_type type, char *why, siz
 	return p;
 }
 
-/* The zone from the SOA in the answer or the authority section. */
+/*
+ * The first record of type t answered for name (in the answer section,
+ * else, for a SOA, the authority section): its owner when owner, else its
+ * first field, as a name. 0, or -1 with why.
+ */
+static int
+first_name(struct rotdns *d, const char *name, ldns_rr_type t, int owner, char *out,
+    size_t size, char *why, size_t whysize)
+{
+	ldns_rr_list *l;
+	ldns_pkt *p;
+	ldns_rr *rr;
+
+	out[0] = '\0';
+	if ((p = stub_query(d, name, t, why, whysize)) == NULL)
+		return -1;
+	l = ldns_pkt_rr_list_by_type(p, t, LDNS_SECTION_ANSWER);
+	if (l == NULL && t == LDNS_RR_TYPE_SOA)
+		l = ldns_pkt_rr_list_by_type(p, t, LDNS_SECTION_AUTHORITY);
+	if (l != NULL && ldns_rr_list_rr_count(l) > 0) {
+		rr = ldns_rr_list_rr(l, 0);
+		dname_text(owner ? ldns_rr_owner(rr) : ldns_rr_rdf(rr, 0), out, size);
+	}
+	ldns_rr_list_deep_free(l);
+	ldns_pkt_free(p);
+	if (out[0] == '\0') {
+		snprintf(why, whysize, "no %s answered for %s", t == LDNS_RR_TYPE_SOA ? "SOA" :
+		    "CNAME", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* The zone: the owner of the SOA answered for name. */
 int
 rotdns_zone(struct rotdns *d, const char *name, char *zone, size_t zonesize, char *why,
     size_t whysize)
 {
-	ldns_rr_list *l;
-	ldns_pkt *p;
-
-	if ((p = stub_query(d, name, LDNS_RR_TYPE_SOA, why, whysize)) == NULL)
-		return -1;
-	l = ldns_pkt_rr_list_by_type(p, LDNS_RR_TYPE_SOA, LDNS_SECTION_ANSWER);
-	if (l == NULL)
-		l = ldns_pkt_rr_list_by_type(p, LDNS_RR_TYPE_SOA, LDNS_SECTION_AUTHORITY);
-	if (l == NULL || ldns_rr_list_rr_count(l) == 0) {
-		snprintf(why, whysize, "no SOA answered for %s", name);
-		ldns_rr_list_deep_free(l);
-		ldns_pkt_free(p);
-		return -1;
-	}
-	dname_text(ldns_rr_owner(ldns_rr_list_rr(l, 0)), zone, zonesize);
-	ldns_rr_list_deep_free(l);
-	ldns_pkt_free(p);
-	return zone[0] != '\0' ? 0 : -1;
+	return first_name(d, name, LDNS_RR_TYPE_SOA, 1, zone, zonesize, why, whysize);
 }
 
 /* Add the addresses the stub resolver has for host. */
@@ -489,20 +505,5 @@ int
 rotdns_cname(struct rotdns *d, const char *name, char *out, size_t size, char *why,
     size_t whysize)
 {
-	ldns_rr_list *l;
-	ldns_pkt *p;
-
-	out[0] = '\0';
-	if ((p = stub_query(d, name, LDNS_RR_TYPE_CNAME, why, whysize)) == NULL)
-		return -1;
-	l = ldns_pkt_rr_list_by_type(p, LDNS_RR_TYPE_CNAME, LDNS_SECTION_ANSWER);
-	if (l != NULL && ldns_rr_list_rr_count(l) > 0)
-		dname_text(ldns_rr_rdf(ldns_rr_list_rr(l, 0), 0), out, size);
-	ldns_rr_list_deep_free(l);
-	ldns_pkt_free(p);
-	if (out[0] == '\0') {
-		snprintf(why, whysize, "no CNAME at %s", name);
-		return -1;
-	}
-	return 0;
+	return first_name(d, name, LDNS_RR_TYPE_CNAME, 0, out, size, why, whysize);
 }

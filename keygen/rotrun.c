@@ -422,18 +422,9 @@ run_entry(void *arg, const struct rotentry *e)
 	struct rotctx *c = arg;
 	struct rotstate st;
 	struct rotkey k;
-	char err[512];
-	int found;
 
-	if (!rotstate_domain_ok(e->domain))
+	if (!rotstate_domain_ok(e->domain) || rot_entry_state(c, e, &st) <= 0)
 		return 0;
-	if ((found = rotstate_load(c->rc->state_dir, e->domain, &st, err, sizeof(err))) < 0) {
-		rot_fail(c, e->domain, "%s", err);
-		return 0;
-	}
-	if (found && st.state != RS_IDLE && st.entry[0] != '\0' &&
-	    strcmp(st.entry, e->name) != 0)
-		return 0;	/* the domain's other entry rotates */
 	if (st.state == RS_IDLE) {
 		memset(&k, 0, sizeof(k));
 		if (!due(c, e, &k) || rot_begin(c, e, &st, NULL, 0, 0) < 0)

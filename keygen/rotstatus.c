@@ -129,7 +129,7 @@ status_entry(void *arg, const struct rotentry *e)
 	struct rotctx *c = w->c;
 	struct rotstate st;
 	struct rotkey k, *kp = &k;
-	char err[512], wait[1024], age[32], cn[1400];
+	char wait[1024], age[32], cn[1400];
 	size_t i;
 	int found;
 
@@ -140,16 +140,10 @@ status_entry(void *arg, const struct rotentry *e)
 			return 0;
 		w->seen[i] = 1;
 	}
-	if (!rotstate_domain_ok(e->domain))
+	if (!rotstate_domain_ok(e->domain) || (found = rot_entry_state(c, e, &st)) < 0)
 		return 0;
-	if ((found = rotstate_load(c->rc->state_dir, e->domain, &st, err, sizeof(err))) < 0) {
-		fprintf(stderr, "dkimrotate: %s: %s\n", e->domain, err);
-		c->failed = 1;
-		return 0;
-	}
-	if (found && st.state != RS_IDLE && st.entry[0] != '\0' &&
-	    strcmp(st.entry, e->name) != 0)
-		found = 0, st.state = RS_IDLE;
+	if (found == 0)
+		st.state = RS_IDLE;
 	memset(&k, 0, sizeof(k));
 	/* The key the table names: the state knows it, or its file does. */
 	if (found && strcmp(st.new.sel, e->selector) == 0 && st.new.created != 0)
