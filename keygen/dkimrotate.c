@@ -263,7 +263,10 @@ warn(void *arg, const char *msg)
 	fprintf(stderr, "dkimrotate: warning: %s\n", msg);
 }
 
-/* Take the state directory's lock: one dkimrotate at a time changes states. */
+/*
+ * Take the state directory's lock: one dkimrotate at a time changes states.
+ * 0 taken, 1 held by another (not a failure), -1 error.
+ */
 static int
 lock_state(const char *dir, int *fd)
 {
@@ -275,8 +278,9 @@ lock_state(const char *dir, int *fd)
 		return -1;
 	}
 	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
-		fprintf(stderr, "dkimrotate: another dkimrotate is working (%s is locked)\n", path);
-		return -1;
+		/* A long run (100,000 domains at RotateRate) outlasting the timer's hour. */
+		printf("another dkimrotate is working (%s is locked): nothing done\n", path);
+		return 1;
 	}
 	return 0;
 }
@@ -410,8 +414,8 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (lock_state(c.rc->state_dir, &lockfd) < 0) {
-		rc = 1;
+	if ((rc = lock_state(c.rc->state_dir, &lockfd)) != 0) {
+		rc = rc < 0;
 		goto out;
 	}
 	if (strcmp(cmd, "start") != 0) {
