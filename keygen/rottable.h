@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "../tables/memtable.h"
+
 struct rotentry {
 	const char *name, *domain, *selector, *key, *alg;	/* alg "" when absent */
 	unsigned line;
@@ -39,5 +41,26 @@ typedef const char *(*rottable_change_fn)(void *arg, const char *name);
  */
 int rottable_rewrite(const char *path, rottable_change_fn change, void *arg, size_t *changed,
     char *err, size_t errsize);
+
+/*
+ * What a second signature adds or removes (dkimrotate start --add/--drop):
+ * every memtable indexed, NULL when unused.
+ */
+struct rotedit {
+	const struct memtable *add;	/* KeyTable: name -> value, appended unless present */
+	const struct memtable *drop;	/* names whose lines go (KeyTable: by name;
+					   SigningTable: by the key name they point to) */
+	const struct memtable *twin;	/* SigningTable: key name -> second key name: each
+					   line pointing to the first gets a twin after it */
+};
+
+/*
+ * Rewrite a file table atomically with the edits: as a KeyTable
+ * (signing 0: lines named by their first field) or as a SigningTable
+ * (signing 1: lines named by the key name in their value). Doing it twice
+ * changes nothing more. *changed counts lines added, replaced or removed.
+ */
+int rottable_edit(const char *path, int signing, rottable_change_fn change, void *arg,
+    const struct rotedit *ed, size_t *changed, char *err, size_t errsize);
 
 #endif
