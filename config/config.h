@@ -109,6 +109,7 @@ struct rotate_cfg {
 	char *archive_dir;	/* RotateArchiveDirectory, or NULL: old keys deleted */
 	char *keytable, *signtable;	/* the tables' specifications, as written */
 	unsigned long db_cache_ttl;	/* DatabaseCacheTTL in seconds */
+	int multiple_signatures;	/* MultipleSignatures (a second signature needs it) */
 	/* "FILE:LINE: Keyword" for errors found later. */
 	char *publish_where, *tsig_where, *keytable_where, *auth_where;
 };

@@ -107,6 +107,8 @@ config_rotate(struct load *ld, struct config *cfg)
 	    config_duration(KW(K_ROTATEINTERVAL), &r->interval) < 0 ||
 	    config_duration(KW(K_ROTATERELOADTIMEOUT), &r->reload_timeout) < 0)
 		return -1;
+	if (config_bool(KW(K_MULTI), &r->multiple_signatures) < 0)
+		return -1;
 	dataset_db_current(&db);
 	r->db_cache_ttl = db.cache_ttl_ms / 1000;
 	/* Verifiers may still hold the old key while the daemon's cache serves it. */

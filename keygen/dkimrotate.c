@@ -144,8 +144,10 @@ rot_entry_state(struct rotctx *c, const struct rotentry *e, struct rotstate *st)
 		rot_fail(c, e->domain, "%s", err);
 		return -1;
 	}
+	/* A removed second signature's entry is gone: any entry carries its end. */
 	if (found && st->state != RS_IDLE && st->entry[0] != '\0' &&
-	    strcmp(st->entry, e->name) != 0)
+	    strcmp(st->entry, e->name) != 0 && !(st->kind == RK_DROP &&
+	    st->state >= RS_RETIRING))
 		return 0;
 	return 1;
 }
@@ -160,12 +162,26 @@ struct start_opts {
 	const char *alg;
 	int bits;
 	int emergency;
+	enum rot_kind kind;		/* --add ed25519, --drop ed25519 */
 };
 
 struct start_walk {
 	struct rotctx *c;
 	const struct start_opts *o;
+	struct memtable has_ed;		/* --add: domains with an Ed25519 entry already */
 };
+
+/* --add: note the domains that have an Ed25519 entry. */
+static int
+note_ed25519(void *arg, const struct rotentry *e)
+{
+	struct start_walk *w = arg;
+
+	if (rot_entry_ed25519(e) && memtable_add(&w->has_ed, e->domain, strlen(e->domain), e->name,
+	    strlen(e->name), e->line) < 0)
+		return 1;
+	return 0;
+}
 
 /* One entry for start or emergency. */
 static int
@@ -179,12 +195,21 @@ start_entry(void *arg, const struct rotentry *e)
 	char err[512];
 	size_t i = 0;
 
+	/* --drop takes the Ed25519 entry, --add the first other one. */
+	if ((o->kind == RK_DROP || o->kind == RK_ADD) &&
+	    rot_entry_ed25519(e) != (o->kind == RK_DROP))
+		return 0;
 	if (!o->all && o->older_than == 0) {
 		for (i = 0; i < o->n && strcasecmp(o->domains[i], e->domain) != 0; i++)
 			;
 		if (i == o->n || o->seen[i])
 			return 0;
 		o->seen[i] = 1;
+	}
+	if (o->kind == RK_ADD && memtable_find(&w->has_ed, e->domain, strlen(e->domain)) !=
+	    MEMTABLE_NONE) {
+		rot_say(c, e->domain, "already signs with an Ed25519 key");
+		return 0;
 	}
 	if (!rotstate_domain_ok(e->domain)) {
 		rot_fail(c, e->domain, "not a domain name dkimrotate can keep state for");
@@ -212,7 +237,32 @@ start_entry(void *arg, const struct rotentry *e)
 			    st.new.sel, rotstate_name(st.state));
 		return 0;
 	}
-	rot_begin(c, e, &st, o->alg, o->bits, o->emergency);
+	rot_begin(c, e, &st, o->alg, o->bits, o->emergency, o->kind);
+	return 0;
+}
+
+/* A second signature lives in file tables, signed by MultipleSignatures. */
+static int
+second_signature_ok(struct rotctx *c)
+{
+	char path[4096], err[512];
+
+	if (c->kt.is_dsn || c->rc->signtable == NULL ||
+	    rottable_path(c->rc->signtable, path, sizeof(path), err, sizeof(err)) < 0) {
+		fprintf(stderr, "dkimrotate: --add and --drop need KeyTable and SigningTable "
+		    "files\n");
+		return -1;
+	}
+	if (c->rc->delegate != NULL) {
+		fprintf(stderr, "dkimrotate: --add and --drop do not work in delegated mode "
+		    "(RotateDelegate)\n");
+		return -1;
+	}
+	if (!c->rc->multiple_signatures) {
+		fprintf(stderr, "dkimrotate: %s: a second signature needs MultipleSignatures yes\n",
+		    c->cfg->path);
+		return -1;
+	}
 	return 0;
 }
 
@@ -220,19 +270,30 @@ start_entry(void *arg, const struct rotentry *e)
 static int
 cmd_start(struct rotctx *c, struct start_opts *o)
 {
-	struct start_walk w = { c, o };
+	struct start_walk w;
 	char err[1024];
 	size_t i;
 
+	if (o->kind != RK_ROTATE && second_signature_ok(c) < 0)
+		return 1;
+	memset(&w, 0, sizeof(w));
+	w.c = c;
+	w.o = o;
 	if (o->n > 0 && (o->seen = calloc(o->n, 1)) == NULL) {
 		fprintf(stderr, "dkimrotate: out of memory\n");
 		return 1;
 	}
-	if (rotkt_walk(&c->kt, start_entry, &w, err, sizeof(err)) < 0)
+	memtable_init(&w.has_ed, 1);
+	if (o->kind == RK_ADD && (rotkt_walk(&c->kt, note_ed25519, &w, err, sizeof(err)) != 0 ||
+	    memtable_index(&w.has_ed) < 0))
+		rot_fail(c, NULL, "%s", err);
+	else if (rotkt_walk(&c->kt, start_entry, &w, err, sizeof(err)) < 0)
 		rot_fail(c, NULL, "%s", err);
 	for (i = 0; i < o->n; i++)
 		if (!o->seen[i])
-			rot_fail(c, o->domains[i], "not in the KeyTable %s", c->kt.name);
+			rot_fail(c, o->domains[i], o->kind == RK_DROP ? "has no Ed25519 KeyTable entry "
+			    "to drop" : "not in the KeyTable %s", c->kt.name);
+	memtable_free(&w.has_ed);
 	free(o->seen);
 	if (o->emergency && !c->failed)
 		return rot_run(c);
@@ -247,6 +308,8 @@ usage(FILE *fp)
 	    "  status [--json] [DOMAIN...]   keys, rotations and what they wait for\n"
 	    "  start [-a rsa|ed25519] [-b BITS] DOMAIN... | --all | --older-than AGE\n"
 	    "                                begin rotations\n"
+	    "  start --add ed25519 | --drop ed25519 DOMAIN... | --all\n"
+	    "                                add or remove a second, Ed25519 signature\n"
 	    "  run                           advance every rotation as far as it can go\n"
 	    "  emergency DOMAIN...           rotate a compromised key as fast as is safe\n"
 	    "options:\n"
@@ -355,10 +418,13 @@ main(int argc, char **argv)
 			break;
 		case O_ADD:
 		case O_DROP:
-			fprintf(stderr, "dkimrotate: --add and --drop (a second, Ed25519 signature) "
-			    "are not supported by this version; add the KeyTable and SigningTable "
-			    "lines by hand (dkimgen -a ed25519)\n");
-			return EXIT_USAGE;
+			if (strcmp(optarg, "ed25519") != 0) {
+				fprintf(stderr, "dkimrotate: --%s '%s': only ed25519 is a second "
+				    "signature\n", ch == O_ADD ? "add" : "drop", optarg);
+				return EXIT_USAGE;
+			}
+			so.kind = ch == O_ADD ? RK_ADD : RK_DROP;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -382,7 +448,9 @@ main(int argc, char **argv)
 	}
 	if ((strcmp(cmd, "run") == 0 && so.n > 0) ||
 	    (strcmp(cmd, "emergency") == 0 && so.n == 0) ||
-	    (strcmp(cmd, "start") == 0 && (so.n > 0) + so.all + (so.older_than != 0) != 1)) {
+	    (strcmp(cmd, "start") == 0 && (so.n > 0) + so.all + (so.older_than != 0) != 1) ||
+	    (so.kind != RK_ROTATE && (strcmp(cmd, "start") != 0 || so.older_than != 0 ||
+	    so.alg != NULL || so.bits != 0))) {
 		fprintf(stderr, "dkimrotate: %s: wrong operands\n", cmd);
 		usage(stderr);
 		return EXIT_USAGE;
@@ -400,6 +468,9 @@ main(int argc, char **argv)
 	c.rc = c.cfg->rotate;
 	memtable_init(&c.changes, 0);
 	memtable_init(&c.release, 0);
+	memtable_init(&c.adds, 0);
+	memtable_init(&c.twins, 0);
+	memtable_init(&c.drops, 0);
 	if (rotkt_open(&c.kt, c.rc->keytable, err, sizeof(err)) < 0) {
 		fprintf(stderr, "dkimrotate: %s: %s\n", c.rc->keytable_where, err);
 		config_free(c.cfg);
@@ -440,6 +511,9 @@ out:
 		close(lockfd);
 	memtable_free(&c.changes);
 	memtable_free(&c.release);
+	memtable_free(&c.adds);
+	memtable_free(&c.twins);
+	memtable_free(&c.drops);
 	strlist_free(&c.switching);
 	strlist_free(&c.resend);
 	strlist_free(&c.fresh);

@@ -43,6 +43,9 @@ struct rotctx {
 	/* A run's batches. */
 	struct memtable changes;	/* KeyTable entry name -> new value */
 	struct strlist switching;	/* domains whose tables switch now */
+	struct memtable adds;		/* KeyTable entries added (a second signature) */
+	struct memtable twins;		/* KeyTable name -> the added second one */
+	struct memtable drops;		/* KeyTable entries removed, with their SigningTable lines */
 	struct strlist resend;		/* domains whose reload went unconfirmed */
 	struct strlist fresh;		/* entries published by this run (rotrun.c) */
 	int quiet;			/* not the last look: no "waiting" line */
@@ -89,7 +92,11 @@ int rot_record_match(const char *got, const char *want);
 
 /* rotstart.c: begin a rotation of entry e (alg NULL / bits 0: keep the key's). */
 int rot_begin(struct rotctx *c, const struct rotentry *e, struct rotstate *st,
-    const char *alg, int bits, int emergency);
+    const char *alg, int bits, int emergency, enum rot_kind kind);
+/* The name of the KeyTable entry a second signature of entry name gets. */
+void rot_second_name(const char *name, char *out, size_t size);
+/* Nonzero when entry e is an Ed25519 key. */
+int rot_entry_ed25519(const struct rotentry *e);
 
 /* rotstatus.c: dkimrotate status, for the listed domains or all; the exit status. */
 int rot_status(struct rotctx *c, char **domains, size_t n, int json);

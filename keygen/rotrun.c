@@ -210,16 +210,56 @@ new_value(const struct rotstate *st, const struct rotentry *e, char *out, size_t
 	    "ed25519-sha256" : "rsa-sha256") : "");
 }
 
-/* Queue the switch of the domain's KeyTable entry to the new key. */
+/*
+ * Queue the domain's table change: its KeyTable entry switched to the new
+ * key; or (a second signature) an entry added beside it with a twin of
+ * each of its SigningTable lines; or the entry and its lines removed.
+ */
 static void
 queue_switch(struct rotctx *c, const struct rotstate *st, const struct rotentry *e)
 {
-	char v[2048];
+	char v[2048], second[300];
+	int rc;
 
-	new_value(st, e, v, sizeof(v));
-	if (memtable_add(&c->changes, e->name, strlen(e->name), v, strlen(v), e->line) < 0 ||
-	    strlist_add(&c->switching, st->domain) < 0)
+	if (st->kind == RK_DROP)
+		rc = memtable_add(&c->drops, e->name, strlen(e->name), "", 0, e->line);
+	else if (st->kind == RK_ADD) {
+		rot_second_name(e->name, second, sizeof(second));
+		snprintf(v, sizeof(v), "%s:%s:%s:ed25519-sha256", st->domain, st->new.sel,
+		    st->new.path);
+		rc = memtable_add(&c->adds, second, strlen(second), v, strlen(v), e->line);
+		if (rc == 0)
+			rc = memtable_add(&c->twins, e->name, strlen(e->name), second,
+			    strlen(second), e->line);
+	} else {
+		new_value(st, e, v, sizeof(v));
+		rc = memtable_add(&c->changes, e->name, strlen(e->name), v, strlen(v), e->line);
+	}
+	if (rc < 0 || strlist_add(&c->switching, st->domain) < 0)
 		rot_fail(c, st->domain, "out of memory");
+}
+
+/* After the confirmed load: a key replaced or removed retires; one added is simply in use. */
+static int
+load_confirmed(struct rotctx *c, struct rotstate *st)
+{
+	st->switched = c->now;
+	if (st->kind == RK_ADD) {
+		if (enter(c, st, RS_IDLE) < 0)
+			return -1;
+		rot_say(c, st->domain, "Ed25519 signature %s in use (postdkim load %s)",
+		    st->new.sel, c->loaded);
+		return 0;
+	}
+	if (enter(c, st, RS_RETIRING) < 0)
+		return -1;
+	if (st->kind == RK_DROP)
+		rot_say(c, st->domain, "Ed25519 signature %s no longer used (postdkim load %s)",
+		    st->old.sel, c->loaded);
+	else
+		rot_say(c, st->domain, "switched to %s (postdkim load %s)", st->new.sel,
+		    c->loaded);
+	return 0;
 }
 
 /* Remember an entry published in this run, for fresh_checks. */
@@ -277,8 +317,13 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 			rot_fail(c, st->domain, "out of memory");
 		return 0;
 	case RS_VISIBLE:
+		/* Nothing to see before a removal. */
+		if (st->kind == RK_DROP) {
+			queue_switch(c, st, e);
+			return 0;
+		}
 		/* A run died after switching the table: carry on with the reload. */
-		if (strcmp(e->selector, st->new.sel) == 0) {
+		if (st->kind == RK_ROTATE && strcmp(e->selector, st->new.sel) == 0) {
 			queue_switch(c, st, e);
 			return 0;
 		}
@@ -309,14 +354,8 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 			queue_switch(c, st, e);
 		return 0;
 	case RS_ACTIVE:
-		if (c->loaded[0] != '\0' && strcmp(c->loaded, st->loaded_before) != 0) {
-			st->switched = c->now;
-			if (enter(c, st, RS_RETIRING) < 0)
-				return 0;
-			rot_say(c, st->domain, "switched to %s (postdkim load %s)", st->new.sel,
-			    c->loaded);
-			return 1;
-		}
+		if (c->loaded[0] != '\0' && strcmp(c->loaded, st->loaded_before) != 0)
+			return load_confirmed(c, st) == 0;
 		if (c->now - st->reload_sent >= (long long)c->rc->reload_timeout) {
 			if (strlist_add(&c->resend, st->domain) < 0)
 				rot_fail(c, st->domain, "out of memory");
@@ -427,7 +466,7 @@ run_entry(void *arg, const struct rotentry *e)
 		return 0;
 	if (st.state == RS_IDLE) {
 		memset(&k, 0, sizeof(k));
-		if (!due(c, e, &k) || rot_begin(c, e, &st, NULL, 0, 0) < 0)
+		if (!due(c, e, &k) || rot_begin(c, e, &st, NULL, 0, 0, RK_ROTATE) < 0)
 			return 0;
 	}
 	advance(c, &st, e);
@@ -518,12 +557,8 @@ mark(struct rotctx *c, const struct strlist *l, const char *before, int confirme
 		if (confirmed) {
 			if (st.state != RS_ACTIVE)
 				continue;
-			st.switched = c->now;
-			if (enter(c, &st, RS_RETIRING) == 0) {
-				rot_say(c, st.domain, "switched to %s (postdkim load %s)", st.new.sel,
-				    c->loaded);
+			if (load_confirmed(c, &st) == 0)
 				advance(c, &st, &e);	/* an emergency revokes at once */
-			}
 			continue;
 		}
 		snprintf(st.loaded_before, sizeof(st.loaded_before), "%s", before);
@@ -535,6 +570,51 @@ mark(struct rotctx *c, const struct strlist *l, const char *before, int confirme
 	}
 }
 
+/* The new value of a switched entry. */
+static const char *
+change_of(void *arg, const char *name)
+{
+	const struct memtable *t = arg;
+	struct dataset_row r;
+	uint32_t i;
+
+	if ((i = memtable_find(t, name, strlen(name))) == MEMTABLE_NONE)
+		return NULL;
+	memtable_row(t, i, &r);
+	return r.field[0];
+}
+
+/*
+ * Second signatures added or removed (file tables only, as start checked),
+ * in the order that never leaves a SigningTable line naming a missing key:
+ * KeyTable additions (and switches), SigningTable, then KeyTable removals.
+ */
+static int
+edit_tables(struct rotctx *c)
+{
+	struct rotedit kt_add = { &c->adds, NULL, NULL }, st_ed = { NULL, &c->drops, &c->twins };
+	struct rotedit kt_drop = { NULL, &c->drops, NULL };
+	char path[4096], err[1024];
+	size_t n1, n2, n3 = 0;
+
+	if (c->rc->signtable == NULL || rottable_path(c->rc->signtable, path, sizeof(path), err,
+	    sizeof(err)) < 0) {
+		rot_fail(c, NULL, "a second signature needs a file SigningTable: %s",
+		    c->rc->signtable ? err : "none");
+		return -1;
+	}
+	if (rottable_edit(c->kt.path, 0, change_of, &c->changes, &kt_add, &n1, err,
+	    sizeof(err)) < 0 || rottable_edit(path, 1, NULL, NULL, &st_ed, &n2, err,
+	    sizeof(err)) < 0 || (c->drops.n > 0 && rottable_edit(c->kt.path, 0, NULL, NULL,
+	    &kt_drop, &n3, err, sizeof(err)) < 0)) {
+		rot_fail(c, NULL, "cannot rewrite the tables: %s", err);
+		return -1;
+	}
+	rot_say(c, NULL, "KeyTable %s: %zu entries changed; SigningTable %s: %zu lines changed",
+	    c->kt.name, n1 + n3, path, n2);
+	return 0;
+}
+
 /* Rewrite the tables once, reload once, and wait a little for the daemon to confirm. */
 static void
 switch_and_reload(struct rotctx *c)
@@ -543,15 +623,19 @@ switch_and_reload(struct rotctx *c)
 	size_t changed, waited;
 
 	if (c->switching.n > 0) {
-		if (memtable_index(&c->changes) < 0) {
+		if (memtable_index(&c->changes) < 0 || memtable_index(&c->adds) < 0 ||
+		    memtable_index(&c->twins) < 0 || memtable_index(&c->drops) < 0) {
 			rot_fail(c, NULL, "out of memory");
 			return;
 		}
-		if (rotkt_rewrite(&c->kt, &c->changes, &changed, err, sizeof(err)) < 0) {
+		if (c->adds.n + c->drops.n > 0) {
+			if (edit_tables(c) < 0)
+				return;
+		} else if (rotkt_rewrite(&c->kt, &c->changes, &changed, err, sizeof(err)) < 0) {
 			rot_fail(c, NULL, "cannot rewrite the KeyTable: %s", err);
 			return;
-		}
-		rot_say(c, NULL, "KeyTable %s: %zu entries switched", c->kt.name, changed);
+		} else
+			rot_say(c, NULL, "KeyTable %s: %zu entries switched", c->kt.name, changed);
 	}
 	if (c->switching.n == 0 && c->resend.n == 0)
 		return;
@@ -664,7 +748,8 @@ release_keys(struct rotctx *c)
 		st.emergency = 0;
 		st.loaded_before[0] = '\0';
 		if (enter(c, &st, RS_IDLE) == 0)
-			rot_say(c, st.domain, "rotation to %s complete", st.new.sel);
+			rot_say(c, st.domain, st.kind == RK_DROP ? "Ed25519 signature removed" :
+			    "rotation to %s complete", st.new.sel);
 	}
 	free(r.used);
 }

@@ -32,13 +32,61 @@ is_taken(void *arg, const char *sel)
 	return lstat(path, &sb) == 0;
 }
 
+/* "NAME-ed25519": the KeyTable entry of a domain's second signature. */
+void
+rot_second_name(const char *name, char *out, size_t size)
+{
+	snprintf(out, size, "%s-ed25519", name);
+}
+
+/* An Ed25519 entry: so says its algorithm column, or its key. */
+int
+rot_entry_ed25519(const struct rotentry *e)
+{
+	struct rotkey k;
+
+	if (e->alg[0] != '\0')
+		return strcmp(e->alg, "ed25519-sha256") == 0;
+	memset(&k, 0, sizeof(k));
+	rot_keyinfo(e->key, &k);
+	return strcmp(k.alg, "ed25519") == 0;
+}
+
+/* Begin removing entry e (an Ed25519 second signature): its lines go at the next run. */
+static int
+begin_drop(struct rotctx *c, const struct rotentry *e, struct rotstate *st)
+{
+	char err[512];
+
+	memset(&st->new, 0, sizeof(st->new));
+	strcpy(st->entry, e->name);
+	strcpy(st->old.sel, e->selector);
+	strcpy(st->old.path, e->key);
+	rot_keyinfo(e->key, &st->old);
+	st->kind = RK_DROP;
+	st->emergency = 0;
+	st->checks = 0;
+	st->published = st->reload_sent = st->switched = st->revoke_seen = 0;
+	st->loaded_before[0] = '\0';
+	st->state = RS_VISIBLE;
+	st->since = c->now;
+	st->wait[0] = '\0';
+	if (rotstate_save(c->rc->state_dir, st, err, sizeof(err)) < 0) {
+		rot_fail(c, e->domain, "cannot save the rotation state: %s", err);
+		return -1;
+	}
+	rot_say(c, e->domain, "removing the Ed25519 signature %s", e->selector);
+	return 0;
+}
+
 /*
  * Begin a rotation of entry e into st (idle): alg "rsa"/"ed25519" or NULL
- * (keep the key's), bits or 0 (keep; RSA below 2048 becomes 2048).
+ * (keep the key's), bits or 0 (keep; RSA below 2048 becomes 2048). With
+ * kind RK_ADD, an Ed25519 key to sign beside e's; with RK_DROP, e goes.
  */
 int
 rot_begin(struct rotctx *c, const struct rotentry *e, struct rotstate *st, const char *alg,
-    int bits, int emergency)
+    int bits, int emergency, enum rot_kind kind)
 {
 	char dir[ROT_PATH_MAX], err[512], *slash;
 	struct taken t;
@@ -51,11 +99,15 @@ rot_begin(struct rotctx *c, const struct rotentry *e, struct rotstate *st, const
 		return -1;
 	}
 	memset(&st->old, 0, sizeof(st->old));
+	if (kind == RK_DROP)
+		return begin_drop(c, e, st);
 	memset(&st->new, 0, sizeof(st->new));
 	strcpy(st->entry, e->name);
 	strcpy(st->old.sel, e->selector);
 	strcpy(st->old.path, e->key);
 	rot_keyinfo(e->key, &st->old);
+	if (kind == RK_ADD)
+		alg = "ed25519";
 	snprintf(st->new.alg, sizeof(st->new.alg), "%s", alg ? alg : st->old.alg[0] &&
 	    strcmp(st->old.alg, "?") != 0 ? st->old.alg : "rsa");
 	if (strcmp(st->new.alg, "ed25519") == 0)
@@ -91,6 +143,11 @@ rot_begin(struct rotctx *c, const struct rotentry *e, struct rotstate *st, const
 		return -1;
 	}
 	st->new.created = 0;
+	if (kind == RK_ADD) {
+		/* Nothing is replaced: the key signing now stays. */
+		memset(&st->old, 0, sizeof(st->old));
+	}
+	st->kind = kind;
 	st->emergency = emergency;
 	st->checks = 0;
 	st->published = st->reload_sent = st->switched = st->revoke_seen = 0;
@@ -102,7 +159,10 @@ rot_begin(struct rotctx *c, const struct rotentry *e, struct rotstate *st, const
 		rot_fail(c, e->domain, "cannot save the rotation state: %s", err);
 		return -1;
 	}
-	rot_say(c, e->domain, "rotation started: %s -> %s (%s %d)%s", e->selector, st->new.sel,
-	    st->new.alg, st->new.bits, emergency ? ", emergency" : "");
+	if (kind == RK_ADD)
+		rot_say(c, e->domain, "adding an Ed25519 signature: %s", st->new.sel);
+	else
+		rot_say(c, e->domain, "rotation started: %s -> %s (%s %d)%s", e->selector,
+		    st->new.sel, st->new.alg, st->new.bits, emergency ? ", emergency" : "");
 	return 0;
 }

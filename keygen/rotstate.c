@@ -18,6 +18,15 @@ static const char *const names[RS_COUNT] = {
 	"idle", "generate", "publish", "visible", "active", "retiring", "revoked", "deleted"
 };
 
+static const char *const kinds[] = { "rotate", "add", "drop" };
+
+/* The word for a kind of rotation. */
+const char *
+rotstate_kind_name(enum rot_kind k)
+{
+	return k <= RK_DROP ? kinds[k] : "?";
+}
+
 /* The word for a state. */
 const char *
 rotstate_name(enum rot_state s)
@@ -113,6 +122,14 @@ field(struct rotstate *st, const char *name, const char *v)
 		return put(st->loaded_before, sizeof(st->loaded_before), v);
 	if (strcmp(name, "wait") == 0)
 		return put(st->wait, sizeof(st->wait), v);
+	if (strcmp(name, "kind") == 0) {
+		for (i = 0; i <= RK_DROP; i++)
+			if (strcmp(v, kinds[i]) == 0) {
+				st->kind = (enum rot_kind)i;
+				return 0;
+			}
+		return -1;
+	}
 	if (strcmp(name, "state") == 0) {
 		for (i = 0; i < RS_COUNT; i++)
 			if (strcmp(v, names[i]) == 0) {
@@ -225,7 +242,8 @@ rotstate_save(const char *dir, const struct rotstate *st, char *err, size_t errs
 	if (rotfile_begin(&f, path, 0600, err, errsize) < 0)
 		return -1;
 	fprintf(f.fp, "# dkimrotate state of %s (see dkimrotate(8))\n", st->domain);
-	fprintf(f.fp, "domain %s\nstate %s\n", st->domain, names[st->state]);
+	fprintf(f.fp, "domain %s\nstate %s\nkind %s\n", st->domain, names[st->state],
+	    kinds[st->kind]);
 	if (st->entry[0] != '\0')
 		fprintf(f.fp, "entry %s\n", st->entry);
 	fprintf(f.fp, "emergency %d\nsince %lld\n", st->emergency, st->since);

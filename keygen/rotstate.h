@@ -25,6 +25,9 @@ enum rot_state {
 	RS_COUNT
 };
 
+/* What the rotation does: replace the key, add a second (Ed25519) one, or remove it. */
+enum rot_kind { RK_ROTATE, RK_ADD, RK_DROP };
+
 #define ROT_SEL_MAX 64
 #define ROT_PATH_MAX 1024
 #define ROT_DOMAIN_MAX 254
@@ -42,6 +45,7 @@ struct rotstate {
 	char domain[ROT_DOMAIN_MAX + 1];
 	char entry[256];	/* the KeyTable entry's name */
 	enum rot_state state;
+	enum rot_kind kind;
 	int emergency;		/* compromised key: no waiting but for visibility */
 	long long since;	/* when the state was entered */
 	struct rotkey old, new;
@@ -55,6 +59,7 @@ struct rotstate {
 };
 
 const char *rotstate_name(enum rot_state s);
+const char *rotstate_kind_name(enum rot_kind k);
 
 /* Nonzero when name may be a state file name (a domain name, nothing more). */
 int rotstate_domain_ok(const char *domain);

@@ -66,7 +66,9 @@ waiting_for(const struct rotctx *c, const struct rotstate *st, char *out, size_t
 		    st->wait);
 		break;
 	case RS_VISIBLE:
-		if (st->wait[0] != '\0')
+		if (st->kind == RK_DROP)
+			snprintf(out, size, "the next run to take %s out of the tables", st->old.sel);
+		else if (st->wait[0] != '\0')
 			snprintf(out, size, "%s visible everywhere: %s", st->new.sel, st->wait);
 		else
 			snprintf(out, size, "%s seen everywhere on %u of %u runs", st->new.sel,
@@ -153,6 +155,13 @@ status_entry(void *arg, const struct rotentry *e)
 	else
 		rot_keyinfo(e->key, &k);
 	waiting_for(c, &st, wait, sizeof(wait));
+	if (st.state != RS_IDLE && st.kind != RK_ROTATE) {
+		char w2[1024];
+
+		snprintf(w2, sizeof(w2), "%s Ed25519 signature: %s", st.kind == RK_ADD ?
+		    "adding an" : "removing the", wait);
+		memcpy(wait, w2, sizeof(wait));
+	}
 	if (c->rc->delegate != NULL) {
 		cname_check(c, e->domain, cn, sizeof(cn));
 		if (cn[0] != '\0') {
@@ -175,7 +184,9 @@ status_entry(void *arg, const struct rotentry *e)
 			json_str(c->out, st.new.sel);
 		else
 			fputs("null", c->out);
-		fprintf(c->out, ",\"emergency\":%s,\"waiting_for\":", st.emergency ? "true" : "false");
+		fprintf(c->out, ",\"kind\":\"%s\",\"emergency\":%s,\"waiting_for\":",
+		    st.state == RS_IDLE ? "none" : rotstate_kind_name(st.kind),
+		    st.emergency ? "true" : "false");
 		if (wait[0] != '\0')
 			json_str(c->out, wait);
 		else
