@@ -232,7 +232,11 @@ start_entry(void *arg, const struct rotentry *e)
 			else
 				rot_say(c, e->domain, "emergency: rotation to %s (%s) goes on without "
 				    "waiting but for visibility", st.new.sel, rotstate_name(st.state));
-		} else
+		} else if (st.kind != RK_ROTATE)
+			rot_say(c, e->domain, "already %s an Ed25519 signature: %s (%s)",
+			    st.kind == RK_ADD ? "adding" : "removing", st.kind == RK_ADD ?
+			    st.new.sel : st.old.sel, rotstate_name(st.state));
+		else
 			rot_say(c, e->domain, "already rotating: %s -> %s (%s)", st.old.sel,
 			    st.new.sel, rotstate_name(st.state));
 		return 0;

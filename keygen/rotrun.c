@@ -225,7 +225,7 @@ queue_switch(struct rotctx *c, const struct rotstate *st, const struct rotentry 
 		rc = memtable_add(&c->drops, e->name, strlen(e->name), "", 0, e->line);
 	else if (st->kind == RK_ADD) {
 		rot_second_name(e->name, second, sizeof(second));
-		snprintf(v, sizeof(v), "%s:%s:%s:ed25519-sha256", st->domain, st->new.sel,
+		snprintf(v, sizeof(v), "%s:%s:%s", st->domain, st->new.sel,
 		    st->new.path);
 		rc = memtable_add(&c->adds, second, strlen(second), v, strlen(v), e->line);
 		if (rc == 0)
