@@ -437,16 +437,23 @@ advance(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 		;
 }
 
-/* A domain's rotation is due by RotateInterval, spread over a tenth of it. */
+/*
+ * A domain's rotation is due by RotateInterval, spread over a tenth of it.
+ * The key's age: from when dkimrotate made it, else from its file.
+ */
 static int
-due(const struct rotctx *c, const struct rotentry *e, struct rotkey *k)
+due(const struct rotctx *c, const struct rotentry *e, const struct rotstate *st,
+    struct rotkey *k)
 {
 	unsigned long h = 5381;
 	const char *p;
 
 	if (c->rc->interval == 0)
 		return 0;
-	rot_keyinfo(e->key, k);
+	if (strcmp(st->new.sel, e->selector) == 0 && st->new.created != 0)
+		k->created = st->new.created;
+	else
+		rot_keyinfo(e->key, k);
 	if (k->created == 0)
 		return 0;
 	for (p = e->domain; *p; p++)
@@ -466,7 +473,7 @@ run_entry(void *arg, const struct rotentry *e)
 		return 0;
 	if (st.state == RS_IDLE) {
 		memset(&k, 0, sizeof(k));
-		if (!due(c, e, &k) || rot_begin(c, e, &st, NULL, 0, 0, RK_ROTATE) < 0)
+		if (!due(c, e, &st, &k) || rot_begin(c, e, &st, NULL, 0, 0, RK_ROTATE) < 0)
 			return 0;
 	}
 	advance(c, &st, e);
