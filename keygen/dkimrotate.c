@@ -152,6 +152,23 @@ rot_entry_state(struct rotctx *c, const struct rotentry *e, struct rotstate *st)
 	return 1;
 }
 
+/*
+ * The key entry e names: what the state st (may be NULL) recorded when
+ * dkimrotate made or replaced it (its age on the same clock), else what
+ * its file says.
+ */
+void
+rot_entry_key(const struct rotentry *e, const struct rotstate *st, struct rotkey *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (st != NULL && strcmp(st->new.sel, e->selector) == 0 && st->new.created != 0)
+		*k = st->new;
+	else if (st != NULL && strcmp(st->old.sel, e->selector) == 0 && st->old.bits != 0)
+		*k = st->old;
+	else
+		rot_keyinfo(e->key, k);
+}
+
 /* What start and emergency were asked. */
 struct start_opts {
 	char **domains;
@@ -218,8 +235,7 @@ start_entry(void *arg, const struct rotentry *e)
 	if (rot_entry_state(c, e, &st) <= 0)
 		return 0;
 	if (o->older_than != 0) {
-		memset(&k, 0, sizeof(k));
-		rot_keyinfo(e->key, &k);
+		rot_entry_key(e, &st, &k);
 		if (st.state != RS_IDLE || k.created == 0 ||
 		    c->now - k.created < (long long)o->older_than)
 			return 0;

@@ -67,6 +67,9 @@ struct resolver *rot_resolver(struct rotctx *c, char *err, size_t errsize);
 /* The state of entry e's domain: 1 when it concerns e, 0 another entry's, -1 unreadable. */
 int rot_entry_state(struct rotctx *c, const struct rotentry *e, struct rotstate *st);
 
+/* The key entry e names, from the state st (or NULL) when it knows it, else from its file. */
+void rot_entry_key(const struct rotentry *e, const struct rotstate *st, struct rotkey *k);
+
 /* Fill k's algorithm, size and age from its file (age from the file's time). */
 void rot_keyinfo(const char *path, struct rotkey *k);
 

@@ -437,10 +437,7 @@ advance(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 		;
 }
 
-/*
- * A domain's rotation is due by RotateInterval, spread over a tenth of it.
- * The key's age: from when dkimrotate made it, else from its file.
- */
+/* A domain's rotation is due by RotateInterval, spread over a tenth of it. */
 static int
 due(const struct rotctx *c, const struct rotentry *e, const struct rotstate *st,
     struct rotkey *k)
@@ -450,10 +447,7 @@ due(const struct rotctx *c, const struct rotentry *e, const struct rotstate *st,
 
 	if (c->rc->interval == 0)
 		return 0;
-	if (strcmp(st->new.sel, e->selector) == 0 && st->new.created != 0)
-		k->created = st->new.created;
-	else
-		rot_keyinfo(e->key, k);
+	rot_entry_key(e, st, k);
 	if (k->created == 0)
 		return 0;
 	for (p = e->domain; *p; p++)
@@ -472,7 +466,6 @@ run_entry(void *arg, const struct rotentry *e)
 	if (!rotstate_domain_ok(e->domain) || rot_entry_state(c, e, &st) <= 0)
 		return 0;
 	if (st.state == RS_IDLE) {
-		memset(&k, 0, sizeof(k));
 		if (!due(c, e, &st, &k) || rot_begin(c, e, &st, NULL, 0, 0, RK_ROTATE) < 0)
 			return 0;
 	}

@@ -130,7 +130,7 @@ status_entry(void *arg, const struct rotentry *e)
 	struct status_walk *w = arg;
 	struct rotctx *c = w->c;
 	struct rotstate st;
-	struct rotkey k, *kp = &k;
+	struct rotkey k, *kp = &k;	/* the key the table names */
 	char wait[1024], age[32], cn[1400];
 	size_t i;
 	int found;
@@ -146,14 +146,7 @@ status_entry(void *arg, const struct rotentry *e)
 		return 0;
 	if (found == 0)
 		st.state = RS_IDLE;
-	memset(&k, 0, sizeof(k));
-	/* The key the table names: the state knows it, or its file does. */
-	if (found && strcmp(st.new.sel, e->selector) == 0 && st.new.created != 0)
-		kp = &st.new;
-	else if (found && strcmp(st.old.sel, e->selector) == 0 && st.old.bits != 0)
-		kp = &st.old;
-	else
-		rot_keyinfo(e->key, &k);
+	rot_entry_key(e, found ? &st : NULL, &k);
 	waiting_for(c, &st, wait, sizeof(wait));
 	if (st.state != RS_IDLE && st.kind != RK_ROTATE) {
 		char w2[1024];
