@@ -13,7 +13,7 @@ signature that fails against any of them used a selector not (yet, or no
 longer) visible everywhere. Prints one JSON line: messages, signed,
 unsigned, failed (tempfail, reject, I/O), unseen (with examples), the
 selectors used, and p99 latency before and during the switch (the first
-message signed with a selector other than the first message's: the window
+message of a domain signed with other selectors than its first: the window
 is that moment plus or minus --window seconds).
 Exit 1 when a message was unsigned, failed or unseen, when fewer than --min
 messages were sent, or when a switch was (not) expected and (not) seen.
@@ -149,7 +149,7 @@ def main():
     cache = {}
     res = {"messages": len(msgs), "signed": 0, "unsigned": 0, "failed": 0, "unseen": 0,
            "checked_sigs": 0, "examples": [], "selectors": {}}
-    first_sel = None
+    first_sel = {}
     switch_t = None
     lat = []
     for t0, t1, verdict, head in msgs:
@@ -166,9 +166,11 @@ def main():
         res["signed"] += 1
         sel = ",".join("%s/%s" % ds for ds in sigs)
         res["selectors"][sel] = res["selectors"].get(sel, 0) + 1
-        if first_sel is None:
-            first_sel = sel
-        elif sel != first_sel and switch_t is None:
+        # The switch: a domain first signed with other selectors than before.
+        doms = ",".join(d for d, _ in sigs)
+        if doms not in first_sel:
+            first_sel[doms] = sel
+        elif sel != first_sel[doms] and switch_t is None:
             switch_t = t0
         dns.advance(t1)
         data = head + b"\r\n\r\n" + body
