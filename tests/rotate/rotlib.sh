@@ -404,3 +404,22 @@ rot_until_switch() {
 	done
 	rot_fail "${3:-no switch of $1 to $2} after 3 runs"
 }
+
+# rot_begin: the usual start: example.com signed with selector old (file:
+# tables, Rotate* as rot_conf writes them), postdkim up, load running.
+rot_begin() {
+	rot_key example.com old
+	rot_conf
+	rot_daemon
+	rot_load_start sender@example.com
+}
+
+# rot_no_switch COUNT STEP DOMAIN WHY: COUNT runs, the clock moved by STEP
+# before each; every one exits 0 and leaves DOMAIN on selector old.
+rot_no_switch() {
+	for _i in $(seq "$1"); do
+		rot_adv "$2"
+		rot_ok run
+		[ "$(rot_table_selector "$3")" = old ] || rot_fail "$4"
+	done
+}

@@ -2,7 +2,8 @@
 """sigcheck.py - every signature of a load run, checked against the DNS of its moment.
 
     sigcheck.py --log LOAD.log --message MSG --dns DNS.jsonl --servers A,B
-                [--window SECONDS] [--min N] [--expect-switch | --expect-no-switch]
+                [--window SECONDS] [--before SECONDS] [--min N]
+                [--expect-switch | --expect-no-switch]
 
 LOAD.log is benchdrv -L's (times, verdict, the header as signed), MSG the
 message benchdrv generated (-M: its body is every message's body), DNS.jsonl
@@ -14,7 +15,8 @@ longer) visible everywhere. Prints one JSON line: messages, signed,
 unsigned, failed (tempfail, reject, I/O), unseen (with examples), the
 selectors used, and p99 latency before and during the switch (the first
 message of a domain signed with other selectors than its first: the window
-is that moment plus or minus --window seconds).
+is that moment plus or minus --window seconds, "before" the --before
+seconds (5) ahead of that window).
 Exit 1 when a message was unsigned, failed or unseen, when fewer than --min
 messages were sent, or when a switch was (not) expected and (not) seen.
 """
@@ -137,6 +139,7 @@ def main():
     ap.add_argument("--dns", required=True)
     ap.add_argument("--servers", required=True)
     ap.add_argument("--window", type=float, default=1.0)
+    ap.add_argument("--before", type=float, default=5.0)
     ap.add_argument("--min", type=int, default=1)
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--expect-switch", action="store_true")
@@ -195,7 +198,7 @@ def main():
     res["first_selectors"] = first_sel
     res["switch_t"] = switch_t
     if switch_t is not None:
-        before = [ms for t, ms in lat if t < switch_t - a.window]
+        before = [ms for t, ms in lat if switch_t - a.window - a.before <= t < switch_t - a.window]
         during = [ms for t, ms in lat if switch_t - a.window <= t <= switch_t + a.window]
     else:
         before, during = [ms for _, ms in lat], []
