@@ -102,14 +102,21 @@ struct worker {
 	double next_at;		/* -i: when the next message may start */
 };
 
+/* The time of a clock in seconds. */
+static double
+clock_s(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* Monotonic time in seconds. */
 static double
 now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return clock_s(CLOCK_MONOTONIC);
 }
 
 /* Parse 2k, 64k, 1m, 25m or a byte count; returns 0 on error. */
@@ -318,14 +325,11 @@ take_ticket(struct run *r)
 	return 1;
 }
 
-/* Wall-clock time in seconds. */
+/* Wall-clock time in seconds (for -L: comparable with other programs' times). */
 static double
 wallclock(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return clock_s(CLOCK_REALTIME);
 }
 
 /* The -L line of one message: times, verdict, the escaped header. */

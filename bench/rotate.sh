@@ -248,17 +248,25 @@ EOF
 	daemon "$d"
 	now=$(date +%s)
 	r0=$(reloads "$d")
-	timed "$d" start start --all -a ed25519 --now "$now" || die "start --all failed: $(tail -3 "$d/start.out")"
+	if ! timed "$d" start start --all -a ed25519 --now "$now"; then
+		# Recorded, not fatal: the other table kind still gets measured.
+		row "| $kind | $n | start --all | failed: $(tail -n 1 "$d/start.out" | sed "s|$d|DIR|g; s/|/\\|/g") | | | |"
+		kill -TERM "$PD_PID"; wait "$PD_PID" || :
+		"$H" stop "$d/dns"
+		[ "$kind" != dsn ] || "$top/tests/db/dbharness.sh" stop "$d/db"
+		return 0
+	fi
 	row "| $kind | $n | start --all | $(awk '{print $1}' "$d/start.time") | $(awk '{print $2}' "$d/start.time") | $(($(reloads "$d") - r0)) | $(grep -c . "$d/start.out") lines |"
 	for i in 1 2 3 4 5 6 7 8; do
 		r0=$(reloads "$d")
 		st=0
 		timed "$d" "run$i" run --now "$now" || st=$?
 		sleep 2	# a reload is counted once postdkim logged it
-		row "| $kind | $n | run $i (exit $st) | $(awk '{print $1}' "$d/run$i.time") | $(awk '{print $2}' "$d/run$i.time") | $(($(reloads "$d") - r0)) | $(grep -ci 'published' "$d/run$i.out" || :) published, $(grep -ci 'switch' "$d/run$i.out" || :) switched, $(grep -ci 'waiting' "$d/run$i.out" || :) waiting |"
+		row "| $kind | $n | run $i (exit $st) | $(awk '{print $1}' "$d/run$i.time") | $(awk '{print $2}' "$d/run$i.time") | $(($(reloads "$d") - r0)) | $(grep -c ': published ' "$d/run$i.out" || :) published, $(grep -c ': switched to ' "$d/run$i.out" || :) switched, $(grep -c ': waiting' "$d/run$i.out" || :) waiting |"
 		"$H" sync "$d/dns" || :
 		timed "$d" status status --now "$now" || :
-		pending=$(grep -vc ' active\| idle' "$d/status.out" || :)
+		# Done when no domain signs with its old selector any more.
+		pending=$(awk '$2 == "old"' "$d/status.out" | wc -l)
 		[ "$pending" -gt 0 ] || break
 		now=$((now + 3600))
 	done

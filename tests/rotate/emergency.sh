@@ -6,10 +6,7 @@
 set -eu
 . "${TESTS_SRCDIR:-$(dirname "$0")}/rotlib.sh"
 
-rot_key example.com old
-rot_conf
-rot_daemon
-rot_load_start sender@example.com
+rot_begin
 rot_ok emergency example.com
 new=$(rot_new_selector example.com old)
 if [ -z "$new" ]; then

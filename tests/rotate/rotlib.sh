@@ -20,6 +20,12 @@ ROT_NAME=$(basename "$0")
 rot_fail() {
 	echo "$ROT_NAME: FAIL: $*" >&2
 	[ ! -s "${T:-/nonexistent}/rot.log" ] || { echo "--- dkimrotate, last lines:" >&2; tail -n 25 "$T/rot.log" >&2; }
+	if [ -n "${DNS_ZONES:-}" ]; then
+		for _srv in primary secondary; do
+			echo "--- $_srv serves:" >&2
+			rot_records "$_srv" 2>/dev/null | cut -c1-90 >&2 || :
+		done
+	fi
 	exit 1
 }
 
@@ -50,7 +56,7 @@ $PY -c 'import dkim, dns.query' 2>/dev/null || {
 
 ROT_PIDS=""
 lib_tmpdir rotate ROT_PIDS KILL
-trap '"$H" stop "$T/dns" >/dev/null 2>&1 || :; lib_cleanup' EXIT
+trap '[ -n "${KEEP_TMP:-}" ] || "$H" stop "$T/dns" >/dev/null 2>&1 || :; lib_cleanup' EXIT
 mkdir -p "$T/keys" "$T/state" "$T/archive"
 chmod 700 "$T/keys" "$T/state" "$T/archive"
 "$H" start "$T/dns" || rot_fail "the DNS servers did not start"
@@ -386,12 +392,34 @@ rot_no_secret() {
 
 # rot_until_switch DOMAIN SELECTOR [WHY]: runs an hour apart (at most 3:
 # RotateVisibleChecks is 2, and the publishing run may have been too early
-# for the secondary) until the KeyTable names SELECTOR for DOMAIN.
+# for the secondary), each once the secondary serves what the primary does
+# (Knot sends its NOTIFY about a second after an update), until the
+# KeyTable names SELECTOR for DOMAIN.
 rot_until_switch() {
 	for _i in 1 2 3; do
+		"$H" sync "$T/dns" || rot_fail "the secondary does not follow the primary"
 		rot_adv 1h
 		rot_ok run
 		[ "$(rot_table_selector "$1")" != "$2" ] || return 0
 	done
 	rot_fail "${3:-no switch of $1 to $2} after 3 runs"
+}
+
+# rot_begin: the usual start: example.com signed with selector old (file:
+# tables, Rotate* as rot_conf writes them), postdkim up, load running.
+rot_begin() {
+	rot_key example.com old
+	rot_conf
+	rot_daemon
+	rot_load_start sender@example.com
+}
+
+# rot_no_switch COUNT STEP DOMAIN WHY: COUNT runs, the clock moved by STEP
+# before each; every one exits 0 and leaves DOMAIN on selector old.
+rot_no_switch() {
+	for _i in $(seq "$1"); do
+		rot_adv "$2"
+		rot_ok run
+		[ "$(rot_table_selector "$3")" = old ] || rot_fail "$4"
+	done
 }

@@ -2,7 +2,8 @@
 """sigcheck.py - every signature of a load run, checked against the DNS of its moment.
 
     sigcheck.py --log LOAD.log --message MSG --dns DNS.jsonl --servers A,B
-                [--window SECONDS] [--min N] [--expect-switch | --expect-no-switch]
+                [--window SECONDS] [--before SECONDS] [--min N]
+                [--expect-switch | --expect-no-switch]
 
 LOAD.log is benchdrv -L's (times, verdict, the header as signed), MSG the
 message benchdrv generated (-M: its body is every message's body), DNS.jsonl
@@ -13,8 +14,9 @@ signature that fails against any of them used a selector not (yet, or no
 longer) visible everywhere. Prints one JSON line: messages, signed,
 unsigned, failed (tempfail, reject, I/O), unseen (with examples), the
 selectors used, and p99 latency before and during the switch (the first
-message signed with a selector other than the first message's: the window
-is that moment plus or minus --window seconds).
+message of a domain signed with other selectors than its first: the window
+is that moment plus or minus --window seconds, "before" the --before
+seconds (5) ahead of that window).
 Exit 1 when a message was unsigned, failed or unseen, when fewer than --min
 messages were sent, or when a switch was (not) expected and (not) seen.
 """
@@ -137,6 +139,7 @@ def main():
     ap.add_argument("--dns", required=True)
     ap.add_argument("--servers", required=True)
     ap.add_argument("--window", type=float, default=1.0)
+    ap.add_argument("--before", type=float, default=5.0)
     ap.add_argument("--min", type=int, default=1)
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--expect-switch", action="store_true")
@@ -149,7 +152,7 @@ def main():
     cache = {}
     res = {"messages": len(msgs), "signed": 0, "unsigned": 0, "failed": 0, "unseen": 0,
            "checked_sigs": 0, "examples": [], "selectors": {}}
-    first_sel = None
+    first_sel = {}
     switch_t = None
     lat = []
     for t0, t1, verdict, head in msgs:
@@ -166,9 +169,11 @@ def main():
         res["signed"] += 1
         sel = ",".join("%s/%s" % ds for ds in sigs)
         res["selectors"][sel] = res["selectors"].get(sel, 0) + 1
-        if first_sel is None:
-            first_sel = sel
-        elif sel != first_sel and switch_t is None:
+        # The switch: a domain first signed with other selectors than before.
+        doms = ",".join(d for d, _ in sigs)
+        if doms not in first_sel:
+            first_sel[doms] = sel
+        elif sel != first_sel[doms] and switch_t is None:
             switch_t = t0
         dns.advance(t1)
         data = head + b"\r\n\r\n" + body
@@ -193,7 +198,7 @@ def main():
     res["first_selectors"] = first_sel
     res["switch_t"] = switch_t
     if switch_t is not None:
-        before = [ms for t, ms in lat if t < switch_t - a.window]
+        before = [ms for t, ms in lat if switch_t - a.window - a.before <= t < switch_t - a.window]
         during = [ms for t, ms in lat if switch_t - a.window <= t <= switch_t + a.window]
     else:
         before, during = [ms for _, ms in lat], []

@@ -6,10 +6,7 @@
 set -eu
 . "${TESTS_SRCDIR:-$(dirname "$0")}/rotlib.sh"
 
-rot_key example.com old
-rot_conf
-rot_daemon
-rot_load_start sender@example.com
+rot_begin
 "$H" refuse-tsig "$T/dns"
 rot_ok start example.com
 rot_err run
