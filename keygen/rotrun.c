@@ -139,6 +139,8 @@ make_key(struct rotctx *c, struct rotstate *st, char *why, size_t whysize)
 
 	if (dkim_key_load_file(st->new.path, &key, &err) == DKIM_OK) {
 		dkim_key_free(key);
+		if (st->new.created == 0)
+			st->new.created = c->now;
 		return 0;
 	}
 	snprintf(dir, sizeof(dir), "%s", st->new.path);
@@ -155,7 +157,7 @@ make_key(struct rotctx *c, struct rotstate *st, char *why, size_t whysize)
 		return -1;
 	}
 	keyfile_pem_free(pem, len);
-	/* The daemon reads it as the old key's owner. */
+	/* The daemon reads it as the old key's owner (or, for --add, the other key's). */
 	if (geteuid() == 0 && stat(st->old.path, &old) == 0 &&
 	    chown(t.tmp, old.st_uid, old.st_gid) != 0) {
 		snprintf(why, whysize, "chown %.300s: %s", t.tmp, strerror(errno));
