@@ -43,6 +43,16 @@ nap(unsigned ms)
 		;
 }
 
+/* Milliseconds on the monotonic clock. */
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Save, reporting a failure (a state that cannot be saved stops the domain). */
 static int
 save(struct rotctx *c, struct rotstate *st)
@@ -489,13 +499,14 @@ fresh_checks(struct rotctx *c)
 	struct rotentry e;
 	char err[512], *f[5], *p;
 	size_t i, pending, n, released;
-	unsigned waited = 0;
+	long long deadline = mono_ms() + FRESH_WAIT_MS;
 	enum rot_state before;
 	long long seen;
 	int k;
 
 	for (;;) {
-		c->quiet = waited + FRESH_STEP_MS <= FRESH_WAIT_MS;
+		/* The last round (whatever the number of domains) says what they wait for. */
+		c->quiet = mono_ms() + FRESH_STEP_MS < deadline;
 		for (i = pending = 0; i < c->fresh.n; i++) {
 			if (c->fresh.v[i][0] == '\0')
 				continue;
@@ -535,7 +546,6 @@ fresh_checks(struct rotctx *c)
 		if (pending == 0 || !c->quiet)
 			break;
 		nap(FRESH_STEP_MS);
-		waited += FRESH_STEP_MS;
 	}
 	c->quiet = 0;
 }
