@@ -90,8 +90,6 @@ int rot_everywhere(struct rotctx *c, const char *zone, const char *name, const c
 /* 1 when postdkim's resolver answers want for sel._domainkey.domain; 0 with why. */
 int rot_resolver_sees(struct rotctx *c, const char *domain, const char *sel, const char *want,
     char *why, size_t whysize);
-/* Nonzero when record got carries the key of want: same p= and k=, an h= allowing sha256. */
-int rot_record_match(const char *got, const char *want);
 
 /* rotstart.c: begin a rotation of entry e (alg NULL / bits 0: keep the key's). */
 int rot_begin(struct rotctx *c, const struct rotentry *e, struct rotstate *st,
