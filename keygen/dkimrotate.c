@@ -49,6 +49,7 @@ strlist_add(struct strlist *l, const char *s)
 	return 0;
 }
 
+/* Free a list of strings. */
 void
 strlist_free(struct strlist *l)
 {
@@ -320,6 +321,7 @@ cmd_start(struct rotctx *c, struct start_opts *o)
 	return c->failed ? 1 : 0;
 }
 
+/* The command line, briefly. */
 static void
 usage(FILE *fp)
 {
@@ -368,6 +370,7 @@ lock_state(const char *dir, int *fd)
 	return 0;
 }
 
+/* Parse the command line, read the configuration, run the command. */
 int
 main(int argc, char **argv)
 {

@@ -139,6 +139,7 @@ nomem:
 	return -1;
 }
 
+/* Free the stub resolver. */
 void
 rotdns_free(struct rotdns *d)
 {
@@ -388,6 +389,7 @@ rotdns_txt(struct rotdns *d, const struct rotserver *s, int tcp, const char *nam
 	return out->total > 0 ? TXT_FOUND : TXT_NONE;
 }
 
+/* Free the records of an answer. */
 void
 rotdns_txt_free(struct rotdns_txt *t)
 {

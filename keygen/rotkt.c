@@ -66,6 +66,7 @@ rotkt_open(struct rotkt *kt, const char *spec, char *err, size_t errsize)
 	return 0;
 }
 
+/* Close the connection, if any. */
 void
 rotkt_close(struct rotkt *kt)
 {
@@ -78,6 +79,7 @@ rotkt_close(struct rotkt *kt)
 	kt->is_dsn = 0;
 }
 
+/* Walk the file or the table. */
 int
 rotkt_walk(struct rotkt *kt, rottable_fn fn, void *arg, char *err, size_t errsize)
 {
@@ -102,6 +104,7 @@ change_of(void *arg, const char *name)
 	return r.field[0];
 }
 
+/* Apply the switches to the file or the table. */
 int
 rotkt_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
     char *err, size_t errsize)

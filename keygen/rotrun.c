@@ -678,6 +678,7 @@ struct refs {
 	unsigned char *used;
 };
 
+/* Mark a released key that this entry still names. */
 static int
 ref_entry(void *arg, const struct rotentry *e)
 {
