@@ -512,6 +512,13 @@ main(int argc, char **argv)
 		rc = rc < 0;
 		goto out;
 	}
+	if (strcmp(cmd, "start") != 0 && c.cfg->pidfile == NULL) {
+		/* Without it no switch could ever be confirmed. */
+		fprintf(stderr, "dkimrotate: %s: %s needs a PidFile: postdkim's load record, which "
+		    "confirms a reload, is written beside it\n", c.cfg->path, cmd);
+		rc = 1;
+		goto out;
+	}
 	if (strcmp(cmd, "start") != 0) {
 		if (rotpub_init(&c.pub, c.rc->publish, c.rc->tsig_key, c.rc->rate, c.out, err,
 		    sizeof(err)) < 0) {
