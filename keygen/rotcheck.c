@@ -61,6 +61,9 @@ rot_everywhere(struct rotctx *c, const char *zone, const char *name, const char 
 	for (i = 0; i < n && ok; i++)
 		for (tcp = 0; tcp < 2 && ok; tcp++) {
 			st = rotdns_txt(d, &s[i], tcp, name, &t, why, whysize);
+			/* Too big for UDP: what counts is the TCP answer, asked next. */
+			if (st == TXT_TRUNCATED)
+				continue;
 			if (st == TXT_FAIL)
 				ok = 0;
 			else if (want == NULL && st == TXT_FOUND) {

@@ -378,6 +378,10 @@ rotdns_txt(struct rotdns *d, const struct rotserver *s, int tcp, const char *nam
 		ldns_pkt_free(p);
 		return TXT_FAIL;
 	}
+	if (!tcp && ldns_pkt_tc(p)) {
+		ldns_pkt_free(p);
+		return TXT_TRUNCATED;
+	}
 	l = ldns_pkt_rr_list_by_type(p, LDNS_RR_TYPE_TXT, LDNS_SECTION_ANSWER);
 	for (i = 0; l != NULL && i < ldns_rr_list_rr_count(l); i++) {
 		out->total++;
