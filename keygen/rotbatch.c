@@ -138,20 +138,6 @@ mark(struct rotctx *c, const struct strlist *l, const char *before, int confirme
 	}
 }
 
-/* The new value of a switched entry. */
-static const char *
-change_of(void *arg, const char *name)
-{
-	const struct memtable *t = arg;
-	struct dataset_row r;
-	uint32_t i;
-
-	if ((i = memtable_find(t, name, strlen(name))) == MEMTABLE_NONE)
-		return NULL;
-	memtable_row(t, i, &r);
-	return r.field[0];
-}
-
 /*
  * Second signatures added or removed (file tables only, as start checked),
  * in the order that never leaves a SigningTable line naming a missing key:
@@ -171,7 +157,7 @@ edit_tables(struct rotctx *c)
 		    c->rc->signtable ? err : "none");
 		return -1;
 	}
-	if (rottable_edit(c->kt.path, 0, change_of, &c->changes, &kt_add, &n1, err,
+	if (rottable_edit(c->kt.path, 0, rottable_change_in, &c->changes, &kt_add, &n1, err,
 	    sizeof(err)) < 0 || rottable_edit(path, 1, NULL, NULL, &st_ed, &n2, err,
 	    sizeof(err)) < 0 || (c->drops.n > 0 && rottable_edit(c->kt.path, 0, NULL, NULL,
 	    &kt_drop, &n3, err, sizeof(err)) < 0)) {
