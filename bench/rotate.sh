@@ -236,7 +236,7 @@ for line in open(d + "/keytable"):
 EOF
 		chown nobody "$d/rows.csv"
 		psql -X -q -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d modoboa -v ON_ERROR_STOP=1 \
-		    -c "\\copy admin_domain (name, enable_dkim, dkim_key_selector, dkim_private_key_path) FROM '$d/rows.csv' CSV" \
+		    -c "DELETE FROM admin_domain" -c "\\copy admin_domain (name, enable_dkim, dkim_key_selector, dkim_private_key_path) FROM '$d/rows.csv' CSV" \
 		    -c "GRANT UPDATE ON dkim, admin_domain TO $DB_USER" >/dev/null || die "cannot load the rows"
 		local auth="$DB_USER:$DB_PASSWORD"
 		kt="dsn:pgsql://$auth@$PG_PORT+127.0.0.1/modoboa/table=dkim?keycol=id?datacol=domain_name,selector,private_key_path"
@@ -256,13 +256,13 @@ EOF
 		[ "$kind" != dsn ] || "$top/tests/db/dbharness.sh" stop "$d/db"
 		return 0
 	fi
-	row "| $kind | $n | start --all | $(awk '{print $1}' "$d/start.time") | $(awk '{print $2}' "$d/start.time") | $(($(reloads "$d") - r0)) | $(grep -c . "$d/start.out") lines |"
+	row "| $kind | $n | start --all | $(tail -n 1 "$d/start.time" | tr " " "|") | $(($(reloads "$d") - r0)) | $(grep -c . "$d/start.out") lines |"
 	for i in 1 2 3 4 5 6 7 8; do
 		r0=$(reloads "$d")
 		st=0
 		timed "$d" "run$i" run --now "$now" || st=$?
 		sleep 2	# a reload is counted once postdkim logged it
-		row "| $kind | $n | run $i (exit $st) | $(awk '{print $1}' "$d/run$i.time") | $(awk '{print $2}' "$d/run$i.time") | $(($(reloads "$d") - r0)) | $(grep -c ': published ' "$d/run$i.out" || :) published, $(grep -c ': switched to ' "$d/run$i.out" || :) switched, $(grep -c ': waiting' "$d/run$i.out" || :) waiting |"
+		row "| $kind | $n | run $i (exit $st) | $(tail -n 1 "$d/run$i.time" | tr " " "|") | $(($(reloads "$d") - r0)) | $(grep -c ': published ' "$d/run$i.out" || :) published, $(grep -c ': switched to ' "$d/run$i.out" || :) switched, $(grep -c ': waiting' "$d/run$i.out" || :) waiting |"
 		"$H" sync "$d/dns" || :
 		timed "$d" status status --now "$now" || :
 		# Done when no domain signs with its old selector any more.
@@ -271,13 +271,15 @@ EOF
 		now=$((now + 3600))
 	done
 	timed "$d" status status --now "$now" || :
-	row "| $kind | $n | status (all) | $(awk '{print $1}' "$d/status.time") | $(awk '{print $2}' "$d/status.time") | - | $(grep -c . "$d/status.out") lines |"
+	row "| $kind | $n | status (all) | $(tail -n 1 "$d/status.time" | tr " " "|") | - | $(grep -c . "$d/status.out") lines |"
 	timed "$d" statusj status --json --now "$now" || :
-	row "| $kind | $n | status --json (all) | $(awk '{print $1}' "$d/statusj.time") | $(awk '{print $2}' "$d/statusj.time") | - | $(wc -c < "$d/statusj.out") bytes |"
+	row "| $kind | $n | status --json (all) | $(tail -n 1 "$d/statusj.time" | tr " " "|") | - | $(wc -c < "$d/statusj.out") bytes |"
 	kill -TERM "$PD_PID"; wait "$PD_PID" || :
 	"$H" stop "$d/dns"
 	[ "$kind" != dsn ] || "$top/tests/db/dbharness.sh" stop "$d/db"
-	cp "$d"/*.out "$outdir/" 2>/dev/null || :
+	for f in "$d"/*.out; do
+		cp "$f" "$outdir/$kind-$(basename "$f")"
+	done
 	rm -rf "$d/keys"
 }
 
