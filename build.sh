@@ -21,7 +21,8 @@ PACKAGES="build-essential autoconf automake pkg-config libssl-dev libmilter-dev 
  clang libclang-rt-14-dev python3 python3-dkim python3-nacl python3-dnspython python3-cryptography python3-authres libmail-dkim-perl libunbound-dev
  opendkim opendkim-tools miltertest dnsmasq-base postfix dovecot-core swaks valgrind
  openssl procps iproute2 util-linux libpq-dev libmariadb-dev postgresql mariadb-server
- mariadb-client libldap-dev libsasl2-dev slapd ldap-utils libmicrohttpd-dev prometheus"
+ mariadb-client libldap-dev libsasl2-dev slapd ldap-utils libmicrohttpd-dev prometheus
+ libldns-dev knot knot-dnsutils"
 # For the Debian package (deb) and its test under systemd (.ci/run).
 DEB_PACKAGES="debhelper dpkg-dev fakeroot lintian python3-nacl debootstrap
  systemd-container"
@@ -43,7 +44,7 @@ deps() {
 	# shellcheck disable=SC2086
 	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 	# The packages' own daemons are not used: the tests start private instances.
-	for s in postfix opendkim dovecot postgresql mariadb slapd prometheus; do
+	for s in postfix opendkim dovecot postgresql mariadb slapd prometheus knot; do
 		$SUDO systemctl stop "$s" >/dev/null 2>&1 ||
 			$SUDO service "$s" stop >/dev/null 2>&1 || true
 	done

@@ -12,7 +12,7 @@
  *
  *	benchdrv -s SOCKET [-c CONNS] [-n MSGS] [-d SECONDS] [-g SIZE] [-r]
  *	    [-p PID] [-D DIR -k COUNT] [-l LABEL] [-t TIMEOUT_MS]
- *	    [-f FROM [-u LO:HI] [-q]]
+ *	    [-f FROM [-u LO:HI] [-q]] [-L LOGFILE] [-i MS]
  *	benchdrv -s SOCKET -m FILE -a ADDR -v ...	(verification: see below)
  *	benchdrv -M FILE [-g SIZE]	(write the generated message, for other tools)
  *	benchdrv -s SOCKET -W MS [-p PID]	(wait until the milter answers; print when)
@@ -29,6 +29,15 @@
  * Mode sv verifies instead of signing), and -v counts "dkim=pass" results
  * in the milter's Authentication-Results fields instead of signatures
  * ("signed" then means verified, "sigs" the passes, "unsigned" the rest).
+ *
+ * -L FILE logs every message, one line each, for checks made afterwards
+ * (tests/rotate/sigcheck.py): the wall-clock times (seconds since 1970) at
+ * which it was handed to the milter and its last reply came, the verdict,
+ * and the header as the milter left it, CR, LF and backslash written as
+ * \r, \n and \\ (the body is the generated one, -M). -i MS paces each
+ * connection: one message every MS milliseconds at most (a steady load
+ * whose log stays small, rather than the most the milter can take). SIGTERM or SIGINT
+ * ends the run early, as a time limit would: the summary is still printed.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -55,6 +64,7 @@ struct run {
 	double secs;		/* seconds; 0 = no limit */
 	int reconnect;
 	int timeout_ms;
+	double pace;		/* -i: seconds between a connection's messages */
 	mclient_mail mail;
 	atomic_long tickets;	/* messages handed out so far */
 	atomic_long saved;	/* sample messages kept so far */
@@ -70,7 +80,12 @@ struct run {
 	double t_start;		/* CLOCK_MONOTONIC, seconds */
 	double t_end;
 	pthread_barrier_t go;
+	FILE *log;		/* -L, or NULL */
+	pthread_mutex_t loglock;
 };
+
+/* Set by SIGTERM or SIGINT: no new messages. */
+static volatile sig_atomic_t stopping;
 
 /* One connection's results. */
 struct worker {
@@ -84,16 +99,24 @@ struct worker {
 	mclient_mail mail;	/* own copy when the From varies */
 	size_t from_at;		/* index of the From field in mail */
 	uint64_t rng;		/* xorshift64* state */
+	double next_at;		/* -i: when the next message may start */
 };
+
+/* The time of a clock in seconds. */
+static double
+clock_s(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* Monotonic time in seconds. */
 static double
 now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return clock_s(CLOCK_MONOTONIC);
 }
 
 /* Parse 2k, 64k, 1m, 25m or a byte count; returns 0 on error. */
@@ -295,11 +318,43 @@ open_conn(struct worker *w)
 static int
 take_ticket(struct run *r)
 {
-	if (r->secs > 0 && now() - r->t_start >= r->secs)
+	if (stopping || (r->secs > 0 && now() - r->t_start >= r->secs))
 		return 0;
 	if (r->nmax > 0 && atomic_fetch_add(&r->tickets, 1) >= r->nmax)
 		return 0;
 	return 1;
+}
+
+/* Wall-clock time in seconds (for -L: comparable with other programs' times). */
+static double
+wallclock(void)
+{
+	return clock_s(CLOCK_REALTIME);
+}
+
+/* The -L line of one message: times, verdict, the escaped header. */
+static void
+log_message(struct run *r, double w0, double w1, const mclient_result *res)
+{
+	size_t i, n = res->msg == NULL ? 0 : res->msglen;
+	const char *m = res->msg;
+
+	pthread_mutex_lock(&r->loglock);
+	fprintf(r->log, "%.6f %.6f %s ", w0, w1, mclient_verdict_name(res->verdict));
+	for (i = 0; i < n; i++) {
+		if (m[i] == '\r' && i + 3 < n && memcmp(m + i, "\r\n\r\n", 4) == 0)
+			break;	/* the end of the header */
+		if (m[i] == '\r')
+			fputs("\\r", r->log);
+		else if (m[i] == '\n')
+			fputs("\\n", r->log);
+		else if (m[i] == '\\')
+			fputs("\\\\", r->log);
+		else
+			putc(m[i], r->log);
+	}
+	putc('\n', r->log);
+	pthread_mutex_unlock(&r->loglock);
 }
 
 /* Account for one finished message (res filled by mclient_message). */
@@ -356,8 +411,18 @@ worker_main(void *arg)
 	}
 	while (take_ticket(r)) {
 		mclient_result res;
-		double t0 = now();
+		double t0 = now(), w0 = r->log != NULL ? wallclock() : 0;
 		int rc;
+
+		if (r->pace > 0 && w->done > 0 && t0 < w->next_at) {
+			double d = w->next_at - t0;
+			struct timespec ts = { (time_t)d, (long)((d - (double)(time_t)d) * 1e9) };
+
+			nanosleep(&ts, NULL);
+			t0 = now();
+			w0 = r->log != NULL ? wallclock() : 0;
+		}
+		w->next_at = t0 + r->pace;
 
 		memset(&res, 0, sizeof(res));
 		if (r->from != NULL && set_from(w) != 0) {
@@ -376,6 +441,8 @@ worker_main(void *arg)
 			w->errors++;
 			snprintf(w->lasterr, sizeof(w->lasterr), "message: %s",
 			    mclient_error(c));
+			if (r->log != NULL)
+				log_message(r, w0, wallclock(), &res);
 			mclient_close(c, 0);
 			c = NULL;
 			mclient_result_free(&res);
@@ -391,6 +458,8 @@ worker_main(void *arg)
 			mclient_close(c, 0);
 			c = NULL;
 		}
+		if (r->log != NULL)
+			log_message(r, w0, wallclock(), &res);
 		record(w, &res, (now() - t0) * 1000.0);
 		mclient_result_free(&res);
 	}
@@ -572,12 +641,20 @@ read_message(const char *path, size_t *len)
 	return buf;
 }
 
+/* SIGTERM, SIGINT: end the run as a time limit would. */
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: benchdrv -s SOCKET [-c CONNS] [-n MSGS] [-d SECONDS]"
 	    " [-g SIZE] [-r] [-p PID] [-D DIR -k COUNT] [-l LABEL] [-t TIMEOUT_MS]\n"
-	    "           [-f FROM [-u LO:HI] [-q]] [-m FILE] [-a ADDR] [-v]\n"
+	    "           [-f FROM [-u LO:HI] [-q]] [-m FILE] [-a ADDR] [-v] [-L LOGFILE] [-i MS]\n"
 	    "       benchdrv -M FILE [-g SIZE]\n"
 	    "       benchdrv -s SOCKET -W MS [-p PID]\n");
 	exit(2);
@@ -649,7 +726,8 @@ main(int argc, char **argv)
 	struct run r;
 	struct worker *w;
 	struct rusage ru;
-	const char *label = "", *dir = NULL, *dump = NULL, *mfile = NULL;
+	const char *label = "", *dir = NULL, *dump = NULL, *mfile = NULL, *logpath = NULL;
+	struct sigaction sa;
 	size_t blen = 2048, mlen, i;
 	double cpu0 = -1, cpu1 = -1, ccpu;
 	long pid = 0, waitms = -1;
@@ -659,7 +737,7 @@ main(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	r.conns = 1;
 	r.timeout_ms = 60000;
-	while ((ch = getopt(argc, argv, "a:c:d:D:f:g:k:l:m:M:n:p:qrs:t:u:vW:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:c:d:D:f:g:i:k:l:L:m:M:n:p:qrs:t:u:vW:")) != -1) {
 		switch (ch) {
 		case 'a': r.client_addr = optarg; break;
 		case 'c': r.conns = strtoul(optarg, NULL, 10); break;
@@ -679,6 +757,8 @@ main(int argc, char **argv)
 		case 'g': blen = parse_size(optarg); break;
 		case 'k': r.nsave = strtol(optarg, NULL, 10); break;
 		case 'l': label = optarg; break;
+		case 'L': logpath = optarg; break;
+		case 'i': r.pace = strtod(optarg, NULL) / 1000.0; break;
 		case 'M': dump = optarg; break;
 		case 'n': r.nmax = strtol(optarg, NULL, 10); break;
 		case 'p': pid = strtol(optarg, NULL, 10); break;
@@ -728,6 +808,17 @@ main(int argc, char **argv)
 			w[i].rng = 1;
 	}
 	free(msg);
+	if (logpath != NULL) {
+		if ((r.log = fopen(logpath, "w")) == NULL) {
+			fprintf(stderr, "benchdrv: %s: %s\n", logpath, strerror(errno));
+			return 1;
+		}
+		pthread_mutex_init(&r.loglock, NULL);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	r.samples = calloc(r.nsave ? (size_t)r.nsave : 1, sizeof(*r.samples));
 	r.samplelen = calloc(r.nsave ? (size_t)r.nsave : 1, sizeof(*r.samplelen));
 	if (w == NULL || r.samples == NULL || r.samplelen == NULL ||
@@ -759,6 +850,10 @@ main(int argc, char **argv)
 	report(&r, w, label, blen, pid, cpu0, cpu1, ccpu);
 	if (dir != NULL && write_samples(&r, dir) != 0)
 		rc = 1;
+	if (r.log != NULL && fclose(r.log) != 0) {
+		fprintf(stderr, "benchdrv: %s: %s\n", logpath, strerror(errno));
+		rc = 1;
+	}
 	for (i = 0; i < r.conns; i++) {
 		free(w[i].lat);
 		mclient_mail_free(&w[i].mail);

@@ -40,7 +40,10 @@ const char *const config_kw_names[K_COUNT] = {
 	"LDAPBindUser", "LDAPBindPassword", "LDAPAuthMechanism", "LDAPAuthUser", "LDAPAuthName",
 	"LDAPAuthRealm", "LDAPUseTLS", "LDAPTimeout", "LDAPKeepaliveIdle", "LDAPKeepaliveProbes",
 	"LDAPKeepaliveInterval", "LDAPDisableCache", "MetricsSocket", "MetricsDomains",
-	"RotateInterval"
+	"RotatePublish", "RotateTSIGKey", "RotateAuthoritative", "RotateStateDirectory",
+	"RotateSelectorFormat", "RotateVisibleChecks", "RotateRetireAfter", "RotateRevokeHold",
+	"RotateInterval", "RotateRate", "RotateReload", "RotateReloadTimeout", "RotateDelegate",
+	"RotateKeyDirectory", "RotateArchiveDirectory"
 };
 
 /* OpenDKIM verification keywords postdkim does not act on: ignored with a warning. */
@@ -434,8 +437,8 @@ load_free(struct load *ld)
 
 /* Load a configuration file; with check_keys, read every key too. */
 static struct config *
-config_read(const char *path, config_warn_fn warn, void *warn_arg, int check_keys, char *err,
-    size_t errsize)
+config_read(const char *path, config_warn_fn warn, void *warn_arg, int check_keys,
+    int rotate, char *err, size_t errsize)
 {
 	struct load ld;
 	struct config *cfg;
@@ -449,6 +452,7 @@ config_read(const char *path, config_warn_fn warn, void *warn_arg, int check_key
 	ld.err = err;
 	ld.errsize = errsize;
 	ld.check_keys = check_keys;
+	ld.rotate = rotate;
 	if ((cfg = calloc(1, sizeof(*cfg))) == NULL ||
 	    (cfg->path = strdup(path)) == NULL ||
 	    (cfg->socket = strdup("local:/var/spool/postfix/var/run/postdkim/postdkim.sock"))
@@ -478,7 +482,7 @@ config_read(const char *path, config_warn_fn warn, void *warn_arg, int check_key
 	if (rc == 0)
 		rc = config_metrics(&ld, cfg);
 	if (rc == 0)
-		rc = config_sign(&ld, cfg, uid, gid);
+		rc = rotate ? config_rotate(&ld, cfg) : config_sign(&ld, cfg, uid, gid);
 	if (rc == 0)
 		rc = config_verify(&ld, cfg);
 	load_free(&ld);
@@ -495,14 +499,22 @@ config_read(const char *path, config_warn_fn warn, void *warn_arg, int check_key
 struct config *
 config_open(const char *path, config_warn_fn warn, void *warn_arg, char *err, size_t errsize)
 {
-	return config_read(path, warn, warn_arg, 0, err, errsize);
+	return config_read(path, warn, warn_arg, 0, 0, err, errsize);
 }
 
 /* Load a configuration and check every key. */
 struct config *
 config_load(const char *path, config_warn_fn warn, void *warn_arg, char *err, size_t errsize)
 {
-	return config_read(path, warn, warn_arg, 1, err, errsize);
+	return config_read(path, warn, warn_arg, 1, 0, err, errsize);
+}
+
+/* Load a configuration for dkimrotate. */
+struct config *
+config_open_rotate(const char *path, config_warn_fn warn, void *warn_arg, char *err,
+    size_t errsize)
+{
+	return config_read(path, warn, warn_arg, 0, 1, err, errsize);
 }
 
 /* Free a configuration and everything it owns, signers included. */
@@ -537,6 +549,7 @@ config_free(struct config *cfg)
 	config_strv_free(cfg->metrics_domains);
 	free(cfg->path);
 	config_verify_free(cfg->verify);
+	config_rotate_free(cfg->rotate);
 	free(cfg);
 }
 

@@ -91,6 +91,33 @@ struct config {
 
 	/* Verification: Mode, Authentication-Results, DNS (config_verify.h). */
 	struct verify_cfg *verify;
+
+	/* dkimrotate's settings (config_open_rotate only; NULL otherwise). */
+	struct rotate_cfg *rotate;
+};
+
+/* The Rotate* keywords, typed; durations in seconds, 0 when unset. */
+struct rotate_cfg {
+	char *publish;		/* "manual", "exec:PROGRAM", "nsupdate:SERVER[@PORT]" */
+	char *tsig_key;		/* RotateTSIGKey, or NULL */
+	char *authoritative;	/* RotateAuthoritative "ADDR[@PORT],...", or NULL */
+	char *state_dir;	/* default /var/lib/postdkim/rotate */
+	char *selector_format;	/* strftime, default %Y%m%d */
+	unsigned visible_checks;	/* default 2 */
+	unsigned long retire_after;	/* default 7 days */
+	unsigned long revoke_hold;	/* default 7 days */
+	unsigned long interval;		/* 0: no automatic rotation */
+	unsigned rate;			/* DNS updates per second, default 10 */
+	char *reload;		/* "signal" (default) or "exec:COMMAND" */
+	unsigned long reload_timeout;	/* default 5 minutes */
+	char *delegate;		/* RotateDelegate ZONE, or NULL */
+	char *key_dir;		/* RotateKeyDirectory, or NULL: beside the current key */
+	char *archive_dir;	/* RotateArchiveDirectory, or NULL: old keys deleted */
+	char *keytable, *signtable;	/* the tables' specifications, as written */
+	unsigned long db_cache_ttl;	/* DatabaseCacheTTL in seconds */
+	int multiple_signatures;	/* MultipleSignatures (a second signature needs it) */
+	/* "FILE:LINE: Keyword" for errors found later. */
+	char *publish_where, *tsig_where, *keytable_where, *auth_where;
 };
 
 /*
@@ -112,7 +139,15 @@ struct config *config_open(const char *path, config_warn_fn warn, void *warn_arg
 struct config *config_load(const char *path, config_warn_fn warn, void *warn_arg,
     char *err, size_t errsize);
 void config_free(struct config *cfg);
+/*
+ * For dkimrotate: read the file as config_open does, and the Rotate*
+ * keywords too, without opening the tables (dkimrotate streams them).
+ */
+struct config *config_open_rotate(const char *path, config_warn_fn warn, void *warn_arg,
+    char *err, size_t errsize);
 
 const char *config_action_name(enum config_action a);
+/* A duration: seconds, or a number with s, m, h or d (at most 3650d); 0, or -1. */
+int config_parse_duration(const char *v, unsigned long *out);
 
 #endif

@@ -23,8 +23,15 @@ enum kw {
 	K_SOFTWAREHEADER, K_EXEMPTDOMAINS, K_DONTSIGNTO, K_SENDERHEADERS, K_MAXHEADERS,
 	K_LDAPBINDUSER, K_LDAPBINDPW, K_LDAPAUTHMECH, K_LDAPAUTHUSER, K_LDAPAUTHNAME,
 	K_LDAPAUTHREALM, K_LDAPUSETLS, K_LDAPTIMEOUT, K_LDAPKAIDLE, K_LDAPKAPROBES,
-	K_LDAPKAINTERVAL, K_LDAPNOCACHE, K_METRICSSOCKET, K_METRICSDOMAINS, K_ROTATEINTERVAL,
-	K_COUNT
+	K_LDAPKAINTERVAL, K_LDAPNOCACHE, K_METRICSSOCKET, K_METRICSDOMAINS,
+	/*
+	 * dkimrotate's settings: the daemon reads RotateInterval only (metrics:
+	 * keys older than it); config_rotate.c reads them all.
+	 */
+	K_ROTATEPUBLISH, K_ROTATETSIGKEY, K_ROTATEAUTH, K_ROTATESTATEDIR, K_ROTATESELFMT,
+	K_ROTATEVISIBLE, K_ROTATERETIRE, K_ROTATEREVOKEHOLD, K_ROTATEINTERVAL, K_ROTATERATE,
+	K_ROTATERELOAD, K_ROTATERELOADTIMEOUT, K_ROTATEDELEGATE, K_ROTATEKEYDIR,
+	K_ROTATEARCHIVEDIR, K_COUNT
 };
 
 extern const char *const config_kw_names[K_COUNT];
@@ -62,6 +69,7 @@ struct load {
 	size_t errsize;
 	char **lists[3];	/* SignHeaders, OversignHeaders, OmitHeaders */
 	int check_keys;		/* read every table entry and key now (postdkim -n) */
+	int rotate;		/* for dkimrotate: Rotate* read, tables left unopened */
 };
 
 /* Send a warning to the caller's function, if any. */
@@ -93,8 +101,6 @@ void config_secrets(struct load *ld);
 int config_mode(struct load *ld);
 /* MetricsSocket, MetricsDomains, RotateInterval (config_metrics.c). */
 int config_metrics(struct load *ld, struct config *cfg);
-/* Keyword k as a duration (s, m, h, d; seconds without a unit); unset leaves *out. */
-int config_duration(struct load *ld, enum kw k, unsigned long *out);
 /* Interpret the daemon's keywords; *uid, *gid become UserID's when set. */
 int config_daemon(struct load *ld, struct config *cfg, uid_t *uid, gid_t *gid);
 /* The LDAP* keywords: settings of ldap: data sets, before any is opened (config_ldap.c). */
@@ -104,5 +110,11 @@ int config_ldap(struct load *ld);
  * (config_sign.c); keys may belong to uid and be readable by group gid.
  */
 int config_sign(struct load *ld, struct config *cfg, uid_t uid, gid_t gid);
+/* A duration: seconds, or a number with s, m, h or d (config_value.c). */
+int config_duration(struct load *ld, const struct setting *s, const char *name,
+    unsigned long *out);
+/* The Rotate* keywords and the tables' specifications, for dkimrotate (config_rotate.c). */
+int config_rotate(struct load *ld, struct config *cfg);
+void config_rotate_free(struct rotate_cfg *r);
 
 #endif

@@ -74,38 +74,6 @@ get_metrics_domains(struct load *ld, struct config *cfg)
 	return 0;
 }
 
-/*
- * A duration: a whole number with an optional unit s, m, h or d (seconds
- * without one), from 1 second to 10 years; 0 and -1 with the error.
- */
-int
-config_duration(struct load *ld, enum kw k, unsigned long *out)
-{
-	const char *v = ld->set[k].value;
-	unsigned long long n, mult = 1;
-	char *end;
-
-	if (v == NULL)
-		return 0;
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (isdigit((unsigned char)*v) && errno == 0 && end[0] != '\0' && end[1] == '\0') {
-		switch (tolower((unsigned char)end[0])) {
-		case 's': mult = 1; end++; break;
-		case 'm': mult = 60; end++; break;
-		case 'h': mult = 3600; end++; break;
-		case 'd': mult = 86400; end++; break;
-		default: break;
-		}
-	}
-	if (!isdigit((unsigned char)*v) || errno != 0 || *end != '\0' || n == 0 ||
-	    n > 315360000ULL / mult)
-		return config_kwerr(ld, k, "'%s' is not a duration such as 90d, 12h, 30m or 3600s "
-		    "(1 second to 10 years)", v);
-	*out = (unsigned long)(n * mult);
-	return 0;
-}
-
 /* The monitoring keywords. */
 int
 config_metrics(struct load *ld, struct config *cfg)
@@ -114,5 +82,5 @@ config_metrics(struct load *ld, struct config *cfg)
 		return -1;
 	if (ld->set[K_METRICSDOMAINS].value && get_metrics_domains(ld, cfg) < 0)
 		return -1;
-	return config_duration(ld, K_ROTATEINTERVAL, &cfg->rotate_interval);
+	return config_duration(KW(K_ROTATEINTERVAL), &cfg->rotate_interval);
 }

@@ -93,3 +93,43 @@ config_action(struct load *ld, const struct setting *s, const char *name,
 	return config_seterr(ld, s, name, "'%s' is not accept, tempfail, reject, discard or "
 	    "quarantine", v);
 }
+
+/*
+ * A duration: a whole number of seconds, or a number followed by s, m, h
+ * or d ("180d", "90m"), at most ten years. 0, or -1.
+ */
+int
+config_parse_duration(const char *v, unsigned long *out)
+{
+	unsigned long n, unit = 1;
+	char *end;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (isdigit((unsigned char)*v) && errno == 0 && end[0] != '\0' && end[1] == '\0') {
+		switch (tolower((unsigned char)*end)) {
+		case 's': unit = 1; end++; break;
+		case 'm': unit = 60; end++; break;
+		case 'h': unit = 3600; end++; break;
+		case 'd': unit = 86400; end++; break;
+		}
+	}
+	if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 ||
+	    n > 3650UL * 86400 / unit)
+		return -1;
+	*out = n * unit;
+	return 0;
+}
+
+/* A duration setting (config_parse_duration). */
+int
+config_duration(struct load *ld, const struct setting *s, const char *name,
+    unsigned long *out)
+{
+	if (s->value == NULL)
+		return 0;
+	if (config_parse_duration(s->value, out) < 0)
+		return config_seterr(ld, s, name, "'%s' is not a duration (a number of seconds, "
+		    "or a number with s, m, h or d, at most 3650d)", s->value);
+	return 0;
+}

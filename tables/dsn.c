@@ -351,7 +351,7 @@ dsn_escape(char *dst, size_t size, const char *src)
 }
 
 /* Append the identifier id, quoted ("schema.table" as two quoted names). */
-static void
+void
 dsn_quote_ident(char *buf, size_t size, const char *id, char quote, int lower)
 {
 	size_t n = strlen(buf);

@@ -46,6 +46,11 @@ unsigned long long dsn_now(void);
  */
 char *dsn_sql(const struct dsn *d, int walk, char quote, int lower, const char *placeholder);
 /*
+ * Append identifier id (checked by dsn_parse) to the string in buf, quoted
+ * with quote, "schema.table" as two quoted names, lower-cased when lower.
+ */
+void dsn_quote_ident(char *buf, size_t size, const char *id, char quote, int lower);
+/*
  * Copy text that came from a server into dst for a log line: control
  * characters, quotes and bytes outside ASCII become \xNN, a trailing
  * newline goes.

@@ -1450,14 +1450,71 @@ START_TEST(monitoring)
 	ck_fails(cfg, "postdkim.conf:5: MetricsSocket: 'inet:8891' is the milter's Socket");
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nRotateInterval 3w\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: RotateInterval: '3w' is not a duration");
-	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nRotateInterval 0d\n", tk_dir);
-	ck_fails(cfg, "postdkim.conf:4: RotateInterval: '0d' is not a duration");
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\nMetricsDomains a b/c\n", tk_dir);
 	ck_fails(cfg, "postdkim.conf:4: MetricsDomains: 'b/c' is not a domain name");
 	for (i = 1; i <= 32; i++)
 		snprintf(doms + strlen(doms), sizeof(doms) - strlen(doms), ",d%d.example", i);
 	cfg = load("Domain d.example\nKeyFile %s/rsa.key\nSelector s\n%s\n", tk_dir, doms);
 	ck_fails(cfg, "postdkim.conf:4: MetricsDomains: 33 domains: at most 32");
+}
+END_TEST
+
+/* Rotate* keywords: the daemon takes them silently; dkimrotate reads them typed. */
+START_TEST(rotate_keywords)
+{
+	struct config *cfg;
+	char path[512];
+
+	tk_put("kt", 0644, "k1 example.com:mail:%s/rsa.key\n", tk_dir);
+	tk_put("st", 0644, "example.com k1\n");
+	cfg = load("Domain domain.fr\nKeyFile %s/rsa.key\nSelector mail\n"
+	    "RotatePublish nsupdate:127.0.0.1@5300\nRotateTSIGKey /etc/x.key\n"
+	    "RotateRetireAfter bogus\nRotateInterval 180d\nrotaterate 5\n", tk_dir);
+	ck_loads(cfg);
+	ck_assert_str_eq(warnings, "");
+	ck_assert_ptr_null(cfg->rotate);
+	config_free(cfg);
+
+	snprintf(path, sizeof(path), "%s", tk_put("r.conf", 0644, "RotateInterval 180d\nRotateRate 5\nRotateRevokeHold 90m\n"
+	    "RotateReloadTimeout 30\nRotateVisibleChecks 3\nRotateDelegate dkim.example.net\n"
+	    "RotateRetireAfter 2h\n" "KeyTable file:%s/kt\nSigningTable file:%s/st\n",
+	    tk_dir, tk_dir));
+	errbuf[0] = '\0';
+	cfg = config_open_rotate(path, collect, NULL, errbuf, sizeof(errbuf));
+	ck_loads(cfg);
+	ck_assert_ptr_nonnull(cfg->rotate);
+	ck_assert_uint_eq(cfg->rotate->interval, 180 * 86400);
+	ck_assert_uint_eq(cfg->rotate->rate, 5);
+	ck_assert_uint_eq(cfg->rotate->revoke_hold, 90 * 60);
+	ck_assert_uint_eq(cfg->rotate->reload_timeout, 30);
+	ck_assert_uint_eq(cfg->rotate->retire_after, 7200);
+	ck_assert_uint_eq(cfg->rotate->visible_checks, 3);
+	ck_assert_str_eq(cfg->rotate->publish, "manual");
+	ck_assert_str_eq(cfg->rotate->reload, "signal");
+	ck_assert_str_eq(cfg->rotate->selector_format, "%Y%m%d");
+	ck_assert_str_eq(cfg->rotate->state_dir, "/var/lib/postdkim/rotate");
+	ck_assert_str_eq(cfg->rotate->delegate, "dkim.example.net");
+	config_free(cfg);
+
+	tk_put("r.conf", 0644, "KeyTable file:%s/kt\nSigningTable file:%s/st\n"
+	    "RotateRetireAfter 7x\n", tk_dir, tk_dir);
+	cfg = config_open_rotate(path, collect, NULL, errbuf, sizeof(errbuf));
+	ck_fails(cfg, "r.conf:3: RotateRetireAfter: '7x' is not a duration");
+	tk_put("r.conf", 0644, "KeyTable file:%s/kt\nSigningTable file:%s/st\n"
+	    "RotatePublish nsupdate:ns1\n", tk_dir, tk_dir);
+	cfg = config_open_rotate(path, collect, NULL, errbuf, sizeof(errbuf));
+	ck_fails(cfg, "r.conf:3: RotatePublish: nsupdate: needs RotateTSIGKey");
+	tk_put("r.conf", 0644, "KeyTable file:%s/kt\nSigningTable file:%s/st\n"
+	    "RotatePublish ftp:x\n", tk_dir, tk_dir);
+	cfg = config_open_rotate(path, collect, NULL, errbuf, sizeof(errbuf));
+	ck_fails(cfg, "r.conf:3: RotatePublish: 'ftp:x' is not manual");
+	tk_put("r.conf", 0644, "KeyTable file:%s/kt\nSigningTable file:%s/st\n"
+	    "RotateRetireAfter 10s\n", tk_dir, tk_dir);
+	cfg = config_open_rotate(path, collect, NULL, errbuf, sizeof(errbuf));
+	ck_fails(cfg, "r.conf:3: RotateRetireAfter: '10s' is shorter than DatabaseCacheTTL");
+	tk_put("r.conf", 0644, "RotateInterval 1d\n");
+	cfg = config_open_rotate(path, collect, NULL, errbuf, sizeof(errbuf));
+	ck_fails(cfg, "KeyTable: dkimrotate needs a KeyTable");
 }
 END_TEST
 
@@ -1480,6 +1537,6 @@ main(void)
 	    mode_and_actions, canonicalization, signature_algorithm, include_and_repeat, tables,
 	    tables_subdomains_and_wildcards, tables_errors, inline_key, identity_percent,
 	    refile_globs, refile_domain_hosts, dual_signing, unsafe_key_modes, unsafe_key_dirs, unsafe_key_owner,
-	    shared_key_loaded_once, example_config, monitoring, NULL);
+	    shared_key_loaded_once, example_config, monitoring, rotate_keywords, NULL);
 	return tm_run(s, CK_FORK_GETENV);
 }

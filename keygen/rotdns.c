@@ -1,0 +1,515 @@
+/*
+ * rotdns.c - libldns for zone discovery, authoritative queries and signed
+ * UPDATE (rotdns.h). One ldns resolver per server asked, since a port
+ * belongs to a resolver in ldns, not to a server.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ldns/ldns.h>
+
+#include "../dkim/dbuf.h"
+#include "rotdns.h"
+
+struct rotdns {
+	ldns_resolver *stub;
+	unsigned timeout_ms;
+};
+
+/* Parse "ADDR[@PORT]". */
+int
+rotdns_parse_server(const char *s, struct rotserver *out)
+{
+	const char *at = strchr(s, '@');
+	size_t alen = at ? (size_t)(at - s) : strlen(s);
+	unsigned long port = 53;
+	char *end;
+	ldns_rdf *a;
+
+	if (alen == 0 || alen >= sizeof(out->addr))
+		return -1;
+	memcpy(out->addr, s, alen);
+	out->addr[alen] = '\0';
+	if (at != NULL) {
+		port = strtoul(at + 1, &end, 10);
+		if (at[1] == '\0' || *end != '\0' || port == 0 || port > 65535)
+			return -1;
+	}
+	out->port = (unsigned)port;
+	a = ldns_rdf_new_frm_str(strchr(out->addr, ':') ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A,
+	    out->addr);
+	if (a == NULL)
+		return -1;
+	ldns_rdf_deep_free(a);
+	return 0;
+}
+
+/* Apply the timeout to a resolver. */
+static void
+set_timeout(ldns_resolver *r, unsigned ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	ldns_resolver_set_timeout(r, tv);
+	ldns_resolver_set_retry(r, 2);
+	ldns_resolver_set_retrans(r, 1);
+}
+
+/* A resolver asking one server. */
+static ldns_resolver *
+server_res(const struct rotserver *s, int tcp, int recursive, unsigned timeout_ms)
+{
+	ldns_resolver *r;
+	ldns_rdf *a;
+
+	if ((r = ldns_resolver_new()) == NULL)
+		return NULL;
+	a = ldns_rdf_new_frm_str(strchr(s->addr, ':') ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A,
+	    s->addr);
+	if (a == NULL || ldns_resolver_push_nameserver(r, a) != LDNS_STATUS_OK) {
+		ldns_rdf_deep_free(a);
+		ldns_resolver_deep_free(r);
+		return NULL;
+	}
+	ldns_rdf_deep_free(a);
+	ldns_resolver_set_port(r, (uint16_t)s->port);
+	ldns_resolver_set_usevc(r, tcp != 0);
+	ldns_resolver_set_fallback(r, false);
+	ldns_resolver_set_recursive(r, recursive != 0);
+	ldns_resolver_set_edns_udp_size(r, 4096);
+	set_timeout(r, timeout_ms);
+	return r;
+}
+
+/* The stub resolver. */
+int
+rotdns_new(const char *const *nameservers, size_t n, unsigned timeout_ms,
+    struct rotdns **out, char *err, size_t errsize)
+{
+	struct rotserver s;
+	struct rotdns *d;
+	ldns_rdf *a;
+	size_t i;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	d->timeout_ms = timeout_ms ? timeout_ms : 5000;
+	if (n == 0) {
+		if (ldns_resolver_new_frm_file(&d->stub, NULL) != LDNS_STATUS_OK) {
+			snprintf(err, errsize, "cannot read /etc/resolv.conf");
+			free(d);
+			return -1;
+		}
+	} else {
+		if ((d->stub = ldns_resolver_new()) == NULL)
+			goto nomem;
+		for (i = 0; i < n; i++) {
+			if (rotdns_parse_server(nameservers[i], &s) < 0) {
+				snprintf(err, errsize, "Nameservers: '%s' is not ADDR[@PORT]",
+				    nameservers[i]);
+				rotdns_free(d);
+				return -1;
+			}
+			a = ldns_rdf_new_frm_str(strchr(s.addr, ':') ? LDNS_RDF_TYPE_AAAA :
+			    LDNS_RDF_TYPE_A, s.addr);
+			if (a == NULL || ldns_resolver_push_nameserver(d->stub, a) != LDNS_STATUS_OK) {
+				ldns_rdf_deep_free(a);
+				goto nomem;
+			}
+			ldns_rdf_deep_free(a);
+			/* ldns has one port per resolver: the first server's. */
+			if (i == 0)
+				ldns_resolver_set_port(d->stub, (uint16_t)s.port);
+		}
+	}
+	ldns_resolver_set_recursive(d->stub, true);
+	ldns_resolver_set_edns_udp_size(d->stub, 4096);
+	set_timeout(d->stub, d->timeout_ms);
+	*out = d;
+	return 0;
+nomem:
+	snprintf(err, errsize, "out of memory");
+	rotdns_free(d);
+	return -1;
+}
+
+/* Free the stub resolver. */
+void
+rotdns_free(struct rotdns *d)
+{
+	if (d == NULL)
+		return;
+	if (d->stub != NULL)
+		ldns_resolver_deep_free(d->stub);
+	free(d);
+}
+
+/* A name as text without its final dot, escaped for messages. */
+static void
+dname_text(const ldns_rdf *r, char *out, size_t size)
+{
+	char *s = ldns_rdf2str(r);
+	size_t n;
+	dbuf b;
+
+	out[0] = '\0';
+	if (s == NULL)
+		return;
+	n = strlen(s);
+	if (n > 1 && s[n - 1] == '.')
+		s[--n] = '\0';
+	dbuf_init(&b);
+	dbuf_add_escaped(&b, s, n);
+	snprintf(out, size, "%s", b.data ? b.data : "");
+	dbuf_free(&b);
+	free(s);
+}
+
+/* Ask the stub resolver; NULL with why. */
+static ldns_pkt *
+stub_query(struct rotdns *d, const char *name, ldns_rr_type type, char *why, size_t whysize)
+{
+	ldns_rdf *dn = ldns_dname_new_frm_str(name);
+	ldns_pkt *p = NULL;
+	ldns_status st;
+
+	if (dn == NULL) {
+		snprintf(why, whysize, "'%s' is not a domain name", name);
+		return NULL;
+	}
+	st = ldns_resolver_query_status(&p, d->stub, dn, type, LDNS_RR_CLASS_IN, LDNS_RD);
+	ldns_rdf_deep_free(dn);
+	if (st != LDNS_STATUS_OK || p == NULL) {
+		snprintf(why, whysize, "no answer from the resolver for %s: %s", name,
+		    ldns_get_errorstr_by_id(st));
+		ldns_pkt_free(p);
+		return NULL;
+	}
+	if (ldns_pkt_get_rcode(p) != LDNS_RCODE_NOERROR &&
+	    ldns_pkt_get_rcode(p) != LDNS_RCODE_NXDOMAIN) {
+		snprintf(why, whysize, "the resolver answered rcode %d for %s",
+		    (int)ldns_pkt_get_rcode(p), name);
+		ldns_pkt_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * The first record of type t answered for name (in the answer section,
+ * else, for a SOA, the authority section): its owner when owner, else its
+ * first field, as a name. 0, or -1 with why.
+ */
+static int
+first_name(struct rotdns *d, const char *name, ldns_rr_type t, int owner, char *out,
+    size_t size, char *why, size_t whysize)
+{
+	ldns_rr_list *l;
+	ldns_pkt *p;
+	ldns_rr *rr;
+
+	out[0] = '\0';
+	if ((p = stub_query(d, name, t, why, whysize)) == NULL)
+		return -1;
+	l = ldns_pkt_rr_list_by_type(p, t, LDNS_SECTION_ANSWER);
+	if (l == NULL && t == LDNS_RR_TYPE_SOA)
+		l = ldns_pkt_rr_list_by_type(p, t, LDNS_SECTION_AUTHORITY);
+	if (l != NULL && ldns_rr_list_rr_count(l) > 0) {
+		rr = ldns_rr_list_rr(l, 0);
+		dname_text(owner ? ldns_rr_owner(rr) : ldns_rr_rdf(rr, 0), out, size);
+	}
+	ldns_rr_list_deep_free(l);
+	ldns_pkt_free(p);
+	if (out[0] == '\0') {
+		snprintf(why, whysize, "no %s answered for %s", t == LDNS_RR_TYPE_SOA ? "SOA" :
+		    "CNAME", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* The zone: the owner of the SOA answered for name. */
+int
+rotdns_zone(struct rotdns *d, const char *name, char *zone, size_t zonesize, char *why,
+    size_t whysize)
+{
+	return first_name(d, name, LDNS_RR_TYPE_SOA, 1, zone, zonesize, why, whysize);
+}
+
+/* Add the addresses the stub resolver has for host. */
+static void
+add_addrs(struct rotdns *d, const char *host, struct rotserver *out, size_t *n)
+{
+	static const ldns_rr_type types[] = { LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA };
+	char why[256], *s;
+	ldns_rr_list *l;
+	ldns_pkt *p;
+	size_t t, i;
+
+	for (t = 0; t < 2; t++) {
+		if ((p = stub_query(d, host, types[t], why, sizeof(why))) == NULL)
+			continue;
+		l = ldns_pkt_rr_list_by_type(p, types[t], LDNS_SECTION_ANSWER);
+		for (i = 0; l != NULL && i < ldns_rr_list_rr_count(l) && *n < ROTDNS_SERVERS_MAX;
+		    i++) {
+			s = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(l, i), 0));
+			if (s != NULL && strlen(s) < sizeof(out[*n].addr)) {
+				strcpy(out[*n].addr, s);
+				out[(*n)++].port = 53;
+			}
+			free(s);
+		}
+		ldns_rr_list_deep_free(l);
+		ldns_pkt_free(p);
+	}
+}
+
+/* RotateAuthoritative's list, or the zone's NS. */
+int
+rotdns_servers(struct rotdns *d, const char *list, const char *zone,
+    struct rotserver *out, size_t *n, char *why, size_t whysize)
+{
+	char item[128], host[512];
+	const char *p;
+	ldns_rr_list *l;
+	ldns_pkt *pkt;
+	size_t len, i;
+
+	*n = 0;
+	if (list != NULL) {
+		for (p = list; *p != '\0' && *n < ROTDNS_SERVERS_MAX; p += len) {
+			p += strspn(p, ", \t");
+			if ((len = strcspn(p, ", \t")) == 0)
+				break;
+			if (len >= sizeof(item) || (memcpy(item, p, len), item[len] = '\0',
+			    rotdns_parse_server(item, &out[*n]) < 0)) {
+				snprintf(why, whysize, "RotateAuthoritative: '%.*s' is not ADDR[@PORT]",
+				    (int)(len > 60 ? 60 : len), p);
+				return -1;
+			}
+			(*n)++;
+		}
+		return 0;
+	}
+	if ((pkt = stub_query(d, zone, LDNS_RR_TYPE_NS, why, whysize)) == NULL)
+		return -1;
+	l = ldns_pkt_rr_list_by_type(pkt, LDNS_RR_TYPE_NS, LDNS_SECTION_ANSWER);
+	for (i = 0; l != NULL && i < ldns_rr_list_rr_count(l) && i < ROTDNS_SERVERS_MAX; i++) {
+		dname_text(ldns_rr_rdf(ldns_rr_list_rr(l, i), 0), host, sizeof(host));
+		add_addrs(d, host, out, n);
+	}
+	ldns_rr_list_deep_free(l);
+	ldns_pkt_free(pkt);
+	if (*n == 0) {
+		snprintf(why, whysize, "no address found for the NS of %s", zone);
+		return -1;
+	}
+	return 0;
+}
+
+/* Join a TXT record's strings. */
+static char *
+txt_join(const ldns_rr *rr)
+{
+	const ldns_rdf *f;
+	size_t i, total = 0, len;
+	char *s;
+
+	for (i = 0; i < ldns_rr_rd_count(rr); i++)
+		total += ldns_rdf_size(ldns_rr_rdf(rr, i));
+	if (total > ROTDNS_TXT_LEN || (s = malloc(total + 1)) == NULL)
+		return NULL;
+	total = 0;
+	for (i = 0; i < ldns_rr_rd_count(rr); i++) {
+		f = ldns_rr_rdf(rr, i);
+		if (ldns_rdf_size(f) == 0)
+			continue;
+		len = ldns_rdf_data(f)[0];
+		if (len > ldns_rdf_size(f) - 1)
+			len = ldns_rdf_size(f) - 1;
+		memcpy(s + total, ldns_rdf_data(f) + 1, len);
+		total += len;
+	}
+	s[total] = '\0';
+	return s;
+}
+
+/* The TXT records one server answers with authority. */
+enum rotdns_txt_status
+rotdns_txt(struct rotdns *d, const struct rotserver *s, int tcp, const char *name,
+    struct rotdns_txt *out, char *why, size_t whysize)
+{
+	ldns_resolver *r;
+	ldns_rdf *dn;
+	ldns_pkt *p = NULL;
+	ldns_rr_list *l;
+	ldns_status st;
+	ldns_pkt_rcode rc;
+	size_t i;
+	char *t;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = server_res(s, tcp, 0, d->timeout_ms)) == NULL ||
+	    (dn = ldns_dname_new_frm_str(name)) == NULL) {
+		if (r != NULL)
+			ldns_resolver_deep_free(r);
+		snprintf(why, whysize, "out of memory");
+		return TXT_FAIL;
+	}
+	st = ldns_resolver_query_status(&p, r, dn, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_IN, 0);
+	ldns_rdf_deep_free(dn);
+	ldns_resolver_deep_free(r);
+	if (st != LDNS_STATUS_OK || p == NULL) {
+		snprintf(why, whysize, "%s@%u (%s) did not answer: %s", s->addr, s->port,
+		    tcp ? "TCP" : "UDP", ldns_get_errorstr_by_id(st));
+		ldns_pkt_free(p);
+		return TXT_FAIL;
+	}
+	rc = ldns_pkt_get_rcode(p);
+	if ((rc != LDNS_RCODE_NOERROR && rc != LDNS_RCODE_NXDOMAIN) || !ldns_pkt_aa(p)) {
+		snprintf(why, whysize, "%s@%u (%s) gave no authoritative answer (rcode %d)",
+		    s->addr, s->port, tcp ? "TCP" : "UDP", (int)rc);
+		ldns_pkt_free(p);
+		return TXT_FAIL;
+	}
+	if (!tcp && ldns_pkt_tc(p)) {
+		ldns_pkt_free(p);
+		return TXT_TRUNCATED;
+	}
+	l = ldns_pkt_rr_list_by_type(p, LDNS_RR_TYPE_TXT, LDNS_SECTION_ANSWER);
+	for (i = 0; l != NULL && i < ldns_rr_list_rr_count(l); i++) {
+		out->total++;
+		if (out->n < ROTDNS_TXT_MAX && (t = txt_join(ldns_rr_list_rr(l, i))) != NULL)
+			out->rec[out->n++] = t;
+	}
+	ldns_rr_list_deep_free(l);
+	ldns_pkt_free(p);
+	return out->total > 0 ? TXT_FOUND : TXT_NONE;
+}
+
+/* Free the records of an answer. */
+void
+rotdns_txt_free(struct rotdns_txt *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->rec[i]);
+	t->n = t->total = 0;
+}
+
+/* The TXT record to add, in 255-byte strings. */
+static ldns_rr *
+txt_rr(const char *name, const char *record, unsigned ttl)
+{
+	unsigned char chunk[256];
+	size_t len = strlen(record), off = 0, n;
+	ldns_rdf *f;
+	ldns_rr *rr;
+
+	if ((rr = ldns_rr_new()) == NULL)
+		return NULL;
+	ldns_rr_set_owner(rr, ldns_dname_new_frm_str(name));
+	ldns_rr_set_type(rr, LDNS_RR_TYPE_TXT);
+	ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
+	ldns_rr_set_ttl(rr, ttl);
+	do {
+		n = len - off > 255 ? 255 : len - off;
+		chunk[0] = (unsigned char)n;
+		memcpy(chunk + 1, record + off, n);
+		if ((f = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_STR, n + 1, chunk)) == NULL ||
+		    !ldns_rr_push_rdf(rr, f)) {
+			ldns_rdf_deep_free(f);
+			ldns_rr_free(rr);
+			return NULL;
+		}
+		off += n;
+	} while (off < len);
+	if (ldns_rr_owner(rr) == NULL) {
+		ldns_rr_free(rr);
+		return NULL;
+	}
+	return rr;
+}
+
+/* Delete the TXT RRset at name, then add record: one signed UPDATE. */
+int
+rotdns_update(struct rotdns *d, const struct rotserver *server, const struct tsigkey *key,
+    const char *zone, const char *name, const char *record, unsigned ttl, char *why,
+    size_t whysize)
+{
+	ldns_resolver *r = NULL;
+	ldns_rr_list *up = NULL;
+	ldns_pkt *q = NULL, *a = NULL;
+	ldns_rr *del = NULL, *add = NULL;
+	ldns_rdf *zr;
+	ldns_status st;
+	int rc = -1;
+
+	if ((r = server_res(server, 1, 0, d->timeout_ms)) == NULL ||
+	    (up = ldns_rr_list_new()) == NULL || (del = ldns_rr_new()) == NULL ||
+	    (zr = ldns_dname_new_frm_str(zone)) == NULL) {
+		snprintf(why, whysize, "cannot build the update for %s", name);
+		goto out;
+	}
+	ldns_rr_set_owner(del, ldns_dname_new_frm_str(name));
+	ldns_rr_set_type(del, LDNS_RR_TYPE_TXT);
+	ldns_rr_set_class(del, LDNS_RR_CLASS_ANY);
+	ldns_rr_set_ttl(del, 0);
+	ldns_rr_list_push_rr(up, del);
+	del = NULL;
+	if (record != NULL) {
+		if ((add = txt_rr(name, record, ttl)) == NULL) {
+			ldns_rdf_deep_free(zr);
+			snprintf(why, whysize, "cannot build the record for %s", name);
+			goto out;
+		}
+		ldns_rr_list_push_rr(up, add);
+	}
+	if ((q = ldns_update_pkt_new(zr, LDNS_RR_CLASS_IN, NULL, up, NULL)) == NULL) {
+		snprintf(why, whysize, "cannot build the update for %s", name);
+		goto out;
+	}
+	ldns_pkt_set_random_id(q);
+	ldns_resolver_set_tsig_keyname(r, key->name);
+	ldns_resolver_set_tsig_algorithm(r, key->algorithm);
+	ldns_resolver_set_tsig_keydata(r, key->secret);
+	if ((st = ldns_update_pkt_tsig_add(q, r)) != LDNS_STATUS_OK) {
+		snprintf(why, whysize, "cannot sign the update: %s", ldns_get_errorstr_by_id(st));
+		goto out;
+	}
+	st = ldns_resolver_send_pkt(&a, r, q);
+	if (st != LDNS_STATUS_OK || a == NULL)
+		snprintf(why, whysize, "update of %s sent to %s@%u failed: %s", name, server->addr,
+		    server->port, ldns_get_errorstr_by_id(st));
+	else if (ldns_pkt_get_rcode(a) != LDNS_RCODE_NOERROR) {
+		char *rs = ldns_pkt_rcode2str(ldns_pkt_get_rcode(a));
+
+		snprintf(why, whysize, "update of %s refused by %s@%u: %s", name, server->addr,
+		    server->port, rs ? rs : "error");
+		free(rs);
+	} else
+		rc = 0;
+out:
+	ldns_pkt_free(a);
+	ldns_pkt_free(q);
+	ldns_rr_list_deep_free(up);
+	ldns_rr_free(del);
+	if (r != NULL)
+		ldns_resolver_deep_free(r);
+	return rc;
+}
+
+/* A CNAME's target, through the stub resolver. */
+int
+rotdns_cname(struct rotdns *d, const char *name, char *out, size_t size, char *why,
+    size_t whysize)
+{
+	return first_name(d, name, LDNS_RR_TYPE_CNAME, 0, out, size, why, whysize);
+}

@@ -1,0 +1,83 @@
+/*
+ * rotdns.h - the DNS dkimrotate needs beyond what postdkim's resolver
+ * does, through libldns: the zone of a name (from the SOA answered for it,
+ * as nsupdate finds it), the zone's authoritative servers (its NS, or
+ * RotateAuthoritative), the TXT records one server answers over UDP or
+ * TCP, and RFC 2136 UPDATE signed with TSIG.
+ *
+ * Everything a server says is hostile: answers are bounded, and any text
+ * taken from them is escaped before it reaches a message.
+ */
+#ifndef DKIMROTATE_ROTDNS_H
+#define DKIMROTATE_ROTDNS_H
+
+#include <stddef.h>
+#include "tsigkey.h"
+
+#define ROTDNS_SERVERS_MAX 16
+#define ROTDNS_TXT_MAX 8	/* records kept from one answer */
+#define ROTDNS_TXT_LEN 8192	/* bytes of one record kept */
+
+struct rotserver {
+	char addr[64];		/* numeric IPv4 or IPv6 */
+	unsigned port;
+};
+
+struct rotdns;
+
+/*
+ * A stub resolver for SOA, NS and address lookups: Nameservers
+ * ("addr[@port]") when given, else /etc/resolv.conf. timeout_ms bounds each
+ * query. 0, or -1 with err.
+ */
+int rotdns_new(const char *const *nameservers, size_t n, unsigned timeout_ms,
+    struct rotdns **out, char *err, size_t errsize);
+void rotdns_free(struct rotdns *d);
+
+/* Parse "ADDR[@PORT]" (port 53 by default); 0, or -1. */
+int rotdns_parse_server(const char *s, struct rotserver *out);
+
+/* The zone holding name, from the SOA answered for it; 0, or -1 with why. */
+int rotdns_zone(struct rotdns *d, const char *name, char *zone, size_t zonesize, char *why,
+    size_t whysize);
+
+/*
+ * The zone's authoritative servers: RotateAuthoritative's list when list is
+ * not NULL, else the addresses of the zone's NS. 0, or -1 with why.
+ */
+int rotdns_servers(struct rotdns *d, const char *list, const char *zone,
+    struct rotserver *out, size_t *n, char *why, size_t whysize);
+
+/* TXT_TRUNCATED: over UDP, the answer did not fit (resolvers then ask over TCP). */
+enum rotdns_txt_status { TXT_FOUND, TXT_NONE, TXT_FAIL, TXT_TRUNCATED };
+
+struct rotdns_txt {
+	char *rec[ROTDNS_TXT_MAX];	/* each record's strings joined */
+	size_t n;			/* records kept */
+	size_t total;			/* TXT records answered */
+};
+
+/*
+ * Ask server s (not recursively) for the TXT records at name, over TCP when
+ * tcp. TXT_FAIL with why when there is no authoritative answer.
+ */
+enum rotdns_txt_status rotdns_txt(struct rotdns *d, const struct rotserver *s, int tcp,
+    const char *name, struct rotdns_txt *out, char *why, size_t whysize);
+void rotdns_txt_free(struct rotdns_txt *t);
+
+/*
+ * Replace the TXT records at name in zone with record (split in 255-byte
+ * strings; NULL: delete them) by an UPDATE to server, signed with key.
+ * 0, or -1 with why (refused, TSIG rejected, no answer).
+ */
+int rotdns_update(struct rotdns *d, const struct rotserver *server, const struct tsigkey *key,
+    const char *zone, const char *name, const char *record, unsigned ttl, char *why,
+    size_t whysize);
+
+
+
+/* The target of the CNAME at name, through the stub resolver; 0, or -1 with why. */
+int rotdns_cname(struct rotdns *d, const char *name, char *out, size_t size, char *why,
+    size_t whysize);
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * rotkt.c - one interface over the KeyTable's two homes (rotkt.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "rotkt.h"
+
+/* Split a KeyTable value, the way rules.c reads it. */
+int
+rotkt_split_value(char *v, struct rotentry *e)
+{
+	char *f[3], *c;
+	size_t n;
+
+	f[0] = v;
+	for (n = 1, c = v; n < 3 && (c = strchr(c, ':')) != NULL; n++) {
+		*c++ = '\0';
+		f[n] = c;
+	}
+	if (n < 3 || *f[0] == '\0' || *f[1] == '\0' || *f[2] == '\0')
+		return -1;
+	e->domain = f[0];
+	e->selector = f[1];
+	e->key = f[2];
+	e->alg = "";
+	if ((c = strrchr(f[2], ':')) != NULL && (strcmp(c + 1, "rsa-sha256") == 0 ||
+	    strcmp(c + 1, "ed25519-sha256") == 0)) {
+		*c = '\0';
+		e->alg = c + 1;
+	}
+	return 0;
+}
+
+/* Open a KeyTable. */
+int
+rotkt_open(struct rotkt *kt, const char *spec, char *err, size_t errsize)
+{
+	memset(kt, 0, sizeof(*kt));
+	if (strncmp(spec, "dsn:", 4) == 0) {
+		if (dsn_parse(&kt->dsn, spec + 4, err, errsize) < 0)
+			return -1;
+		kt->is_dsn = 1;
+		snprintf(kt->name, sizeof(kt->name), "%s", kt->dsn.name);
+		if (strcmp(kt->dsn.backend, "pgsql") != 0) {
+			snprintf(err, errsize, "KeyTable %s: dkimrotate switches keys in file:, refile: "
+			    "and dsn:pgsql tables", kt->name);
+			return -1;
+		}
+		if (kt->dsn.ndatacol != 1 && kt->dsn.ndatacol != 3 && kt->dsn.ndatacol != 4) {
+			snprintf(err, errsize, "KeyTable %s: datacol must be one column "
+			    "(domain:selector:key) or domain,selector,key[,algorithm]", kt->name);
+			return -1;
+		}
+#ifndef HAVE_PGSQL
+		snprintf(err, errsize, "KeyTable %s: this dkimrotate was built without PostgreSQL",
+		    kt->name);
+		return -1;
+#else
+		return 0;
+#endif
+	}
+	if (rottable_path(spec, kt->path, sizeof(kt->path), err, errsize) < 0)
+		return -1;
+	snprintf(kt->name, sizeof(kt->name), "%.500s", kt->path);
+	return 0;
+}
+
+/* Close the connection, if any. */
+void
+rotkt_close(struct rotkt *kt)
+{
+	if (kt->is_dsn) {
+#ifdef HAVE_PGSQL
+		rotpg_close(kt);
+#endif
+		dsn_free(&kt->dsn);
+	}
+	kt->is_dsn = 0;
+}
+
+/* Walk the file or the table. */
+int
+rotkt_walk(struct rotkt *kt, rottable_fn fn, void *arg, char *err, size_t errsize)
+{
+#ifdef HAVE_PGSQL
+	if (kt->is_dsn)
+		return rotpg_walk(kt, fn, arg, err, errsize);
+#endif
+	return rottable_walk(kt->path, fn, arg, err, errsize);
+}
+
+/* Apply the switches to the file or the table. */
+int
+rotkt_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
+    char *err, size_t errsize)
+{
+#ifdef HAVE_PGSQL
+	if (kt->is_dsn)
+		return rotpg_rewrite(kt, changes, changed, err, errsize);
+#endif
+	return rottable_rewrite(kt->path, rottable_change_in, (void *)changes, changed, err,
+	    errsize);
+}

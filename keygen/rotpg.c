@@ -1,0 +1,195 @@
+/*
+ * rotpg.c - a KeyTable in PostgreSQL (rotkt.h), through libpq itself: the
+ * rows are read in single-row mode (100,000 of them never sit in memory
+ * together), and a run's switches are one transaction of parameterised
+ * UPDATEs, so that postdkim sees all of them or none.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "rotkt.h"
+
+/* Connect when first needed. */
+static PGconn *
+conn(struct rotkt *kt, char *err, size_t errsize)
+{
+	const char *kw[6], *val[6];
+	char port[16];
+	int n = 0;
+
+	if (kt->conn != NULL && PQstatus(kt->conn) == CONNECTION_OK)
+		return kt->conn;
+	if (kt->conn != NULL)
+		PQfinish(kt->conn);
+	kw[n] = "host", val[n++] = kt->dsn.host;
+	if (kt->dsn.port != 0) {
+		snprintf(port, sizeof(port), "%u", kt->dsn.port);
+		kw[n] = "port", val[n++] = port;
+	}
+	kw[n] = "dbname", val[n++] = kt->dsn.dbase;
+	if (kt->dsn.user != NULL)
+		kw[n] = "user", val[n++] = kt->dsn.user;
+	if (kt->dsn.password != NULL)
+		kw[n] = "password", val[n++] = kt->dsn.password;
+	kw[n] = NULL, val[n] = NULL;
+	kt->conn = PQconnectdbParams(kw, val, 0);
+	if (kt->conn == NULL || PQstatus(kt->conn) != CONNECTION_OK) {
+		char msg[300];
+
+		dsn_escape(msg, sizeof(msg), kt->conn ? PQerrorMessage(kt->conn) : "out of memory");
+		snprintf(err, errsize, "KeyTable %s: %s", kt->name, msg);
+		return NULL;
+	}
+	return kt->conn;
+}
+
+/* Every row: the key column, then the value columns. */
+int
+rotpg_walk(struct rotkt *kt, rottable_fn fn, void *arg, char *err, size_t errsize)
+{
+	char val[8192], msg[300], *q;
+	struct rotentry e;
+	PGresult *res;
+	PGconn *c;
+	unsigned line = 0;
+	int rc = 0, i, stop = 0;
+
+	if ((c = conn(kt, err, errsize)) == NULL)
+		return -1;
+	if ((q = dsn_sql(&kt->dsn, 1, '"', 1, NULL)) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	if (!PQsendQuery(c, q) || !PQsetSingleRowMode(c)) {
+		dsn_escape(msg, sizeof(msg), PQerrorMessage(c));
+		snprintf(err, errsize, "KeyTable %s: %s", kt->name, msg);
+		free(q);
+		return -1;
+	}
+	free(q);
+	while ((res = PQgetResult(c)) != NULL) {
+		if (PQresultStatus(res) == PGRES_SINGLE_TUPLE && !stop && rc == 0) {
+			line++;
+			e.name = PQgetvalue(res, 0, 0);
+			if (kt->dsn.ndatacol == 1)
+				snprintf(val, sizeof(val), "%s", PQgetvalue(res, 0, 1));
+			else {
+				snprintf(val, sizeof(val), "%s:%s:%s", PQgetvalue(res, 0, 1),
+				    PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
+				if (kt->dsn.ndatacol == 4 && !PQgetisnull(res, 0, 4) &&
+				    *PQgetvalue(res, 0, 4) != '\0') {
+					i = (int)strlen(val);
+					snprintf(val + i, sizeof(val) - (size_t)i, ":%s",
+					    PQgetvalue(res, 0, 4));
+				}
+			}
+			e.line = line;
+			if (rotkt_split_value(val, &e) < 0) {
+				snprintf(err, errsize, "KeyTable %s: row %u: value must be "
+				    "domain:selector:keyfile", kt->name, line);
+				rc = -1;
+			} else if (fn(arg, &e) != 0) {
+				stop = 1;
+				rc = 1;
+			}
+		} else if (PQresultStatus(res) != PGRES_TUPLES_OK &&
+		    PQresultStatus(res) != PGRES_SINGLE_TUPLE) {
+			dsn_escape(msg, sizeof(msg), PQresultErrorMessage(res));
+			snprintf(err, errsize, "KeyTable %s: %s", kt->name, msg);
+			rc = -1;
+		}
+		PQclear(res);
+	}
+	return rc;
+}
+
+/* Run a command without parameters; 0, or -1 with err. */
+static int
+exec0(struct rotkt *kt, PGconn *c, const char *sql, char *err, size_t errsize)
+{
+	PGresult *res = PQexec(c, sql);
+	char msg[300];
+	int ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	if (!ok) {
+		dsn_escape(msg, sizeof(msg), res ? PQresultErrorMessage(res) : PQerrorMessage(c));
+		snprintf(err, errsize, "KeyTable %s: %s: %s", kt->name, sql, msg);
+	}
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/* UPDATE table SET cols = $1.. WHERE keycol = $N, once per change, in one transaction. */
+int
+rotpg_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
+    char *err, size_t errsize)
+{
+	char sql[2048], v[8192], num[32], msg[300];
+	const char *params[5];
+	struct dataset_row r;
+	struct rotentry e;
+	PGresult *res;
+	PGconn *c;
+	size_t i, k, np;
+
+	*changed = 0;
+	if ((c = conn(kt, err, errsize)) == NULL)
+		return -1;
+	snprintf(sql, sizeof(sql), "UPDATE ");
+	dsn_quote_ident(sql, sizeof(sql), kt->dsn.table, '"', 1);
+	strcat(sql, " SET ");
+	np = kt->dsn.ndatacol == 1 ? 1 : kt->dsn.ndatacol - 1;
+	/* The domain column stays: only selector, key (and algorithm) change. */
+	for (k = 0; k < np; k++) {
+		if (k > 0)
+			strcat(sql, ", ");
+		dsn_quote_ident(sql, sizeof(sql), kt->dsn.datacol[kt->dsn.ndatacol == 1 ? 0 : k + 1],
+		    '"', 1);
+		snprintf(num, sizeof(num), " = $%zu", k + 1);
+		strcat(sql, num);
+	}
+	strcat(sql, " WHERE ");
+	dsn_quote_ident(sql, sizeof(sql), kt->dsn.keycol, '"', 1);
+	snprintf(num, sizeof(num), "::text = $%zu", np + 1);
+	strcat(sql, num);
+	if (exec0(kt, c, "BEGIN", err, errsize) < 0)
+		return -1;
+	for (i = 0; i < changes->n; i++) {
+		memtable_row(changes, (uint32_t)i, &r);
+		if (kt->dsn.ndatacol == 1)
+			params[0] = r.field[0];
+		else {
+			snprintf(v, sizeof(v), "%s", r.field[0]);
+			if (rotkt_split_value(v, &e) < 0)
+				continue;
+			params[0] = e.selector;
+			params[1] = e.key;
+			params[2] = e.alg[0] != '\0' ? e.alg : NULL;
+		}
+		params[np] = r.key;
+		res = PQexecParams(c, sql, (int)np + 1, NULL, params, NULL, NULL, 0);
+		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+			dsn_escape(msg, sizeof(msg), res ? PQresultErrorMessage(res) :
+			    PQerrorMessage(c));
+			snprintf(err, errsize, "KeyTable %s: %s", kt->name, msg);
+			PQclear(res);
+			exec0(kt, c, "ROLLBACK", msg, sizeof(msg));
+			return -1;
+		}
+		*changed += strtoul(PQcmdTuples(res), NULL, 10);
+		PQclear(res);
+	}
+	return exec0(kt, c, "COMMIT", err, errsize);
+}
+
+/* Close the connection. */
+void
+rotpg_close(struct rotkt *kt)
+{
+	if (kt->conn != NULL)
+		PQfinish(kt->conn);
+	kt->conn = NULL;
+}

@@ -1,0 +1,143 @@
+/*
+ * rotpub.c - the three ways to publish (rotpub.h), and the pacing that
+ * keeps 100,000 domains from hitting the DNS provider at once.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rotpub.h"
+
+#define ROTPUB_TTL 300	/* short: a retired record leaves caches soon */
+
+/* Set up the publisher. */
+int
+rotpub_init(struct rotpub *p, const char *spec, const char *tsig_path, unsigned rate,
+    FILE *out, char *err, size_t errsize)
+{
+	memset(p, 0, sizeof(*p));
+	p->rate = rate ? rate : 10;
+	p->out = out;
+	if (strncmp(spec, "exec:", 5) == 0) {
+		p->mode = PUB_EXEC;
+		p->program = spec + 5;
+		return 0;
+	}
+	if (strncmp(spec, "nsupdate:", 9) == 0) {
+		p->mode = PUB_NSUPDATE;
+		if (rotdns_parse_server(spec + 9, &p->server) < 0) {
+			snprintf(err, errsize, "RotatePublish: '%s' is not SERVER[@PORT] (an address)",
+			    spec + 9);
+			return -1;
+		}
+		if (tsig_path == NULL) {
+			snprintf(err, errsize, "RotatePublish nsupdate: needs RotateTSIGKey");
+			return -1;
+		}
+		return tsigkey_read(tsig_path, &p->key, err, errsize);
+	}
+	p->mode = PUB_MANUAL;
+	return 0;
+}
+
+/* Forget the TSIG secret. */
+void
+rotpub_fini(struct rotpub *p)
+{
+	tsigkey_wipe(&p->key);
+}
+
+/* Manual publishing names no zone. */
+int
+rotpub_needs_zone(const struct rotpub *p)
+{
+	return p->mode != PUB_MANUAL;
+}
+
+/* Now, in seconds on the monotonic clock. */
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Wait for the next update slot: 1/rate apart on average, +-50% jitter. */
+static void
+pace(struct rotpub *p)
+{
+	double now = mono(), gap;
+	struct timespec ts;
+
+	if (p->next > now) {
+		gap = p->next - now;
+		ts.tv_sec = (time_t)gap;
+		ts.tv_nsec = (long)((gap - (double)ts.tv_sec) * 1e9);
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+		now = p->next;
+	}
+	p->next = now + (0.5 + (double)random() / RAND_MAX) / p->rate;
+}
+
+/* Run PROGRAM ACTION ZONE NAME RECORD. */
+static int
+run_program(const char *prog, const char *action, const char *zone, const char *name,
+    const char *record, char *why, size_t whysize)
+{
+	pid_t pid;
+	int st;
+
+	fflush(NULL);
+	if ((pid = fork()) < 0) {
+		snprintf(why, whysize, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(2, 1);
+		execl(prog, prog, action, zone, name, record, (char *)NULL);
+		fprintf(stderr, "dkimrotate: %s: %s\n", prog, strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR) {
+			snprintf(why, whysize, "waitpid: %s", strerror(errno));
+			return -1;
+		}
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		snprintf(why, whysize, "%s %s %s failed (status %d)", prog, action, name,
+		    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		return -1;
+	}
+	return 0;
+}
+
+/* Publish or remove. */
+int
+rotpub_put(struct rotpub *p, struct rotdns *dns, const char *zone, const char *name,
+    const char *record, const char *zone_form, char *why, size_t whysize)
+{
+	switch (p->mode) {
+	case PUB_MANUAL:
+		if (record != NULL)
+			fprintf(p->out, "publish in DNS: %s", zone_form);
+		else
+			fprintf(p->out, "remove from DNS: the TXT record at %s.\n", name);
+		return 0;
+	case PUB_EXEC:
+		pace(p);
+		return run_program(p->program, record ? "add" : "delete", zone, name,
+		    record ? record : "", why, whysize);
+	case PUB_NSUPDATE:
+	default:
+		pace(p);
+		return rotdns_update(dns, &p->server, &p->key, zone, name, record, ROTPUB_TTL, why,
+		    whysize);
+	}
+}
