@@ -49,6 +49,7 @@ strlist_add(struct strlist *l, const char *s)
 	return 0;
 }
 
+/* Free a list of strings. */
 void
 strlist_free(struct strlist *l)
 {
@@ -320,6 +321,7 @@ cmd_start(struct rotctx *c, struct start_opts *o)
 	return c->failed ? 1 : 0;
 }
 
+/* The command line, briefly. */
 static void
 usage(FILE *fp)
 {
@@ -368,6 +370,7 @@ lock_state(const char *dir, int *fd)
 	return 0;
 }
 
+/* Parse the command line, read the configuration, run the command. */
 int
 main(int argc, char **argv)
 {
@@ -507,6 +510,13 @@ main(int argc, char **argv)
 	}
 	if ((rc = lock_state(c.rc->state_dir, &lockfd)) != 0) {
 		rc = rc < 0;
+		goto out;
+	}
+	if (strcmp(cmd, "start") != 0 && c.cfg->pidfile == NULL) {
+		/* Without it no switch could ever be confirmed. */
+		fprintf(stderr, "dkimrotate: %s: %s needs a PidFile: postdkim's load record, which "
+		    "confirms a reload, is written beside it\n", c.cfg->path, cmd);
+		rc = 1;
 		goto out;
 	}
 	if (strcmp(cmd, "start") != 0) {

@@ -3,7 +3,7 @@
  * the zone, over UDP and over TCP (a long RSA record may only come whole
  * over TCP), and of the resolver postdkim verifies with, built by the same
  * code from the same settings (verify/). Records are compared on the tags
- * that make a key (p=, k=, h=), not byte for byte: servers may split the
+ * that make a key (rotmatch.h), not byte for byte: servers may split the
  * strings differently.
  */
 #include <ctype.h>
@@ -14,6 +14,7 @@
 #include "../verify/resolver.h"
 #include "../verify/verifier.h"
 #include "rotctx.h"
+#include "rotmatch.h"
 
 /* The record's name. */
 void
@@ -42,74 +43,6 @@ rot_zone(struct rotctx *c, const char *name, char *zone, size_t size, char *why,
 	return rotdns_zone(d, name, zone, size, why, whysize);
 }
 
-/* Tag t's value in a tag list, white space removed; default dflt. */
-static void
-tag(const char *rec, const char *t, const char *dflt, char *out, size_t size)
-{
-	const char *p = rec, *name, *eq, *end;
-	size_t n = 0, tl = strlen(t);
-
-	snprintf(out, size, "%s", dflt);
-	while (*p != '\0') {
-		end = p + strcspn(p, ";");
-		while (p < end && isspace((unsigned char)*p))
-			p++;
-		name = p;
-		eq = memchr(p, '=', (size_t)(end - p));
-		if (eq != NULL) {
-			const char *ne = eq;
-
-			while (ne > name && isspace((unsigned char)ne[-1]))
-				ne--;
-			if ((size_t)(ne - name) == tl && memcmp(name, t, tl) == 0) {
-				for (p = eq + 1; p < end && n + 1 < size; p++)
-					if (!isspace((unsigned char)*p))
-						out[n++] = *p;
-				out[n] = '\0';
-				return;
-			}
-		}
-		p = *end ? end + 1 : end;
-	}
-}
-
-/* Nonzero when the colon-separated list h (white space removed) names sha256. */
-static int
-allows_sha256(const char *h)
-{
-	size_t n;
-
-	for (; *h; h += n + (h[n] == ':')) {
-		n = strcspn(h, ":");
-		if (n == 6 && strncmp(h, "sha256", 6) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * The answered record carries the key we sign with: the same p= and k=,
- * and an h= that lets verifiers use it with our rsa-sha256 or
- * ed25519-sha256 signatures (absent, or naming sha256). A record typed in
- * by hand without h= is as good as ours.
- */
-int
-rot_record_match(const char *got, const char *want)
-{
-	char a[8192], b[8192];
-
-	tag(got, "p", "", a, sizeof(a));
-	tag(want, "p", "", b, sizeof(b));
-	if (strcmp(a, b) != 0)
-		return 0;
-	tag(got, "k", "rsa", a, sizeof(a));
-	tag(want, "k", "rsa", b, sizeof(b));
-	if (strcmp(a, b) != 0)
-		return 0;
-	tag(got, "h", "", a, sizeof(a));
-	return a[0] == '\0' || allows_sha256(a);
-}
-
 /* Ask every authoritative server, both transports. */
 int
 rot_everywhere(struct rotctx *c, const char *zone, const char *name, const char *want,
@@ -128,6 +61,9 @@ rot_everywhere(struct rotctx *c, const char *zone, const char *name, const char 
 	for (i = 0; i < n && ok; i++)
 		for (tcp = 0; tcp < 2 && ok; tcp++) {
 			st = rotdns_txt(d, &s[i], tcp, name, &t, why, whysize);
+			/* Too big for UDP: what counts is the TCP answer, asked next. */
+			if (st == TXT_TRUNCATED)
+				continue;
 			if (st == TXT_FAIL)
 				ok = 0;
 			else if (want == NULL && st == TXT_FOUND) {
@@ -142,7 +78,7 @@ rot_everywhere(struct rotctx *c, const char *zone, const char *name, const char 
 				snprintf(why, whysize, "%s@%u (%s) answers %zu records at %s", s[i].addr,
 				    s[i].port, tcp ? "TCP" : "UDP", t.total, name);
 				ok = 0;
-			} else if (want != NULL && !rot_record_match(t.rec[0], want)) {
+			} else if (want != NULL && !rotmatch_record(t.rec[0], want)) {
 				snprintf(why, whysize, "%s@%u (%s) answers another record at %s",
 				    s[i].addr, s[i].port, tcp ? "TCP" : "UDP", name);
 				ok = 0;
@@ -167,7 +103,7 @@ rot_resolver_sees(struct rotctx *c, const char *domain, const char *sel, const c
 	q.domain = domain;
 	q.selector = sel;
 	resolver_lookup(r, &q, 1);
-	if (q.status == RES_FOUND && rot_record_match(q.txt, want))
+	if (q.status == RES_FOUND && rotmatch_record(q.txt, want))
 		ok = 1;
 	else if (q.status == RES_FOUND)
 		snprintf(why, whysize, "the resolver answers another record for %s._domainkey.%s",

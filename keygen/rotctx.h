@@ -90,8 +90,6 @@ int rot_everywhere(struct rotctx *c, const char *zone, const char *name, const c
 /* 1 when postdkim's resolver answers want for sel._domainkey.domain; 0 with why. */
 int rot_resolver_sees(struct rotctx *c, const char *domain, const char *sel, const char *want,
     char *why, size_t whysize);
-/* Nonzero when record got carries the key of want: same p= and k=, an h= allowing sha256. */
-int rot_record_match(const char *got, const char *want);
 
 /* rotstart.c: begin a rotation of entry e (alg NULL / bits 0: keep the key's). */
 int rot_begin(struct rotctx *c, const struct rotentry *e, struct rotstate *st,
@@ -105,6 +103,18 @@ int rot_entry_ed25519(const struct rotentry *e);
 int rot_status(struct rotctx *c, char **domains, size_t n, int json);
 
 /* rotrun.c: the lifecycle. */
+/* Save a state (a failure reported); 0 or -1. */
+int rot_save(struct rotctx *c, struct rotstate *st);
+/* Enter state s now, and save. */
+int rot_enter(struct rotctx *c, struct rotstate *st, enum rot_state s);
+/* Advance a domain (entry e) until it waits. */
+void rot_advance(struct rotctx *c, struct rotstate *st, const struct rotentry *e);
+/* The daemon loaded the tables: retire (or, an added key, done). 0, or -1. */
+int rot_load_confirmed(struct rotctx *c, struct rotstate *st);
+/* rotbatch.c: after the walk. */
+void rot_fresh_checks(struct rotctx *c);
+void rot_switch_and_reload(struct rotctx *c);
+void rot_release_keys(struct rotctx *c);
 /* Advance every rotation as far as it can go; the exit status. */
 int rot_run(struct rotctx *c);
 /* Make the new key, its record text (and zone-file form) for a state. */

@@ -139,6 +139,7 @@ nomem:
 	return -1;
 }
 
+/* Free the stub resolver. */
 void
 rotdns_free(struct rotdns *d)
 {
@@ -377,6 +378,10 @@ rotdns_txt(struct rotdns *d, const struct rotserver *s, int tcp, const char *nam
 		ldns_pkt_free(p);
 		return TXT_FAIL;
 	}
+	if (!tcp && ldns_pkt_tc(p)) {
+		ldns_pkt_free(p);
+		return TXT_TRUNCATED;
+	}
 	l = ldns_pkt_rr_list_by_type(p, LDNS_RR_TYPE_TXT, LDNS_SECTION_ANSWER);
 	for (i = 0; l != NULL && i < ldns_rr_list_rr_count(l); i++) {
 		out->total++;
@@ -388,6 +393,7 @@ rotdns_txt(struct rotdns *d, const struct rotserver *s, int tcp, const char *nam
 	return out->total > 0 ? TXT_FOUND : TXT_NONE;
 }
 
+/* Free the records of an answer. */
 void
 rotdns_txt_free(struct rotdns_txt *t)
 {

@@ -48,7 +48,8 @@ int rotdns_zone(struct rotdns *d, const char *name, char *zone, size_t zonesize,
 int rotdns_servers(struct rotdns *d, const char *list, const char *zone,
     struct rotserver *out, size_t *n, char *why, size_t whysize);
 
-enum rotdns_txt_status { TXT_FOUND, TXT_NONE, TXT_FAIL };
+/* TXT_TRUNCATED: over UDP, the answer did not fit (resolvers then ask over TCP). */
+enum rotdns_txt_status { TXT_FOUND, TXT_NONE, TXT_FAIL, TXT_TRUNCATED };
 
 struct rotdns_txt {
 	char *rec[ROTDNS_TXT_MAX];	/* each record's strings joined */

@@ -66,6 +66,7 @@ rotkt_open(struct rotkt *kt, const char *spec, char *err, size_t errsize)
 	return 0;
 }
 
+/* Close the connection, if any. */
 void
 rotkt_close(struct rotkt *kt)
 {
@@ -78,6 +79,7 @@ rotkt_close(struct rotkt *kt)
 	kt->is_dsn = 0;
 }
 
+/* Walk the file or the table. */
 int
 rotkt_walk(struct rotkt *kt, rottable_fn fn, void *arg, char *err, size_t errsize)
 {
@@ -88,20 +90,7 @@ rotkt_walk(struct rotkt *kt, rottable_fn fn, void *arg, char *err, size_t errsiz
 	return rottable_walk(kt->path, fn, arg, err, errsize);
 }
 
-/* The new value of entry name in the changes. */
-static const char *
-change_of(void *arg, const char *name)
-{
-	const struct memtable *t = arg;
-	struct dataset_row r;
-	uint32_t i;
-
-	if ((i = memtable_find(t, name, strlen(name))) == MEMTABLE_NONE)
-		return NULL;
-	memtable_row(t, i, &r);
-	return r.field[0];
-}
-
+/* Apply the switches to the file or the table. */
 int
 rotkt_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
     char *err, size_t errsize)
@@ -110,5 +99,6 @@ rotkt_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
 	if (kt->is_dsn)
 		return rotpg_rewrite(kt, changes, changed, err, errsize);
 #endif
-	return rottable_rewrite(kt->path, change_of, (void *)changes, changed, err, errsize);
+	return rottable_rewrite(kt->path, rottable_change_in, (void *)changes, changed, err,
+	    errsize);
 }

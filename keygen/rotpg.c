@@ -185,6 +185,7 @@ rotpg_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
 	return exec0(kt, c, "COMMIT", err, errsize);
 }
 
+/* Close the connection. */
 void
 rotpg_close(struct rotkt *kt)
 {

@@ -44,12 +44,14 @@ rotpub_init(struct rotpub *p, const char *spec, const char *tsig_path, unsigned 
 	return 0;
 }
 
+/* Forget the TSIG secret. */
 void
 rotpub_fini(struct rotpub *p)
 {
 	tsigkey_wipe(&p->key);
 }
 
+/* Manual publishing names no zone. */
 int
 rotpub_needs_zone(const struct rotpub *p)
 {

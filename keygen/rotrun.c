@@ -13,7 +13,6 @@
  * each step can be done twice without harm.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,23 +28,9 @@
 #include "rotfile.h"
 #include "rotreload.h"
 
-#define CONFIRM_WAIT_MS 10000	/* how long a run waits for the daemon's load record */
-#define FRESH_WAIT_MS 10000	/* ... and for servers to answer what it published */
-#define FRESH_STEP_MS 500
-
-/* Sleep for ms milliseconds. */
-static void
-nap(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* Save, reporting a failure (a state that cannot be saved stops the domain). */
-static int
-save(struct rotctx *c, struct rotstate *st)
+int
+rot_save(struct rotctx *c, struct rotstate *st)
 {
 	char err[512];
 
@@ -69,13 +54,13 @@ set_wait(struct rotstate *st, const char *why)
 }
 
 /* Enter a state. */
-static int
-enter(struct rotctx *c, struct rotstate *st, enum rot_state s)
+int
+rot_enter(struct rotctx *c, struct rotstate *st, enum rot_state s)
 {
 	st->state = s;
 	st->since = c->now;
 	st->wait[0] = '\0';
-	return save(c, st);
+	return rot_save(c, st);
 }
 
 /* The record (or its revocation) of key k, and the zone-file line a person would add. */
@@ -139,6 +124,8 @@ make_key(struct rotctx *c, struct rotstate *st, char *why, size_t whysize)
 
 	if (dkim_key_load_file(st->new.path, &key, &err) == DKIM_OK) {
 		dkim_key_free(key);
+		if (st->new.created == 0)
+			st->new.created = c->now;
 		return 0;
 	}
 	snprintf(dir, sizeof(dir), "%s", st->new.path);
@@ -155,7 +142,7 @@ make_key(struct rotctx *c, struct rotstate *st, char *why, size_t whysize)
 		return -1;
 	}
 	keyfile_pem_free(pem, len);
-	/* The daemon reads it as the old key's owner. */
+	/* The daemon reads it as the old key's owner (or, for --add, the other key's). */
 	if (geteuid() == 0 && stat(st->old.path, &old) == 0 &&
 	    chown(t.tmp, old.st_uid, old.st_gid) != 0) {
 		snprintf(why, whysize, "chown %.300s: %s", t.tmp, strerror(errno));
@@ -240,18 +227,18 @@ queue_switch(struct rotctx *c, const struct rotstate *st, const struct rotentry 
 }
 
 /* After the confirmed load: a key replaced or removed retires; one added is simply in use. */
-static int
-load_confirmed(struct rotctx *c, struct rotstate *st)
+int
+rot_load_confirmed(struct rotctx *c, struct rotstate *st)
 {
 	st->switched = c->now;
 	if (st->kind == RK_ADD) {
-		if (enter(c, st, RS_IDLE) < 0)
+		if (rot_enter(c, st, RS_IDLE) < 0)
 			return -1;
 		rot_say(c, st->domain, "Ed25519 signature %s in use (postdkim load %s)",
 		    st->new.sel, c->loaded);
 		return 0;
 	}
-	if (enter(c, st, RS_RETIRING) < 0)
+	if (rot_enter(c, st, RS_RETIRING) < 0)
 		return -1;
 	if (st->kind == RK_DROP)
 		rot_say(c, st->domain, "Ed25519 signature %s no longer used (postdkim load %s)",
@@ -290,7 +277,7 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 			rot_fail(c, st->domain, "cannot write the new key %s: %s", st->new.path, why);
 			return 0;
 		}
-		if (enter(c, st, RS_PUBLISH) < 0)
+		if (rot_enter(c, st, RS_PUBLISH) < 0)
 			return 0;
 		rot_say(c, st->domain, "generated %s (%s %d) in %s", st->new.sel, st->new.alg,
 		    st->new.bits, st->new.path);
@@ -301,12 +288,12 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 		    sizeof(why)) < 0) {
 			rot_fail(c, st->domain, "publishing %s failed: %s", st->new.sel, why);
 			set_wait(st, why);
-			save(c, st);
+			rot_save(c, st);
 			return 0;
 		}
 		st->checks = 0;
 		st->published = c->now;
-		if (enter(c, st, RS_VISIBLE) < 0)
+		if (rot_enter(c, st, RS_VISIBLE) < 0)
 			return 0;
 		rot_say(c, st->domain, "published %s", st->new.sel);
 		/*
@@ -341,7 +328,7 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 			set_wait(st, why);
 		}
 		need = st->emergency ? 1 : c->rc->visible_checks;
-		if (save(c, st) < 0)
+		if (rot_save(c, st) < 0)
 			return 0;
 		if (st->checks == 0 && c->quiet)
 			return 0;
@@ -355,7 +342,7 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 		return 0;
 	case RS_ACTIVE:
 		if (c->loaded[0] != '\0' && strcmp(c->loaded, st->loaded_before) != 0)
-			return load_confirmed(c, st) == 0;
+			return rot_load_confirmed(c, st) == 0;
 		if (c->now - st->reload_sent >= (long long)c->rc->reload_timeout) {
 			if (strlist_add(&c->resend, st->domain) < 0)
 				rot_fail(c, st->domain, "out of memory");
@@ -370,11 +357,11 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 		    sizeof(why)) < 0) {
 			rot_fail(c, st->domain, "revoking %s failed: %s", st->old.sel, why);
 			set_wait(st, why);
-			save(c, st);
+			rot_save(c, st);
 			return 0;
 		}
 		st->revoke_seen = 0;
-		if (enter(c, st, RS_REVOKED) < 0)
+		if (rot_enter(c, st, RS_REVOKED) < 0)
 			return 0;
 		rot_say(c, st->domain, "revoked %s (empty p=)", st->old.sel);
 		if (fresh_add(c, e) < 0)
@@ -387,14 +374,14 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 				return 0;
 			if (!everywhere(c, st->domain, st->old.sel, rec, why, sizeof(why))) {
 				set_wait(st, why);
-				save(c, st);
+				rot_save(c, st);
 				if (!c->quiet)
 					rot_say(c, st->domain, "waiting: %s", st->wait);
 				return 0;
 			}
 			st->revoke_seen = c->now;
 			st->wait[0] = '\0';
-			if (save(c, st) < 0)
+			if (rot_save(c, st) < 0)
 				return 0;
 		}
 		if (c->now < st->revoke_seen + (long long)c->rc->revoke_hold)
@@ -403,7 +390,7 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 			rot_fail(c, st->domain, "removing the record of %s failed: %s", st->old.sel, why);
 			return 0;
 		}
-		if (enter(c, st, RS_DELETED) < 0)
+		if (rot_enter(c, st, RS_DELETED) < 0)
 			return 0;
 		rot_say(c, st->domain, "removed the record of %s", st->old.sel);
 		if (fresh_add(c, e) < 0)
@@ -412,7 +399,7 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 	case RS_DELETED:
 		if (!everywhere(c, st->domain, st->old.sel, NULL, why, sizeof(why))) {
 			set_wait(st, why);
-			save(c, st);
+			rot_save(c, st);
 			if (!c->quiet)
 				rot_say(c, st->domain, "waiting: %s", st->wait);
 			return 0;
@@ -428,8 +415,8 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 }
 
 /* Advance a domain until it waits. */
-static void
-advance(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
+void
+rot_advance(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 {
 	int guard;
 
@@ -469,289 +456,8 @@ run_entry(void *arg, const struct rotentry *e)
 		if (!due(c, e, &st, &k) || rot_begin(c, e, &st, NULL, 0, 0, RK_ROTATE) < 0)
 			return 0;
 	}
-	advance(c, &st, e);
+	rot_advance(c, &st, e);
 	return 0;
-}
-
-/*
- * The domains whose records this run changed (published, revoked,
- * removed): looked at again once all the run's updates went out, and
- * again for up to FRESH_WAIT_MS while a server has not caught up, so that
- * with healthy servers the run that publishes counts as one of
- * RotateVisibleChecks, and a revocation or removal is seen in its own run.
- */
-static void
-fresh_checks(struct rotctx *c)
-{
-	struct rotstate st;
-	struct rotentry e;
-	char err[512], *f[5], *p;
-	size_t i, pending, n, released;
-	unsigned waited = 0;
-	enum rot_state before;
-	long long seen;
-	int k;
-
-	for (;;) {
-		c->quiet = waited + FRESH_STEP_MS <= FRESH_WAIT_MS;
-		for (i = pending = 0; i < c->fresh.n; i++) {
-			if (c->fresh.v[i][0] == '\0')
-				continue;
-			for (p = c->fresh.v[i], k = 0; k < 5; k++) {
-				f[k] = p;
-				n = strcspn(p, "\t");
-				p += n + (p[n] != '\0');
-				if (k < 4)
-					f[k][n] = '\0';
-			}
-			e.name = f[0];
-			e.domain = f[1];
-			e.selector = f[2];
-			e.key = f[3];
-			e.alg = f[4];
-			e.line = 0;
-			if (rotstate_load(c->rc->state_dir, e.domain, &st, err, sizeof(err)) <= 0) {
-				c->fresh.v[i][0] = '\0';
-				continue;
-			}
-			before = st.state;
-			seen = st.revoke_seen;
-			released = c->release.n;
-			advance(c, &st, &e);
-			if (st.state != before || (st.state == RS_VISIBLE && st.checks > 0) ||
-			    st.revoke_seen != seen ||
-			    c->release.n != released || (st.state != RS_VISIBLE &&
-			    st.state != RS_REVOKED && st.state != RS_DELETED))
-				c->fresh.v[i][0] = '\0';
-			else {
-				/* Put the tabs back for the next round. */
-				for (k = 0; k < 4; k++)
-					f[k][strlen(f[k])] = '\t';
-				pending++;
-			}
-		}
-		if (pending == 0 || !c->quiet)
-			break;
-		nap(FRESH_STEP_MS);
-		waited += FRESH_STEP_MS;
-	}
-	c->quiet = 0;
-}
-
-/* Mark the domains of list with a sent reload (or confirm them). */
-static void
-mark(struct rotctx *c, const struct strlist *l, const char *before, int confirmed)
-{
-	struct rotstate st;
-	struct rotentry e;
-	char err[512];
-	size_t i;
-
-	memset(&e, 0, sizeof(e));
-	e.selector = e.alg = e.name = e.domain = e.key = "";
-	for (i = 0; i < l->n; i++) {
-		if (rotstate_load(c->rc->state_dir, l->v[i], &st, err, sizeof(err)) <= 0) {
-			rot_fail(c, l->v[i], "%s", err);
-			continue;
-		}
-		if (confirmed) {
-			if (st.state != RS_ACTIVE)
-				continue;
-			if (load_confirmed(c, &st) == 0)
-				advance(c, &st, &e);	/* an emergency revokes at once */
-			continue;
-		}
-		snprintf(st.loaded_before, sizeof(st.loaded_before), "%s", before);
-		st.reload_sent = c->now;
-		if (st.state != RS_ACTIVE)
-			enter(c, &st, RS_ACTIVE);
-		else
-			save(c, &st);
-	}
-}
-
-/* The new value of a switched entry. */
-static const char *
-change_of(void *arg, const char *name)
-{
-	const struct memtable *t = arg;
-	struct dataset_row r;
-	uint32_t i;
-
-	if ((i = memtable_find(t, name, strlen(name))) == MEMTABLE_NONE)
-		return NULL;
-	memtable_row(t, i, &r);
-	return r.field[0];
-}
-
-/*
- * Second signatures added or removed (file tables only, as start checked),
- * in the order that never leaves a SigningTable line naming a missing key:
- * KeyTable additions (and switches), SigningTable, then KeyTable removals.
- */
-static int
-edit_tables(struct rotctx *c)
-{
-	struct rotedit kt_add = { &c->adds, NULL, NULL }, st_ed = { NULL, &c->drops, &c->twins };
-	struct rotedit kt_drop = { NULL, &c->drops, NULL };
-	char path[4096], err[1024];
-	size_t n1, n2, n3 = 0;
-
-	if (c->rc->signtable == NULL || rottable_path(c->rc->signtable, path, sizeof(path), err,
-	    sizeof(err)) < 0) {
-		rot_fail(c, NULL, "a second signature needs a file SigningTable: %s",
-		    c->rc->signtable ? err : "none");
-		return -1;
-	}
-	if (rottable_edit(c->kt.path, 0, change_of, &c->changes, &kt_add, &n1, err,
-	    sizeof(err)) < 0 || rottable_edit(path, 1, NULL, NULL, &st_ed, &n2, err,
-	    sizeof(err)) < 0 || (c->drops.n > 0 && rottable_edit(c->kt.path, 0, NULL, NULL,
-	    &kt_drop, &n3, err, sizeof(err)) < 0)) {
-		rot_fail(c, NULL, "cannot rewrite the tables: %s", err);
-		return -1;
-	}
-	rot_say(c, NULL, "KeyTable %s: %zu entries changed; SigningTable %s: %zu lines changed",
-	    c->kt.name, n1 + n3, path, n2);
-	return 0;
-}
-
-/* Rewrite the tables once, reload once, and wait a little for the daemon to confirm. */
-static void
-switch_and_reload(struct rotctx *c)
-{
-	char err[1024], before[64];
-	size_t changed, waited;
-
-	if (c->switching.n > 0) {
-		if (memtable_index(&c->changes) < 0 || memtable_index(&c->adds) < 0 ||
-		    memtable_index(&c->twins) < 0 || memtable_index(&c->drops) < 0) {
-			rot_fail(c, NULL, "out of memory");
-			return;
-		}
-		if (c->adds.n + c->drops.n > 0) {
-			if (edit_tables(c) < 0)
-				return;
-		} else if (rotkt_rewrite(&c->kt, &c->changes, &changed, err, sizeof(err)) < 0) {
-			rot_fail(c, NULL, "cannot rewrite the KeyTable: %s", err);
-			return;
-		} else
-			rot_say(c, NULL, "KeyTable %s: %zu entries switched", c->kt.name, changed);
-	}
-	if (c->switching.n == 0 && c->resend.n == 0)
-		return;
-	rotreload_loaded(c->cfg->pidfile, before, sizeof(before));
-	mark(c, &c->switching, before, 0);
-	mark(c, &c->resend, before, 0);
-	if (rotreload_send(c->rc->reload, c->cfg->pidfile, err, sizeof(err)) < 0) {
-		rot_fail(c, NULL, "reload of postdkim failed: %s", err);
-		return;
-	}
-	rot_say(c, NULL, "reload sent to postdkim (%zu domains switching)",
-	    c->switching.n + c->resend.n);
-	for (waited = 0; waited < CONFIRM_WAIT_MS && waited < c->rc->reload_timeout * 1000;
-	    waited += 100) {
-		rotreload_loaded(c->cfg->pidfile, c->loaded, sizeof(c->loaded));
-		if (c->loaded[0] != '\0' && strcmp(c->loaded, before) != 0) {
-			mark(c, &c->switching, before, 1);
-			mark(c, &c->resend, before, 1);
-			return;
-		}
-		nap(100);
-	}
-}
-
-/* Which released keys another entry still uses. */
-struct refs {
-	struct rotctx *c;
-	unsigned char *used;
-};
-
-static int
-ref_entry(void *arg, const struct rotentry *e)
-{
-	struct refs *r = arg;
-	uint32_t i = memtable_find(&r->c->release, e->key, strlen(e->key));
-
-	if (i != MEMTABLE_NONE)
-		r->used[i] = 1;
-	return 0;
-}
-
-/* Delete (or archive) an old key file. */
-static int
-drop_key(struct rotctx *c, const char *path, char *why, size_t whysize)
-{
-	char dest[ROT_PATH_MAX + 64];
-	const char *base = strrchr(path, '/');
-
-	if (c->rc->archive_dir == NULL) {
-		if (unlink(path) != 0 && errno != ENOENT) {
-			snprintf(why, whysize, "unlink %.300s: %s", path, strerror(errno));
-			return -1;
-		}
-		rotfile_sync_dir(path);
-		return 0;
-	}
-	snprintf(dest, sizeof(dest), "%s/%s.%lld", c->rc->archive_dir, base ? base + 1 : path,
-	    c->now);
-	if (chmod(path, 0600) != 0 && errno != ENOENT) {
-		snprintf(why, whysize, "chmod %.300s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (rename(path, dest) != 0 && errno != ENOENT) {
-		snprintf(why, whysize, "moving %.200s to %.200s: %s", path, dest, strerror(errno));
-		return -1;
-	}
-	rotfile_sync_dir(dest);
-	rotfile_sync_dir(path);
-	return 0;
-}
-
-/* The old keys whose records are gone everywhere: deleted, then the rotation is done. */
-static void
-release_keys(struct rotctx *c)
-{
-	struct dataset_row row;
-	struct rotstate st;
-	struct refs r;
-	char err[512], why[512];
-	size_t i;
-
-	if (c->release.n == 0)
-		return;
-	if (memtable_index(&c->release) < 0 || (r.used = calloc(c->release.n, 1)) == NULL) {
-		rot_fail(c, NULL, "out of memory");
-		return;
-	}
-	r.c = c;
-	if (rotkt_walk(&c->kt, ref_entry, &r, err, sizeof(err)) < 0) {
-		rot_fail(c, NULL, "%s", err);
-		free(r.used);
-		return;
-	}
-	for (i = 0; i < c->release.n; i++) {
-		memtable_row(&c->release, (uint32_t)i, &row);
-		if (rotstate_load(c->rc->state_dir, row.field[0], &st, err, sizeof(err)) <= 0 ||
-		    st.state != RS_DELETED)
-			continue;
-		if (r.used[i])
-			rot_say(c, st.domain, "old key %s kept: another KeyTable entry uses it",
-			    st.old.path);
-		else if (drop_key(c, st.old.path, why, sizeof(why)) < 0) {
-			rot_fail(c, st.domain, "%s", why);
-			continue;
-		} else
-			rot_say(c, st.domain, "old key %s %s", st.old.path, c->rc->archive_dir ?
-			    "archived" : "deleted");
-		memset(&st.old, 0, sizeof(st.old));
-		st.checks = 0;
-		st.emergency = 0;
-		st.loaded_before[0] = '\0';
-		if (enter(c, &st, RS_IDLE) == 0)
-			rot_say(c, st.domain, st.kind == RK_DROP ? "Ed25519 signature removed" :
-			    "rotation to %s complete", st.new.sel);
-	}
-	free(r.used);
 }
 
 /* dkimrotate run. */
@@ -765,8 +471,8 @@ rot_run(struct rotctx *c)
 		rot_fail(c, NULL, "%s", err);
 		return 1;
 	}
-	fresh_checks(c);
-	switch_and_reload(c);
-	release_keys(c);
+	rot_fresh_checks(c);
+	rot_switch_and_reload(c);
+	rot_release_keys(c);
 	return c->failed ? 1 : 0;
 }

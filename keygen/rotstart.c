@@ -144,8 +144,12 @@ rot_begin(struct rotctx *c, const struct rotentry *e, struct rotstate *st, const
 	}
 	st->new.created = 0;
 	if (kind == RK_ADD) {
-		/* Nothing is replaced: the key signing now stays. */
+		/*
+		 * Nothing is replaced: the key signing now stays (its path only
+		 * tells whose the new key file is).
+		 */
 		memset(&st->old, 0, sizeof(st->old));
+		strcpy(st->old.path, e->key);
 	}
 	st->kind = kind;
 	st->emergency = emergency;

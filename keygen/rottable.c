@@ -142,6 +142,20 @@ rottable_walk(const char *path, rottable_fn fn, void *arg, char *err, size_t err
 	return rc;
 }
 
+/* The value of entry name in memtable arg (name -> new value), or NULL. */
+const char *
+rottable_change_in(void *arg, const char *name)
+{
+	const struct memtable *t = arg;
+	struct dataset_row r;
+	uint32_t i;
+
+	if ((i = memtable_find(t, name, strlen(name))) == MEMTABLE_NONE)
+		return NULL;
+	memtable_row(t, i, &r);
+	return r.field[0];
+}
+
 /* Nonzero when memtable t (may be NULL) holds key [k, k+n). */
 static int
 has(const struct memtable *t, const char *k, size_t n)

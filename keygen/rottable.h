@@ -34,6 +34,9 @@ int rottable_walk(const char *path, rottable_fn fn, void *arg, char *err, size_t
 /* The new value for entry name, or NULL to keep the line as it is. */
 typedef const char *(*rottable_change_fn)(void *arg, const char *name);
 
+/* A change function for an indexed memtable of entry name -> new value. */
+const char *rottable_change_in(void *arg, const char *name);
+
 /*
  * Rewrite the file with the values change() gives, atomically (mode and
  * owner kept); *changed counts the lines replaced. 0, or -1 with err, and

@@ -19,6 +19,7 @@
 
 #include "../../config/config.h"
 #include "../../keygen/keyprobe.h"
+#include "../../keygen/rotmatch.h"
 #include "../../keygen/rotsel.h"
 #include "../../keygen/rotstate.h"
 #include "../../keygen/rottable.h"
@@ -524,6 +525,28 @@ START_TEST(key_probe)
 }
 END_TEST
 
+/* The record answered carries our key: p=, k= and an h= allowing sha256. */
+START_TEST(record_match)
+{
+	static const char ours[] = "v=DKIM1; h=sha256; k=rsa; p=MIIBIjAN+/AB==";
+
+	ck_assert(rotmatch_record(ours, ours));
+	/* Typed by hand: no h=, other order, spaces, k= left to its default. */
+	ck_assert(rotmatch_record("p = MIIBIj AN+/AB== ;v=DKIM1", ours));
+	ck_assert(rotmatch_record("v=DKIM1; h=sha1:sha256; p=MIIBIjAN+/AB==", ours));
+	ck_assert(!rotmatch_record("v=DKIM1; h=sha1; p=MIIBIjAN+/AB==", ours));
+	ck_assert(!rotmatch_record("v=DKIM1; k=ed25519; p=MIIBIjAN+/AB==", ours));
+	ck_assert(!rotmatch_record("v=DKIM1; k=rsa; p=MIIBIjAN+/AC==", ours));
+	ck_assert(!rotmatch_record("v=DKIM1; k=rsa; p=", ours));
+	ck_assert(!rotmatch_record("v=DKIM1; k=rsa; q=p=MIIBIjAN+/AB==", ours));
+	/* A revocation is matched by a revocation only. */
+	ck_assert(rotmatch_record("v=DKIM1; k=rsa; p=", "v=DKIM1; h=sha256; k=rsa; p="));
+	/* No p= at all gives verifiers no key either. */
+	ck_assert(rotmatch_record("v=DKIM1; k=rsa", "v=DKIM1; h=sha256; k=rsa; p="));
+	ck_assert(!rotmatch_record(ours, "v=DKIM1; h=sha256; k=rsa; p="));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -533,6 +556,6 @@ main(void)
 	tcase_add_checked_fixture(tc, mkdir_fixture, rmdir_fixture);
 	tm_add(tc, state_round_trip, state_strict, state_atomic_under_kill,
 	    table_rewrite_keeps_the_rest, table_errors, table_add_and_drop, selector_names, tsig_key_files,
-	    tsig_key_file_safety, durations, key_probe, NULL);
+	    tsig_key_file_safety, durations, key_probe, record_match, NULL);
 	return tm_run(s, CK_FORK_GETENV);
 }

@@ -1,0 +1,310 @@
+/*
+ * rotbatch.c - what a run does once it has walked every domain: a second
+ * look at the records it changed (servers had time to catch up), the
+ * tables rewritten once for every domain that switches, one reload of
+ * postdkim and the wait for its load record, and the old keys whose
+ * records are gone everywhere deleted or archived.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rotctx.h"
+#include "rotfile.h"
+#include "rotreload.h"
+
+#define CONFIRM_WAIT_MS 10000	/* how long a run waits for the daemon's load record */
+#define FRESH_WAIT_MS 10000	/* ... and for servers to answer what it published */
+#define FRESH_STEP_MS 500
+
+/* Sleep for ms milliseconds. */
+static void
+nap(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* Milliseconds on the monotonic clock. */
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The domains whose records this run changed (published, revoked,
+ * removed): looked at again once all the run's updates went out, and
+ * again for up to FRESH_WAIT_MS while a server has not caught up, so that
+ * with healthy servers the run that publishes counts as one of
+ * RotateVisibleChecks, and a revocation or removal is seen in its own run.
+ */
+void
+rot_fresh_checks(struct rotctx *c)
+{
+	struct rotstate st;
+	struct rotentry e;
+	char err[512], *f[5], *p;
+	size_t i, pending, n, released;
+	long long deadline = mono_ms() + FRESH_WAIT_MS;
+	enum rot_state before;
+	long long seen;
+	int k;
+
+	for (;;) {
+		/* The last round (whatever the number of domains) says what they wait for. */
+		c->quiet = mono_ms() + FRESH_STEP_MS < deadline;
+		for (i = pending = 0; i < c->fresh.n; i++) {
+			if (c->fresh.v[i][0] == '\0')
+				continue;
+			for (p = c->fresh.v[i], k = 0; k < 5; k++) {
+				f[k] = p;
+				n = strcspn(p, "\t");
+				p += n + (p[n] != '\0');
+				if (k < 4)
+					f[k][n] = '\0';
+			}
+			e.name = f[0];
+			e.domain = f[1];
+			e.selector = f[2];
+			e.key = f[3];
+			e.alg = f[4];
+			e.line = 0;
+			if (rotstate_load(c->rc->state_dir, e.domain, &st, err, sizeof(err)) <= 0) {
+				c->fresh.v[i][0] = '\0';
+				continue;
+			}
+			before = st.state;
+			seen = st.revoke_seen;
+			released = c->release.n;
+			rot_advance(c, &st, &e);
+			if (st.state != before || (st.state == RS_VISIBLE && st.checks > 0) ||
+			    st.revoke_seen != seen ||
+			    c->release.n != released || (st.state != RS_VISIBLE &&
+			    st.state != RS_REVOKED && st.state != RS_DELETED))
+				c->fresh.v[i][0] = '\0';
+			else {
+				/* Put the tabs back for the next round. */
+				for (k = 0; k < 4; k++)
+					f[k][strlen(f[k])] = '\t';
+				pending++;
+			}
+		}
+		if (pending == 0 || !c->quiet)
+			break;
+		nap(FRESH_STEP_MS);
+	}
+	c->quiet = 0;
+}
+
+/* Mark the domains of list with a sent reload (or confirm them). */
+static void
+mark(struct rotctx *c, const struct strlist *l, const char *before, int confirmed)
+{
+	struct rotstate st;
+	struct rotentry e;
+	char err[512];
+	size_t i;
+
+	memset(&e, 0, sizeof(e));
+	e.selector = e.alg = e.name = e.domain = e.key = "";
+	for (i = 0; i < l->n; i++) {
+		if (rotstate_load(c->rc->state_dir, l->v[i], &st, err, sizeof(err)) <= 0) {
+			rot_fail(c, l->v[i], "%s", err);
+			continue;
+		}
+		if (confirmed) {
+			if (st.state != RS_ACTIVE)
+				continue;
+			if (rot_load_confirmed(c, &st) == 0)
+				rot_advance(c, &st, &e);	/* an emergency revokes at once */
+			continue;
+		}
+		snprintf(st.loaded_before, sizeof(st.loaded_before), "%s", before);
+		st.reload_sent = c->now;
+		if (st.state != RS_ACTIVE)
+			rot_enter(c, &st, RS_ACTIVE);
+		else
+			rot_save(c, &st);
+	}
+}
+
+/*
+ * Second signatures added or removed (file tables only, as start checked),
+ * in the order that never leaves a SigningTable line naming a missing key:
+ * KeyTable additions (and switches), SigningTable, then KeyTable removals.
+ */
+static int
+edit_tables(struct rotctx *c)
+{
+	struct rotedit kt_add = { &c->adds, NULL, NULL }, st_ed = { NULL, &c->drops, &c->twins };
+	struct rotedit kt_drop = { NULL, &c->drops, NULL };
+	char path[4096], err[1024];
+	size_t n1, n2, n3 = 0;
+
+	if (c->rc->signtable == NULL || rottable_path(c->rc->signtable, path, sizeof(path), err,
+	    sizeof(err)) < 0) {
+		rot_fail(c, NULL, "a second signature needs a file SigningTable: %s",
+		    c->rc->signtable ? err : "none");
+		return -1;
+	}
+	if (rottable_edit(c->kt.path, 0, rottable_change_in, &c->changes, &kt_add, &n1, err,
+	    sizeof(err)) < 0 || rottable_edit(path, 1, NULL, NULL, &st_ed, &n2, err,
+	    sizeof(err)) < 0 || (c->drops.n > 0 && rottable_edit(c->kt.path, 0, NULL, NULL,
+	    &kt_drop, &n3, err, sizeof(err)) < 0)) {
+		rot_fail(c, NULL, "cannot rewrite the tables: %s", err);
+		return -1;
+	}
+	rot_say(c, NULL, "KeyTable %s: %zu entries changed; SigningTable %s: %zu lines changed",
+	    c->kt.name, n1 + n3, path, n2);
+	return 0;
+}
+
+/* Rewrite the tables once, reload once, and wait a little for the daemon to confirm. */
+void
+rot_switch_and_reload(struct rotctx *c)
+{
+	char err[1024], before[64];
+	size_t changed, waited;
+
+	if (c->switching.n > 0) {
+		if (memtable_index(&c->changes) < 0 || memtable_index(&c->adds) < 0 ||
+		    memtable_index(&c->twins) < 0 || memtable_index(&c->drops) < 0) {
+			rot_fail(c, NULL, "out of memory");
+			return;
+		}
+		if (c->adds.n + c->drops.n > 0) {
+			if (edit_tables(c) < 0)
+				return;
+		} else if (rotkt_rewrite(&c->kt, &c->changes, &changed, err, sizeof(err)) < 0) {
+			rot_fail(c, NULL, "cannot rewrite the KeyTable: %s", err);
+			return;
+		} else
+			rot_say(c, NULL, "KeyTable %s: %zu entries switched", c->kt.name, changed);
+	}
+	if (c->switching.n == 0 && c->resend.n == 0)
+		return;
+	rotreload_loaded(c->cfg->pidfile, before, sizeof(before));
+	mark(c, &c->switching, before, 0);
+	mark(c, &c->resend, before, 0);
+	if (rotreload_send(c->rc->reload, c->cfg->pidfile, err, sizeof(err)) < 0) {
+		rot_fail(c, NULL, "reload of postdkim failed: %s", err);
+		return;
+	}
+	rot_say(c, NULL, "reload sent to postdkim (%zu domains switching)",
+	    c->switching.n + c->resend.n);
+	for (waited = 0; waited < CONFIRM_WAIT_MS && waited < c->rc->reload_timeout * 1000;
+	    waited += 100) {
+		rotreload_loaded(c->cfg->pidfile, c->loaded, sizeof(c->loaded));
+		if (c->loaded[0] != '\0' && strcmp(c->loaded, before) != 0) {
+			mark(c, &c->switching, before, 1);
+			mark(c, &c->resend, before, 1);
+			return;
+		}
+		nap(100);
+	}
+}
+
+/* Which released keys another entry still uses. */
+struct refs {
+	struct rotctx *c;
+	unsigned char *used;
+};
+
+/* Mark a released key that this entry still names. */
+static int
+ref_entry(void *arg, const struct rotentry *e)
+{
+	struct refs *r = arg;
+	uint32_t i = memtable_find(&r->c->release, e->key, strlen(e->key));
+
+	if (i != MEMTABLE_NONE)
+		r->used[i] = 1;
+	return 0;
+}
+
+/* Delete (or archive) an old key file. */
+static int
+drop_key(struct rotctx *c, const char *path, char *why, size_t whysize)
+{
+	char dest[ROT_PATH_MAX + 64];
+	const char *base = strrchr(path, '/');
+
+	if (c->rc->archive_dir == NULL) {
+		if (unlink(path) != 0 && errno != ENOENT) {
+			snprintf(why, whysize, "unlink %.300s: %s", path, strerror(errno));
+			return -1;
+		}
+		rotfile_sync_dir(path);
+		return 0;
+	}
+	snprintf(dest, sizeof(dest), "%s/%s.%lld", c->rc->archive_dir, base ? base + 1 : path,
+	    c->now);
+	if (chmod(path, 0600) != 0 && errno != ENOENT) {
+		snprintf(why, whysize, "chmod %.300s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (rename(path, dest) != 0 && errno != ENOENT) {
+		snprintf(why, whysize, "moving %.200s to %.200s: %s", path, dest, strerror(errno));
+		return -1;
+	}
+	rotfile_sync_dir(dest);
+	rotfile_sync_dir(path);
+	return 0;
+}
+
+/* The old keys whose records are gone everywhere: deleted, then the rotation is done. */
+void
+rot_release_keys(struct rotctx *c)
+{
+	struct dataset_row row;
+	struct rotstate st;
+	struct refs r;
+	char err[512], why[512];
+	size_t i;
+
+	if (c->release.n == 0)
+		return;
+	if (memtable_index(&c->release) < 0 || (r.used = calloc(c->release.n, 1)) == NULL) {
+		rot_fail(c, NULL, "out of memory");
+		return;
+	}
+	r.c = c;
+	if (rotkt_walk(&c->kt, ref_entry, &r, err, sizeof(err)) < 0) {
+		rot_fail(c, NULL, "%s", err);
+		free(r.used);
+		return;
+	}
+	for (i = 0; i < c->release.n; i++) {
+		memtable_row(&c->release, (uint32_t)i, &row);
+		if (rotstate_load(c->rc->state_dir, row.field[0], &st, err, sizeof(err)) <= 0 ||
+		    st.state != RS_DELETED)
+			continue;
+		if (r.used[i])
+			rot_say(c, st.domain, "old key %s kept: another KeyTable entry uses it",
+			    st.old.path);
+		else if (drop_key(c, st.old.path, why, sizeof(why)) < 0) {
+			rot_fail(c, st.domain, "%s", why);
+			continue;
+		} else
+			rot_say(c, st.domain, "old key %s %s", st.old.path, c->rc->archive_dir ?
+			    "archived" : "deleted");
+		memset(&st.old, 0, sizeof(st.old));
+		st.checks = 0;
+		st.emergency = 0;
+		st.loaded_before[0] = '\0';
+		if (rot_enter(c, &st, RS_IDLE) == 0)
+			rot_say(c, st.domain, st.kind == RK_DROP ? "Ed25519 signature removed" :
+			    "rotation to %s complete", st.new.sel);
+	}
+	free(r.used);
+}
