@@ -5,6 +5,7 @@
 # rot_invariants; the same done the wrong way (switching while the
 # secondary lags) is caught by both.
 set -eu
+# shellcheck disable=SC2034 # rotlib.sh reads it
 ROT_NO_TOOL=1
 . "${TESTS_SRCDIR:-$(dirname "$0")}/rotlib.sh"
 

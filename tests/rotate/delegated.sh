@@ -8,6 +8,7 @@
 set -eu
 . "${TESTS_SRCDIR:-$(dirname "$0")}/rotlib.sh"
 
+# shellcheck disable=SC2034 # rotlib.sh reads it
 ROT_DELEGATE=provider.net
 for s in selector1 selector2; do
 	"$H" cname "$T/dns" $s._domainkey.customer.org $s.customer.org.provider.net. || rot_fail "CNAME"

@@ -74,6 +74,7 @@ kc() {
 # The serial S's server serves for ZONE, or nothing.
 serial() {
 	. "$dir/env"
+	_p=
 	eval "_p=\$DNS_$(echo "$1" | tr a-z A-Z)_PORT"
 	kdig +short +time=1 +retry=0 @127.0.0.1 -p "$_p" SOA "$2" 2>/dev/null | awk '{print $3}'
 }
@@ -342,6 +343,7 @@ txt | cname)
 	;;
 get)
 	. "$dir/env"
+	port=
 	eval "port=\$DNS_$(echo "${3:?primary|secondary}" | tr a-z A-Z)_PORT"
 	# kdig +short prints each TXT record as "str1" "str2": joined here.
 	kdig +short +time=2 +retry=0 +bufsize=4096 ${DNS_TCP:+ +tcp} @127.0.0.1 -p "$port" \

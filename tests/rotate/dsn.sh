@@ -28,6 +28,7 @@ pg "INSERT INTO admin_domain (name, enable_dkim, dkim_key_selector, dkim_private
 pg "GRANT UPDATE ON dkim, admin_domain TO $DB_USER"
 pg "SELECT id, name, dkim_key_selector, dkim_private_key_path FROM admin_domain ORDER BY id" > "$T/rows.before"
 auth="$DB_USER:$DB_PASSWORD"
+# shellcheck disable=SC2034 # rotlib.sh reads both
 ROT_SIGNINGTABLE="dsn:pgsql://$auth@$PG_PORT+127.0.0.1/modoboa/table=dkim?keycol=domain_name?datacol=id"
 ROT_KEYTABLE="dsn:pgsql://$auth@$PG_PORT+127.0.0.1/modoboa/table=dkim?keycol=id?datacol=domain_name,selector,private_key_path"
 rot_conf "DatabaseCacheTTL	1"
@@ -39,7 +40,7 @@ new=$(rot_new_selector example.com old)
 [ -n "$new" ] || rot_fail "nothing published"
 [ "$(pg "SELECT dkim_key_selector FROM admin_domain WHERE name = 'example.com'")" = old ] ||
     rot_fail "the row switched after one check"
-for i in 1 2 3; do
+for _ in 1 2 3; do
 	rot_adv 1h
 	rot_ok run
 	[ "$(pg "SELECT dkim_key_selector FROM admin_domain WHERE name = 'example.com'")" != "$new" ] || break

@@ -21,6 +21,7 @@ if ! command -v knotd >/dev/null 2>&1 && ! [ -x /usr/sbin/knotd ]; then
 	exit 77
 fi
 
+# shellcheck disable=SC2034 # lib_cleanup reads it by name
 PIDS=
 lib_tmpdir dnsharness PIDS TERM
 trap '"$H" stop "$T/dns" >/dev/null 2>&1 || :; lib_cleanup' EXIT
