@@ -46,6 +46,9 @@ die() { echo "$me: $*" >&2; exit 1; }
 say() { echo "$me: $*" >&2; }
 [ -n "$build" ] || die "-b BUILDDIR is needed"
 POSTDKIM=$build/daemon/postdkim
+# The PostgreSQL back end of dsn: tables: the build's module.
+POSTDKIM_MODULE_DIR=$build/tables
+export POSTDKIM_MODULE_DIR
 DKIMROTATE=$build/keygen/dkimrotate
 BENCHDRV=$build/bench/benchdrv
 [ -x "$BENCHDRV" ] || make -C "$build/bench" benchdrv >/dev/null || die "cannot build benchdrv"
