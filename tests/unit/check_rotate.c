@@ -20,6 +20,7 @@
 #include "../../config/config.h"
 #include "../../keygen/keyprobe.h"
 #include "../../keygen/rotmatch.h"
+#include "../../keygen/rotqueue.h"
 #include "../../keygen/rotsel.h"
 #include "../../keygen/rotstate.h"
 #include "../../keygen/rottable.h"
@@ -547,6 +548,82 @@ START_TEST(record_match)
 }
 END_TEST
 
+/*
+ * A run's changes grouped by zone: one batch per zone, in the order
+ * queued, bounded in records and bytes; the other zones' changes wait in
+ * their order.
+ */
+START_TEST(queue_batches_by_zone)
+{
+	struct rotqueue q;
+	struct rotq_item out[4];
+	char name[64], big[3000];
+	size_t n, i;
+
+	rotqueue_init(&q, 4, 0);
+	/* a.example, b.example, a.example, ... : 6 in a, 3 in b. */
+	for (i = 0; i < 9; i++) {
+		snprintf(name, sizeof(name), "s%zu._domainkey.d%zu.%s", i, i, i % 3 == 1 ?
+		    "b.example" : "a.example");
+		ck_assert_int_eq(rotqueue_add(&q, i % 3 == 1 ? "B.example" : "a.example", name,
+		    i % 2 ? NULL : "v=DKIM1; p=", name, "s", 3, "fresh"), (i >= 5 && i % 3 != 1));
+	}
+	ck_assert(!rotqueue_long(&q));
+	/* a filled a batch at its fourth change. The full zone, its first four changes. */
+	n = rotqueue_take(&q, "a.example", out);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(out[0].name, "s0._domainkey.d0.a.example");
+	ck_assert_str_eq(out[1].name, "s2._domainkey.d2.a.example");
+	ck_assert_str_eq(out[3].name, "s5._domainkey.d5.a.example");
+	ck_assert_ptr_null(out[3].record);
+	ck_assert_str_eq(out[1].record, "v=DKIM1; p=");
+	ck_assert_ptr_null(out[2].record);
+	ck_assert_int_eq(out[0].state, 3);
+	rotqueue_items_free(out, n);
+	/* Then the oldest change's zone (b, case ignored), then the rest of a. */
+	n = rotqueue_take(&q, NULL, out);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(out[0].zone, "B.example");
+	ck_assert_str_eq(out[2].name, "s7._domainkey.d7.b.example");
+	rotqueue_items_free(out, n);
+	n = rotqueue_take(&q, "A.EXAMPLE", out);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(out[0].name, "s6._domainkey.d6.a.example");
+	rotqueue_items_free(out, n);
+	ck_assert_uint_eq(rotqueue_take(&q, NULL, out), 0);
+	rotqueue_free(&q);
+
+	/* Bytes bound a batch too, but a change larger than the bound still goes alone. */
+	memset(big, 'A', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	rotqueue_init(&q, 4, 5000);
+	ck_assert_int_eq(rotqueue_add(&q, "z", "n1.z", big, "d1", "s", 3, NULL), 0);
+	ck_assert_int_eq(rotqueue_add(&q, "z", "n2.z", big, "d2", "s", 3, NULL), 1);
+	ck_assert_int_eq(rotqueue_add(&q, "z", "n3.z", NULL, "d3", "s", 3, NULL), 1);
+	ck_assert_uint_eq(rotqueue_take(&q, "z", out), 1);
+	ck_assert_ptr_null(out[0].fresh);
+	rotqueue_items_free(out, 1);
+	ck_assert_uint_eq(rotqueue_take(&q, "z", out), 2);
+	ck_assert_str_eq(out[1].name, "n3.z");
+	rotqueue_items_free(out, 2);
+	rotqueue_free(&q);
+
+	/* Many zones with a change or two each: the queue says when to send the oldest. */
+	rotqueue_init(&q, 2, 0);
+	for (i = 0; i < 2 * ROTQUEUE_WAITING; i++) {
+		snprintf(name, sizeof(name), "z%zu", i);
+		rotqueue_add(&q, name, name, NULL, name, "s", 3, NULL);
+	}
+	ck_assert(!rotqueue_long(&q));
+	rotqueue_add(&q, "last", "last", NULL, "last", "s", 3, NULL);
+	ck_assert(rotqueue_long(&q));
+	ck_assert_uint_eq(rotqueue_take(&q, NULL, out), 1);
+	ck_assert_str_eq(out[0].zone, "z0");
+	rotqueue_items_free(out, 1);
+	rotqueue_free(&q);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -556,6 +633,7 @@ main(void)
 	tcase_add_checked_fixture(tc, mkdir_fixture, rmdir_fixture);
 	tm_add(tc, state_round_trip, state_strict, state_atomic_under_kill,
 	    table_rewrite_keeps_the_rest, table_errors, table_add_and_drop, selector_names, tsig_key_files,
-	    tsig_key_file_safety, durations, key_probe, record_match, NULL);
+	    tsig_key_file_safety, durations, key_probe, record_match,
+	    queue_batches_by_zone, NULL);
 	return tm_run(s, CK_FORK_GETENV);
 }
