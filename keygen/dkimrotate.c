@@ -547,6 +547,7 @@ out:
 	strlist_free(&c.switching);
 	strlist_free(&c.resend);
 	strlist_free(&c.fresh);
+	rotqueue_free(&c.queue);
 	rotdns_free(c.dns);
 	if (c.res != NULL)
 		resolver_free(c.res);

@@ -99,6 +99,10 @@ rot_fresh_checks(struct rotctx *c)
 				pending++;
 			}
 		}
+		/* A removal this round queued goes out, and is looked at next round. */
+		n = c->fresh.n;
+		rot_send_all(c);
+		pending += c->fresh.n - n;
 		if (pending == 0 || !c->quiet)
 			break;
 		nap(FRESH_STEP_MS);

@@ -14,6 +14,7 @@
 #include "../tables/memtable.h"
 #include "rotdns.h"
 #include "rotpub.h"
+#include "rotqueue.h"
 #include "rotstate.h"
 #include "rotkt.h"
 
@@ -39,6 +40,7 @@ struct rotctx {
 	struct resolver *res;	/* postdkim's resolver, NULL until needed */
 	struct rotpub pub;
 	int pub_ready;
+	struct rotqueue queue;		/* changes waiting to go out with others of their zone */
 
 	/* A run's batches. */
 	struct memtable changes;	/* KeyTable entry name -> new value */
@@ -111,6 +113,13 @@ int rot_enter(struct rotctx *c, struct rotstate *st, enum rot_state s);
 void rot_advance(struct rotctx *c, struct rotstate *st, const struct rotentry *e);
 /* The daemon loaded the tables: retire (or, an added key, done). 0, or -1. */
 int rot_load_confirmed(struct rotctx *c, struct rotstate *st);
+/* The change st's state asked for (publish, revoke, remove) was accepted: the next state. */
+void rot_put_done(struct rotctx *c, struct rotstate *st, const char *fresh);
+/* ... or failed: the domain keeps its state, with why. */
+void rot_put_failed(struct rotctx *c, struct rotstate *st, const char *why);
+/* rotsend.c: one batch of the queued changes of zone (NULL: the oldest's zone), or all. */
+void rot_send(struct rotctx *c, const char *zone);
+void rot_send_all(struct rotctx *c);
 /* rotbatch.c: after the walk. */
 void rot_fresh_checks(struct rotctx *c);
 void rot_switch_and_reload(struct rotctx *c);

@@ -438,42 +438,72 @@ txt_rr(const char *name, const char *record, unsigned ttl)
 	return rr;
 }
 
-/* Delete the TXT RRset at name, then add record: one signed UPDATE. */
+/* The deletion of the TXT RRset at name (class ANY). */
+static ldns_rr *
+txt_del(const char *name)
+{
+	ldns_rr *rr;
+
+	if ((rr = ldns_rr_new()) == NULL)
+		return NULL;
+	ldns_rr_set_owner(rr, ldns_dname_new_frm_str(name));
+	ldns_rr_set_type(rr, LDNS_RR_TYPE_TXT);
+	ldns_rr_set_class(rr, LDNS_RR_CLASS_ANY);
+	ldns_rr_set_ttl(rr, 0);
+	if (ldns_rr_owner(rr) == NULL) {
+		ldns_rr_free(rr);
+		return NULL;
+	}
+	return rr;
+}
+
+/* What a batch's message names: its one name, or how many. */
+static void
+what(const struct rotdns_op *ops, size_t n, char *out, size_t size)
+{
+	if (n == 1)
+		snprintf(out, size, "%.300s", ops[0].name);
+	else
+		snprintf(out, size, "%zu records", n);
+}
+
+/* For each change, delete the TXT RRset at its name, then add its record: one signed UPDATE. */
 int
 rotdns_update(struct rotdns *d, const struct rotserver *server, const struct tsigkey *key,
-    const char *zone, const char *name, const char *record, unsigned ttl, char *why,
-    size_t whysize)
+    const char *zone, const struct rotdns_op *ops, size_t n, unsigned ttl, int *rcode,
+    char *why, size_t whysize)
 {
 	ldns_resolver *r = NULL;
 	ldns_rr_list *up = NULL;
 	ldns_pkt *q = NULL, *a = NULL;
-	ldns_rr *del = NULL, *add = NULL;
-	ldns_rdf *zr;
+	ldns_rr *rr;
+	ldns_rdf *zr = NULL;
 	ldns_status st;
+	char names[320];
+	size_t i;
 	int rc = -1;
 
+	*rcode = -1;
+	what(ops, n, names, sizeof(names));
 	if ((r = server_res(server, 1, 0, d->timeout_ms)) == NULL ||
-	    (up = ldns_rr_list_new()) == NULL || (del = ldns_rr_new()) == NULL ||
-	    (zr = ldns_dname_new_frm_str(zone)) == NULL) {
-		snprintf(why, whysize, "cannot build the update for %s", name);
+	    (up = ldns_rr_list_new()) == NULL || (zr = ldns_dname_new_frm_str(zone)) == NULL) {
+		snprintf(why, whysize, "cannot build the update of %s", names);
 		goto out;
 	}
-	ldns_rr_set_owner(del, ldns_dname_new_frm_str(name));
-	ldns_rr_set_type(del, LDNS_RR_TYPE_TXT);
-	ldns_rr_set_class(del, LDNS_RR_CLASS_ANY);
-	ldns_rr_set_ttl(del, 0);
-	ldns_rr_list_push_rr(up, del);
-	del = NULL;
-	if (record != NULL) {
-		if ((add = txt_rr(name, record, ttl)) == NULL) {
-			ldns_rdf_deep_free(zr);
-			snprintf(why, whysize, "cannot build the record for %s", name);
+	for (i = 0; i < n; i++) {
+		if ((rr = txt_del(ops[i].name)) == NULL || !ldns_rr_list_push_rr(up, rr) ||
+		    (ops[i].record != NULL && ((rr = txt_rr(ops[i].name, ops[i].record, ttl)) ==
+		    NULL || !ldns_rr_list_push_rr(up, rr)))) {
+			ldns_rr_free(rr);
+			snprintf(why, whysize, "cannot build the record for %.300s", ops[i].name);
 			goto out;
 		}
-		ldns_rr_list_push_rr(up, add);
 	}
-	if ((q = ldns_update_pkt_new(zr, LDNS_RR_CLASS_IN, NULL, up, NULL)) == NULL) {
-		snprintf(why, whysize, "cannot build the update for %s", name);
+	/* The packet owns zr from here. */
+	q = ldns_update_pkt_new(zr, LDNS_RR_CLASS_IN, NULL, up, NULL);
+	zr = NULL;
+	if (q == NULL) {
+		snprintf(why, whysize, "cannot build the update of %s", names);
 		goto out;
 	}
 	ldns_pkt_set_random_id(q);
@@ -486,21 +516,22 @@ rotdns_update(struct rotdns *d, const struct rotserver *server, const struct tsi
 	}
 	st = ldns_resolver_send_pkt(&a, r, q);
 	if (st != LDNS_STATUS_OK || a == NULL)
-		snprintf(why, whysize, "update of %s sent to %s@%u failed: %s", name, server->addr,
+		snprintf(why, whysize, "update of %s sent to %s@%u failed: %s", names, server->addr,
 		    server->port, ldns_get_errorstr_by_id(st));
 	else if (ldns_pkt_get_rcode(a) != LDNS_RCODE_NOERROR) {
 		char *rs = ldns_pkt_rcode2str(ldns_pkt_get_rcode(a));
 
-		snprintf(why, whysize, "update of %s refused by %s@%u: %s", name, server->addr,
+		*rcode = (int)ldns_pkt_get_rcode(a);
+		snprintf(why, whysize, "update of %s refused by %s@%u: %s", names, server->addr,
 		    server->port, rs ? rs : "error");
 		free(rs);
 	} else
 		rc = 0;
 out:
+	ldns_rdf_deep_free(zr);
 	ldns_pkt_free(a);
 	ldns_pkt_free(q);
 	ldns_rr_list_deep_free(up);
-	ldns_rr_free(del);
 	if (r != NULL)
 		ldns_resolver_deep_free(r);
 	return rc;

@@ -65,16 +65,22 @@ enum rotdns_txt_status rotdns_txt(struct rotdns *d, const struct rotserver *s, i
     const char *name, struct rotdns_txt *out, char *why, size_t whysize);
 void rotdns_txt_free(struct rotdns_txt *t);
 
+/* One change of an UPDATE: record replaces the TXT records at name (NULL: removes them). */
+struct rotdns_op {
+	const char *name;
+	const char *record;
+};
+
 /*
- * Replace the TXT records at name in zone with record (split in 255-byte
- * strings; NULL: delete them) by an UPDATE to server, signed with key.
- * 0, or -1 with why (refused, TSIG rejected, no answer).
+ * The n changes of ops, all in zone, by one UPDATE to server (over TCP),
+ * signed with key; records split in 255-byte strings. The server applies
+ * all of them or none. 0, or -1 with why and, in *rcode, the server's
+ * refusal (REFUSED, NOTAUTH for a TSIG error...) or -1 when it did not
+ * answer.
  */
 int rotdns_update(struct rotdns *d, const struct rotserver *server, const struct tsigkey *key,
-    const char *zone, const char *name, const char *record, unsigned ttl, char *why,
-    size_t whysize);
-
-
+    const char *zone, const struct rotdns_op *ops, size_t n, unsigned ttl, int *rcode,
+    char *why, size_t whysize);
 
 /* The target of the CNAME at name, through the stub resolver; 0, or -1 with why. */
 int rotdns_cname(struct rotdns *d, const char *name, char *out, size_t size, char *why,

@@ -68,9 +68,9 @@ mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Wait for the next update slot: 1/rate apart on average, +-50% jitter. */
+/* Wait for the next slot for n records: n/rate apart on average, +-50% jitter. */
 static void
-pace(struct rotpub *p)
+pace(struct rotpub *p, size_t n)
 {
 	double now = mono(), gap;
 	struct timespec ts;
@@ -83,7 +83,7 @@ pace(struct rotpub *p)
 			;
 		now = p->next;
 	}
-	p->next = now + (0.5 + (double)random() / RAND_MAX) / p->rate;
+	p->next = now + (0.5 + (double)random() / RAND_MAX) * (double)n / p->rate;
 }
 
 /* Run PROGRAM ACTION ZONE NAME RECORD. */
@@ -131,13 +131,34 @@ rotpub_put(struct rotpub *p, struct rotdns *dns, const char *zone, const char *n
 			fprintf(p->out, "remove from DNS: the TXT record at %s.\n", name);
 		return 0;
 	case PUB_EXEC:
-		pace(p);
+		pace(p, 1);
 		return run_program(p->program, record ? "add" : "delete", zone, name,
 		    record ? record : "", why, whysize);
 	case PUB_NSUPDATE:
-	default:
-		pace(p);
-		return rotdns_update(dns, &p->server, &p->key, zone, name, record, ROTPUB_TTL, why,
-		    whysize);
+	default: {
+		struct rotdns_op op = { name, record };
+		int rcode;
+
+		return rotpub_update(p, dns, zone, &op, 1, &rcode, why, whysize);
 	}
+	}
+}
+
+/* Nonzero when changes can go out many in one message (nsupdate). */
+int
+rotpub_batches(const struct rotpub *p)
+{
+	return p->mode == PUB_NSUPDATE;
+}
+
+/* Send n changes of one zone in one UPDATE, paced as n records. */
+int
+rotpub_update(struct rotpub *p, struct rotdns *dns, const char *zone,
+    const struct rotdns_op *ops, size_t n, int *rcode, char *why, size_t whysize)
+{
+	pace(p, n);
+	p->updates++;
+	p->records += n;
+	return rotdns_update(dns, &p->server, &p->key, zone, ops, n, ROTPUB_TTL, rcode, why,
+	    whysize);
 }

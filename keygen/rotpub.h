@@ -4,7 +4,9 @@
  *   nsupdate:SERVER[@PORT]  RFC 2136 UPDATE signed with RotateTSIGKey;
  *   exec:PROGRAM            PROGRAM add|delete ZONE NAME RECORD, exit 0 on success;
  *   manual                  the record (or what to remove) printed for a person.
- * Updates are paced at RotateRate per second, with jitter.
+ * Records are paced at RotateRate per second, with jitter; with nsupdate,
+ * many records of one zone go in one UPDATE (rotqueue.h), paced as that
+ * many records.
  */
 #ifndef DKIMROTATE_ROTPUB_H
 #define DKIMROTATE_ROTPUB_H
@@ -22,9 +24,10 @@ struct rotpub {
 	const char *program;		/* exec: */
 	struct rotserver server;	/* nsupdate: */
 	struct tsigkey key;		/* nsupdate: */
-	unsigned rate;			/* updates per second */
+	unsigned rate;			/* records per second */
 	double next;			/* monotonic time of the next allowed update */
 	FILE *out;			/* where manual instructions go */
+	size_t updates, records;	/* UPDATE messages sent, and the records in them */
 };
 
 /* Set up from RotatePublish (and read the TSIG key); 0, or -1 with err. */
@@ -42,5 +45,15 @@ int rotpub_needs_zone(const struct rotpub *p);
  */
 int rotpub_put(struct rotpub *p, struct rotdns *dns, const char *zone, const char *name,
     const char *record, const char *zone_form, char *why, size_t whysize);
+
+/* Nonzero when changes can go out many in one message (nsupdate). */
+int rotpub_batches(const struct rotpub *p);
+
+/*
+ * nsupdate: the n changes of ops, all in zone, in one UPDATE (rotdns_update:
+ * rcode says what the server refused), once the pace allows n records.
+ */
+int rotpub_update(struct rotpub *p, struct rotdns *dns, const char *zone,
+    const struct rotdns_op *ops, size_t n, int *rcode, char *why, size_t whysize);
 
 #endif

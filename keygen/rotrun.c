@@ -160,18 +160,39 @@ make_key(struct rotctx *c, struct rotstate *st, char *why, size_t whysize)
 	return 0;
 }
 
-/* Publish (or, record NULL, remove) at domain's selector sel. */
-static int
-put(struct rotctx *c, const char *domain, const char *sel, const char *record,
-    const char *zone_form, char *why, size_t whysize)
-{
-	char name[600], zone[512] = "";
+static void fresh_line(const struct rotentry *e, char *out, size_t size);
 
-	rot_record_name(c, domain, sel, name, sizeof(name));
+/*
+ * Publish (or, record NULL, remove) at the selector sel of st's domain: 0
+ * when done, 1 when queued to go out with other records of its zone
+ * (rot_send then moves the domain on), -1 with why.
+ */
+static int
+put(struct rotctx *c, const struct rotstate *st, const struct rotentry *e, const char *sel,
+    const char *record, const char *zone_form, char *why, size_t whysize)
+{
+	char name[600], zone[512] = "", fresh[ROT_PATH_MAX + 1024];
+	int rc;
+
+	rot_record_name(c, st->domain, sel, name, sizeof(name));
 	if (rotpub_needs_zone(&c->pub) && (rot_dns(c, why, whysize) == NULL ||
 	    rot_zone(c, name, zone, sizeof(zone), why, whysize) < 0))
 		return -1;
-	return rotpub_put(&c->pub, c->dns, zone, name, record, zone_form, why, whysize);
+	if (!rotpub_batches(&c->pub))
+		return rotpub_put(&c->pub, c->dns, zone, name, record, zone_form, why, whysize);
+	if (c->queue.max_items == 0)
+		rotqueue_init(&c->queue, ROTQUEUE_ITEMS, ROTQUEUE_BYTES);
+	fresh_line(e, fresh, sizeof(fresh));
+	if ((rc = rotqueue_add(&c->queue, zone, name, record, st->domain, sel, (int)st->state,
+	    fresh)) < 0) {
+		snprintf(why, whysize, "out of memory");
+		return -1;
+	}
+	if (rc > 0)
+		rot_send(c, zone);
+	else if (rotqueue_long(&c->queue))
+		rot_send(c, NULL);
+	return 1;
 }
 
 /* Every authoritative server answers want (NULL: nothing) at domain's selector sel. */
@@ -249,15 +270,86 @@ rot_load_confirmed(struct rotctx *c, struct rotstate *st)
 	return 0;
 }
 
-/* Remember an entry published in this run, for fresh_checks. */
-static int
-fresh_add(struct rotctx *c, const struct rotentry *e)
+/* What rot_fresh_checks needs of an entry. */
+static void
+fresh_line(const struct rotentry *e, char *out, size_t size)
 {
-	char v[ROT_PATH_MAX + 1024];
-
-	snprintf(v, sizeof(v), "%s\t%s\t%s\t%s\t%s", e->name, e->domain, e->selector, e->key,
+	snprintf(out, size, "%s\t%s\t%s\t%s\t%s", e->name, e->domain, e->selector, e->key,
 	    e->alg);
-	return strlist_add(&c->fresh, v);
+}
+
+/*
+ * The change st's state asked for was accepted: the next state, saved, and
+ * the entry (as fresh_line wrote it) kept for rot_fresh_checks.
+ */
+void
+rot_put_done(struct rotctx *c, struct rotstate *st, const char *fresh)
+{
+	switch (st->state) {
+	case RS_PUBLISH:
+		st->checks = 0;
+		st->published = c->now;
+		if (rot_enter(c, st, RS_VISIBLE) < 0)
+			return;
+		rot_say(c, st->domain, "published %s", st->new.sel);
+		break;
+	case RS_RETIRING:
+		st->revoke_seen = 0;
+		if (rot_enter(c, st, RS_REVOKED) < 0)
+			return;
+		rot_say(c, st->domain, "revoked %s (empty p=)", st->old.sel);
+		break;
+	case RS_REVOKED:
+		if (rot_enter(c, st, RS_DELETED) < 0)
+			return;
+		rot_say(c, st->domain, "removed the record of %s", st->old.sel);
+		break;
+	default:
+		return;
+	}
+	/*
+	 * Checked once the run's other updates are out, when the
+	 * secondaries had time to transfer it (rot_fresh_checks).
+	 */
+	if (strlist_add(&c->fresh, fresh) < 0)
+		rot_fail(c, st->domain, "out of memory");
+}
+
+/* The change st's state asked for failed: the domain stays where it is, and the run fails. */
+void
+rot_put_failed(struct rotctx *c, struct rotstate *st, const char *why)
+{
+	switch (st->state) {
+	case RS_PUBLISH:
+		rot_fail(c, st->domain, "publishing %s failed: %s", st->new.sel, why);
+		break;
+	case RS_RETIRING:
+		rot_fail(c, st->domain, "revoking %s failed: %s", st->old.sel, why);
+		break;
+	case RS_REVOKED:
+		rot_fail(c, st->domain, "removing the record of %s failed: %s", st->old.sel, why);
+		return;
+	default:
+		return;
+	}
+	set_wait(st, why);
+	rot_save(c, st);
+}
+
+/* Publish, revoke or remove as st's state asks: done now, queued, or failed. */
+static void
+change(struct rotctx *c, struct rotstate *st, const struct rotentry *e, const char *sel,
+    const char *record, const char *zone_form)
+{
+	char why[512] = "", fresh[ROT_PATH_MAX + 1024];
+	int rc = put(c, st, e, sel, record, zone_form, why, sizeof(why));
+
+	if (rc < 0)
+		rot_put_failed(c, st, why);
+	else if (rc == 0) {
+		fresh_line(e, fresh, sizeof(fresh));
+		rot_put_done(c, st, fresh);
+	}
 }
 
 /*
@@ -284,24 +376,10 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 		return 1;
 	case RS_PUBLISH:
 		if (rot_record_of(c, &st->new, st->domain, 0, rec, sizeof(rec), zf, sizeof(zf), why,
-		    sizeof(why)) < 0 || put(c, st->domain, st->new.sel, rec, zf, why,
-		    sizeof(why)) < 0) {
-			rot_fail(c, st->domain, "publishing %s failed: %s", st->new.sel, why);
-			set_wait(st, why);
-			rot_save(c, st);
-			return 0;
-		}
-		st->checks = 0;
-		st->published = c->now;
-		if (rot_enter(c, st, RS_VISIBLE) < 0)
-			return 0;
-		rot_say(c, st->domain, "published %s", st->new.sel);
-		/*
-		 * Checked once the run's other updates are out, when the
-		 * secondaries had time to transfer it (fresh_checks).
-		 */
-		if (fresh_add(c, e) < 0)
-			rot_fail(c, st->domain, "out of memory");
+		    sizeof(why)) < 0)
+			rot_put_failed(c, st, why);
+		else
+			change(c, st, e, st->new.sel, rec, zf);
 		return 0;
 	case RS_VISIBLE:
 		/* Nothing to see before a removal. */
@@ -353,19 +431,10 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 		if (!st->emergency && c->now < st->switched + (long long)c->rc->retire_after)
 			return 0;
 		if (rot_record_of(c, &st->old, st->domain, 1, rec, sizeof(rec), zf, sizeof(zf), why,
-		    sizeof(why)) < 0 || put(c, st->domain, st->old.sel, rec, zf, why,
-		    sizeof(why)) < 0) {
-			rot_fail(c, st->domain, "revoking %s failed: %s", st->old.sel, why);
-			set_wait(st, why);
-			rot_save(c, st);
-			return 0;
-		}
-		st->revoke_seen = 0;
-		if (rot_enter(c, st, RS_REVOKED) < 0)
-			return 0;
-		rot_say(c, st->domain, "revoked %s (empty p=)", st->old.sel);
-		if (fresh_add(c, e) < 0)
-			rot_fail(c, st->domain, "out of memory");
+		    sizeof(why)) < 0)
+			rot_put_failed(c, st, why);
+		else
+			change(c, st, e, st->old.sel, rec, zf);
 		return 0;
 	case RS_REVOKED:
 		if (st->revoke_seen == 0) {
@@ -386,15 +455,7 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 		}
 		if (c->now < st->revoke_seen + (long long)c->rc->revoke_hold)
 			return 0;
-		if (put(c, st->domain, st->old.sel, NULL, NULL, why, sizeof(why)) < 0) {
-			rot_fail(c, st->domain, "removing the record of %s failed: %s", st->old.sel, why);
-			return 0;
-		}
-		if (rot_enter(c, st, RS_DELETED) < 0)
-			return 0;
-		rot_say(c, st->domain, "removed the record of %s", st->old.sel);
-		if (fresh_add(c, e) < 0)
-			rot_fail(c, st->domain, "out of memory");
+		change(c, st, e, st->old.sel, NULL, NULL);
 		return 0;
 	case RS_DELETED:
 		if (!everywhere(c, st->domain, st->old.sel, NULL, why, sizeof(why))) {
@@ -471,8 +532,14 @@ rot_run(struct rotctx *c)
 		rot_fail(c, NULL, "%s", err);
 		return 1;
 	}
+	/* The walk's records out before they are looked at again. */
+	rot_send_all(c);
 	rot_fresh_checks(c);
 	rot_switch_and_reload(c);
+	rot_send_all(c);	/* an emergency's revocation */
 	rot_release_keys(c);
+	if (c->pub.updates > 0)
+		rot_say(c, NULL, "DNS: %zu records sent in %zu UPDATE messages", c->pub.records,
+		    c->pub.updates);
 	return c->failed ? 1 : 0;
 }
