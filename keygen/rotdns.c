@@ -514,18 +514,21 @@ rotdns_update(struct rotdns *d, const struct rotserver *server, const struct tsi
 		snprintf(why, whysize, "cannot sign the update: %s", ldns_get_errorstr_by_id(st));
 		goto out;
 	}
-	st = ldns_resolver_send_pkt(&a, r, q);
-	if (st != LDNS_STATUS_OK || a == NULL)
-		snprintf(why, whysize, "update of %s sent to %s@%u failed: %s", names, server->addr,
-		    server->port, ldns_get_errorstr_by_id(st));
-	else if (ldns_pkt_get_rcode(a) != LDNS_RCODE_NOERROR) {
+	st = ldns_send(&a, r, q);
+	/* A refusal for the key comes unsigned: ldns then says the TSIG is bogus. */
+	if (a != NULL && ldns_pkt_get_rcode(a) != LDNS_RCODE_NOERROR) {
 		char *rs = ldns_pkt_rcode2str(ldns_pkt_get_rcode(a));
 
 		*rcode = (int)ldns_pkt_get_rcode(a);
-		snprintf(why, whysize, "update of %s refused by %s@%u: %s", names, server->addr,
-		    server->port, rs ? rs : "error");
+		snprintf(why, whysize, "update of %s refused by %s@%u: %s%s%s%s", names,
+		    server->addr, server->port, rs ? rs : "error", st != LDNS_STATUS_OK ? " (" : "",
+		    st != LDNS_STATUS_OK ? ldns_get_errorstr_by_id(st) : "",
+		    st != LDNS_STATUS_OK ? ")" : "");
 		free(rs);
-	} else
+	} else if (st != LDNS_STATUS_OK || a == NULL)
+		snprintf(why, whysize, "update of %s sent to %s@%u failed: %s", names, server->addr,
+		    server->port, ldns_get_errorstr_by_id(st));
+	else
 		rc = 0;
 out:
 	ldns_rdf_deep_free(zr);

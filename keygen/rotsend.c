@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <ldns/ldns.h>
-
 #include "rotctx.h"
 
 /* The answer for one change: the domain moves on (why NULL) or fails. */
@@ -35,9 +33,10 @@ settle(struct rotctx *c, const struct rotq_item *it, const char *why)
 
 /*
  * One batch. A refused batch is tried again record by record, so that one
- * record the server will not take does not hold back the others; not when
- * the server did not answer, nor for NOTAUTH (a TSIG key or a zone it
- * does not serve, which every record of the batch shares).
+ * record the server will not take does not hold back the others (Knot
+ * answers NOTAUTH both for a key it rejects and for one name its ACL
+ * denies, so no refusal is taken to concern every record); not when the
+ * server did not answer.
  */
 void
 rot_send(struct rotctx *c, const char *zone)
@@ -58,7 +57,7 @@ rot_send(struct rotctx *c, const char *zone)
 	    sizeof(why)) == 0) {
 		for (i = 0; i < n; i++)
 			settle(c, &batch[i], NULL);
-	} else if (n > 1 && rcode >= 0 && rcode != LDNS_RCODE_NOTAUTH) {
+	} else if (n > 1 && rcode >= 0) {
 		for (i = 0; i < n; i++)
 			settle(c, &batch[i], rotpub_update(&c->pub, c->dns, batch[i].zone, &ops[i], 1,
 			    &rcode, one, sizeof(one)) == 0 ? NULL : one);

@@ -18,6 +18,8 @@
 #   dnsharness.sh refuse-tsig DIR  the primary knows the key by another secret:
 #                                  signed updates are refused (BADSIG)
 #   dnsharness.sh accept-tsig DIR  and back
+#   dnsharness.sh allow-names DIR [NAME...]  the primary takes updates only of
+#                                  records at or below the NAMEs (none: any)
 #   dnsharness.sh txt DIR NAME [TEXT]
 #                                  replace NAME's TXT records by TEXT (split in
 #                                  strings of 255 bytes), or delete them
@@ -118,6 +120,14 @@ acl:
   - id: update
     key: $DNS_TSIG_NAME
     action: update
+EOC
+		# allow-names: updates only of records at or below these names.
+		[ ! -s "$dir/allow-names" ] || cat <<EOC
+    update-owner: name
+    update-owner-match: sub-or-equal
+    update-owner-name: [$(sed 's/$/./' "$dir/allow-names" | paste -sd, -)]
+EOC
+		cat <<EOC
   - id: xfr
     address: 127.0.0.1
     action: transfer
@@ -319,6 +329,12 @@ catchup)
 		kc secondary zone-refresh "$z" >/dev/null
 	done
 	sync_zones
+	;;
+allow-names)
+	shift 2
+	printf '%s\n' "$@" | sed '/^$/d' > "$dir/allow-names"
+	write_conf primary "$(cat "$dir/primary.secret")"
+	kc primary reload >/dev/null
 	;;
 refuse-tsig | accept-tsig)
 	if [ "$cmd" = refuse-tsig ]; then
