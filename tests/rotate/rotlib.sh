@@ -363,7 +363,8 @@ rot_new_selector() {
 rot_p() {
 	_r=$(rot_txt "$1" "$2")
 	[ -n "$_r" ] || { echo -; return; }
-	printf '%s\n' "$_r" | sed -n 's/.*p=\([^;]*\).*/\1/p' | tr -d ' '
+	# The tag, not the last "p=" of the line: base64 may end in "p=".
+	printf '%s\n' "$_r" | tr ';' '\n' | sed -n 's/^[[:space:]]*p=//p' | tr -d ' '
 }
 
 # rot_wait_p SERVER NAME VALUE: wait (10 s) until rot_p says VALUE.
