@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "rotexec.h"
 #include "rotpub.h"
 
 #define ROTPUB_TTL 300	/* short: a retired record leaves caches soon */
@@ -91,31 +91,12 @@ static int
 run_program(const char *prog, const char *action, const char *zone, const char *name,
     const char *record, char *why, size_t whysize)
 {
-	pid_t pid;
-	int st;
+	char *const argv[] = { (char *)prog, (char *)action, (char *)zone, (char *)name,
+	    (char *)record, NULL };
+	char what[1200];
 
-	fflush(NULL);
-	if ((pid = fork()) < 0) {
-		snprintf(why, whysize, "fork: %s", strerror(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		dup2(2, 1);
-		execl(prog, prog, action, zone, name, record, (char *)NULL);
-		fprintf(stderr, "dkimrotate: %s: %s\n", prog, strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR) {
-			snprintf(why, whysize, "waitpid: %s", strerror(errno));
-			return -1;
-		}
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		snprintf(why, whysize, "%s %s %s failed (status %d)", prog, action, name,
-		    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-		return -1;
-	}
-	return 0;
+	snprintf(what, sizeof(what), "%s %s %s", prog, action, name);
+	return rot_exec(argv, what, why, whysize);
 }
 
 /* Publish or remove. */

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../config/loadrec.h"
+#include "rotexec.h"
 #include "rotreload.h"
 
 /* Read the load record. */
@@ -66,31 +66,9 @@ send_signal(const char *pidfile, char *err, size_t errsize)
 static int
 run_command(const char *cmd, char *err, size_t errsize)
 {
-	pid_t pid;
-	int st;
+	char *const argv[] = { "/bin/sh", "-c", (char *)cmd, NULL };
 
-	fflush(NULL);
-	if ((pid = fork()) < 0) {
-		snprintf(err, errsize, "fork: %s", strerror(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		/* Its output goes with our messages, not into our report lines. */
-		dup2(2, 1);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR) {
-			snprintf(err, errsize, "waitpid: %s", strerror(errno));
-			return -1;
-		}
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		snprintf(err, errsize, "RotateReload command failed (status %d)",
-		    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-		return -1;
-	}
-	return 0;
+	return rot_exec(argv, "RotateReload command", err, errsize);
 }
 
 /* Send the reload the configuration asks for. */
