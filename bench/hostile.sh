@@ -83,7 +83,7 @@ openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/rsa.key
 # The sender's key (s=rsa), for the signatures that must get as far as the body.
 echo "rsa._domainkey.bench.example v=DKIM1; k=rsa; p=$(openssl pkey -in "$work/rsa.key" \
     -pubout -outform DER 2>/dev/null | base64 -w0)" > "$work/zone"
-dns_port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+dns_port=$($PY "$here/../tests/freeport.py")
 $PY "$here/../tests/dns/hostile-dns.py" "$dns_port" "$work/dns.log" "$work/zone" > "$work/dns.out" 2>&1 &
 pids="$pids $!"
 for _ in $(seq 100); do grep -q ready "$work/dns.out" && break; sleep 0.1; done

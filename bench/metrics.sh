@@ -55,7 +55,7 @@ bench_build "$builddir"
 bench_outdir "$outdir"
 scraper=
 bench_atexit='[ -z "$scraper" ] || kill "$scraper" 2>/dev/null || true'
-port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$($PY "$here/../tests/freeport.py")
 sock=$work/pd.sock
 log=$work/pd.log
 kind=postdkim

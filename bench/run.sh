@@ -276,7 +276,7 @@ verify_rows() {
 	local dnspy=$here/../tests/dns/hostile-dns.py rep c
 	$PY -c 'import dns.message' 2>/dev/null || apt-get install -y python3-dnspython >/dev/null ||
 		die "python3-dnspython missing (the DNS server needs it)"
-	dns_port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	dns_port=$($PY "$here/../tests/freeport.py")
 	$PY "$dnspy" "$dns_port" "$work/dns.log" "$work/zone" > "$work/dns.out" 2>&1 &
 	dns_pid=$!
 	pids="$pids $dns_pid"

@@ -46,7 +46,7 @@ pgbin() {
 
 # A free TCP port on 127.0.0.1.
 freeport() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	python3 "$here/../freeport.py" "$@"
 }
 
 pg_start() {
@@ -107,12 +107,15 @@ start() {
 	MY_BIN=$(command -v mariadbd || echo /usr/sbin/mariadbd)
 	[ "$only" = pgsql ] || [ -x "$MY_BIN" ] ||
 		{ echo "dbharness: mariadbd not installed (Debian package mariadb-server)" >&2; return 1; }
+	read -r pg_port my_port <<EOF
+$(freeport 2)
+EOF
 	cat >"$dir/env" <<ENV
 PG_BIN='$PG_BIN'
-PG_PORT=$(freeport)
+PG_PORT=$pg_port
 PG_SOCKDIR='$dir/sock'
 MY_BIN='$MY_BIN'
-MY_PORT=$(freeport)
+MY_PORT=$my_port
 MY_SOCKET='$dir/sock/my.sock'
 DB_USER=postdkim
 DB_PASSWORD='pw:with@signs'

@@ -143,15 +143,7 @@ wait_until() {
 }
 
 free_ports() {
-	$PY - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
+	$PY "$srcdir/../freeport.py" "$1"
 }
 
 # ------------------------------------------------------------ users and keys

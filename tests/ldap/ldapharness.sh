@@ -30,7 +30,7 @@ SLAPADD=${SLAPADD:-/usr/sbin/slapadd}
 
 # A free TCP port on 127.0.0.1.
 freeport() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	python3 "$here/../freeport.py" "$@"
 }
 
 # Wait up to 10 s for slapd to answer on its socket.
@@ -70,8 +70,9 @@ start)
 		exit 1
 	}
 	mkdir -p "$dir/data"
-	port=$(freeport)
-	tlsport=$(freeport)
+	read -r port tlsport <<EOF
+$(freeport 2)
+EOF
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
 	    -addext subjectAltName=IP:127.0.0.1 -keyout "$dir/tls.key" -out "$dir/tls.crt" \
 	    > "$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log" >&2; exit 1; }

@@ -148,7 +148,7 @@ rec reuse
 [ "$(grep -c '^eom$' "$RLOG")" -eq 3 ] || tl_fail "not 3 messages"
 [ "$(grep -c '^connect host=' "$RLOG")" -eq 1 ] || tl_fail "not one connection"
 has 'connect family=inet6'
-PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$($PY "$TESTS_SRCDIR/../freeport.py")
 "$RECMILTER" -s "inet:$PORT@127.0.0.1" -o "$T/inet.rlog" > "$T/inet.err" 2>&1 &
 TL_PIDS="$TL_PIDS $!"
 n=0

@@ -150,7 +150,7 @@ pd_tempfailed() {
 # ZONEFILE ("NAME TEXT" lines) on a free loopback port, PD_DNS_PORT; its
 # queries in $T/dns.log.
 pd_dns() {
-	PD_DNS_PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	PD_DNS_PORT=$($PY "$TESTS_SRCDIR/../freeport.py")
 	$PY "$TESTS_SRCDIR/../dns/hostile-dns.py" "$PD_DNS_PORT" "$T/dns.log" "$@" > "$T/dns.out" 2>&1 &
 	TL_PIDS="$TL_PIDS $!"
 	wait_until 100 grep -q ready "$T/dns.out" || tl_fail "the DNS server did not start"

@@ -148,7 +148,7 @@ tl_note "SenderHeaders past the header limits: the Sender decides"
 # of ours that writes down the names asked and never answers: the key
 # query of a verified message reaches it, so the file was applied. A file
 # libunbound cannot read is refused by -n, naming file, line and keyword.
-PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$($PY "$TESTS_SRCDIR/../freeport.py")
 $PY - "$PORT" "$T/queries" > "$T/listener.out" 2>&1 <<'EOP' &
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -128,7 +128,7 @@ signed_all "$T/final.log" 1
 cmp -s "$T/final/1.eml" "$T/reuse/1.eml" || tl_fail "output after garbage differs"
 
 # 7. The same over TCP on the loopback (inet:PORT@127.0.0.1).
-PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$($PY "$TESTS_SRCDIR/../freeport.py")
 sed "s|^Socket.*|Socket inet:$PORT@127.0.0.1|" "$T/pd.conf" > "$T/inet.conf"
 "$POSTDKIM" -f -c "$T/inet.conf" -F "$PD_TIME" > "$T/inet.log" 2>&1 &
 TL_PIDS="$TL_PIDS $!"

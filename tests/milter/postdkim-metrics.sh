@@ -21,10 +21,11 @@ command -v ss >/dev/null 2>&1 || tl_skip "ss is needed (apt-get install iproute2
 
 DNSPY="$TESTS_SRCDIR/../dns/hostile-dns.py"
 freeport() {
-	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	$PY "$TESTS_SRCDIR/../freeport.py" "$@"
 }
-PORT=$(freeport)
-MPORT=$(freeport)
+read -r PORT MPORT <<EOF
+$(freeport 2)
+EOF
 ID=mx.metrics.example
 
 # Senders' key and its records; the DNS server answers them and SERVFAILs

@@ -61,7 +61,7 @@ refused() {
 }
 
 free_port() {
-	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	$PY "$TESTS_SRCDIR/../freeport.py"
 }
 
 works "LOCAL:$T/a.sock" "unix:$T/a.sock"

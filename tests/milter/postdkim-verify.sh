@@ -20,7 +20,7 @@ command -v opendkim >/dev/null 2>&1 || tl_skip "opendkim is needed (apt-get inst
 DNSPY="$TESTS_SRCDIR/../dns/hostile-dns.py"
 MDKIM="$TESTS_SRCDIR/../unit/mdkim-sign.pl"
 export MDKIM
-PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$($PY "$TESTS_SRCDIR/../freeport.py")
 ID=mx.verify.example
 
 # The senders' keys, and the zone that publishes them.

@@ -10,7 +10,7 @@ set -eu
 . "$TESTS_SRCDIR/pdlib.sh"
 
 DNSPY="$TESTS_SRCDIR/../dns/hostile-dns.py"
-PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$($PY "$TESTS_SRCDIR/../freeport.py")
 ME=$(id -un)
 
 # Debian 12's /etc/opendkim.conf (opendkim 2.11.0~beta2-8), line for line;

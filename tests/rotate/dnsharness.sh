@@ -52,18 +52,10 @@ KNOTD=${KNOTD:-/usr/sbin/knotd}
 KNOTC=${KNOTC:-/usr/sbin/knotc}
 DEFAULT_ZONES="example.com sub.example.com provider.net customer.org"
 
-# A free TCP port on 127.0.0.1 whose UDP twin is free too.
+# A loopback port free for TCP and UDP, outside the ephemeral range (a
+# server stopped and started again finds it still free).
 freeport() {
-	python3 -c '
-import socket
-while True:
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    print(p); break'
+	python3 "$(dirname "$0")/../freeport.py" "$@"
 }
 
 # knotc for server S (primary or secondary).
@@ -282,8 +274,9 @@ start)
 	secret=$(openssl rand -base64 32)
 	wrong=$(openssl rand -base64 32)
 	cat > "$dir/env" <<EOV
-DNS_PRIMARY_PORT=$(freeport)
-DNS_SECONDARY_PORT=$(freeport)
+read -r DNS_PRIMARY_PORT DNS_SECONDARY_PORT <<EOF
+$(freeport 2)
+EOF
 DNS_TSIG_NAME=rotate-key
 DNS_TSIG_KEY='$dir/tsig.key'
 DNS_TSIG_WRONG='$dir/wrong.key'

@@ -25,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 freeport() {
-	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	"$PY" "$src/../freeport.py"
 }
 # await FILE PATTERN TENTHS WHAT: wait until FILE shows PATTERN, at most
 # TENTHS tenths of a second; else fail, saying WHAT did not happen.
