@@ -217,7 +217,7 @@ EOF
 timed() {
 	local d=$1 label=$2
 	shift 2
-	/usr/bin/time -f "%e %M" -o "$d/$label.time" "$DKIMROTATE" -c "$d/postdkim.conf" "$@" > "$d/$label.out" 2>&1
+	/usr/bin/time -f "%e %M %U %S" -o "$d/$label.time" "$DKIMROTATE" -c "$d/postdkim.conf" "$@" > "$d/$label.out" 2>&1
 }
 
 domains() {
@@ -253,7 +253,7 @@ EOF
 	r0=$(reloads "$d")
 	if ! timed "$d" start start --all -a ed25519 --now "$now"; then
 		# Recorded, not fatal: the other table kind still gets measured.
-		row "| $kind | $n | start --all | failed: $(tail -n 1 "$d/start.out" | sed "s|$d|DIR|g; s/|/\\|/g") | | | |"
+		row "| $kind | $n | start --all | failed: $(tail -n 1 "$d/start.out" | sed "s|$d|DIR|g; s/|/\\|/g") | | | | | |"
 		kill -TERM "$PD_PID"; wait "$PD_PID" || :
 		"$H" stop "$d/dns"
 		[ "$kind" != dsn ] || "$top/tests/db/dbharness.sh" stop "$d/db"
@@ -295,8 +295,8 @@ if [ "$only" != domains ]; then
 fi
 if [ "$only" != switch ]; then
 	row ""
-	row "| tables | domains | step | seconds | peak RSS (KB) | postdkim reloads | output |"
-	row "|---|---|---|---|---|---|---|"
+	row "| tables | domains | step | seconds | peak RSS (KB) | user CPU (s) | system CPU (s) | postdkim reloads | output |"
+	row "|---|---|---|---|---|---|---|---|---|"
 	case $tables in
 	file) domains file ;;
 	dsn) domains dsn ;;

@@ -535,6 +535,10 @@ main(int argc, char **argv)
 		rc = cmd_start(&c, &so);
 	}
 out:
+	if (rotstate_sync(err, sizeof(err)) < 0) {
+		rot_fail(&c, NULL, "%s", err);
+		rc = 1;
+	}
 	if (c.pub_ready)
 		rotpub_fini(&c.pub);
 	if (lockfd >= 0)

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rotchunk.h"
 #include "rotctx.h"
 #include "rotfile.h"
 #include "rotreload.h"
@@ -48,30 +49,54 @@ mono_ms(void)
  * with healthy servers the run that publishes counts as one of
  * RotateVisibleChecks, and a revocation or removal is seen in its own run.
  */
+/* A round's bookkeeping. */
+struct round {
+	size_t pending;
+};
+
+/* Done with an entry, unless it still waits for a server to catch up. */
+static void
+fresh_after(struct rotctx *c, struct rotchunk_item *it, void *arg)
+{
+	struct round *r = arg;
+	const struct rotstate *st = &it->st;
+
+	if (st->state != it->before || (st->state == RS_VISIBLE && st->checks > 0) ||
+	    st->revoke_seen != it->revoke_seen || it->released > 0 ||
+	    (st->state != RS_VISIBLE && st->state != RS_REVOKED && st->state != RS_DELETED))
+		c->fresh.v[it->tag][0] = '\0';
+	else
+		r->pending++;
+}
+
 void
 rot_fresh_checks(struct rotctx *c)
 {
+	struct rotchunk k;
 	struct rotstate st;
 	struct rotentry e;
-	char err[512], *f[5], *p;
-	size_t i, pending, n, released;
+	struct round r;
+	char err[512], line[ROT_PATH_MAX + 1024], *f[5], *p;
+	size_t i, n;
 	long long deadline = mono_ms() + FRESH_WAIT_MS;
-	enum rot_state before;
-	long long seen;
-	int k;
+	int j;
 
+	memset(&k, 0, sizeof(k));
+	k.after = fresh_after;
+	k.arg = &r;
 	for (;;) {
 		/* The last round (whatever the number of domains) says what they wait for. */
 		c->quiet = mono_ms() + FRESH_STEP_MS < deadline;
-		for (i = pending = 0; i < c->fresh.n; i++) {
+		r.pending = 0;
+		for (i = 0; i < c->fresh.n; i++) {
 			if (c->fresh.v[i][0] == '\0')
 				continue;
-			for (p = c->fresh.v[i], k = 0; k < 5; k++) {
-				f[k] = p;
+			snprintf(line, sizeof(line), "%s", c->fresh.v[i]);
+			for (p = line, j = 0; j < 5; j++) {
+				f[j] = p;
 				n = strcspn(p, "\t");
 				p += n + (p[n] != '\0');
-				if (k < 4)
-					f[k][n] = '\0';
+				f[j][n] = '\0';
 			}
 			e.name = f[0];
 			e.domain = f[1];
@@ -79,34 +104,20 @@ rot_fresh_checks(struct rotctx *c)
 			e.key = f[3];
 			e.alg = f[4];
 			e.line = 0;
-			if (rotstate_load(c->rc->state_dir, e.domain, &st, err, sizeof(err)) <= 0) {
+			if (rotstate_load(c->rc->state_dir, e.domain, &st, err, sizeof(err)) <= 0 ||
+			    rotchunk_add(c, &k, &e, &st, i) < 0)
 				c->fresh.v[i][0] = '\0';
-				continue;
-			}
-			before = st.state;
-			seen = st.revoke_seen;
-			released = c->release.n;
-			rot_advance(c, &st, &e);
-			if (st.state != before || (st.state == RS_VISIBLE && st.checks > 0) ||
-			    st.revoke_seen != seen ||
-			    c->release.n != released || (st.state != RS_VISIBLE &&
-			    st.state != RS_REVOKED && st.state != RS_DELETED))
-				c->fresh.v[i][0] = '\0';
-			else {
-				/* Put the tabs back for the next round. */
-				for (k = 0; k < 4; k++)
-					f[k][strlen(f[k])] = '\t';
-				pending++;
-			}
 		}
+		rotchunk_flush(c, &k);
 		/* A removal this round queued goes out, and is looked at next round. */
 		n = c->fresh.n;
 		rot_send_all(c);
-		pending += c->fresh.n - n;
-		if (pending == 0 || !c->quiet)
+		r.pending += c->fresh.n - n;
+		if (r.pending == 0 || !c->quiet)
 			break;
 		nap(FRESH_STEP_MS);
 	}
+	rotchunk_free(&k);
 	c->quiet = 0;
 }
 
@@ -140,6 +151,9 @@ mark(struct rotctx *c, const struct strlist *l, const char *before, int confirme
 		else
 			rot_save(c, &st);
 	}
+	/* Durable before the reload is sent (or, confirmed, before the retire clock counts). */
+	if (rotstate_sync(err, sizeof(err)) < 0)
+		rot_fail(c, NULL, "%s", err);
 }
 
 /*

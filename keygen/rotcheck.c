@@ -15,6 +15,7 @@
 #include "../verify/verifier.h"
 #include "rotctx.h"
 #include "rotmatch.h"
+#include "rotprobe.h"
 
 /* The record's name. */
 void
@@ -27,36 +28,62 @@ rot_record_name(const struct rotctx *c, const char *domain, const char *sel, cha
 		snprintf(out, size, "%s._domainkey.%s", sel, domain);
 }
 
-/* The zone: the delegated one, or the SOA's owner. */
+/* The zone: the delegated one, or the SOA's owner, asked through d. */
 int
-rot_zone(struct rotctx *c, const char *name, char *zone, size_t size, char *why,
-    size_t whysize)
+rot_zone_with(const struct rotctx *c, struct rotdns *d, const char *name, char *zone,
+    size_t size, char *why, size_t whysize)
 {
-	struct rotdns *d;
-
 	if (c->rc->delegate != NULL) {
 		snprintf(zone, size, "%s", c->rc->delegate);
 		return 0;
 	}
-	if ((d = rot_dns(c, why, whysize)) == NULL)
-		return -1;
 	return rotdns_zone(d, name, zone, size, why, whysize);
 }
 
-/* Ask every authoritative server, both transports. */
+/* The zone of name: the chunk's answer, a question for it, or asked now. */
 int
-rot_everywhere(struct rotctx *c, const char *zone, const char *name, const char *want,
-    char *why, size_t whysize)
+rot_zone(struct rotctx *c, const char *name, char *zone, size_t size, char *why,
+    size_t whysize)
+{
+	struct rotprobe *p = c->probe;
+	struct rotdns *d;
+
+	if (c->rc->delegate != NULL)
+		return rot_zone_with(c, NULL, name, zone, size, why, whysize);
+	if (p != NULL && p->state == RP_ANSWERED && p->kind == RP_ZONE &&
+	    strcmp(p->name, name) == 0) {
+		p->state = RP_NONE;
+		if (!p->ok) {
+			snprintf(why, whysize, "%s", p->why);
+			return -1;
+		}
+		snprintf(zone, size, "%s", p->zone);
+		return 0;
+	}
+	if (p != NULL && c->collect && p->state == RP_NONE) {
+		rotprobe_clear(p);
+		p->kind = RP_ZONE;
+		snprintf(p->name, sizeof(p->name), "%s", name);
+		p->state = RP_WANTED;
+		return ROT_DEFER;
+	}
+	if ((d = rot_dns(c, why, whysize)) == NULL)
+		return -1;
+	return rot_zone_with(c, d, name, zone, size, why, whysize);
+}
+
+/* Ask every authoritative server, both transports, through d. */
+static int
+everywhere_with(const struct rotctx *c, struct rotdns *d, const char *zone, const char *name,
+    const char *want, char *why, size_t whysize)
 {
 	struct rotserver s[ROTDNS_SERVERS_MAX];
 	struct rotdns_txt t;
 	enum rotdns_txt_status st;
-	struct rotdns *d;
 	size_t n, i;
 	int tcp, ok = 1;
 
-	if ((d = rot_dns(c, why, whysize)) == NULL ||
-	    rotdns_servers(d, c->rc->authoritative, zone, s, &n, why, whysize) < 0)
+	if (rotdns_servers(d, c->rc->authoritative, zone, s, &n, why, whysize) < 0)
 		return 0;
 	for (i = 0; i < n && ok; i++)
 		for (tcp = 0; tcp < 2 && ok; tcp++) {
@@ -88,29 +115,139 @@ rot_everywhere(struct rotctx *c, const char *zone, const char *name, const char 
 	return ok;
 }
 
-/* What postdkim's own resolver says. */
-int
-rot_resolver_sees(struct rotctx *c, const char *domain, const char *sel, const char *want,
-    char *why, size_t whysize)
+/* Whether postdkim's resolver answered want in q; 0 with why when not. */
+static int
+resolver_judge(const struct resolver_query *q, const char *domain, const char *sel,
+    const char *want, char *why, size_t whysize)
 {
-	struct resolver_query q;
-	struct resolver *r;
-	int ok = 0;
-
-	if ((r = rot_resolver(c, why, whysize)) == NULL)
-		return 0;
-	memset(&q, 0, sizeof(q));
-	q.domain = domain;
-	q.selector = sel;
-	resolver_lookup(r, &q, 1);
-	if (q.status == RES_FOUND && rotmatch_record(q.txt, want))
-		ok = 1;
-	else if (q.status == RES_FOUND)
+	if (q->status == RES_FOUND && rotmatch_record(q->txt, want))
+		return 1;
+	if (q->status == RES_FOUND)
 		snprintf(why, whysize, "the resolver answers another record for %s._domainkey.%s",
 		    sel, domain);
 	else
 		snprintf(why, whysize, "the resolver does not answer %s._domainkey.%s yet (%s)", sel,
-		    domain, q.reason[0] ? q.reason : "no record");
+		    domain, q->reason[0] ? q->reason : "no record");
+	return 0;
+}
+
+/* What postdkim's own resolver r says. */
+static int
+resolver_sees(struct resolver *r, const char *domain, const char *sel, const char *want,
+    char *why, size_t whysize)
+{
+	struct resolver_query q;
+	int ok;
+
+	memset(&q, 0, sizeof(q));
+	q.domain = domain;
+	q.selector = sel;
+	resolver_lookup(r, &q, 1);
+	ok = resolver_judge(&q, domain, sel, want, why, whysize);
 	resolver_query_clear(&q);
 	return ok;
+}
+
+/*
+ * The resolver's part of the answered checks of v that the servers passed,
+ * asked in one go: the resolver sends them together and waits once (from
+ * several threads, its waiters would wake each other for every answer).
+ */
+void
+rot_resolver_batch(struct rotctx *c, struct rotprobe **v, size_t n)
+{
+	struct resolver_query *q;
+	char why[512];
+	size_t i, m = 0;
+	size_t *at;
+
+	for (i = 0; i < n; i++)
+		m += v[i]->state == RP_ANSWERED && v[i]->kind == RP_CHECK && v[i]->resolver &&
+		    v[i]->ok;
+	if (m == 0)
+		return;
+	q = calloc(m, sizeof(*q));
+	at = calloc(m, sizeof(*at));
+	if (q == NULL || at == NULL || rot_resolver(c, why, sizeof(why)) == NULL) {
+		for (i = 0; i < n; i++)
+			if (v[i]->state == RP_ANSWERED && v[i]->kind == RP_CHECK && v[i]->resolver) {
+				v[i]->ok = 0;
+				snprintf(v[i]->why, sizeof(v[i]->why), "%s",
+				    q == NULL || at == NULL ? "out of memory" : why);
+			}
+		free(q);
+		free(at);
+		return;
+	}
+	for (i = m = 0; i < n; i++)
+		if (v[i]->state == RP_ANSWERED && v[i]->kind == RP_CHECK && v[i]->resolver &&
+		    v[i]->ok) {
+			q[m].domain = v[i]->domain;
+			q[m].selector = v[i]->sel;
+			at[m++] = i;
+		}
+	resolver_lookup(c->res, q, m);
+	for (i = 0; i < m; i++) {
+		v[at[i]]->ok = resolver_judge(&q[i], v[at[i]]->domain, v[at[i]]->sel, v[at[i]]->want,
+		    v[at[i]]->why, sizeof(v[at[i]]->why));
+		resolver_query_clear(&q[i]);
+	}
+	free(q);
+	free(at);
+}
+
+/*
+ * The whole check through d (and postdkim's resolver, already made, when
+ * resolver): the zone when the servers are its NS, then every server, then
+ * the resolver.
+ */
+int
+rot_check_with(const struct rotctx *c, struct rotdns *d, const char *domain, const char *sel,
+    const char *want, int resolver, char *why, size_t whysize)
+{
+	char name[600], zone[512] = "";
+
+	rot_record_name(c, domain, sel, name, sizeof(name));
+	if ((c->rc->authoritative == NULL || c->rc->delegate != NULL) &&
+	    rot_zone_with(c, d, name, zone, sizeof(zone), why, whysize) < 0)
+		return 0;
+	if (!everywhere_with(c, d, zone, name, want, why, whysize))
+		return 0;
+	return !resolver || resolver_sees(c->res, domain, sel, want, why, whysize);
+}
+
+/* Whether a record is visible: the chunk's answer, a question for it, or asked now. */
+int
+rot_check(struct rotctx *c, const char *domain, const char *sel, const char *want,
+    int resolver, char *why, size_t whysize)
+{
+	struct rotprobe *p = c->probe;
+	struct rotdns *d;
+
+	if (p != NULL && p->state == RP_ANSWERED && p->kind == RP_CHECK &&
+	    strcmp(p->domain, domain) == 0 && strcmp(p->sel, sel) == 0 &&
+	    p->resolver == resolver && (want == NULL ? p->want == NULL :
+	    p->want != NULL && strcmp(p->want, want) == 0)) {
+		p->state = RP_NONE;
+		snprintf(why, whysize, "%s", p->why);
+		return p->ok;
+	}
+	if (p != NULL && c->collect && p->state == RP_NONE && strlen(domain) < sizeof(p->domain) &&
+	    strlen(sel) < sizeof(p->sel)) {
+		rotprobe_clear(p);
+		if (want != NULL && (p->want = strdup(want)) == NULL) {
+			snprintf(why, whysize, "out of memory");
+			return 0;
+		}
+		p->kind = RP_CHECK;
+		strcpy(p->domain, domain);
+		strcpy(p->sel, sel);
+		p->resolver = resolver;
+		p->state = RP_WANTED;
+		return ROT_DEFER;
+	}
+	if ((d = rot_dns(c, why, whysize)) == NULL ||
+	    (resolver && rot_resolver(c, why, whysize) == NULL))
+		return 0;
+	return rot_check_with(c, d, domain, sel, want, resolver, why, whysize);
 }

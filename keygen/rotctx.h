@@ -13,6 +13,7 @@
 #include "../config/config.h"
 #include "../tables/memtable.h"
 #include "rotdns.h"
+#include "rotprobe.h"
 #include "rotpub.h"
 #include "rotqueue.h"
 #include "rotstate.h"
@@ -52,6 +53,8 @@ struct rotctx {
 	struct strlist fresh;		/* entries published by this run (rotrun.c) */
 	int quiet;			/* not the last look: no "waiting" line */
 	struct memtable release;	/* old key path -> domain, once no server answers */
+	struct rotprobe *probe;		/* the question slot of the domain being advanced */
+	int collect;			/* a chunk's first pass: questions wait (rotprobe.h) */
 	char loaded[64];		/* the daemon's load record at the start of the run */
 };
 
@@ -79,19 +82,28 @@ void rot_keyinfo(const char *path, struct rotkey *k);
 /* The record's name for selector sel of domain (delegated mode: in the delegated zone). */
 void rot_record_name(const struct rotctx *c, const char *domain, const char *sel, char *out,
     size_t size);
-/* The zone to update for name; 0, or -1 with why. */
+/*
+ * The zone to update for name: 0, -1 with why, or (a chunk's first pass)
+ * ROT_DEFER: asked of the chunk, answered in its second pass (rotprobe.h).
+ */
 int rot_zone(struct rotctx *c, const char *name, char *zone, size_t size, char *why,
     size_t whysize);
+/* The same through the stub resolver d (a thread's own). */
+int rot_zone_with(const struct rotctx *c, struct rotdns *d, const char *name, char *zone,
+    size_t size, char *why, size_t whysize);
 /*
- * 1 when every authoritative server of zone answers exactly want at name,
- * over UDP and TCP (want NULL: when none answers any record there); 0 with
- * why otherwise.
+ * 1 when every authoritative server of the zone answers exactly want at
+ * sel's record of domain, over UDP and TCP (want NULL: when none answers
+ * any record there), and, with resolver, postdkim's resolver answers want
+ * too; 0 with why otherwise; or ROT_DEFER as rot_zone.
  */
-int rot_everywhere(struct rotctx *c, const char *zone, const char *name, const char *want,
-    char *why, size_t whysize);
-/* 1 when postdkim's resolver answers want for sel._domainkey.domain; 0 with why. */
-int rot_resolver_sees(struct rotctx *c, const char *domain, const char *sel, const char *want,
-    char *why, size_t whysize);
+int rot_check(struct rotctx *c, const char *domain, const char *sel, const char *want,
+    int resolver, char *why, size_t whysize);
+/* The same through d; c->res made beforehand when resolver. */
+int rot_check_with(const struct rotctx *c, struct rotdns *d, const char *domain,
+    const char *sel, const char *want, int resolver, char *why, size_t whysize);
+/* The resolver's part of the answered checks of v the servers passed, in one lookup. */
+void rot_resolver_batch(struct rotctx *c, struct rotprobe **v, size_t n);
 
 /* rotstart.c: begin a rotation of entry e (alg NULL / bits 0: keep the key's). */
 int rot_begin(struct rotctx *c, const struct rotentry *e, struct rotstate *st,

@@ -68,7 +68,7 @@ rotfile_begin(struct rotfile *f, const char *path, mode_t mode, char *err, size_
 
 /* Make the new content durable and give it the final name. */
 int
-rotfile_commit(struct rotfile *f, char *err, size_t errsize)
+rotfile_replace(struct rotfile *f, char *err, size_t errsize)
 {
 	int bad;
 
@@ -91,6 +91,14 @@ rotfile_commit(struct rotfile *f, char *err, size_t errsize)
 		unlink(f->tmp);
 		return -1;
 	}
+	return 0;
+}
+
+int
+rotfile_commit(struct rotfile *f, char *err, size_t errsize)
+{
+	if (rotfile_replace(f, err, errsize) < 0)
+		return -1;
 	if (rotfile_sync_dir(f->path) != 0) {
 		snprintf(err, errsize, "%s: fsync of its directory: %s", f->path, strerror(errno));
 		return -1;

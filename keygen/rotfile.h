@@ -21,6 +21,11 @@ struct rotfile {
 int rotfile_begin(struct rotfile *f, const char *path, mode_t mode, char *err, size_t errsize);
 /* Flush, fsync, rename over path, fsync the directory; 0, or -1 with err (then nothing changed). */
 int rotfile_commit(struct rotfile *f, char *err, size_t errsize);
+/*
+ * The same but the directory's fsync: until rotfile_sync_dir, a crash of
+ * the machine may bring back the old content (whole, never a mix).
+ */
+int rotfile_replace(struct rotfile *f, char *err, size_t errsize);
 /* Give up: remove the temporary file. */
 void rotfile_abort(struct rotfile *f);
 /* fsync the directory holding path (a rename or unlink in it made durable). */

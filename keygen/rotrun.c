@@ -24,6 +24,7 @@
 #include "../dkim/key.h"
 #include "keyfile.h"
 #include "record.h"
+#include "rotchunk.h"
 #include "rotctx.h"
 #include "rotfile.h"
 #include "rotreload.h"
@@ -165,7 +166,8 @@ static void fresh_line(const struct rotentry *e, char *out, size_t size);
 /*
  * Publish (or, record NULL, remove) at the selector sel of st's domain: 0
  * when done, 1 when queued to go out with other records of its zone
- * (rot_send then moves the domain on), -1 with why.
+ * (rot_send then moves the domain on), 2 when its zone is asked of the
+ * chunk (rotprobe.h: nothing done yet), -1 with why.
  */
 static int
 put(struct rotctx *c, const struct rotstate *st, const struct rotentry *e, const char *sel,
@@ -175,9 +177,12 @@ put(struct rotctx *c, const struct rotstate *st, const struct rotentry *e, const
 	int rc;
 
 	rot_record_name(c, st->domain, sel, name, sizeof(name));
-	if (rotpub_needs_zone(&c->pub) && (rot_dns(c, why, whysize) == NULL ||
-	    rot_zone(c, name, zone, sizeof(zone), why, whysize) < 0))
-		return -1;
+	if (rotpub_needs_zone(&c->pub)) {
+		if (rot_dns(c, why, whysize) == NULL)
+			return -1;
+		if ((rc = rot_zone(c, name, zone, sizeof(zone), why, whysize)) < 0)
+			return rc == ROT_DEFER ? 2 : -1;
+	}
 	if (!rotpub_batches(&c->pub))
 		return rotpub_put(&c->pub, c->dns, zone, name, record, zone_form, why, whysize);
 	if (c->queue.max_items == 0)
@@ -193,20 +198,6 @@ put(struct rotctx *c, const struct rotstate *st, const struct rotentry *e, const
 	else if (rotqueue_long(&c->queue))
 		rot_send(c, NULL);
 	return 1;
-}
-
-/* Every authoritative server answers want (NULL: nothing) at domain's selector sel. */
-static int
-everywhere(struct rotctx *c, const char *domain, const char *sel, const char *want, char *why,
-    size_t whysize)
-{
-	char name[600], zone[512] = "";
-
-	rot_record_name(c, domain, sel, name, sizeof(name));
-	if ((c->rc->authoritative == NULL || c->rc->delegate != NULL) &&
-	    rot_zone(c, name, zone, sizeof(zone), why, whysize) < 0)
-		return 0;
-	return rot_everywhere(c, zone, name, want, why, whysize);
 }
 
 /* The KeyTable value naming the new key (the algorithm column kept when there was one). */
@@ -361,6 +352,7 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 {
 	char why[512], rec[8192], zf[10240];
 	unsigned need;
+	int seen;
 
 	why[0] = '\0';
 	switch (st->state) {
@@ -397,8 +389,10 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 			rot_fail(c, st->domain, "%s", why);
 			return 0;
 		}
-		if (everywhere(c, st->domain, st->new.sel, rec, why, sizeof(why)) &&
-		    rot_resolver_sees(c, st->domain, st->new.sel, rec, why, sizeof(why))) {
+		if ((seen = rot_check(c, st->domain, st->new.sel, rec, 1, why, sizeof(why))) ==
+		    ROT_DEFER)
+			return 0;
+		if (seen) {
 			st->checks++;
 			st->wait[0] = '\0';
 		} else {
@@ -441,7 +435,10 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 			if (rot_record_of(c, &st->old, st->domain, 1, rec, sizeof(rec), zf, sizeof(zf),
 			    why, sizeof(why)) < 0)
 				return 0;
-			if (!everywhere(c, st->domain, st->old.sel, rec, why, sizeof(why))) {
+			if ((seen = rot_check(c, st->domain, st->old.sel, rec, 0, why, sizeof(why))) ==
+			    ROT_DEFER)
+				return 0;
+			if (!seen) {
 				set_wait(st, why);
 				rot_save(c, st);
 				if (!c->quiet)
@@ -458,7 +455,10 @@ step(struct rotctx *c, struct rotstate *st, const struct rotentry *e)
 		change(c, st, e, st->old.sel, NULL, NULL);
 		return 0;
 	case RS_DELETED:
-		if (!everywhere(c, st->domain, st->old.sel, NULL, why, sizeof(why))) {
+		if ((seen = rot_check(c, st->domain, st->old.sel, NULL, 0, why, sizeof(why))) ==
+		    ROT_DEFER)
+			return 0;
+		if (!seen) {
 			set_wait(st, why);
 			rot_save(c, st);
 			if (!c->quiet)
@@ -503,11 +503,18 @@ due(const struct rotctx *c, const struct rotentry *e, const struct rotstate *st,
 	return c->now - k->created >= (long long)(c->rc->interval + h % (c->rc->interval / 10 + 1));
 }
 
-/* One KeyTable entry during a run. */
+/* What the walk of a run works with. */
+struct walk {
+	struct rotctx *c;
+	struct rotchunk chunk;
+};
+
+/* One KeyTable entry during a run: into the chunk, advanced with others. */
 static int
 run_entry(void *arg, const struct rotentry *e)
 {
-	struct rotctx *c = arg;
+	struct walk *w = arg;
+	struct rotctx *c = w->c;
 	struct rotstate st;
 	struct rotkey k;
 
@@ -517,7 +524,7 @@ run_entry(void *arg, const struct rotentry *e)
 		if (!due(c, e, &st, &k) || rot_begin(c, e, &st, NULL, 0, 0, RK_ROTATE) < 0)
 			return 0;
 	}
-	rot_advance(c, &st, e);
+	rotchunk_add(c, &w->chunk, e, &st, 0);
 	return 0;
 }
 
@@ -526,9 +533,16 @@ int
 rot_run(struct rotctx *c)
 {
 	char err[1024];
+	struct walk w;
+	int rc;
 
 	rotreload_loaded(c->cfg->pidfile, c->loaded, sizeof(c->loaded));
-	if (rotkt_walk(&c->kt, run_entry, c, err, sizeof(err)) < 0) {
+	memset(&w, 0, sizeof(w));
+	w.c = c;
+	rc = rotkt_walk(&c->kt, run_entry, &w, err, sizeof(err));
+	rotchunk_flush(c, &w.chunk);
+	rotchunk_free(&w.chunk);
+	if (rc < 0) {
 		rot_fail(c, NULL, "%s", err);
 		return 1;
 	}

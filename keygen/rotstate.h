@@ -70,8 +70,14 @@ int rotstate_domain_ok(const char *domain);
  */
 int rotstate_load(const char *dir, const char *domain, struct rotstate *st, char *err,
     size_t errsize);
-/* Save atomically and durably; 0, or -1 with err. */
+/*
+ * Save atomically; 0, or -1 with err. Durable once rotstate_sync
+ * returned: a crash of the machine before it may bring back the
+ * domain's previous state (whole).
+ */
 int rotstate_save(const char *dir, const struct rotstate *st, char *err, size_t errsize);
+/* Make every save so far durable (one fsync of the directory); 0, or -1 with err. */
+int rotstate_sync(char *err, size_t errsize);
 /* Create dir (0700) when missing; 0, or -1 with err. */
 int rotstate_mkdir(const char *dir, char *err, size_t errsize);
 

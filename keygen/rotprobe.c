@@ -1,0 +1,105 @@
+/*
+ * rotprobe.c - a chunk's DNS questions answered by a few threads at once
+ * (rotprobe.h). Each thread has its own stub resolver (libldns objects are
+ * not shared between threads); what postdkim's resolver says is asked
+ * afterwards, for the whole chunk in one lookup. The threads only fill in
+ * answers: states, files and output stay with the main thread.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../config/config_verify.h"
+#include "rotctx.h"
+#include "rotprobe.h"
+
+struct pool {
+	struct rotctx *c;
+	struct rotprobe **v;
+	size_t n, next;
+	pthread_mutex_t lock;
+};
+
+void
+rotprobe_clear(struct rotprobe *p)
+{
+	free(p->want);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The next question nobody took yet, or NULL. */
+static struct rotprobe *
+take(struct pool *pl)
+{
+	struct rotprobe *p = NULL;
+
+	pthread_mutex_lock(&pl->lock);
+	while (pl->next < pl->n && p == NULL) {
+		p = pl->v[pl->next++];
+		if (p->state != RP_WANTED)
+			p = NULL;
+	}
+	pthread_mutex_unlock(&pl->lock);
+	return p;
+}
+
+/* Answer one question through d (NULL: no resolver could be made, err says why). */
+static void
+answer(const struct rotctx *c, struct rotdns *d, const char *err, struct rotprobe *p)
+{
+	p->why[0] = '\0';
+	if (d == NULL) {
+		p->ok = 0;
+		snprintf(p->why, sizeof(p->why), "%s", err);
+	} else if (p->kind == RP_ZONE)
+		p->ok = rot_zone_with(c, d, p->name, p->zone, sizeof(p->zone), p->why,
+		    sizeof(p->why)) == 0;
+	else	/* the resolver's part comes after, for all at once */
+		p->ok = rot_check_with(c, d, p->domain, p->sel, p->want, 0, p->why,
+		    sizeof(p->why));
+	p->state = RP_ANSWERED;
+}
+
+static void *
+worker(void *arg)
+{
+	struct pool *pl = arg;
+	const struct verify_cfg *v = pl->c->cfg->verify;
+	struct rotdns *d = NULL;
+	struct rotprobe *p;
+	char err[512] = "";
+
+	if (rotdns_new((const char *const *)v->nameservers, v->nnameservers, v->dns_timeout_ms,
+	    &d, err, sizeof(err)) < 0)
+		d = NULL;
+	while ((p = take(pl)) != NULL)
+		answer(pl->c, d, err, p);
+	if (d != NULL)
+		rotdns_free(d);
+	return NULL;
+}
+
+void
+rotprobe_run(struct rotctx *c, struct rotprobe **v, size_t n)
+{
+	pthread_t tid[ROTPROBE_THREADS];
+	struct pool pl = { c, v, n, 0, PTHREAD_MUTEX_INITIALIZER };
+	size_t i, want = 0, threads, started;
+
+	for (i = 0; i < n; i++)
+		want += v[i]->state == RP_WANTED;
+	if (want == 0)
+		return;
+	threads = want < ROTPROBE_THREADS ? want : ROTPROBE_THREADS;
+	for (started = 0; started < threads; started++)
+		if (pthread_create(&tid[started], NULL, worker, &pl) != 0)
+			break;
+	/* No thread at all: the questions are answered here, one by one. */
+	if (started == 0)
+		worker(&pl);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	pthread_mutex_destroy(&pl.lock);
+	rot_resolver_batch(c, v, n);
+}
