@@ -1,5 +1,6 @@
 /*
- * rotkt.c - one interface over the KeyTable's two homes (rotkt.h).
+ * rotkt.c - one interface over the KeyTable's homes (rotkt.h): a file, a
+ * PostgreSQL table or a MariaDB/MySQL table.
  */
 #include <stdio.h>
 #include <string.h>
@@ -42,9 +43,9 @@ rotkt_open(struct rotkt *kt, const char *spec, char *err, size_t errsize)
 			return -1;
 		kt->is_dsn = 1;
 		snprintf(kt->name, sizeof(kt->name), "%s", kt->dsn.name);
-		if (strcmp(kt->dsn.backend, "pgsql") != 0) {
-			snprintf(err, errsize, "KeyTable %s: dkimrotate switches keys in file:, refile: "
-			    "and dsn:pgsql tables", kt->name);
+		if (strcmp(kt->dsn.backend, "pgsql") != 0 && strcmp(kt->dsn.backend, "mysql") != 0) {
+			snprintf(err, errsize, "KeyTable %s: dkimrotate switches keys in file:, refile:, "
+			    "dsn:pgsql and dsn:mysql tables", kt->name);
 			return -1;
 		}
 		if (kt->dsn.ndatacol != 1 && kt->dsn.ndatacol != 3 && kt->dsn.ndatacol != 4) {
@@ -53,12 +54,20 @@ rotkt_open(struct rotkt *kt, const char *spec, char *err, size_t errsize)
 			return -1;
 		}
 #ifndef HAVE_PGSQL
-		snprintf(err, errsize, "KeyTable %s: this dkimrotate was built without PostgreSQL",
-		    kt->name);
-		return -1;
-#else
-		return 0;
+		if (strcmp(kt->dsn.backend, "pgsql") == 0) {
+			snprintf(err, errsize, "KeyTable %s: this dkimrotate was built without "
+			    "PostgreSQL", kt->name);
+			return -1;
+		}
 #endif
+#ifndef HAVE_MYSQL
+		if (strcmp(kt->dsn.backend, "mysql") == 0) {
+			snprintf(err, errsize, "KeyTable %s: this dkimrotate was built without "
+			    "MariaDB/MySQL", kt->name);
+			return -1;
+		}
+#endif
+		return 0;
 	}
 	if (rottable_path(spec, kt->path, sizeof(kt->path), err, errsize) < 0)
 		return -1;
@@ -66,16 +75,29 @@ rotkt_open(struct rotkt *kt, const char *spec, char *err, size_t errsize)
 	return 0;
 }
 
+#if defined(HAVE_PGSQL) || defined(HAVE_MYSQL)
+/* Nonzero when kt is a table of back end name. */
+static int
+is_backend(const struct rotkt *kt, const char *name)
+{
+	return kt->is_dsn && strcmp(kt->dsn.backend, name) == 0;
+}
+#endif
+
 /* Close the connection, if any. */
 void
 rotkt_close(struct rotkt *kt)
 {
-	if (kt->is_dsn) {
 #ifdef HAVE_PGSQL
+	if (is_backend(kt, "pgsql"))
 		rotpg_close(kt);
 #endif
+#ifdef HAVE_MYSQL
+	if (is_backend(kt, "mysql"))
+		rotmy_close(kt);
+#endif
+	if (kt->is_dsn)
 		dsn_free(&kt->dsn);
-	}
 	kt->is_dsn = 0;
 }
 
@@ -84,8 +106,12 @@ int
 rotkt_walk(struct rotkt *kt, rottable_fn fn, void *arg, char *err, size_t errsize)
 {
 #ifdef HAVE_PGSQL
-	if (kt->is_dsn)
+	if (is_backend(kt, "pgsql"))
 		return rotpg_walk(kt, fn, arg, err, errsize);
+#endif
+#ifdef HAVE_MYSQL
+	if (is_backend(kt, "mysql"))
+		return rotmy_walk(kt, fn, arg, err, errsize);
 #endif
 	return rottable_walk(kt->path, fn, arg, err, errsize);
 }
@@ -96,8 +122,12 @@ rotkt_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
     char *err, size_t errsize)
 {
 #ifdef HAVE_PGSQL
-	if (kt->is_dsn)
+	if (is_backend(kt, "pgsql"))
 		return rotpg_rewrite(kt, changes, changed, err, errsize);
+#endif
+#ifdef HAVE_MYSQL
+	if (is_backend(kt, "mysql"))
+		return rotmy_rewrite(kt, changes, changed, err, errsize);
 #endif
 	return rottable_rewrite(kt->path, rottable_change_in, (void *)changes, changed, err,
 	    errsize);

@@ -1,8 +1,9 @@
 /*
  * rotkt.h - the KeyTable dkimrotate reads and switches keys in, wherever
- * it lives: a file (file:, refile: or a bare path; rottable.h) or a
- * PostgreSQL table (dsn:pgsql://...; rotpg.c), whose rows change in one
- * transaction. Both are streamed, never held whole.
+ * it lives: a file (file:, refile: or a bare path; rottable.h), a
+ * PostgreSQL table (dsn:pgsql://...; rotpg.c) or a MariaDB/MySQL table
+ * (dsn:mysql://...; rotmy.c), whose rows change in one transaction. All are
+ * streamed, never held whole.
  */
 #ifndef DKIMROTATE_ROTKT_H
 #define DKIMROTATE_ROTKT_H
@@ -17,7 +18,7 @@ struct rotkt {
 	int is_dsn;
 	char path[4096];	/* the file */
 	struct dsn dsn;		/* the database table */
-	void *conn;		/* its connection (PGconn), once made */
+	void *conn;		/* its connection (PGconn or MYSQL), once made */
 	char name[512];		/* for messages: the path, or the DSN without password */
 };
 
@@ -39,6 +40,11 @@ int rotpg_walk(struct rotkt *kt, rottable_fn fn, void *arg, char *err, size_t er
 int rotpg_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
     char *err, size_t errsize);
 void rotpg_close(struct rotkt *kt);
+/* The MariaDB/MySQL side (rotmy.c), when built with MariaDB Connector/C. */
+int rotmy_walk(struct rotkt *kt, rottable_fn fn, void *arg, char *err, size_t errsize);
+int rotmy_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
+    char *err, size_t errsize);
+void rotmy_close(struct rotkt *kt);
 
 /* Split "domain:selector:key[:algorithm]" (in place) into e; 0, or -1. */
 int rotkt_split_value(char *v, struct rotentry *e);
