@@ -77,7 +77,9 @@ for d in d4 d5 d6; do
 	[ "$(state "$d.example.com")" = active ] || rot_fail "$d.example.com is $(state "$d.example.com") after a failed reload, not active"
 done
 sleep 1
-rot_last_sig old d4.example.com || rot_fail "postdkim signs d4.example.com with the new key without a reload"
+grep 'd=d4\.example\.com;' "$T/load.log" | grep -q 's=old;' || rot_fail "no d4.example.com message signed"
+! grep 'd=d4\.example\.com;' "$T/load.log" | grep -q "s=$new4;" ||
+    rot_fail "postdkim signs d4.example.com with the new key without a reload"
 # Before RotateReloadTimeout (20s): wait, send nothing.
 rot_adv 10s
 rot_ok run
