@@ -173,7 +173,8 @@ status_entry(void *arg, const struct rotentry *e)
 		fprintf(c->out, ",\"bits\":%d,\"age_seconds\":%lld,\"age\":\"%s\",\"state\":\"%s\"",
 		    kp->bits, kp->created ? c->now - kp->created : 0, age, rotstate_name(st.state));
 		fprintf(c->out, ",\"new_selector\":");
-		if (st.state != RS_IDLE && st.state < RS_RETIRING)
+		/* A dropped second signature has no new key: null, as idle. */
+		if (st.state != RS_IDLE && st.state < RS_RETIRING && st.new.sel[0] != '\0')
 			json_str(c->out, st.new.sel);
 		else
 			fputs("null", c->out);

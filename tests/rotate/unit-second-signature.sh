@@ -48,6 +48,14 @@ grep -q 'already signs with an Ed25519 key' "$T/rot.out" || rot_fail "a second -
 
 # Removal.
 rot_ok start --drop ed25519 example.com
+# Nothing replaces a dropped key: no new selector (null), kind drop.
+rot_ok status --json example.com
+$PY - "$T/rot.out" "$ed" <<'EOF' || rot_fail "status --json during --drop: $(cat "$T/rot.out")"
+import json, sys
+o = [x for x in json.load(open(sys.argv[1])) if x["selector"] == sys.argv[2]]
+sys.exit(not (len(o) == 1 and o[0]["kind"] == "drop" and o[0]["state"] == "visible" and
+              o[0]["new_selector"] is None and sys.argv[2] in o[0]["waiting_for"]))
+EOF
 rot_ok run
 ! grep -q -- '-ed25519' "$T/keytable" "$T/signingtable" || rot_fail "the Ed25519 lines are still there"
 cmp -s "$T/st.before" "$T/signingtable" || rot_fail "the SigningTable is not as it was"
