@@ -187,12 +187,68 @@ edit_tables(struct rotctx *c)
 	return 0;
 }
 
+/*
+ * Switch the KeyTable entries of c->changes. A table without a
+ * transaction over entries (LDAP) may make some and fail the others: the
+ * domains switched stay in c->switching (reloaded, confirmed, retired as
+ * usual), the others leave it and stay VISIBLE, to switch next run. 0 when
+ * any switched, -1 when none did.
+ */
+static int
+rewrite(struct rotctx *c)
+{
+	struct memtable done;
+	struct dataset_row r;
+	struct strlist kept;
+	unsigned char *applied;
+	char err[1024];
+	size_t changed, i, n;
+	int rc = 0;
+
+	if ((applied = calloc(c->changes.n + 1, 1)) == NULL) {
+		rot_fail(c, NULL, "out of memory");
+		return -1;
+	}
+	if (rotkt_rewrite(&c->kt, &c->changes, &changed, applied, err, sizeof(err)) == 0) {
+		rot_say(c, NULL, "KeyTable %s: %zu entries switched", c->kt.name, changed);
+		free(applied);
+		return 0;
+	}
+	rot_fail(c, NULL, "cannot rewrite the KeyTable: %s", err);
+	/* The domains of the changes made: a new value begins "domain:". */
+	memtable_init(&done, 0);
+	memset(&kept, 0, sizeof(kept));
+	for (i = 0; i < c->changes.n && rc == 0; i++) {
+		if (!applied[i])
+			continue;
+		memtable_row(&c->changes, (uint32_t)i, &r);
+		n = strcspn(r.field[0], ":");
+		rc = memtable_add(&done, r.field[0], n, "", 0, 0);
+	}
+	if (rc == 0 && done.n > 0)
+		rc = memtable_index(&done);
+	for (i = 0; i < c->switching.n && rc == 0 && done.n > 0; i++)
+		if (memtable_find(&done, c->switching.v[i], strlen(c->switching.v[i])) !=
+		    MEMTABLE_NONE)
+			rc = strlist_add(&kept, c->switching.v[i]);
+	if (rc < 0)
+		rot_fail(c, NULL, "out of memory");
+	else if (kept.n > 0)
+		rot_say(c, NULL, "KeyTable %s: %zu entries switched (%zu domains); the others "
+		    "stay visible and switch at the next run", c->kt.name, changed, kept.n);
+	strlist_free(&c->switching);
+	c->switching = kept;
+	memtable_free(&done);
+	free(applied);
+	return rc < 0 || kept.n == 0 ? -1 : 0;
+}
+
 /* Rewrite the tables once, reload once, and wait a little for the daemon to confirm. */
 void
 rot_switch_and_reload(struct rotctx *c)
 {
 	char err[1024], before[64];
-	size_t changed, waited;
+	size_t waited;
 
 	if (c->switching.n > 0) {
 		if (memtable_index(&c->changes) < 0 || memtable_index(&c->adds) < 0 ||
@@ -203,11 +259,8 @@ rot_switch_and_reload(struct rotctx *c)
 		if (c->adds.n + c->drops.n > 0) {
 			if (edit_tables(c) < 0)
 				return;
-		} else if (rotkt_rewrite(&c->kt, &c->changes, &changed, err, sizeof(err)) < 0) {
-			rot_fail(c, NULL, "cannot rewrite the KeyTable: %s", err);
+		} else if (rewrite(c) < 0)
 			return;
-		} else
-			rot_say(c, NULL, "KeyTable %s: %zu entries switched", c->kt.name, changed);
 	}
 	if (c->switching.n == 0 && c->resend.n == 0)
 		return;

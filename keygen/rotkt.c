@@ -1,10 +1,12 @@
 /*
  * rotkt.c - one interface over the KeyTable's homes (rotkt.h): a file, a
- * PostgreSQL table or a MariaDB/MySQL table.
+ * PostgreSQL or MariaDB/MySQL table, or LDAP entries.
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include "../tables/redact.h"
 #include "rotkt.h"
 
 /* Split a KeyTable value, the way rules.c reads it. */
@@ -38,6 +40,19 @@ int
 rotkt_open(struct rotkt *kt, const char *spec, char *err, size_t errsize)
 {
 	memset(kt, 0, sizeof(*kt));
+	if (strncasecmp(spec, "ldap:", 5) == 0 || strncasecmp(spec, "ldaps:", 6) == 0 ||
+	    strncasecmp(spec, "ldapi:", 6) == 0) {
+		/* A password in the URL is refused, and not shown. */
+		snprintf(kt->name, sizeof(kt->name), "%.500s", spec);
+		redact(kt->name, sizeof(kt->name), NULL);
+#ifdef HAVE_LDAP
+		return rotldap_open(kt, spec, err, errsize);
+#else
+		snprintf(err, errsize, "KeyTable %s: this dkimrotate was built without LDAP",
+		    kt->name);
+		return -1;
+#endif
+	}
 	if (strncmp(spec, "dsn:", 4) == 0) {
 		if (dsn_parse(&kt->dsn, spec + 4, err, errsize) < 0)
 			return -1;
@@ -45,7 +60,7 @@ rotkt_open(struct rotkt *kt, const char *spec, char *err, size_t errsize)
 		snprintf(kt->name, sizeof(kt->name), "%s", kt->dsn.name);
 		if (strcmp(kt->dsn.backend, "pgsql") != 0 && strcmp(kt->dsn.backend, "mysql") != 0) {
 			snprintf(err, errsize, "KeyTable %s: dkimrotate switches keys in file:, refile:, "
-			    "dsn:pgsql and dsn:mysql tables", kt->name);
+			    "dsn:pgsql, dsn:mysql and ldap: tables", kt->name);
 			return -1;
 		}
 		if (kt->dsn.ndatacol != 1 && kt->dsn.ndatacol != 3 && kt->dsn.ndatacol != 4) {
@@ -88,6 +103,9 @@ is_backend(const struct rotkt *kt, const char *name)
 void
 rotkt_close(struct rotkt *kt)
 {
+#ifdef HAVE_LDAP
+	rotldap_close(kt);
+#endif
 #ifdef HAVE_PGSQL
 	if (is_backend(kt, "pgsql"))
 		rotpg_close(kt);
@@ -105,6 +123,10 @@ rotkt_close(struct rotkt *kt)
 int
 rotkt_walk(struct rotkt *kt, rottable_fn fn, void *arg, char *err, size_t errsize)
 {
+#ifdef HAVE_LDAP
+	if (kt->ldap != NULL)
+		return rotldap_walk(kt, fn, arg, err, errsize);
+#endif
 #ifdef HAVE_PGSQL
 	if (is_backend(kt, "pgsql"))
 		return rotpg_walk(kt, fn, arg, err, errsize);
@@ -119,16 +141,28 @@ rotkt_walk(struct rotkt *kt, rottable_fn fn, void *arg, char *err, size_t errsiz
 /* Apply the switches to the file or the table. */
 int
 rotkt_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
-    char *err, size_t errsize)
+    unsigned char *applied, char *err, size_t errsize)
 {
+	int rc;
+
+#ifdef HAVE_LDAP
+	if (kt->ldap != NULL)
+		return rotldap_rewrite(kt, changes, changed, applied, err, errsize);
+#endif
 #ifdef HAVE_PGSQL
 	if (is_backend(kt, "pgsql"))
-		return rotpg_rewrite(kt, changes, changed, err, errsize);
+		rc = rotpg_rewrite(kt, changes, changed, err, errsize);
+	else
 #endif
 #ifdef HAVE_MYSQL
 	if (is_backend(kt, "mysql"))
-		return rotmy_rewrite(kt, changes, changed, err, errsize);
+		rc = rotmy_rewrite(kt, changes, changed, err, errsize);
+	else
 #endif
-	return rottable_rewrite(kt->path, rottable_change_in, (void *)changes, changed, err,
-	    errsize);
+		rc = rottable_rewrite(kt->path, rottable_change_in, (void *)changes, changed, err,
+		    errsize);
+	/* All or none: a file is replaced whole, a table changes in one transaction. */
+	if (rc == 0 && changes->n > 0)
+		memset(applied, 1, changes->n);
+	return rc;
 }

@@ -1,9 +1,10 @@
 /*
  * rotkt.h - the KeyTable dkimrotate reads and switches keys in, wherever
  * it lives: a file (file:, refile: or a bare path; rottable.h), a
- * PostgreSQL table (dsn:pgsql://...; rotpg.c) or a MariaDB/MySQL table
- * (dsn:mysql://...; rotmy.c), whose rows change in one transaction. All are
- * streamed, never held whole.
+ * PostgreSQL or MariaDB/MySQL table (dsn:pgsql://..., rotpg.c; dsn:mysql://...,
+ * rotmy.c), whose rows change in one transaction, or entries in LDAP (ldap:,
+ * ldaps:, ldapi:; rotldap.c), changed one by one. All are streamed, never
+ * held whole.
  */
 #ifndef DKIMROTATE_ROTKT_H
 #define DKIMROTATE_ROTKT_H
@@ -14,8 +15,11 @@
 #include "../tables/memtable.h"
 #include "rottable.h"
 
+struct rotldap;
+
 struct rotkt {
 	int is_dsn;
+	struct rotldap *ldap;	/* an LDAP KeyTable (rotldap.c), or NULL */
 	char path[4096];	/* the file */
 	struct dsn dsn;		/* the database table */
 	void *conn;		/* its connection (PGconn or MYSQL), once made */
@@ -29,11 +33,14 @@ void rotkt_close(struct rotkt *kt);
 int rotkt_walk(struct rotkt *kt, rottable_fn fn, void *arg, char *err, size_t errsize);
 /*
  * Give the entries named in changes (entry name -> "domain:selector:key
- * [:algorithm]", indexed) their new values, all or none: one atomic file
- * rewrite, or one transaction. *changed counts them. 0, or -1 with err.
+ * [:algorithm]", indexed) their new values: all or none in a file (one
+ * atomic rewrite) or PostgreSQL (one transaction); one by one in LDAP,
+ * which has no transaction over several entries. applied (changes->n
+ * bytes, zeroed by the caller) gets 1 for each change made: on -1 (with
+ * err) some may have been, in LDAP. *changed counts the entries changed.
  */
 int rotkt_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
-    char *err, size_t errsize);
+    unsigned char *applied, char *err, size_t errsize);
 
 /* The PostgreSQL side (rotpg.c), when built with libpq. */
 int rotpg_walk(struct rotkt *kt, rottable_fn fn, void *arg, char *err, size_t errsize);
@@ -45,6 +52,13 @@ int rotmy_walk(struct rotkt *kt, rottable_fn fn, void *arg, char *err, size_t er
 int rotmy_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
     char *err, size_t errsize);
 void rotmy_close(struct rotkt *kt);
+
+/* The LDAP side (rotldap.c), when built with libldap. */
+int rotldap_open(struct rotkt *kt, const char *spec, char *err, size_t errsize);
+int rotldap_walk(struct rotkt *kt, rottable_fn fn, void *arg, char *err, size_t errsize);
+int rotldap_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
+    unsigned char *applied, char *err, size_t errsize);
+void rotldap_close(struct rotkt *kt);
 
 /* Split "domain:selector:key[:algorithm]" (in place) into e; 0, or -1. */
 int rotkt_split_value(char *v, struct rotentry *e);

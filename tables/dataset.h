@@ -165,6 +165,8 @@ struct dataset_ldap_settings {
 void dataset_ldap_defaults(struct dataset_ldap_settings *s);
 /* -1 when out of memory. */
 int dataset_set_ldap_settings(const struct dataset_ldap_settings *s);
+/* The settings in force, strings owned by tables/ (valid until the next set). */
+void dataset_ldap_current(struct dataset_ldap_settings *s);
 
 /*
  * Close the data set's connections to its server (those in use close when

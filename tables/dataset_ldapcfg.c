@@ -69,6 +69,13 @@ dataset_set_ldap_settings(const struct dataset_ldap_settings *s)
 	return 0;
 }
 
+/* The settings in force (strings owned here): dkimrotate binds as postdkim does. */
+void
+dataset_ldap_current(struct dataset_ldap_settings *s)
+{
+	*s = ldap_settings;
+}
+
 /* ldap://... [ldap://...] */
 int
 dataset_ldap_open(struct dataset *ds, const char *urls, char *err, size_t errsize)

@@ -6,7 +6,8 @@
 #   ldapharness.sh start DIR   create, load the base tree, start; write DIR/env
 #                              (shell assignments: LDAP_PORT, LDAP_SOCK,
 #                              LDAP_URI, LDAPS_URI, LDAPI_URI, LDAP_CACERT,
-#                              LDAP_ROOTDN, LDAP_ROOTPW, LDAP_BINDDN, LDAP_BINDPW)
+#                              LDAP_ROOTDN, LDAP_ROOTPW, LDAP_BINDDN, LDAP_BINDPW,
+#                              LDAP_WRITERS)
 #   ldapharness.sh stop DIR    stop and remove DIR
 #   ldapharness.sh stop-slapd DIR | start-slapd DIR
 #                              stop or start it again (same data, port)
@@ -15,7 +16,9 @@
 # 127.0.0.1, LDAP_CACERT, which clients trust through LDAPTLS_CACERT.
 # Entries under dc=example,dc=com are readable by bound users only (the
 # service account uid=dkim,ou=services and SASL EXTERNAL identities over
-# ldapi:), not anonymously: a missing bind shows.
+# ldapi:), not anonymously: a missing bind shows. Only the members of the
+# group LDAP_WRITERS (a groupOfNames, none until a test adds it) may write,
+# and only DKIMSelector and DKIMKey under ou=domains (dkimrotate's switch).
 # With LDAP_SIZELIMIT=N in the environment at start, a search returns at
 # most N entries (sizelimit N), except that the service account may page
 # past it in pages of at most 4 (size.pr=4 size.prtotal=unlimited, as an
@@ -89,6 +92,7 @@ LDAP_ROOTDN='cn=admin,dc=example,dc=com'
 LDAP_ROOTPW='r00t-secret'
 LDAP_BINDDN='uid=dkim,ou=services,dc=example,dc=com'
 LDAP_BINDPW='bind:pw@with%signs'
+LDAP_WRITERS='cn=dkim-writers,ou=services,dc=example,dc=com'
 EOV
 	. "$dir/env"
 	cat > "$dir/slapd.conf" <<EOC
@@ -116,6 +120,12 @@ directory $dir/data
 authz-regexp "uid=([^,]*),(cn=[^,]*,)?cn=[^,]*,cn=auth" "uid=\$1,ou=services,dc=example,dc=com"
 access to attrs=userPassword by anonymous auth by * none
 access to attrs=entry,objectClass,uid by anonymous auth by users read by * none
+# dkimrotate switches keys in entries under ou=domains: members of the
+# group LDAP_WRITERS (which a test makes) may replace their selector and key.
+access to dn.subtree="ou=domains,dc=example,dc=com" attrs=DKIMSelector,DKIMKey
+	by group.exact="$LDAP_WRITERS" write
+	by users read
+	by * none
 access to * by users read by * none
 EOC
 	if [ -n "${LDAP_SIZELIMIT:-}" ]; then
