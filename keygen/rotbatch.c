@@ -267,7 +267,8 @@ rot_switch_and_reload(struct rotctx *c)
 	rotreload_loaded(c->cfg->pidfile, before, sizeof(before));
 	mark(c, &c->switching, before, 0);
 	mark(c, &c->resend, before, 0);
-	if (rotreload_send(c->rc->reload, c->cfg->pidfile, err, sizeof(err)) < 0) {
+	if (rotreload_send(c->rc->reload, c->cfg->pidfile, c->rc->reload_timeout, err,
+	    sizeof(err)) < 0) {
 		rot_fail(c, NULL, "reload of postdkim failed: %s", err);
 		return;
 	}

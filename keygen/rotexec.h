@@ -9,9 +9,12 @@
 #include <stddef.h>
 
 /*
- * Run argv (argv[0] a path), wait for it; 0 when it exited 0, else -1 with
- * "WHAT failed (status N)" (or the fork/wait error) in err.
+ * Run argv (argv[0] a path), wait for it at most timeout_s seconds (0: no
+ * limit; past it, it and what it started are stopped: a hung provider API
+ * must not hold every later run behind the lock); 0 when it exited 0, else
+ * -1 with "WHAT failed (status N)", the timeout or the fork/wait error in err.
  */
-int rot_exec(char *const argv[], const char *what, char *err, size_t errsize);
+int rot_exec(char *const argv[], const char *what, unsigned timeout_s, char *err,
+    size_t errsize);
 
 #endif

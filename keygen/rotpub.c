@@ -96,7 +96,7 @@ run_program(const char *prog, const char *action, const char *zone, const char *
 	char what[1200];
 
 	snprintf(what, sizeof(what), "%s %s %s", prog, action, name);
-	return rot_exec(argv, what, why, whysize);
+	return rot_exec(argv, what, ROTPUB_EXEC_TIMEOUT, why, whysize);
 }
 
 /* Publish or remove. */

@@ -11,6 +11,9 @@
 #ifndef DKIMROTATE_ROTPUB_H
 #define DKIMROTATE_ROTPUB_H
 
+/* How long a RotatePublish exec: program may run before it is stopped (a failed change). */
+#define ROTPUB_EXEC_TIMEOUT 300
+
 #include <stddef.h>
 #include <stdio.h>
 

@@ -64,18 +64,19 @@ send_signal(const char *pidfile, char *err, size_t errsize)
 
 /* Run COMMAND through the shell; its exit status must be 0. */
 static int
-run_command(const char *cmd, char *err, size_t errsize)
+run_command(const char *cmd, unsigned timeout_s, char *err, size_t errsize)
 {
 	char *const argv[] = { "/bin/sh", "-c", (char *)cmd, NULL };
 
-	return rot_exec(argv, "RotateReload command", err, errsize);
+	return rot_exec(argv, "RotateReload command", timeout_s, err, errsize);
 }
 
 /* Send the reload the configuration asks for. */
 int
-rotreload_send(const char *how, const char *pidfile, char *err, size_t errsize)
+rotreload_send(const char *how, const char *pidfile, unsigned timeout_s, char *err,
+    size_t errsize)
 {
 	if (strncmp(how, "exec:", 5) == 0)
-		return run_command(how + 5, err, errsize);
+		return run_command(how + 5, timeout_s, err, errsize);
 	return send_signal(pidfile, err, errsize);
 }

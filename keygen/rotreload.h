@@ -13,7 +13,8 @@
 
 /* The load record beside pidfile as "PID GENERATION LOADED" ("" when there is none yet). */
 void rotreload_loaded(const char *pidfile, char *out, size_t outsize);
-/* Send the reload; 0, or -1 with err. */
-int rotreload_send(const char *how, const char *pidfile, char *err, size_t errsize);
+/* Send the reload (a command stopped after timeout_s seconds); 0, or -1 with err. */
+int rotreload_send(const char *how, const char *pidfile, unsigned timeout_s, char *err,
+    size_t errsize);
 
 #endif

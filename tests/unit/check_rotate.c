@@ -19,6 +19,7 @@
 
 #include "../../config/config.h"
 #include "../../keygen/keyprobe.h"
+#include "../../keygen/rotexec.h"
 #include "../../keygen/rotmatch.h"
 #include "../../keygen/rotqueue.h"
 #include "../../keygen/rotsel.h"
@@ -624,6 +625,56 @@ START_TEST(queue_batches_by_zone)
 }
 END_TEST
 
+/* Gone or a zombie: the process pid no longer runs. */
+static int
+ended(long pid)
+{
+	char path[64], line[128];
+	FILE *fp;
+	int z = 1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 1;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (strncmp(line, "State:", 6) == 0)
+			z = strchr(line, 'Z') != NULL;
+	fclose(fp);
+	return z;
+}
+
+/* RotatePublish and RotateReload programs: exit status, and a hung one stopped with its children. */
+START_TEST(exec_time_limit)
+{
+	char *const ok[] = { "/bin/sh", "-c", "exit 0", NULL };
+	char *const bad[] = { "/bin/sh", "-c", "exit 7", NULL };
+	char script[600], pidfile[300];
+	char *const hang[] = { "/bin/sh", "-c", script, NULL };
+	struct timespec t0, t1;
+	long child = 0;
+	FILE *fp;
+	int i;
+
+	ck_assert_int_eq(rot_exec(ok, "ok", 5, err, sizeof(err)), 0);
+	ck_assert_int_eq(rot_exec(bad, "the command", 5, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "the command failed (status 7)");
+	/* A shell waiting for a child that never ends: both stopped after 1 s. */
+	snprintf(pidfile, sizeof(pidfile), "%s/child", dir);
+	snprintf(script, sizeof(script), "sleep 60 & echo $! > %s; wait", pidfile);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(rot_exec(hang, "RotateReload command", 1, err, sizeof(err)), -1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_str_eq(err, "RotateReload command did not finish within 1 s: stopped");
+	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 5);
+	ck_assert_ptr_nonnull(fp = fopen(pidfile, "r"));
+	ck_assert_int_eq(fscanf(fp, "%ld", &child), 1);
+	fclose(fp);
+	for (i = 0; i < 100 && !ended(child); i++)
+		usleep(20000);
+	ck_assert_msg(ended(child), "the program's child %ld still runs", child);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -634,6 +685,6 @@ main(void)
 	tm_add(tc, state_round_trip, state_strict, state_atomic_under_kill,
 	    table_rewrite_keeps_the_rest, table_errors, table_add_and_drop, selector_names, tsig_key_files,
 	    tsig_key_file_safety, durations, key_probe, record_match,
-	    queue_batches_by_zone, NULL);
+	    queue_batches_by_zone, exec_time_limit, NULL);
 	return tm_run(s, CK_FORK_GETENV);
 }
