@@ -229,6 +229,12 @@ start_entry(void *arg, const struct rotentry *e)
 		rot_say(c, e->domain, "already signs with an Ed25519 key");
 		return 0;
 	}
+	/* One key for every sender's domain: its record would go in each of them. */
+	if (strcmp(e->domain, "%") == 0 && (o->all || o->older_than != 0)) {
+		rot_say(c, NULL, "KeyTable entry %s skipped: it signs for each sender's own domain "
+		    "(%%), one key for many domains, which dkimrotate does not rotate", e->name);
+		return 0;
+	}
 	if (!rotstate_domain_ok(e->domain)) {
 		rot_fail(c, e->domain, "not a domain name dkimrotate can keep state for");
 		return 0;

@@ -133,7 +133,7 @@ status_entry(void *arg, const struct rotentry *e)
 	struct rotkey k, *kp = &k;	/* the key the table names */
 	char wait[1024], age[32], cn[1400];
 	size_t i;
-	int found;
+	int found, sender;
 
 	if (w->n > 0) {
 		for (i = 0; i < w->n && strcasecmp(w->domains[i], e->domain) != 0; i++)
@@ -142,12 +142,19 @@ status_entry(void *arg, const struct rotentry *e)
 			return 0;
 		w->seen[i] = 1;
 	}
-	if (!rotstate_domain_ok(e->domain) || (found = rot_entry_state(c, e, &st)) < 0)
+	/* "%": the sender's domain; listed, so that nothing in the KeyTable goes unmentioned. */
+	if ((sender = strcmp(e->domain, "%") == 0)) {
+		memset(&st, 0, sizeof(st));
+		found = 0;
+	} else if (!rotstate_domain_ok(e->domain) || (found = rot_entry_state(c, e, &st)) < 0)
 		return 0;
 	if (found == 0)
 		st.state = RS_IDLE;
 	rot_entry_key(e, found ? &st : NULL, &k);
 	waiting_for(c, &st, wait, sizeof(wait));
+	if (sender)
+		snprintf(wait, sizeof(wait), "not rotated: entry %.200s signs for each sender's "
+		    "own domain (%%), one key for many domains", e->name);
 	if (st.state != RS_IDLE && st.kind != RK_ROTATE) {
 		char w2[1024];
 
@@ -155,7 +162,7 @@ status_entry(void *arg, const struct rotentry *e)
 		    "adding an" : "removing the", wait);
 		memcpy(wait, w2, sizeof(wait));
 	}
-	if (c->rc->delegate != NULL) {
+	if (c->rc->delegate != NULL && !sender) {
 		cname_check(c, e->domain, cn, sizeof(cn));
 		if (cn[0] != '\0') {
 			i = strlen(wait);
@@ -189,7 +196,7 @@ status_entry(void *arg, const struct rotentry *e)
 	} else
 		fprintf(c->out, "%s %s %s %d %s %s%s%s\n", e->domain, e->selector,
 		    kp->alg[0] ? kp->alg : "?", kp->bits, age, rotstate_name(st.state),
-		    wait[0] ? " waiting for: " : "", wait);
+		    wait[0] ? (sender ? " " : " waiting for: ") : "", wait);
 	w->printed++;
 	return 0;
 }

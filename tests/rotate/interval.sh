@@ -23,6 +23,12 @@ for i in 1 2; do
 	rot_key "y$i.example.com" old ed25519
 	touch -d "@$((T0 - 10 * day))" "$T/keys/y$i.example.com/old.private"
 done
+# A 400-day-old key for every sender's own domain (%): never rotated, said so.
+openssl genpkey -algorithm ED25519 -out "$T/keys/shared.private" 2>/dev/null || rot_fail "openssl genpkey"
+chmod 600 "$T/keys/shared.private"
+touch -d "@$((T0 - 400 * day))" "$T/keys/shared.private"
+printf 'shared %%:shared:%s\n' "$T/keys/shared.private" >> "$T/keytable"
+printf 'hosted.example shared\n' >> "$T/signingtable"
 rot_conf
 rot_daemon
 rot_load_start 'sender@d%u.example.com' 1:23
@@ -37,11 +43,15 @@ rot_ok run
 rot_ok status
 [ "$(grep -c ' idle$' "$T/rot.out")" = 24 ] || rot_fail "not 24 idle domains: $(cat "$T/rot.out")"
 grep -q '^d1.example.com old ed25519 256 170d idle$' "$T/rot.out" || rot_fail "status does not say d1's key is 170d old"
+grep -q "^% shared ed25519 256 400d idle not rotated: entry shared signs for each sender's own domain (%)" "$T/rot.out" ||
+    rot_fail "status does not list the % entry as not rotated: $(grep '^%' "$T/rot.out")"
 # --older-than: the 400-day-old keys only.
 rot_ok start --older-than 300d
 [ "$(started | tr '\n' ' ')" = "d21.example.com d22.example.com " ] ||
     rot_fail "start --older-than 300d started '$(started | tr '\n' ' ')', not d21 and d22"
 grep -q '^d21.example.com: rotation started: old -> r[0-9]* (rsa 2048)$' "$T/rot.out" || rot_fail "d21: not RSA 2048"
+grep -q '^KeyTable entry shared skipped: it signs for each sender.s own domain (%)' "$T/rot.out" ||
+    rot_fail "start --older-than did not say why the % entry is left: $(cat "$T/rot.out")"
 rot_ok start --older-than 300d
 [ -z "$(started)" ] || rot_fail "a second start --older-than started $(started)"
 

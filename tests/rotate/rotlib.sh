@@ -315,6 +315,8 @@ if os.path.exists(keytable):
         if len(f) < 2 or f[1].count(":") < 2:
             continue
         dom, sel, kf = f[1].split(":", 2)
+        if dom == "%":
+            continue    # each sender's own domain: not dkimrotate's
         name = "%s._domainkey.%s" % (sel, dom)
         if delegate:
             name = "%s.%s.%s" % (sel, dom, delegate)
