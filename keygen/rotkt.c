@@ -35,6 +35,26 @@ rotkt_split_value(char *v, struct rotentry *e)
 	return 0;
 }
 
+int
+rotkt_update_params(const struct rotkt *kt, const struct dataset_row *r, size_t np, char *v,
+    size_t vsize, const char **params)
+{
+	struct rotentry e;
+
+	if (kt->dsn.ndatacol == 1)
+		params[0] = r->field[0];
+	else {
+		snprintf(v, vsize, "%s", r->field[0]);
+		if (rotkt_split_value(v, &e) < 0)
+			return -1;
+		params[0] = e.selector;
+		params[1] = e.key;
+		params[2] = e.alg[0] != '\0' ? e.alg : NULL;
+	}
+	params[np] = r->key;
+	return 0;
+}
+
 /* Open a KeyTable. */
 int
 rotkt_open(struct rotkt *kt, const char *spec, char *err, size_t errsize)

@@ -60,6 +60,16 @@ int rotldap_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *ch
     unsigned char *applied, char *err, size_t errsize);
 void rotldap_close(struct rotkt *kt);
 
+/*
+ * The parameters of one change's UPDATE in a database table (rotpg.c,
+ * rotmy.c): the new value r->field[0] whole (one data column), or its
+ * selector, key and algorithm (NULL when none), then the entry's name at
+ * params[np]; v (vsize bytes) holds the split copy. 0, or -1 when the
+ * value does not split (the change is skipped).
+ */
+int rotkt_update_params(const struct rotkt *kt, const struct dataset_row *r, size_t np,
+    char *v, size_t vsize, const char **params);
+
 /* Split "domain:selector:key[:algorithm]" (in place) into e; 0, or -1. */
 int rotkt_split_value(char *v, struct rotentry *e);
 

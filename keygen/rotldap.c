@@ -38,7 +38,6 @@
 #include "../tables/redact.h"
 #include "rotkt.h"
 
-#define PAGE 500		/* entries a page: slapd's default size limit */
 
 struct rotldap {
 	struct ldapspec *sp;
@@ -258,78 +257,45 @@ walk_entry(struct rotkt *kt, LDAPMessage *e, unsigned line, rottable_fn fn, void
 	return fn(arg, &re) != 0 ? 1 : 0;
 }
 
-/*
- * Every entry, page after page until the server's cookie is empty (the
- * control is not critical: a server without it answers at once, within
- * its size limit). Only one page is in memory at a time.
- */
+/* A walk of the entries as it goes through the pages. */
+struct walk {
+	struct rotkt *kt;
+	rottable_fn fn;
+	void *arg;
+	unsigned line;
+	char *err;
+	size_t errsize;
+};
+
+/* One page: its entries to the walk's fn; nonzero stops. */
+static int
+walk_page(void *arg, LDAP *l, LDAPMessage *res, size_t *n)
+{
+	struct walk *w = arg;
+	LDAPMessage *e;
+	int stop = 0;
+
+	for (e = ldap_first_entry(l, res); e != NULL && stop == 0; e = ldap_next_entry(l, e)) {
+		(*n)++;
+		stop = walk_entry(w->kt, e, ++w->line, w->fn, w->arg, w->err, w->errsize);
+	}
+	return stop;
+}
+
+/* Every entry, a page at a time (ldapconn_walk): one page in memory at once. */
 int
 rotldap_walk(struct rotkt *kt, rottable_fn fn, void *arg, char *err, size_t errsize)
 {
 	struct rotldap *t = kt->ldap;
 	struct timeval tv = { (time_t)t->sp->timeout_s, 0 };
-	struct berval cookie = { 0, NULL };
-	LDAPControl *page, *req[2] = { NULL, NULL }, **resp;
-	LDAPMessage *res, *e;
-	ber_int_t size = PAGE, estimate;
-	unsigned line = 0;
-	size_t n;
-	int rc, code, stop = 0;
+	struct walk w = { kt, fn, arg, 0, err, errsize };
+	int rc, stop;
 	LDAP *l;
 
 	if ((l = conn(kt, err, errsize)) == NULL)
 		return -1;
-	for (;;) {
-		if ((rc = ldap_create_page_control(l, size, &cookie, 0, &req[0])) != LDAP_SUCCESS)
-			break;
-		res = NULL;
-		rc = ldap_search_ext_s(l, t->sp->base, t->sp->scope, t->walkfilter,
-		    t->walkattrs, 0, req, NULL, &tv, 0, &res);
-		ldap_control_free(req[0]);
-		/* A server that refuses the page size (slapd's size.pr) is asked for less. */
-		if (rc == LDAP_ADMINLIMIT_EXCEEDED && cookie.bv_len == 0 && size > 1) {
-			ldap_msgfree(res);
-			size /= 2;
-			continue;
-		}
-		if (rc != LDAP_SUCCESS) {
-			ldap_msgfree(res);
-			break;
-		}
-		n = 0;
-		for (e = ldap_first_entry(l, res); e != NULL && !stop; e = ldap_next_entry(l, e)) {
-			n++;
-			if ((stop = walk_entry(kt, e, ++line, fn, arg, err, errsize)) < 0)
-				break;
-		}
-		ldap_memfree(cookie.bv_val);
-		cookie.bv_val = NULL;
-		cookie.bv_len = 0;
-		resp = NULL;
-		rc = ldap_parse_result(l, res, &code, NULL, NULL, NULL, &resp, 0);
-		ldap_msgfree(res);
-		if (rc == LDAP_SUCCESS &&
-		    (page = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, resp, NULL)) != NULL)
-			rc = ldap_parse_pageresponse_control(l, page, &estimate, &cookie);
-		ldap_controls_free(resp);
-		if (stop != 0 || rc != LDAP_SUCCESS || cookie.bv_len == 0)
-			break;
-		/* A further page after an empty one would go round for ever. */
-		if (n == 0) {
-			rc = LDAP_LOOP_DETECT;
-			break;
-		}
-	}
-	/* Abandon the paged search on the server: an empty cookie and size 0. */
-	if (cookie.bv_len > 0 && ldap_create_page_control(l, 0, &cookie, 0, &req[0]) ==
-	    LDAP_SUCCESS) {
-		res = NULL;
-		(void)ldap_search_ext_s(l, t->sp->base, t->sp->scope, t->walkfilter, t->walkattrs,
-		    0, req, NULL, &tv, 0, &res);
-		ldap_control_free(req[0]);
-		ldap_msgfree(res);
-	}
-	ldap_memfree(cookie.bv_val);
+	rc = ldapconn_walk(l, t->sp->base, t->sp->scope, t->walkfilter, t->walkattrs, &tv,
+	    walk_page, &w, &stop);
 	if (stop < 0)
 		scrub(kt, err, errsize);
 	if (stop != 0)

@@ -172,7 +172,6 @@ rotmy_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
 	char sql[2048], v[8192], msg[1024];	/* msg: a failed ROLLBACK's words, dropped */
 	const char *params[5];
 	struct dataset_row r;
-	struct rotentry e;
 	MYSQL_STMT *st;
 	MYSQL *m;
 	size_t i, k, np;
@@ -211,17 +210,8 @@ rotmy_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
 	}
 	for (i = 0; i < changes->n; i++) {
 		memtable_row(changes, (uint32_t)i, &r);
-		if (kt->dsn.ndatacol == 1)
-			params[0] = r.field[0];
-		else {
-			snprintf(v, sizeof(v), "%s", r.field[0]);
-			if (rotkt_split_value(v, &e) < 0)
-				continue;
-			params[0] = e.selector;
-			params[1] = e.key;
-			params[2] = e.alg[0] != '\0' ? e.alg : NULL;
-		}
-		params[np] = r.key;
+		if (rotkt_update_params(kt, &r, np, v, sizeof(v), params) < 0)
+			continue;
 		if ((n = update1(kt, st, params, np + 1, err, errsize)) < 0) {
 			mysql_stmt_close(st);
 			exec0(kt, m, "ROLLBACK", msg, sizeof(msg));

@@ -130,7 +130,6 @@ rotpg_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
 	char sql[2048], v[8192], num[32], msg[300];
 	const char *params[5];
 	struct dataset_row r;
-	struct rotentry e;
 	PGresult *res;
 	PGconn *c;
 	size_t i, k, np;
@@ -159,17 +158,8 @@ rotpg_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
 		return -1;
 	for (i = 0; i < changes->n; i++) {
 		memtable_row(changes, (uint32_t)i, &r);
-		if (kt->dsn.ndatacol == 1)
-			params[0] = r.field[0];
-		else {
-			snprintf(v, sizeof(v), "%s", r.field[0]);
-			if (rotkt_split_value(v, &e) < 0)
-				continue;
-			params[0] = e.selector;
-			params[1] = e.key;
-			params[2] = e.alg[0] != '\0' ? e.alg : NULL;
-		}
-		params[np] = r.key;
+		if (rotkt_update_params(kt, &r, np, v, sizeof(v), params) < 0)
+			continue;
 		res = PQexecParams(c, sql, (int)np + 1, NULL, params, NULL, NULL, 0);
 		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
 			dsn_escape(msg, sizeof(msg), res ? PQresultErrorMessage(res) :

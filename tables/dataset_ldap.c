@@ -41,7 +41,6 @@
 #include "redact.h"
 
 #define LDAP_KEY_MAX 1024	/* longer keys (addresses) have no entry */
-#define LDAP_PAGE 500		/* entries a page of a walk: slapd's default size limit */
 
 /* Free a spec (the dsn's ext). */
 static void
@@ -137,61 +136,32 @@ ld_rows(LDAP *l, const struct ldapspec *sp, LDAPMessage *res, const char *key,
 	return n;
 }
 
-/*
- * A walk, page after page until the server's cookie is empty. The control
- * is not critical: a server without it answers the whole search at once,
- * within its size limit. A server that refuses the page size (slapd's
- * size.pr below it) is asked for half as many. The search's result code.
- */
+/* Where a walk's pages go. */
+struct walk_rows {
+	const struct ldapspec *sp;
+	struct dsrows *out;
+};
+
+/* One page of a walk into the rows. */
+static int
+walk_page(void *arg, LDAP *l, LDAPMessage *res, size_t *n)
+{
+	struct walk_rows *w = arg;
+
+	*n = ld_rows(l, w->sp, res, NULL, w->out);
+	return 0;
+}
+
+/* A walk (ldapconn_walk); the search's result code. */
 static int
 ld_walk(LDAP *l, const struct ldapspec *sp, const char *base, const char *filter,
     struct timeval *tv, struct dsrows *out)
 {
-	struct berval cookie = { 0, NULL };
-	LDAPControl *page, *req[2] = { NULL, NULL }, **resp;
-	LDAPMessage *res;
-	ber_int_t size = LDAP_PAGE, estimate;
-	size_t n;
-	int rc, code;
+	struct walk_rows w = { sp, out };
+	int stop;
 
-	for (;;) {
-		if ((rc = ldap_create_page_control(l, size, &cookie, 0, &req[0])) !=
-		    LDAP_SUCCESS)
-			break;
-		res = NULL;
-		rc = ldap_search_ext_s(l, base, sp->scope, filter, (char **)sp->attrs, 0, req,
-		    NULL, tv, 0, &res);
-		ldap_control_free(req[0]);
-		if (rc == LDAP_ADMINLIMIT_EXCEEDED && cookie.bv_len == 0 && size > 1) {
-			ldap_msgfree(res);
-			size /= 2;
-			continue;
-		}
-		if (rc != LDAP_SUCCESS) {
-			ldap_msgfree(res);
-			break;
-		}
-		n = ld_rows(l, sp, res, NULL, out);
-		ldap_memfree(cookie.bv_val);
-		cookie.bv_val = NULL;
-		cookie.bv_len = 0;
-		resp = NULL;
-		rc = ldap_parse_result(l, res, &code, NULL, NULL, NULL, &resp, 0);
-		ldap_msgfree(res);
-		if (rc == LDAP_SUCCESS &&
-		    (page = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, resp, NULL)) != NULL)
-			rc = ldap_parse_pageresponse_control(l, page, &estimate, &cookie);
-		ldap_controls_free(resp);
-		if (rc != LDAP_SUCCESS || cookie.bv_len == 0)
-			break;
-		/* A further page after an empty one would go round for ever. */
-		if (n == 0) {
-			rc = LDAP_LOOP_DETECT;
-			break;
-		}
-	}
-	ldap_memfree(cookie.bv_val);
-	return rc;
+	return ldapconn_walk(l, base, sp->scope, filter, (char **)sp->attrs, tv, walk_page, &w,
+	    &stop);
 }
 
 /* Search for key (NULL: walk). */

@@ -374,3 +374,62 @@ ldapspec_make(const char *urls, const struct dataset_ldap_settings *ls, char *er
 	}
 	return sp;
 }
+
+int
+ldapconn_walk(LDAP *l, const char *base, int scope, const char *filter, char **attrs,
+    struct timeval *tv, ldapconn_page_fn fn, void *arg, int *stop)
+{
+	struct berval cookie = { 0, NULL };
+	LDAPControl *page, *req[2] = { NULL, NULL }, **resp;
+	LDAPMessage *res;
+	ber_int_t size = LDAP_PAGE, estimate;
+	size_t n;
+	int rc, code;
+
+	*stop = 0;
+	for (;;) {
+		if ((rc = ldap_create_page_control(l, size, &cookie, 0, &req[0])) != LDAP_SUCCESS)
+			break;
+		res = NULL;
+		rc = ldap_search_ext_s(l, base, scope, filter, attrs, 0, req, NULL, tv, 0, &res);
+		ldap_control_free(req[0]);
+		if (rc == LDAP_ADMINLIMIT_EXCEEDED && cookie.bv_len == 0 && size > 1) {
+			ldap_msgfree(res);
+			size /= 2;
+			continue;
+		}
+		if (rc != LDAP_SUCCESS) {
+			ldap_msgfree(res);
+			break;
+		}
+		n = 0;
+		*stop = fn(arg, l, res, &n);
+		ldap_memfree(cookie.bv_val);
+		cookie.bv_val = NULL;
+		cookie.bv_len = 0;
+		resp = NULL;
+		rc = ldap_parse_result(l, res, &code, NULL, NULL, NULL, &resp, 0);
+		ldap_msgfree(res);
+		if (rc == LDAP_SUCCESS &&
+		    (page = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, resp, NULL)) != NULL)
+			rc = ldap_parse_pageresponse_control(l, page, &estimate, &cookie);
+		ldap_controls_free(resp);
+		if (*stop != 0 || rc != LDAP_SUCCESS || cookie.bv_len == 0)
+			break;
+		/* A further page after an empty one would go round for ever. */
+		if (n == 0) {
+			rc = LDAP_LOOP_DETECT;
+			break;
+		}
+	}
+	/* Abandon a walk left half-way on the server: its cookie and size 0. */
+	if (cookie.bv_len > 0 && ldap_create_page_control(l, 0, &cookie, 0, &req[0]) ==
+	    LDAP_SUCCESS) {
+		res = NULL;
+		(void)ldap_search_ext_s(l, base, scope, filter, attrs, 0, req, NULL, tv, 0, &res);
+		ldap_control_free(req[0]);
+		ldap_msgfree(res);
+	}
+	ldap_memfree(cookie.bv_val);
+	return rc;
+}

@@ -47,6 +47,25 @@ char *ldapspec_expand(const char *tmpl, const char *key, int dn, int walk);
 /* The error's name and the server's diagnostic, escaped, in err. */
 void ldapconn_error(LDAP *l, int rc, char *err, size_t errsize);
 
+#define LDAP_PAGE 500		/* entries a page of a walk: slapd's default size limit */
+
+/*
+ * One page's entries (res) for a paged walk: *n set to how many there
+ * were; nonzero stops the walk (and is handed back in *stop).
+ */
+typedef int (*ldapconn_page_fn)(void *arg, LDAP *l, LDAPMessage *res, size_t *n);
+
+/*
+ * A walk of base's entries matching filter, page after page (RFC 2696)
+ * until the server's cookie is empty, each page to fn. The control is
+ * not critical: a server without it answers the whole search at once,
+ * within its size limit; one that refuses the page size (slapd's size.pr
+ * below it) is asked for half as many. A walk fn stops is abandoned on the
+ * server. The search's result code.
+ */
+int ldapconn_walk(LDAP *l, const char *base, int scope, const char *filter, char **attrs,
+    struct timeval *tv, ldapconn_page_fn fn, void *arg, int *stop);
+
 /*
  * A connection to sp's servers (StartTLS when asked), bound as user with
  * password (simple) or by SASL, each step within timeout_ms. NULL with err.
