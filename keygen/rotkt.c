@@ -35,6 +35,37 @@ rotkt_split_value(char *v, struct rotentry *e)
 	return 0;
 }
 
+size_t
+rotkt_update_sql(const struct rotkt *kt, char quote, int lower, const char *mark,
+    const char *cast, char *sql, size_t size)
+{
+	size_t k, np = kt->dsn.ndatacol == 1 ? 1 : kt->dsn.ndatacol - 1;
+	size_t len;
+
+	snprintf(sql, size, "UPDATE ");
+	dsn_quote_ident(sql, size, kt->dsn.table, quote, lower);
+	snprintf(sql + strlen(sql), size - strlen(sql), " SET ");
+	for (k = 0; k < np; k++) {
+		if (k > 0)
+			snprintf(sql + strlen(sql), size - strlen(sql), ", ");
+		dsn_quote_ident(sql, size, kt->dsn.datacol[kt->dsn.ndatacol == 1 ? 0 : k + 1], quote,
+		    lower);
+		len = strlen(sql);
+		if (strcmp(mark, "$") == 0)
+			snprintf(sql + len, size - len, " = $%zu", k + 1);
+		else
+			snprintf(sql + len, size - len, " = %s", mark);
+	}
+	snprintf(sql + strlen(sql), size - strlen(sql), " WHERE ");
+	dsn_quote_ident(sql, size, kt->dsn.keycol, quote, lower);
+	len = strlen(sql);
+	if (strcmp(mark, "$") == 0)
+		snprintf(sql + len, size - len, "%s = $%zu", cast, np + 1);
+	else
+		snprintf(sql + len, size - len, "%s = %s", cast, mark);
+	return np;
+}
+
 int
 rotkt_update_params(const struct rotkt *kt, const struct dataset_row *r, size_t np, char *v,
     size_t vsize, const char **params)

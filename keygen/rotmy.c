@@ -174,27 +174,13 @@ rotmy_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
 	struct dataset_row r;
 	MYSQL_STMT *st;
 	MYSQL *m;
-	size_t i, k, np;
+	size_t i, np;
 	long long n;
 
 	*changed = 0;
 	if ((m = conn(kt, err, errsize)) == NULL)
 		return -1;
-	snprintf(sql, sizeof(sql), "UPDATE ");
-	dsn_quote_ident(sql, sizeof(sql), kt->dsn.table, '`', 0);
-	strcat(sql, " SET ");
-	np = kt->dsn.ndatacol == 1 ? 1 : kt->dsn.ndatacol - 1;
-	/* The domain column stays: only selector, key (and algorithm) change. */
-	for (k = 0; k < np; k++) {
-		if (k > 0)
-			strcat(sql, ", ");
-		dsn_quote_ident(sql, sizeof(sql), kt->dsn.datacol[kt->dsn.ndatacol == 1 ? 0 : k + 1],
-		    '`', 0);
-		strcat(sql, " = ?");
-	}
-	strcat(sql, " WHERE ");
-	dsn_quote_ident(sql, sizeof(sql), kt->dsn.keycol, '`', 0);
-	strcat(sql, " = ?");
+	np = rotkt_update_sql(kt, '`', 0, "?", "", sql, sizeof(sql));
 	if ((st = mysql_stmt_init(m)) == NULL) {
 		snprintf(err, errsize, "KeyTable %s: out of memory", kt->name);
 		return -1;

@@ -127,33 +127,18 @@ int
 rotpg_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
     char *err, size_t errsize)
 {
-	char sql[2048], v[8192], num[32], msg[300];
+	char sql[2048], v[8192], msg[300];
 	const char *params[5];
 	struct dataset_row r;
 	PGresult *res;
 	PGconn *c;
-	size_t i, k, np;
+	size_t i, np;
 
 	*changed = 0;
 	if ((c = conn(kt, err, errsize)) == NULL)
 		return -1;
-	snprintf(sql, sizeof(sql), "UPDATE ");
-	dsn_quote_ident(sql, sizeof(sql), kt->dsn.table, '"', 1);
-	strcat(sql, " SET ");
-	np = kt->dsn.ndatacol == 1 ? 1 : kt->dsn.ndatacol - 1;
-	/* The domain column stays: only selector, key (and algorithm) change. */
-	for (k = 0; k < np; k++) {
-		if (k > 0)
-			strcat(sql, ", ");
-		dsn_quote_ident(sql, sizeof(sql), kt->dsn.datacol[kt->dsn.ndatacol == 1 ? 0 : k + 1],
-		    '"', 1);
-		snprintf(num, sizeof(num), " = $%zu", k + 1);
-		strcat(sql, num);
-	}
-	strcat(sql, " WHERE ");
-	dsn_quote_ident(sql, sizeof(sql), kt->dsn.keycol, '"', 1);
-	snprintf(num, sizeof(num), "::text = $%zu", np + 1);
-	strcat(sql, num);
+	/* The key column compared as text: the entry name is text, the column may be a number. */
+	np = rotkt_update_sql(kt, '"', 1, "$", "::text", sql, sizeof(sql));
 	if (exec0(kt, c, "BEGIN", err, errsize) < 0)
 		return -1;
 	for (i = 0; i < changes->n; i++) {
