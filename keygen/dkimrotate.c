@@ -541,7 +541,7 @@ main(int argc, char **argv)
 		rc = cmd_start(&c, &so);
 	}
 out:
-	if (rotstate_sync(err, sizeof(err)) < 0) {
+	if (rot_keys_durable(&c, err, sizeof(err)) < 0 || rotstate_sync(err, sizeof(err)) < 0) {
 		rot_fail(&c, NULL, "%s", err);
 		rc = 1;
 	}
@@ -557,6 +557,7 @@ out:
 	strlist_free(&c.switching);
 	strlist_free(&c.resend);
 	strlist_free(&c.fresh);
+	strlist_free(&c.keydirs);
 	rotqueue_free(&c.queue);
 	rotdns_free(c.dns);
 	if (c.res != NULL)

@@ -138,7 +138,7 @@ mark(struct rotctx *c, const struct strlist *l, const char *before, int confirme
 			continue;
 		}
 		if (confirmed) {
-			if (st.state != RS_ACTIVE)
+			if (st.state != RS_ACTIVE && st.state != RS_VISIBLE)
 				continue;
 			if (rot_load_confirmed(c, &st) == 0)
 				rot_advance(c, &st, &e);	/* an emergency revokes at once */
@@ -151,7 +151,7 @@ mark(struct rotctx *c, const struct strlist *l, const char *before, int confirme
 		else
 			rot_save(c, &st);
 	}
-	/* Durable before the reload is sent (or, confirmed, before the retire clock counts). */
+	/* Durable before the retire clock counts, or the next run reads them. */
 	if (rotstate_sync(err, sizeof(err)) < 0)
 		rot_fail(c, NULL, "%s", err);
 }
@@ -264,12 +264,18 @@ rot_switch_and_reload(struct rotctx *c)
 	}
 	if (c->switching.n == 0 && c->resend.n == 0)
 		return;
+	/*
+	 * The domains switching are saved once: retiring when the daemon
+	 * confirms within the wait, else active with the reload's time (sent
+	 * again after RotateReloadTimeout). One that dies before that stays
+	 * visible with its table switched, and the next run reloads it again.
+	 */
 	rotreload_loaded(c->cfg->pidfile, before, sizeof(before));
-	mark(c, &c->switching, before, 0);
-	mark(c, &c->resend, before, 0);
 	if (rotreload_send(c->rc->reload, c->cfg->pidfile, c->rc->reload_timeout, err,
 	    sizeof(err)) < 0) {
 		rot_fail(c, NULL, "reload of postdkim failed: %s", err);
+		mark(c, &c->switching, before, 0);
+		mark(c, &c->resend, before, 0);
 		return;
 	}
 	rot_say(c, NULL, "reload sent to postdkim (%zu domains switching)",
@@ -284,6 +290,8 @@ rot_switch_and_reload(struct rotctx *c)
 		}
 		nap(100);
 	}
+	mark(c, &c->switching, before, 0);
+	mark(c, &c->resend, before, 0);
 }
 
 /* Which released keys another entry still uses. */

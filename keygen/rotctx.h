@@ -51,6 +51,7 @@ struct rotctx {
 	struct memtable drops;		/* KeyTable entries removed, with their SigningTable lines */
 	struct strlist resend;		/* domains whose reload went unconfirmed */
 	struct strlist fresh;		/* entries published by this run (rotrun.c) */
+	struct strlist keydirs;		/* keys written whose directory is not flushed yet */
 	int quiet;			/* not the last look: no "waiting" line */
 	struct memtable release;	/* old key path -> domain, once no server answers */
 	struct rotprobe *probe;		/* the question slot of the domain being advanced */
@@ -121,6 +122,8 @@ int rot_status(struct rotctx *c, char **domains, size_t n, int json);
 int rot_save(struct rotctx *c, struct rotstate *st);
 /* Enter state s now, and save. */
 int rot_enter(struct rotctx *c, struct rotstate *st, enum rot_state s);
+/* Flush the directories of the keys written so far (before any record goes out); 0 or -1. */
+int rot_keys_durable(struct rotctx *c, char *why, size_t whysize);
 /* Advance a domain (entry e) until it waits. */
 void rot_advance(struct rotctx *c, struct rotstate *st, const struct rotentry *e);
 /* The daemon loaded the tables: retire (or, an added key, done). 0, or -1. */

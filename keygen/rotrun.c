@@ -111,6 +111,15 @@ rot_record_of(struct rotctx *c, const struct rotkey *k, const char *domain, int 
 	return 0;
 }
 
+/* Nonzero when paths a and b are files of the same directory. */
+static int
+same_dir(const char *a, const char *b)
+{
+	const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+
+	return sa != NULL && sb != NULL && sa - a == sb - b && strncmp(a, b, (size_t)(sa - a)) == 0;
+}
+
 /* Write the new key, unless an earlier run that died already did. */
 static int
 make_key(struct rotctx *c, struct rotstate *st, char *why, size_t whysize)
@@ -156,9 +165,35 @@ make_key(struct rotctx *c, struct rotstate *st, char *why, size_t whysize)
 		snprintf(why, whysize, "%s", err.msg);
 		return -1;
 	}
-	rotfile_sync_dir(st->new.path);
+	/* Its directory is flushed with the others' before any record goes out (rot_keys_durable). */
+	if ((c->keydirs.n == 0 || !same_dir(c->keydirs.v[c->keydirs.n - 1], st->new.path)) &&
+	    strlist_add(&c->keydirs, st->new.path) < 0) {
+		snprintf(why, whysize, "out of memory");
+		return -1;
+	}
 	st->new.created = c->now;
 	return 0;
+}
+
+/*
+ * Flush the directories of the keys written since the last call: one
+ * fsync a directory however many keys went into it, where one per key
+ * doubled the flushes of a publishing run. 0, or -1 with why.
+ */
+int
+rot_keys_durable(struct rotctx *c, char *why, size_t whysize)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < c->keydirs.n; i++)
+		if (rotfile_sync_dir(c->keydirs.v[i]) != 0 && rc == 0) {
+			snprintf(why, whysize, "%.300s: fsync of its directory: %s", c->keydirs.v[i],
+			    strerror(errno));
+			rc = -1;
+		}
+	strlist_free(&c->keydirs);
+	return rc;
 }
 
 static void fresh_line(const struct rotentry *e, char *out, size_t size);
@@ -184,7 +219,8 @@ put(struct rotctx *c, const struct rotstate *st, const struct rotentry *e, const
 			return rc == ROT_DEFER ? 2 : -1;
 	}
 	if (!rotpub_batches(&c->pub))
-		return rotpub_put(&c->pub, c->dns, zone, name, record, zone_form, why, whysize);
+		return rot_keys_durable(c, why, whysize) < 0 ? -1 :
+		    rotpub_put(&c->pub, c->dns, zone, name, record, zone_form, why, whysize);
 	if (c->queue.max_items == 0)
 		rotqueue_init(&c->queue, ROTQUEUE_ITEMS, ROTQUEUE_BYTES);
 	fresh_line(e, fresh, sizeof(fresh));
