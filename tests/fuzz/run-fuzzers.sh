@@ -57,7 +57,7 @@ for t in $targets; do
 			extra="$extra $top/$f.c"
 		done
 		for f in "$top"/config/*.c "$top"/keys/*.c "$top"/tables/*.c; do
-			case $f in */dataset_pgsql.c|*/dataset_mysql.c|*/dataset_ldap.c) ;; *) extra="$extra $f" ;; esac
+			case $f in */dataset_pgsql.c|*/dataset_mysql.c|*/dataset_ldap.c|*/ldapconn.c) ;; *) extra="$extra $f" ;; esac
 		done
 		extra="$extra -lunbound -lpthread"
 	fi
@@ -69,7 +69,7 @@ for t in $targets; do
 	if [ "$t" = fuzz_verifier ]; then
 		extra="-DVERIFIER_AR_MAX=8 $top/verify/verifier.c $top/verify/verdict.c"
 		for f in "$top"/config/*.c "$top"/keys/*.c "$top"/tables/*.c; do
-			case $f in */dataset_pgsql.c|*/dataset_mysql.c|*/dataset_ldap.c) ;; *) extra="$extra $f" ;; esac
+			case $f in */dataset_pgsql.c|*/dataset_mysql.c|*/dataset_ldap.c|*/ldapconn.c) ;; *) extra="$extra $f" ;; esac
 		done
 	fi
 	# shellcheck disable=SC2086
