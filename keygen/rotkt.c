@@ -37,7 +37,7 @@ rotkt_split_value(char *v, struct rotentry *e)
 
 size_t
 rotkt_update_sql(const struct rotkt *kt, char quote, int lower, const char *mark,
-    const char *cast, char *sql, size_t size)
+    char *sql, size_t size)
 {
 	size_t k, np = kt->dsn.ndatacol == 1 ? 1 : kt->dsn.ndatacol - 1;
 	size_t len;
@@ -60,9 +60,9 @@ rotkt_update_sql(const struct rotkt *kt, char quote, int lower, const char *mark
 	dsn_quote_ident(sql, size, kt->dsn.keycol, quote, lower);
 	len = strlen(sql);
 	if (strcmp(mark, "$") == 0)
-		snprintf(sql + len, size - len, "%s = $%zu", cast, np + 1);
+		snprintf(sql + len, size - len, " = $%zu", np + 1);
 	else
-		snprintf(sql + len, size - len, "%s = %s", cast, mark);
+		snprintf(sql + len, size - len, " = %s", mark);
 	return np;
 }
 

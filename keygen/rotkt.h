@@ -61,14 +61,14 @@ int rotldap_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *ch
 void rotldap_close(struct rotkt *kt);
 
 /*
- * "UPDATE table SET col = P, ... WHERE keycol CAST = P" for a database
+ * "UPDATE table SET col = P, ... WHERE keycol = P" for a database
  * KeyTable: the selector, key (and algorithm) columns, or the one data
  * column (the domain column stays); identifiers quoted with quote (lower:
  * folded as PostgreSQL does); P is "?" or, with mark "$", $1, $2...
  * Parameters before the key's: the number returned.
  */
 size_t rotkt_update_sql(const struct rotkt *kt, char quote, int lower, const char *mark,
-    const char *cast, char *sql, size_t size);
+    char *sql, size_t size);
 
 /*
  * The parameters of one change's UPDATE in a database table (rotpg.c,

@@ -180,7 +180,7 @@ rotmy_rewrite(struct rotkt *kt, const struct memtable *changes, size_t *changed,
 	*changed = 0;
 	if ((m = conn(kt, err, errsize)) == NULL)
 		return -1;
-	np = rotkt_update_sql(kt, '`', 0, "?", "", sql, sizeof(sql));
+	np = rotkt_update_sql(kt, '`', 0, "?", sql, sizeof(sql));
 	if ((st = mysql_stmt_init(m)) == NULL) {
 		snprintf(err, errsize, "KeyTable %s: out of memory", kt->name);
 		return -1;
