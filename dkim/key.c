@@ -133,9 +133,24 @@ dkim_key_load_mem(const char *data, size_t len, dkim_key **out, dkim_err *err)
 	return rc;
 }
 
+/* dkim_key_load_mem as a key_decode_fn. */
+static int
+decode_mem(void *arg, const char *data, size_t len, dkim_key **out, dkim_err *err)
+{
+	(void)arg;
+	return dkim_key_load_mem(data, len, out, err);
+}
+
 /* Read and decode a private key from an open file (name for messages). */
 int
 dkim_key_load_fd(int fd, const char *name, dkim_key **out, dkim_err *err)
+{
+	return key_load_fd_with(fd, name, decode_mem, NULL, out, err);
+}
+
+int
+key_load_fd_with(int fd, const char *name, key_decode_fn decode, void *arg, dkim_key **out,
+    dkim_err *err)
 {
 	char buf[DKIM_KEY_FILE_MAX + 1];
 	struct stat st;
@@ -163,7 +178,7 @@ dkim_key_load_fd(int fd, const char *name, dkim_key **out, dkim_err *err)
 		return dkim_err_set(err, DKIM_ERR_TOOBIG, "%s: larger than %d bytes",
 		    name, DKIM_KEY_FILE_MAX);
 	}
-	rc = dkim_key_load_mem(buf, len, out, err);
+	rc = decode(arg, buf, len, out, err);
 	OPENSSL_cleanse(buf, sizeof(buf));
 	if (rc != DKIM_OK && err != NULL) {
 		char msg[sizeof(err->msg) + 4096];

@@ -26,5 +26,8 @@ void dkim_keyloader_free(dkim_keyloader *kl);
 /* As dkim_key_load_mem, faster for the usual forms. */
 int dkim_keyloader_load(dkim_keyloader *kl, const char *data, size_t len, dkim_key **out,
     dkim_err *err);
+/* As dkim_key_load_file, faster for the usual forms. */
+int dkim_keyloader_load_file(dkim_keyloader *kl, const char *path, dkim_key **out,
+    dkim_err *err);
 
 #endif

@@ -113,6 +113,14 @@ rot_resolver(struct rotctx *c, char *err, size_t errsize)
 	return c->res;
 }
 
+int
+rot_key_load(struct rotctx *c, const char *path, dkim_key **out, dkim_err *err)
+{
+	if (c->keys == NULL && (c->keys = dkim_keyloader_new()) == NULL)
+		return dkim_key_load_file(path, out, err);
+	return dkim_keyloader_load_file(c->keys, path, out, err);
+}
+
 /*
  * Algorithm, size and age of a key file ("?" when it cannot be read),
  * from the head of its PEM: status reads every domain's key.
@@ -541,7 +549,7 @@ main(int argc, char **argv)
 		rc = cmd_start(&c, &so);
 	}
 out:
-	if (rot_keys_durable(&c, err, sizeof(err)) < 0 || rotstate_sync(err, sizeof(err)) < 0) {
+	if (rot_durable(&c, err, sizeof(err)) < 0) {
 		rot_fail(&c, NULL, "%s", err);
 		rc = 1;
 	}
@@ -549,6 +557,7 @@ out:
 		rotpub_fini(&c.pub);
 	if (lockfd >= 0)
 		close(lockfd);
+	dkim_keyloader_free(c.keys);
 	memtable_free(&c.changes);
 	memtable_free(&c.release);
 	memtable_free(&c.adds);

@@ -250,6 +250,13 @@ rot_switch_and_reload(struct rotctx *c)
 	char err[1024], before[64];
 	size_t waited;
 
+	if (c->switching.n > 0 || c->resend.n > 0) {
+		/* The states that allowed the switch written first. */
+		if (rot_durable(c, err, sizeof(err)) < 0) {
+			rot_fail(c, NULL, "%s", err);
+			return;
+		}
+	}
 	if (c->switching.n > 0) {
 		if (memtable_index(&c->changes) < 0 || memtable_index(&c->adds) < 0 ||
 		    memtable_index(&c->twins) < 0 || memtable_index(&c->drops) < 0) {
@@ -354,6 +361,11 @@ rot_release_keys(struct rotctx *c)
 
 	if (c->release.n == 0)
 		return;
+	/* The states that allowed it written before any key goes. */
+	if (rot_durable(c, err, sizeof(err)) < 0) {
+		rot_fail(c, NULL, "%s", err);
+		return;
+	}
 	if (memtable_index(&c->release) < 0 || (r.used = calloc(c->release.n, 1)) == NULL) {
 		rot_fail(c, NULL, "out of memory");
 		return;

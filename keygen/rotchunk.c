@@ -71,7 +71,6 @@ void
 rotchunk_flush(struct rotctx *c, struct rotchunk *k)
 {
 	struct rotprobe *asked[ROTCHUNK_SIZE];
-	char err[4200];
 	size_t i, n = 0;
 
 	for (i = 0; i < k->n; i++) {
@@ -91,8 +90,6 @@ rotchunk_flush(struct rotctx *c, struct rotchunk *k)
 		rotprobe_clear(&k->v[i].probe);
 	}
 	k->n = 0;
-	if (rotstate_sync(err, sizeof(err)) < 0)
-		rot_fail(c, NULL, "%s", err);
 }
 
 void

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "../config/config.h"
+#include "../dkim/keyload.h"
 #include "../tables/memtable.h"
 #include "rotdns.h"
 #include "rotprobe.h"
@@ -57,6 +58,7 @@ struct rotctx {
 	struct rotprobe *probe;		/* the question slot of the domain being advanced */
 	int collect;			/* a chunk's first pass: questions wait (rotprobe.h) */
 	char loaded[64];		/* the daemon's load record at the start of the run */
+	dkim_keyloader *keys;		/* decodes key files, made on first use */
 };
 
 /* Report an action ("DOMAIN: what") on the output and the log. */
@@ -75,6 +77,12 @@ int rot_entry_state(struct rotctx *c, const struct rotentry *e, struct rotstate 
 
 /* The key entry e names, from the state st (or NULL) when it knows it, else from its file. */
 void rot_entry_key(const struct rotentry *e, const struct rotstate *st, struct rotkey *k);
+
+/*
+ * Load a private key file: a run reads each new key twice or more, and
+ * OpenSSL's own way of finding a decoder cost more than the rest of it.
+ */
+int rot_key_load(struct rotctx *c, const char *path, dkim_key **out, dkim_err *err);
 
 /* Fill k's algorithm, size and age from its file (age from the file's time). */
 void rot_keyinfo(const char *path, struct rotkey *k);
@@ -122,8 +130,12 @@ int rot_status(struct rotctx *c, char **domains, size_t n, int json);
 int rot_save(struct rotctx *c, struct rotstate *st);
 /* Enter state s now, and save. */
 int rot_enter(struct rotctx *c, struct rotstate *st, enum rot_state s);
-/* Flush the directories of the keys written so far (before any record goes out); 0 or -1. */
-int rot_keys_durable(struct rotctx *c, char *why, size_t whysize);
+/*
+ * Make what the run wrote so far durable, the keys then the states, before
+ * anything leaves the machine (a record, a table switch, a key deleted); 0,
+ * or -1 with why.
+ */
+int rot_durable(struct rotctx *c, char *why, size_t whysize);
 /* Advance a domain (entry e) until it waits. */
 void rot_advance(struct rotctx *c, struct rotstate *st, const struct rotentry *e);
 /* The daemon loaded the tables: retire (or, an added key, done). 0, or -1. */

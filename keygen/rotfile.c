@@ -116,3 +116,93 @@ rotfile_abort(struct rotfile *f)
 		unlink(f->tmp);
 	}
 }
+
+/* Write file i of a group to fd (its mkstemp file tmp), its writeback started. */
+static int
+stage_one(int fd, const char *tmp, mode_t mode, int (*fill)(FILE *, size_t, void *),
+    size_t i, void *arg, char *err, size_t errsize)
+{
+	FILE *fp;
+	int bad;
+
+	if (fchmod(fd, mode) != 0 || (fp = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errsize, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	bad = fill(fp, i, arg) < 0 || fflush(fp) != 0 || ferror(fp) ||
+	    sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) != 0;
+	if (bad)
+		snprintf(err, errsize, "%s: %s", tmp, strerror(errno));
+	if (fclose(fp) != 0 && !bad) {
+		snprintf(err, errsize, "%s: %s", tmp, strerror(errno));
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+/* Wait until a staged file is on disk. */
+static int
+flush_one(const char *tmp, char *err, size_t errsize)
+{
+	int fd, rc;
+
+	if ((fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		snprintf(err, errsize, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if ((rc = fsync(fd)) != 0)
+		snprintf(err, errsize, "%s: %s", tmp, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+int
+rotfile_replace_many(const char *dir, const char *const *names, size_t n, mode_t mode,
+    int (*fill)(FILE *fp, size_t i, void *arg), void *arg, char *err, size_t errsize)
+{
+	char (*tmp)[4096], path[4096];
+	size_t made = 0, renamed = 0, i;
+	int rc = -1, fd;
+
+	if (n == 0)
+		return 0;
+	if ((tmp = calloc(n, sizeof(*tmp))) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	for (made = 0; made < n; made++) {
+		snprintf(tmp[made], sizeof(tmp[made]), "%s/.%s.XXXXXX", dir, names[made]);
+		if ((fd = mkostemp(tmp[made], O_CLOEXEC)) < 0) {
+			snprintf(err, errsize, "cannot create a temporary file in %s: %s", dir,
+			    strerror(errno));
+			goto out;
+		}
+		if (stage_one(fd, tmp[made], mode, fill, made, arg, err, errsize) < 0) {
+			made++;
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (flush_one(tmp[i], err, errsize) < 0)
+			goto out;
+	for (renamed = 0; renamed < n; renamed++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[renamed]);
+		if (rename(tmp[renamed], path) != 0) {
+			snprintf(err, errsize, "cannot rename %s to %s: %s", tmp[renamed], path,
+			    strerror(errno));
+			goto out;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/.", dir);
+	if (rotfile_sync_dir(path) != 0) {
+		snprintf(err, errsize, "%s: fsync of the directory: %s", dir, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	for (i = renamed; i < made; i++)
+		unlink(tmp[i]);
+	free(tmp);
+	return rc;
+}

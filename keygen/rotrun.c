@@ -10,6 +10,7 @@
  *   - the old key goes only after its record was revoked, held, removed,
  *     and no authoritative server answers it any more.
  * Each transition is saved (rotstate.h) before the next one starts, and
+ * on disk before anything depending on it leaves the machine (rot_durable);
  * each step can be done twice without harm.
  */
 #include <errno.h>
@@ -80,7 +81,7 @@ rot_record_of(struct rotctx *c, const struct rotkey *k, const char *domain, int 
 	ro.alg = strcmp(k->alg, "ed25519") == 0 ? DKIM_ALG_ED25519_SHA256 : DKIM_ALG_RSA_SHA256;
 	ro.pub_b64 = "";
 	if (!revoked) {
-		if (dkim_key_load_file(k->path, &key, &err) != DKIM_OK ||
+		if (rot_key_load(c, k->path, &key, &err) != DKIM_OK ||
 		    (pub = dkim_key_public_b64(key, &err)) == NULL) {
 			snprintf(why, whysize, "%s: %s", k->path, err.msg);
 			dkim_key_free(key);
@@ -132,7 +133,7 @@ make_key(struct rotctx *c, struct rotstate *st, char *why, size_t whysize)
 	size_t len = 0;
 	int rc;
 
-	if (dkim_key_load_file(st->new.path, &key, &err) == DKIM_OK) {
+	if (rot_key_load(c, st->new.path, &key, &err) == DKIM_OK) {
 		dkim_key_free(key);
 		if (st->new.created == 0)
 			st->new.created = c->now;
@@ -165,7 +166,7 @@ make_key(struct rotctx *c, struct rotstate *st, char *why, size_t whysize)
 		snprintf(why, whysize, "%s", err.msg);
 		return -1;
 	}
-	/* Its directory is flushed with the others' before any record goes out (rot_keys_durable). */
+	/* Its directory is flushed with the others' before any record goes out (rot_durable). */
 	if ((c->keydirs.n == 0 || !same_dir(c->keydirs.v[c->keydirs.n - 1], st->new.path)) &&
 	    strlist_add(&c->keydirs, st->new.path) < 0) {
 		snprintf(why, whysize, "out of memory");
@@ -176,12 +177,12 @@ make_key(struct rotctx *c, struct rotstate *st, char *why, size_t whysize)
 }
 
 /*
- * Flush the directories of the keys written since the last call: one
- * fsync a directory however many keys went into it, where one per key
- * doubled the flushes of a publishing run. 0, or -1 with why.
+ * The keys: one fsync of each directory keys went into since the last
+ * call, however many keys, where one per key doubled the flushes of a
+ * publishing run. Then the states waiting to be written (rotstate.h).
  */
 int
-rot_keys_durable(struct rotctx *c, char *why, size_t whysize)
+rot_durable(struct rotctx *c, char *why, size_t whysize)
 {
 	size_t i;
 	int rc = 0;
@@ -193,6 +194,8 @@ rot_keys_durable(struct rotctx *c, char *why, size_t whysize)
 			rc = -1;
 		}
 	strlist_free(&c->keydirs);
+	if (rc == 0)
+		rc = rotstate_sync(why, whysize);
 	return rc;
 }
 
@@ -219,7 +222,7 @@ put(struct rotctx *c, const struct rotstate *st, const struct rotentry *e, const
 			return rc == ROT_DEFER ? 2 : -1;
 	}
 	if (!rotpub_batches(&c->pub))
-		return rot_keys_durable(c, why, whysize) < 0 ? -1 :
+		return rot_durable(c, why, whysize) < 0 ? -1 :
 		    rotpub_put(&c->pub, c->dns, zone, name, record, zone_form, why, whysize);
 	if (c->queue.max_items == 0)
 		rotqueue_init(&c->queue, ROTQUEUE_ITEMS, ROTQUEUE_BYTES);

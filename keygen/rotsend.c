@@ -49,8 +49,8 @@ rot_send(struct rotctx *c, const char *zone)
 
 	if ((n = rotqueue_take(&c->queue, zone, batch)) == 0)
 		return;
-	/* No record goes out before its private key is on disk for good. */
-	if (rot_keys_durable(c, why, sizeof(why)) < 0) {
+	/* No record goes out before its private key and the state naming it are on disk. */
+	if (rot_durable(c, why, sizeof(why)) < 0) {
 		for (i = 0; i < n; i++)
 			settle(c, &batch[i], why);
 		rotqueue_items_free(batch, n);

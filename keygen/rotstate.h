@@ -1,8 +1,10 @@
 /*
  * rotstate.h - the state of one domain's key rotation, one small text file
- * per domain in RotateStateDirectory, replaced atomically (rotfile.h) at
- * every transition, so that dkimrotate killed at any moment resumes where
- * the last saved transition left it.
+ * per domain in RotateStateDirectory, replaced atomically (rotfile.h), so
+ * that dkimrotate killed at any moment resumes where the last written
+ * transition left it. Transitions are written in groups: a run makes them
+ * durable (rotstate_sync) before anything that depends on them leaves the
+ * machine, and at its end.
  *
  * The lifecycle: generate -> publish -> visible -> active -> retiring ->
  * revoked -> deleted -> idle. "old" is the key signing when the rotation
@@ -71,12 +73,12 @@ int rotstate_domain_ok(const char *domain);
 int rotstate_load(const char *dir, const char *domain, struct rotstate *st, char *err,
     size_t errsize);
 /*
- * Save atomically; 0, or -1 with err. Durable once rotstate_sync
- * returned: a crash of the machine before it may bring back the
- * domain's previous state (whole).
+ * Save: rotstate_load sees it at once, the file has it once rotstate_sync
+ * returned (a full store of saves is written then too). Until then a crash
+ * brings back the domain's previous state, whole. 0, or -1 with err.
  */
 int rotstate_save(const char *dir, const struct rotstate *st, char *err, size_t errsize);
-/* Make every save so far durable (one fsync of the directory); 0, or -1 with err. */
+/* Write every save so far, durably; 0, or -1 with err (the files keep what they had). */
 int rotstate_sync(char *err, size_t errsize);
 /* Create dir (0700) when missing; 0, or -1 with err. */
 int rotstate_mkdir(const char *dir, char *err, size_t errsize);

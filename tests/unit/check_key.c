@@ -18,6 +18,7 @@
 
 #include "../../dkim/base64.h"
 #include "../../dkim/key.h"
+#include "../../dkim/keyload.h"
 #include "../../dkim/verify.h"
 #include "testkeys.h"
 #include "testmain.h"
@@ -178,6 +179,17 @@ temp_file(const char *text, size_t len)
 	return path;
 }
 
+/* Both ways of loading a key file: every check holds for both. */
+static dkim_keyloader *loader;
+static int use_loader;
+
+static int
+load_file(const char *path, dkim_key **k, dkim_err *err)
+{
+	return use_loader ? dkim_keyloader_load_file(loader, path, k, err) :
+	    dkim_key_load_file(path, k, err);
+}
+
 START_TEST(load_files)
 {
 	const char *path;
@@ -185,36 +197,40 @@ START_TEST(load_files)
 	dkim_err err;
 	char *big;
 
-	path = temp_file(ed_pkcs8, strlen(ed_pkcs8));
-	ck_assert_int_eq(dkim_key_load_file(path, &k, &err), DKIM_OK);
-	ck_assert_int_eq(dkim_key_alg(k), DKIM_ALG_ED25519_SHA256);
-	dkim_key_free(k);
-	unlink(path);
-	path = temp_file(ed_seed, strlen(ed_seed));
-	ck_assert_int_eq(dkim_key_load_file(path, &k, &err), DKIM_OK);
-	dkim_key_free(k);
-	unlink(path);
-	path = temp_file(rsa1024_pkcs1, strlen(rsa1024_pkcs1));
-	ck_assert_int_eq(dkim_key_load_file(path, &k, &err), DKIM_OK);
-	ck_assert_int_eq(dkim_key_bits(k), 1024);
-	dkim_key_free(k);
-	unlink(path);
-	/* Errors name the file. */
-	path = temp_file(rsa512_pkcs8, strlen(rsa512_pkcs8));
-	ck_assert_int_eq(dkim_key_load_file(path, &k, &err), DKIM_ERR_KEY);
-	ck_assert_ptr_nonnull(strstr(err.msg, path));
-	unlink(path);
-	ck_assert_int_eq(dkim_key_load_file("/nonexistent/key.pem", &k, &err), DKIM_ERR_IO);
-	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/key.pem"));
-	ck_assert_int_eq(dkim_key_load_file("/tmp", &k, &err), DKIM_ERR_IO);
-	/* Bigger than DKIM_KEY_FILE_MAX. */
-	big = malloc(DKIM_KEY_FILE_MAX + 10);
-	ck_assert_ptr_nonnull(big);
-	memset(big, 'A', DKIM_KEY_FILE_MAX + 10);
-	path = temp_file(big, DKIM_KEY_FILE_MAX + 10);
-	ck_assert_int_eq(dkim_key_load_file(path, &k, &err), DKIM_ERR_TOOBIG);
-	unlink(path);
-	free(big);
+	ck_assert_ptr_nonnull(loader = dkim_keyloader_new());
+	for (use_loader = 0; use_loader < 2; use_loader++) {
+		path = temp_file(ed_pkcs8, strlen(ed_pkcs8));
+		ck_assert_int_eq(load_file(path, &k, &err), DKIM_OK);
+		ck_assert_int_eq(dkim_key_alg(k), DKIM_ALG_ED25519_SHA256);
+		dkim_key_free(k);
+		unlink(path);
+		path = temp_file(ed_seed, strlen(ed_seed));
+		ck_assert_int_eq(load_file(path, &k, &err), DKIM_OK);
+		dkim_key_free(k);
+		unlink(path);
+		path = temp_file(rsa1024_pkcs1, strlen(rsa1024_pkcs1));
+		ck_assert_int_eq(load_file(path, &k, &err), DKIM_OK);
+		ck_assert_int_eq(dkim_key_bits(k), 1024);
+		dkim_key_free(k);
+		unlink(path);
+		/* Errors name the file. */
+		path = temp_file(rsa512_pkcs8, strlen(rsa512_pkcs8));
+		ck_assert_int_eq(load_file(path, &k, &err), DKIM_ERR_KEY);
+		ck_assert_ptr_nonnull(strstr(err.msg, path));
+		unlink(path);
+		ck_assert_int_eq(load_file("/nonexistent/key.pem", &k, &err), DKIM_ERR_IO);
+		ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/key.pem"));
+		ck_assert_int_eq(load_file("/tmp", &k, &err), DKIM_ERR_IO);
+		/* Bigger than DKIM_KEY_FILE_MAX. */
+		big = malloc(DKIM_KEY_FILE_MAX + 10);
+		ck_assert_ptr_nonnull(big);
+		memset(big, 'A', DKIM_KEY_FILE_MAX + 10);
+		path = temp_file(big, DKIM_KEY_FILE_MAX + 10);
+		ck_assert_int_eq(load_file(path, &k, &err), DKIM_ERR_TOOBIG);
+		unlink(path);
+		free(big);
+	}
+	dkim_keyloader_free(loader);
 }
 END_TEST
 

@@ -134,6 +134,11 @@ START_TEST(state_round_trip)
 	ck_assert_str_eq(b.domain, "example.com");
 	sample(&a, 7);
 	ck_assert_int_eq(rotstate_save(dir, &a, err, sizeof(err)), 0);
+	/* Saved, read back at once, written only by the sync. */
+	ck_assert_int_eq(rotstate_load(dir, "example.com", &b, err, sizeof(err)), 1);
+	ck_assert_int_eq(memcmp(&a, &b, sizeof(a)), 0);
+	ck_assert_int_eq(entries(), 0);
+	ck_assert_int_eq(rotstate_sync(err, sizeof(err)), 0);
 	ck_assert_int_eq(rotstate_load(dir, "example.com", &b, err, sizeof(err)), 1);
 	ck_assert_int_eq(memcmp(&a, &b, sizeof(a)), 0);
 	ck_assert_int_eq(entries(), 1);		/* no temporary file left */
@@ -190,7 +195,8 @@ START_TEST(state_atomic_under_kill)
 
 			for (g = 1;; g++) {
 				sample(&a, g);
-				if (rotstate_save(dir, &a, err, sizeof(err)) != 0)
+				if (rotstate_save(dir, &a, err, sizeof(err)) != 0 ||
+				    rotstate_sync(err, sizeof(err)) != 0)
 					_exit(1);
 			}
 		}
@@ -205,6 +211,62 @@ START_TEST(state_atomic_under_kill)
 		sample(&a, atoll(b.loaded_before));
 		ck_assert_int_eq(memcmp(&a, &b, sizeof(a)), 0);
 	}
+}
+END_TEST
+
+/*
+ * Many domains saved: they wait in memory (read back from there), are
+ * written when the store fills and at the sync, each file whole and
+ * private, no temporary file left; a sync that cannot write says why and
+ * leaves the files as they were.
+ */
+START_TEST(state_group_write)
+{
+	struct rotstate a, b;
+	char other[300], path[600];
+	struct stat sb;
+	int i;
+
+	sample(&a, 0);
+	for (i = 0; i < 700; i++) {
+		memset(a.domain, 0, sizeof(a.domain));
+		memset(a.loaded_before, 0, sizeof(a.loaded_before));
+		snprintf(a.domain, sizeof(a.domain), "d%d.example", i);
+		snprintf(a.loaded_before, sizeof(a.loaded_before), "%d 1", i);
+		ck_assert_int_eq(rotstate_save(dir, &a, err, sizeof(err)), 0);
+		/* Saved twice before it is written: written once, the second. */
+		if (i == 699) {
+			a.checks = 9;
+			ck_assert_int_eq(rotstate_save(dir, &a, err, sizeof(err)), 0);
+		}
+	}
+	ck_assert_int_gt(entries(), 0);		/* a full store was written */
+	ck_assert_int_lt(entries(), 700);	/* the rest waits */
+	ck_assert_int_eq(rotstate_load(dir, "d699.example", &b, err, sizeof(err)), 1);
+	ck_assert_int_eq(memcmp(&a, &b, sizeof(a)), 0);
+	ck_assert_int_eq(rotstate_sync(err, sizeof(err)), 0);
+	ck_assert_int_eq(entries(), 700);
+	for (i = 0; i < 700; i++) {
+		memset(a.domain, 0, sizeof(a.domain));
+		memset(a.loaded_before, 0, sizeof(a.loaded_before));
+		snprintf(a.domain, sizeof(a.domain), "d%d.example", i);
+		snprintf(a.loaded_before, sizeof(a.loaded_before), "%d 1", i);
+		a.checks = i == 699 ? 9 : 2;
+		ck_assert_int_eq(rotstate_load(dir, a.domain, &b, err, sizeof(err)), 1);
+		ck_assert_int_eq(memcmp(&a, &b, sizeof(a)), 0);
+		snprintf(path, sizeof(path), "%s/%s", dir, a.domain);
+		ck_assert_int_eq(stat(path, &sb), 0);
+		ck_assert_uint_eq(sb.st_mode & 0777, 0600);
+	}
+	/* A directory gone before the sync: an error, nothing read back. */
+	snprintf(other, sizeof(other), "%s/gone", dir);
+	ck_assert_int_eq(mkdir(other, 0700), 0);
+	strcpy(a.domain, "example.org");
+	ck_assert_int_eq(rotstate_save(other, &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(rmdir(other), 0);
+	ck_assert_int_eq(rotstate_sync(err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "cannot create a temporary file"));
+	ck_assert_int_eq(rotstate_load(other, "example.org", &b, err, sizeof(err)), 0);
 }
 END_TEST
 
@@ -682,7 +744,7 @@ main(void)
 	TCase *tc = tm_case(s, "rotate", 60);
 
 	tcase_add_checked_fixture(tc, mkdir_fixture, rmdir_fixture);
-	tm_add(tc, state_round_trip, state_strict, state_atomic_under_kill,
+	tm_add(tc, state_round_trip, state_strict, state_atomic_under_kill, state_group_write,
 	    table_rewrite_keeps_the_rest, table_errors, table_add_and_drop, selector_names, tsig_key_files,
 	    tsig_key_file_safety, durations, key_probe, record_match,
 	    queue_batches_by_zone, exec_time_limit, NULL);
