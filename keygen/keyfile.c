@@ -109,13 +109,13 @@ keyfile_exists(const char *dir, const char *name)
 	return lstat(path, &st) == 0 || errno != ENOENT;
 }
 
-/* Fill, set the mode of, and flush an open file; closes fd. */
+/* Fill, set the mode of, and (flush) flush an open file; closes fd. */
 static int
-finish_file(int fd, const char *path, const void *data, size_t len, mode_t mode,
+finish_file(int fd, const char *path, const void *data, size_t len, mode_t mode, int flush,
     dkim_err *err)
 {
 	/* fchmod: the umask must not leave it narrower (or wider) than asked. */
-	if (write_all(fd, data, len) != 0 || fchmod(fd, mode) != 0 || fsync(fd) != 0) {
+	if (write_all(fd, data, len) != 0 || fchmod(fd, mode) != 0 || (flush && fsync(fd) != 0)) {
 		dkim_err_set(err, DKIM_ERR_IO, "%s: %s", path, strerror(errno));
 		close(fd);
 		return DKIM_ERR_IO;
@@ -130,6 +130,13 @@ int
 keyfile_stage(const char *dir, const char *name, const void *data, size_t len,
     mode_t mode, struct keyfile_tmp *t, dkim_err *err)
 {
+	return keyfile_stage_flush(dir, name, data, len, mode, 1, t, err);
+}
+
+int
+keyfile_stage_flush(const char *dir, const char *name, const void *data, size_t len,
+    mode_t mode, int flush, struct keyfile_tmp *t, dkim_err *err)
+{
 	int fd;
 
 	t->staged = 0;
@@ -140,7 +147,7 @@ keyfile_stage(const char *dir, const char *name, const void *data, size_t len,
 	if ((fd = mkstemp(t->tmp)) < 0)
 		return dkim_err_set(err, DKIM_ERR_IO, "cannot create a temporary file in %s: %s",
 		    dir, strerror(errno));
-	if (finish_file(fd, t->tmp, data, len, mode, err) != DKIM_OK) {
+	if (finish_file(fd, t->tmp, data, len, mode, flush, err) != DKIM_OK) {
 		unlink(t->tmp);
 		return DKIM_ERR_IO;
 	}

@@ -31,6 +31,12 @@ struct keyfile_tmp {
 int keyfile_stage(const char *dir, const char *name, const void *data, size_t len,
     mode_t mode, struct keyfile_tmp *t, dkim_err *err);
 /*
+ * The same, flushed only when flush: without, the caller flushes it later
+ * (dkimrotate flushes a run's keys together before any record goes out).
+ */
+int keyfile_stage_flush(const char *dir, const char *name, const void *data, size_t len,
+    mode_t mode, int flush, struct keyfile_tmp *t, dkim_err *err);
+/*
  * Check that the staged file may take its final name: free, or (force) an
  * existing regular file. DKIM_ERR_STATE when it exists without force.
  */

@@ -52,7 +52,7 @@ struct rotctx {
 	struct memtable drops;		/* KeyTable entries removed, with their SigningTable lines */
 	struct strlist resend;		/* domains whose reload went unconfirmed */
 	struct strlist fresh;		/* entries published by this run (rotrun.c) */
-	struct strlist keydirs;		/* keys written whose directory is not flushed yet */
+	struct strlist keydirs;		/* keys written since the last rot_durable */
 	int quiet;			/* not the last look: no "waiting" line */
 	struct memtable release;	/* old key path -> domain, once no server answers */
 	struct rotprobe *probe;		/* the question slot of the domain being advanced */

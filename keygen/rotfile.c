@@ -117,7 +117,7 @@ rotfile_abort(struct rotfile *f)
 	}
 }
 
-/* Write file i of a group to fd (its mkstemp file tmp), its writeback started. */
+/* Write file i of a group to fd (its mkstemp file tmp). */
 static int
 stage_one(int fd, const char *tmp, mode_t mode, int (*fill)(FILE *, size_t, void *),
     size_t i, void *arg, char *err, size_t errsize)
@@ -130,8 +130,7 @@ stage_one(int fd, const char *tmp, mode_t mode, int (*fill)(FILE *, size_t, void
 		close(fd);
 		return -1;
 	}
-	bad = fill(fp, i, arg) < 0 || fflush(fp) != 0 || ferror(fp) ||
-	    sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) != 0;
+	bad = fill(fp, i, arg) < 0 || fflush(fp) != 0 || ferror(fp);
 	if (bad)
 		snprintf(err, errsize, "%s: %s", tmp, strerror(errno));
 	if (fclose(fp) != 0 && !bad) {
@@ -141,18 +140,14 @@ stage_one(int fd, const char *tmp, mode_t mode, int (*fill)(FILE *, size_t, void
 	return bad ? -1 : 0;
 }
 
-/* Wait until a staged file is on disk. */
-static int
-flush_one(const char *tmp, char *err, size_t errsize)
+int
+rotfile_sync_fs(const char *path)
 {
 	int fd, rc;
 
-	if ((fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		snprintf(err, errsize, "%s: %s", tmp, strerror(errno));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
 		return -1;
-	}
-	if ((rc = fsync(fd)) != 0)
-		snprintf(err, errsize, "%s: %s", tmp, strerror(errno));
+	rc = syncfs(fd);
 	close(fd);
 	return rc;
 }
@@ -183,9 +178,10 @@ rotfile_replace_many(const char *dir, const char *const *names, size_t n, mode_t
 			goto out;
 		}
 	}
-	for (i = 0; i < n; i++)
-		if (flush_one(tmp[i], err, errsize) < 0)
-			goto out;
+	if (rotfile_sync_fs(dir) != 0) {
+		snprintf(err, errsize, "%s: syncfs: %s", dir, strerror(errno));
+		goto out;
+	}
 	for (renamed = 0; renamed < n; renamed++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[renamed]);
 		if (rename(tmp[renamed], path) != 0) {

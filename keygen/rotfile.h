@@ -32,11 +32,15 @@ void rotfile_abort(struct rotfile *f);
 int rotfile_sync_dir(const char *path);
 
 /*
+ * Flush the whole filesystem holding path (syncfs): one wait and one
+ * device flush for many files, where a fsync each cost one each.
+ */
+int rotfile_sync_fs(const char *path);
+
+/*
  * Replace n files of dir (names[i], mode) at once, fill writing file i's
- * content: each is written to a mkstemp file, the writeback of all is
- * started before any is waited for, so that one journal commit covers
- * them where a fsync each cost a commit each; then all are renamed and the
- * directory flushed once. Each file is wholly old or wholly new whatever
+ * content: each is written to a mkstemp file, all are flushed together
+ * (rotfile_sync_fs), then renamed, and the directory flushed once. Each file is wholly old or wholly new whatever
  * the moment of a crash. 0, or -1 with err (files already renamed stay).
  */
 int rotfile_replace_many(const char *dir, const char *const *names, size_t n, mode_t mode,

@@ -127,17 +127,29 @@ make_key(struct rotctx *c, struct rotstate *st, char *why, size_t whysize)
 {
 	char dir[ROT_PATH_MAX], *slash, *pem = NULL;
 	struct keyfile_tmp t;
-	struct stat old;
+	struct stat old, sb;
 	dkim_key *key;
 	dkim_err err;
 	size_t len = 0;
-	int rc;
+	int rc, replace = 0;
 
 	if (rot_key_load(c, st->new.path, &key, &err) == DKIM_OK) {
 		dkim_key_free(key);
 		if (st->new.created == 0)
 			st->new.created = c->now;
 		return 0;
+	}
+	/*
+	 * A file there that is no key: the machine stopped before the last
+	 * run flushed the key it wrote. Its record never went out (the key is
+	 * flushed first), so it is replaced; anything but a file is left.
+	 */
+	if (lstat(st->new.path, &sb) == 0) {
+		if (!S_ISREG(sb.st_mode)) {
+			snprintf(why, whysize, "%.300s exists and is not a file", st->new.path);
+			return -1;
+		}
+		replace = 1;
 	}
 	snprintf(dir, sizeof(dir), "%s", st->new.path);
 	if ((slash = strrchr(dir, '/')) == NULL) {
@@ -147,7 +159,7 @@ make_key(struct rotctx *c, struct rotstate *st, char *why, size_t whysize)
 	*slash = '\0';
 	if (keyfile_generate(strcmp(st->new.alg, "ed25519") == 0 ? DKIM_ALG_ED25519_SHA256 :
 	    DKIM_ALG_RSA_SHA256, st->new.bits, &pem, &len, &err) != DKIM_OK ||
-	    keyfile_stage(dir, slash + 1, pem, len, 0600, &t, &err) != DKIM_OK) {
+	    keyfile_stage_flush(dir, slash + 1, pem, len, 0600, 0, &t, &err) != DKIM_OK) {
 		keyfile_pem_free(pem, len);
 		snprintf(why, whysize, "%s", err.msg);
 		return -1;
@@ -160,13 +172,13 @@ make_key(struct rotctx *c, struct rotstate *st, char *why, size_t whysize)
 		keyfile_discard(&t);
 		return -1;
 	}
-	rc = keyfile_commit(&t, 0, &err);
+	rc = keyfile_commit(&t, replace, &err);
 	keyfile_discard(&t);
 	if (rc != DKIM_OK) {
 		snprintf(why, whysize, "%s", err.msg);
 		return -1;
 	}
-	/* Its directory is flushed with the others' before any record goes out (rot_durable). */
+	/* It is flushed with the others before any record goes out (rot_durable). */
 	if ((c->keydirs.n == 0 || !same_dir(c->keydirs.v[c->keydirs.n - 1], st->new.path)) &&
 	    strlist_add(&c->keydirs, st->new.path) < 0) {
 		snprintf(why, whysize, "out of memory");
@@ -177,22 +189,36 @@ make_key(struct rotctx *c, struct rotstate *st, char *why, size_t whysize)
 }
 
 /*
- * The keys: one fsync of each directory keys went into since the last
- * call, however many keys, where one per key doubled the flushes of a
- * publishing run. Then the states waiting to be written (rotstate.h).
+ * The keys written since the last call: one syncfs for each filesystem
+ * they went to, however many keys and directories, where a fsync per key
+ * and directory was most of a publishing run. Then the states waiting to
+ * be written (rotstate.h).
  */
 int
 rot_durable(struct rotctx *c, char *why, size_t whysize)
 {
-	size_t i;
+	dev_t done[8];
+	struct stat sb;
+	size_t i, j, ndone = 0;
 	int rc = 0;
 
-	for (i = 0; i < c->keydirs.n; i++)
-		if (rotfile_sync_dir(c->keydirs.v[i]) != 0 && rc == 0) {
-			snprintf(why, whysize, "%.300s: fsync of its directory: %s", c->keydirs.v[i],
+	for (i = 0; i < c->keydirs.n && rc == 0; i++) {
+		if (stat(c->keydirs.v[i], &sb) != 0) {
+			snprintf(why, whysize, "%.300s: %s", c->keydirs.v[i], strerror(errno));
+			rc = -1;
+			break;
+		}
+		for (j = 0; j < ndone && done[j] != sb.st_dev; j++)
+			;
+		if (j < ndone)
+			continue;
+		if (rotfile_sync_fs(c->keydirs.v[i]) != 0) {
+			snprintf(why, whysize, "%.300s: syncfs: %s", c->keydirs.v[i],
 			    strerror(errno));
 			rc = -1;
-		}
+		} else if (ndone < sizeof(done) / sizeof(done[0]))
+			done[ndone++] = sb.st_dev;
+	}
 	strlist_free(&c->keydirs);
 	if (rc == 0)
 		rc = rotstate_sync(why, whysize);

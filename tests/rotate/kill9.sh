@@ -65,6 +65,24 @@ for d in d0 d1 d2; do
 	[ ! -f "$T/keys/$d.example.com/old.private" ] || rot_fail "$d: old key never deleted"
 done
 rot_note "$KILLS runs killed"
+
+# The machine stopped after a run linked a new key but before it flushed
+# it: the key file is there, empty. Its record never went out (keys are
+# flushed first), so the next run writes the key again and publishes it.
+rot_key d3.example.com old
+"$H" sync "$T/dns"
+rot_ok start d3.example.com
+k3=$(sed -n 's/^new_key //p' "$T/state/d3.example.com")
+[ -n "$k3" ] || rot_fail "d3: no new key in the state"
+[ ! -e "$k3" ] || rot_fail "d3: start wrote the key already"
+: > "$k3"
+chmod 600 "$k3"
+rot_ok run
+openssl pkey -in "$k3" -noout 2>/dev/null || rot_fail "d3: the empty key file was not written again"
+sel3=$(sed -n 's/^new_selector //p' "$T/state/d3.example.com")
+grep -q "published $sel3" "$T/rot.log" || rot_fail "d3: $sel3 not published"
+rot_invariants
+rot_note "$KILLS runs killed"
 [ "$KILLS" -gt 0 ] || rot_fail "no run was killed (all ended within 0 ms?)"
 sleep 1
 rot_load_stop --expect-switch
