@@ -92,14 +92,16 @@ rot_fail(struct rotctx *c, const char *domain, const char *fmt, ...)
 	c->failed = 1;
 }
 
-/* The stub resolver, with postdkim's Nameservers and DNSTimeout. */
+/*
+ * The DNS helpers, over postdkim's resolver (zone discovery goes through
+ * it), with DNSTimeout for the questions to each server. Made once for
+ * the whole command, and shared by the probe threads.
+ */
 struct rotdns *
 rot_dns(struct rotctx *c, char *err, size_t errsize)
 {
-	const struct verify_cfg *v = c->cfg->verify;
-
-	if (c->dns == NULL && rotdns_new((const char *const *)v->nameservers, v->nnameservers,
-	    v->dns_timeout_ms, &c->dns, err, errsize) < 0)
+	if (c->dns == NULL && (rot_resolver(c, err, errsize) == NULL ||
+	    rotdns_new(c->res, c->cfg->verify->dns_timeout_ms, &c->dns, err, errsize) < 0))
 		return NULL;
 	return c->dns;
 }
@@ -108,8 +110,13 @@ rot_dns(struct rotctx *c, char *err, size_t errsize)
 struct resolver *
 rot_resolver(struct rotctx *c, char *err, size_t errsize)
 {
-	if (c->res == NULL && verifier_resolver(c->cfg->verify, &c->res, err, errsize) < 0)
+	char why[512];
+
+	if (c->res == NULL && verifier_resolver(c->cfg->verify, &c->res, why, sizeof(why)) < 0) {
+		snprintf(err, errsize, "cannot build postdkim's resolver, which dkimrotate asks "
+		    "(zone, NS, records): %s", why);
 		return NULL;
+	}
 	return c->res;
 }
 

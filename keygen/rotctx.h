@@ -38,7 +38,7 @@ struct rotctx {
 	FILE *out;		/* one line per action */
 	int failed;		/* an action failed: non-zero exit */
 
-	struct rotdns *dns;	/* NULL until needed */
+	struct rotdns *dns;	/* NULL until needed; shared by the probe threads */
 	struct resolver *res;	/* postdkim's resolver, NULL until needed */
 	struct rotpub pub;
 	int pub_ready;
@@ -68,7 +68,10 @@ void rot_say(struct rotctx *c, const char *domain, const char *fmt, ...)
 void rot_fail(struct rotctx *c, const char *domain, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* The DNS helpers, made on first use; NULL with err. */
+/*
+ * The DNS helpers (over postdkim's resolver) and the resolver, made on
+ * first use by the main thread, kept for the whole command; NULL with err.
+ */
 struct rotdns *rot_dns(struct rotctx *c, char *err, size_t errsize);
 struct resolver *rot_resolver(struct rotctx *c, char *err, size_t errsize);
 
@@ -97,7 +100,7 @@ void rot_record_name(const struct rotctx *c, const char *domain, const char *sel
  */
 int rot_zone(struct rotctx *c, const char *name, char *zone, size_t size, char *why,
     size_t whysize);
-/* The same through the stub resolver d (a thread's own). */
+/* The same through the DNS helpers d (any thread). */
 int rot_zone_with(const struct rotctx *c, struct rotdns *d, const char *name, char *zone,
     size_t size, char *why, size_t whysize);
 /*

@@ -1,7 +1,8 @@
 /*
- * rotdns.c - libldns for zone discovery, authoritative queries and signed
- * UPDATE (rotdns.h). One ldns resolver per server asked, since a port
- * belongs to a resolver in ldns, not to a server.
+ * rotdns.c - zone discovery through postdkim's resolver, libldns for
+ * authoritative queries and signed UPDATE (rotdns.h). One ldns resolver
+ * per server asked, since a port belongs to a resolver in ldns, not to a
+ * server; so a struct rotdns holds no libldns object, and threads share it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,11 +12,12 @@
 #include <ldns/ldns.h>
 
 #include "../dkim/dbuf.h"
+#include "../verify/resolver.h"
 #include "rotdns.h"
 
 struct rotdns {
-	ldns_resolver *stub;
-	unsigned timeout_ms;
+	struct resolver *res;	/* postdkim's: SOA, NS, addresses, CNAME */
+	unsigned timeout_ms;	/* of a question to one server */
 };
 
 /* Parse "ADDR[@PORT]". */
@@ -85,68 +87,27 @@ server_res(const struct rotserver *s, int tcp, int recursive, unsigned timeout_m
 	return r;
 }
 
-/* The stub resolver. */
+/* The DNS helpers over postdkim's resolver res. */
 int
-rotdns_new(const char *const *nameservers, size_t n, unsigned timeout_ms,
-    struct rotdns **out, char *err, size_t errsize)
+rotdns_new(struct resolver *res, unsigned timeout_ms, struct rotdns **out, char *err,
+    size_t errsize)
 {
-	struct rotserver s;
 	struct rotdns *d;
-	ldns_rdf *a;
-	size_t i;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
 		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
+	d->res = res;
 	d->timeout_ms = timeout_ms ? timeout_ms : 5000;
-	if (n == 0) {
-		if (ldns_resolver_new_frm_file(&d->stub, NULL) != LDNS_STATUS_OK) {
-			snprintf(err, errsize, "cannot read /etc/resolv.conf");
-			free(d);
-			return -1;
-		}
-	} else {
-		if ((d->stub = ldns_resolver_new()) == NULL)
-			goto nomem;
-		for (i = 0; i < n; i++) {
-			if (rotdns_parse_server(nameservers[i], &s) < 0) {
-				snprintf(err, errsize, "Nameservers: '%s' is not ADDR[@PORT]",
-				    nameservers[i]);
-				rotdns_free(d);
-				return -1;
-			}
-			a = ldns_rdf_new_frm_str(strchr(s.addr, ':') ? LDNS_RDF_TYPE_AAAA :
-			    LDNS_RDF_TYPE_A, s.addr);
-			if (a == NULL || ldns_resolver_push_nameserver(d->stub, a) != LDNS_STATUS_OK) {
-				ldns_rdf_deep_free(a);
-				goto nomem;
-			}
-			ldns_rdf_deep_free(a);
-			/* ldns has one port per resolver: the first server's. */
-			if (i == 0)
-				ldns_resolver_set_port(d->stub, (uint16_t)s.port);
-		}
-	}
-	ldns_resolver_set_recursive(d->stub, true);
-	ldns_resolver_set_edns_udp_size(d->stub, 4096);
-	set_timeout(d->stub, d->timeout_ms);
 	*out = d;
 	return 0;
-nomem:
-	snprintf(err, errsize, "out of memory");
-	rotdns_free(d);
-	return -1;
 }
 
-/* Free the stub resolver. */
+/* Free the helpers (not the resolver, which is the caller's). */
 void
 rotdns_free(struct rotdns *d)
 {
-	if (d == NULL)
-		return;
-	if (d->stub != NULL)
-		ldns_resolver_deep_free(d->stub);
 	free(d);
 }
 
@@ -171,33 +132,44 @@ dname_text(const ldns_rdf *r, char *out, size_t size)
 	free(s);
 }
 
-/* Ask the stub resolver; NULL with why. */
-static ldns_pkt *
-stub_query(struct rotdns *d, const char *name, ldns_rr_type type, char *why, size_t whysize)
+/* The name of the types asked through the resolver, for messages. */
+static const char *
+type_name(ldns_rr_type t)
 {
-	ldns_rdf *dn = ldns_dname_new_frm_str(name);
-	ldns_pkt *p = NULL;
-	ldns_status st;
+	switch (t) {
+	case LDNS_RR_TYPE_SOA: return "SOA";
+	case LDNS_RR_TYPE_NS: return "NS";
+	case LDNS_RR_TYPE_A: return "A";
+	case LDNS_RR_TYPE_AAAA: return "AAAA";
+	default: return "CNAME";
+	}
+}
 
-	if (dn == NULL) {
-		snprintf(why, whysize, "'%s' is not a domain name", name);
+/*
+ * Ask postdkim's resolver (validating when it has trust anchors): the
+ * answer (NXDOMAIN and empty answers included), or NULL with why.
+ */
+static ldns_pkt *
+res_query(struct rotdns *d, const char *name, ldns_rr_type type, char *why, size_t whysize)
+{
+	unsigned char *wire;
+	ldns_pkt *p = NULL;
+	char err[300];
+	size_t len;
+	int dnssec;
+
+	if (resolver_ask(d->res, name, (int)type, &wire, &len, &dnssec, err, sizeof(err)) < 0) {
+		/* The reason first: a state keeps only the head of a long one. */
+		snprintf(why, whysize, "%s (the resolver, asked for the %s of %s)", err,
+		    type_name(type), name);
 		return NULL;
 	}
-	st = ldns_resolver_query_status(&p, d->stub, dn, type, LDNS_RR_CLASS_IN, LDNS_RD);
-	ldns_rdf_deep_free(dn);
-	if (st != LDNS_STATUS_OK || p == NULL) {
-		snprintf(why, whysize, "no answer from the resolver for %s: %s", name,
-		    ldns_get_errorstr_by_id(st));
-		ldns_pkt_free(p);
-		return NULL;
+	if (ldns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK) {
+		snprintf(why, whysize, "the resolver's answer for the %s of %s does not parse",
+		    type_name(type), name);
+		p = NULL;
 	}
-	if (ldns_pkt_get_rcode(p) != LDNS_RCODE_NOERROR &&
-	    ldns_pkt_get_rcode(p) != LDNS_RCODE_NXDOMAIN) {
-		snprintf(why, whysize, "the resolver answered rcode %d for %s",
-		    (int)ldns_pkt_get_rcode(p), name);
-		ldns_pkt_free(p);
-		return NULL;
-	}
+	free(wire);
 	return p;
 }
 
@@ -215,7 +187,7 @@ first_name(struct rotdns *d, const char *name, ldns_rr_type t, int owner, char *
 	ldns_rr *rr;
 
 	out[0] = '\0';
-	if ((p = stub_query(d, name, t, why, whysize)) == NULL)
+	if ((p = res_query(d, name, t, why, whysize)) == NULL)
 		return -1;
 	l = ldns_pkt_rr_list_by_type(p, t, LDNS_SECTION_ANSWER);
 	if (l == NULL && t == LDNS_RR_TYPE_SOA)
@@ -227,8 +199,7 @@ first_name(struct rotdns *d, const char *name, ldns_rr_type t, int owner, char *
 	ldns_rr_list_deep_free(l);
 	ldns_pkt_free(p);
 	if (out[0] == '\0') {
-		snprintf(why, whysize, "no %s answered for %s", t == LDNS_RR_TYPE_SOA ? "SOA" :
-		    "CNAME", name);
+		snprintf(why, whysize, "no %s answered for %s", type_name(t), name);
 		return -1;
 	}
 	return 0;
@@ -242,19 +213,23 @@ rotdns_zone(struct rotdns *d, const char *name, char *zone, size_t zonesize, cha
 	return first_name(d, name, LDNS_RR_TYPE_SOA, 1, zone, zonesize, why, whysize);
 }
 
-/* Add the addresses the stub resolver has for host. */
-static void
-add_addrs(struct rotdns *d, const char *host, struct rotserver *out, size_t *n)
+/*
+ * Add the addresses the resolver has for host; -1 with why when it could
+ * not say (a server whose address is unknown cannot be checked).
+ */
+static int
+add_addrs(struct rotdns *d, const char *host, struct rotserver *out, size_t *n, char *why,
+    size_t whysize)
 {
 	static const ldns_rr_type types[] = { LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA };
-	char why[256], *s;
 	ldns_rr_list *l;
 	ldns_pkt *p;
 	size_t t, i;
+	char *s;
 
 	for (t = 0; t < 2; t++) {
-		if ((p = stub_query(d, host, types[t], why, sizeof(why))) == NULL)
-			continue;
+		if ((p = res_query(d, host, types[t], why, whysize)) == NULL)
+			return -1;
 		l = ldns_pkt_rr_list_by_type(p, types[t], LDNS_SECTION_ANSWER);
 		for (i = 0; l != NULL && i < ldns_rr_list_rr_count(l) && *n < ROTDNS_SERVERS_MAX;
 		    i++) {
@@ -268,6 +243,7 @@ add_addrs(struct rotdns *d, const char *host, struct rotserver *out, size_t *n)
 		ldns_rr_list_deep_free(l);
 		ldns_pkt_free(p);
 	}
+	return 0;
 }
 
 /* RotateAuthoritative's list, or the zone's NS. */
@@ -280,6 +256,7 @@ rotdns_servers(struct rotdns *d, const char *list, const char *zone,
 	ldns_rr_list *l;
 	ldns_pkt *pkt;
 	size_t len, i;
+	int failed = 0;
 
 	*n = 0;
 	if (list != NULL) {
@@ -297,15 +274,18 @@ rotdns_servers(struct rotdns *d, const char *list, const char *zone,
 		}
 		return 0;
 	}
-	if ((pkt = stub_query(d, zone, LDNS_RR_TYPE_NS, why, whysize)) == NULL)
+	if ((pkt = res_query(d, zone, LDNS_RR_TYPE_NS, why, whysize)) == NULL)
 		return -1;
 	l = ldns_pkt_rr_list_by_type(pkt, LDNS_RR_TYPE_NS, LDNS_SECTION_ANSWER);
-	for (i = 0; l != NULL && i < ldns_rr_list_rr_count(l) && i < ROTDNS_SERVERS_MAX; i++) {
+	for (i = 0; l != NULL && i < ldns_rr_list_rr_count(l) && i < ROTDNS_SERVERS_MAX &&
+	    failed == 0; i++) {
 		dname_text(ldns_rr_rdf(ldns_rr_list_rr(l, i), 0), host, sizeof(host));
-		add_addrs(d, host, out, n);
+		failed = add_addrs(d, host, out, n, why, whysize);
 	}
 	ldns_rr_list_deep_free(l);
 	ldns_pkt_free(pkt);
+	if (failed)
+		return -1;
 	if (*n == 0) {
 		snprintf(why, whysize, "no address found for the NS of %s", zone);
 		return -1;
@@ -540,7 +520,7 @@ out:
 	return rc;
 }
 
-/* A CNAME's target, through the stub resolver. */
+/* A CNAME's target, through the resolver. */
 int
 rotdns_cname(struct rotdns *d, const char *name, char *out, size_t size, char *why,
     size_t whysize)

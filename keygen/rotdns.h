@@ -1,9 +1,12 @@
 /*
- * rotdns.h - the DNS dkimrotate needs beyond what postdkim's resolver
- * does, through libldns: the zone of a name (from the SOA answered for it,
- * as nsupdate finds it), the zone's authoritative servers (its NS, or
- * RotateAuthoritative), the TXT records one server answers over UDP or
- * TCP, and RFC 2136 UPDATE signed with TSIG.
+ * rotdns.h - the DNS dkimrotate needs beyond key records: the zone of a
+ * name (from the SOA answered for it, as nsupdate finds it) and the zone's
+ * authoritative servers (its NS and their addresses, or
+ * RotateAuthoritative), asked through postdkim's own resolver (verify/
+ * resolver.h: Nameservers, DNSSEC-validated with a TrustAnchorFile, so a
+ * forged NS cannot choose the servers checked or updated); through
+ * libldns, the TXT records one server answers over UDP or TCP, and RFC
+ * 2136 UPDATE signed with TSIG.
  *
  * Everything a server says is hostile: answers are bounded, and any text
  * taken from them is escaped before it reaches a message.
@@ -24,26 +27,33 @@ struct rotserver {
 };
 
 struct rotdns;
+struct resolver;
 
 /*
- * A stub resolver for SOA, NS and address lookups: Nameservers
- * ("addr[@port]") when given, else /etc/resolv.conf. timeout_ms bounds each
- * query. 0, or -1 with err.
+ * The helpers, asking res (which must outlive them, and stays the
+ * caller's) for SOA, NS, addresses and CNAME; timeout_ms bounds each
+ * question to one server. They hold no libldns object: any number of
+ * threads may use one at once. 0, or -1 with err.
  */
-int rotdns_new(const char *const *nameservers, size_t n, unsigned timeout_ms,
-    struct rotdns **out, char *err, size_t errsize);
+int rotdns_new(struct resolver *res, unsigned timeout_ms, struct rotdns **out, char *err,
+    size_t errsize);
 void rotdns_free(struct rotdns *d);
 
 /* Parse "ADDR[@PORT]" (port 53 by default); 0, or -1. */
 int rotdns_parse_server(const char *s, struct rotserver *out);
 
-/* The zone holding name, from the SOA answered for it; 0, or -1 with why. */
+/*
+ * The zone holding name, from the SOA answered for it (the answer's, else
+ * the authority section's); 0, or -1 with why (a bogus answer: "DNSSEC
+ * validation failed").
+ */
 int rotdns_zone(struct rotdns *d, const char *name, char *zone, size_t zonesize, char *why,
     size_t whysize);
 
 /*
  * The zone's authoritative servers: RotateAuthoritative's list when list is
- * not NULL, else the addresses of the zone's NS. 0, or -1 with why.
+ * not NULL, else the addresses of the zone's NS (port 53). 0, or -1 with
+ * why, also when the address of one NS cannot be known.
  */
 int rotdns_servers(struct rotdns *d, const char *list, const char *zone,
     struct rotserver *out, size_t *n, char *why, size_t whysize);
@@ -82,7 +92,7 @@ int rotdns_update(struct rotdns *d, const struct rotserver *server, const struct
     const char *zone, const struct rotdns_op *ops, size_t n, unsigned ttl, int *rcode,
     char *why, size_t whysize);
 
-/* The target of the CNAME at name, through the stub resolver; 0, or -1 with why. */
+/* The target of the CNAME at name, through the resolver; 0, or -1 with why. */
 int rotdns_cname(struct rotdns *d, const char *name, char *out, size_t size, char *why,
     size_t whysize);
 

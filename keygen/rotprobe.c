@@ -1,21 +1,24 @@
 /*
  * rotprobe.c - a chunk's DNS questions answered by a few threads at once
- * (rotprobe.h). Each thread has its own stub resolver (libldns objects are
- * not shared between threads); what postdkim's resolver says is asked
- * afterwards, for the whole chunk in one lookup. The threads only fill in
- * answers: states, files and output stay with the main thread.
+ * (rotprobe.h). The threads share the run's DNS helpers (rot_dns: made
+ * once, before the first chunk's threads, freed with the run), which hold
+ * no libldns object and ask postdkim's thread-safe resolver; what that
+ * resolver says of the records is asked afterwards, for the whole chunk in
+ * one lookup. The threads only fill in answers: states, files and output
+ * stay with the main thread.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../config/config_verify.h"
 #include "rotctx.h"
 #include "rotprobe.h"
 
 struct pool {
 	struct rotctx *c;
+	struct rotdns *d;	/* the run's; NULL when it cannot be made */
+	const char *err;	/* then why */
 	struct rotprobe **v;
 	size_t n, next;
 	pthread_mutex_t lock;
@@ -65,18 +68,10 @@ static void *
 worker(void *arg)
 {
 	struct pool *pl = arg;
-	const struct verify_cfg *v = pl->c->cfg->verify;
-	struct rotdns *d = NULL;
 	struct rotprobe *p;
-	char err[512] = "";
 
-	if (rotdns_new((const char *const *)v->nameservers, v->nnameservers, v->dns_timeout_ms,
-	    &d, err, sizeof(err)) < 0)
-		d = NULL;
 	while ((p = take(pl)) != NULL)
-		answer(pl->c, d, err, p);
-	if (d != NULL)
-		rotdns_free(d);
+		answer(pl->c, pl->d, pl->err, p);
 	return NULL;
 }
 
@@ -84,13 +79,17 @@ void
 rotprobe_run(struct rotctx *c, struct rotprobe **v, size_t n)
 {
 	pthread_t tid[ROTPROBE_THREADS];
-	struct pool pl = { c, v, n, 0, PTHREAD_MUTEX_INITIALIZER };
+	struct pool pl = { c, NULL, "", v, n, 0, PTHREAD_MUTEX_INITIALIZER };
 	size_t i, want = 0, threads, started;
+	char err[512];
 
 	for (i = 0; i < n; i++)
 		want += v[i]->state == RP_WANTED;
 	if (want == 0)
 		return;
+	/* Made here, by the main thread: rot_dns is not for threads to race on. */
+	if ((pl.d = rot_dns(c, err, sizeof(err))) == NULL)
+		pl.err = err;
 	threads = want < ROTPROBE_THREADS ? want : ROTPROBE_THREADS;
 	for (started = 0; started < threads; started++)
 		if (pthread_create(&tid[started], NULL, worker, &pl) != 0)

@@ -3,8 +3,9 @@
  * advances its domains in chunks (rotchunk.c): a first pass stops each
  * domain at the first question it needs the network for (the zone of a
  * name, or whether a record is visible everywhere) and records it here;
- * the chunk's questions are then asked by a few threads together, each
- * with its own stub resolver; a second pass finds the answers waiting.
+ * the chunk's questions are then asked by a few threads together, through
+ * the run's DNS helpers (rot_dns), which they share; a second pass finds
+ * the answers waiting.
  * Waiting for 100,000 answers one after the other would otherwise set the
  * pace of the run.
  */
@@ -20,15 +21,15 @@ enum rotprobe_kind { RP_ZONE, RP_CHECK };
 enum rotprobe_state { RP_NONE, RP_WANTED, RP_ANSWERED };
 
 struct rotprobe {
-	enum rotprobe_state state;
-	enum rotprobe_kind kind;
-	char name[600];		/* the record's name */
-	char domain[256], sel[64];	/* RP_CHECK with resolver: what postdkim would ask */
-	char *want;		/* RP_CHECK: the record wanted (NULL: none at all) */
-	int resolver;		/* RP_CHECK: postdkim's resolver must answer it too */
-	int ok;			/* answered: 1 yes / found, 0 with why */
-	char zone[512];		/* RP_ZONE: the answer */
-	char why[512];
+	enum rotprobe_state state;	/* both kinds */
+	enum rotprobe_kind kind;	/* both kinds */
+	char name[600];		/* RP_ZONE only: the name whose zone is asked */
+	char domain[256], sel[64];	/* every RP_CHECK: whose record is checked */
+	char *want;		/* RP_CHECK only: the record wanted (NULL: none at all) */
+	int resolver;		/* RP_CHECK only: postdkim's resolver must answer it too */
+	int ok;			/* both kinds, answered: 1 found / visible, 0 with why */
+	char zone[512];		/* RP_ZONE only: the answer */
+	char why[512];		/* both kinds, answered and not ok: why */
 };
 
 struct rotctx;

@@ -14,6 +14,8 @@
  * never touched after it returns, nor a ticket after its mutex is released.
  * Definite answers are also kept in our own cache (dnscache.h), so that a
  * key already seen costs no trip through libunbound's thread at all.
+ * resolver_ask() (dkimrotate's SOA, NS and addresses) rides the same
+ * tickets and wait, one question at a time, past that cache and the counters.
  * libunbound's own messages are written to a stream of ours and handed to
  * the daemon's log a line at a time (a daemon's stderr goes nowhere).
  *
@@ -64,10 +66,20 @@ struct resolver {
 	char unanswered_sel[64], unanswered_dom[254];
 };
 
+/* What resolver_ask keeps of libunbound's answer. */
+struct ask {
+	int err;			/* libunbound's error; 0 when answered */
+	int rcode, secure, bogus;
+	unsigned char *wire;		/* the answer packet */
+	size_t len;
+	char why_bogus[256];		/* escaped: it may quote the network */
+};
+
 /* One query in flight; shared by the waiter and the callback. */
 struct ticket {
 	struct resolver *r;
-	struct resolver_query *q;	/* NULL once abandoned */
+	struct resolver_query *q;	/* a key record; NULL once abandoned */
+	struct ask *ask;		/* or resolver_ask's; NULL once abandoned */
 	size_t *pending;		/* the waiter's count of unanswered tickets */
 	int id;
 	int done;
@@ -387,6 +399,34 @@ answer_take(struct resolver_query *q, int err, struct ub_result *res, int valida
 	txt_take(q, (const unsigned char *)res->data[0], (size_t)res->len[0]);
 }
 
+/* Keep what resolver_ask needs of libunbound's answer. */
+static void
+ask_take(struct ask *a, int err, struct ub_result *res)
+{
+	dbuf esc;
+
+	a->err = err != 0 ? err : res == NULL ? UB_NOMEM : 0;
+	if (a->err != 0)
+		return;
+	a->rcode = res->rcode;
+	a->secure = res->secure;
+	a->bogus = res->bogus;
+	if (res->bogus && res->why_bogus != NULL) {
+		dbuf_init(&esc);
+		dbuf_add_escaped(&esc, res->why_bogus, strlen(res->why_bogus));
+		snprintf(a->why_bogus, sizeof(a->why_bogus), "%s", esc.data ? esc.data : "");
+		dbuf_free(&esc);
+	}
+	if (res->answer_len <= 0 || res->answer_packet == NULL)
+		return;
+	if ((a->wire = malloc((size_t)res->answer_len)) == NULL) {
+		a->err = UB_NOMEM;
+		return;
+	}
+	memcpy(a->wire, res->answer_packet, (size_t)res->answer_len);
+	a->len = (size_t)res->answer_len;
+}
+
 /* libunbound's callback: fill the ticket, or free it when its waiter left. */
 static void
 resolver_cb(void *arg, int err, struct ub_result *res)
@@ -395,10 +435,13 @@ resolver_cb(void *arg, int err, struct ub_result *res)
 	struct resolver *r = t->r;
 
 	pthread_mutex_lock(&r->mu);
-	if (t->q == NULL) {
+	if (t->q == NULL && t->ask == NULL) {
 		free(t);	/* abandoned, and its cancel failed: ours to free */
 	} else {
-		answer_take(t->q, err, res, r->validating);
+		if (t->q != NULL)
+			answer_take(t->q, err, res, r->validating);
+		else
+			ask_take(t->ask, err, res);
 		t->done_ns = stats_now_ns();
 		t->ttl = err == 0 && res != NULL && res->ttl > 0 ? (unsigned)res->ttl : 0;
 		t->done = 1;
@@ -596,6 +639,86 @@ void
 resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
 {
 	resolver_lookup_n(r, q, n, 1);
+}
+
+/*
+ * One question of any type, through the same tickets, callback and wait
+ * as the key records (not through our cache, which holds key records, nor
+ * counted): dkimrotate's probe threads ask at the same time as each other.
+ */
+int
+resolver_ask(struct resolver *r, const char *name, int rrtype, unsigned char **wire,
+    size_t *len, int *dnssec, char *why, size_t whysize)
+{
+	struct ticket *t;
+	struct ask a;
+	size_t pending = 1;
+	int rc;
+
+	*wire = NULL;
+	*len = 0;
+	*dnssec = 0;
+	memset(&a, 0, sizeof(a));
+	if (!name_ok(name)) {
+		snprintf(why, whysize, "not a valid DNS name");
+		return -1;
+	}
+	if (resolver_ctx(r, why, whysize) == NULL)
+		return -1;
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		snprintf(why, whysize, "out of memory");
+		return -1;
+	}
+	t->r = r;
+	t->ask = &a;
+	t->pending = &pending;
+	/* Sent without our mutex, as in resolver_lookup_n. */
+	if ((rc = ub_resolve_async(r->ctx, name, rrtype, CLASS_IN, t, resolver_cb,
+	    &t->id)) != 0) {
+		free(t);	/* no callback for a query never sent */
+		snprintf(why, whysize, "DNS: %s", ub_strerror(rc));
+		return -1;
+	}
+	pthread_mutex_lock(&r->mu);
+	resolver_wait(r, &pending, now_ms() + r->timeout_ms);
+	/* Given up: the ticket's fate decided under the mutex, as in resolver_lookup_n. */
+	if (!t->done) {
+		if (ub_cancel(r->ctx, t->id) == 0)
+			free(t);
+		else
+			t->ask = NULL;
+		pthread_mutex_unlock(&r->mu);
+		snprintf(why, whysize, "DNS timeout after %u ms", r->timeout_ms);
+		return -1;
+	}
+	pthread_mutex_unlock(&r->mu);
+	free(t);
+	if (a.err != 0) {
+		snprintf(why, whysize, "DNS: %s", ub_strerror(a.err));
+		return -1;
+	}
+	/* Bogus before the rcode: libunbound turns a bogus answer into SERVFAIL. */
+	if (r->validating && a.bogus) {
+		snprintf(why, whysize, "DNSSEC validation failed: %s", a.why_bogus[0] ?
+		    a.why_bogus : "bogus answer");
+		free(a.wire);
+		return -1;
+	}
+	if (a.rcode != 0 && a.rcode != 3) {	/* NOERROR, NXDOMAIN */
+		snprintf(why, whysize, "DNS rcode %d%s", a.rcode, a.rcode == 2 ? " (SERVFAIL)" :
+		    "");
+		free(a.wire);
+		return -1;
+	}
+	if (a.wire == NULL) {
+		snprintf(why, whysize, "DNS: no answer packet");
+		return -1;
+	}
+	*wire = a.wire;
+	*len = a.len;
+	if (r->validating)
+		*dnssec = a.secure ? 1 : 2;
+	return 0;
 }
 
 /*

@@ -6,6 +6,8 @@
  * lookups are sent together and waited for together, the whole wait
  * bounded by one timeout (DNSTimeout). Hostile answers (huge, binary,
  * several records) become a status with a reason, never a crash.
+ * dkimrotate asks its other questions (SOA, NS, addresses) through the
+ * same resolver, so that it sees DNS as postdkim does, validated alike.
  */
 #ifndef POSTDKIM_RESOLVER_H
 #define POSTDKIM_RESOLVER_H
@@ -78,6 +80,19 @@ void resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n);
 
 /* Free what a lookup left in q. */
 void resolver_query_clear(struct resolver_query *q);
+
+/*
+ * Ask name's records of type rrtype (as numbered in DNS: 6 SOA, 2 NS...)
+ * through the same context, its cache and trust anchors, bounded by the
+ * resolver's timeout; for dkimrotate, not counted in the metrics. 0 when
+ * answered (an NXDOMAIN or an empty answer too): *wire holds the whole
+ * answer packet (the caller parses it, and frees it), *dnssec says what
+ * DNSSEC said (as in resolver_query). -1 with why on SERVFAIL, a timeout,
+ * or, when validating, an answer DNSSEC proves bogus ("DNSSEC validation
+ * failed: ..."). Safe to call from any number of threads at once.
+ */
+int resolver_ask(struct resolver *r, const char *name, int rrtype, unsigned char **wire,
+    size_t *len, int *dnssec, char *why, size_t whysize);
 
 /*
  * The health check of the metrics endpoint: ask again for the last key

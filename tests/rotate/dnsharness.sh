@@ -34,7 +34,9 @@
 # RotateAuthoritative and Nameservers take them), DNS_PRIMARY_PORT,
 # DNS_SECONDARY_PORT, DNS_TSIG_KEY (the BIND-style key file:
 # key "NAME" { algorithm hmac-sha256; secret "..."; };), DNS_TSIG_NAME,
-# DNS_TSIG_WRONG (the same name with another secret), DNS_ZONES.
+# DNS_TSIG_WRONG (the same name with another secret), DNS_ZONES,
+# DNS_SIGNED_ZONES, DNS_NS53_ZONES (those served by ns1/ns2.ZONE), and
+# with DNS_LISTEN_53 DNS_PRIMARY_ADDR53 and DNS_SECONDARY_ADDR53 (below).
 #
 # Zones (DNS_ZONES, default below): example.com, sub.example.com
 # (delegated from it: a _domainkey name whose zone is not the domain's),
@@ -44,6 +46,17 @@
 # appended to the SOA and NS written here). Not .test names: libunbound,
 # which postdkim and dkimrotate resolve with, answers test. itself (RFC 6761)
 # and never asks a server.
+#
+# DNSSEC: DNS_SIGNED_ZONES="a.org ..." at start adds zones that the primary
+# signs (Knot's dnssec-signing with its default policy: ECDSA P-256 KSK and
+# ZSK, NSEC; updates signed as they come) and the secondary transfers
+# signed; a zone's keys are what it serves (kdig DNSKEY).
+# The zones' own servers: NS records hold no port, so with DNS_LISTEN_53=1
+# at start each server also listens on port 53 of a loopback address of
+# its own (127.53.x.y, chosen free), and the extra and signed zones are
+# served by ns1.ZONE and ns2.ZONE, A records at the primary's and the
+# secondary's address: finding a zone's servers through its NS then finds
+# these two. (The default zones keep ns1/ns2.example.com, 127.0.0.1.)
 set -eu
 
 cmd=${1:?usage: dnsharness.sh start|stop|...|txt|cname|get|sync DIR}
@@ -56,6 +69,42 @@ DEFAULT_ZONES="example.com sub.example.com provider.net customer.org"
 # server stopped and started again finds it still free).
 freeport() {
 	python3 "$(dirname "$0")/../freeport.py" "$@"
+}
+
+# Two loopback addresses (127.53.x.y) whose port 53 is free for TCP and UDP.
+addr53() {
+	python3 - <<'EOP'
+import random, socket
+found = []
+for _ in range(1000):
+    a = "127.53.%d.%d" % (random.randrange(256), random.randrange(1, 255))
+    socks = []
+    try:
+        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+            s = socket.socket(socket.AF_INET, kind)
+            socks.append(s)
+            s.bind((a, 53))
+        if a not in found:
+            found.append(a)
+    except OSError:
+        pass
+    finally:
+        for s in socks:
+            s.close()
+    if len(found) == 2:
+        print(" ".join(found))
+        break
+else:
+    raise SystemExit("dnsharness.sh: no free port 53 on 127.53.0.0/16 (binding it needs root)")
+EOP
+}
+
+# Whether word W is in the list L.
+in_list() {
+	case " $2 " in
+	*" $1 "*) return 0 ;;
+	esac
+	return 1
 }
 
 # knotc for server S (primary or secondary).
@@ -79,6 +128,9 @@ write_conf() {
 	. "$dir/env"
 	_s=$1
 	_secret=$2
+	_S=$(echo "$_s" | tr a-z A-Z)
+	_port=$(eval echo "\$DNS_${_S}_PORT")
+	_a53=$(eval echo "\${DNS_${_S}_ADDR53:-}")
 	# The zone files are read once; from then on the zones (with every
 	# update) live in the journal, which survives a stop and start.
 	_load=whole
@@ -90,7 +142,7 @@ write_conf() {
 server:
     rundir: "$dir/$_s"
     pidfile: "$dir/$_s/knot.pid"
-    listen: 127.0.0.1@$(eval echo "\$DNS_$(echo "$_s" | tr a-z A-Z)_PORT")
+    listen: [ 127.0.0.1@$_port${_a53:+, $_a53@53} ]
     tcp-workers: 2
     udp-workers: 2
     background-workers: 1
@@ -150,6 +202,10 @@ EOC
 		echo "zone:"
 		for _z in $DNS_ZONES; do
 			echo "  - domain: $_z"
+			# Signed by the primary only: the secondary serves what it transfers.
+			if [ "$_s" = primary ] && in_list "$_z" "$DNS_SIGNED_ZONES"; then
+				echo "    dnssec-signing: on"
+			fi
 		done
 	} > "$dir/$_s.conf"
 }
@@ -162,8 +218,13 @@ write_zones() {
 	for _z in $DNS_ZONES; do
 		{
 			printf '$ORIGIN %s.\n$TTL 60\n' "$_z"
-			printf '@ SOA ns1.example.com. hostmaster.example.com. 1 2 1 3600 5\n'
-			printf '@ NS ns1.example.com.\n@ NS ns2.example.com.\n'
+			if in_list "$_z" "$DNS_NS53_ZONES"; then
+				printf '@ SOA ns1 hostmaster 1 2 1 3600 5\n@ NS ns1\n@ NS ns2\n'
+				printf 'ns1 A %s\nns2 A %s\n' "$DNS_PRIMARY_ADDR53" "$DNS_SECONDARY_ADDR53"
+			else
+				printf '@ SOA ns1.example.com. hostmaster.example.com. 1 2 1 3600 5\n'
+				printf '@ NS ns1.example.com.\n@ NS ns2.example.com.\n'
+			fi
 			if [ "$_z" = example.com ]; then
 				printf 'ns1 A 127.0.0.1\nns2 A 127.0.0.1\n'
 				printf 'sub NS ns1.example.com.\nsub NS ns2.example.com.\n'
@@ -280,8 +341,19 @@ EOF
 DNS_TSIG_NAME=rotate-key
 DNS_TSIG_KEY='$dir/tsig.key'
 DNS_TSIG_WRONG='$dir/wrong.key'
-DNS_ZONES='${DNS_ZONES:-$DEFAULT_ZONES}${DNS_EXTRA_ZONES:+ $DNS_EXTRA_ZONES}'
+DNS_ZONES='${DNS_ZONES:-$DEFAULT_ZONES}${DNS_EXTRA_ZONES:+ $DNS_EXTRA_ZONES}${DNS_SIGNED_ZONES:+ $DNS_SIGNED_ZONES}'
+DNS_SIGNED_ZONES='${DNS_SIGNED_ZONES:-}'
 EOV
+	if [ -n "${DNS_LISTEN_53:-}" ]; then
+		a53=$(addr53)
+		cat >> "$dir/env" <<EOV
+DNS_PRIMARY_ADDR53=${a53% *}
+DNS_SECONDARY_ADDR53=${a53#* }
+DNS_NS53_ZONES='${DNS_EXTRA_ZONES:-} ${DNS_SIGNED_ZONES:-}'
+EOV
+	else
+		echo "DNS_NS53_ZONES=" >> "$dir/env"
+	fi
 	. "$dir/env"
 	printf "DNS_PRIMARY=127.0.0.1@%s\nDNS_SECONDARY=127.0.0.1@%s\n" \
 	    "$DNS_PRIMARY_PORT" "$DNS_SECONDARY_PORT" >> "$dir/env"

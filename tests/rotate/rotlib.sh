@@ -94,7 +94,9 @@ rot_key() {
 
 # rot_conf [EXTRA LINES]: $T/postdkim.conf, file: tables unless
 # ROT_KEYTABLE / ROT_SIGNINGTABLE say otherwise; the Rotate* settings point
-# at the private servers; EXTRA (newline-separated keyword lines) last.
+# at the private servers (ROT_AUTHORITATIVE set and empty: no
+# RotateAuthoritative, the zones' NS are checked); EXTRA
+# (newline-separated keyword lines) last.
 rot_conf() {
 	cat > "$T/postdkim.conf" <<EOF
 # postdkim.conf of a rotation test
@@ -110,7 +112,6 @@ EOF
 	[ -n "${ROT_NO_TOOL:-}" ] || cat >> "$T/postdkim.conf" <<EOF
 RotatePublish	${ROT_PUBLISH:-nsupdate:$DNS_PRIMARY}
 RotateTSIGKey	$T/keys/tsig.key
-RotateAuthoritative	$DNS_PRIMARY,$DNS_SECONDARY
 RotateStateDirectory	$T/state
 RotateSelectorFormat	r%Y%m%d
 RotateVisibleChecks	2
@@ -119,6 +120,8 @@ RotateRevokeHold	1d
 RotateReloadTimeout	20s
 RotateArchiveDirectory	$T/archive
 EOF
+	[ -n "${ROT_NO_TOOL:-}" ] || [ -z "${ROT_AUTHORITATIVE-x}" ] ||
+	    printf 'RotateAuthoritative\t%s\n' "${ROT_AUTHORITATIVE:-$DNS_PRIMARY,$DNS_SECONDARY}" >> "$T/postdkim.conf"
 	[ -z "${1:-}" ] || printf '%s\n' "$1" >> "$T/postdkim.conf"
 	chmod 600 "$T/postdkim.conf"
 	"$H" sync "$T/dns" || rot_fail "the secondary did not get the starting records"
