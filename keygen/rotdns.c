@@ -447,6 +447,45 @@ what(const struct rotdns_op *ops, size_t n, char *out, size_t size)
 		snprintf(out, size, "%zu records", n);
 }
 
+/*
+ * What a refused UPDATE's answer a says beyond its rcode, in out: the
+ * error field of its TSIG RR (RFC 8945 5.3: BADSIG, BADKEY, BADTIME...;
+ * such an answer comes unsigned, which ldns calls a bogus signature), or,
+ * the error being 0 in a NOTAUTH, that the server is not authoritative or
+ * its policy refuses this change to the key; else ldns's own status st.
+ * Knot answers BADKEY both for a key it does not know and for a name its
+ * ACL denies the key.
+ */
+static void
+refusal_detail(const ldns_pkt *a, ldns_status st, char *out, size_t size)
+{
+	static const char *const tsig_err[] = {
+		"BADSIG: the server's secret for the key is another",
+		"BADKEY: key unknown, or not allowed for this name",
+		"BADTIME: the clocks differ",
+		"BADMODE", "BADNAME", "BADALG", "BADTRUNC" };
+	const ldns_rr *t = ldns_pkt_tsig(a);
+	const ldns_rdf *e;
+	unsigned err;
+
+	out[0] = '\0';
+	/* TSIG rdata: algorithm, time, fudge, MAC, original ID, error, other data. */
+	if (t != NULL && ldns_rr_rd_count(t) > 5 && (e = ldns_rr_rdf(t, 5)) != NULL &&
+	    ldns_rdf_size(e) == 2) {
+		err = ldns_rdf2native_int16(e);
+		if (err >= 16 && err < 16 + sizeof(tsig_err) / sizeof(tsig_err[0]))
+			snprintf(out, size, " (TSIG error %s)", tsig_err[err - 16]);
+		else if (err != 0)
+			snprintf(out, size, " (TSIG error %u)", err);
+		else if (ldns_pkt_get_rcode(a) == LDNS_RCODE_NOTAUTH)
+			snprintf(out, size, " (not authoritative, or not authorised for this name)");
+		if (err != 0 || ldns_pkt_get_rcode(a) == LDNS_RCODE_NOTAUTH)
+			return;
+	}
+	if (st != LDNS_STATUS_OK)
+		snprintf(out, size, " (%s)", ldns_get_errorstr_by_id(st));
+}
+
 /* For each change, delete the TXT RRset at its name, then add its record: one signed UPDATE. */
 int
 rotdns_update(struct rotdns *d, const struct rotserver *server, const struct tsigkey *key,
@@ -495,15 +534,13 @@ rotdns_update(struct rotdns *d, const struct rotserver *server, const struct tsi
 		goto out;
 	}
 	st = ldns_send(&a, r, q);
-	/* A refusal for the key comes unsigned: ldns then says the TSIG is bogus. */
 	if (a != NULL && ldns_pkt_get_rcode(a) != LDNS_RCODE_NOERROR) {
-		char *rs = ldns_pkt_rcode2str(ldns_pkt_get_rcode(a));
+		char *rs = ldns_pkt_rcode2str(ldns_pkt_get_rcode(a)), detail[128];
 
 		*rcode = (int)ldns_pkt_get_rcode(a);
-		snprintf(why, whysize, "update of %s refused by %s@%u: %s%s%s%s", names,
-		    server->addr, server->port, rs ? rs : "error", st != LDNS_STATUS_OK ? " (" : "",
-		    st != LDNS_STATUS_OK ? ldns_get_errorstr_by_id(st) : "",
-		    st != LDNS_STATUS_OK ? ")" : "");
+		refusal_detail(a, st, detail, sizeof(detail));
+		snprintf(why, whysize, "update of %s refused by %s@%u: %s%s", names,
+		    server->addr, server->port, rs ? rs : "error", detail);
 		free(rs);
 	} else if (st != LDNS_STATUS_OK || a == NULL)
 		snprintf(why, whysize, "update of %s sent to %s@%u failed: %s", names, server->addr,

@@ -37,12 +37,10 @@ json_str(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
-/* An age in words: 3d, 5h, 12m. */
+/* An age (not negative) in words: 3d, 5h, 12m. */
 static void
 age_text(long long s, char *out, size_t size)
 {
-	if (s < 0)
-		s = 0;
 	if (s >= 86400)
 		snprintf(out, size, "%lldd", s / 86400);
 	else if (s >= 3600)
@@ -132,6 +130,7 @@ status_entry(void *arg, const struct rotentry *e)
 	struct rotstate st;
 	struct rotkey k, *kp = &k;	/* the key the table names */
 	char wait[1024], age[32], cn[1400];
+	long long agesec;
 	size_t i;
 	int found, sender;
 
@@ -169,7 +168,12 @@ status_entry(void *arg, const struct rotentry *e)
 			snprintf(wait + i, sizeof(wait) - i, "%s%s", i ? "; " : "", cn);
 		}
 	}
-	age_text(kp->created ? c->now - kp->created : 0, age, sizeof(age));
+	/*
+	 * A key file newer than the clock (--now in the past, a clock set
+	 * back) is no age yet, not a negative one.
+	 */
+	agesec = kp->created && c->now > kp->created ? c->now - kp->created : 0;
+	age_text(agesec, age, sizeof(age));
 	if (w->json) {
 		fprintf(c->out, "%s{\"domain\":", w->printed ? ",\n" : "[\n");
 		json_str(c->out, e->domain);
@@ -178,7 +182,7 @@ status_entry(void *arg, const struct rotentry *e)
 		fprintf(c->out, ",\"algorithm\":");
 		json_str(c->out, kp->alg[0] ? kp->alg : "?");
 		fprintf(c->out, ",\"bits\":%d,\"age_seconds\":%lld,\"age\":\"%s\",\"state\":\"%s\"",
-		    kp->bits, kp->created ? c->now - kp->created : 0, age, rotstate_name(st.state));
+		    kp->bits, agesec, age, rotstate_name(st.state));
 		fprintf(c->out, ",\"new_selector\":");
 		/* A dropped second signature has no new key: null, as idle. */
 		if (st.state != RS_IDLE && st.state < RS_RETIRING && st.new.sel[0] != '\0')

@@ -7,23 +7,12 @@
 set -eu
 . "${TESTS_SRCDIR:-$(dirname "$0")}/rotlib.sh"
 
-DBH=$(cd "$TESTS_SRCDIR/../db" && pwd)/dbharness.sh
-# Outside $T, which only root may enter: PostgreSQL runs as nobody.
-DB=$(mktemp -d "${TMPDIR:-/tmp}/rotate-db.XXXXXX")
-trap '"$DBH" stop "$DB" >/dev/null 2>&1 || :; "$H" stop "$T/dns" >/dev/null 2>&1 || :; lib_cleanup' EXIT
-"$DBH" start "$DB" pgsql || rot_fail "PostgreSQL did not start"
-. "$DB/env"
+rot_db_start pgsql
 pg() {
 	psql -X -q -t -A -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d modoboa -v ON_ERROR_STOP=1 \
 	    -c "$1" || rot_fail "psql: $1"
 }
-ROT_NOTABLES=1 rot_key example.com old
-ROT_NOTABLES=1 rot_key other.example.com mail
-# The schema's own example.com row becomes ours; its other rows stay as they are.
-pg "UPDATE admin_domain SET dkim_key_selector = 'old', dkim_private_key_path = '$T/keys/example.com/old.private'
-    WHERE name = 'example.com'"
-pg "INSERT INTO admin_domain (name, enable_dkim, dkim_key_selector, dkim_private_key_path) VALUES
-    ('other.example.com', TRUE, 'mail', '$T/keys/other.example.com/mail.private')"
+rot_modoboa_keys pg
 # dkimrotate writes the rows postdkim reads: the same user, allowed to update them.
 pg "GRANT UPDATE ON dkim, admin_domain TO $DB_USER"
 pg "SELECT id, name, dkim_key_selector, dkim_private_key_path FROM admin_domain ORDER BY id" > "$T/rows.before"

@@ -28,6 +28,20 @@ state() {
 	cat "$T/status.out" >> "$T/rot.log"
 	awk '{print $6}' "$T/status.out"
 }
+# switched3 SELECTOR-RE HOW D...: the last run sent one reload for 3
+# domains, and each D.example.com switched to SELECTOR-RE, confirmed (HOW),
+# and is retiring.
+switched3() {
+	_sel=$1 _how=$2
+	shift 2
+	grep -q '^reload sent to postdkim (3 domains switching)$' "$T/rot.out" ||
+	    rot_fail "not one reload for the 3 domains $_how: $(cat "$T/rot.out")"
+	for d; do
+		grep -q "^$d.example.com: switched to $_sel (postdkim load " "$T/rot.out" ||
+		    rot_fail "$d.example.com's switch not confirmed $_how"
+		[ "$(state "$d.example.com")" = retiring ] || rot_fail "$d.example.com is $(state "$d.example.com"), not retiring"
+	done
+}
 
 # Set 1: a working command, three domains switching in one run.
 rot_ok start d1.example.com d2.example.com d3.example.com
@@ -37,13 +51,7 @@ new1=$(rot_new_selector d1.example.com old)
 [ -n "$new1" ] || rot_fail "d1.example.com: nothing published"
 rot_until_switch d1.example.com "$new1"
 [ "$(reloads)" = 1 ] || rot_fail "$(reloads) runs of the reload command for one run switching 3 domains"
-grep -q '^reload sent to postdkim (3 domains switching)$' "$T/rot.out" ||
-    rot_fail "not one reload for the 3 domains: $(cat "$T/rot.out")"
-for d in d1 d2 d3; do
-	grep -q "^$d.example.com: switched to r[0-9]* (postdkim load " "$T/rot.out" ||
-	    rot_fail "$d.example.com's switch not confirmed in the run that switched it"
-	[ "$(state "$d.example.com")" = retiring ] || rot_fail "$d.example.com is $(state "$d.example.com"), not retiring"
-done
+switched3 'r[0-9]*' "in the run that switched them" d1 d2 d3
 rot_signs_with "$new1" d1.example.com
 rot_signs_with "$new1" d3.example.com
 
@@ -98,13 +106,7 @@ rot_adv 1d
 rot_ok run
 t3=$NOW
 [ "$(reloads)" = $((before + 3)) ] || rot_fail "$(($(reloads) - before - 2)) runs of the reload command in the run that re-sent it"
-grep -q '^reload sent to postdkim (3 domains switching)$' "$T/rot.out" ||
-    rot_fail "not one reload for the 3 waiting domains: $(cat "$T/rot.out")"
-for d in d4 d5 d6; do
-	grep -q "^$d.example.com: switched to $new4 (postdkim load " "$T/rot.out" ||
-	    rot_fail "$d.example.com's switch not confirmed by the re-sent reload"
-	[ "$(state "$d.example.com")" = retiring ] || rot_fail "$d.example.com is $(state "$d.example.com"), not retiring"
-done
+switched3 "$new4" "by the re-sent reload" d4 d5 d6
 rot_signs_with "$new4" d4.example.com
 rot_signs_with "$new4" d6.example.com
 # RotateRetireAfter (7d) from the confirmation: 7d after the failed switch

@@ -56,7 +56,16 @@ $PY -c 'import dkim, dns.query' 2>/dev/null || {
 
 ROT_PIDS=""
 lib_tmpdir rotate ROT_PIDS KILL
-trap '[ -n "${KEEP_TMP:-}" ] || "$H" stop "$T/dns" >/dev/null 2>&1 || :; lib_cleanup' EXIT
+# rot_cleanup: the EXIT trap: a test's database or directory server
+# (rot_db_start), the DNS servers (kept running, as $T is, with KEEP_TMP),
+# then lib_cleanup.
+ROT_DB_HARNESS="" ROT_DB_DIR=""
+rot_cleanup() {
+	[ -z "$ROT_DB_DIR" ] || "$ROT_DB_HARNESS" stop "$ROT_DB_DIR" >/dev/null 2>&1 || :
+	[ -n "${KEEP_TMP:-}" ] || "$H" stop "$T/dns" >/dev/null 2>&1 || :
+	lib_cleanup
+}
+trap rot_cleanup EXIT
 mkdir -p "$T/keys" "$T/state" "$T/archive"
 chmod 700 "$T/keys" "$T/state" "$T/archive"
 "$H" start "$T/dns" || rot_fail "the DNS servers did not start"
@@ -411,6 +420,37 @@ rot_until_switch() {
 	rot_fail "${3:-no switch of $1 to $2} after 3 runs"
 }
 
+# rot_modoboa_keys SQL: keys old for example.com and mail for
+# other.example.com (not in file: tables), named by the rows of the
+# modoboa schema of tests/db: the schema's own example.com row becomes
+# ours, other.example.com's is added, its other rows stay as they are. SQL
+# is the test's command that runs one statement on that database.
+rot_modoboa_keys() {
+	ROT_NOTABLES=1 rot_key example.com old
+	ROT_NOTABLES=1 rot_key other.example.com mail
+	"$1" "UPDATE admin_domain SET dkim_key_selector = 'old', dkim_private_key_path = '$T/keys/example.com/old.private'
+	    WHERE name = 'example.com'"
+	"$1" "INSERT INTO admin_domain (name, enable_dkim, dkim_key_selector, dkim_private_key_path) VALUES
+	    ('other.example.com', TRUE, 'mail', '$T/keys/other.example.com/mail.private')"
+}
+
+# rot_until_fails WHY [CHECK...]: runs an hour apart (at most 3), each once
+# the secondary serves what the primary does, until one exits non-zero
+# (the invariants and CHECK after each that succeeds); fails with WHY when
+# none did.
+rot_until_fails() {
+	_why=$1
+	shift
+	for _i in 1 2 3; do
+		"$H" sync "$T/dns" || rot_fail "the secondary does not follow the primary"
+		rot_adv 1h
+		rot run || return 0
+		rot_invariants
+		[ $# -eq 0 ] || "$@"
+	done
+	rot_fail "$_why"
+}
+
 # rot_begin: the usual start: example.com signed with selector old (file:
 # tables, Rotate* as rot_conf writes them), postdkim up, load running.
 rot_begin() {
@@ -428,4 +468,30 @@ rot_no_switch() {
 		rot_ok run
 		[ "$(rot_table_selector "$3")" = old ] || rot_fail "$4"
 	done
+}
+
+# rot_db_start pgsql|mysql|ldap: the private PostgreSQL or MariaDB server
+# (tests/db/dbharness.sh) or slapd (tests/ldap/ldapharness.sh) started in a
+# directory of its own, outside $T, which only root may enter (the servers
+# run as nobody); its env (ports, sockets, users, passwords) sourced; the
+# server stopped and its directory removed at exit (rot_cleanup).
+rot_db_start() {
+	case $1 in
+	pgsql)	_dbh=$TESTS_SRCDIR/../db/dbharness.sh _dbwhat=PostgreSQL _dbdir=rotate-db ;;
+	mysql)	rot_need mariadbd "Debian package mariadb-server"
+		_dbh=$TESTS_SRCDIR/../db/dbharness.sh _dbwhat=MariaDB _dbdir=rotate-db ;;
+	ldap)	rot_need /usr/sbin/slapd "apt-get install slapd"
+		rot_need ldapmodify "apt-get install ldap-utils"
+		_dbh=$TESTS_SRCDIR/../ldap/ldapharness.sh _dbwhat=slapd _dbdir=rotate-ldap ;;
+	*)	rot_fail "rot_db_start: pgsql, mysql or ldap, not $1" ;;
+	esac
+	ROT_DB_HARNESS="$(cd "$(dirname "$_dbh")" && pwd)/$(basename "$_dbh")"
+	ROT_DB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/$_dbdir.XXXXXX")
+	if [ "$1" = ldap ]; then
+		"$ROT_DB_HARNESS" start "$ROT_DB_DIR"
+	else
+		"$ROT_DB_HARNESS" start "$ROT_DB_DIR" "$1"
+	fi || rot_fail "$_dbwhat did not start"
+	# shellcheck source=/dev/null
+	. "$ROT_DB_DIR/env"
 }

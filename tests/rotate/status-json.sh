@@ -8,7 +8,8 @@
 # against what the test knows (selector, algorithm, bits, age on the --now
 # clock, state, new selector, kind, what it waits for); each plain line
 # says exactly what its JSON object says; a listed domain gets its line
-# only, an unknown one is an error. No TSIG secret shows anywhere.
+# only, an unknown one is an error. At --now before a key file's time the
+# key's age is 0, never negative. No TSIG secret shows anywhere.
 set -eu
 . "${TESTS_SRCDIR:-$(dirname "$0")}/rotlib.sh"
 
@@ -156,6 +157,26 @@ $PY -c 'import json, sys; o = json.load(open(sys.argv[1])); sys.exit(not (len(o)
     rot_fail "status --json s1.example.com: $(cat "$T/rot.out")"
 rot_err status nosuch.example.com
 grep -q 'nosuch.example.com: not in the KeyTable' "$T/rot.out" || rot_fail "status of an unknown domain: $(cat "$T/rot.out")"
+# A clock before the key files' times (--now in the past): s3's key, made
+# after T0, is no age yet (0), and no age is negative, in JSON or plain.
+now=$NOW
+NOW=$((T0 - 3600))
+rot_ok status --json
+cp "$T/rot.out" "$T/status-past.json"
+rot_ok status
+$PY - "$T/status-past.json" <<'EOF' || rot_fail "status --json with --now before the key files (above): $(cat "$T/status-past.json")"
+import json, sys
+objs = {o["domain"]: o for o in json.load(open(sys.argv[1]))}
+bad = ["%s: age_seconds %r, age %r" % (d, o["age_seconds"], o["age"]) for d, o in sorted(objs.items())
+       if not isinstance(o["age_seconds"], int) or o["age_seconds"] < 0 or o["age"].startswith("-")]
+if (objs["s3.example.com"]["age_seconds"], objs["s3.example.com"]["age"]) != (0, "0m"):
+    bad.append("s3.example.com: %r" % objs["s3.example.com"])
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+EOF
+! awk '$5 !~ /^[0-9]+[dhm]$/' "$T/rot.out" | grep -q . || rot_fail "status with --now before the key files: $(cat "$T/rot.out")"
+grep -q '^s3\.example\.com old ed25519 256 0m ' "$T/rot.out" || rot_fail "s3's key is not 0m old at --now before it: $(cat "$T/rot.out")"
+NOW=$now
 # No TSIG secret: not in the output, the logs, the state files.
 rot_no_secret
 for k in "$T/keys/tsig.key" "$T/keys/wrong.key"; do
