@@ -174,8 +174,9 @@ switch() {
 import json, sys
 r = json.load(open(sys.argv[1])); l = json.load(open(sys.argv[2]))
 rise = None if r["p99_during_ms"] is None else r["p99_during_ms"] - r["p99_before_ms"]
-print("| %s | %d | %.0f | %d | %d | %d | %.2f | %.2f | %s |" % (
-    sys.argv[3], r["messages"], l["msgs_per_s"], r["unseen"], r["unsigned"], r["failed"],
+print("| %s | %d | %.0f | %d (%d undecided) | %d | %d | %.2f | %.2f | %s |" % (
+    sys.argv[3], r["messages"], l["msgs_per_s"], r["unseen"], r.get("undecided", 0),
+    r["unsigned"], r["failed"],
     r["p99_before_ms"], r["p99_during_ms"] or 0, "%+.2f" % rise if rise is not None else "-"))
 EOF
 	kill -TERM "$PD_PID"; wait "$PD_PID" || :

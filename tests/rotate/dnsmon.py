@@ -5,8 +5,10 @@
 
 Asks every server for the SOA of every zone every INTERVAL seconds (UDP);
 when the serial changes, transfers the zone (AXFR over TCP) and writes one
-JSON line: {"t": when the transfer ended, "server", "zone", "serial",
-"txt": {name: joined strings}, "cname": {name: target}}. A server that does
+JSON line: {"t": when the transfer ended, "since": when the question that
+last saw the previous serial was sent, "server", "zone", "serial", "txt":
+{name: joined strings}, "cname": {name: target}}. The change happened
+between "since" and "t": a poll cannot say when in between. A server that does
 not answer gets a line {"t", "server", "zone", "down": true} once; its zone
 then counts as what it last served (the verdicts of sigcheck.py are about
 what was published, a stopped server published nothing new). Runs until
@@ -73,6 +75,7 @@ def main():
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
     last = {}  # (server, zone) -> serial, or "down"
+    seen = {}  # (server, zone) -> when the question that last saw it was sent
     out = open(a.out, "w", buffering=1)
     ready = False
     while not stop:
@@ -80,18 +83,23 @@ def main():
             for zone in a.zone:
                 k = (name, zone)
                 try:
+                    asked = time.time()
                     serial = soa_serial(host, port, zone)
                     if serial is not None and serial != last.get(k):
                         txt, cname = snapshot(host, port, zone)
-                        out.write(json.dumps({"t": time.time(), "server": name, "zone": zone,
-                                              "serial": serial, "txt": txt,
+                        t = time.time()
+                        out.write(json.dumps({"t": t, "since": seen.get(k, t), "server": name,
+                                              "zone": zone, "serial": serial, "txt": txt,
                                               "cname": cname}) + "\n")
                         last[k] = serial
+                    if serial is not None:
+                        seen[k] = asked
                 except (dns.exception.DNSException, OSError):  # the server is away
                     if last.get(k) != "down":
                         out.write(json.dumps({"t": time.time(), "server": name, "zone": zone,
                                               "down": True}) + "\n")
                         last[k] = "down"
+                        seen.pop(k, None)
         if not ready and len(last) == len(servers) * len(a.zone):
             print("ready", flush=True)
             ready = True

@@ -12,8 +12,10 @@ python3-dkim against the record every server published at the moment the
 milter's reply came (CNAMEs followed inside those servers' zones): a
 signature that fails against any of them used a selector not (yet, or no
 longer) visible everywhere. Prints one JSON line: messages, signed,
-unsigned, failed (tempfail, reject, I/O), unseen (with examples), the
-selectors used, and p99 latency before and during the switch (the first
+unsigned, failed (tempfail, reject, I/O), unseen (with examples),
+undecided (a signature that verifies only if a server's change, seen
+between two polls of dnsmon.py, came before it: not counted as unseen),
+the selectors used, and p99 latency before and during the switch (the first
 message of a domain signed with other selectors than its first: the window
 is that moment plus or minus --window seconds, "before" the --before
 seconds (5) ahead of that window).
@@ -95,13 +97,17 @@ def quantile(v, q):
 
 
 class Dns:
-    """Every server's zones as they were at a moment (events applied in time order)."""
+    """Every server's zones as they were at a moment (events applied in time
+    order): by when = "t", as late as each change can have happened; by
+    "since", as early."""
 
-    def __init__(self, path, servers):
+    def __init__(self, path, servers, when="t"):
         self.events = []
         with open(path) as f:
             for line in f:
-                self.events.append(json.loads(line))
+                e = json.loads(line)
+                e["t"] = e.get(when, e["t"])
+                self.events.append(e)
         self.events.sort(key=lambda e: e["t"])
         self.pos = 0
         self.servers = servers
@@ -149,9 +155,10 @@ def main():
     body = open(a.message, "rb").read().split(b"\r\n\r\n", 1)[1]
     msgs = load_log(a.log)
     dns = Dns(a.dns, servers)
+    early = Dns(a.dns, servers, "since")
     cache = {}
     res = {"messages": len(msgs), "signed": 0, "unsigned": 0, "failed": 0, "unseen": 0,
-           "checked_sigs": 0, "examples": [], "selectors": {}}
+           "undecided": 0, "checked_sigs": 0, "examples": [], "selectors": {}}
     first_sel = {}
     switch_t = None
     lat = []
@@ -176,25 +183,36 @@ def main():
         elif sel != first_sel[doms] and switch_t is None:
             switch_t = t0
         dns.advance(t1)
+        early.advance(t1)
         data = head + b"\r\n\r\n" + body
         hkey = hashlib.sha256(head).digest()
+
+        def verifies(rec, idx):
+            key = (hkey, idx, rec)
+            if key not in cache:
+                def dnsfunc(_name, timeout=5, rec=rec):
+                    return rec.encode("latin-1") if rec is not None else None
+                try:
+                    cache[key] = bool(dkim.DKIM(data).verify(idx=idx, dnsfunc=dnsfunc))
+                except Exception:
+                    cache[key] = False
+            return cache[key]
         for idx, (d, s) in enumerate(sigs):
             for server in servers:
-                rec = dns.lookup(server, "%s._domainkey.%s" % (s, d))
-                key = (hkey, idx, rec)
-                if key not in cache:
-                    def dnsfunc(_name, timeout=5, rec=rec):
-                        return rec.encode("latin-1") if rec is not None else None
-                    try:
-                        cache[key] = bool(dkim.DKIM(data).verify(idx=idx, dnsfunc=dnsfunc))
-                    except Exception:
-                        cache[key] = False
+                name = "%s._domainkey.%s" % (s, d)
+                rec = dns.lookup(server, name)
                 res["checked_sigs"] += 1
-                if not cache[key]:
-                    res["unseen"] += 1
-                    if len(res["examples"]) < 5:
-                        res["examples"].append({"t": t1, "why": "s=%s d=%s does not verify against %s, which served %s"
-                                                % (s, d, server, "nothing" if rec is None else rec[:60])})
+                if verifies(rec, idx):
+                    continue
+                # The server changed between two polls around t1: which
+                # side t1 fell on cannot be told, so it is counted apart.
+                if verifies(early.lookup(server, name), idx):
+                    res["undecided"] += 1
+                    continue
+                res["unseen"] += 1
+                if len(res["examples"]) < 5:
+                    res["examples"].append({"t": t1, "why": "s=%s d=%s does not verify against %s, which served %s"
+                                            % (s, d, server, "nothing" if rec is None else rec[:60])})
     res["first_selectors"] = first_sel
     res["switch_t"] = switch_t
     if switch_t is not None:
