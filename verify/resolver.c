@@ -226,6 +226,7 @@ fail:
 int
 resolver_new(const struct resolver_opts *o, struct resolver **out, char *err, size_t errsize)
 {
+	pthread_condattr_t ca;
 	struct resolver *r;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
@@ -235,7 +236,15 @@ resolver_new(const struct resolver_opts *o, struct resolver **out, char *err, si
 	r->timeout_ms = o->timeout_ms ? o->timeout_ms : 5000;
 	r->refs = 1;
 	pthread_mutex_init(&r->mu, NULL);
-	pthread_cond_init(&r->cv, NULL);
+	/*
+	 * The waits' deadlines are on the monotonic clock (now_ms): with the
+	 * default clock they lay in the past, and every thread waiting while
+	 * another read the answers spun instead of sleeping.
+	 */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	if (resolver_conf_read(o, &r->conf, err, errsize) != 0) {
 		resolver_free(r);
 		return -1;

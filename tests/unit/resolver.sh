@@ -136,6 +136,20 @@ else
 	echo "not ok - threads: $n good answers of 480"
 	fail=1
 fi
+# Threads waiting while another reads the answers sleep: 4 threads wait
+# 1.5 s for a server that never answers, and the process uses a fraction
+# of a second of CPU (it used a core for every waiting thread when their
+# deadlines were on another clock than their waits).
+cpu=$("$PY" -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.2f" % (r.ru_utime + r.ru_stime))' ./restool -n "127.0.0.1@$port" -T 1500 -j 4 slow:t.example.net)
+if awk -v c="$cpu" 'BEGIN { exit !(c < 0.5) }'; then
+	echo "ok - 4 threads waiting 1.5 s used $cpu s of CPU"
+else
+	echo "not ok - 4 threads waiting 1.5 s used $cpu s of CPU (they spin)"
+	fail=1
+fi
 # DNSSEC: a second server signs secure.example; its key is the trust anchor.
 port2=$(freeport)
 printf 'good._domainkey.secure.example v=DKIM1; p=AAAA\nbogus._domainkey.secure.example v=DKIM1; p=BBBB\nout._domainkey.sender.example v=DKIM1; p=CCCC\n' >"$work/zone2"
