@@ -436,6 +436,22 @@ ask_take(struct ask *a, int err, struct ub_result *res)
 	a->len = (size_t)res->answer_len;
 }
 
+/*
+ * Leave an unanswered ticket, r->mu held: freed now when the cancel
+ * succeeds (no callback will come), else marked abandoned for the callback
+ * already on its way, which frees it (see resolver_lookup_n).
+ */
+static void
+ticket_abandon(struct resolver *r, struct ticket *t)
+{
+	if (ub_cancel(r->ctx, t->id) == 0)
+		free(t);
+	else {
+		t->q = NULL;
+		t->ask = NULL;
+	}
+}
+
 /* libunbound's callback: fill the ticket, or free it when its waiter left. */
 static void
 resolver_cb(void *arg, int err, struct ub_result *res)
@@ -635,10 +651,7 @@ resolver_lookup_n(struct resolver *r, struct resolver_query *q, size_t n, int co
 		resolver_unanswered(r, &q[i]);
 		snprintf(q[i].reason, sizeof(q[i].reason), "DNS timeout after %u ms",
 		    r->timeout_ms);
-		if (ub_cancel(r->ctx, t[i]->id) == 0)
-			free(t[i]);
-		else
-			t[i]->q = NULL;
+		ticket_abandon(r, t[i]);
 	}
 	pthread_mutex_unlock(&r->mu);
 	free(t);
@@ -692,10 +705,7 @@ resolver_ask(struct resolver *r, const char *name, int rrtype, unsigned char **w
 	resolver_wait(r, &pending, now_ms() + r->timeout_ms);
 	/* Given up: the ticket's fate decided under the mutex, as in resolver_lookup_n. */
 	if (!t->done) {
-		if (ub_cancel(r->ctx, t->id) == 0)
-			free(t);
-		else
-			t->ask = NULL;
+		ticket_abandon(r, t);
 		pthread_mutex_unlock(&r->mu);
 		snprintf(why, whysize, "DNS timeout after %u ms", r->timeout_ms);
 		return -1;
