@@ -556,6 +556,8 @@ main(int argc, char **argv)
 		rc = cmd_start(&c, &so);
 	}
 out:
+	/* Answers still in flight move their domains on before the states are flushed. */
+	rotflight_free(c.flight);
 	if (rot_durable(&c, err, sizeof(err)) < 0) {
 		rot_fail(&c, NULL, "%s", err);
 		rc = 1;

@@ -84,6 +84,7 @@ rotchunk_flush(struct rotctx *c, struct rotchunk *k)
 			if (k->v[i].probe.state == RP_ANSWERED)
 				advance(c, &k->v[i], 0);
 	}
+	rot_send_ready(c);
 	for (i = 0; i < k->n; i++) {
 		if (k->after != NULL)
 			k->after(c, &k->v[i], k->arg);

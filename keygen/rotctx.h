@@ -14,6 +14,7 @@
 #include "../dkim/keyload.h"
 #include "../tables/memtable.h"
 #include "rotdns.h"
+#include "rotflight.h"
 #include "rotprobe.h"
 #include "rotpub.h"
 #include "rotqueue.h"
@@ -43,6 +44,7 @@ struct rotctx {
 	struct rotpub pub;
 	int pub_ready;
 	struct rotqueue queue;		/* changes waiting to go out with others of their zone */
+	struct rotflight *flight;	/* UPDATE messages in flight, NULL until the first */
 
 	/* A run's batches. */
 	struct memtable changes;	/* KeyTable entry name -> new value */
@@ -150,6 +152,8 @@ void rot_put_failed(struct rotctx *c, struct rotstate *st, const char *why);
 /* rotsend.c: one batch of the queued changes of zone (NULL: the oldest's zone), or all. */
 void rot_send(struct rotctx *c, const char *zone);
 void rot_send_all(struct rotctx *c);
+/* The full batches a chunk queued (and the oldest, when too many wait), after one rot_durable. */
+void rot_send_ready(struct rotctx *c);
 /* rotbatch.c: after the walk. */
 void rot_fresh_checks(struct rotctx *c);
 void rot_switch_and_reload(struct rotctx *c);

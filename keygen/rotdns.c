@@ -145,20 +145,14 @@ type_name(ldns_rr_type t)
 	}
 }
 
-/*
- * Ask postdkim's resolver (validating when it has trust anchors): the
- * answer (NXDOMAIN and empty answers included), or NULL with why.
- */
+/* The resolver's answer to a question (ok, wire, len), parsed; NULL with why. */
 static ldns_pkt *
-res_query(struct rotdns *d, const char *name, ldns_rr_type type, char *why, size_t whysize)
+res_packet(const char *name, ldns_rr_type type, int ok, unsigned char *wire, size_t len,
+    const char *err, char *why, size_t whysize)
 {
-	unsigned char *wire;
 	ldns_pkt *p = NULL;
-	char err[300];
-	size_t len;
-	int dnssec;
 
-	if (resolver_ask(d->res, name, (int)type, &wire, &len, &dnssec, err, sizeof(err)) < 0) {
+	if (ok < 0) {
 		/* The reason first: a state keeps only the head of a long one. */
 		snprintf(why, whysize, "%s (the resolver, asked for the %s of %s)", err,
 		    type_name(type), name);
@@ -174,20 +168,35 @@ res_query(struct rotdns *d, const char *name, ldns_rr_type type, char *why, size
 }
 
 /*
- * The first record of type t answered for name (in the answer section,
- * else, for a SOA, the authority section): its owner when owner, else its
- * first field, as a name. 0, or -1 with why.
+ * Ask postdkim's resolver (validating when it has trust anchors): the
+ * answer (NXDOMAIN and empty answers included), or NULL with why.
+ */
+static ldns_pkt *
+res_query(struct rotdns *d, const char *name, ldns_rr_type type, char *why, size_t whysize)
+{
+	unsigned char *wire;
+	char err[300];
+	size_t len;
+	int dnssec, ok;
+
+	ok = resolver_ask(d->res, name, (int)type, &wire, &len, &dnssec, err, sizeof(err));
+	return res_packet(name, type, ok, wire, len, err, why, whysize);
+}
+
+/*
+ * The first record of type t answered for name in p (in the answer
+ * section, else, for a SOA, the authority section): its owner when owner,
+ * else its first field, as a name. 0, or -1 with why. Frees p.
  */
 static int
-first_name(struct rotdns *d, const char *name, ldns_rr_type t, int owner, char *out,
+first_name_in(ldns_pkt *p, const char *name, ldns_rr_type t, int owner, char *out,
     size_t size, char *why, size_t whysize)
 {
 	ldns_rr_list *l;
-	ldns_pkt *p;
 	ldns_rr *rr;
 
 	out[0] = '\0';
-	if ((p = res_query(d, name, t, why, whysize)) == NULL)
+	if (p == NULL)
 		return -1;
 	l = ldns_pkt_rr_list_by_type(p, t, LDNS_SECTION_ANSWER);
 	if (l == NULL && t == LDNS_RR_TYPE_SOA)
@@ -205,12 +214,47 @@ first_name(struct rotdns *d, const char *name, ldns_rr_type t, int owner, char *
 	return 0;
 }
 
+/* first_name_in of the resolver's answer for name. */
+static int
+first_name(struct rotdns *d, const char *name, ldns_rr_type t, int owner, char *out,
+    size_t size, char *why, size_t whysize)
+{
+	return first_name_in(res_query(d, name, t, why, whysize), name, t, owner, out, size, why,
+	    whysize);
+}
+
 /* The zone: the owner of the SOA answered for name. */
 int
 rotdns_zone(struct rotdns *d, const char *name, char *zone, size_t zonesize, char *why,
     size_t whysize)
 {
 	return first_name(d, name, LDNS_RR_TYPE_SOA, 1, zone, zonesize, why, whysize);
+}
+
+/* The zones of many names, asked together. */
+void
+rotdns_zone_all(struct rotdns *d, struct rotdns_zoneq *v, size_t n)
+{
+	struct resolver_question *q;
+	size_t i;
+
+	if ((q = calloc(n ? n : 1, sizeof(*q))) == NULL) {
+		for (i = 0; i < n; i++) {
+			v[i].ok = -1;
+			snprintf(v[i].why, v[i].whysize, "out of memory");
+		}
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		q[i].name = v[i].name;
+		q[i].rrtype = LDNS_RR_TYPE_SOA;
+	}
+	resolver_ask_all(d->res, q, n);
+	for (i = 0; i < n; i++)
+		v[i].ok = first_name_in(res_packet(v[i].name, LDNS_RR_TYPE_SOA, q[i].ok, q[i].wire,
+		    q[i].len, q[i].why, v[i].why, v[i].whysize), v[i].name, LDNS_RR_TYPE_SOA, 1,
+		    v[i].zone, v[i].zonesize, v[i].why, v[i].whysize);
+	free(q);
 }
 
 /*

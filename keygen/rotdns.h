@@ -50,6 +50,17 @@ int rotdns_parse_server(const char *s, struct rotserver *out);
 int rotdns_zone(struct rotdns *d, const char *name, char *zone, size_t zonesize, char *why,
     size_t whysize);
 
+/* One question of rotdns_zone_all: name in; the zone, or why, into the caller's buffers. */
+struct rotdns_zoneq {
+	const char *name;
+	char *zone, *why;
+	size_t zonesize, whysize;
+	int ok;			/* 0, or -1 with why */
+};
+
+/* rotdns_zone for the n names of v, asked of the resolver together, from one thread. */
+void rotdns_zone_all(struct rotdns *d, struct rotdns_zoneq *v, size_t n);
+
 /*
  * The zone's authoritative servers: RotateAuthoritative's list when list is
  * not NULL, else the addresses of the zone's NS (port 53). 0, or -1 with

@@ -3,6 +3,7 @@
  * keeps 100,000 domains from hitting the DNS provider at once.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "rotpub.h"
 
 #define ROTPUB_TTL 300	/* short: a retired record leaves caches soon */
+#define ROTPUB_CREDIT 1.0	/* seconds of unused pace a sender may catch up on */
 
 /* Set up the publisher. */
 int
@@ -20,6 +22,7 @@ rotpub_init(struct rotpub *p, const char *spec, const char *tsig_path, unsigned 
     FILE *out, char *err, size_t errsize)
 {
 	memset(p, 0, sizeof(*p));
+	pthread_mutex_init(&p->lock, NULL);
 	p->rate = rate ? rate : 10;
 	p->out = out;
 	if (strncmp(spec, "exec:", 5) == 0) {
@@ -49,6 +52,7 @@ void
 rotpub_fini(struct rotpub *p)
 {
 	tsigkey_wipe(&p->key);
+	pthread_mutex_destroy(&p->lock);
 }
 
 /* Manual publishing names no zone. */
@@ -68,22 +72,31 @@ mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Wait for the next slot for n records: n/rate apart on average, +-50% jitter. */
+/*
+ * Wait for the next slot for n records: n/rate apart on average, +-50%
+ * jitter. Senders in several threads take slots in turn (rotflight.h), so
+ * the rate holds for all of them together. Time nobody sent in is kept
+ * as credit, up to a second's worth: a run whose senders waited for the
+ * next chunk's keys catches up, and the rate holds over any second.
+ */
 static void
 pace(struct rotpub *p, size_t n)
 {
-	double now = mono(), gap;
+	double now, at, gap;
 	struct timespec ts;
 
-	if (p->next > now) {
-		gap = p->next - now;
+	pthread_mutex_lock(&p->lock);
+	now = mono();
+	at = p->next > now - ROTPUB_CREDIT ? p->next : now - ROTPUB_CREDIT;
+	p->next = at + (0.5 + (double)random() / RAND_MAX) * (double)n / p->rate;
+	pthread_mutex_unlock(&p->lock);
+	if (at > now) {
+		gap = at - now;
 		ts.tv_sec = (time_t)gap;
 		ts.tv_nsec = (long)((gap - (double)ts.tv_sec) * 1e9);
 		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 			;
-		now = p->next;
 	}
-	p->next = now + (0.5 + (double)random() / RAND_MAX) * (double)n / p->rate;
 }
 
 /* Run PROGRAM ACTION ZONE NAME RECORD. */
@@ -138,8 +151,10 @@ rotpub_update(struct rotpub *p, struct rotdns *dns, const char *zone,
     const struct rotdns_op *ops, size_t n, int *rcode, char *why, size_t whysize)
 {
 	pace(p, n);
+	pthread_mutex_lock(&p->lock);
 	p->updates++;
 	p->records += n;
+	pthread_mutex_unlock(&p->lock);
 	return rotdns_update(dns, &p->server, &p->key, zone, ops, n, ROTPUB_TTL, rcode, why,
 	    whysize);
 }

@@ -14,6 +14,7 @@
 /* How long a RotatePublish exec: program may run before it is stopped (a failed change). */
 #define ROTPUB_EXEC_TIMEOUT 300
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -28,6 +29,7 @@ struct rotpub {
 	struct rotserver server;	/* nsupdate: */
 	struct tsigkey key;		/* nsupdate: */
 	unsigned rate;			/* records per second */
+	pthread_mutex_t lock;		/* of next, updates and records: senders share them */
 	double next;			/* monotonic time of the next allowed update */
 	FILE *out;			/* where manual instructions go */
 	size_t updates, records;	/* UPDATE messages sent, and the records in them */

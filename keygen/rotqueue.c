@@ -94,6 +94,32 @@ rotqueue_add(struct rotqueue *q, const char *zone, const char *name, const char 
 	return n >= q->max_items || (q->max_bytes != 0 && bytes >= q->max_bytes);
 }
 
+/*
+ * The zone of a full batch. Each zone is counted from its first change
+ * on; a zone seen before is skipped, so the scan is quadratic only in the
+ * number of zones the few batches of the queue hold.
+ */
+const char *
+rotqueue_ready(const struct rotqueue *q)
+{
+	size_t i, j, n, bytes;
+
+	for (i = 0; i < q->n; i++) {
+		for (j = 0; j < i && strcasecmp(q->v[j].zone, q->v[i].zone) != 0; j++)
+			;
+		if (j < i)
+			continue;
+		for (n = bytes = 0, j = i; j < q->n; j++)
+			if (strcasecmp(q->v[j].zone, q->v[i].zone) == 0) {
+				n++;
+				bytes += q->v[j].size;
+			}
+		if (n >= q->max_items || (q->max_bytes != 0 && bytes >= q->max_bytes))
+			return q->v[i].zone;
+	}
+	return NULL;
+}
+
 /* Nonzero when more than a few batches wait. */
 int
 rotqueue_long(const struct rotqueue *q)

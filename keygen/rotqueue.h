@@ -43,6 +43,9 @@ void rotqueue_free(struct rotqueue *q);
 int rotqueue_add(struct rotqueue *q, const char *zone, const char *name, const char *record,
     const char *domain, const char *sel, int state, const char *fresh);
 
+/* The zone of a full batch (in records or bytes), or NULL. */
+const char *rotqueue_ready(const struct rotqueue *q);
+
 /* Nonzero when more than ROTQUEUE_WAITING batches' worth wait: time to send the oldest. */
 int rotqueue_long(const struct rotqueue *q);
 

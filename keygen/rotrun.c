@@ -258,6 +258,9 @@ put(struct rotctx *c, const struct rotstate *st, const struct rotentry *e, const
 		snprintf(why, whysize, "out of memory");
 		return -1;
 	}
+	/* A chunk's batches go out together at its end (rot_send_ready). */
+	if (c->probe != NULL)
+		return 1;
 	if (rc > 0)
 		rot_send(c, zone);
 	else if (rotqueue_long(&c->queue))

@@ -1,9 +1,10 @@
 /*
  * rotsend.c - the queued changes of a run (rotqueue.h) sent, a zone's
- * batch in one UPDATE, and each domain in it moved on only once the
- * server accepted it: its state is saved after the answer, as when its
- * record went alone, so a run that dies leaves the domain to publish
- * again (an UPDATE replaces the record: doing it twice is harmless).
+ * batch in one UPDATE (by the senders of rotflight.h, while the run goes
+ * on), and each domain in it moved on only once the server accepted it:
+ * its state is saved after the answer, as when its record went alone, so
+ * a run that dies leaves the domain to publish again (an UPDATE replaces
+ * the record: doing it twice is harmless).
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,8 +13,9 @@
 
 /* The answer for one change: the domain moves on (why NULL) or fails. */
 static void
-settle(struct rotctx *c, const struct rotq_item *it, const char *why)
+settle(void *arg, const struct rotq_item *it, const char *why)
 {
+	struct rotctx *c = arg;
 	struct rotstate st;
 	char err[512];
 
@@ -31,54 +33,78 @@ settle(struct rotctx *c, const struct rotq_item *it, const char *why)
 		rot_put_failed(c, &st, why);
 }
 
-/*
- * One batch. A refused batch is tried again record by record, so that one
- * record the server will not take does not hold back the others (Knot
- * answers NOTAUTH both for a key it rejects and for one name its ACL
- * denies, so no refusal is taken to concern every record); not when the
- * server did not answer.
- */
+/* One batch, handed to the senders: its keys and states are on disk (rot_durable). */
+static void
+hand_over(struct rotctx *c, struct rotq_item *batch, size_t n)
+{
+	size_t i;
+
+	if (c->flight == NULL && (c->flight = rotflight_new(&c->pub, c->dns, settle, c)) == NULL) {
+		for (i = 0; i < n; i++)
+			settle(c, &batch[i], "out of memory");
+		rotqueue_items_free(batch, n);
+		return;
+	}
+	rotflight_send(c->flight, batch, n);
+}
+
+/* A batch: none of its changes goes out before its keys and the states naming them are on disk. */
 void
 rot_send(struct rotctx *c, const char *zone)
 {
 	struct rotq_item batch[ROTQUEUE_ITEMS];
-	struct rotdns_op ops[ROTQUEUE_ITEMS];
-	char why[512], one[512];
+	char why[512];
 	size_t i, n;
-	int rcode;
 
 	if ((n = rotqueue_take(&c->queue, zone, batch)) == 0)
 		return;
-	/* No record goes out before its private key and the state naming it are on disk. */
 	if (rot_durable(c, why, sizeof(why)) < 0) {
 		for (i = 0; i < n; i++)
 			settle(c, &batch[i], why);
 		rotqueue_items_free(batch, n);
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		ops[i].name = batch[i].name;
-		ops[i].record = batch[i].record;
-	}
-	if (rotpub_update(&c->pub, c->dns, batch[0].zone, ops, n, &rcode, why,
-	    sizeof(why)) == 0) {
-		for (i = 0; i < n; i++)
-			settle(c, &batch[i], NULL);
-	} else if (n > 1 && rcode >= 0) {
-		for (i = 0; i < n; i++)
-			settle(c, &batch[i], rotpub_update(&c->pub, c->dns, batch[i].zone, &ops[i], 1,
-			    &rcode, one, sizeof(one)) == 0 ? NULL : one);
-	} else {
-		for (i = 0; i < n; i++)
-			settle(c, &batch[i], why);
-	}
-	rotqueue_items_free(batch, n);
+	hand_over(c, batch, n);
 }
 
-/* Everything queued. */
+/*
+ * A chunk's batches, after one flush for all of them (a flush per batch
+ * cost a run of 100,000 records a thousand syncfs); partial batches wait
+ * for more of their zone.
+ */
+void
+rot_send_ready(struct rotctx *c)
+{
+	struct rotq_item batch[ROTQUEUE_ITEMS];
+	const char *zone;
+	char why[512];
+	size_t i, n;
+
+	if (rotqueue_ready(&c->queue) == NULL && !rotqueue_long(&c->queue))
+		return;
+	/* Answers settled first, so that the flush covers their states too. */
+	if (c->flight != NULL)
+		rotflight_settle(c->flight, 0);
+	if (rot_durable(c, why, sizeof(why)) < 0) {
+		/* Every queued change waited for this flush: they fail, for the next run. */
+		while ((n = rotqueue_take(&c->queue, NULL, batch)) > 0) {
+			for (i = 0; i < n; i++)
+				settle(c, &batch[i], why);
+			rotqueue_items_free(batch, n);
+		}
+		return;
+	}
+	while ((zone = rotqueue_ready(&c->queue)) != NULL || rotqueue_long(&c->queue))
+		if ((n = rotqueue_take(&c->queue, zone, batch)) > 0)
+			hand_over(c, batch, n);
+}
+
+/* Everything queued, sent and answered. */
 void
 rot_send_all(struct rotctx *c)
 {
 	while (c->queue.n > 0)
 		rot_send(c, NULL);
+	if (c->flight != NULL)
+		rotflight_settle(c->flight, 1);
 }

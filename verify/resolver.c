@@ -663,81 +663,141 @@ resolver_lookup(struct resolver *r, struct resolver_query *q, size_t n)
 	resolver_lookup_n(r, q, n, 1);
 }
 
+/* What resolver_ask_all says of one answered question a, into v. */
+static void
+ask_result(const struct resolver *r, struct ask *a, struct resolver_question *v)
+{
+	v->ok = -1;
+	if (a->err != 0) {
+		snprintf(v->why, sizeof(v->why), "DNS: %s", ub_strerror(a->err));
+		return;
+	}
+	/* Bogus before the rcode: libunbound turns a bogus answer into SERVFAIL. */
+	if (r->validating && a->bogus) {
+		snprintf(v->why, sizeof(v->why), "DNSSEC validation failed: %s", a->why_bogus[0] ?
+		    a->why_bogus : "bogus answer");
+		free(a->wire);
+		return;
+	}
+	if (a->rcode != 0 && a->rcode != 3) {	/* NOERROR, NXDOMAIN */
+		snprintf(v->why, sizeof(v->why), "DNS rcode %d%s", a->rcode, a->rcode == 2 ?
+		    " (SERVFAIL)" : "");
+		free(a->wire);
+		return;
+	}
+	if (a->wire == NULL) {
+		snprintf(v->why, sizeof(v->why), "DNS: no answer packet");
+		return;
+	}
+	v->wire = a->wire;
+	v->len = a->len;
+	if (r->validating)
+		v->dnssec = a->secure ? 1 : 2;
+	v->ok = 0;
+}
+
 /*
- * One question of any type, through the same tickets, callback and wait
- * as the key records (not through our cache, which holds key records, nor
- * counted): dkimrotate's probe threads ask at the same time as each other.
+ * Questions of any type, through the same tickets, callback and wait as
+ * the key records (not through our cache, which holds key records, nor
+ * counted), sent together and waited for once.
  */
+void
+resolver_ask_all(struct resolver *r, struct resolver_question *v, size_t n)
+{
+	struct ticket **t;
+	struct ask *a;
+	char why[256];
+	size_t i, pending = 0;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		v[i].wire = NULL;
+		v[i].len = 0;
+		v[i].dnssec = 0;
+		v[i].ok = -1;
+		snprintf(v[i].why, sizeof(v[i].why), "out of memory");
+	}
+	if (n == 0)
+		return;
+	t = calloc(n, sizeof(*t));
+	a = calloc(n, sizeof(*a));
+	if (t == NULL || a == NULL) {
+		free(t);
+		free(a);
+		return;
+	}
+	if (resolver_ctx(r, why, sizeof(why)) == NULL) {
+		for (i = 0; i < n; i++)
+			snprintf(v[i].why, sizeof(v[i].why), "%s", why);
+		n = 0;
+	}
+	/* Tickets first, so pending is right before any callback can run. */
+	for (i = 0; i < n; i++) {
+		if (!name_ok(v[i].name)) {
+			snprintf(v[i].why, sizeof(v[i].why), "not a valid DNS name");
+			continue;
+		}
+		if ((t[i] = calloc(1, sizeof(**t))) == NULL)
+			continue;
+		t[i]->r = r;
+		t[i]->ask = &a[i];
+		t[i]->pending = &pending;
+		pending++;
+	}
+	/* Sent without our mutex, as in resolver_lookup_n. */
+	for (i = 0; i < n; i++) {
+		if (t[i] == NULL)
+			continue;
+		if ((rc = ub_resolve_async(r->ctx, v[i].name, v[i].rrtype, CLASS_IN, t[i],
+		    resolver_cb, &t[i]->id)) != 0) {
+			pthread_mutex_lock(&r->mu);
+			pending--;
+			pthread_mutex_unlock(&r->mu);
+			free(t[i]);	/* no callback for a query never sent */
+			t[i] = NULL;
+			snprintf(v[i].why, sizeof(v[i].why), "DNS: %s", ub_strerror(rc));
+		}
+	}
+	pthread_mutex_lock(&r->mu);
+	resolver_wait(r, &pending, now_ms() + r->timeout_ms);
+	/* Given up: each ticket's fate decided under the mutex, as in resolver_lookup_n. */
+	for (i = 0; i < n; i++) {
+		if (t[i] == NULL)
+			continue;
+		if (!t[i]->done) {
+			ticket_abandon(r, t[i]);
+			t[i] = NULL;
+			snprintf(v[i].why, sizeof(v[i].why), "DNS timeout after %u ms",
+			    r->timeout_ms);
+		}
+	}
+	pthread_mutex_unlock(&r->mu);
+	for (i = 0; i < n; i++)
+		if (t[i] != NULL) {
+			free(t[i]);
+			ask_result(r, &a[i], &v[i]);
+		}
+	free(t);
+	free(a);
+}
+
+/* One question: resolver_ask_all of one. */
 int
 resolver_ask(struct resolver *r, const char *name, int rrtype, unsigned char **wire,
     size_t *len, int *dnssec, char *why, size_t whysize)
 {
-	struct ticket *t;
-	struct ask a;
-	size_t pending = 1;
-	int rc;
+	struct resolver_question v;
 
-	*wire = NULL;
-	*len = 0;
-	*dnssec = 0;
-	memset(&a, 0, sizeof(a));
-	if (!name_ok(name)) {
-		snprintf(why, whysize, "not a valid DNS name");
-		return -1;
-	}
-	if (resolver_ctx(r, why, whysize) == NULL)
-		return -1;
-	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		snprintf(why, whysize, "out of memory");
-		return -1;
-	}
-	t->r = r;
-	t->ask = &a;
-	t->pending = &pending;
-	/* Sent without our mutex, as in resolver_lookup_n. */
-	if ((rc = ub_resolve_async(r->ctx, name, rrtype, CLASS_IN, t, resolver_cb,
-	    &t->id)) != 0) {
-		free(t);	/* no callback for a query never sent */
-		snprintf(why, whysize, "DNS: %s", ub_strerror(rc));
-		return -1;
-	}
-	pthread_mutex_lock(&r->mu);
-	resolver_wait(r, &pending, now_ms() + r->timeout_ms);
-	/* Given up: the ticket's fate decided under the mutex, as in resolver_lookup_n. */
-	if (!t->done) {
-		ticket_abandon(r, t);
-		pthread_mutex_unlock(&r->mu);
-		snprintf(why, whysize, "DNS timeout after %u ms", r->timeout_ms);
-		return -1;
-	}
-	pthread_mutex_unlock(&r->mu);
-	free(t);
-	if (a.err != 0) {
-		snprintf(why, whysize, "DNS: %s", ub_strerror(a.err));
-		return -1;
-	}
-	/* Bogus before the rcode: libunbound turns a bogus answer into SERVFAIL. */
-	if (r->validating && a.bogus) {
-		snprintf(why, whysize, "DNSSEC validation failed: %s", a.why_bogus[0] ?
-		    a.why_bogus : "bogus answer");
-		free(a.wire);
-		return -1;
-	}
-	if (a.rcode != 0 && a.rcode != 3) {	/* NOERROR, NXDOMAIN */
-		snprintf(why, whysize, "DNS rcode %d%s", a.rcode, a.rcode == 2 ? " (SERVFAIL)" :
-		    "");
-		free(a.wire);
-		return -1;
-	}
-	if (a.wire == NULL) {
-		snprintf(why, whysize, "DNS: no answer packet");
-		return -1;
-	}
-	*wire = a.wire;
-	*len = a.len;
-	if (r->validating)
-		*dnssec = a.secure ? 1 : 2;
-	return 0;
+	memset(&v, 0, sizeof(v));
+	v.name = name;
+	v.rrtype = rrtype;
+	resolver_ask_all(r, &v, 1);
+	*wire = v.wire;
+	*len = v.len;
+	*dnssec = v.dnssec;
+	if (v.ok < 0)
+		snprintf(why, whysize, "%s", v.why);
+	return v.ok;
 }
 
 /*

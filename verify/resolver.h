@@ -94,6 +94,24 @@ void resolver_query_clear(struct resolver_query *q);
 int resolver_ask(struct resolver *r, const char *name, int rrtype, unsigned char **wire,
     size_t *len, int *dnssec, char *why, size_t whysize);
 
+/* One question of resolver_ask_all: name and rrtype in, the rest out. */
+struct resolver_question {
+	const char *name;
+	int rrtype;
+	int ok;			/* 0: answered, wire, len and dnssec as resolver_ask's; -1: why */
+	unsigned char *wire;
+	size_t len;
+	int dnssec;
+	char why[300];
+};
+
+/*
+ * The n questions of v asked together and waited for once, bounded by the
+ * resolver's timeout: from one thread, rather than resolver_ask from many,
+ * whose waiters wake each other at every answer.
+ */
+void resolver_ask_all(struct resolver *r, struct resolver_question *v, size_t n);
+
 /*
  * The health check of the metrics endpoint: ask again for the last key
  * record that got no answer (timeout, SERVFAIL), not counted in the

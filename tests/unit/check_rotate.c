@@ -632,7 +632,9 @@ START_TEST(queue_batches_by_zone)
 		    i % 2 ? NULL : "v=DKIM1; p=", name, "s", 3, "fresh"), (i >= 5 && i % 3 != 1));
 	}
 	ck_assert(!rotqueue_long(&q));
-	/* a filled a batch at its fourth change. The full zone, its first four changes. */
+	/* a filled a batch at its fourth change: the zone ready to go, as queued. */
+	ck_assert_str_eq(rotqueue_ready(&q), "a.example");
+	/* The full zone, its first four changes. */
 	n = rotqueue_take(&q, "a.example", out);
 	ck_assert_uint_eq(n, 4);
 	ck_assert_str_eq(out[0].name, "s0._domainkey.d0.a.example");
@@ -643,6 +645,8 @@ START_TEST(queue_batches_by_zone)
 	ck_assert_ptr_null(out[2].record);
 	ck_assert_int_eq(out[0].state, 3);
 	rotqueue_items_free(out, n);
+	/* Two left in a, three in b: none full. */
+	ck_assert_ptr_null(rotqueue_ready(&q));
 	/* Then the oldest change's zone (b, case ignored), then the rest of a. */
 	n = rotqueue_take(&q, NULL, out);
 	ck_assert_uint_eq(n, 3);
@@ -661,7 +665,9 @@ START_TEST(queue_batches_by_zone)
 	big[sizeof(big) - 1] = '\0';
 	rotqueue_init(&q, 4, 5000);
 	ck_assert_int_eq(rotqueue_add(&q, "z", "n1.z", big, "d1", "s", 3, NULL), 0);
+	ck_assert_ptr_null(rotqueue_ready(&q));
 	ck_assert_int_eq(rotqueue_add(&q, "z", "n2.z", big, "d2", "s", 3, NULL), 1);
+	ck_assert_str_eq(rotqueue_ready(&q), "z");
 	ck_assert_int_eq(rotqueue_add(&q, "z", "n3.z", NULL, "d3", "s", 3, NULL), 1);
 	ck_assert_uint_eq(rotqueue_take(&q, "z", out), 1);
 	ck_assert_ptr_null(out[0].fresh);
@@ -683,6 +689,23 @@ START_TEST(queue_batches_by_zone)
 	ck_assert_uint_eq(rotqueue_take(&q, NULL, out), 1);
 	ck_assert_str_eq(out[0].zone, "z0");
 	rotqueue_items_free(out, 1);
+	rotqueue_free(&q);
+
+	/* A zone whose changes come between others' is ready once they fill a batch. */
+	rotqueue_init(&q, 3, 0);
+	for (i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "n%zu", i);
+		rotqueue_add(&q, i % 2 ? "odd.example" : "EVEN.example", name, NULL, name, "s", 3,
+		    NULL);
+		ck_assert(i < 4 ? rotqueue_ready(&q) == NULL :
+		    strcmp(rotqueue_ready(&q), "EVEN.example") == 0);
+	}
+	rotqueue_add(&q, "Odd.Example", "n5", NULL, "n5", "s", 3, NULL);
+	n = rotqueue_take(&q, rotqueue_ready(&q), out);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(out[2].name, "n4");
+	rotqueue_items_free(out, n);
+	ck_assert_str_eq(rotqueue_ready(&q), "odd.example");
 	rotqueue_free(&q);
 }
 END_TEST
