@@ -72,44 +72,69 @@ rot_zone(struct rotctx *c, const char *name, char *zone, size_t size, char *why,
 	return rot_zone_with(c, d, name, zone, size, why, whysize);
 }
 
+/*
+ * Whether server s's answer (st, t; over TCP when tcp) at name is want
+ * (NULL: no record at all); 0 with why when not. A UDP answer too big
+ * passes: what counts is the TCP answer, asked too.
+ */
+int
+rot_judge_txt(const struct rotserver *s, int tcp, const char *name, const char *want,
+    enum rotdns_txt_status st, const struct rotdns_txt *t, char *why, size_t whysize)
+{
+	const char *how = tcp ? "TCP" : "UDP";
+
+	if (st == TXT_TRUNCATED)
+		return 1;
+	if (st == TXT_FAIL)
+		return 0;	/* why says it already */
+	if (want == NULL && st == TXT_FOUND)
+		snprintf(why, whysize, "%s@%u (%s) still answers a record at %s", s->addr, s->port,
+		    how, name);
+	else if (want != NULL && st == TXT_NONE)
+		snprintf(why, whysize, "%s@%u (%s) has no record at %s yet", s->addr, s->port, how,
+		    name);
+	else if (want != NULL && (t->total != 1 || t->n != 1))
+		snprintf(why, whysize, "%s@%u (%s) answers %zu records at %s", s->addr, s->port, how,
+		    t->total, name);
+	else if (want != NULL && !rotmatch_record(t->rec[0], want))
+		snprintf(why, whysize, "%s@%u (%s) answers another record at %s", s->addr, s->port,
+		    how, name);
+	else
+		return 1;
+	return 0;
+}
+
+/*
+ * The servers to ask about sel's record of domain (its name into name):
+ * RotateAuthoritative's, else the NS of its zone. 0, or -1 with why.
+ */
+int
+rot_servers_with(const struct rotctx *c, struct rotdns *d, const char *domain, const char *sel,
+    char *name, size_t namesize, struct rotserver *s, size_t *n, char *why, size_t whysize)
+{
+	char zone[512] = "";
+
+	rot_record_name(c, domain, sel, name, namesize);
+	if ((c->rc->authoritative == NULL || c->rc->delegate != NULL) &&
+	    rot_zone_with(c, d, name, zone, sizeof(zone), why, whysize) < 0)
+		return -1;
+	return rotdns_servers(d, c->rc->authoritative, zone, s, n, why, whysize);
+}
+
 /* Ask every authoritative server, both transports, through d. */
 static int
-everywhere_with(const struct rotctx *c, struct rotdns *d, const char *zone, const char *name,
+everywhere_with(struct rotdns *d, const struct rotserver *s, size_t n, const char *name,
     const char *want, char *why, size_t whysize)
 {
-	struct rotserver s[ROTDNS_SERVERS_MAX];
 	struct rotdns_txt t;
 	enum rotdns_txt_status st;
-	size_t n, i;
+	size_t i;
 	int tcp, ok = 1;
 
-	if (rotdns_servers(d, c->rc->authoritative, zone, s, &n, why, whysize) < 0)
-		return 0;
 	for (i = 0; i < n && ok; i++)
 		for (tcp = 0; tcp < 2 && ok; tcp++) {
 			st = rotdns_txt(d, &s[i], tcp, name, &t, why, whysize);
-			/* Too big for UDP: what counts is the TCP answer, asked next. */
-			if (st == TXT_TRUNCATED)
-				continue;
-			if (st == TXT_FAIL)
-				ok = 0;
-			else if (want == NULL && st == TXT_FOUND) {
-				snprintf(why, whysize, "%s@%u (%s) still answers a record at %s",
-				    s[i].addr, s[i].port, tcp ? "TCP" : "UDP", name);
-				ok = 0;
-			} else if (want != NULL && st == TXT_NONE) {
-				snprintf(why, whysize, "%s@%u (%s) has no record at %s yet", s[i].addr,
-				    s[i].port, tcp ? "TCP" : "UDP", name);
-				ok = 0;
-			} else if (want != NULL && (t.total != 1 || t.n != 1)) {
-				snprintf(why, whysize, "%s@%u (%s) answers %zu records at %s", s[i].addr,
-				    s[i].port, tcp ? "TCP" : "UDP", t.total, name);
-				ok = 0;
-			} else if (want != NULL && !rotmatch_record(t.rec[0], want)) {
-				snprintf(why, whysize, "%s@%u (%s) answers another record at %s",
-				    s[i].addr, s[i].port, tcp ? "TCP" : "UDP", name);
-				ok = 0;
-			}
+			ok = rot_judge_txt(&s[i], tcp, name, want, st, &t, why, whysize);
 			rotdns_txt_free(&t);
 		}
 	return ok;
@@ -205,13 +230,12 @@ int
 rot_check_with(const struct rotctx *c, struct rotdns *d, const char *domain, const char *sel,
     const char *want, int resolver, char *why, size_t whysize)
 {
-	char name[600], zone[512] = "";
+	struct rotserver s[ROTDNS_SERVERS_MAX];
+	char name[600];
+	size_t n;
 
-	rot_record_name(c, domain, sel, name, sizeof(name));
-	if ((c->rc->authoritative == NULL || c->rc->delegate != NULL) &&
-	    rot_zone_with(c, d, name, zone, sizeof(zone), why, whysize) < 0)
-		return 0;
-	if (!everywhere_with(c, d, zone, name, want, why, whysize))
+	if (rot_servers_with(c, d, domain, sel, name, sizeof(name), s, &n, why, whysize) < 0 ||
+	    !everywhere_with(d, s, n, name, want, why, whysize))
 		return 0;
 	return !resolver || resolver_sees(c->res, domain, sel, want, why, whysize);
 }

@@ -116,6 +116,16 @@ int rot_check(struct rotctx *c, const char *domain, const char *sel, const char 
 /* The same through d; c->res made beforehand when resolver. */
 int rot_check_with(const struct rotctx *c, struct rotdns *d, const char *domain,
     const char *sel, const char *want, int resolver, char *why, size_t whysize);
+/*
+ * The servers to ask about sel's record of domain, through d (any thread),
+ * its name into name: 0, or -1 with why.
+ */
+int rot_servers_with(const struct rotctx *c, struct rotdns *d, const char *domain,
+    const char *sel, char *name, size_t namesize, struct rotserver *s, size_t *n, char *why,
+    size_t whysize);
+/* Whether server s's answer st, t (over TCP when tcp) at name is want; 0 with why. */
+int rot_judge_txt(const struct rotserver *s, int tcp, const char *name, const char *want,
+    enum rotdns_txt_status st, const struct rotdns_txt *t, char *why, size_t whysize);
 /* The resolver's part of the answered checks of v the servers passed, in one lookup. */
 void rot_resolver_batch(struct rotctx *c, struct rotprobe **v, size_t n);
 

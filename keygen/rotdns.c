@@ -1,8 +1,8 @@
 /*
  * rotdns.c - zone discovery through postdkim's resolver, libldns for
- * authoritative queries and signed UPDATE (rotdns.h). One ldns resolver
- * per server asked, since a port belongs to a resolver in ldns, not to a
- * server; so a struct rotdns holds no libldns object, and threads share it.
+ * signed UPDATE (rotdns.h). One ldns resolver per UPDATE, since a port
+ * belongs to a resolver in ldns, not to a server; so a struct rotdns holds
+ * no libldns object, and threads share it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,9 +61,9 @@ set_timeout(ldns_resolver *r, unsigned ms)
 	ldns_resolver_set_retrans(r, 1);
 }
 
-/* A resolver asking one server. */
+/* A resolver sending UPDATE messages to one server, over TCP. */
 static ldns_resolver *
-server_res(const struct rotserver *s, int tcp, int recursive, unsigned timeout_ms)
+server_res(const struct rotserver *s, unsigned timeout_ms)
 {
 	ldns_resolver *r;
 	ldns_rdf *a;
@@ -79,10 +79,9 @@ server_res(const struct rotserver *s, int tcp, int recursive, unsigned timeout_m
 	}
 	ldns_rdf_deep_free(a);
 	ldns_resolver_set_port(r, (uint16_t)s->port);
-	ldns_resolver_set_usevc(r, tcp != 0);
+	ldns_resolver_set_usevc(r, true);
 	ldns_resolver_set_fallback(r, false);
-	ldns_resolver_set_recursive(r, recursive != 0);
-	ldns_resolver_set_edns_udp_size(r, 4096);
+	ldns_resolver_set_recursive(r, false);
 	set_timeout(r, timeout_ms);
 	return r;
 }
@@ -102,6 +101,12 @@ rotdns_new(struct resolver *res, unsigned timeout_ms, struct rotdns **out, char 
 	d->timeout_ms = timeout_ms ? timeout_ms : 5000;
 	*out = d;
 	return 0;
+}
+
+unsigned
+rotdns_timeout(const struct rotdns *d)
+{
+	return d->timeout_ms;
 }
 
 /* Free the helpers (not the resolver, which is the caller's). */
@@ -337,95 +342,20 @@ rotdns_servers(struct rotdns *d, const char *list, const char *zone,
 	return 0;
 }
 
-/* Join a TXT record's strings. */
-static char *
-txt_join(const ldns_rr *rr)
-{
-	const ldns_rdf *f;
-	size_t i, total = 0, len;
-	char *s;
-
-	for (i = 0; i < ldns_rr_rd_count(rr); i++)
-		total += ldns_rdf_size(ldns_rr_rdf(rr, i));
-	if (total > ROTDNS_TXT_LEN || (s = malloc(total + 1)) == NULL)
-		return NULL;
-	total = 0;
-	for (i = 0; i < ldns_rr_rd_count(rr); i++) {
-		f = ldns_rr_rdf(rr, i);
-		if (ldns_rdf_size(f) == 0)
-			continue;
-		len = ldns_rdf_data(f)[0];
-		if (len > ldns_rdf_size(f) - 1)
-			len = ldns_rdf_size(f) - 1;
-		memcpy(s + total, ldns_rdf_data(f) + 1, len);
-		total += len;
-	}
-	s[total] = '\0';
-	return s;
-}
-
-/* The TXT records one server answers with authority. */
+/* The TXT records one server answers with authority: rotdns_txt_all of one. */
 enum rotdns_txt_status
 rotdns_txt(struct rotdns *d, const struct rotserver *s, int tcp, const char *name,
     struct rotdns_txt *out, char *why, size_t whysize)
 {
-	ldns_resolver *r;
-	ldns_rdf *dn;
-	ldns_pkt *p = NULL;
-	ldns_rr_list *l;
-	ldns_status st;
-	ldns_pkt_rcode rc;
-	size_t i;
-	char *t;
+	struct rotdns_txtq q;
 
-	memset(out, 0, sizeof(*out));
-	if ((r = server_res(s, tcp, 0, d->timeout_ms)) == NULL ||
-	    (dn = ldns_dname_new_frm_str(name)) == NULL) {
-		if (r != NULL)
-			ldns_resolver_deep_free(r);
-		snprintf(why, whysize, "out of memory");
-		return TXT_FAIL;
-	}
-	st = ldns_resolver_query_status(&p, r, dn, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_IN, 0);
-	ldns_rdf_deep_free(dn);
-	ldns_resolver_deep_free(r);
-	if (st != LDNS_STATUS_OK || p == NULL) {
-		snprintf(why, whysize, "%s@%u (%s) did not answer: %s", s->addr, s->port,
-		    tcp ? "TCP" : "UDP", ldns_get_errorstr_by_id(st));
-		ldns_pkt_free(p);
-		return TXT_FAIL;
-	}
-	rc = ldns_pkt_get_rcode(p);
-	if ((rc != LDNS_RCODE_NOERROR && rc != LDNS_RCODE_NXDOMAIN) || !ldns_pkt_aa(p)) {
-		snprintf(why, whysize, "%s@%u (%s) gave no authoritative answer (rcode %d)",
-		    s->addr, s->port, tcp ? "TCP" : "UDP", (int)rc);
-		ldns_pkt_free(p);
-		return TXT_FAIL;
-	}
-	if (!tcp && ldns_pkt_tc(p)) {
-		ldns_pkt_free(p);
-		return TXT_TRUNCATED;
-	}
-	l = ldns_pkt_rr_list_by_type(p, LDNS_RR_TYPE_TXT, LDNS_SECTION_ANSWER);
-	for (i = 0; l != NULL && i < ldns_rr_list_rr_count(l); i++) {
-		out->total++;
-		if (out->n < ROTDNS_TXT_MAX && (t = txt_join(ldns_rr_list_rr(l, i))) != NULL)
-			out->rec[out->n++] = t;
-	}
-	ldns_rr_list_deep_free(l);
-	ldns_pkt_free(p);
-	return out->total > 0 ? TXT_FOUND : TXT_NONE;
-}
-
-/* Free the records of an answer. */
-void
-rotdns_txt_free(struct rotdns_txt *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
-		free(t->rec[i]);
-	t->n = t->total = 0;
+	memset(&q, 0, sizeof(q));
+	q.name = name;
+	rotdns_txt_all(s, tcp, d->timeout_ms, &q, 1);
+	*out = q.txt;
+	if (q.st == TXT_FAIL)
+		snprintf(why, whysize, "%s", q.why);
+	return q.st;
 }
 
 /* The TXT record to add, in 255-byte strings. */
@@ -548,7 +478,7 @@ rotdns_update(struct rotdns *d, const struct rotserver *server, const struct tsi
 
 	*rcode = -1;
 	what(ops, n, names, sizeof(names));
-	if ((r = server_res(server, 1, 0, d->timeout_ms)) == NULL ||
+	if ((r = server_res(server, d->timeout_ms)) == NULL ||
 	    (up = ldns_rr_list_new()) == NULL || (zr = ldns_dname_new_frm_str(zone)) == NULL) {
 		snprintf(why, whysize, "cannot build the update of %s", names);
 		goto out;

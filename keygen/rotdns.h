@@ -4,9 +4,9 @@
  * authoritative servers (its NS and their addresses, or
  * RotateAuthoritative), asked through postdkim's own resolver (verify/
  * resolver.h: Nameservers, DNSSEC-validated with a TrustAnchorFile, so a
- * forged NS cannot choose the servers checked or updated); through
- * libldns, the TXT records one server answers over UDP or TCP, and RFC
- * 2136 UPDATE signed with TSIG.
+ * forged NS cannot choose the servers checked or updated); the TXT
+ * records one server answers over UDP or TCP, for many names at once
+ * (rottxt.c); and, through libldns, RFC 2136 UPDATE signed with TSIG.
  *
  * Everything a server says is hostile: answers are bounded, and any text
  * taken from them is escaped before it reaches a message.
@@ -38,6 +38,8 @@ struct resolver;
 int rotdns_new(struct resolver *res, unsigned timeout_ms, struct rotdns **out, char *err,
     size_t errsize);
 void rotdns_free(struct rotdns *d);
+/* The bound of a question to one server, in milliseconds. */
+unsigned rotdns_timeout(const struct rotdns *d);
 
 /* Parse "ADDR[@PORT]" (port 53 by default); 0, or -1. */
 int rotdns_parse_server(const char *s, struct rotserver *out);
@@ -78,10 +80,24 @@ struct rotdns_txt {
 	size_t total;			/* TXT records answered */
 };
 
+/* One name of rotdns_txt_all: name in, the rest out. */
+struct rotdns_txtq {
+	const char *name;
+	enum rotdns_txt_status st;
+	struct rotdns_txt txt;		/* TXT_FOUND: free with rotdns_txt_free */
+	char why[256];			/* TXT_FAIL */
+};
+
 /*
- * Ask server s (not recursively) for the TXT records at name, over TCP when
- * tcp. TXT_FAIL with why when there is no authoritative answer.
+ * Ask server s (not recursively) for the TXT records at each name of v,
+ * over one UDP socket or one TCP connection, the n questions at once,
+ * bounded by timeout_ms (a group of 1,024). TXT_FAIL with why when there
+ * is no authoritative answer. Any number of threads may call it at once.
  */
+void rotdns_txt_all(const struct rotserver *s, int tcp, unsigned timeout_ms,
+    struct rotdns_txtq *v, size_t n);
+
+/* The same for one name, bounded by the helpers' timeout. */
 enum rotdns_txt_status rotdns_txt(struct rotdns *d, const struct rotserver *s, int tcp,
     const char *name, struct rotdns_txt *out, char *why, size_t whysize);
 void rotdns_txt_free(struct rotdns_txt *t);

@@ -18,7 +18,12 @@
 #include "rotpub.h"
 #include "rotqueue.h"
 
-#define ROTFLIGHT_MAX 4		/* UPDATE messages sent or waiting to be, at once */
+/*
+ * UPDATE messages sent or waiting to be, at once. Knot commits the UPDATEs
+ * waiting for a zone together, and a commit's cost grows with the zone
+ * (0.25 to 0.5 s at 200,000 records): the more wait, the fewer commits.
+ */
+#define ROTFLIGHT_MAX 8
 
 struct rotflight;
 

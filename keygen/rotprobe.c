@@ -90,9 +90,9 @@ answer(const struct rotctx *c, struct rotdns *d, const char *err, struct rotprob
 	if (d == NULL) {
 		p->ok = 0;
 		snprintf(p->why, sizeof(p->why), "%s", err);
-	} else	/* the resolver's part comes after, for all at once */
-		p->ok = rot_check_with(c, d, p->domain, p->sel, p->want, 0, p->why,
-		    sizeof(p->why));
+	} else	/* the servers' and the resolver's answers come after, for all at once */
+		p->ok = rot_servers_with(c, d, p->domain, p->sel, p->name, sizeof(p->name), p->srv,
+		    &p->nsrv, p->why, sizeof(p->why)) == 0;
 	p->state = RP_ANSWERED;
 }
 
@@ -105,6 +105,152 @@ worker(void *arg)
 	while ((p = take(pl)) != NULL)
 		answer(pl->c, pl->d, pl->err, p);
 	return NULL;
+}
+
+/* One server asked over one transport about the chunk's records it serves. */
+struct job {
+	const struct rotserver *s;
+	int tcp;
+	struct rotdns_txtq *q;
+	size_t *who;		/* the index in v of each question's check */
+	size_t n;
+};
+
+struct jobs {
+	struct job *v;
+	size_t n, next;
+	unsigned timeout_ms;
+	pthread_mutex_t lock;
+};
+
+static void *
+job_worker(void *arg)
+{
+	struct jobs *js = arg;
+	struct job *j;
+
+	for (;;) {
+		pthread_mutex_lock(&js->lock);
+		j = js->next < js->n ? &js->v[js->next++] : NULL;
+		pthread_mutex_unlock(&js->lock);
+		if (j == NULL)
+			return NULL;
+		rotdns_txt_all(j->s, j->tcp, js->timeout_ms, j->q, j->n);
+	}
+}
+
+/* Whether the checks of v still to be asked of servers include p. */
+static int
+asks_servers(const struct rotprobe *p)
+{
+	return p->state == RP_ANSWERED && p->kind == RP_CHECK && p->ok;
+}
+
+/* Run the jobs of js on up to ROTPROBE_THREADS threads (or this one). */
+static void
+run_jobs(struct jobs *js)
+{
+	pthread_t tid[ROTPROBE_THREADS];
+	size_t i, started;
+
+	for (started = 0; started < ROTPROBE_THREADS && started < js->n; started++)
+		if (pthread_create(&tid[started], NULL, job_worker, js) != 0)
+			break;
+	if (started == 0)
+		job_worker(js);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+}
+
+/*
+ * The servers' part of the checks of v, for the whole chunk: each distinct
+ * server asked all its names over UDP and over TCP (rotdns_txt_all), the
+ * servers at once; then each check judged, server by server, UDP first,
+ * as rot_check_with does one by one. srv (distinct servers) is scanned
+ * linearly: a chunk's few thousand entries at most, usually two.
+ */
+static void
+ask_servers(struct rotdns *d, struct rotprobe **v, size_t n)
+{
+	const struct rotserver **srv = NULL;
+	struct jobs js;
+	size_t i, j, k, m = 0, total = 0, *cnt = NULL;
+	struct job *jb;
+
+	memset(&js, 0, sizeof(js));
+	for (i = 0; i < n; i++)
+		if (asks_servers(v[i]))
+			total += v[i]->nsrv;
+	if (total == 0)
+		return;
+	srv = calloc(total, sizeof(*srv));
+	cnt = calloc(total, sizeof(*cnt));
+	js.v = calloc(2 * total, sizeof(*js.v));
+	if (srv == NULL || cnt == NULL || js.v == NULL)
+		goto fail;
+	for (i = 0; i < n; i++)
+		for (k = 0; asks_servers(v[i]) && k < v[i]->nsrv; k++) {
+			for (j = 0; j < m && (srv[j]->port != v[i]->srv[k].port ||
+			    strcmp(srv[j]->addr, v[i]->srv[k].addr) != 0); j++)
+				;
+			if (j == m)
+				srv[m++] = &v[i]->srv[k];
+			cnt[j]++;
+		}
+	for (j = 0; j < 2 * m; j++) {
+		jb = &js.v[j];
+		jb->s = srv[j / 2];
+		jb->tcp = j % 2;
+		jb->q = calloc(cnt[j / 2], sizeof(*jb->q));
+		jb->who = calloc(cnt[j / 2], sizeof(*jb->who));
+		js.n++;
+		if (jb->q == NULL || jb->who == NULL)
+			goto fail;
+	}
+	for (i = 0; i < n; i++)
+		for (k = 0; asks_servers(v[i]) && k < v[i]->nsrv; k++)
+			for (j = 0; j < 2 * m; j += 2)
+				if (srv[j / 2]->port == v[i]->srv[k].port &&
+				    strcmp(srv[j / 2]->addr, v[i]->srv[k].addr) == 0) {
+					js.v[j].who[js.v[j].n] = js.v[j + 1].who[js.v[j + 1].n] = i;
+					js.v[j].q[js.v[j].n++].name = v[i]->name;
+					js.v[j + 1].q[js.v[j + 1].n++].name = v[i]->name;
+					break;
+				}
+	js.timeout_ms = rotdns_timeout(d);
+	pthread_mutex_init(&js.lock, NULL);
+	run_jobs(&js);
+	pthread_mutex_destroy(&js.lock);
+	/* Judged in job order: a check's first failing server and transport says why. */
+	for (j = 0; j < js.n; j++) {
+		jb = &js.v[j];
+		for (k = 0; k < jb->n; k++) {
+			struct rotprobe *p = v[jb->who[k]];
+
+			if (p->ok && !rot_judge_txt(jb->s, jb->tcp, p->name, p->want, jb->q[k].st,
+			    &jb->q[k].txt, p->why, sizeof(p->why))) {
+				p->ok = 0;
+				if (jb->q[k].st == TXT_FAIL)
+					snprintf(p->why, sizeof(p->why), "%s", jb->q[k].why);
+			}
+			rotdns_txt_free(&jb->q[k].txt);
+		}
+	}
+	goto out;
+fail:
+	for (i = 0; i < n; i++)
+		if (asks_servers(v[i])) {
+			v[i]->ok = 0;
+			snprintf(v[i]->why, sizeof(v[i]->why), "out of memory");
+		}
+out:
+	for (j = 0; js.v != NULL && j < js.n; j++) {
+		free(js.v[j].q);
+		free(js.v[j].who);
+	}
+	free(js.v);
+	free(srv);
+	free(cnt);
 }
 
 void
@@ -135,5 +281,7 @@ rotprobe_run(struct rotctx *c, struct rotprobe **v, size_t n)
 	for (i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
 	pthread_mutex_destroy(&pl.lock);
+	if (pl.d != NULL)
+		ask_servers(pl.d, v, n);
 	rot_resolver_batch(c, v, n);
 }

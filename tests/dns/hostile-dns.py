@@ -20,6 +20,8 @@ are answered first; then, for SELECTOR._domainkey.ANYDOMAIN:
   wrongtype an A record in the answer section
   cname     CNAME to good._domainkey.t.test
   badrr     a reply whose answer section does not parse
+  wrongid   as good (record "v=DKIM1; p=spoofed"), but with the next ID
+  othername as wrongid, but with the right ID and another name
 Every query is appended to LOG (one qname per line), so tests can count.
 The zone file is read again when its modification time changes.
 
@@ -42,6 +44,7 @@ import time
 import dns.dnssec
 import dns.flags
 import dns.message
+import dns.name
 import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
@@ -170,6 +173,13 @@ def answer(wire, tcp):
         target = "good." + qname.split(".", 1)[1]
         add("CNAME", target)
         add("TXT", txt([GOOD.encode()]), name=target)
+    elif label in ("wrongid", "othername"):
+        add("TXT", txt([b"v=DKIM1; p=spoofed"]))
+        if label == "wrongid":
+            r.id = (r.id + 1) & 0xffff
+        else:
+            r.question[0].name = dns.name.from_text("good." + qname.split(".", 1)[1])
+            r.answer[0].name = r.question[0].name
     elif label == "badrr":
         w = bytearray(r.to_wire())
         w[6:8] = struct.pack("!H", 3)	# ancount 3, no answers follow
