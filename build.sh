@@ -19,7 +19,7 @@ SUDO=
 # Build and test dependencies, all from Debian's archive.
 PACKAGES="build-essential autoconf automake pkg-config libssl-dev libmilter-dev libidn2-dev libsystemd-dev check
  clang libclang-rt-14-dev python3 python3-dkim python3-nacl python3-dnspython python3-cryptography python3-authres libmail-dkim-perl libunbound-dev
- opendkim opendkim-tools miltertest dnsmasq-base postfix dovecot-core swaks valgrind
+ opendkim opendkim-tools libopendbx1-pgsql miltertest dnsmasq-base postfix dovecot-core swaks valgrind
  openssl procps iproute2 util-linux libpq-dev libmariadb-dev postgresql mariadb-server
  mariadb-client libldap-dev libsasl2-dev slapd ldap-utils libmicrohttpd-dev prometheus
  libldns-dev knot knot-dnsutils"
