@@ -383,14 +383,17 @@ start-primary | start-secondary)
 	;;
 lag)
 	. "$dir/env"
+	# Blocking (-b): the freeze is a zone event of its own. Without -b a
+	# NOTIFY arriving before it ran wins the tie (Knot orders events of the
+	# same second by type, refresh first) and the secondary transfers anyway.
 	for z in $DNS_ZONES; do
-		kc secondary zone-freeze "$z" >/dev/null
+		kc secondary -b zone-freeze "$z" >/dev/null
 	done
 	;;
 catchup)
 	. "$dir/env"
 	for z in $DNS_ZONES; do
-		kc secondary zone-thaw "$z" >/dev/null
+		kc secondary -b zone-thaw "$z" >/dev/null
 		kc secondary zone-refresh "$z" >/dev/null
 	done
 	sync_zones
