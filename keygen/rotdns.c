@@ -228,15 +228,18 @@ first_name(struct rotdns *d, const char *name, ldns_rr_type t, int owner, char *
 	    whysize);
 }
 
-/* The zone: the owner of the SOA answered for name. */
+/* The zone: rotdns_zone_all of one. */
 int
 rotdns_zone(struct rotdns *d, const char *name, char *zone, size_t zonesize, char *why,
     size_t whysize)
 {
-	return first_name(d, name, LDNS_RR_TYPE_SOA, 1, zone, zonesize, why, whysize);
+	struct rotdns_zoneq q = { name, zone, why, zonesize, whysize, 0 };
+
+	rotdns_zone_all(d, &q, 1);
+	return q.ok;
 }
 
-/* The zones of many names, asked together. */
+/* The zones of many names (the owners of the SOAs answered for them), asked together. */
 void
 rotdns_zone_all(struct rotdns *d, struct rotdns_zoneq *v, size_t n)
 {

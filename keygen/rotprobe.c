@@ -174,7 +174,7 @@ ask_servers(struct rotdns *d, struct rotprobe **v, size_t n)
 {
 	const struct rotserver **srv = NULL;
 	struct jobs js;
-	size_t i, j, k, m = 0, total = 0, *cnt = NULL;
+	size_t i, j, k, t, m = 0, total = 0, *cnt = NULL, *at = NULL;
 	struct job *jb;
 
 	memset(&js, 0, sizeof(js));
@@ -185,10 +185,12 @@ ask_servers(struct rotdns *d, struct rotprobe **v, size_t n)
 		return;
 	srv = calloc(total, sizeof(*srv));
 	cnt = calloc(total, sizeof(*cnt));
+	at = calloc(total, sizeof(*at));
 	js.v = calloc(2 * total, sizeof(*js.v));
-	if (srv == NULL || cnt == NULL || js.v == NULL)
+	if (srv == NULL || cnt == NULL || at == NULL || js.v == NULL)
 		goto fail;
-	for (i = 0; i < n; i++)
+	/* The distinct servers; at[t]: which one the t-th (check, server) pair asks. */
+	for (i = t = 0; i < n; i++)
 		for (k = 0; asks_servers(v[i]) && k < v[i]->nsrv; k++) {
 			for (j = 0; j < m && (srv[j]->port != v[i]->srv[k].port ||
 			    strcmp(srv[j]->addr, v[i]->srv[k].addr) != 0); j++)
@@ -196,6 +198,7 @@ ask_servers(struct rotdns *d, struct rotprobe **v, size_t n)
 			if (j == m)
 				srv[m++] = &v[i]->srv[k];
 			cnt[j]++;
+			at[t++] = j;
 		}
 	for (j = 0; j < 2 * m; j++) {
 		jb = &js.v[j];
@@ -207,16 +210,14 @@ ask_servers(struct rotdns *d, struct rotprobe **v, size_t n)
 		if (jb->q == NULL || jb->who == NULL)
 			goto fail;
 	}
-	for (i = 0; i < n; i++)
-		for (k = 0; asks_servers(v[i]) && k < v[i]->nsrv; k++)
-			for (j = 0; j < 2 * m; j += 2)
-				if (srv[j / 2]->port == v[i]->srv[k].port &&
-				    strcmp(srv[j / 2]->addr, v[i]->srv[k].addr) == 0) {
-					js.v[j].who[js.v[j].n] = js.v[j + 1].who[js.v[j + 1].n] = i;
-					js.v[j].q[js.v[j].n++].name = v[i]->name;
-					js.v[j + 1].q[js.v[j + 1].n++].name = v[i]->name;
-					break;
-				}
+	/* Each pair's question in its server's UDP job (2j) and TCP job (2j + 1). */
+	for (i = t = 0; i < n; i++)
+		for (k = 0; asks_servers(v[i]) && k < v[i]->nsrv; k++) {
+			j = 2 * at[t++];
+			js.v[j].who[js.v[j].n] = js.v[j + 1].who[js.v[j + 1].n] = i;
+			js.v[j].q[js.v[j].n++].name = v[i]->name;
+			js.v[j + 1].q[js.v[j + 1].n++].name = v[i]->name;
+		}
 	js.timeout_ms = rotdns_timeout(d);
 	pthread_mutex_init(&js.lock, NULL);
 	run_jobs(&js);
@@ -251,6 +252,7 @@ out:
 	free(js.v);
 	free(srv);
 	free(cnt);
+	free(at);
 }
 
 void

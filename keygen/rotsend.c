@@ -33,16 +33,23 @@ settle(void *arg, const struct rotq_item *it, const char *why)
 		rot_put_failed(c, &st, why);
 }
 
+/* A batch none of which can go out: each change fails with why, for the next run. */
+static void
+fail_batch(struct rotctx *c, struct rotq_item *batch, size_t n, const char *why)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		settle(c, &batch[i], why);
+	rotqueue_items_free(batch, n);
+}
+
 /* One batch, handed to the senders: its keys and states are on disk (rot_durable). */
 static void
 hand_over(struct rotctx *c, struct rotq_item *batch, size_t n)
 {
-	size_t i;
-
 	if (c->flight == NULL && (c->flight = rotflight_new(&c->pub, c->dns, settle, c)) == NULL) {
-		for (i = 0; i < n; i++)
-			settle(c, &batch[i], "out of memory");
-		rotqueue_items_free(batch, n);
+		fail_batch(c, batch, n, "out of memory");
 		return;
 	}
 	rotflight_send(c->flight, batch, n);
@@ -54,17 +61,14 @@ rot_send(struct rotctx *c, const char *zone)
 {
 	struct rotq_item batch[ROTQUEUE_ITEMS];
 	char why[512];
-	size_t i, n;
+	size_t n;
 
 	if ((n = rotqueue_take(&c->queue, zone, batch)) == 0)
 		return;
-	if (rot_durable(c, why, sizeof(why)) < 0) {
-		for (i = 0; i < n; i++)
-			settle(c, &batch[i], why);
-		rotqueue_items_free(batch, n);
-		return;
-	}
-	hand_over(c, batch, n);
+	if (rot_durable(c, why, sizeof(why)) < 0)
+		fail_batch(c, batch, n, why);
+	else
+		hand_over(c, batch, n);
 }
 
 /*
@@ -78,7 +82,7 @@ rot_send_ready(struct rotctx *c)
 	struct rotq_item batch[ROTQUEUE_ITEMS];
 	const char *zone;
 	char why[512];
-	size_t i, n;
+	size_t n;
 
 	if (rotqueue_ready(&c->queue) == NULL && !rotqueue_long(&c->queue))
 		return;
@@ -87,11 +91,8 @@ rot_send_ready(struct rotctx *c)
 		rotflight_settle(c->flight, 0);
 	if (rot_durable(c, why, sizeof(why)) < 0) {
 		/* Every queued change waited for this flush: they fail, for the next run. */
-		while ((n = rotqueue_take(&c->queue, NULL, batch)) > 0) {
-			for (i = 0; i < n; i++)
-				settle(c, &batch[i], why);
-			rotqueue_items_free(batch, n);
-		}
+		while ((n = rotqueue_take(&c->queue, NULL, batch)) > 0)
+			fail_batch(c, batch, n, why);
 		return;
 	}
 	while ((zone = rotqueue_ready(&c->queue)) != NULL || rotqueue_long(&c->queue))

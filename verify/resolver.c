@@ -14,8 +14,8 @@
  * never touched after it returns, nor a ticket after its mutex is released.
  * Definite answers are also kept in our own cache (dnscache.h), so that a
  * key already seen costs no trip through libunbound's thread at all.
- * resolver_ask() (dkimrotate's SOA, NS and addresses) rides the same
- * tickets and wait, one question at a time, past that cache and the counters.
+ * resolver_ask_all() (dkimrotate's SOA, NS and addresses) rides the same
+ * tickets and wait (tickets_run), past that cache and the counters.
  * libunbound's own messages are written to a stream of ours and handed to
  * the daemon's log a line at a time (a daemon's stderr goes nowhere).
  *
@@ -81,6 +81,8 @@ struct ticket {
 	struct resolver_query *q;	/* a key record; NULL once abandoned */
 	struct ask *ask;		/* or resolver_ask's; NULL once abandoned */
 	size_t *pending;		/* the waiter's count of unanswered tickets */
+	char name[600];			/* the question: name and type */
+	int rrtype;
 	int id;
 	int done;
 	unsigned ttl;			/* of the answer, seconds */
@@ -546,14 +548,105 @@ resolver_unanswered(struct resolver *r, const struct resolver_query *q)
 	snprintf(r->unanswered_dom, sizeof(r->unanswered_dom), "%s", q->domain);
 }
 
+/*
+ * Send the tickets t[0..n-1] (NULL: nothing to ask), each with its name
+ * and type, wait for them together at most the timeout, and give up on the
+ * rest. On return t[i] is an answered ticket, ours to free, or NULL: never
+ * made, or lost, when lost(arg, i, why, timedout, waited_ns) was called
+ * (with r->mu held) to say why.
+ *
+ * The unanswered are given up deciding each ticket's fate with the mutex
+ * held: a callback cannot run meanwhile, so a ticket is ours until we
+ * leave it. A cancel that succeeds means no callback will come
+ * (libunbound takes the callback out under its own lock, and calls it
+ * holding none, so asking it here cannot deadlock): free the ticket now.
+ * One that fails means the answer is being delivered: its callback,
+ * waiting for our mutex, finds the ticket abandoned and frees it. Once the
+ * mutex is released no ticket is touched again, whoever frees it.
+ */
+static void
+tickets_run(struct resolver *r, struct ticket **t, size_t n, void (*lost)(void *arg,
+    size_t i, const char *why, int timedout, unsigned long long waited_ns), void *arg)
+{
+	struct ub_ctx *ctx;
+	char why[256], msg[300];
+	size_t i, pending = 0;
+	int rc;
+
+	/* Counted first, so pending is right before any callback can run. */
+	for (i = 0; i < n; i++)
+		if (t[i] != NULL) {
+			t[i]->r = r;
+			t[i]->pending = &pending;
+			pending++;
+		}
+	if (pending == 0)
+		return;
+	if ((ctx = resolver_ctx(r, why, sizeof(why))) == NULL) {
+		snprintf(msg, sizeof(msg), "DNS: %s", why);
+		pending = 0;	/* none will be sent */
+	}
+	/*
+	 * Sent without our mutex: libunbound takes its own locks here, and a
+	 * callback (in another thread's ub_process) may already be waiting for ours.
+	 */
+	for (i = 0; i < n; i++) {
+		if (t[i] == NULL)
+			continue;
+		t[i]->sent_ns = stats_now_ns();
+		if (ctx != NULL && (rc = ub_resolve_async(ctx, t[i]->name, t[i]->rrtype,
+		    CLASS_IN, t[i], resolver_cb, &t[i]->id)) == 0)
+			continue;
+		pthread_mutex_lock(&r->mu);
+		if (ctx != NULL) {	/* else msg says why there is no context */
+			pending--;
+			snprintf(msg, sizeof(msg), "DNS: %s", ub_strerror(rc));
+		}
+		lost(arg, i, msg, 0, 0);
+		pthread_mutex_unlock(&r->mu);
+		free(t[i]);	/* no callback for a query never sent */
+		t[i] = NULL;
+	}
+	pthread_mutex_lock(&r->mu);
+	resolver_wait(r, &pending, now_ms() + r->timeout_ms);
+	snprintf(msg, sizeof(msg), "DNS timeout after %u ms", r->timeout_ms);
+	for (i = 0; i < n; i++)
+		if (t[i] != NULL && !t[i]->done) {
+			lost(arg, i, msg, 1, stats_now_ns() - t[i]->sent_ns);
+			ticket_abandon(r, t[i]);
+			t[i] = NULL;
+		}
+	pthread_mutex_unlock(&r->mu);
+}
+
+struct lookup {
+	struct resolver *r;
+	struct resolver_query *q;
+	int counted;
+};
+
+/* A key record lost (mu held): its reason; a timeout counted and kept for resolver_probe. */
+static void
+lookup_lost(void *arg, size_t i, const char *why, int timedout, unsigned long long waited_ns)
+{
+	struct lookup *lk = arg;
+
+	snprintf(lk->q[i].reason, sizeof(lk->q[i].reason), "%s", why);
+	if (!timedout)
+		return;
+	if (lk->counted)
+		stats_dns(STATS_DNS_TIMEOUT, waited_ns);
+	resolver_unanswered(lk->r, &lk->q[i]);
+}
+
 /* Look up n key records at once, bounded by the timeout; counted when counted. */
 static void
 resolver_lookup_n(struct resolver *r, struct resolver_query *q, size_t n, int counted)
 {
+	struct lookup lk = { r, q, counted };
 	struct ticket **t;
-	char name[600], why[256];
-	size_t i, pending = 0;
-	int rc;
+	char name[600];
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		q[i].status = RES_TEMPFAIL;
@@ -569,7 +662,6 @@ resolver_lookup_n(struct resolver *r, struct resolver_query *q, size_t n, int co
 			snprintf(q[i].reason, sizeof(q[i].reason), "out of memory");
 		return;
 	}
-	/* Tickets first, so pending is right before any callback can run. */
 	for (i = 0; i < n; i++) {
 		if (!name_ok(q[i].domain) || !name_ok(q[i].selector)) {
 			q[i].status = RES_BAD;
@@ -586,74 +678,24 @@ resolver_lookup_n(struct resolver *r, struct resolver_query *q, size_t n, int co
 			snprintf(q[i].reason, sizeof(q[i].reason), "out of memory");
 			continue;
 		}
-		t[i]->r = r;
 		t[i]->q = &q[i];
-		t[i]->pending = &pending;
-		pending++;
+		memcpy(t[i]->name, name, sizeof(name));
+		t[i]->rrtype = TYPE_TXT;
 	}
-	if (pending > 0 && resolver_ctx(r, why, sizeof(why)) == NULL) {
-		for (i = 0; i < n; i++)
-			if (t[i] != NULL) {
-				snprintf(q[i].reason, sizeof(q[i].reason), "DNS: %.150s", why);
-				free(t[i]);
-				t[i] = NULL;
-			}
-		pending = 0;
-	}
-	/*
-	 * Sent without our mutex: libunbound takes its own locks here, and a
-	 * callback (in another thread's ub_process) may already be waiting for ours.
-	 */
+	tickets_run(r, t, n, lookup_lost, &lk);
 	for (i = 0; i < n; i++) {
 		if (t[i] == NULL)
 			continue;
-		snprintf(name, sizeof(name), "%s._domainkey.%s", q[i].selector, q[i].domain);
-		t[i]->sent_ns = stats_now_ns();
-		rc = ub_resolve_async(r->ctx, name, TYPE_TXT, CLASS_IN, t[i], resolver_cb,
-		    &t[i]->id);
-		if (rc != 0) {
-			pthread_mutex_lock(&r->mu);
-			pending--;
-			snprintf(q[i].reason, sizeof(q[i].reason), "DNS: %s", ub_strerror(rc));
-			pthread_mutex_unlock(&r->mu);
-			free(t[i]);	/* no callback for a query never sent */
-			t[i] = NULL;
-		}
-	}
-	pthread_mutex_lock(&r->mu);
-	resolver_wait(r, &pending, now_ms() + r->timeout_ms);
-	/*
-	 * Give up on the rest, deciding each ticket's fate with the mutex held:
-	 * a callback cannot run meanwhile, so a ticket is ours until we leave
-	 * it. A cancel that succeeds means no callback will come (libunbound
-	 * takes the callback out under its own lock, and calls it holding none,
-	 * so asking it here cannot deadlock): free the ticket now. One that
-	 * fails means the answer is being delivered: its callback, waiting for
-	 * our mutex, finds the ticket abandoned and frees it. Once the mutex is
-	 * released no ticket is touched again, whoever frees it.
-	 */
-	for (i = 0; i < n; i++) {
-		if (t[i] == NULL)
-			continue;
-		if (t[i]->done) {
-			snprintf(name, sizeof(name), "%s._domainkey.%s", q[i].selector,
-			    q[i].domain);
-			dnscache_put(r->cache, name, &q[i], t[i]->ttl);
-			if (counted)
-				resolver_count(&q[i], t[i]->done_ns - t[i]->sent_ns);
-			if (q[i].status == RES_TEMPFAIL)
-				resolver_unanswered(r, &q[i]);
-			free(t[i]);
-			continue;
-		}
+		dnscache_put(r->cache, t[i]->name, &q[i], t[i]->ttl);
 		if (counted)
-			stats_dns(STATS_DNS_TIMEOUT, stats_now_ns() - t[i]->sent_ns);
-		resolver_unanswered(r, &q[i]);
-		snprintf(q[i].reason, sizeof(q[i].reason), "DNS timeout after %u ms",
-		    r->timeout_ms);
-		ticket_abandon(r, t[i]);
+			resolver_count(&q[i], t[i]->done_ns - t[i]->sent_ns);
+		if (q[i].status == RES_TEMPFAIL) {
+			pthread_mutex_lock(&r->mu);
+			resolver_unanswered(r, &q[i]);
+			pthread_mutex_unlock(&r->mu);
+		}
+		free(t[i]);
 	}
-	pthread_mutex_unlock(&r->mu);
 	free(t);
 }
 
@@ -696,6 +738,17 @@ ask_result(const struct resolver *r, struct ask *a, struct resolver_question *v)
 	v->ok = 0;
 }
 
+/* A question lost (mu held): why. */
+static void
+ask_lost(void *arg, size_t i, const char *why, int timedout, unsigned long long waited_ns)
+{
+	struct resolver_question *v = arg;
+
+	(void)timedout;
+	(void)waited_ns;
+	snprintf(v[i].why, sizeof(v[i].why), "%s", why);
+}
+
 /*
  * Questions of any type, through the same tickets, callback and wait as
  * the key records (not through our cache, which holds key records, nor
@@ -706,9 +759,7 @@ resolver_ask_all(struct resolver *r, struct resolver_question *v, size_t n)
 {
 	struct ticket **t;
 	struct ask *a;
-	char why[256];
-	size_t i, pending = 0;
-	int rc;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		v[i].wire = NULL;
@@ -726,12 +777,6 @@ resolver_ask_all(struct resolver *r, struct resolver_question *v, size_t n)
 		free(a);
 		return;
 	}
-	if (resolver_ctx(r, why, sizeof(why)) == NULL) {
-		for (i = 0; i < n; i++)
-			snprintf(v[i].why, sizeof(v[i].why), "%s", why);
-		n = 0;
-	}
-	/* Tickets first, so pending is right before any callback can run. */
 	for (i = 0; i < n; i++) {
 		if (!name_ok(v[i].name)) {
 			snprintf(v[i].why, sizeof(v[i].why), "not a valid DNS name");
@@ -739,39 +784,11 @@ resolver_ask_all(struct resolver *r, struct resolver_question *v, size_t n)
 		}
 		if ((t[i] = calloc(1, sizeof(**t))) == NULL)
 			continue;
-		t[i]->r = r;
 		t[i]->ask = &a[i];
-		t[i]->pending = &pending;
-		pending++;
+		snprintf(t[i]->name, sizeof(t[i]->name), "%s", v[i].name);
+		t[i]->rrtype = v[i].rrtype;
 	}
-	/* Sent without our mutex, as in resolver_lookup_n. */
-	for (i = 0; i < n; i++) {
-		if (t[i] == NULL)
-			continue;
-		if ((rc = ub_resolve_async(r->ctx, v[i].name, v[i].rrtype, CLASS_IN, t[i],
-		    resolver_cb, &t[i]->id)) != 0) {
-			pthread_mutex_lock(&r->mu);
-			pending--;
-			pthread_mutex_unlock(&r->mu);
-			free(t[i]);	/* no callback for a query never sent */
-			t[i] = NULL;
-			snprintf(v[i].why, sizeof(v[i].why), "DNS: %s", ub_strerror(rc));
-		}
-	}
-	pthread_mutex_lock(&r->mu);
-	resolver_wait(r, &pending, now_ms() + r->timeout_ms);
-	/* Given up: each ticket's fate decided under the mutex, as in resolver_lookup_n. */
-	for (i = 0; i < n; i++) {
-		if (t[i] == NULL)
-			continue;
-		if (!t[i]->done) {
-			ticket_abandon(r, t[i]);
-			t[i] = NULL;
-			snprintf(v[i].why, sizeof(v[i].why), "DNS timeout after %u ms",
-			    r->timeout_ms);
-		}
-	}
-	pthread_mutex_unlock(&r->mu);
+	tickets_run(r, t, n, ask_lost, v);
 	for (i = 0; i < n; i++)
 		if (t[i] != NULL) {
 			free(t[i]);
