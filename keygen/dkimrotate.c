@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -189,7 +188,6 @@ rot_entry_key(const struct rotentry *e, const struct rotstate *st, struct rotkey
 struct start_opts {
 	char **domains;
 	size_t n;
-	unsigned char *seen;
 	int all;
 	unsigned long older_than;	/* 0: not asked */
 	const char *alg;
@@ -201,6 +199,7 @@ struct start_opts {
 struct start_walk {
 	struct rotctx *c;
 	const struct start_opts *o;
+	struct rotnames names;		/* the domains named, when not --all */
 	struct memtable has_ed;		/* --add: domains with an Ed25519 entry already */
 };
 
@@ -226,19 +225,14 @@ start_entry(void *arg, const struct rotentry *e)
 	struct rotstate st;
 	struct rotkey k;
 	char err[512];
-	size_t i = 0;
 
 	/* --drop takes the Ed25519 entry, --add the first other one. */
 	if ((o->kind == RK_DROP || o->kind == RK_ADD) &&
 	    rot_entry_ed25519(e) != (o->kind == RK_DROP))
 		return 0;
-	if (!o->all && o->older_than == 0) {
-		for (i = 0; i < o->n && strcasecmp(o->domains[i], e->domain) != 0; i++)
-			;
-		if (i == o->n || o->seen[i])
-			return 0;
-		o->seen[i] = 1;
-	}
+	/* A domain's first entry only: a rotation changes one KeyTable entry at a time. */
+	if (!o->all && o->older_than == 0 && rotnames_mark(&w->names, e->domain) != 0)
+		return 0;
 	if (o->kind == RK_ADD && memtable_find(&w->has_ed, e->domain, strlen(e->domain)) !=
 	    MEMTABLE_NONE) {
 		rot_say(c, e->domain, "already signs with an Ed25519 key");
@@ -321,7 +315,8 @@ cmd_start(struct rotctx *c, struct start_opts *o)
 	memset(&w, 0, sizeof(w));
 	w.c = c;
 	w.o = o;
-	if (o->n > 0 && (o->seen = calloc(o->n, 1)) == NULL) {
+	if (rotnames_init(&w.names, o->domains, o->n) < 0) {
+		rotnames_free(&w.names);
 		fprintf(stderr, "dkimrotate: out of memory\n");
 		return 1;
 	}
@@ -332,11 +327,11 @@ cmd_start(struct rotctx *c, struct start_opts *o)
 	else if (rotkt_walk(&c->kt, start_entry, &w, err, sizeof(err)) < 0)
 		rot_fail(c, NULL, "%s", err);
 	for (i = 0; i < o->n; i++)
-		if (!o->seen[i])
+		if (!w.names.seen[i])
 			rot_fail(c, o->domains[i], o->kind == RK_DROP ? "has no Ed25519 KeyTable entry "
 			    "to drop" : "not in the KeyTable %s", c->kt.name);
 	memtable_free(&w.has_ed);
-	free(o->seen);
+	rotnames_free(&w.names);
 	if (o->emergency && !c->failed)
 		return rot_run(c);
 	return c->failed ? 1 : 0;

@@ -15,6 +15,7 @@
 #include "../tables/memtable.h"
 #include "rotdns.h"
 #include "rotflight.h"
+#include "rotnames.h"
 #include "rotprobe.h"
 #include "rotpub.h"
 #include "rotqueue.h"

@@ -14,9 +14,7 @@
 
 struct status_walk {
 	struct rotctx *c;
-	char **domains;
-	size_t n;
-	unsigned char *seen;
+	struct rotnames names;	/* the domains asked for; none: all */
 	int json;
 	size_t printed;
 };
@@ -134,13 +132,8 @@ status_entry(void *arg, const struct rotentry *e)
 	size_t i;
 	int found, sender;
 
-	if (w->n > 0) {
-		for (i = 0; i < w->n && strcasecmp(w->domains[i], e->domain) != 0; i++)
-			;
-		if (i == w->n)
-			return 0;
-		w->seen[i] = 1;
-	}
+	if (w->names.n > 0 && rotnames_mark(&w->names, e->domain) < 0)
+		return 0;
 	/* "%": the sender's domain; listed, so that nothing in the KeyTable goes unmentioned. */
 	if ((sender = strcmp(e->domain, "%") == 0)) {
 		memset(&st, 0, sizeof(st));
@@ -216,10 +209,9 @@ rot_status(struct rotctx *c, char **domains, size_t n, int json)
 
 	memset(&w, 0, sizeof(w));
 	w.c = c;
-	w.domains = domains;
-	w.n = n;
 	w.json = json;
-	if (n > 0 && (w.seen = calloc(n, 1)) == NULL) {
+	if (rotnames_init(&w.names, domains, n) < 0) {
+		rotnames_free(&w.names);
 		fprintf(stderr, "dkimrotate: out of memory\n");
 		return 1;
 	}
@@ -230,10 +222,10 @@ rot_status(struct rotctx *c, char **domains, size_t n, int json)
 	if (json)
 		fputs(w.printed ? "\n]\n" : "[]\n", c->out);
 	for (i = 0; i < n; i++)
-		if (!w.seen[i]) {
+		if (!w.names.seen[i]) {
 			fprintf(stderr, "dkimrotate: %s: not in the KeyTable\n", domains[i]);
 			rc = 1;
 		}
-	free(w.seen);
+	rotnames_free(&w.names);
 	return rc || c->failed ? 1 : 0;
 }

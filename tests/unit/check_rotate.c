@@ -21,6 +21,7 @@
 #include "../../keygen/keyprobe.h"
 #include "../../keygen/rotexec.h"
 #include "../../keygen/rotmatch.h"
+#include "../../keygen/rotnames.h"
 #include "../../keygen/rotqueue.h"
 #include "../../keygen/rotsel.h"
 #include "../../keygen/rotstate.h"
@@ -728,6 +729,27 @@ ended(long pid)
 	return z;
 }
 
+/* Domains named on the command line: found by name, any case, every mention answered. */
+START_TEST(named_domains)
+{
+	char *v[] = { "a.example", "B.example", "a.example", "c.example" };
+	struct rotnames nm, none;
+
+	ck_assert_int_eq(rotnames_init(&nm, v, 4), 0);
+	ck_assert_int_eq(rotnames_mark(&nm, "x.example"), -1);
+	ck_assert_int_eq(rotnames_mark(&nm, "b.EXAMPLE"), 0);
+	ck_assert_int_eq(rotnames_mark(&nm, "b.example"), 1);
+	ck_assert_int_eq(rotnames_mark(&nm, "A.example"), 0);
+	/* Named twice: both mentions seen; c.example never met. */
+	ck_assert_int_eq(nm.seen[0] + nm.seen[1] + nm.seen[2], 3);
+	ck_assert_int_eq(nm.seen[3], 0);
+	rotnames_free(&nm);
+	ck_assert_int_eq(rotnames_init(&none, NULL, 0), 0);
+	ck_assert_int_eq(rotnames_mark(&none, "a.example"), -1);
+	rotnames_free(&none);
+}
+END_TEST
+
 /* RotatePublish and RotateReload programs: exit status, and a hung one stopped with its children. */
 START_TEST(exec_time_limit)
 {
@@ -770,6 +792,6 @@ main(void)
 	tm_add(tc, state_round_trip, state_strict, state_atomic_under_kill, state_group_write,
 	    table_rewrite_keeps_the_rest, table_errors, table_add_and_drop, selector_names, tsig_key_files,
 	    tsig_key_file_safety, durations, key_probe, record_match,
-	    queue_batches_by_zone, exec_time_limit, NULL);
+	    queue_batches_by_zone, named_domains, exec_time_limit, NULL);
 	return tm_run(s, CK_FORK_GETENV);
 }
