@@ -95,9 +95,12 @@ rot_send_ready(struct rotctx *c)
 			fail_batch(c, batch, n, why);
 		return;
 	}
-	while ((zone = rotqueue_ready(&c->queue)) != NULL || rotqueue_long(&c->queue))
-		if ((n = rotqueue_take(&c->queue, zone, batch)) > 0)
-			hand_over(c, batch, n);
+	while ((zone = rotqueue_ready(&c->queue)) != NULL &&
+	    (n = rotqueue_take(&c->queue, zone, batch)) > 0)
+		hand_over(c, batch, n);
+	/* Taking a batch fills no other: the oldest go while too many wait. */
+	while (rotqueue_long(&c->queue) && (n = rotqueue_take(&c->queue, NULL, batch)) > 0)
+		hand_over(c, batch, n);
 }
 
 /* Everything queued, sent and answered. */
