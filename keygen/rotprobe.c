@@ -166,18 +166,23 @@ run_jobs(struct jobs *js)
  * The servers' part of the checks of v, for the whole chunk: each distinct
  * server asked all its names over UDP and over TCP (rotdns_txt_all), the
  * servers at once; then each check judged, server by server, UDP first,
- * as rot_check_with does one by one. srv (distinct servers) is scanned
- * linearly: a chunk's few thousand entries at most, usually two.
+ * as rot_check_with does one by one. The distinct servers are found
+ * through a hash table of "address port": a chunk may hold thousands of
+ * (check, server) pairs, each domain with servers of its own.
  */
 static void
 ask_servers(struct rotdns *d, struct rotprobe **v, size_t n)
 {
 	const struct rotserver **srv = NULL;
+	struct memtable ix;	/* row t: the t-th pair's server, as "address port" */
 	struct jobs js;
 	size_t i, j, k, t, m = 0, total = 0, *cnt = NULL, *at = NULL;
 	struct job *jb;
+	char key[80];
+	uint32_t first;
 
 	memset(&js, 0, sizeof(js));
+	memtable_init(&ix, 0);
 	for (i = 0; i < n; i++)
 		if (asks_servers(v[i]))
 			total += v[i]->nsrv;
@@ -189,16 +194,24 @@ ask_servers(struct rotdns *d, struct rotprobe **v, size_t n)
 	js.v = calloc(2 * total, sizeof(*js.v));
 	if (srv == NULL || cnt == NULL || at == NULL || js.v == NULL)
 		goto fail;
-	/* The distinct servers; at[t]: which one the t-th (check, server) pair asks. */
-	for (i = t = 0; i < n; i++)
+	for (i = 0; i < n; i++)
 		for (k = 0; asks_servers(v[i]) && k < v[i]->nsrv; k++) {
-			for (j = 0; j < m && (srv[j]->port != v[i]->srv[k].port ||
-			    strcmp(srv[j]->addr, v[i]->srv[k].addr) != 0); j++)
-				;
-			if (j == m)
-				srv[m++] = &v[i]->srv[k];
-			cnt[j]++;
-			at[t++] = j;
+			snprintf(key, sizeof(key), "%s %u", v[i]->srv[k].addr, v[i]->srv[k].port);
+			if (memtable_add(&ix, key, strlen(key), NULL, 0, 0) < 0)
+				goto fail;
+		}
+	if (memtable_index(&ix) < 0)
+		goto fail;
+	/* The distinct servers; at[t]: which one the t-th pair asks (its key's first pair's). */
+	for (i = t = 0; i < n; i++)
+		for (k = 0; asks_servers(v[i]) && k < v[i]->nsrv; k++, t++) {
+			first = memtable_find(&ix, ix.arena + ix.rows[t].key,
+			    strlen(ix.arena + ix.rows[t].key));
+			if (first == t)
+				srv[at[t] = m++] = &v[i]->srv[k];
+			else
+				at[t] = at[first];
+			cnt[at[t]]++;
 		}
 	for (j = 0; j < 2 * m; j++) {
 		jb = &js.v[j];
@@ -253,6 +266,7 @@ out:
 	free(srv);
 	free(cnt);
 	free(at);
+	memtable_free(&ix);
 }
 
 void
