@@ -10,12 +10,14 @@
 #     switch (rise <= 2 ms). Twice: both servers in step, then the secondary
 #     lagging while the record is published.
 #   domains: N domains (default 100,000; Ed25519 keys, made fast) in file:
-#     tables, then in dsn: (PostgreSQL, modoboa's layout): `start --all`
+#     tables, then in dsn: (PostgreSQL, modoboa's layout), all in zone
+#     bench.net, or with -z Z spread over zones z0.net ... z(Z-1).net
+#     (domain dI in zone z(I mod Z), as a host's customers): `start --all`
 #     and the runs that follow until every domain has switched, each run's
 #     time and peak RSS (GNU time), postdkim reloads per run (target 1),
 #     `status` for all domains (target <= 2 s).
 #
-#   bench/rotate.sh -b BUILDDIR [-n N] [-R RATE] [-m MSGS] [-o OUTDIR]
+#   bench/rotate.sh -b BUILDDIR [-n N] [-z ZONES] [-R RATE] [-m MSGS] [-o OUTDIR]
 #                   [--only switch|domains] [--tables file|dsn|both]
 #
 # Prints the figures as Markdown rows (bench/RESULTS.md's form) and keeps
@@ -28,17 +30,18 @@ top=$(cd "$here/.." && pwd)
 T_SRC=$top/tests/rotate
 H=$T_SRC/dnsharness.sh
 PY=/usr/bin/python3
-build= n=100000 rate=1000 msgs=10000 outdir= only= tables=both
+build= n=100000 zones=0 rate=1000 msgs=10000 outdir= only= tables=both
 while [ $# -gt 0 ]; do
 	case $1 in
 	-b) build=$(cd "$2" && pwd); shift ;;
 	-n) n=$2; shift ;;
+	-z) zones=$2; shift ;;
 	-R) rate=$2; shift ;;
 	-m) msgs=$2; shift ;;
 	-o) outdir=$2; shift ;;
 	--only) only=$2; shift ;;
 	--tables) tables=$2; shift ;;
-	*) echo "usage: $me -b BUILDDIR [-n N] [-R RATE] [-m MSGS] [-o OUTDIR] [--only switch|domains] [--tables file|dsn|both]" >&2; exit 2 ;;
+	*) echo "usage: $me -b BUILDDIR [-n N] [-z ZONES] [-R RATE] [-m MSGS] [-o OUTDIR] [--only switch|domains] [--tables file|dsn|both]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -74,7 +77,7 @@ results=$outdir/results.md
 : > "$results"
 row() { echo "$*" | tee -a "$results"; }
 commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?')
-row "<!-- bench/rotate.sh -n $n -R $rate -m $msgs, $(date -u '+%Y-%m-%d %H:%M') UTC, commit $commit, $(nproc) CPUs -->"
+row "<!-- bench/rotate.sh -n $n -z $zones -R $rate -m $msgs, $(date -u '+%Y-%m-%d %H:%M') UTC, commit $commit, $(nproc) CPUs -->"
 
 # conf DIR KEYTABLE SIGNINGTABLE [EXTRA]: DIR/postdkim.conf for the DNS in DIR/dns.
 conf() {
@@ -185,17 +188,19 @@ EOF
 
 # ---------------------------------------------------------------- domains
 # keys DIR: N Ed25519 keys in DIR/keys/dI.private, their records as the seed
-# of zone bench.net (old._domainkey.dI), DIR/keytable and DIR/signingtable.
+# of their zone (old._domainkey.dI in bench.net, or in zJ.net with -z),
+# DIR/keytable and DIR/signingtable.
 make_domains() {
 	local d=$1
 	mkdir -p "$d/keys" "$d/dns/seed"
 	chmod 700 "$d/keys"
-	$PY - "$d" "$n" <<'EOF'
+	$PY - "$d" "$n" "$zones" <<'EOF'
 import base64, os, sys
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-d, n = sys.argv[1], int(sys.argv[2])
-zone = open(d + "/dns/seed/bench.net.zone", "w")
+d, n, nz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+names = ["z%d.net" % j for j in range(nz)] if nz > 0 else ["bench.net"]
+seeds = [open(d + "/dns/seed/" + z + ".zone", "w") for z in names]
 kt = open(d + "/keytable", "w")
 st = open(d + "/signingtable", "w")
 for i in range(n):
@@ -207,9 +212,10 @@ for i in range(n):
     os.close(fd)
     pub = base64.b64encode(k.public_key().public_bytes(serialization.Encoding.Raw,
                                                        serialization.PublicFormat.Raw)).decode()
-    zone.write('old._domainkey.d%d 300 TXT "v=DKIM1; k=ed25519; p=%s"\n' % (i, pub))
-    kt.write("old._domainkey.d%d.bench.net d%d.bench.net:old:%s\n" % (i, i, path))
-    st.write("d%d.bench.net old._domainkey.d%d.bench.net\n" % (i, i))
+    z = names[i % len(names)]
+    seeds[i % len(names)].write('old._domainkey.d%d 300 TXT "v=DKIM1; k=ed25519; p=%s"\n' % (i, pub))
+    kt.write("old._domainkey.d%d.%s d%d.%s:old:%s\n" % (i, z, i, z, path))
+    st.write("d%d.%s old._domainkey.d%d.%s\n" % (i, z, i, z))
 EOF
 }
 
@@ -224,7 +230,8 @@ timed() {
 domains() {
 	local kind=$1 d=$W/domains-$1 now i r0 st kt pending
 	make_domains "$d"
-	DNS_EXTRA_ZONES=bench.net "$H" start "$d/dns" >/dev/null || die "DNS servers did not start"
+	DNS_EXTRA_ZONES=$(ls "$d/dns/seed" | sed 's/\.zone$//' | tr '\n' ' ') "$H" start "$d/dns" \
+	    >/dev/null || die "DNS servers did not start"
 	if [ "$kind" = dsn ]; then
 		local DBH=$top/tests/db/dbharness.sh
 		"$DBH" start "$d/db" pgsql >/dev/null || die "PostgreSQL did not start"
